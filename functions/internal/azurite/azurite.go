@@ -1,0 +1,214 @@
+// Package azurite starts the Azurite Table Storage emulator for tests and for
+// make run. It is test and development support: production never imports it.
+//
+// Azurite is installed from infra/local/azurite/package-lock.json by
+// `make azurite` (which make test and make run call).
+package azurite
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// DevAccountName and DevAccountKey are Azurite's well-known public
+// development credentials (documented by Microsoft; not a secret).
+const (
+	DevAccountName = "devstoreaccount1"
+	DevAccountKey  = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+
+// Server is a running Azurite table service.
+type Server struct {
+	Port    int
+	DataDir string // "" when in memory
+	cmd     *exec.Cmd
+	done    chan struct{}
+	mu      sync.Mutex
+	stopped bool
+}
+
+// ConnectionString returns a connection string for this server.
+func (s *Server) ConnectionString() string {
+	return fmt.Sprintf("DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;TableEndpoint=http://127.0.0.1:%d/%s;",
+		DevAccountName, DevAccountKey, s.Port, DevAccountName)
+}
+
+// Binary finds azurite-table under infra/local/azurite/node_modules by walking
+// up from the working directory to the module root.
+func Binary() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			bin := filepath.Join(dir, "infra", "local", "azurite", "node_modules", ".bin", "azurite-table")
+			if _, err := os.Stat(bin); err != nil {
+				return "", fmt.Errorf("azurite is not installed at %s: run `make azurite`", bin)
+			}
+			return bin, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Options tune Start.
+type Options struct {
+	Port    int    // 0 picks a free port
+	DataDir string // "" keeps data in memory
+}
+
+// Start launches Azurite's table service and waits until it accepts
+// connections. Stop it with Stop.
+func Start(ctx context.Context, opt Options) (*Server, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	port := opt.Port
+	if port == 0 {
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+	args := []string{"--tableHost", "127.0.0.1", "--tablePort", fmt.Sprint(port), "--skipApiVersionCheck", "--disableProductStyleUrl"}
+	if opt.DataDir == "" {
+		args = append(args, "--inMemoryPersistence")
+	} else {
+		args = append(args, "--location", opt.DataDir)
+	}
+	cmd := exec.Command(bin, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start azurite: %w", err)
+	}
+	s := &Server{Port: port, DataDir: opt.DataDir, cmd: cmd, done: make(chan struct{})}
+	ready := make(chan struct{})
+	var tail []string
+	var tailMu sync.Mutex
+	go func() {
+		sc := bufio.NewScanner(out)
+		once := sync.Once{}
+		for sc.Scan() {
+			line := sc.Text()
+			tailMu.Lock()
+			if len(tail) < 20 {
+				tail = append(tail, line)
+			}
+			tailMu.Unlock()
+			if strings.Contains(line, "successfully") {
+				once.Do(func() { close(ready) })
+			}
+		}
+	}()
+	go func() { _ = cmd.Wait(); close(s.done) }()
+	timeout := time.NewTimer(30 * time.Second)
+	defer timeout.Stop()
+	select {
+	case <-ready:
+	case <-s.done:
+		tailMu.Lock()
+		defer tailMu.Unlock()
+		return nil, fmt.Errorf("azurite exited during start: %s", strings.Join(tail, "\n"))
+	case <-timeout.C:
+		s.Stop()
+		return nil, errors.New("azurite did not start within 30s")
+	case <-ctx.Done():
+		s.Stop()
+		return nil, ctx.Err()
+	}
+	return s, nil
+}
+
+// Stop ends the emulator and waits for it to exit.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return
+	}
+	s.stopped = true
+	s.mu.Unlock()
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// ForTest starts an in-memory Azurite for the current test binary and stops
+// it when the test ends. When Azurite is not installed the test is skipped
+// with a loud message, unless CI=true, where it fails.
+func ForTest(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start(context.Background(), Options{})
+	if err != nil {
+		Unavailable(t, err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Unavailable fails the test when CI=true and skips it loudly otherwise.
+func Unavailable(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("Azurite is required in CI: %v", err)
+	}
+	t.Skipf("SKIPPING: Azurite unavailable (%v). Run `make azurite`; with CI=true this fails.", err)
+}
+
+var shared struct {
+	once sync.Once
+	s    *Server
+	err  error
+}
+
+// Shared returns one in-memory Azurite per test binary, started on first use.
+// Packages that use it call StopShared from TestMain after m.Run so that the
+// emulator does not outlive the tests. Tests isolate themselves with their
+// own table names.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	shared.once.Do(func() { shared.s, shared.err = Start(context.Background(), Options{}) })
+	if shared.err != nil {
+		Unavailable(t, shared.err)
+	}
+	return shared.s
+}
+
+// StopShared stops the emulator that Shared started, if any.
+func StopShared() {
+	if shared.s != nil {
+		shared.s.Stop()
+	}
+}

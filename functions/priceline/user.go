@@ -1,0 +1,44 @@
+package priceline
+
+import (
+	"context"
+	"time"
+)
+
+// Identity providers a user can come from. A user belongs to exactly one;
+// accounts are never merged across providers by email.
+const (
+	ProviderLocal = "local" // email and password stored by us
+	ProviderB2C   = "b2c"   // Azure AD B2C or Entra External ID
+)
+
+// User is an account. Local users are found by Email; cloud users by
+// (Provider, Subject).
+type User struct {
+	ID           string // random, 32 lowercase hex characters; never derived from input
+	Provider     string // ProviderLocal or ProviderB2C
+	Subject      string // the provider's subject (oid/sub) for cloud users; "" for local
+	Email        string // normalised (see NormalizeEmail); may be "" for cloud users
+	Name         string
+	PasswordHash string // PHC-format argon2id; "" for cloud users
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// UserStore keeps accounts. Implementations must look users up by key, never
+// by an OData filter built from input.
+type UserStore interface {
+	// CreateUser stores u. It fails with KindConflict/"email_taken" when a
+	// local user already has u.Email, and KindConflict/"subject_taken" when a
+	// cloud user already has (u.Provider, u.Subject). Either the whole user is
+	// written (with its lookup index) or nothing is.
+	CreateUser(ctx context.Context, u *User) error
+	// UserByID returns KindNotFound when there is no such user.
+	UserByID(ctx context.Context, id string) (*User, error)
+	// UserByEmail finds a local user by normalised email; KindNotFound if none.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	// UserBySubject finds a cloud user; KindNotFound if none.
+	UserBySubject(ctx context.Context, provider, subject string) (*User, error)
+	// UpdatePasswordHash replaces the stored hash; KindNotFound if no user.
+	UpdatePasswordHash(ctx context.Context, userID, hash string) error
+}
