@@ -1,0 +1,157 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// DefaultRefreshInterval is used when Refresher.Interval is not set: short
+// enough that disabling a key version revokes its cookies within minutes,
+// long enough that the vault sees a handful of reads per instance per hour.
+const DefaultRefreshInterval = 5 * time.Minute
+
+// firstRetry is the first wait after a failed refresh; it doubles on each
+// further failure, up to the interval.
+const firstRetry = time.Second
+
+// Refresher keeps a Keyring in step with a SecretSource.
+type Refresher struct {
+	Keys     *Keyring
+	Source   priceline.SecretSource
+	Name     string           // the secret that holds the signing-key versions
+	Interval time.Duration    // between successful refreshes; DefaultRefreshInterval when zero
+	Logger   *slog.Logger     // slog.Default when nil
+	Now      func() time.Time // time.Now when nil
+
+	mu     sync.Mutex
+	status RefreshStatus
+}
+
+// RefreshStatus reports how the last refreshes went, for health checks.
+type RefreshStatus struct {
+	Loaded      bool      // the keyring holds keys (possibly from an earlier refresh)
+	LastSuccess time.Time // zero until a refresh succeeds
+	LastError   string    // the last refresh's error, "" after a success
+	Versions    int       // enabled versions in the keyring
+}
+
+func (r *Refresher) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Refresher) logger() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.Default()
+}
+
+func (r *Refresher) interval() time.Duration {
+	if r.Interval > 0 {
+		return r.Interval
+	}
+	return DefaultRefreshInterval
+}
+
+// Refresh loads the key versions once. On error the keyring keeps its current
+// keys, because refusing every session while the vault is briefly unreachable
+// would be worse than honouring keys that were valid a few minutes ago.
+func (r *Refresher) Refresh(ctx context.Context) error {
+	err := r.load(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.status.LastError = err.Error()
+	} else {
+		r.status.LastError = ""
+		r.status.LastSuccess = r.now()
+	}
+	if r.Keys != nil {
+		r.status.Loaded = r.Keys.Loaded()
+		r.status.Versions = r.Keys.versions()
+	}
+	return err
+}
+
+func (r *Refresher) load(ctx context.Context) error {
+	if r.Keys == nil || r.Source == nil || r.Name == "" {
+		return errors.New("refresh signing keys: refresher needs Keys, Source and Name")
+	}
+	keys, err := r.Source.SigningKeys(ctx, r.Name)
+	if err != nil {
+		return fmt.Errorf("refresh signing keys %q: %w", r.Name, err)
+	}
+	if err := r.Keys.Set(keys); err != nil {
+		return fmt.Errorf("refresh signing keys %q: %w", r.Name, err)
+	}
+	return nil
+}
+
+// Status returns a snapshot of the refresh state.
+func (r *Refresher) Status() RefreshStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.status
+	if r.Keys != nil {
+		s.Loaded = r.Keys.Loaded()
+		s.Versions = r.Keys.versions()
+	}
+	return s
+}
+
+// Run refreshes every Interval, with jitter so that instances started together
+// do not read the vault together, until ctx ends. After a failure it retries
+// sooner, backing off up to Interval. If the keyring is empty it refreshes at
+// once.
+func (r *Refresher) Run(ctx context.Context) {
+	interval := r.interval()
+	retry := firstRetry
+	wait := jitter(interval)
+	if r.Keys == nil || !r.Keys.Loaded() {
+		wait = 0
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		if err := r.Refresh(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			wait = min(retry, interval)
+			retry = min(retry*2, interval)
+			r.logger().LogAttrs(ctx, slog.LevelWarn, "signing key refresh failed; keeping current keys",
+				slog.String("secret", r.Name),
+				slog.String("error", err.Error()),
+				slog.Bool("loaded", r.Keys != nil && r.Keys.Loaded()),
+				slog.Duration("retry_in", wait))
+		} else {
+			retry = firstRetry
+			wait = jitter(interval)
+		}
+		timer.Reset(wait)
+	}
+}
+
+// jitter spreads d by up to ±10%.
+func jitter(d time.Duration) time.Duration {
+	spread := int64(d) / 10
+	if spread <= 0 {
+		return d
+	}
+	return d - time.Duration(spread) + time.Duration(rand.Int64N(2*spread+1))
+}
