@@ -1,0 +1,331 @@
+package auth
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// testClock is a clock the tests move by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func notFound(what string) error {
+	return priceline.Errorf(priceline.KindNotFound, what+"_not_found", "not found")
+}
+
+func unavailable() error {
+	return &priceline.Error{Kind: priceline.KindUnavailable, Code: "storage_unavailable", Message: "down", RetryAfter: time.Second}
+}
+
+// memUsers is an in-memory priceline.UserStore.
+type memUsers struct {
+	mu        sync.Mutex
+	byID      map[string]priceline.User
+	byEmail   map[string]string
+	bySubject map[string]string
+	writes    int
+	failWrite error // returned by UpdatePasswordHash when set
+	failRead  error // returned by every read when set
+}
+
+var _ priceline.UserStore = (*memUsers)(nil)
+
+func newMemUsers() *memUsers {
+	return &memUsers{byID: map[string]priceline.User{}, byEmail: map[string]string{}, bySubject: map[string]string{}}
+}
+
+func (m *memUsers) CreateUser(_ context.Context, u *priceline.User) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.byID[u.ID]; ok {
+		return priceline.Errorf(priceline.KindConflict, "user_exists", "exists")
+	}
+	if u.Provider == priceline.ProviderLocal {
+		if _, ok := m.byEmail[u.Email]; ok {
+			return priceline.Errorf(priceline.KindConflict, "email_taken", "An account with that email already exists.")
+		}
+		m.byEmail[u.Email] = u.ID
+	} else {
+		sk := u.Provider + "|" + u.Subject
+		if _, ok := m.bySubject[sk]; ok {
+			return priceline.Errorf(priceline.KindConflict, "subject_taken", "taken")
+		}
+		m.bySubject[sk] = u.ID
+	}
+	m.byID[u.ID] = *u
+	m.writes++
+	return nil
+}
+
+func (m *memUsers) get(id string) (*priceline.User, error) {
+	if m.failRead != nil {
+		return nil, m.failRead
+	}
+	u, ok := m.byID[id]
+	if !ok {
+		return nil, notFound("user")
+	}
+	return &u, nil
+}
+
+func (m *memUsers) UserByID(_ context.Context, id string) (*priceline.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.get(id)
+}
+
+func (m *memUsers) UserByEmail(_ context.Context, email string) (*priceline.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failRead != nil {
+		return nil, m.failRead
+	}
+	return m.get(m.byEmail[email])
+}
+
+func (m *memUsers) UserBySubject(_ context.Context, provider, subject string) (*priceline.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failRead != nil {
+		return nil, m.failRead
+	}
+	return m.get(m.bySubject[provider+"|"+subject])
+}
+
+func (m *memUsers) UpdatePasswordHash(_ context.Context, userID, hash string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failWrite != nil {
+		return m.failWrite
+	}
+	u, ok := m.byID[userID]
+	if !ok {
+		return notFound("user")
+	}
+	u.PasswordHash = hash
+	m.byID[userID] = u
+	m.writes++
+	return nil
+}
+
+func (m *memUsers) deleteUser(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u := m.byID[id]
+	delete(m.byEmail, u.Email)
+	delete(m.byID, id)
+}
+
+// memSessions is an in-memory priceline.SessionStore with ETag-like
+// versions: TouchSession fails with KindConflict on a stale version.
+type memSessions struct {
+	mu       sync.Mutex
+	rows     map[string]map[string]priceline.Session // userID → key → record
+	version  int
+	touches  int // successful TouchSession calls
+	creates  int
+	fail     error                      // returned by every call when set
+	preTouch func(s *priceline.Session) // runs (unlocked) before each TouchSession
+}
+
+var _ priceline.SessionStore = (*memSessions)(nil)
+
+func newMemSessions() *memSessions {
+	return &memSessions{rows: map[string]map[string]priceline.Session{}}
+}
+
+func (m *memSessions) nextVersion() string {
+	m.version++
+	return "v" + strconv.Itoa(m.version)
+}
+
+func (m *memSessions) CreateSession(_ context.Context, s *priceline.Session) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	p := m.rows[s.UserID]
+	if p == nil {
+		p = map[string]priceline.Session{}
+		m.rows[s.UserID] = p
+	}
+	if _, ok := p[s.Key]; ok {
+		return priceline.Errorf(priceline.KindConflict, "session_exists", "exists")
+	}
+	s.Version = m.nextVersion()
+	p[s.Key] = *s
+	m.creates++
+	return nil
+}
+
+func (m *memSessions) Session(_ context.Context, userID, key string) (*priceline.Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return nil, m.fail
+	}
+	s, ok := m.rows[userID][key]
+	if !ok {
+		return nil, notFound("session")
+	}
+	return &s, nil
+}
+
+func (m *memSessions) TouchSession(_ context.Context, s *priceline.Session) error {
+	if m.preTouch != nil {
+		m.preTouch(s)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	cur, ok := m.rows[s.UserID][s.Key]
+	if !ok {
+		return notFound("session")
+	}
+	if cur.Version != s.Version {
+		return priceline.Errorf(priceline.KindConflict, "session_changed", "changed")
+	}
+	cur.LastSeenAt = s.LastSeenAt
+	cur.IdleExpiresAt = s.IdleExpiresAt
+	cur.Version = m.nextVersion()
+	s.Version = cur.Version
+	m.rows[s.UserID][s.Key] = cur
+	m.touches++
+	return nil
+}
+
+func (m *memSessions) DeleteSession(_ context.Context, userID, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	delete(m.rows[userID], key)
+	return nil
+}
+
+func (m *memSessions) UserSessions(_ context.Context, userID string) ([]*priceline.Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return nil, m.fail
+	}
+	var out []*priceline.Session
+	for _, s := range m.rows[userID] {
+		out = append(out, &s)
+	}
+	return out, nil
+}
+
+func (m *memSessions) DeleteExpiredSessions(_ context.Context, now time.Time) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return 0, m.fail
+	}
+	n := 0
+	for _, p := range m.rows {
+		for k, s := range p {
+			if !now.Before(s.ExpiresAt) || !now.Before(s.IdleExpiresAt) {
+				delete(p, k)
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+func (m *memSessions) count(userID string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.rows[userID])
+}
+
+func (m *memSessions) touchCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.touches
+}
+
+// memAttempts is an in-memory priceline.AttemptStore.
+type memAttempts struct {
+	mu      sync.Mutex
+	rows    map[string]priceline.Attempts
+	version int
+	writes  int
+}
+
+var _ priceline.AttemptStore = (*memAttempts)(nil)
+
+func newMemAttempts() *memAttempts { return &memAttempts{rows: map[string]priceline.Attempts{}} }
+
+func (m *memAttempts) Attempts(_ context.Context, key string) (*priceline.Attempts, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, ok := m.rows[key]
+	if !ok {
+		return &priceline.Attempts{Key: key}, nil
+	}
+	return &a, nil
+}
+
+func (m *memAttempts) RecordFailure(_ context.Context, key string, at time.Time) (*priceline.Attempts, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a := m.rows[key]
+	a.Key = key
+	a.Failures++
+	a.LastFailure = at
+	m.version++
+	a.Version = strconv.Itoa(m.version)
+	m.rows[key] = a
+	m.writes++
+	return &a, nil
+}
+
+func (m *memAttempts) ResetAttempts(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.rows[key]; ok {
+		m.writes++
+	}
+	delete(m.rows, key)
+	return nil
+}
+
+func (m *memAttempts) failures(key string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.rows[key].Failures
+}
+
+func (m *memAttempts) writeCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.writes
+}

@@ -1,0 +1,84 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// ChangePassword replaces u's password after checking the current one
+// (ASVS 5.0 V6.2.3), ends every session of u, the current one included
+// (V7.4.3), and returns a new session for the browser that asked.
+//
+// A wrong current password counts as a failed login on the account, and a
+// throttled account is refused before any hashing, so a stolen session cannot
+// be used to guess the password.
+func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current *priceline.Session, currentPassword, newPassword string, c Client) (*Result, error) {
+	if u == nil || u.ID == "" {
+		return nil, errors.New("change password: no user")
+	}
+	if u.PasswordHash == "" {
+		return nil, priceline.Errorf(priceline.KindInvalid, "password_not_set",
+			"Your account signs in with an external provider, so it has no password here to change.")
+	}
+	local, _, _ := strings.Cut(u.Email, "@")
+	if err := s.Policy.Check(newPassword, local, u.Name); err != nil {
+		return nil, err
+	}
+
+	keys := throttleKeys{account: accountKey(u.Email), ip: s.ipKey(c.IP)}
+	unlock, err := s.locks.lock(ctx, keys.account)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	failures, err := s.checkThrottle(ctx, keys, s.now())
+	if err != nil {
+		return nil, err
+	}
+	ok, _, err := s.hasher().Verify(ctx, currentPassword, u.PasswordHash)
+	if err != nil && priceline.ErrorKind(err) != priceline.KindInvalid {
+		return nil, fmt.Errorf("change password: verify current password: %w", err)
+	}
+	if !ok {
+		if err := s.recordFailure(ctx, keys, s.now()); err != nil {
+			return nil, fmt.Errorf("change password: %w", err)
+		}
+		return nil, priceline.Errorf(priceline.KindInvalid, "current_password_incorrect",
+			"Your current password is incorrect.")
+	}
+	if failures > 0 {
+		if err := s.Attempts.ResetAttempts(ctx, keys.account); err != nil {
+			s.log().Warn("change password: reset failure counter", "user_id", u.ID, "error", err)
+		}
+	}
+
+	hash, err := s.hasher().Hash(ctx, newPassword)
+	if err != nil {
+		return nil, fmt.Errorf("change password: %w", err)
+	}
+	if err := s.Users.UpdatePasswordHash(ctx, u.ID, hash); err != nil {
+		return nil, fmt.Errorf("change password: %w", err)
+	}
+	s.log().Info("password changed", "user_id", u.ID)
+
+	// The current session is ended as well: the browser gets a new session
+	// ID, and a copy of the old cookie (the reason to change a password is
+	// often that someone else may have one) is useless.
+	if _, err := s.deleteSessions(ctx, u.ID, "", "password_changed"); err != nil {
+		return nil, fmt.Errorf("change password: %w", err)
+	}
+	if current != nil && current.UserID == u.ID {
+		// UserSessions may lag a fresh write; delete the current one by key.
+		if err := s.Sessions.DeleteSession(ctx, u.ID, current.Key); err != nil {
+			return nil, fmt.Errorf("change password: %w", err)
+		}
+	}
+	updated := *u
+	updated.PasswordHash = hash
+	updated.UpdatedAt = s.now()
+	return s.StartSession(ctx, &updated, priceline.MethodPassword, c)
+}

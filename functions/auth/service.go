@@ -1,0 +1,88 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"hospitalpriceline/functions/password"
+	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/token"
+)
+
+// Service runs the flows.
+type Service struct {
+	Users    priceline.UserStore
+	Sessions priceline.SessionStore
+	Attempts priceline.AttemptStore
+	Hasher   *password.Hasher
+	Policy   *password.Policy
+	Tokens   *token.Codec
+	Config   Config
+	Now      func() time.Time // nil → time.Now
+	Logger   *slog.Logger     // nil → discard
+
+	// locks serialises throttle check and password verification per account
+	// within this instance; see the package doc.
+	locks keyLocks
+
+	// hashOverride lets tests count hashing work; nil in production.
+	hashOverride hasher
+
+	warnedNoIP atomic.Bool // the missing-client-address warning was logged
+}
+
+// Client describes where a request came from, for throttling and the session list.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+// Result is a new session: the record, its user, and the signed cookie value to set.
+type Result struct {
+	User    *priceline.User
+	Session *priceline.Session
+	Cookie  string
+}
+
+// hasher is the part of *password.Hasher the flows use.
+type hasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+	Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error)
+	VerifyDummy(ctx context.Context, password string) error
+}
+
+func (s *Service) hasher() hasher {
+	if s.hashOverride != nil {
+		return s.hashOverride
+	}
+	return s.Hasher
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+var discard = slog.New(slog.DiscardHandler)
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return discard
+}
+
+func (s *Service) config() Config { return s.Config.withDefaults() }
+
+// keyPrefix shortens a session key for logs: enough to correlate lines, too
+// little to look a record up by.
+func keyPrefix(key string) string {
+	if len(key) > 8 {
+		return key[:8]
+	}
+	return key
+}
