@@ -10,6 +10,14 @@ PKGS := ./functions/...
 build:
 	$(GO) build -o bin/handler ./functions/cmd/handler
 
+# app stages a deployable function app (linux/amd64) in dist/functionapp:
+# host.json, the handler binary and one function.json per function,
+# generated from the Go route table.
+app:
+	mkdir -p dist
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags='-s -w' -o dist/handler-linux-amd64 ./functions/cmd/handler
+	$(GO) run ./functions/cmd/handler stage-app -host-json host.json -binary dist/handler-linux-amd64 dist/functionapp
+
 # azurite installs the Table Storage emulator from the project's lockfile.
 azurite: $(AZURITE_BIN)
 $(AZURITE_BIN): $(AZURITE_DIR)/package.json $(AZURITE_DIR)/package-lock.json

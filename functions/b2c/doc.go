@@ -1,0 +1,15 @@
+// Package b2c signs users in through Azure AD B2C or Microsoft Entra External
+// ID with the OpenID Connect authorization code flow.
+//
+// MSAL Go (a confidential client) resolves the endpoints, builds the
+// authorization URL and redeems the code. It does not do the parts a relying
+// party must do itself, so this package adds them: state, nonce and PKCE
+// (S256) per sign-in attempt, and full ID token validation (RS256 signature
+// against the provider's JWKS, issuer, audience, lifetime, nonce and, for
+// B2C, the user-flow claim). It also builds the sign-out redirect, which MSAL
+// has no helper for.
+//
+// The HTTP routes, the flow cookie and the AuthFlowStore live elsewhere; this
+// package only turns "start a sign-in" into a URL plus an AuthFlow, and "the
+// browser came back" into a verified priceline.ExternalIdentity.
+package b2c

@@ -1,0 +1,247 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"hospitalpriceline/functions/auth"
+	"hospitalpriceline/functions/priceline"
+)
+
+// userJSON is the public view of a user.
+type userJSON struct {
+	ID       string `json:"id"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Provider string `json:"provider"`
+}
+
+func toUserJSON(u *priceline.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Provider: u.Provider}
+}
+
+// sessionJSON is the public view of a session. Its id is the storage key
+// (a hash), never the secret session ID.
+type sessionJSON struct {
+	ID            string    `json:"id"`
+	CreatedAt     time.Time `json:"createdAt"`
+	LastSeenAt    time.Time `json:"lastSeenAt"`
+	ExpiresAt     time.Time `json:"expiresAt"`
+	IdleExpiresAt time.Time `json:"idleExpiresAt"`
+	Method        string    `json:"method"`
+	UserAgent     string    `json:"userAgent,omitempty"`
+	Current       bool      `json:"current"`
+}
+
+func toSessionJSON(s *priceline.Session, current string) sessionJSON {
+	return sessionJSON{
+		ID: s.Key, CreatedAt: s.CreatedAt.UTC(), LastSeenAt: s.LastSeenAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(),
+		IdleExpiresAt: s.IdleExpiresAt.UTC(), Method: s.Method, UserAgent: s.UserAgent, Current: s.Key == current,
+	}
+}
+
+// handleHealth reports each dependency; any failure makes it 503.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	ok := true
+	for _, hc := range s.Health {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := hc.Check(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				ok = false
+				checks[hc.Name] = "unavailable"
+				s.logger().Warn("health check failed", "check", hc.Name, "err", err)
+				return
+			}
+			checks[hc.Name] = "ok"
+		}()
+	}
+	wg.Wait()
+	status, code := "ok", http.StatusOK
+	if !ok {
+		status, code = "degraded", http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, code, map[string]any{"status": status, "checks": checks})
+	return nil
+}
+
+// handleRegister creates a local account (it does not sign in).
+func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	in, err := readInput(r, true, []string{"email", "password", "name"}, nil)
+	if err != nil {
+		return err
+	}
+	u, err := s.Auth.Register(r.Context(), in["email"], in["password"], in["name"])
+	if err != nil {
+		return err
+	}
+	if isForm(r) {
+		http.Redirect(w, r, "/login?registered=1", http.StatusSeeOther)
+		return nil
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"user": toUserJSON(u)})
+	return nil
+}
+
+// handleLogin verifies a password and starts a new session.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	in, err := readInput(r, true, []string{"email", "password"}, []string{"returnTo"})
+	if err != nil {
+		return err
+	}
+	res, err := s.Auth.Login(r.Context(), in["email"], in["password"], s.client(r))
+	if err != nil {
+		return err
+	}
+	s.endPreviousSession(r)
+	s.startSession(w, res)
+	if isForm(r) {
+		http.Redirect(w, r, safeReturnTo(in["returnTo"]), http.StatusSeeOther)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": toUserJSON(res.User), "csrfToken": res.Session.CSRFToken})
+	return nil
+}
+
+// endPreviousSession deletes the session the browser had before a new
+// sign-in, so that signing in always replaces it (ASVS V7.2.4). A cookie
+// that does not authenticate has nothing to end.
+func (s *Server) endPreviousSession(r *http.Request) {
+	if _, err := r.Cookie(SessionCookie); err != nil {
+		return
+	}
+	if _, old, err := s.authenticate(r); err == nil {
+		if err := s.Auth.Logout(r.Context(), old); err != nil {
+			s.logger().Warn("could not end the previous session at sign-in", "err", err)
+		}
+	}
+}
+
+// startSession sets the cookie of a new session on the response.
+func (s *Server) startSession(w http.ResponseWriter, res *auth.Result) {
+	w.Header().Set("Cache-Control", "no-store")
+	setSessionCookie(w, res.Cookie, res.Session.ExpiresAt, s.now())
+}
+
+func (s *Server) client(r *http.Request) auth.Client {
+	return auth.Client{IP: s.clientIP(r), UserAgent: r.UserAgent()}
+}
+
+// handleLogout deletes the session record and clears the cookie.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, _ *priceline.User, sess *priceline.Session) error {
+	if err := s.Auth.Logout(r.Context(), sess); err != nil {
+		return err
+	}
+	clearSessionCookie(w)
+	if isForm(r) {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleMe describes the signed-in user and this session.
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"user":      toUserJSON(u),
+		"session":   toSessionJSON(sess, sess.Key),
+		"csrfToken": sess.CSRFToken,
+	})
+	return nil
+}
+
+// handleChangePassword changes the password, revokes every other session
+// and renews this one.
+func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	in, err := readInput(r, true, []string{"currentPassword", "newPassword"}, []string{"csrf_token"})
+	if err != nil {
+		return err
+	}
+	res, err := s.Auth.ChangePassword(r.Context(), u, sess, in["currentPassword"], in["newPassword"], s.client(r))
+	if err != nil {
+		return err
+	}
+	s.startSession(w, res)
+	if isForm(r) {
+		http.Redirect(w, r, "/account?password=changed", http.StatusSeeOther)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": toUserJSON(res.User), "csrfToken": res.Session.CSRFToken})
+	return nil
+}
+
+// handleListSessions lists the user's live sessions.
+func (s *Server) handleListSessions(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	list, err := s.Auth.ListSessions(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]sessionJSON, 0, len(list))
+	for _, x := range list {
+		out = append(out, toSessionJSON(x, sess.Key))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	return nil
+}
+
+// handleRevokeSession signs out one of the user's sessions.
+func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	id := r.PathValue("id")
+	if !isHex(id, 64) {
+		return priceline.Errorf(priceline.KindNotFound, "session_not_found", "That session was not found.")
+	}
+	if err := s.Auth.RevokeSession(r.Context(), u.ID, id); err != nil {
+		return err
+	}
+	if id == sess.Key {
+		clearSessionCookie(w)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleRevokeOtherSessions signs out every session but this one.
+func (s *Server) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	n, err := s.Auth.RevokeOtherSessions(r.Context(), u.ID, sess.Key)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"revoked": n})
+	return nil
+}
+
+// isHex reports whether s is exactly n lowercase hex characters.
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

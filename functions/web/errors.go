@@ -1,0 +1,105 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// statusByKind is the one table from domain error kinds to HTTP statuses.
+var statusByKind = map[string]int{
+	priceline.KindInvalid:         http.StatusBadRequest,
+	priceline.KindUnauthorized:    http.StatusUnauthorized,
+	priceline.KindForbidden:       http.StatusForbidden,
+	priceline.KindNotFound:        http.StatusNotFound,
+	priceline.KindConflict:        http.StatusConflict,
+	priceline.KindTooLarge:        http.StatusRequestEntityTooLarge,
+	priceline.KindUnsupported:     http.StatusUnsupportedMediaType,
+	priceline.KindTooManyRequests: http.StatusTooManyRequests,
+	priceline.KindUnavailable:     http.StatusServiceUnavailable,
+	priceline.KindInternal:        http.StatusInternalServerError,
+}
+
+// statusOf returns the HTTP status for err.
+func statusOf(err error) int {
+	if s, ok := statusByKind[priceline.ErrorKind(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// errorBody is the JSON shape of every API error.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// publicError returns the code and message that may be shown for err.
+// Internal errors never reveal their cause.
+func publicError(err error) (code, message string) {
+	var e *priceline.Error
+	if errors.As(err, &e) && e.Kind != priceline.KindInternal {
+		return e.Code, e.Message
+	}
+	return "internal", "Something went wrong on our side. Please try again."
+}
+
+// retryAfter returns the Retry-After seconds for err, or 0.
+func retryAfter(err error) int {
+	var e *priceline.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		return int(math.Ceil(e.RetryAfter.Seconds()))
+	}
+	if k := priceline.ErrorKind(err); k == priceline.KindUnavailable || k == priceline.KindTooManyRequests {
+		return 1
+	}
+	return 0
+}
+
+// writeError answers an API request with the JSON error for err and logs
+// internal errors (only those: the rest are the client's mistakes).
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	if status >= 500 {
+		s.logger().Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	if ra := retryAfter(err); ra > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(ra))
+	}
+	code, msg := publicError(err)
+	if wantsHTML(r) {
+		s.renderErrorPage(w, r, status, msg)
+		return
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message = code, msg
+	writeJSON(w, status, body)
+}
+
+// writeJSON writes v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		// The status line is gone; nothing useful can be sent now.
+		slog.Default().Debug("write json", "err", err)
+	}
+}
+
+// invalid builds a KindInvalid error.
+func invalid(code, format string, args ...any) error {
+	return priceline.Errorf(priceline.KindInvalid, code, format, args...)
+}
+
+// notFound is the error for unknown routes.
+func notFound(what string) error {
+	return priceline.Errorf(priceline.KindNotFound, "not_found", "%s", fmt.Sprintf("%s was not found.", what))
+}

@@ -1,0 +1,142 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// contentSecurityPolicy forbids inline script and framing; pages load their
+// script and style files from our own origin only.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// securityHeaders sets the headers every response carries (ASVS V3.4).
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxBodyBytes bounds every request body; larger bodies get 413.
+const maxBodyBytes = 64 << 10
+
+// limitBody caps the body so that no handler can be made to read more.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			tooLarge := priceline.Errorf(priceline.KindTooLarge, "body_too_large", "The request body is larger than 64 KiB.")
+			w.Header().Set("Connection", "close")
+			writeStatusError(w, r, tooLarge)
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeStatusError is for middleware that runs before the Server is known.
+func writeStatusError(w http.ResponseWriter, r *http.Request, err error) {
+	code, msg := publicError(err)
+	var body errorBody
+	body.Error.Code, body.Error.Message = code, msg
+	writeJSON(w, statusOf(err), body)
+}
+
+// checkOrigin refuses cross-site form posts and fetches to login and
+// register (login CSRF; ASVS V3.5). Browsers send Sec-Fetch-Site and, for
+// POSTs, Origin; a request with neither comes from a non-browser client,
+// which cannot carry a victim's cookies, so it is allowed.
+func (s *Server) checkOrigin(r *http.Request) error {
+	forbidden := priceline.Errorf(priceline.KindForbidden, "cross_origin", "This request came from another site and was refused.")
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return forbidden
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		if origin == "null" || !sameOrigin(origin, s.Config.PublicURL) {
+			return forbidden
+		}
+	}
+	return nil
+}
+
+// sameOrigin compares scheme, host and port of two URLs.
+func sameOrigin(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host)
+}
+
+// checkCSRF verifies the synchroniser token of a state-changing request
+// made with a session (ASVS V3.5.1): header X-CSRF-Token, or the form field
+// csrf_token for HTML forms.
+func checkCSRF(r *http.Request, sess *priceline.Session) error {
+	tok := r.Header.Get("X-CSRF-Token")
+	if tok == "" && isForm(r) {
+		tok = r.PostFormValue("csrf_token")
+	}
+	if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRFToken)) != 1 {
+		return priceline.Errorf(priceline.KindForbidden, "csrf_failed", "This form has expired or did not come from this site. Reload the page and try again.")
+	}
+	return nil
+}
+
+// clientIP returns the address used for throttling. Behind the Functions
+// host every request arrives from loopback, and the real client is the last
+// address the platform's front end appended to X-Forwarded-For; when running
+// as a plain binary without a proxy, RemoteAddr is the client.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.Config.TrustForwardedFor {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			ip := strings.TrimSpace(parts[len(parts)-1])
+			if host, _, err := net.SplitHostPort(ip); err == nil {
+				ip = host
+			}
+			if net.ParseIP(ip) != nil {
+				return ip
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// isForm reports whether the body is an HTML form post.
+func isForm(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	return strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")
+}
+
+// wantsHTML reports whether the answer should be a page rather than JSON:
+// form posts and page requests from a browser.
+func wantsHTML(r *http.Request) bool {
+	if isForm(r) {
+		return true
+	}
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		return false
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}

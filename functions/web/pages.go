@@ -1,0 +1,352 @@
+package web
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"hospitalpriceline/functions/auth"
+	"hospitalpriceline/functions/priceline"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pages holds one template set per page, each joined with the layout.
+var pages = func() map[string]*template.Template {
+	m := map[string]*template.Template{}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range names {
+		base := strings.TrimPrefix(n, "templates/")
+		if base == "layout.html" {
+			continue
+		}
+		m[base] = template.Must(template.New(base).ParseFS(templateFS, "templates/layout.html", n))
+	}
+	return m
+}()
+
+// pageData is what every page template gets.
+type pageData struct {
+	Title      string
+	User       *priceline.User
+	CSRF       string
+	Notice     string
+	Error      string
+	Message    string            // error pages
+	Form       map[string]string // what the user typed (never passwords)
+	ReturnTo   string
+	B2CEnabled bool
+	Sessions   []sessionView
+}
+
+// sessionView is one row of the account page's session list.
+type sessionView struct {
+	ID, Device, Started, StartedText, LastSeen, LastSeenText string
+	Current                                                  bool
+}
+
+// render writes a page with status.
+func (s *Server) render(w http.ResponseWriter, status int, name string, p *pageData) {
+	t, ok := pages[name]
+	if !ok {
+		panic("no page template " + name) // a programming error, caught by tests
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := t.ExecuteTemplate(w, "layout", p); err != nil {
+		s.logger().Error("render page", "page", name, "err", err)
+	}
+}
+
+// renderErrorPage answers a browser with a readable page instead of JSON.
+func (s *Server) renderErrorPage(w http.ResponseWriter, _ *http.Request, status int, message string) {
+	s.render(w, status, "error.html", &pageData{Title: http.StatusText(status), Message: message})
+}
+
+// pageSession returns the signed-in user for a page, or nil when signed out.
+// A cookie that no longer works is cleared and treated as signed out; a
+// storage outage is an error.
+func (s *Server) pageSession(w http.ResponseWriter, r *http.Request) (*priceline.User, *priceline.Session, error) {
+	if _, err := r.Cookie(SessionCookie); err != nil {
+		return nil, nil, nil
+	}
+	u, sess, err := s.authenticate(r)
+	if err != nil {
+		if priceline.ErrorKind(err) == priceline.KindUnauthorized {
+			clearSessionCookie(w)
+			return nil, nil, nil
+		}
+		return nil, nil, err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return u, sess, nil
+}
+
+// page builds the common page data for r.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, title string) (*pageData, error) {
+	u, sess, err := s.pageSession(w, r)
+	if err != nil {
+		return nil, err
+	}
+	p := &pageData{Title: title, User: u, Form: map[string]string{}, B2CEnabled: s.B2CEnabled}
+	if sess != nil {
+		p.CSRF = sess.CSRFToken
+	}
+	return p, nil
+}
+
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.page(w, r, "Compare hospital prices")
+	if err != nil {
+		return err
+	}
+	s.render(w, http.StatusOK, "home.html", p)
+	return nil
+}
+
+func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.page(w, r, "Sign in")
+	if err != nil {
+		return err
+	}
+	p.ReturnTo = safeReturnTo(r.URL.Query().Get("returnTo"))
+	if r.URL.Query().Get("registered") == "1" {
+		p.Notice = "Your account is ready. Sign in to continue."
+	}
+	if r.URL.Query().Get("expired") == "1" {
+		p.Notice = "Your session has ended. Sign in again to continue."
+	}
+	s.render(w, http.StatusOK, "login.html", p)
+	return nil
+}
+
+// handleLoginForm signs in from the HTML form; on error it shows the form
+// again with the email kept (never the password).
+func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	in, err := readInput(r, true, []string{"email", "password"}, []string{"returnTo"})
+	p := &pageData{Title: "Sign in", Form: map[string]string{"email": in["email"]}, ReturnTo: safeReturnTo(in["returnTo"]), B2CEnabled: s.B2CEnabled}
+	if err == nil {
+		var res *auth.Result
+		if res, err = s.Auth.Login(r.Context(), in["email"], in["password"], s.client(r)); err == nil {
+			s.endPreviousSession(r)
+			s.startSession(w, res)
+			http.Redirect(w, r, p.ReturnTo, http.StatusSeeOther)
+			return nil
+		}
+	}
+	return s.formError(w, err, "login.html", p)
+}
+
+func (s *Server) handleRegisterPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.page(w, r, "Create an account")
+	if err != nil {
+		return err
+	}
+	s.render(w, http.StatusOK, "register.html", p)
+	return nil
+}
+
+// handleRegisterForm creates an account from the HTML form.
+func (s *Server) handleRegisterForm(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	in, err := readInput(r, true, []string{"email", "password", "name"}, nil)
+	p := &pageData{Title: "Create an account", Form: map[string]string{"email": in["email"], "name": in["name"]}}
+	if err == nil {
+		if _, err = s.Auth.Register(r.Context(), in["email"], in["password"], in["name"]); err == nil {
+			http.Redirect(w, r, "/login?registered=1", http.StatusSeeOther)
+			return nil
+		}
+	}
+	return s.formError(w, err, "register.html", p)
+}
+
+// formError shows a form again with the error's message, with the status
+// the API would use; internal and outage errors go to the error page.
+func (s *Server) formError(w http.ResponseWriter, err error, page string, p *pageData) error {
+	status := statusOf(err)
+	if status >= 500 || status == http.StatusForbidden || status == http.StatusRequestEntityTooLarge {
+		return err
+	}
+	if ra := retryAfter(err); ra > 0 {
+		w.Header().Set("Retry-After", itoa(ra))
+	}
+	_, p.Error = publicError(err)
+	s.render(w, status, page, p)
+	return nil
+}
+
+// withPageSession is withSession for pages: a signed-out visitor is sent to
+// sign in and brought back; state-changing form posts need the CSRF token.
+func (s *Server) withPageSession(next authedFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Cache-Control", "no-store")
+		u, sess, err := s.pageSession(w, r)
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			back := r.URL.Path
+			if r.Method != http.MethodGet {
+				back = "/account"
+			}
+			http.Redirect(w, r, "/login?returnTo="+url.QueryEscape(back), http.StatusSeeOther)
+			return nil
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if err := checkCSRF(r, sess); err != nil {
+				return err
+			}
+		}
+		return next(w, r, u, sess)
+	}
+}
+
+func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	list, err := s.Auth.ListSessions(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	p := &pageData{Title: "Your account", User: u, CSRF: sess.CSRFToken, B2CEnabled: s.B2CEnabled}
+	switch r.URL.Query().Get("done") {
+	case "password":
+		p.Notice = "Your password was changed. You were signed out everywhere else."
+	case "revoked":
+		p.Notice = "That device was signed out."
+	case "others":
+		p.Notice = "You were signed out everywhere else."
+	}
+	for _, x := range list {
+		p.Sessions = append(p.Sessions, sessionView{
+			ID: x.Key, Device: deviceName(x.UserAgent), Current: x.Key == sess.Key,
+			Started: x.CreatedAt.UTC().Format(time.RFC3339), StartedText: x.CreatedAt.UTC().Format("2 Jan 2006 15:04 UTC"),
+			LastSeen: x.LastSeenAt.UTC().Format(time.RFC3339), LastSeenText: x.LastSeenAt.UTC().Format("2 Jan 2006 15:04 UTC"),
+		})
+	}
+	s.render(w, http.StatusOK, "account.html", p)
+	return nil
+}
+
+// handleAccountPassword changes the password from the account page.
+func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	in, err := readInput(r, true, []string{"currentPassword", "newPassword"}, []string{"csrf_token"})
+	if err == nil {
+		var res *auth.Result
+		if res, err = s.Auth.ChangePassword(r.Context(), u, sess, in["currentPassword"], in["newPassword"], s.client(r)); err == nil {
+			s.startSession(w, res)
+			http.Redirect(w, r, "/account?done=password", http.StatusSeeOther)
+			return nil
+		}
+	}
+	status := statusOf(err)
+	if status >= 500 || status == http.StatusForbidden {
+		return err
+	}
+	_, msg := publicError(err)
+	s.renderErrorPage(w, r, status, msg+" Go back to your account page to try again.")
+	return nil
+}
+
+func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	in, err := readInput(r, true, []string{"id"}, []string{"csrf_token"})
+	if err != nil {
+		return err
+	}
+	if !isHex(in["id"], 64) {
+		return priceline.Errorf(priceline.KindNotFound, "session_not_found", "That session was not found.")
+	}
+	if err := s.Auth.RevokeSession(r.Context(), u.ID, in["id"]); err != nil {
+		return err
+	}
+	if in["id"] == sess.Key {
+		clearSessionCookie(w)
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, "/account?done=revoked", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) handleAccountRevokeOthers(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	if _, err := s.Auth.RevokeOtherSessions(r.Context(), u.ID, sess.Key); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account?done=others", http.StatusSeeOther)
+	return nil
+}
+
+// handleStatic serves the embedded CSS and script files.
+func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("path")
+	if strings.Contains(name, "..") || !fs.ValidPath("static/"+name) {
+		return notFound("This file")
+	}
+	b, err := staticFS.ReadFile("static/" + name)
+	if err != nil {
+		return notFound("This file")
+	}
+	switch {
+	case strings.HasSuffix(name, ".css"):
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case strings.HasSuffix(name, ".js"):
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	case strings.HasSuffix(name, ".svg"):
+		w.Header().Set("Content-Type", "image/svg+xml")
+	default:
+		w.Header().Set("Content-Type", "application/octet-stream")
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(b)
+	return nil
+}
+
+// deviceName turns a User-Agent into a short, readable device description.
+func deviceName(ua string) string {
+	browser := "Unknown browser"
+	switch {
+	case strings.Contains(ua, "Edg/"):
+		browser = "Edge"
+	case strings.Contains(ua, "Chrome/") || strings.Contains(ua, "HeadlessChrome/"):
+		browser = "Chrome"
+	case strings.Contains(ua, "Firefox/"):
+		browser = "Firefox"
+	case strings.Contains(ua, "Safari/"):
+		browser = "Safari"
+	case strings.HasPrefix(ua, "curl/"):
+		browser = "curl"
+	case strings.HasPrefix(ua, "Go-http-client"):
+		browser = "Program"
+	}
+	system := ""
+	switch {
+	case strings.Contains(ua, "Windows"):
+		system = "Windows"
+	case strings.Contains(ua, "iPhone") || strings.Contains(ua, "iPad"):
+		system = "iOS"
+	case strings.Contains(ua, "Android"):
+		system = "Android"
+	case strings.Contains(ua, "Mac OS X"):
+		system = "macOS"
+	case strings.Contains(ua, "Linux"):
+		system = "Linux"
+	}
+	if system == "" {
+		return browser
+	}
+	return browser + " on " + system
+}

@@ -1,0 +1,236 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"hospitalpriceline/functions/auth"
+	"hospitalpriceline/functions/funchost"
+	"hospitalpriceline/functions/priceline"
+)
+
+// SessionCookie is the session cookie's name. The __Host- prefix makes the
+// browser insist on Secure, Path=/ and no Domain (ASVS V3.3.3).
+const SessionCookie = "__Host-session"
+
+// CleanupFunction is the timer function that deletes expired sessions, and
+// CleanupSchedule its NCRONTAB schedule (every 15 minutes).
+const (
+	CleanupFunction = "CleanupExpiredSessions"
+	CleanupSchedule = "0 */15 * * * *"
+)
+
+// Config is what the HTTP layer needs to know about its deployment.
+type Config struct {
+	PublicURL string // e.g. https://priceline.example.org; used for Origin checks and redirects
+	// TrustForwardedFor takes the client address from the last
+	// X-Forwarded-For entry, as set by the Functions front end.
+	TrustForwardedFor bool
+}
+
+// HealthCheck reports on one dependency for /api/health.
+type HealthCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Server serves the API, the pages and the timer function.
+type Server struct {
+	Config Config
+	Auth   *auth.Service
+	Health []HealthCheck
+	Logger *slog.Logger
+	Now    func() time.Time
+	// B2CEnabled shows the "Sign in with Azure AD B2C" button.
+	B2CEnabled bool
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return s.Logger
+}
+
+func (s *Server) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+// handlerFunc is a handler that returns its error for writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route is one entry of the route table. Routes that share a Name are one
+// Azure Function (one function.json) serving several methods on one path.
+type route struct {
+	Name   string
+	Method string
+	Path   string // Go ServeMux path pattern
+	Handle handlerFunc
+}
+
+// routes is the only list of HTTP functions: the mux and every
+// function.json are generated from it.
+func (s *Server) routes() []route {
+	return []route{
+		{"Health", "GET", "/api/health", s.handleHealth},
+		{"Register", "POST", "/api/register", s.handleRegister},
+		{"Login", "POST", "/api/login", s.handleLogin},
+		{"Logout", "POST", "/api/logout", s.withSession(s.handleLogout)},
+		{"Me", "GET", "/api/me", s.withSession(s.handleMe)},
+		{"MePassword", "POST", "/api/me/password", s.withSession(s.handleChangePassword)},
+		{"MeSessions", "GET", "/api/me/sessions", s.withSession(s.handleListSessions)},
+		{"MeSessions", "DELETE", "/api/me/sessions", s.withSession(s.handleRevokeOtherSessions)},
+		{"MeSession", "DELETE", "/api/me/sessions/{id}", s.withSession(s.handleRevokeSession)},
+
+		{"PageHome", "GET", "/{$}", s.handleHome},
+		{"PageLogin", "GET", "/login", s.handleLoginPage},
+		{"PageLogin", "POST", "/login", s.handleLoginForm},
+		{"PageRegister", "GET", "/register", s.handleRegisterPage},
+		{"PageRegister", "POST", "/register", s.handleRegisterForm},
+		{"PageAccount", "GET", "/account", s.withPageSession(s.handleAccountPage)},
+		{"PageAccountPassword", "POST", "/account/password", s.withPageSession(s.handleAccountPassword)},
+		{"PageAccountRevoke", "POST", "/account/sessions/revoke", s.withPageSession(s.handleAccountRevoke)},
+		{"PageAccountRevokeOthers", "POST", "/account/sessions/revoke-others", s.withPageSession(s.handleAccountRevokeOthers)},
+		{"Static", "GET", "/static/{path...}", s.handleStatic},
+		// Behind the Functions host, paths no function claims never reach
+		// the handler; this function makes them our readable 404 too.
+		{"NotFound", "GET", "/{path...}", s.handleNotFound},
+	}
+}
+
+// Functions lists every Azure Function this handler serves, for the staged
+// function app: one per route name, plus the timer.
+func (s *Server) Functions() []funchost.Function {
+	var fns []funchost.Function
+	index := map[string]int{}
+	for _, rt := range s.routes() {
+		if i, ok := index[rt.Name]; ok {
+			fns[i].Methods = append(fns[i].Methods, rt.Method)
+			continue
+		}
+		_, path, err := funchost.RouteFromPattern(rt.Method + " " + rt.Path)
+		if err != nil {
+			panic("route table: " + err.Error()) // a programming error, caught by tests
+		}
+		index[rt.Name] = len(fns)
+		fns = append(fns, funchost.Function{Name: rt.Name, Methods: []string{rt.Method}, Route: path})
+	}
+	return append(fns, funchost.Function{Name: CleanupFunction, Schedule: CleanupSchedule})
+}
+
+// Handler returns the complete HTTP handler.
+func (s *Server) Handler() http.Handler {
+	return securityHeaders(limitBody(s.mux()))
+}
+
+// mux routes the route table and the timer function.
+func (s *Server) mux() *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		h := rt.Handle
+		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
+			if err := h(w, r); err != nil {
+				s.writeError(w, r, err)
+			}
+		})
+	}
+	mux.Handle("POST /"+CleanupFunction, funchost.TimerHandler(s.runCleanup))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, notFound("This page"))
+	})
+	return mux
+}
+
+// handleNotFound answers any GET no other route claims.
+func (s *Server) handleNotFound(http.ResponseWriter, *http.Request) error {
+	return notFound("This page")
+}
+
+// runCleanup is the timer function: delete expired session records.
+func (s *Server) runCleanup(ctx context.Context, _ funchost.InvokeRequest) ([]string, error) {
+	n, err := s.Auth.CleanupExpired(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.logger().Info("expired sessions deleted", "count", n)
+	return []string{"deleted expired sessions: " + itoa(n)}, nil
+}
+
+// authedFunc is a handler that runs with a signed-in user.
+type authedFunc func(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error
+
+// withSession authenticates the request from its session cookie, marks the
+// response uncacheable, and requires the CSRF token on state-changing
+// methods. A stale or forged cookie is cleared.
+func (s *Server) withSession(next authedFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Cache-Control", "no-store")
+		u, sess, err := s.authenticate(r)
+		if err != nil {
+			if priceline.ErrorKind(err) == priceline.KindUnauthorized {
+				clearSessionCookie(w)
+			}
+			return err
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if err := checkCSRF(r, sess); err != nil {
+				return err
+			}
+		}
+		return next(w, r, u, sess)
+	}
+}
+
+// authenticate reads the session cookie; no cookie is unauthenticated.
+func (s *Server) authenticate(r *http.Request) (*priceline.User, *priceline.Session, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, nil, unauthenticated()
+	}
+	u, sess, err := s.Auth.Authenticate(r.Context(), c.Value)
+	if err != nil {
+		if priceline.ErrorKind(err) == priceline.KindUnauthorized {
+			return nil, nil, unauthenticated()
+		}
+		return nil, nil, err
+	}
+	return u, sess, nil
+}
+
+func unauthenticated() error {
+	return priceline.Errorf(priceline.KindUnauthorized, "unauthenticated", "Please sign in.")
+}
+
+// setSessionCookie sets the session cookie (ASVS V3.3.1–V3.3.4): __Host-
+// prefix, Secure, HttpOnly, SameSite=Lax (so that a top-level navigation from
+// B2C back to us still carries it), no Domain, expiring with the session.
+func setSessionCookie(w http.ResponseWriter, value string, expires time.Time, now time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     SessionCookie,
+		Value:    value,
+		Path:     "/",
+		Secure:   true,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+		MaxAge:   int(expires.Sub(now).Seconds()),
+	})
+}
+
+// clearSessionCookie tells the browser to forget the session cookie.
+func clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     SessionCookie,
+		Value:    "",
+		Path:     "/",
+		Secure:   true,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+		MaxAge:   -1,
+	})
+}
