@@ -5,7 +5,7 @@ AZURITE_DIR := infra/local/azurite
 AZURITE_BIN := $(AZURITE_DIR)/node_modules/.bin/azurite-table
 PKGS := ./functions/...
 
-.PHONY: build app run test bench azurite vet fmt-check clean
+.PHONY: build app run test bench screenshots azurite bicep-check deploy vet fmt-check clean
 
 build:
 	$(GO) build -o bin/handler ./functions/cmd/handler
@@ -24,6 +24,22 @@ $(AZURITE_BIN): $(AZURITE_DIR)/package.json $(AZURITE_DIR)/package-lock.json
 	cd $(AZURITE_DIR) && npm ci --no-audit --no-fund
 	touch $@
 
+BICEP_CHECK_DIR := infra/check
+BICEP_CHECK_DEP := $(BICEP_CHECK_DIR)/node_modules/tree-sitter-bicep/tree-sitter-bicep.wasm
+
+# bicep-check installs the tree-sitter Bicep grammar from the lockfile (its
+# WebAssembly build, so no native compile) and parses every infra/**/*.bicep.
+bicep-check: $(BICEP_CHECK_DEP)
+	node $(BICEP_CHECK_DIR)/parse-bicep.mjs
+$(BICEP_CHECK_DEP): $(BICEP_CHECK_DIR)/package.json $(BICEP_CHECK_DIR)/package-lock.json
+	cd $(BICEP_CHECK_DIR) && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+# deploy provisions infra/main.bicep and zip-deploys dist/functionapp with the
+# az CLI (AZURE_ENV_NAME and AZURE_LOCATION required); see docs/deploy.md.
+deploy:
+	./infra/deploy.sh
+
 run: build azurite
 	./infra/local/run.sh
 
@@ -33,11 +49,16 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 
-test: azurite fmt-check vet
+test: azurite $(BICEP_CHECK_DEP) fmt-check vet
 	$(GO) test -race -count=1 -timeout 12m $(PKGS)
 
 bench: azurite
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# screenshots runs the browser flows and writes their pages as PNGs.
+screenshots: azurite
+	mkdir -p docs/screenshots
+	PRICELINE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestBrowser' ./functions/web/
 
 clean:
 	rm -rf bin dist

@@ -29,11 +29,18 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	}
 	defer unlock()
 
+	// The account lookup runs alongside the throttle check: they are
+	// independent reads, and a login's latency is its chain of round trips.
+	lookupCtx, cancelLookup := context.WithCancel(ctx)
+	defer cancelLookup()
+	found := make(chan userLookup, 1)
+	go func() { found <- s.lookupUser(lookupCtx, email, keys.account != "") }()
+
 	failures, err := s.checkThrottle(ctx, keys, s.now())
 	if err != nil {
 		return nil, err
 	}
-	u, needsRehash, err := s.checkCredentials(ctx, email, keys.account != "", password)
+	u, needsRehash, err := s.checkCredentials(ctx, <-found, password)
 	if err != nil {
 		return nil, err
 	}
@@ -58,20 +65,36 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	return s.StartSession(ctx, u, priceline.MethodPassword, c)
 }
 
+// userLookup is the result of looking up a login's account.
+type userLookup struct {
+	user *priceline.User // nil when there is no such local account
+	err  error           // a failure of the system, not "not found"
+}
+
+// lookupUser finds the local account for a normalised email.
+func (s *Service) lookupUser(ctx context.Context, email string, validEmail bool) userLookup {
+	if !validEmail {
+		return userLookup{}
+	}
+	u, err := s.Users.UserByEmail(ctx, email)
+	switch {
+	case err == nil:
+		return userLookup{user: u}
+	case priceline.IsNotFound(err):
+		return userLookup{}
+	default:
+		return userLookup{err: fmt.Errorf("login: look up user: %w", err)}
+	}
+}
+
 // checkCredentials returns the user whose password matches, or nil after
 // doing the same hashing work when there is none. Errors are only for
 // failures of the system (storage down, hasher busy, corrupt hash).
-func (s *Service) checkCredentials(ctx context.Context, email string, validEmail bool, password string) (*priceline.User, bool, error) {
-	var u *priceline.User
-	if validEmail {
-		found, err := s.Users.UserByEmail(ctx, email)
-		switch {
-		case err == nil:
-			u = found
-		case !priceline.IsNotFound(err):
-			return nil, false, fmt.Errorf("login: look up user: %w", err)
-		}
+func (s *Service) checkCredentials(ctx context.Context, found userLookup, password string) (*priceline.User, bool, error) {
+	if found.err != nil {
+		return nil, false, found.err
 	}
+	u := found.user
 	if u == nil || u.PasswordHash == "" {
 		err := s.hasher().VerifyDummy(ctx, password)
 		if err != nil && priceline.ErrorKind(err) != priceline.KindInvalid {

@@ -59,16 +59,32 @@ func (s *Service) ipKey(ip string) string {
 // failure count so that a success only writes a reset when there is one.
 func (s *Service) checkThrottle(ctx context.Context, keys throttleKeys, now time.Time) (int, error) {
 	cfg := s.config().Throttle
-	var wait time.Duration
-	accountFailures := 0
-	for _, c := range []struct {
+	counters := []struct {
 		name, key string
 		limit     Limit
-	}{{"account", keys.account, cfg.Account}, {"ip", keys.ip, cfg.IP}} {
+	}{{"account", keys.account, cfg.Account}, {"ip", keys.ip, cfg.IP}}
+	// Read both counters at once: two independent point reads.
+	records := make([]*priceline.Attempts, len(counters))
+	errs := make([]error, len(counters))
+	var wg sync.WaitGroup
+	for i, c := range counters {
 		if c.key == "" {
 			continue
 		}
-		a, err := s.Attempts.Attempts(ctx, c.key)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			records[i], errs[i] = s.Attempts.Attempts(ctx, c.key)
+		}()
+	}
+	wg.Wait()
+	var wait time.Duration
+	accountFailures := 0
+	for i, c := range counters {
+		if c.key == "" {
+			continue
+		}
+		a, err := records[i], errs[i]
 		if err != nil {
 			return 0, fmt.Errorf("read login attempts: %w", err)
 		}

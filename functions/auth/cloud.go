@@ -1,0 +1,87 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// defaultCloudName is shown for a cloud user whose token carries no usable
+// display name or address.
+const defaultCloudName = "Azure AD B2C user"
+
+// SignInExternal signs in the user a cloud identity provider vouched for and
+// starts a session exactly like a password login does (same record, cookie
+// and timeouts), with method priceline.MethodB2C.
+//
+// The user is found by (provider, subject) only. The first sign-in creates
+// the account; the token's email is kept only to show, and is never used to
+// find or merge with an account: a local account with the same address stays
+// a separate account. Trusting the address would hand a local account to
+// whoever can get the provider to assert that address, and an external
+// provider's email claim is not proof of ownership unless it says so.
+func (s *Service) SignInExternal(ctx context.Context, id *priceline.ExternalIdentity, c Client) (*Result, error) {
+	if id == nil || id.Provider != priceline.ProviderB2C || id.Subject == "" {
+		// The adapter never produces this; refusing beats creating an
+		// account that every subject-less token would then share.
+		return nil, priceline.Errorf(priceline.KindUnauthorized, "external_identity_invalid", "The sign-in response did not identify you. Please start again.")
+	}
+	u, err := s.Users.UserBySubject(ctx, id.Provider, id.Subject)
+	switch {
+	case err == nil:
+	case priceline.IsNotFound(err):
+		if u, err = s.createCloudUser(ctx, id); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("sign in with %s: find user: %w", id.Provider, err)
+	}
+	if u.Provider != id.Provider || u.Subject != id.Subject {
+		// A store that ignored part of the key must not sign one person in
+		// as another.
+		return nil, fmt.Errorf("sign in with %s: store returned user %s for another subject", id.Provider, u.ID)
+	}
+	return s.StartSession(ctx, u, priceline.MethodB2C, c)
+}
+
+// createCloudUser creates the account of a first cloud sign-in. Two first
+// sign-ins racing (two tabs, two instances) both try; the store lets one
+// win and the other reads the winner's account.
+func (s *Service) createCloudUser(ctx context.Context, id *priceline.ExternalIdentity) (*priceline.User, error) {
+	email := priceline.NormalizeEmail(id.Email)
+	if email != "" && priceline.ValidateEmail(email) != nil {
+		email = "" // shown only; a malformed address is not worth refusing the sign-in over
+	}
+	name, err := cleanName(id.Name)
+	if err != nil {
+		name = defaultCloudName
+		if email != "" {
+			name = email
+		}
+	}
+	now := s.now()
+	u := &priceline.User{
+		ID:        priceline.NewUserID(),
+		Provider:  id.Provider,
+		Subject:   id.Subject,
+		Email:     email,
+		Name:      name,
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	err = s.Users.CreateUser(ctx, u)
+	if err == nil {
+		s.log().Info("registered", "user_id", u.ID, "provider", u.Provider)
+		return u, nil
+	}
+	if priceline.ErrorCode(err) == "subject_taken" {
+		existing, rerr := s.Users.UserBySubject(ctx, id.Provider, id.Subject)
+		if rerr == nil {
+			return existing, nil
+		}
+		err = errors.Join(err, rerr)
+	}
+	return nil, fmt.Errorf("sign in with %s: create user: %w", id.Provider, err)
+}
