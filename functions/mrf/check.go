@@ -1,0 +1,291 @@
+package mrf
+
+import (
+	"strings"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// field is one value of a row or item with the column (CSV) or path (JSON)
+// to report it under. set is false when the value is absent or blank.
+type field struct {
+	col string
+	val string
+	set bool
+}
+
+func (f field) str() string {
+	if !f.set {
+		return ""
+	}
+	return strings.TrimSpace(f.val)
+}
+
+type codeIn struct{ code, typ field }
+
+// itemIn is what the CSV and JSON readers extract from one item before the
+// shared rules run: the item part (description, codes, drug) and its
+// charges (setting, amounts, payers).
+type itemIn struct {
+	description field
+	codes       []codeIn
+	modifiers   field // pipe-separated in CSV; joined with "|" for JSON
+	drugUnit    field
+	drugType    field
+	drugUnitNum bool // JSON v3 unit was a number, so it needs no decimal check
+}
+
+type chargesIn struct {
+	setting      field
+	gross        field
+	cash         field
+	min          field
+	max          field
+	genericNotes field
+	payers       []payerIn
+}
+
+type payerIn struct {
+	payer, plan, dollar, pct, alg, est, median, p10, p90, count, methodology, notes field
+	// altNotes is another notes column that also satisfies a notes
+	// requirement (wide CSV: additional_generic_notes).
+	altNotes field
+}
+
+// checker applies the rules of one template family.
+type checker struct {
+	fam  family
+	csv  bool // CSV compares enumerations ignoring case and accepts M/D/YYYY dates
+	row  int
+	ps   *problems
+	hosp string // hospital ID stamped on every charge
+}
+
+func (c *checker) errf(col, rule, format string, args ...any) {
+	c.ps.errorf(c.row, col, rule, format, args...)
+}
+
+func (c *checker) warnf(col, rule, format string, args ...any) {
+	c.ps.warnf(c.row, col, rule, format, args...)
+}
+
+// money checks a positive amount and returns it.
+func (c *checker) money(f field) priceline.Money {
+	if !f.set {
+		return priceline.Money{}
+	}
+	s := strings.TrimSpace(f.val)
+	if c.csv {
+		d, ok := parseCSVDecimal(s)
+		if !ok {
+			c.errf(f.col, RuleNumber, "%q is not a number; CMS allows digits and a decimal point only (no $, commas or spaces)", clip(f.val))
+			return priceline.Money{}
+		}
+		s = d
+	}
+	m, positive, ok := decimalMoney(s)
+	switch {
+	case !ok && positive:
+		c.errf(f.col, RuleNumberTooLarge, "%q is too large to be an amount", clip(f.val))
+	case !ok:
+		c.errf(f.col, RuleNumber, "%q is not a number", clip(f.val))
+	case !positive:
+		c.errf(f.col, RuleNumberPositive, "%q must be a positive number", clip(f.val))
+	}
+	return m
+}
+
+// decimal checks a positive number that is not money (percentage, drug
+// unit) and returns its canonical decimal string.
+func (c *checker) decimal(f field) string {
+	m := c.money(f)
+	return m.Decimal
+}
+
+func (c *checker) enum(f field, set map[string]bool, rule, what string) string {
+	if !f.set {
+		return ""
+	}
+	v, ok := inSet(set, f.val, c.csv)
+	if !ok {
+		c.errf(f.col, rule, "%q is not an allowed %s", clip(f.val), what)
+	}
+	return v
+}
+
+func (c *checker) required(f field, what string) {
+	if !f.set {
+		c.errf(f.col, RuleRequired, "%s is required", what)
+	}
+}
+
+// item checks the rules of an item as a whole and returns the fields its
+// charges share.
+func (c *checker) item(it *itemIn) priceline.Charge {
+	var ch priceline.Charge
+	ch.HospitalID = c.hosp
+	c.required(it.description, "a description")
+	ch.Description = it.description.str()
+	codeTypes := codeTypesV2
+	if c.fam == familyV3 {
+		codeTypes = codeTypesV3
+	}
+	hasNDC := false
+	for _, cd := range it.codes {
+		switch {
+		case cd.code.set && !cd.typ.set:
+			c.errf(cd.typ.col, RuleCodeNeedsType, "code %q has no code type", clip(cd.code.val))
+		case !cd.code.set && cd.typ.set:
+			c.errf(cd.code.col, RuleRequired, "a code is required when its code type (%q) is given", clip(cd.typ.val))
+		}
+		t := c.enum(cd.typ, codeTypes, RuleEnumCodeType, "code type")
+		if t == "NDC" {
+			hasNDC = true
+		}
+		if cd.code.set {
+			ch.Codes = append(ch.Codes, priceline.Code{Code: cd.code.str(), Type: t})
+		}
+	}
+	if it.modifiers.set {
+		ch.Modifiers = splitPipe(it.modifiers.val)
+	}
+	if len(ch.Codes) == 0 && len(ch.Modifiers) == 0 {
+		col := "code|1"
+		if len(it.codes) > 0 {
+			col = it.codes[0].code.col
+		}
+		c.errf(col, RuleChargeNeedsCode, "every item needs at least one code and code type (or, in CSV, a modifier)")
+	}
+	if it.drugUnit.set != it.drugType.set {
+		missing := it.drugType
+		if !it.drugUnit.set {
+			missing = it.drugUnit
+		}
+		c.errf(missing.col, RuleDrugUnitNeedsType, "drug unit and drug type of measurement go together; %s is missing", missing.col)
+	}
+	if it.drugUnit.set {
+		if it.drugUnitNum || c.csv || c.fam == familyV3 {
+			ch.DrugUnit = c.decimal(it.drugUnit)
+		} else {
+			// The v2 JSON schema types the unit as a string.
+			ch.DrugUnit = it.drugUnit.str()
+		}
+	}
+	ch.DrugType = c.enum(it.drugType, drugTypes, RuleEnumDrugType, "drug type of measurement")
+	if hasNDC && (!it.drugUnit.set || !it.drugType.set) {
+		col := it.drugUnit.col
+		if it.drugUnit.set {
+			col = it.drugType.col
+		}
+		c.errf(col, RuleNDCNeedsDrugInfo, "an NDC-coded item needs the drug unit and type of measurement")
+	}
+	return ch
+}
+
+// charges checks one set of charges of an item and returns one Charge per
+// payer (or one without a payer). base carries the item's fields.
+func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly bool) []priceline.Charge {
+	base.Setting = c.enum(ci.setting, settings, RuleEnumSetting, "setting (inpatient, outpatient, both)")
+	c.required(ci.setting, "a setting")
+	base.Gross = c.money(ci.gross)
+	base.DiscountedCash = c.money(ci.cash)
+	base.Min = c.money(ci.min)
+	base.Max = c.money(ci.max)
+	base.GenericNotes = ci.genericNotes.str()
+
+	var out []priceline.Charge
+	anyDollar, anyCharge := false, ci.gross.set || ci.cash.set
+	for i := range ci.payers {
+		p := &ci.payers[i]
+		ch := base
+		ch.Payer, ch.Plan = p.payer.str(), p.plan.str()
+		ch.NegotiatedDollar = c.money(p.dollar)
+		ch.NegotiatedPercentage = c.decimal(p.pct)
+		ch.NegotiatedAlgorithm = p.alg.str()
+		ch.Methodology = c.enum(p.methodology, methodologys, RuleEnumMethodology, "methodology")
+		ch.PayerNotes = p.notes.str()
+		hasCharge := p.dollar.set || p.pct.set || p.alg.set
+		hasNotes := p.notes.set || p.altNotes.set
+		anyDollar = anyDollar || p.dollar.set
+		anyCharge = anyCharge || hasCharge
+		if hasCharge || p.methodology.set || p.payer.set || p.plan.set {
+			c.required(p.payer, "a payer name")
+			c.required(p.plan, "a plan name")
+		}
+		switch {
+		case modifierOnly:
+			if !hasCharge && !hasNotes {
+				c.errf(p.dollar.col, RuleModifierNeedsCharge, "a modifier row needs a negotiated dollar, percentage or algorithm, or notes")
+			}
+		case !hasCharge:
+			c.errf(p.dollar.col, RulePayerNeedsCharge, "payer %q plan %q has no negotiated dollar, percentage or algorithm", ch.Payer, ch.Plan)
+		case !p.methodology.set:
+			c.errf(p.methodology.col, RulePayerNeedsMethodology, "a payer-specific negotiated charge needs a methodology")
+		}
+		if ch.Methodology == "other" && !hasNotes {
+			c.errf(p.notes.col, RuleOtherNeedsNotes, "methodology \"other\" needs additional notes explaining it")
+		}
+		pctOrAlg := p.pct.set || p.alg.set
+		switch c.fam {
+		case familyV2:
+			ch.EstimatedAmount = c.money(p.est)
+			if pctOrAlg && !p.dollar.set && !p.est.set && !modifierOnly {
+				c.errf(p.est.col, RulePercentageNeedsEst, "a negotiated percentage or algorithm without a dollar amount needs an estimated amount")
+			}
+		case familyV3:
+			if p.est.set {
+				c.warnf(p.est.col, RuleRemovedInV3, "estimated_amount was removed in v3.0.0 and is ignored")
+			}
+			for _, f := range []field{p.median, p.p10, p.p90, p.count} {
+				if f.set && isNineNines(f.val) {
+					c.warnf(f.col, RuleNineNines, "999999999 is a placeholder, not an allowed amount")
+				}
+			}
+			ch.Median, ch.P10, ch.P90 = c.money(p.median), c.money(p.p10), c.money(p.p90)
+			ch.Count = p.count.str()
+			if p.count.set && !validCount(ch.Count) {
+				c.errf(p.count.col, RuleCount, "count of allowed amounts %q must be 0, \"1 through 10\" or a whole number of 11 or more", clip(p.count.val))
+			}
+			if pctOrAlg && !modifierOnly {
+				switch {
+				case !p.count.set:
+					c.errf(p.count.col, RulePercentageNeedsCount, "a negotiated percentage or algorithm needs the count of allowed amounts")
+				case ch.Count == "0":
+					if !hasNotes {
+						c.errf(p.notes.col, RuleZeroCountNeedsNotes, "a count of 0 allowed amounts needs notes explaining it")
+					}
+				default:
+					for _, f := range []field{p.median, p.p10, p.p90} {
+						if !f.set {
+							c.errf(f.col, RuleCountNeedsAmounts, "with allowed amounts counted, %s is required", f.col)
+						}
+					}
+				}
+			}
+		}
+		out = append(out, ch)
+	}
+	if anyDollar && !modifierOnly && (!ci.min.set || !ci.max.set) {
+		col := ci.min.col
+		if ci.min.set {
+			col = ci.max.col
+		}
+		c.errf(col, RuleDollarNeedsMinMax, "a negotiated dollar amount needs the de-identified minimum and maximum")
+	}
+	if !anyCharge && !modifierOnly {
+		c.errf(ci.gross.col, RuleItemNeedsCharge, "an item needs at least one charge: gross, discounted cash or a payer-specific negotiated charge")
+	}
+	if len(out) == 0 {
+		out = append(out, base)
+	}
+	return out
+}
+
+// clip keeps messages short when a cell holds a whole paragraph.
+func clip(s string) string {
+	const n = 60
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,551 @@
+package mrf
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// jsonState is the JSON side of a Reader. The decoder walks the top-level
+// object token by token; only one element of standard_charge_information
+// (or modifier_information) is decoded into memory at a time.
+type jsonState struct {
+	dec      *json.Decoder
+	lim      *recordLimiter
+	rd       *Reader
+	meta     map[string]any // top-level values other than the two arrays
+	seen     map[string]bool
+	inItems  bool // positioned inside standard_charge_information
+	metaDone bool
+	itemsSet bool // standard_charge_information was present
+	// provisional is set when the items came before the version, so the
+	// family used for them was a guess.
+	provisional bool
+	nItems      int
+	nMods       int
+}
+
+func (r *Reader) openJSON(br *bufio.Reader) error {
+	r.format = FormatJSON
+	lim := &recordLimiter{r: br}
+	dec := json.NewDecoder(lim)
+	dec.UseNumber()
+	st := &jsonState{dec: dec, rd: r, lim: lim, meta: map[string]any{}, seen: map[string]bool{}}
+	tok, err := dec.Token()
+	if err != nil {
+		return st.syntax(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		r.file.errorf(0, "", RuleJSONSyntax, "a JSON price file must be one object")
+		return r.formatErr()
+	}
+	if err := st.walkTop(); err != nil {
+		return err
+	}
+	r.src = st.next
+	return nil
+}
+
+// syntax records a JSON syntax error as a problem.
+func (st *jsonState) syntax(err error) error {
+	var se *json.SyntaxError
+	switch {
+	case limitErr(err):
+		return st.rd.tooLarge(st.nItems)
+	case errors.As(err, &se):
+		st.rd.file.errorf(st.nItems, "", RuleJSONSyntax, "invalid JSON at byte %d: %v", se.Offset, se)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		st.rd.file.errorf(st.nItems, "", RuleJSONSyntax, "the JSON ends before the object is complete")
+	default:
+		return fmt.Errorf("read %s: %w", st.rd.name, err)
+	}
+	return st.rd.formatErr()
+}
+
+// walkTop reads top-level keys until standard_charge_information opens (it
+// returns with inItems set) or the object ends.
+func (st *jsonState) walkTop() error {
+	for st.dec.More() {
+		st.lim.reset()
+		tok, err := st.dec.Token()
+		if err != nil {
+			return st.syntax(err)
+		}
+		key, _ := tok.(string)
+		if st.seen[key] {
+			st.rd.file.warnf(0, "/"+key, RuleHeaderDuplicate, "key %q appears twice; the last value counts", key)
+		}
+		st.seen[key] = true
+		switch key {
+		case "standard_charge_information", "modifier_information":
+			tok, err := st.dec.Token()
+			if err != nil {
+				return st.syntax(err)
+			}
+			if d, ok := tok.(json.Delim); !ok || d != '[' {
+				st.rd.file.errorf(0, "/"+key, RuleType, "%s must be an array", key)
+				if d, ok := tok.(json.Delim); ok {
+					if err := st.skipRest(d); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if key == "modifier_information" {
+				if err := st.modifiers(); err != nil {
+					return err
+				}
+				continue
+			}
+			st.itemsSet = true
+			st.inItems = true
+			st.startItems()
+			return nil
+		default:
+			var v any
+			if err := st.dec.Decode(&v); err != nil {
+				return st.syntax(err)
+			}
+			st.meta[key] = v
+		}
+	}
+	if _, err := st.dec.Token(); err != nil { // the closing '}'
+		return st.syntax(err)
+	}
+	if _, err := st.dec.Token(); !errors.Is(err, io.EOF) {
+		st.rd.file.errorf(0, "", RuleJSONSyntax, "unexpected data after the JSON object")
+	}
+	st.finishMeta()
+	return nil
+}
+
+// skipRest consumes the remainder of an array or object whose opening
+// delimiter has been read.
+func (st *jsonState) skipRest(open json.Delim) error {
+	depth := 1
+	for depth > 0 {
+		tok, err := st.dec.Token()
+		if err != nil {
+			return st.syntax(err)
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+	}
+	return nil
+}
+
+// layoutFamily tells the template family from which keys the file has.
+func (st *jsonState) layoutFamily() family {
+	switch {
+	case st.seen["attestation"] || st.seen["location_name"] || st.seen["type_2_npi"]:
+		return familyV3
+	case st.seen["affirmation"] || st.seen["hospital_location"]:
+		return familyV2
+	}
+	return 0
+}
+
+// startItems fixes the family and hospital from the keys before the items.
+func (st *jsonState) startItems() {
+	if st.rd.fam != 0 {
+		return
+	}
+	r := st.rd
+	r.version, _ = st.meta["version"].(string)
+	_, hasName := st.meta["hospital_name"]
+	_, hasVersion := st.meta["version"]
+	if st.inItems && (!hasName || !hasVersion && st.layoutFamily() == 0) {
+		// The items come first. Streaming cannot wait for the rest, so they
+		// are read as v3.0.0 without a hospital ID and finishMeta settles
+		// the version once the keys arrive.
+		r.file.warnf(0, "/standard_charge_information", RuleJSONOrder, "standard_charge_information comes before the hospital's data; its items are checked as v3.0.0 and read without a hospital ID")
+		r.fam, st.provisional = familyV3, true
+		return
+	}
+	r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
+	r.hospital = st.hospital()
+}
+
+func (st *jsonState) hospital() priceline.Hospital {
+	strs := func(k string) []string {
+		arr, _ := st.meta[k].([]any)
+		var out []string
+		for _, v := range arr {
+			if s, ok := v.(string); ok && strings.TrimSpace(s) != "" {
+				out = append(out, strings.TrimSpace(s))
+			}
+		}
+		return out
+	}
+	h := priceline.Hospital{Version: st.rd.version, Addresses: strs("hospital_address")}
+	h.Name, _ = st.meta["hospital_name"].(string)
+	h.Name = strings.TrimSpace(h.Name)
+	if st.rd.fam == familyV3 {
+		h.Locations = strs("location_name")
+	} else {
+		h.Locations = strs("hospital_location")
+	}
+	if li, ok := st.meta["license_information"].(map[string]any); ok {
+		h.LicenseNumber, _ = li["license_number"].(string)
+		h.LicenseState, _ = li["state"].(string)
+	}
+	if d, ok := st.meta["last_updated_on"].(string); ok {
+		h.LastUpdatedOn, _ = parseDate(d, false)
+	}
+	h.ID = priceline.HospitalID(h.Name, h.LicenseNumber, h.LicenseState)
+	return h
+}
+
+// next decodes one element of standard_charge_information.
+func (st *jsonState) next() ([]priceline.Charge, []Problem, error) {
+	for st.inItems {
+		if !st.dec.More() {
+			if _, err := st.dec.Token(); err != nil { // ']'
+				return nil, nil, st.syntax(err)
+			}
+			st.inItems = false
+			if err := st.walkTop(); err != nil {
+				return nil, nil, err
+			}
+			break
+		}
+		st.nItems++
+		st.lim.reset()
+		var item any
+		if err := st.dec.Decode(&item); err != nil {
+			return nil, nil, st.syntax(err)
+		}
+		var ps problems
+		chs := st.item(item, &ps)
+		return chs, ps, nil
+	}
+	if !st.metaDone {
+		st.finishMeta()
+	}
+	return nil, nil, io.EOF
+}
+
+// jctx reads typed values out of decoded JSON and reports type errors.
+type jctx struct {
+	ck  *checker
+	fam family
+}
+
+func (j jctx) str(m map[string]any, key, path string, nonEmpty bool) field {
+	v, ok := m[key]
+	f := field{col: path + "/" + key}
+	if !ok {
+		return f
+	}
+	s, isStr := v.(string)
+	if !isStr {
+		j.ck.errf(f.col, RuleType, "%s must be a string", f.col)
+		return f
+	}
+	if strings.TrimSpace(s) == "" {
+		if nonEmpty || j.fam == familyV3 {
+			j.ck.errf(f.col, RuleEmpty, "%s must not be empty", f.col)
+		}
+		return f
+	}
+	f.val, f.set = s, true
+	return f
+}
+
+func (j jctx) num(m map[string]any, key, path string) field {
+	v, ok := m[key]
+	f := field{col: path + "/" + key}
+	if !ok {
+		return f
+	}
+	n, isNum := v.(json.Number)
+	if !isNum {
+		j.ck.errf(f.col, RuleType, "%s must be a number", f.col)
+		return f
+	}
+	f.val, f.set = n.String(), true
+	return f
+}
+
+func (j jctx) obj(m map[string]any, key, path string) (map[string]any, bool) {
+	v, ok := m[key]
+	if !ok {
+		return nil, false
+	}
+	o, isObj := v.(map[string]any)
+	if !isObj {
+		j.ck.errf(path+"/"+key, RuleType, "%s/%s must be an object", path, key)
+	}
+	return o, isObj
+}
+
+func (j jctx) arr(m map[string]any, key, path string, required bool) ([]any, bool) {
+	v, ok := m[key]
+	if !ok {
+		if required {
+			j.ck.errf(path+"/"+key, RuleRequired, "%s/%s is required", path, key)
+		}
+		return nil, false
+	}
+	a, isArr := v.([]any)
+	if !isArr {
+		j.ck.errf(path+"/"+key, RuleType, "%s/%s must be an array", path, key)
+		return nil, false
+	}
+	if len(a) == 0 {
+		j.ck.errf(path+"/"+key, RuleEmpty, "%s/%s must have at least one element", path, key)
+	}
+	return a, true
+}
+
+func (st *jsonState) item(v any, ps *problems) []priceline.Charge {
+	ck := &checker{fam: st.rd.fam, row: st.nItems, ps: ps, hosp: st.rd.hospital.ID}
+	j := jctx{ck: ck, fam: st.rd.fam}
+	m, ok := v.(map[string]any)
+	if !ok {
+		ck.errf("", RuleType, "each element of standard_charge_information must be an object")
+		return []priceline.Charge{{HospitalID: st.rd.hospital.ID}}
+	}
+	it := itemIn{description: j.str(m, "description", "", true)}
+	codes, hasCodes := j.arr(m, "code_information", "", false)
+	for i, c := range codes {
+		p := "/code_information/" + strconv.Itoa(i)
+		cm, ok := c.(map[string]any)
+		if !ok {
+			ck.errf(p, RuleType, "%s must be an object", p)
+			continue
+		}
+		cd := codeIn{code: j.str(cm, "code", p, true), typ: j.str(cm, "type", p, true)}
+		if !cd.code.set && !cd.typ.set {
+			ck.errf(p+"/code", RuleRequired, "%s needs a code and a type", p)
+		}
+		it.codes = append(it.codes, cd)
+	}
+	if !hasCodes {
+		ck.errf("/code_information", RuleRequired, "/code_information is required")
+	}
+	if di, ok := j.obj(m, "drug_information", ""); ok {
+		if st.rd.fam == familyV3 {
+			it.drugUnit = j.num(di, "unit", "/drug_information")
+			it.drugUnitNum = true
+		} else {
+			it.drugUnit = j.str(di, "unit", "/drug_information", true)
+		}
+		it.drugType = j.str(di, "type", "/drug_information", true)
+		if !it.drugUnit.set && !it.drugType.set {
+			ck.errf("/drug_information", RuleRequired, "drug_information needs unit and type")
+		}
+	} else {
+		it.drugUnit.col, it.drugType.col = "/drug_information/unit", "/drug_information/type"
+	}
+	base := ck.item(&it)
+	scs, _ := j.arr(m, "standard_charges", "", true)
+	var out []priceline.Charge
+	for i, sv := range scs {
+		p := "/standard_charges/" + strconv.Itoa(i)
+		sm, ok := sv.(map[string]any)
+		if !ok {
+			ck.errf(p, RuleType, "%s must be an object", p)
+			continue
+		}
+		ci := chargesIn{
+			setting: j.str(sm, "setting", p, true),
+			gross:   j.num(sm, "gross_charge", p), cash: j.num(sm, "discounted_cash", p),
+			min: j.num(sm, "minimum", p), max: j.num(sm, "maximum", p),
+			genericNotes: j.str(sm, "additional_generic_notes", p, false),
+		}
+		b := base
+		if mods, ok := j.arr(sm, "modifier_code", p, false); ok {
+			var ms []string
+			for k, mv := range mods {
+				s, isStr := mv.(string)
+				if !isStr || strings.TrimSpace(s) == "" {
+					ck.errf(fmt.Sprintf("%s/modifier_code/%d", p, k), RuleType, "a modifier code must be a non-empty string")
+					continue
+				}
+				ms = append(ms, strings.TrimSpace(s))
+			}
+			b.Modifiers = ms
+		}
+		pays, _ := j.arr(sm, "payers_information", p, false)
+		for k, pv := range pays {
+			pp := fmt.Sprintf("%s/payers_information/%d", p, k)
+			pm, ok := pv.(map[string]any)
+			if !ok {
+				ck.errf(pp, RuleType, "%s must be an object", pp)
+				continue
+			}
+			pin := payerIn{
+				payer: j.str(pm, "payer_name", pp, true), plan: j.str(pm, "plan_name", pp, true),
+				dollar: j.num(pm, "standard_charge_dollar", pp), pct: j.num(pm, "standard_charge_percentage", pp),
+				alg: j.str(pm, "standard_charge_algorithm", pp, false), est: j.num(pm, "estimated_amount", pp),
+				methodology: j.str(pm, "methodology", pp, true), notes: j.str(pm, "additional_payer_notes", pp, false),
+			}
+			if pin.payer.col == "" {
+				pin.payer.col = pp + "/payer_name"
+			}
+			if st.rd.fam == familyV3 {
+				pin.median = j.num(pm, "median_amount", pp)
+				pin.p10 = j.num(pm, "10th_percentile", pp)
+				pin.p90 = j.num(pm, "90th_percentile", pp)
+				pin.count = j.str(pm, "count", pp, true)
+			}
+			ci.payers = append(ci.payers, pin)
+		}
+		out = append(out, ck.charges(b, &ci, false)...)
+	}
+	if len(out) == 0 {
+		out = append(out, base)
+	}
+	return out
+}
+
+// modifiers streams modifier_information; its problems are file problems.
+func (st *jsonState) modifiers() error {
+	r := st.rd
+	if r.fam == 0 {
+		r.version, _ = st.meta["version"].(string)
+		r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
+	}
+	for st.dec.More() {
+		st.lim.reset()
+		var v any
+		if err := st.dec.Decode(&v); err != nil {
+			return st.syntax(err)
+		}
+		p := "/modifier_information/" + strconv.Itoa(st.nMods)
+		st.nMods++
+		ck := &checker{fam: r.fam, ps: &r.file}
+		j := jctx{ck: ck, fam: r.fam}
+		m, ok := v.(map[string]any)
+		if !ok {
+			ck.errf(p, RuleType, "%s must be an object", p)
+			continue
+		}
+		ck.required(j.str(m, "description", p, true), p+"/description")
+		ck.required(j.str(m, "code", p, true), p+"/code")
+		if r.fam == familyV3 {
+			ck.enum(j.str(m, "setting", p, true), settings, RuleEnumSetting, "setting (inpatient, outpatient, both)")
+		}
+		mps, _ := j.arr(m, "modifier_payer_information", p, true)
+		for k, mv := range mps {
+			pp := fmt.Sprintf("%s/modifier_payer_information/%d", p, k)
+			pm, ok := mv.(map[string]any)
+			if !ok {
+				ck.errf(pp, RuleType, "%s must be an object", pp)
+				continue
+			}
+			ck.required(j.str(pm, "payer_name", pp, true), pp+"/payer_name")
+			ck.required(j.str(pm, "plan_name", pp, true), pp+"/plan_name")
+			ck.required(j.str(pm, "description", pp, true), pp+"/description")
+		}
+	}
+	_, err := st.dec.Token() // ']'
+	if err != nil {
+		return st.syntax(err)
+	}
+	return nil
+}
+
+// finishMeta checks the top-level keys once all of them have been seen.
+func (st *jsonState) finishMeta() {
+	if st.metaDone {
+		return
+	}
+	st.metaDone = true
+	r := st.rd
+	switch {
+	case r.fam == 0:
+		st.startItems()
+	case st.provisional:
+		r.version, _ = st.meta["version"].(string)
+		r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
+		if r.fam != familyV3 {
+			r.file.warnf(0, "/version", RuleJSONOrder, "the file is v%d.0 but its items came before its version and were checked as v3.0.0", r.fam)
+		}
+		r.hospital = st.hospital()
+	}
+	ck := &checker{fam: r.fam, ps: &r.file}
+	j := jctx{ck: ck, fam: r.fam}
+	m := st.meta
+	ck.required(j.str(m, "hospital_name", "", true), "hospital_name")
+	ck.required(j.str(m, "version", "", true), "version")
+	if d := j.str(m, "last_updated_on", "", true); !d.set {
+		ck.required(d, "last_updated_on")
+	} else if _, ok := parseDate(d.val, false); !ok {
+		ck.errf(d.col, RuleDate, "last_updated_on %q must be a date in the form YYYY-MM-DD", clip(d.val))
+	}
+	strArray := func(key string) {
+		a, ok := j.arr(m, key, "", true)
+		if !ok {
+			return
+		}
+		for i, v := range a {
+			s, isStr := v.(string)
+			col := fmt.Sprintf("/%s/%d", key, i)
+			switch {
+			case !isStr:
+				ck.errf(col, RuleType, "%s must be a string", col)
+			case strings.TrimSpace(s) == "" && r.fam == familyV3:
+				ck.errf(col, RuleEmpty, "%s must not be empty", col)
+			}
+		}
+	}
+	strArray("hospital_address")
+	if r.fam == familyV3 {
+		strArray("location_name")
+		strArray("type_2_npi")
+	} else {
+		strArray("hospital_location")
+	}
+	if li, ok := j.obj(m, "license_information", ""); ok {
+		if st := j.str(li, "state", "/license_information", true); !st.set {
+			ck.required(st, "license_information/state")
+		} else {
+			ck.enum(st, states, RuleEnumState, "US state or territory code")
+		}
+		j.str(li, "license_number", "/license_information", r.fam == familyV3)
+	} else if _, present := m["license_information"]; !present {
+		ck.errf("/license_information", RuleRequired, "/license_information is required")
+	}
+	key, text, confirm := "affirmation", affirmationV2, "confirm_affirmation"
+	if r.fam == familyV3 {
+		key, text, confirm = "attestation", attestationV3, "confirm_attestation"
+	}
+	if a, ok := j.obj(m, key, ""); ok {
+		if t := j.str(a, key, "/"+key, true); !t.set {
+			ck.required(t, key+"/"+key)
+		} else if t.val != text {
+			ck.errf(t.col, RuleAttestationText, "the %s must be the exact CMS wording", key)
+		}
+		switch c := a[confirm].(type) {
+		case bool:
+			if !c {
+				ck.warnf("/"+key+"/"+confirm, RuleAttestationFalse, "the hospital did not confirm the %s", key)
+			}
+		case nil:
+			ck.errf("/"+key+"/"+confirm, RuleRequired, "/%s/%s is required", key, confirm)
+		default:
+			ck.errf("/"+key+"/"+confirm, RuleEnumBoolean, "/%s/%s must be true or false", key, confirm)
+		}
+		if r.fam == familyV3 {
+			ck.required(j.str(a, "attester_name", "/"+key, true), "attestation/attester_name")
+		}
+	} else if _, present := m[key]; !present {
+		ck.errf("/"+key, RuleRequired, "/%s is required", key)
+	}
+	if !st.itemsSet {
+		ck.errf("/standard_charge_information", RuleRequired, "/standard_charge_information is required")
+	}
+}

@@ -1,0 +1,77 @@
+package priceline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// Hospital is the publisher of a CMS machine-readable price file, as the
+// file describes itself.
+type Hospital struct {
+	ID            string   // HospitalID(Name, LicenseNumber, LicenseState)
+	Name          string   // hospital_name
+	Locations     []string // location_name (v3) or hospital_location (v2)
+	Addresses     []string // hospital_address
+	LicenseNumber string   // may be empty: CMS requires only the state
+	LicenseState  string   // two-letter code
+	LastUpdatedOn string   // YYYY-MM-DD, normalised from the file's date
+	Version       string   // the version string the file declares, as written
+}
+
+// HospitalID derives a stable ID for a hospital from the values that identify
+// it in its price file, so that re-importing a file finds the same hospital.
+// Case and runs of spaces in the name do not change the ID.
+func HospitalID(name, licenseNumber, state string) string {
+	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+	sum := sha256.Sum256([]byte(norm(name) + "\x00" + norm(licenseNumber) + "\x00" + norm(state)))
+	return hex.EncodeToString(sum[:])[:32]
+}
+
+// Money is an exact amount of US dollars. CMS files may carry more than two
+// decimals (unit prices of drugs, for example), so Decimal keeps the amount
+// exactly as a plain decimal string and Cents holds it rounded half-to-even
+// to whole cents for sorting and display. Money is never a float.
+type Money struct {
+	Decimal string // canonical plain decimal, e.g. "1234.5", "0.125"; "" when not Set
+	Cents   int64  // Decimal rounded half-to-even to cents
+	Set     bool   // false when the file left the amount out
+}
+
+// Code is one billing code of a charge, with its code type (CPT, HCPCS,
+// MS-DRG, NDC, RC, LOCAL, ...).
+type Code struct {
+	Code string
+	Type string
+}
+
+// Charge is one standard charge of one item or service: for payer-specific
+// charges, one payer and plan; for the gross and cash prices alone, Payer and
+// Plan are empty.
+type Charge struct {
+	HospitalID     string
+	Description    string
+	Codes          []Code
+	Setting        string   // inpatient, outpatient or both
+	Modifiers      []string // modifier codes the charge applies with
+	DrugUnit       string   // drug_unit_of_measurement, a decimal string
+	DrugType       string   // drug_type_of_measurement: GR, ME, ML, UN, F2, EA, GM
+	Gross          Money
+	DiscountedCash Money
+	Min            Money // de-identified minimum negotiated charge
+	Max            Money // de-identified maximum negotiated charge
+
+	Payer                string
+	Plan                 string
+	NegotiatedDollar     Money
+	NegotiatedPercentage string // decimal string, e.g. "62.5" meaning 62.5%
+	NegotiatedAlgorithm  string
+	EstimatedAmount      Money  // v2 only; removed in v3
+	Median               Money  // v3 allowed amounts
+	P10                  Money  // v3 10th percentile of allowed amounts
+	P90                  Money  // v3 90th percentile of allowed amounts
+	Count                string // v3 count of allowed amounts: "0", "1 through 10" or a number > 10
+	Methodology          string // case rate, fee schedule, percent of total billed charges, per diem, other
+	PayerNotes           string // additional_payer_notes
+	GenericNotes         string // additional_generic_notes
+}
