@@ -100,6 +100,21 @@ func text(ctx context.Context, t *testing.T) string {
 	return s
 }
 
+// waitTitle waits for a page whose title starts with prefix: the page a
+// click leads to, not the one it left. Errors while the page navigates are
+// expected and retried.
+func waitTitle(ctx context.Context, t *testing.T, prefix string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if title, err := chromedp.Run(ctx, chromedp.Title()); err == nil && strings.HasPrefix(title, prefix) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no page titled %q appeared", prefix)
+}
+
 func location(ctx context.Context, t *testing.T) string {
 	t.Helper()
 	s, err := chromedp.Run(ctx, chromedp.Location())
@@ -198,11 +213,11 @@ func TestBrowserFormWithoutCSRFTokenIsRefused(t *testing.T) {
 			return err
 		}),
 		chromedp.Click(chromedp.CSS("#sign-out")),
-		chromedp.WaitReady(chromedp.CSS("h1")),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitTitle(ctx, t, "Forbidden")
 	if body := text(ctx, t); !strings.Contains(body, "Forbidden") || !strings.Contains(body, "Reload the page") {
 		t.Fatalf("no readable refusal: %s", body)
 	}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -147,10 +148,18 @@ func (s *Server) Stop() {
 	}
 	s.stopped = true
 	s.mu.Unlock()
-	_ = s.cmd.Process.Signal(os.Interrupt)
+	// An in-memory emulator has nothing to flush, and Azurite ignores SIGINT
+	// once clients have connected, so it is killed at once. One that
+	// persists to disk gets SIGTERM and a moment to finish writing.
+	if s.DataDir == "" {
+		_ = s.cmd.Process.Kill()
+		<-s.done
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(3 * time.Second):
 		_ = s.cmd.Process.Kill()
 		<-s.done
 	}

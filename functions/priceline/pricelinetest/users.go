@@ -1,0 +1,226 @@
+package pricelinetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+func localUser(email string) *priceline.User {
+	return &priceline.User{
+		ID: priceline.NewUserID(), Provider: priceline.ProviderLocal, Email: email, Name: "Test User",
+		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		CreatedAt:    ms(0), UpdatedAt: ms(0),
+	}
+}
+
+func cloudUser(subject string) *priceline.User {
+	return &priceline.User{
+		ID: priceline.NewUserID(), Provider: priceline.ProviderB2C, Subject: subject, Email: "cloud@example.com",
+		Name: "Cloud User", CreatedAt: ms(0), UpdatedAt: ms(0),
+	}
+}
+
+// TestUserStore runs the UserStore contract against stores made by newStore.
+func TestUserStore(t *testing.T, newStore func(t *testing.T) priceline.UserStore) {
+	ctx := context.Background()
+
+	t.Run("CreateAndGet", func(t *testing.T) {
+		s := newStore(t)
+		u := localUser("alice@example.com")
+		want := *u
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatalf("CreateUser: %v", err)
+		}
+		byID, err := s.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatalf("UserByID: %v", err)
+		}
+		if diff := cmp.Diff(&want, byID); diff != "" {
+			t.Errorf("UserByID mismatch (-want, +got):\n%s", diff)
+		}
+		byEmail, err := s.UserByEmail(ctx, "alice@example.com")
+		if err != nil {
+			t.Fatalf("UserByEmail: %v", err)
+		}
+		if diff := cmp.Diff(&want, byEmail); diff != "" {
+			t.Errorf("UserByEmail mismatch (-want, +got):\n%s", diff)
+		}
+	})
+
+	t.Run("DuplicateEmailIsEmailTaken", func(t *testing.T) {
+		s := newStore(t)
+		first := localUser("bob@example.com")
+		if err := s.CreateUser(ctx, first); err != nil {
+			t.Fatalf("CreateUser: %v", err)
+		}
+		second := localUser("bob@example.com")
+		wantKind(t, s.CreateUser(ctx, second), priceline.KindConflict, "email_taken")
+		if _, err := s.UserByID(ctx, second.ID); !priceline.IsNotFound(err) {
+			t.Errorf("the rejected user was written: UserByID err = %v", err)
+		}
+		got, err := s.UserByEmail(ctx, "bob@example.com")
+		if err != nil || got.ID != first.ID {
+			t.Fatalf("UserByEmail after duplicate = %v, %v; want the first user", got, err)
+		}
+	})
+
+	t.Run("EmailComparedExactly", func(t *testing.T) {
+		// Normalising is the caller's job; the store must not merge or
+		// confuse addresses that differ in any way.
+		s := newStore(t)
+		lower := localUser("carol@example.com")
+		upper := localUser("Carol@example.com")
+		for _, u := range []*priceline.User{lower, upper} {
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatalf("CreateUser(%q): %v", u.Email, err)
+			}
+		}
+		for _, u := range []*priceline.User{lower, upper} {
+			got, err := s.UserByEmail(ctx, u.Email)
+			if err != nil || got.ID != u.ID {
+				t.Errorf("UserByEmail(%q) = %v, %v; want %s", u.Email, got, err, u.ID)
+			}
+		}
+		_, err := s.UserByEmail(ctx, " carol@example.com")
+		wantKind(t, err, priceline.KindNotFound, "")
+	})
+
+	t.Run("DuplicateSubjectIsSubjectTaken", func(t *testing.T) {
+		s := newStore(t)
+		first := cloudUser("sub-123")
+		if err := s.CreateUser(ctx, first); err != nil {
+			t.Fatalf("CreateUser: %v", err)
+		}
+		wantKind(t, s.CreateUser(ctx, cloudUser("sub-123")), priceline.KindConflict, "subject_taken")
+		got, err := s.UserBySubject(ctx, priceline.ProviderB2C, "sub-123")
+		if err != nil || got.ID != first.ID {
+			t.Fatalf("UserBySubject = %v, %v; want the first user", got, err)
+		}
+		// A second cloud user with a different subject may share the email:
+		// accounts are never merged by email.
+		if err := s.CreateUser(ctx, cloudUser("sub-456")); err != nil {
+			t.Fatalf("CreateUser(other subject, same email): %v", err)
+		}
+	})
+
+	t.Run("CloudUserDoesNotClaimLocalEmail", func(t *testing.T) {
+		s := newStore(t)
+		cloud := cloudUser("sub-789")
+		cloud.Email = "dave@example.com"
+		if err := s.CreateUser(ctx, cloud); err != nil {
+			t.Fatalf("CreateUser(cloud): %v", err)
+		}
+		_, err := s.UserByEmail(ctx, "dave@example.com")
+		wantKind(t, err, priceline.KindNotFound, "")
+		local := localUser("dave@example.com")
+		if err := s.CreateUser(ctx, local); err != nil {
+			t.Fatalf("CreateUser(local, same email as cloud user): %v", err)
+		}
+		got, err := s.UserByEmail(ctx, "dave@example.com")
+		if err != nil || got.ID != local.ID {
+			t.Fatalf("UserByEmail = %v, %v; want the local user", got, err)
+		}
+	})
+
+	t.Run("NotFound", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.CreateUser(ctx, localUser("erin@example.com")); err != nil {
+			t.Fatalf("CreateUser: %v", err)
+		}
+		for _, id := range []string{priceline.NewUserID(), "", "user", "../x", "' or 1 eq 1 or ''='", "ABCDEF0123456789ABCDEF0123456789"} {
+			_, err := s.UserByID(ctx, id)
+			wantKind(t, err, priceline.KindNotFound, "")
+		}
+		for _, email := range []string{"", "nobody@example.com", "erin@example.com\x00"} {
+			_, err := s.UserByEmail(ctx, email)
+			wantKind(t, err, priceline.KindNotFound, "")
+		}
+		_, err := s.UserBySubject(ctx, priceline.ProviderB2C, "nobody")
+		wantKind(t, err, priceline.KindNotFound, "")
+		_, err = s.UserBySubject(ctx, priceline.ProviderB2C, "")
+		wantKind(t, err, priceline.KindNotFound, "")
+	})
+
+	t.Run("HostileEmailsStoredExactlyAndIsolated", func(t *testing.T) {
+		s := newStore(t)
+		victim := localUser("victim@example.com")
+		if err := s.CreateUser(ctx, victim); err != nil {
+			t.Fatalf("CreateUser(victim): %v", err)
+		}
+		ids := map[string]string{}
+		for name, email := range hostileStrings() {
+			u := localUser(email)
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatalf("%s: CreateUser(%.40q): %v", name, email, err)
+			}
+			ids[email] = u.ID
+		}
+		for name, email := range hostileStrings() {
+			got, err := s.UserByEmail(ctx, email)
+			if err != nil {
+				t.Fatalf("%s: UserByEmail(%.40q): %v", name, email, err)
+			}
+			if got.ID != ids[email] || got.Email != email {
+				t.Errorf("%s: UserByEmail(%.40q) = user %s with email %.40q; want %s", name, email, got.ID, got.Email, ids[email])
+			}
+			wantKind(t, s.CreateUser(ctx, localUser(email)), priceline.KindConflict, "email_taken")
+		}
+		got, err := s.UserByEmail(ctx, "victim@example.com")
+		if err != nil || got.ID != victim.ID {
+			t.Errorf("victim lookup after hostile registrations = %v, %v", got, err)
+		}
+	})
+
+	t.Run("HostileSubjectsStoredExactly", func(t *testing.T) {
+		s := newStore(t)
+		for name, subject := range hostileStrings() {
+			u := cloudUser(subject)
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatalf("%s: CreateUser: %v", name, err)
+			}
+			got, err := s.UserBySubject(ctx, priceline.ProviderB2C, subject)
+			if err != nil || got.ID != u.ID || got.Subject != subject {
+				t.Fatalf("%s: UserBySubject = %v, %v; want %s", name, got, err, u.ID)
+			}
+			_, err = s.UserBySubject(ctx, priceline.ProviderLocal, subject)
+			wantKind(t, err, priceline.KindNotFound, "")
+		}
+	})
+
+	t.Run("UpdatePasswordHash", func(t *testing.T) {
+		s := newStore(t)
+		u := localUser("frank@example.com")
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatalf("CreateUser: %v", err)
+		}
+		if err := s.UpdatePasswordHash(ctx, u.ID, "$argon2id$new"); err != nil {
+			t.Fatalf("UpdatePasswordHash: %v", err)
+		}
+		got, err := s.UserByEmail(ctx, u.Email)
+		if err != nil {
+			t.Fatalf("UserByEmail: %v", err)
+		}
+		if got.PasswordHash != "$argon2id$new" || got.Email != u.Email || got.Name != u.Name {
+			t.Errorf("after UpdatePasswordHash got %+v", got)
+		}
+		wantKind(t, s.UpdatePasswordHash(ctx, priceline.NewUserID(), "$argon2id$x"), priceline.KindNotFound, "")
+		wantKind(t, s.UpdatePasswordHash(ctx, "' or 1 eq 1", "$argon2id$x"), priceline.KindNotFound, "")
+	})
+
+	t.Run("InvalidUserRejectedAndNothingWritten", func(t *testing.T) {
+		s := newStore(t)
+		bad := localUser("gina@example.com")
+		bad.ID = "not-a-hex-id"
+		wantKind(t, s.CreateUser(ctx, bad), priceline.KindInvalid, "")
+		_, err := s.UserByEmail(ctx, "gina@example.com")
+		wantKind(t, err, priceline.KindNotFound, "")
+		noEmail := localUser("")
+		wantKind(t, s.CreateUser(ctx, noEmail), priceline.KindInvalid, "")
+		noSubject := cloudUser("")
+		wantKind(t, s.CreateUser(ctx, noSubject), priceline.KindInvalid, "")
+	})
+}

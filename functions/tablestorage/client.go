@@ -1,0 +1,206 @@
+// Package tablestorage keeps users, sessions and login attempts in Azure
+// Table Storage (or Azurite) and implements the priceline store interfaces.
+//
+// Every read is a point read by (PartitionKey, RowKey) or a single-partition
+// query; keys derived from user input are hashed (see keys.go) so that no
+// input can break, collide with or inject into a key or a filter.
+//
+// Layout (table: PartitionKey / RowKey → properties):
+//
+//	users:    <userID> / "user"                       → Provider, Subject, Email, Name, PasswordHash, CreatedAt, UpdatedAt
+//	users:    "email-"+sha256(email) / "index"        → UserID, Email, CreatedAt (local users)
+//	users:    "subject-"+sha256(provider, subject) / "index" → UserID, Provider, Subject, CreatedAt (cloud users)
+//	sessions: <userID> / <session key>                → Method, CSRFToken, UserAgent, CreatedAt, LastSeenAt, IdleExpiresAt, ExpiresAt
+//	attempts: "attempt"+sha256(key)[:2] / sha256(key) → Failures, LastFailure
+//
+// Times are Edm.DateTime in UTC (100 ns resolution).
+package tablestorage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+)
+
+// Production table names; Options.TablePrefix is prepended to each.
+const (
+	usersTable    = "users"
+	sessionsTable = "sessions"
+	attemptsTable = "attempts"
+)
+
+// devStorageConnectionString is what "UseDevelopmentStorage=true" means for
+// the table service: Azurite's documented public development account on its
+// default port. aztables does not understand the shorthand itself.
+const devStorageConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+	"AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+	"TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;"
+
+// defaultOrphanAfter is how old an email or subject index without its user
+// record must be before a new registration may take it over.
+const defaultOrphanAfter = time.Minute
+
+// Options configure a Client.
+type Options struct {
+	// TablePrefix is prepended to every table name: letters and digits only,
+	// starting with a letter. "" means the production names.
+	TablePrefix string
+	// ClientOptions are passed to aztables; when their Retry field is zero
+	// the fail-fast retry settings of this package are applied.
+	ClientOptions *aztables.ClientOptions
+}
+
+// Client is a connection to one storage account's table service.
+type Client struct {
+	svc         *aztables.ServiceClient
+	users       *aztables.Client
+	sessions    *aztables.Client
+	attempts    *aztables.Client
+	tableNames  []string
+	now         func() time.Time
+	orphanAfter time.Duration
+}
+
+// failFastRetry keeps a storage outage from holding requests for the SDK's
+// default minute of retries: three tries of at most 3 s each, short delays,
+// so a dead dependency becomes a 503 within seconds.
+var failFastRetry = policy.RetryOptions{
+	MaxRetries:    2,
+	TryTimeout:    3 * time.Second,
+	RetryDelay:    100 * time.Millisecond,
+	MaxRetryDelay: 500 * time.Millisecond,
+}
+
+func clientOptions(opt Options) *aztables.ClientOptions {
+	var co aztables.ClientOptions
+	if opt.ClientOptions != nil {
+		co = *opt.ClientOptions
+	}
+	r := co.Retry
+	if r.MaxRetries == 0 && r.TryTimeout == 0 && r.RetryDelay == 0 && r.MaxRetryDelay == 0 && r.StatusCodes == nil && r.ShouldRetry == nil {
+		co.Retry = failFastRetry
+	}
+	return &co
+}
+
+// NewFromConnectionString connects with a storage connection string (shared
+// key or SAS), including the "UseDevelopmentStorage=true" shorthand for a
+// local Azurite on 127.0.0.1:10002.
+func NewFromConnectionString(connStr string, opt Options) (*Client, error) {
+	if isDevStorage(connStr) {
+		connStr = devStorageConnectionString
+	}
+	svc, err := aztables.NewServiceClientFromConnectionString(connStr, clientOptions(opt))
+	if err != nil {
+		// The aztables message is generic and the connection string holds a
+		// key, so neither is repeated here.
+		return nil, errors.New("table storage: the connection string is malformed (expected AccountName, AccountKey or SharedAccessSignature, and optionally TableEndpoint)")
+	}
+	return newClient(svc, opt)
+}
+
+func isDevStorage(connStr string) bool {
+	s := strings.TrimSpace(strings.TrimRight(strings.TrimSpace(connStr), ";"))
+	return strings.EqualFold(s, "UseDevelopmentStorage=true")
+}
+
+// NewWithCredential connects with an Entra ID credential (managed identity in
+// Azure) to an endpoint such as https://ACCOUNT.table.core.windows.net.
+func NewWithCredential(endpoint string, cred azcore.TokenCredential, opt Options) (*Client, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("table storage: endpoint %q must be an https URL such as https://ACCOUNT.table.core.windows.net", endpoint)
+	}
+	if cred == nil {
+		return nil, errors.New("table storage: a credential is required")
+	}
+	svc, err := aztables.NewServiceClient(endpoint, cred, clientOptions(opt))
+	if err != nil {
+		return nil, fmt.Errorf("table storage: connect to %s: %w", endpoint, err)
+	}
+	return newClient(svc, opt)
+}
+
+func newClient(svc *aztables.ServiceClient, opt Options) (*Client, error) {
+	if err := validatePrefix(opt.TablePrefix); err != nil {
+		return nil, err
+	}
+	c := &Client{
+		svc:         svc,
+		now:         time.Now,
+		orphanAfter: defaultOrphanAfter,
+	}
+	c.tableNames = []string{opt.TablePrefix + usersTable, opt.TablePrefix + sessionsTable, opt.TablePrefix + attemptsTable}
+	c.users = svc.NewClient(c.tableNames[0])
+	c.sessions = svc.NewClient(c.tableNames[1])
+	c.attempts = svc.NewClient(c.tableNames[2])
+	return c, nil
+}
+
+// maxTablePrefix leaves room under the 63-character table-name limit for
+// every table name in this package, which must stay at most 12 characters.
+const maxTablePrefix = 63 - 12
+
+// validatePrefix enforces the table-name rules (alphanumeric, starting with a
+// letter, at most 63 characters in all) up front, so that a bad setting fails
+// at start-up with a clear message instead of as a 400 on the first request.
+func validatePrefix(p string) error {
+	if len(p) > maxTablePrefix {
+		return fmt.Errorf("table storage: TablePrefix %q is too long (at most %d characters)", p, maxTablePrefix)
+	}
+	for i, r := range p {
+		isLetter := (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+		if i == 0 && !isLetter {
+			return fmt.Errorf("table storage: TablePrefix %q must start with a letter", p)
+		}
+		if !isLetter && (r < '0' || r > '9') {
+			return fmt.Errorf("table storage: TablePrefix %q may contain only letters and digits", p)
+		}
+	}
+	return nil
+}
+
+// EnsureTables creates the tables that do not exist yet; it is safe to call
+// on every start.
+func (c *Client) EnsureTables(ctx context.Context) error {
+	for _, name := range c.tableNames {
+		_, err := c.svc.CreateTable(ctx, name, nil)
+		if err != nil && !hasErrorCode(err, aztables.TableAlreadyExists) {
+			return translate(err, "create table "+name)
+		}
+	}
+	return nil
+}
+
+// pingPartition is a partition no entity ever has (user IDs are hex, index
+// partitions have a prefix), so a Ping read always comes back 404.
+const pingPartition = "ping"
+
+// Ping checks that the account answers and the users table exists, with one
+// point read of an entity that never exists.
+func (c *Client) Ping(ctx context.Context) error {
+	_, err := c.users.GetEntity(ctx, pingPartition, pingPartition, nil)
+	if err == nil || (isStatus(err, 404) && !hasErrorCode(err, aztables.TableNotFound)) {
+		return nil
+	}
+	if hasErrorCode(err, aztables.TableNotFound) {
+		return unavailable(fmt.Errorf("ping: table %s is missing: %w", c.tableNames[0], err))
+	}
+	return translate(err, "ping")
+}
+
+// Users returns the user store.
+func (c *Client) Users() *UserStore { return &UserStore{c: c} }
+
+// Sessions returns the session store.
+func (c *Client) Sessions() *SessionStore { return &SessionStore{c: c} }
+
+// Attempts returns the login-attempt store.
+func (c *Client) Attempts() *AttemptStore { return &AttemptStore{c: c} }

@@ -1,0 +1,306 @@
+package tablestorage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// SessionStore keeps sessions in the sessions table: PartitionKey = user ID,
+// RowKey = session key (hex SHA-256 of the secret ID), so a session is one
+// point read and a user's sessions are one partition.
+type SessionStore struct{ c *Client }
+
+var _ priceline.SessionStore = (*SessionStore)(nil)
+
+// maxUserAgent bounds what a client can make us store and show back.
+const maxUserAgent = 256
+
+// batchSize is Table Storage's limit of operations per entity-group
+// transaction.
+const batchSize = 100
+
+type sessionRecord struct {
+	PartitionKey  string `json:"PartitionKey"`
+	RowKey        string `json:"RowKey"`
+	Method        string `json:"Method"`
+	CSRFToken     string `json:"CSRFToken"`
+	UserAgent     string `json:"UserAgent"`
+	CreatedAt     string `json:"CreatedAt"`
+	LastSeenAt    string `json:"LastSeenAt"`
+	IdleExpiresAt string `json:"IdleExpiresAt"`
+	ExpiresAt     string `json:"ExpiresAt"`
+}
+
+func sessionNotFound() error {
+	return priceline.Errorf(priceline.KindNotFound, "session_not_found", "The session has ended. Please sign in again.")
+}
+
+func sessionChanged(err error) error {
+	return priceline.Wrap(err, priceline.KindConflict, "session_changed", "The session was changed by another request.")
+}
+
+// truncateUserAgent keeps at most maxUserAgent characters of valid UTF-8.
+func truncateUserAgent(ua string) string {
+	ua = strings.ToValidUTF8(ua, "\uFFFD")
+	if utf8.RuneCountInString(ua) <= maxUserAgent {
+		return ua
+	}
+	n := 0
+	for i := range ua {
+		if n == maxUserAgent {
+			return ua[:i]
+		}
+		n++
+	}
+	return ua
+}
+
+// CreateSession inserts s; an existing record with the same key is a
+// conflict, never overwritten.
+func (s *SessionStore) CreateSession(ctx context.Context, sess *priceline.Session) error {
+	if sess == nil || !validUserID(sess.UserID) || !validSessionKey(sess.Key) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_session", "The session has no valid user ID or key.")
+	}
+	// A record without deadlines would never match the expiry sweep.
+	if sess.ExpiresAt.IsZero() || sess.IdleExpiresAt.IsZero() {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_session", "The session has no expiry.")
+	}
+	for _, f := range []struct{ name, v string }{{"method", sess.Method}, {"CSRF token", sess.CSRFToken}} {
+		if err := checkText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	sess.UserAgent = truncateUserAgent(sess.UserAgent)
+	e := entity{
+		"PartitionKey": sess.UserID, "RowKey": sess.Key,
+		"Method": sess.Method, "CSRFToken": sess.CSRFToken, "UserAgent": sess.UserAgent,
+	}
+	e.setTime("CreatedAt", sess.CreatedAt)
+	e.setTime("LastSeenAt", sess.LastSeenAt)
+	e.setTime("IdleExpiresAt", sess.IdleExpiresAt)
+	e.setTime("ExpiresAt", sess.ExpiresAt)
+	body, err := json.Marshal(e)
+	if err != nil {
+		return translate(err, "encode session")
+	}
+	resp, err := s.c.sessions.AddEntity(ctx, body, nil)
+	if isStatus(err, 409) {
+		return priceline.Wrap(err, priceline.KindConflict, "session_exists", "The session already exists.")
+	}
+	if err != nil {
+		return translate(err, "add session")
+	}
+	sess.Version = string(resp.ETag)
+	return nil
+}
+
+// Session is a point read by (userID, key).
+func (s *SessionStore) Session(ctx context.Context, userID, key string) (*priceline.Session, error) {
+	if !validUserID(userID) || !validSessionKey(key) {
+		return nil, sessionNotFound()
+	}
+	resp, err := s.c.sessions.GetEntity(ctx, userID, key, nil)
+	if isStatus(err, 404) {
+		return nil, sessionNotFound()
+	}
+	if err != nil {
+		return nil, translate(err, "read session")
+	}
+	var rec sessionRecord
+	if err := json.Unmarshal(resp.Value, &rec); err != nil {
+		return nil, translate(err, "decode session")
+	}
+	rec.PartitionKey, rec.RowKey = userID, key
+	return rec.session(resp.ETag)
+}
+
+func (rec *sessionRecord) session(etag azcore.ETag) (*priceline.Session, error) {
+	sess := &priceline.Session{
+		Key: rec.RowKey, UserID: rec.PartitionKey, Method: rec.Method, CSRFToken: rec.CSRFToken,
+		UserAgent: rec.UserAgent, Version: string(etag),
+	}
+	for _, f := range []struct {
+		dst *time.Time
+		src string
+	}{
+		{&sess.CreatedAt, rec.CreatedAt}, {&sess.LastSeenAt, rec.LastSeenAt},
+		{&sess.IdleExpiresAt, rec.IdleExpiresAt}, {&sess.ExpiresAt, rec.ExpiresAt},
+	} {
+		t, err := parseTime(f.src)
+		if err != nil {
+			return nil, translate(err, "decode session time")
+		}
+		*f.dst = t
+	}
+	return sess, nil
+}
+
+// TouchSession merges the new activity times only if the record still has
+// s.Version, so two instances refreshing one session cannot both win.
+func (s *SessionStore) TouchSession(ctx context.Context, sess *priceline.Session) error {
+	if sess == nil || !validUserID(sess.UserID) || !validSessionKey(sess.Key) {
+		return sessionNotFound()
+	}
+	if sess.Version == "" {
+		return sessionChanged(nil)
+	}
+	e := entity{"PartitionKey": sess.UserID, "RowKey": sess.Key}
+	e.setTime("LastSeenAt", sess.LastSeenAt)
+	e.setTime("IdleExpiresAt", sess.IdleExpiresAt)
+	body, err := json.Marshal(e)
+	if err != nil {
+		return translate(err, "encode session")
+	}
+	etag := azcore.ETag(sess.Version)
+	resp, err := s.c.sessions.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
+	switch {
+	case isStatus(err, 404):
+		return sessionNotFound()
+	case isConflictStatus(err):
+		return sessionChanged(err)
+	case err != nil:
+		return translate(err, "touch session")
+	}
+	sess.Version = string(resp.ETag)
+	return nil
+}
+
+// DeleteSession removes a record; a missing one is fine.
+func (s *SessionStore) DeleteSession(ctx context.Context, userID, key string) error {
+	if !validUserID(userID) || !validSessionKey(key) {
+		return nil // no such record can exist
+	}
+	_, err := s.c.sessions.DeleteEntity(ctx, userID, key, nil)
+	if err != nil && !isStatus(err, 404) {
+		return translate(err, "delete session")
+	}
+	return nil
+}
+
+// UserSessions lists one partition. The user ID is checked to be 32 hex
+// characters before it goes into the filter, and is quoted anyway.
+func (s *SessionStore) UserSessions(ctx context.Context, userID string) ([]*priceline.Session, error) {
+	if !validUserID(userID) {
+		return nil, nil
+	}
+	filter := "PartitionKey eq " + odataString(userID)
+	pager := s.c.sessions.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
+	var out []*priceline.Session
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, translate(err, "list sessions")
+		}
+		for _, raw := range page.Entities {
+			sess, err := decodeListedSession(raw)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sess)
+		}
+	}
+	return out, nil
+}
+
+func decodeListedSession(raw []byte) (*priceline.Session, error) {
+	var rec sessionRecord
+	var meta struct {
+		ETag string `json:"odata.etag"`
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return nil, translate(err, "decode session")
+	}
+	if err := json.Unmarshal(raw, &meta); err != nil {
+		return nil, translate(err, "decode session")
+	}
+	return rec.session(azcore.ETag(meta.ETag))
+}
+
+// expiredFilter selects sessions past either deadline at now. The only values
+// in it are times this package formats itself.
+func expiredFilter(now time.Time) string {
+	lit := odataDateTime(now)
+	return fmt.Sprintf("ExpiresAt le %s or IdleExpiresAt le %s", lit, lit)
+}
+
+// DeleteExpiredSessions deletes every session whose absolute or idle expiry
+// is at or before now, in transactions of up to 100 per user partition, and
+// returns how many it removed.
+func (s *SessionStore) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	filter := expiredFilter(now)
+	sel := "PartitionKey,RowKey"
+	pager := s.c.sessions.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
+	// Collect first: deleting while paging could move continuation tokens.
+	byPartition := map[string][]string{}
+	var order []string
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return 0, translate(err, "list expired sessions")
+		}
+		for _, raw := range page.Entities {
+			var k struct{ PartitionKey, RowKey string }
+			if err := json.Unmarshal(raw, &k); err != nil {
+				return 0, translate(err, "decode session key")
+			}
+			if _, ok := byPartition[k.PartitionKey]; !ok {
+				order = append(order, k.PartitionKey)
+			}
+			byPartition[k.PartitionKey] = append(byPartition[k.PartitionKey], k.RowKey)
+		}
+	}
+	deleted := 0
+	for _, pk := range order {
+		rks := byPartition[pk]
+		for len(rks) > 0 {
+			n := min(len(rks), batchSize)
+			d, err := s.deleteBatch(ctx, pk, rks[:n])
+			deleted += d
+			if err != nil {
+				return deleted, err
+			}
+			rks = rks[n:]
+		}
+	}
+	return deleted, nil
+}
+
+// deleteBatch deletes one partition's keys in a single transaction. A
+// transaction fails whole if any entity is already gone (a sign-out racing
+// the sweep), so then each key is deleted on its own and 404s are skipped.
+func (s *SessionStore) deleteBatch(ctx context.Context, pk string, rks []string) (int, error) {
+	actions := make([]aztables.TransactionAction, 0, len(rks))
+	for _, rk := range rks {
+		body, err := json.Marshal(entity{"PartitionKey": pk, "RowKey": rk})
+		if err != nil {
+			return 0, translate(err, "encode session key")
+		}
+		actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeDelete, Entity: body})
+	}
+	if _, err := s.c.sessions.SubmitTransaction(ctx, actions, nil); err == nil {
+		return len(rks), nil
+	} else if te := translate(err, "delete expired sessions"); priceline.ErrorKind(te) == priceline.KindUnavailable {
+		return 0, te
+	}
+	deleted := 0
+	for _, rk := range rks {
+		_, err := s.c.sessions.DeleteEntity(ctx, pk, rk, nil)
+		switch {
+		case err == nil:
+			deleted++
+		case isStatus(err, 404):
+		default:
+			return deleted, translate(err, "delete expired session")
+		}
+	}
+	return deleted, nil
+}

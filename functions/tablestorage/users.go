@@ -1,0 +1,335 @@
+package tablestorage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// UserStore keeps accounts in the users table: one entity per user
+// (PartitionKey = user ID, RowKey = "user") plus one index entity per local
+// email or cloud (provider, subject), keyed by its hash and holding the ID.
+type UserStore struct{ c *Client }
+
+var _ priceline.UserStore = (*UserStore)(nil)
+
+// maxStringUnits is Table Storage's limit for a string property: 64 KiB of
+// UTF-16.
+const maxStringUnits = 32 * 1024
+
+type userRecord struct {
+	Provider     string `json:"Provider"`
+	Subject      string `json:"Subject"`
+	Email        string `json:"Email"`
+	Name         string `json:"Name"`
+	PasswordHash string `json:"PasswordHash"`
+	CreatedAt    string `json:"CreatedAt"`
+	UpdatedAt    string `json:"UpdatedAt"`
+}
+
+type indexRecord struct {
+	UserID    string `json:"UserID"`
+	Email     string `json:"Email"`
+	Provider  string `json:"Provider"`
+	Subject   string `json:"Subject"`
+	CreatedAt string `json:"CreatedAt"`
+}
+
+func userNotFound() error {
+	return priceline.Errorf(priceline.KindNotFound, "user_not_found", "No such user.")
+}
+
+func validateUser(u *priceline.User) error {
+	invalid := func(code, msg string) error { return priceline.Errorf(priceline.KindInvalid, code, "%s", msg) }
+	if u == nil {
+		return invalid("invalid_user", "No user was given.")
+	}
+	if !validUserID(u.ID) {
+		return invalid("invalid_user_id", "The user ID must be 32 lowercase hex characters.")
+	}
+	switch u.Provider {
+	case priceline.ProviderLocal:
+		if u.Email == "" {
+			return invalid("invalid_email", "A local account needs an email address.")
+		}
+	case priceline.ProviderB2C:
+		if u.Subject == "" {
+			return invalid("invalid_subject", "A cloud account needs a subject.")
+		}
+	default:
+		return invalid("invalid_provider", "The identity provider is not known.")
+	}
+	for _, f := range []struct{ name, v string }{
+		{"email", u.Email}, {"subject", u.Subject}, {"name", u.Name}, {"password hash", u.PasswordHash},
+	} {
+		if err := checkText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkText rejects what Table Storage could not store exactly: invalid UTF-8
+// (JSON would silently replace it) and values over the property size limit.
+func checkText(name, v string) error {
+	if !utf8.ValidString(v) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_text", "The %s is not valid text.", name)
+	}
+	if len(v) > maxStringUnits && len(utf16.Encode([]rune(v))) > maxStringUnits {
+		return priceline.Errorf(priceline.KindInvalid, "too_long", "The %s is too long.", name)
+	}
+	return nil
+}
+
+// CreateUser writes the lookup index first and the user record second.
+//
+// Table Storage cannot write two partitions atomically, so the order decides
+// what a crash between the writes leaves behind. Index first: AddEntity on
+// the index is the uniqueness check (a conflict means "email_taken" or
+// "subject_taken"), and a crash leaves only an index without a user, which
+// every lookup treats as not found and which a later registration may take
+// over once it is older than the orphan window (an ETag-conditional replace,
+// so only one registration wins). User first would instead risk two users
+// with one email, or a user nobody can sign in as. If the user write fails
+// the index is deleted again at once.
+func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
+	if err := validateUser(u); err != nil {
+		return err
+	}
+	now := s.c.now().UTC()
+	idx := entity{"RowKey": indexRowKey, "UserID": u.ID}
+	takenCode, takenMsg := "email_taken", "An account with that email address already exists."
+	if u.Provider == priceline.ProviderLocal {
+		idx["PartitionKey"] = emailIndexKey(u.Email)
+		idx["Email"] = u.Email
+	} else {
+		takenCode, takenMsg = "subject_taken", "An account for that identity already exists."
+		idx["PartitionKey"] = subjectIndexKey(u.Provider, u.Subject)
+		idx["Provider"] = u.Provider
+		idx["Subject"] = u.Subject
+	}
+	idx.setTime("CreatedAt", now)
+	taken := priceline.Errorf(priceline.KindConflict, takenCode, "%s", takenMsg)
+
+	idxETag, err := s.claimIndex(ctx, idx, taken)
+	if err != nil {
+		return err
+	}
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = now
+	}
+	if u.UpdatedAt.IsZero() {
+		u.UpdatedAt = u.CreatedAt
+	}
+	rec := entity{
+		"PartitionKey": u.ID, "RowKey": userRowKey,
+		"Provider": u.Provider, "Subject": u.Subject, "Email": u.Email, "Name": u.Name, "PasswordHash": u.PasswordHash,
+	}
+	rec.setTime("CreatedAt", u.CreatedAt)
+	rec.setTime("UpdatedAt", u.UpdatedAt)
+	body, err := json.Marshal(rec)
+	if err != nil {
+		s.releaseIndex(ctx, idx, idxETag)
+		return translate(err, "encode user")
+	}
+	if _, err := s.c.users.AddEntity(ctx, body, nil); err != nil {
+		// Even if the write did land despite the error, releasing the index
+		// is safe: a user without an index is unreachable, never duplicated.
+		s.releaseIndex(ctx, idx, idxETag)
+		if isStatus(err, 409) {
+			return priceline.Wrap(err, priceline.KindConflict, "user_exists", "A user with that ID already exists.")
+		}
+		return translate(err, "add user")
+	}
+	// A registration stalled for longer than the orphan window may find that
+	// its index was taken over meanwhile; then its user is unreachable and is
+	// removed. If this read fails the index is ours with near certainty, so
+	// the registration stands.
+	cur, _, err := s.readIndex(ctx, idx["PartitionKey"].(string))
+	if err == nil && cur.UserID != u.ID {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_, _ = s.c.users.DeleteEntity(dctx, u.ID, userRowKey, nil)
+		return taken
+	}
+	return nil
+}
+
+// claimIndex inserts the index entity, or takes over an orphaned one, and
+// returns its ETag.
+func (s *UserStore) claimIndex(ctx context.Context, idx entity, taken error) (azcore.ETag, error) {
+	body, err := json.Marshal(idx)
+	if err != nil {
+		return "", translate(err, "encode index")
+	}
+	pk := idx["PartitionKey"].(string)
+	for range 3 {
+		resp, err := s.c.users.AddEntity(ctx, body, nil)
+		if err == nil {
+			return resp.ETag, nil
+		}
+		if !isStatus(err, 409) {
+			return "", translate(err, "add index")
+		}
+		cur, etag, err := s.readIndex(ctx, pk)
+		if priceline.IsNotFound(err) {
+			continue // deleted since our insert failed: try again
+		}
+		if err != nil {
+			return "", err
+		}
+		if _, err := s.UserByID(ctx, cur.UserID); err == nil {
+			return "", taken
+		} else if !priceline.IsNotFound(err) {
+			return "", err
+		}
+		created, perr := parseTime(cur.CreatedAt)
+		if perr == nil && s.c.now().Sub(created) < s.c.orphanAfter {
+			// Probably a registration still in flight; it keeps the email.
+			return "", taken
+		}
+		upd, err := s.c.users.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeReplace})
+		if err == nil {
+			return upd.ETag, nil
+		}
+		if isConflictStatus(err) || isStatus(err, 404) {
+			return "", taken
+		}
+		return "", translate(err, "take over index")
+	}
+	return "", taken
+}
+
+// releaseIndex undoes claimIndex after a failed user write. It runs even if
+// ctx is cancelled, and only deletes the index if it is still ours.
+func (s *UserStore) releaseIndex(ctx context.Context, idx entity, etag azcore.ETag) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_, _ = s.c.users.DeleteEntity(ctx, idx["PartitionKey"].(string), indexRowKey, &aztables.DeleteEntityOptions{IfMatch: &etag})
+}
+
+func (s *UserStore) readIndex(ctx context.Context, pk string) (*indexRecord, azcore.ETag, error) {
+	resp, err := s.c.users.GetEntity(ctx, pk, indexRowKey, nil)
+	if err != nil {
+		if isStatus(err, 404) {
+			return nil, "", userNotFound()
+		}
+		return nil, "", translate(err, "read index")
+	}
+	var rec indexRecord
+	if err := json.Unmarshal(resp.Value, &rec); err != nil {
+		return nil, "", translate(err, "decode index")
+	}
+	return &rec, resp.ETag, nil
+}
+
+// UserByID is a point read of the user record.
+func (s *UserStore) UserByID(ctx context.Context, id string) (*priceline.User, error) {
+	u, _, err := s.readUser(ctx, id)
+	return u, err
+}
+
+func (s *UserStore) readUser(ctx context.Context, id string) (*priceline.User, azcore.ETag, error) {
+	if !validUserID(id) {
+		return nil, "", userNotFound()
+	}
+	resp, err := s.c.users.GetEntity(ctx, id, userRowKey, nil)
+	if err != nil {
+		if isStatus(err, 404) {
+			return nil, "", userNotFound()
+		}
+		return nil, "", translate(err, "read user")
+	}
+	var rec userRecord
+	if err := json.Unmarshal(resp.Value, &rec); err != nil {
+		return nil, "", translate(err, "decode user")
+	}
+	u := &priceline.User{ID: id, Provider: rec.Provider, Subject: rec.Subject, Email: rec.Email, Name: rec.Name, PasswordHash: rec.PasswordHash}
+	if u.CreatedAt, err = parseTime(rec.CreatedAt); err != nil {
+		return nil, "", translate(err, "decode user")
+	}
+	if u.UpdatedAt, err = parseTime(rec.UpdatedAt); err != nil {
+		return nil, "", translate(err, "decode user")
+	}
+	return u, resp.ETag, nil
+}
+
+// UserByEmail reads the email index, then the user it names. An index whose
+// user is missing (a half-written registration) counts as not found.
+func (s *UserStore) UserByEmail(ctx context.Context, email string) (*priceline.User, error) {
+	if email == "" {
+		return nil, userNotFound()
+	}
+	idx, _, err := s.readIndex(ctx, emailIndexKey(email))
+	if err != nil {
+		return nil, err
+	}
+	if idx.Email != email {
+		return nil, userNotFound()
+	}
+	u, err := s.UserByID(ctx, idx.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Provider != priceline.ProviderLocal || u.Email != email {
+		return nil, userNotFound()
+	}
+	return u, nil
+}
+
+// UserBySubject reads the subject index, then the user it names.
+func (s *UserStore) UserBySubject(ctx context.Context, provider, subject string) (*priceline.User, error) {
+	if provider == "" || subject == "" {
+		return nil, userNotFound()
+	}
+	idx, _, err := s.readIndex(ctx, subjectIndexKey(provider, subject))
+	if err != nil {
+		return nil, err
+	}
+	if idx.Provider != provider || idx.Subject != subject {
+		return nil, userNotFound()
+	}
+	u, err := s.UserByID(ctx, idx.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Provider != provider || u.Subject != subject {
+		return nil, userNotFound()
+	}
+	return u, nil
+}
+
+// UpdatePasswordHash replaces the hash with a merge that is conditional on
+// the ETag just read, so it can never recreate a user deleted meanwhile and
+// reports a concurrent change as KindConflict.
+func (s *UserStore) UpdatePasswordHash(ctx context.Context, userID, hash string) error {
+	if err := checkText("password hash", hash); err != nil {
+		return err
+	}
+	_, etag, err := s.readUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	e := entity{"PartitionKey": userID, "RowKey": userRowKey, "PasswordHash": hash}
+	e.setTime("UpdatedAt", s.c.now())
+	body, err := json.Marshal(e)
+	if err != nil {
+		return translate(err, "encode user")
+	}
+	_, err = s.c.users.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
+	if isStatus(err, 404) {
+		return userNotFound()
+	}
+	if err != nil {
+		return translate(err, fmt.Sprintf("update password hash of user %s", userID))
+	}
+	return nil
+}
