@@ -1,63 +1,115 @@
 // Command handler is Hospital Priceline's Azure Functions custom handler. It
 // serves the HTTP functions and the timer function, and has subcommands for
-// operators (see usage).
+// operators:
+//
+//	handler                     serve (what the Functions host runs)
+//	handler validate FILE…      check CMS price files strictly
+//	handler stage-app DIR       write the function app (host.json, binary, function.json files)
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
+
+	"hospitalpriceline/functions/keyvault"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+const usage = `usage:
+  handler [serve]                         run the custom handler (settings from the environment)
+  handler validate FILE...                strict check of CMS machine-readable price files
+  handler stage-app [-host-json F] DIR    write a deployable function app into DIR
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(stderr)
+	case "validate":
+		return runValidate(args, stdout, stderr)
+	case "stage-app":
+		return runStageApp(args, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n%s", cmd, usage)
+		return 2
+	}
+}
+
+func runServe(stderr io.Writer) int {
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, logger); err != nil {
+	if err := serve(ctx, os.Getenv, logger, nil); err != nil {
 		logger.Error("handler stopped", "err", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, logger *slog.Logger) error {
-	port := os.Getenv("FUNCTIONS_CUSTOMHANDLER_PORT")
-	if port == "" {
-		port = "7071"
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/health", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"status":"ok"}`)
-	})
-	ln, err := net.Listen("tcp", net.JoinHostPort("", port))
+// serve builds the app from the settings and serves until ctx ends. ready,
+// when not nil, receives the listening address (tests use it).
+func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger, ready chan<- string) error {
+	cfg, err := loadConfig(getenv, keyvault.RunningInAzure())
 	if err != nil {
-		return fmt.Errorf("listen on FUNCTIONS_CUSTOMHANDLER_PORT=%s: %w", port, err)
+		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	app, err := buildApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listen on FUNCTIONS_CUSTOMHANDLER_PORT=%d: %w", cfg.Port, err)
+	}
+	srv := &http.Server{
+		Handler:           app.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", ln.Addr().String())
+	logger.Info("listening", "addr", ln.Addr().String(), "url", cfg.PublicURL)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
+	// The host sends SIGTERM before recycling an instance: finish what is in
+	// flight, then stop.
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	logger.Info("stopped")
 	return nil
 }

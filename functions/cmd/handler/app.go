@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"hospitalpriceline/functions/auth"
+	"hospitalpriceline/functions/keyvault"
+	"hospitalpriceline/functions/password"
+	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/tablestorage"
+	"hospitalpriceline/functions/token"
+	"hospitalpriceline/functions/web"
+)
+
+// app is the wired handler and what must be stopped with it.
+type app struct {
+	Handler http.Handler
+	Server  *web.Server
+	stop    context.CancelFunc
+}
+
+// Close stops background work (the key refresher).
+func (a *app) Close() { a.stop() }
+
+// keyRefreshInterval is how often signing-key versions are re-read from Key
+// Vault, so a rotation reaches every instance within this time.
+const keyRefreshInterval = 5 * time.Minute
+
+// startupKeyWait bounds how long startup waits for the first key load; after
+// that the app serves (health says degraded) and the refresher keeps trying.
+const startupKeyWait = 10 * time.Second
+
+// buildApp wires adapters, flows and the HTTP layer from cfg.
+func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, error) {
+	bg, stop := context.WithCancel(context.Background())
+	ok := false
+	defer func() {
+		if !ok {
+			stop()
+		}
+	}()
+
+	var cred azcore.TokenCredential
+	needCred := cfg.TablesEndpoint != "" || cfg.KeyVaultURL != ""
+	if needCred {
+		c, err := keyvault.Credential(cfg.ManagedIdentityID, nil)
+		if err != nil {
+			return nil, fmt.Errorf("managed identity credential: %w", err)
+		}
+		cred = c
+	}
+
+	tables, err := newTables(cfg, cred)
+	if err != nil {
+		return nil, err
+	}
+	// Create tables in the background when missing; a storage outage at
+	// startup must not stop the instance from answering 503s.
+	ensureCtx, cancelEnsure := context.WithTimeout(ctx, 15*time.Second)
+	if err := tables.EnsureTables(ensureCtx); err != nil {
+		logger.Warn("could not ensure tables at startup; will retry", "err", err)
+		go retryEnsureTables(bg, tables, logger)
+	}
+	cancelEnsure()
+
+	keys := token.NewKeyring()
+	health := []web.HealthCheck{{Name: "tables", Check: tables.Ping}}
+	if cfg.DevSigningKey != nil {
+		if err := keys.Set([]priceline.SigningKey{{Version: "dev", Secret: cfg.DevSigningKey, Enabled: true, Created: time.Now()}}); err != nil {
+			return nil, fmt.Errorf("setting PRICELINE_DEV_SIGNING_KEY: %w", err)
+		}
+		logger.Warn("using PRICELINE_DEV_SIGNING_KEY: for local development only")
+	} else {
+		src, err := keyvault.New(cfg.KeyVaultURL, cred, keyvault.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("setting PRICELINE_KEYVAULT_URL: %w", err)
+		}
+		ref := &token.Refresher{Keys: keys, Source: src, Name: cfg.SigningSecretName, Interval: keyRefreshInterval, Logger: logger}
+		first, cancel := context.WithTimeout(ctx, startupKeyWait)
+		if err := ref.Refresh(first); err != nil {
+			logger.Error("signing keys not loaded at startup; serving degraded until they are", "vault", cfg.KeyVaultURL, "err", err)
+		}
+		cancel()
+		go ref.Run(bg)
+	}
+	health = append(health, web.HealthCheck{Name: "signingKeys", Check: func(context.Context) error {
+		if !keys.Loaded() {
+			return fmt.Errorf("no signing key loaded")
+		}
+		return nil
+	}})
+
+	// Each argon2id hash holds 19 MiB; cap concurrent hashes so a login flood
+	// cannot exhaust memory (excess requests wait briefly, then get 503).
+	hashers := max(2, 2*runtime.NumCPU())
+	svc := &auth.Service{
+		Users:    tables.Users(),
+		Sessions: tables.Sessions(),
+		Attempts: tables.Attempts(),
+		Hasher:   password.NewHasher(password.DefaultParams(), hashers, 2*time.Second),
+		Policy:   password.DefaultPolicy(),
+		Tokens:   &token.Codec{Keys: keys, Issuer: cfg.PublicURL, Audience: cfg.PublicURL, Leeway: 30 * time.Second},
+		Config:   auth.Config{IdleTimeout: cfg.IdleTimeout, Lifetime: cfg.SessionLifetime},
+		Logger:   logger,
+	}
+	srv := &web.Server{
+		Config: web.Config{PublicURL: cfg.PublicURL, TrustForwardedFor: cfg.TrustForwardedFor},
+		Auth:   svc,
+		Health: health,
+		Logger: logger,
+	}
+	ok = true
+	return &app{Handler: srv.Handler(), Server: srv, stop: stop}, nil
+}
+
+func newTables(cfg *config, cred azcore.TokenCredential) (*tablestorage.Client, error) {
+	if cfg.TablesConnString != "" {
+		c, err := tablestorage.NewFromConnectionString(cfg.TablesConnString, tablestorage.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("setting PRICELINE_TABLES_CONNECTION_STRING: %w", err)
+		}
+		return c, nil
+	}
+	c, err := tablestorage.NewWithCredential(cfg.TablesEndpoint, cred, tablestorage.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("setting PRICELINE_TABLES_ENDPOINT: %w", err)
+	}
+	return c, nil
+}
+
+func retryEnsureTables(ctx context.Context, tables *tablestorage.Client, logger *slog.Logger) {
+	delay := time.Second
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		c, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := tables.EnsureTables(c)
+		cancel()
+		if err == nil {
+			logger.Info("tables ensured")
+			return
+		}
+		delay = min(2*delay, time.Minute)
+	}
+}

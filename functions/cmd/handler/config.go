@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting the handler reads, parsed and validated once at
+// startup. Each setting is an app setting in Azure and an environment
+// variable locally; docs/configuration.md and the README list them.
+type config struct {
+	Port              int
+	PublicURL         string
+	TablesConnString  string // Azurite or a full connection string (local only)
+	TablesEndpoint    string // identity-based, https://ACCOUNT.table.core.windows.net
+	KeyVaultURL       string
+	SigningSecretName string
+	DevSigningKey     []byte // local only; refused in Azure
+	IdleTimeout       time.Duration
+	SessionLifetime   time.Duration
+	TrustForwardedFor bool
+	ManagedIdentityID string // AZURE_CLIENT_ID: a user-assigned identity, optional
+}
+
+// settingNames lists every setting loadConfig reads. A test checks that the
+// Bicep sets each one that is not local-only.
+var settingNames = []string{
+	"FUNCTIONS_CUSTOMHANDLER_PORT", "FUNCTIONS_WORKER_RUNTIME", "PRICELINE_PUBLIC_URL",
+	"PRICELINE_TABLES_CONNECTION_STRING", "PRICELINE_TABLES_ENDPOINT", "PRICELINE_KEYVAULT_URL",
+	"PRICELINE_SIGNING_SECRET_NAME", "PRICELINE_DEV_SIGNING_KEY", "PRICELINE_IDLE_TIMEOUT",
+	"PRICELINE_SESSION_LIFETIME", "PRICELINE_TRUST_FORWARDED_FOR", "AZURE_CLIENT_ID",
+}
+
+// settingError names the setting that stopped startup.
+type settingError struct {
+	Name, Problem string
+}
+
+func (e *settingError) Error() string { return fmt.Sprintf("setting %s: %s", e.Name, e.Problem) }
+
+// loadConfig reads and validates the settings. runningInAzure refuses the
+// local-only development key in Azure.
+func loadConfig(getenv func(string) string, runningInAzure bool) (*config, error) {
+	c := &config{SigningSecretName: "session-signing-key", IdleTimeout: 30 * time.Minute, SessionLifetime: 12 * time.Hour, Port: 7071}
+	bad := func(name, format string, args ...any) error {
+		return &settingError{Name: name, Problem: fmt.Sprintf(format, args...)}
+	}
+	if v := getenv("FUNCTIONS_CUSTOMHANDLER_PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			return nil, bad("FUNCTIONS_CUSTOMHANDLER_PORT", "%q is not a TCP port number", v)
+		}
+		c.Port = p
+	}
+
+	c.PublicURL = strings.TrimRight(getenv("PRICELINE_PUBLIC_URL"), "/")
+	if c.PublicURL == "" {
+		return nil, bad("PRICELINE_PUBLIC_URL", "is required (for example http://localhost:7071)")
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+		return nil, bad("PRICELINE_PUBLIC_URL", "%q must be an origin such as https://priceline.example.org", c.PublicURL)
+	}
+	if u.Scheme == "http" && u.Hostname() != "localhost" && u.Hostname() != "127.0.0.1" {
+		return nil, bad("PRICELINE_PUBLIC_URL", "must use https except for localhost (session cookies are Secure)")
+	}
+
+	c.TablesConnString = getenv("PRICELINE_TABLES_CONNECTION_STRING")
+	c.TablesEndpoint = strings.TrimRight(getenv("PRICELINE_TABLES_ENDPOINT"), "/")
+	switch {
+	case c.TablesConnString == "" && c.TablesEndpoint == "":
+		return nil, bad("PRICELINE_TABLES_ENDPOINT", "set it (or PRICELINE_TABLES_CONNECTION_STRING for Azurite)")
+	case c.TablesConnString != "" && c.TablesEndpoint != "":
+		return nil, bad("PRICELINE_TABLES_CONNECTION_STRING", "set either it or PRICELINE_TABLES_ENDPOINT, not both")
+	case c.TablesEndpoint != "":
+		if eu, err := url.Parse(c.TablesEndpoint); err != nil || eu.Scheme != "https" || eu.Host == "" {
+			return nil, bad("PRICELINE_TABLES_ENDPOINT", "%q must be an https URL such as https://ACCOUNT.table.core.windows.net", c.TablesEndpoint)
+		}
+	case !strings.EqualFold(c.TablesConnString, "UseDevelopmentStorage=true") && !strings.Contains(c.TablesConnString, "="):
+		return nil, bad("PRICELINE_TABLES_CONNECTION_STRING", "is not a connection string")
+	}
+
+	c.KeyVaultURL = strings.TrimRight(getenv("PRICELINE_KEYVAULT_URL"), "/")
+	if c.KeyVaultURL != "" {
+		if ku, err := url.Parse(c.KeyVaultURL); err != nil || ku.Scheme != "https" || ku.Host == "" {
+			return nil, bad("PRICELINE_KEYVAULT_URL", "%q must be an https URL such as https://NAME.vault.azure.net", c.KeyVaultURL)
+		}
+	}
+	if v := getenv("PRICELINE_SIGNING_SECRET_NAME"); v != "" {
+		if !validSecretName(v) {
+			return nil, bad("PRICELINE_SIGNING_SECRET_NAME", "%q is not a Key Vault secret name (1-127 letters, digits and dashes)", v)
+		}
+		c.SigningSecretName = v
+	}
+	if v := getenv("PRICELINE_DEV_SIGNING_KEY"); v != "" {
+		if runningInAzure {
+			return nil, bad("PRICELINE_DEV_SIGNING_KEY", "is for local use only and is refused in Azure; use PRICELINE_KEYVAULT_URL")
+		}
+		key, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return nil, bad("PRICELINE_DEV_SIGNING_KEY", "is not standard base64")
+		}
+		if len(key) < 32 {
+			return nil, bad("PRICELINE_DEV_SIGNING_KEY", "decodes to %d bytes; at least 32 are required", len(key))
+		}
+		c.DevSigningKey = key
+	}
+	switch {
+	case c.KeyVaultURL == "" && c.DevSigningKey == nil:
+		return nil, bad("PRICELINE_KEYVAULT_URL", "is required (or PRICELINE_DEV_SIGNING_KEY when running locally)")
+	case c.KeyVaultURL != "" && c.DevSigningKey != nil:
+		return nil, bad("PRICELINE_DEV_SIGNING_KEY", "set either it or PRICELINE_KEYVAULT_URL, not both")
+	}
+
+	if c.IdleTimeout, err = durationSetting(getenv, "PRICELINE_IDLE_TIMEOUT", c.IdleTimeout, time.Minute, 24*time.Hour); err != nil {
+		return nil, err
+	}
+	if c.SessionLifetime, err = durationSetting(getenv, "PRICELINE_SESSION_LIFETIME", c.SessionLifetime, 5*time.Minute, 30*24*time.Hour); err != nil {
+		return nil, err
+	}
+	if c.IdleTimeout > c.SessionLifetime {
+		return nil, bad("PRICELINE_IDLE_TIMEOUT", "%s is longer than PRICELINE_SESSION_LIFETIME %s", c.IdleTimeout, c.SessionLifetime)
+	}
+
+	// Behind the Functions host every request comes from loopback and the
+	// client address is in X-Forwarded-For, so trust it there by default.
+	c.TrustForwardedFor = strings.EqualFold(getenv("FUNCTIONS_WORKER_RUNTIME"), "custom")
+	if v := getenv("PRICELINE_TRUST_FORWARDED_FOR"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, bad("PRICELINE_TRUST_FORWARDED_FOR", "%q is not true or false", v)
+		}
+		c.TrustForwardedFor = b
+	}
+	c.ManagedIdentityID = getenv("AZURE_CLIENT_ID")
+	return c, nil
+}
+
+func durationSetting(getenv func(string) string, name string, def, lo, hi time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, &settingError{Name: name, Problem: fmt.Sprintf("%q is not a duration such as 30m or 12h", v)}
+	}
+	if d < lo || d > hi {
+		return 0, &settingError{Name: name, Problem: fmt.Sprintf("%s is outside %s to %s", d, lo, hi)}
+	}
+	return d, nil
+}
+
+func validSecretName(s string) bool {
+	if len(s) < 1 || len(s) > 127 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func validEnv() map[string]string {
+	return map[string]string{
+		"PRICELINE_PUBLIC_URL":               "http://localhost:7071",
+		"PRICELINE_TABLES_CONNECTION_STRING": "UseDevelopmentStorage=true",
+		"PRICELINE_DEV_SIGNING_KEY":          "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+	}
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := loadConfig(env(validEnv()), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 7071 || c.IdleTimeout != 30*time.Minute || c.SessionLifetime != 12*time.Hour || c.SigningSecretName != "session-signing-key" {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c.TrustForwardedFor {
+		t.Fatal("X-Forwarded-For must not be trusted outside the Functions host by default")
+	}
+}
+
+func TestLoadConfigAzure(t *testing.T) {
+	m := map[string]string{
+		"PRICELINE_PUBLIC_URL":      "https://priceline.example.org",
+		"PRICELINE_TABLES_ENDPOINT": "https://acct.table.core.windows.net",
+		"PRICELINE_KEYVAULT_URL":    "https://vault.vault.azure.net/",
+		"FUNCTIONS_WORKER_RUNTIME":  "custom",
+	}
+	c, err := loadConfig(env(m), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.KeyVaultURL != "https://vault.vault.azure.net" || !c.TrustForwardedFor {
+		t.Fatalf("%+v", c)
+	}
+}
+
+// Every missing or malformed setting stops startup with a message naming it.
+func TestLoadConfigErrorsNameTheSetting(t *testing.T) {
+	cases := []struct {
+		name    string
+		change  map[string]string
+		inAzure bool
+		setting string
+	}{
+		{"no public url", map[string]string{"PRICELINE_PUBLIC_URL": ""}, false, "PRICELINE_PUBLIC_URL"},
+		{"public url with path", map[string]string{"PRICELINE_PUBLIC_URL": "http://localhost:7071/x"}, false, "PRICELINE_PUBLIC_URL"},
+		{"public url http non-local", map[string]string{"PRICELINE_PUBLIC_URL": "http://example.org"}, false, "PRICELINE_PUBLIC_URL"},
+		{"bad port", map[string]string{"FUNCTIONS_CUSTOMHANDLER_PORT": "70x"}, false, "FUNCTIONS_CUSTOMHANDLER_PORT"},
+		{"no tables", map[string]string{"PRICELINE_TABLES_CONNECTION_STRING": ""}, false, "PRICELINE_TABLES_ENDPOINT"},
+		{"both tables", map[string]string{"PRICELINE_TABLES_ENDPOINT": "https://a.table.core.windows.net"}, false, "PRICELINE_TABLES_CONNECTION_STRING"},
+		{"http tables endpoint", map[string]string{"PRICELINE_TABLES_CONNECTION_STRING": "", "PRICELINE_TABLES_ENDPOINT": "http://a"}, false, "PRICELINE_TABLES_ENDPOINT"},
+		{"garbage conn string", map[string]string{"PRICELINE_TABLES_CONNECTION_STRING": "nonsense"}, false, "PRICELINE_TABLES_CONNECTION_STRING"},
+		{"dev key not base64", map[string]string{"PRICELINE_DEV_SIGNING_KEY": "***"}, false, "PRICELINE_DEV_SIGNING_KEY"},
+		{"dev key short", map[string]string{"PRICELINE_DEV_SIGNING_KEY": "c2hvcnQ="}, false, "PRICELINE_DEV_SIGNING_KEY"},
+		{"dev key in azure", nil, true, "PRICELINE_DEV_SIGNING_KEY"},
+		{"no keys", map[string]string{"PRICELINE_DEV_SIGNING_KEY": ""}, false, "PRICELINE_KEYVAULT_URL"},
+		{"http vault", map[string]string{"PRICELINE_DEV_SIGNING_KEY": "", "PRICELINE_KEYVAULT_URL": "http://v"}, false, "PRICELINE_KEYVAULT_URL"},
+		{"bad secret name", map[string]string{"PRICELINE_SIGNING_SECRET_NAME": "a/b"}, false, "PRICELINE_SIGNING_SECRET_NAME"},
+		{"bad idle", map[string]string{"PRICELINE_IDLE_TIMEOUT": "soon"}, false, "PRICELINE_IDLE_TIMEOUT"},
+		{"idle too short", map[string]string{"PRICELINE_IDLE_TIMEOUT": "1s"}, false, "PRICELINE_IDLE_TIMEOUT"},
+		{"bad lifetime", map[string]string{"PRICELINE_SESSION_LIFETIME": "-1h"}, false, "PRICELINE_SESSION_LIFETIME"},
+		{"idle over lifetime", map[string]string{"PRICELINE_IDLE_TIMEOUT": "2h", "PRICELINE_SESSION_LIFETIME": "1h"}, false, "PRICELINE_IDLE_TIMEOUT"},
+		{"bad trust", map[string]string{"PRICELINE_TRUST_FORWARDED_FOR": "maybe"}, false, "PRICELINE_TRUST_FORWARDED_FOR"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := validEnv()
+			for k, v := range tc.change {
+				m[k] = v
+			}
+			_, err := loadConfig(env(m), tc.inAzure)
+			var se *settingError
+			if !errors.As(err, &se) {
+				t.Fatalf("want a settingError, got %v", err)
+			}
+			if se.Name != tc.setting || !strings.Contains(err.Error(), tc.setting) {
+				t.Fatalf("error names %q (%v), want %q", se.Name, err, tc.setting)
+			}
+		})
+	}
+}
+
+// local.settings.sample.json lists every setting and, as shipped, starts.
+func TestLocalSettingsSampleIsCompleteAndValid(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "local.settings.sample.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Values map[string]string `json:"Values"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatalf("local.settings.sample.json: %v", err)
+	}
+	for _, name := range settingNames {
+		if name == "FUNCTIONS_CUSTOMHANDLER_PORT" || name == "AZURE_CLIENT_ID" {
+			continue // set by the host / only for a user-assigned identity
+		}
+		if _, ok := s.Values[name]; !ok {
+			t.Errorf("local.settings.sample.json lacks %s", name)
+		}
+	}
+	if s.Values["FUNCTIONS_WORKER_RUNTIME"] != "custom" || s.Values["AzureWebJobsStorage"] != "UseDevelopmentStorage=true" {
+		t.Errorf("host settings: %v", s.Values)
+	}
+	if _, err := loadConfig(env(s.Values), false); err != nil {
+		t.Fatalf("the sample settings do not start: %v", err)
+	}
+}
