@@ -22,6 +22,12 @@ param tableNames array = [
   'users'
   'sessions'
   'attempts'
+  'authflows'
+  'hospital'
+  'charges'
+  'catalog'
+  'hospcode'
+  'saved'
 ]
 
 @description('Key Vault secret whose versions are the session signing keys.')

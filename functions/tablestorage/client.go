@@ -176,7 +176,10 @@ func (c *Client) EnsureTables(ctx context.Context) error {
 			return translate(err, "create table "+name)
 		}
 	}
-	return nil
+	if err := c.EnsureAuthFlowTable(ctx); err != nil {
+		return err
+	}
+	return c.EnsurePriceTables(ctx)
 }
 
 // pingPartition is a partition no entity ever has (user IDs are hex, index

@@ -127,6 +127,9 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("expired") == "1" {
 		p.Notice = "Your session has ended. Sign in again to continue."
 	}
+	if n := b2cLoginNotice(r.URL.Query()); n != "" {
+		p.Notice = n
+	}
 	s.render(w, http.StatusOK, "login.html", p)
 	return nil
 }

@@ -1,44 +1,12 @@
 package web
 
-import (
-	"net/url"
-	"strings"
-)
+import "hospitalpriceline/functions/b2c"
 
 // safeReturnTo keeps a post-sign-in destination only when it is a
-// same-origin relative path (ASVS V3.7.2, no open redirects). Anything that a
-// browser could read as another origin — "//evil", "/\evil", "https://evil",
-// "javascript:", their percent-encoded forms, or control characters — becomes
-// "/".
-func safeReturnTo(s string) string {
-	if s == "" || len(s) > 2048 {
-		return "/"
-	}
-	// Decode repeatedly so that %2F%2F and %252F%252F are judged as // too.
-	decoded := s
-	for range 3 {
-		d, err := url.PathUnescape(decoded)
-		if err != nil {
-			return "/"
-		}
-		if d == decoded {
-			break
-		}
-		decoded = d
-	}
-	for _, v := range []string{s, decoded} {
-		if !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") || strings.HasPrefix(v, "/\\") {
-			return "/"
-		}
-		for _, r := range v {
-			if r < 0x20 || r == 0x7f || r == '\\' {
-				return "/"
-			}
-		}
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
-		return "/"
-	}
-	return s
-}
+// same-origin relative path (ASVS V3.7.2, no open redirects) and returns "/"
+// otherwise. It is b2c.SafeReturnTo, the one implementation: the B2C flow
+// stores its return path before the provider round trip and must judge it
+// exactly as the local sign-in forms do, and the b2c package's table and
+// fuzz tests cover every form ("//evil", "/\evil", "https://evil",
+// "javascript:", percent-encoded and control-character variants).
+func safeReturnTo(s string) string { return b2c.SafeReturnTo(s) }

@@ -46,6 +46,12 @@ type Server struct {
 	Now    func() time.Time
 	// B2CEnabled shows the "Sign in with Azure AD B2C" button.
 	B2CEnabled bool
+	// B2C is cloud sign-in through Azure AD B2C / Entra External ID; nil
+	// when not configured, and every /api/auth/b2c/ route then answers 404.
+	B2C *B2CSignIn
+	// Prices serves hospitals, procedures, prices and saved estimates; nil
+	// answers 503 on those routes.
+	Prices *PriceAPI
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -77,7 +83,7 @@ type route struct {
 // routes is the only list of HTTP functions: the mux and every
 // function.json are generated from it.
 func (s *Server) routes() []route {
-	return []route{
+	rs := []route{
 		{"Health", "GET", "/api/health", s.handleHealth},
 		{"Register", "POST", "/api/register", s.handleRegister},
 		{"Login", "POST", "/api/login", s.handleLogin},
@@ -87,6 +93,11 @@ func (s *Server) routes() []route {
 		{"MeSessions", "GET", "/api/me/sessions", s.withSession(s.handleListSessions)},
 		{"MeSessions", "DELETE", "/api/me/sessions", s.withSession(s.handleRevokeOtherSessions)},
 		{"MeSession", "DELETE", "/api/me/sessions/{id}", s.withSession(s.handleRevokeSession)},
+		{"B2CLogin", "GET", "/api/auth/b2c/login", s.handleB2CLogin(s.B2C)},
+		{"B2CCallback", "GET", "/api/auth/b2c/callback", s.handleB2CCallback(s.B2C)},
+		{"B2CLogout", "GET", "/api/auth/b2c/logout", s.handleB2CLogout(s.B2C)},
+		{"B2CResetPassword", "GET", "/api/auth/b2c/reset-password", s.handleB2CResetPassword(s.B2C)},
+		{"B2CEditProfile", "GET", "/api/auth/b2c/edit-profile", s.handleB2CEditProfile(s.B2C)},
 
 		{"PageHome", "GET", "/{$}", s.handleHome},
 		{"PageLogin", "GET", "/login", s.handleLoginPage},
@@ -102,6 +113,7 @@ func (s *Server) routes() []route {
 		// the handler; this function makes them our readable 404 too.
 		{"NotFound", "GET", "/{path...}", s.handleNotFound},
 	}
+	return append(rs, s.priceRoutes(s.Prices)...)
 }
 
 // Functions lists every Azure Function this handler serves, for the staged
@@ -159,6 +171,11 @@ func (s *Server) runCleanup(ctx context.Context, _ funchost.InvokeRequest) ([]st
 		return nil, err
 	}
 	s.logger().Info("expired sessions deleted", "count", n)
+	if f, err := s.cleanupB2CFlows(ctx, s.B2C); err != nil {
+		s.logger().Warn("could not delete expired B2C sign-in flows", "err", err)
+	} else if f > 0 {
+		s.logger().Info("expired B2C sign-in flows deleted", "count", f)
+	}
 	return []string{"deleted expired sessions: " + itoa(n)}, nil
 }
 

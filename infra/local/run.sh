@@ -17,5 +17,7 @@ export PRICELINE_TABLES_CONNECTION_STRING="DefaultEndpointsProtocol=http;Account
 # A fresh random signing key each run: local sessions do not survive a restart.
 export PRICELINE_DEV_SIGNING_KEY=${PRICELINE_DEV_SIGNING_KEY:-$(head -c 32 /dev/urandom | base64)}
 export FUNCTIONS_CUSTOMHANDLER_PORT=$port
+# Sample prices: the CMS example files (three formats, one fictional hospital).
+./bin/handler ingest functions/ingest/testdata/samples/*.csv functions/ingest/testdata/samples/*.json
 echo "Hospital Priceline: http://localhost:$port  (Ctrl-C stops the app and Azurite)"
 ./bin/handler

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -71,6 +73,7 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 	cancelEnsure()
 
 	keys := token.NewKeyring()
+	var vault *keyvault.Source // set when the signing key comes from Key Vault
 	health := []web.HealthCheck{{Name: "tables", Check: tables.Ping}}
 	if cfg.DevSigningKey != nil {
 		if err := keys.Set([]priceline.SigningKey{{Version: "dev", Secret: cfg.DevSigningKey, Enabled: true, Created: time.Now()}}); err != nil {
@@ -82,6 +85,7 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 		if err != nil {
 			return nil, fmt.Errorf("setting PRICELINE_KEYVAULT_URL: %w", err)
 		}
+		vault = src
 		ref := &token.Refresher{Keys: keys, Source: src, Name: cfg.SigningSecretName, Interval: keyRefreshInterval, Logger: logger}
 		first, cancel := context.WithTimeout(ctx, startupKeyWait)
 		if err := ref.Refresh(first); err != nil {
@@ -110,14 +114,44 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 		Config:   auth.Config{IdleTimeout: cfg.IdleTimeout, Lifetime: cfg.SessionLifetime},
 		Logger:   logger,
 	}
+	var secrets secretReader // stays a nil interface without a vault
+	if vault != nil {
+		secrets = vault
+	}
+	b2cCtx, cancelB2C := context.WithTimeout(ctx, startupKeyWait)
+	sso, err := newB2CSignIn(b2cCtx, cfg.B2C, secrets, tables.AuthFlows())
+	cancelB2C()
+	if err != nil {
+		return nil, err
+	}
 	srv := &web.Server{
-		Config: web.Config{PublicURL: cfg.PublicURL, TrustForwardedFor: cfg.TrustForwardedFor},
-		Auth:   svc,
-		Health: health,
-		Logger: logger,
+		Config:     web.Config{PublicURL: cfg.PublicURL, TrustForwardedFor: cfg.TrustForwardedFor},
+		Auth:       svc,
+		Health:     health,
+		Logger:     logger,
+		B2C:        sso,
+		B2CEnabled: sso != nil,
+		Prices: &web.PriceAPI{
+			Store:     tables.Prices(),
+			Saved:     tables.Saved(),
+			CursorKey: func() []byte { return cursorKey(keys) },
+		},
 	}
 	ok = true
 	return &app{Handler: srv.Handler(), Server: srv, stop: stop}, nil
+}
+
+// cursorKey derives the key that signs price-list cursors from the newest
+// session-signing key, so every instance agrees without another secret. A
+// rotation invalidates cursors in flight: the client starts from page one.
+func cursorKey(keys *token.Keyring) []byte {
+	k, ok := keys.Signing()
+	if !ok {
+		return nil
+	}
+	m := hmac.New(sha256.New, k.Secret)
+	m.Write([]byte("priceline cursor v1"))
+	return m.Sum(nil)
 }
 
 func newTables(cfg *config, cred azcore.TokenCredential) (*tablestorage.Client, error) {

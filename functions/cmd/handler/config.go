@@ -23,7 +23,8 @@ type config struct {
 	IdleTimeout       time.Duration
 	SessionLifetime   time.Duration
 	TrustForwardedFor bool
-	ManagedIdentityID string // AZURE_CLIENT_ID: a user-assigned identity, optional
+	ManagedIdentityID string       // AZURE_CLIENT_ID: a user-assigned identity, optional
+	B2C               *b2cSettings // nil: cloud sign-in is off
 }
 
 // settingNames lists every setting loadConfig reads. A test checks that the
@@ -33,6 +34,8 @@ var settingNames = []string{
 	"PRICELINE_TABLES_CONNECTION_STRING", "PRICELINE_TABLES_ENDPOINT", "PRICELINE_KEYVAULT_URL",
 	"PRICELINE_SIGNING_SECRET_NAME", "PRICELINE_DEV_SIGNING_KEY", "PRICELINE_IDLE_TIMEOUT",
 	"PRICELINE_SESSION_LIFETIME", "PRICELINE_TRUST_FORWARDED_FOR", "AZURE_CLIENT_ID",
+	"PRICELINE_B2C_AUTHORITY", "PRICELINE_B2C_CLIENT_ID", "PRICELINE_B2C_CLIENT_SECRET",
+	"PRICELINE_B2C_CLIENT_SECRET_NAME", "PRICELINE_B2C_RESET_POLICY", "PRICELINE_B2C_EDIT_POLICY",
 }
 
 // settingError names the setting that stopped startup.
@@ -137,6 +140,9 @@ func loadConfig(getenv func(string) string, runningInAzure bool) (*config, error
 		c.TrustForwardedFor = b
 	}
 	c.ManagedIdentityID = getenv("AZURE_CLIENT_ID")
+	if c.B2C, err = loadB2CConfig(getenv, c.PublicURL); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -4,6 +4,7 @@
 //
 //	handler                     serve (what the Functions host runs)
 //	handler validate FILE…      check CMS price files strictly
+//	handler ingest FILE…        import CMS price files into Table Storage
 //	handler stage-app DIR       write the function app (host.json, binary, function.json files)
 package main
 
@@ -31,6 +32,7 @@ func main() {
 const usage = `usage:
   handler [serve]                         run the custom handler (settings from the environment)
   handler validate FILE...                strict check of CMS machine-readable price files
+  handler ingest [-writers N] FILE...     import CMS price files into Table Storage
   handler stage-app [-host-json F] DIR    write a deployable function app into DIR
 `
 
@@ -44,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServe(stderr)
 	case "validate":
 		return runValidate(args, stdout, stderr)
+	case "ingest":
+		return runIngest(args, stdout, stderr)
 	case "stage-app":
 		return runStageApp(args, stdout, stderr)
 	case "help", "-h", "--help":

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"hospitalpriceline/functions/internal/azurite"
+)
+
+func TestIngestCommand(t *testing.T) {
+	az := azurite.Shared(t)
+	env := map[string]string{"PRICELINE_TABLES_CONNECTION_STRING": az.ConnectionString()}
+	getenv := func(k string) string { return env[k] }
+	sample := filepath.Join("..", "..", "ingest", "testdata", "samples", "V3.0.0_Tall_CSV_Format_Example.csv")
+	data, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := filepath.Join(t.TempDir(), "semicolons.csv")
+	if err := os.WriteFile(refused, bytes.ReplaceAll(data, []byte(","), []byte(";")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var out, errOut bytes.Buffer
+	code := ingestFiles(context.Background(), []string{sample, refused}, getenv, &out, &errOut, false)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (one file refused)\nstdout:\n%s\nstderr:\n%s", code, &out, &errOut)
+	}
+	for _, want := range []string{"West Mercy Hospital", "license CA 50056", "rows read 45, imported 45, rejected 0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, &out)
+		}
+	}
+	if !strings.Contains(errOut.String(), "semicolons.csv: REFUSED, nothing was written") || !strings.Contains(errOut.String(), "rows/s") {
+		t.Errorf("stderr:\n%s", &errOut)
+	}
+
+	// The same file again: same generation, nothing stale; a terminal gets
+	// a bar redrawn in place.
+	out.Reset()
+	errOut.Reset()
+	if code := ingestFiles(context.Background(), []string{sample}, getenv, &out, &errOut, true); code != 0 {
+		t.Fatalf("second run: exit %d\n%s\n%s", code, &out, &errOut)
+	}
+	if !strings.Contains(out.String(), "stale rows removed 0") || !strings.Contains(errOut.String(), "\r[") || !strings.Contains(errOut.String(), "ETA") {
+		t.Errorf("second run:\nstdout:\n%s\nstderr:\n%q", &out, &errOut)
+	}
+}
+
+func TestIngestCommandUsageAndSettings(t *testing.T) {
+	var out, errOut bytes.Buffer
+	none := func(string) string { return "" }
+	if code := ingestFiles(context.Background(), nil, none, &out, &errOut, false); code != 2 || !strings.Contains(errOut.String(), "usage: handler ingest") {
+		t.Errorf("no files: %d %s", code, &errOut)
+	}
+	errOut.Reset()
+	if code := ingestFiles(context.Background(), []string{"x.csv"}, none, &out, &errOut, false); code != 2 || !strings.Contains(errOut.String(), "PRICELINE_TABLES_ENDPOINT") {
+		t.Errorf("no settings: %d %s", code, &errOut)
+	}
+}

@@ -1,0 +1,227 @@
+package tablestorage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// authFlowsTable holds B2C sign-in attempts between the redirect to the
+// provider and the callback:
+//
+//	authflows: "flow"+id[:2] / id → State, Nonce, PKCEVerifier, ReturnTo, Policy, CreatedAt, ExpiresAt
+//
+// The flow ID is 64 server-generated hex characters, so it is a safe key as
+// is; its first byte spreads flows over 256 partitions.
+const authFlowsTable = "authflows"
+
+// authFlowPartitionPrefix starts every partition key of the flows table.
+const authFlowPartitionPrefix = "flow"
+
+// AuthFlowStore keeps priceline.AuthFlows in the authflows table. Any
+// instance may receive the callback, so the flow lives in shared storage;
+// TakeFlow's ETag-conditional delete makes it single use across instances.
+type AuthFlowStore struct {
+	c     *Client
+	table *aztables.Client
+}
+
+var _ priceline.AuthFlowStore = (*AuthFlowStore)(nil)
+
+// authFlowTableName is the flows table's name under c's table prefix. The
+// prefix is recovered from the users table's name because it is the one
+// table name every Client has.
+func (c *Client) authFlowTableName() string {
+	return strings.TrimSuffix(c.tableNames[0], usersTable) + authFlowsTable
+}
+
+// AuthFlows returns the B2C sign-in flow store.
+func (c *Client) AuthFlows() *AuthFlowStore {
+	return &AuthFlowStore{c: c, table: c.svc.NewClient(c.authFlowTableName())}
+}
+
+// EnsureAuthFlowTable creates the flows table if it does not exist yet; it is
+// safe to call on every start.
+func (c *Client) EnsureAuthFlowTable(ctx context.Context) error {
+	name := c.authFlowTableName()
+	_, err := c.svc.CreateTable(ctx, name, nil)
+	if err != nil && !hasErrorCode(err, aztables.TableAlreadyExists) {
+		return translate(err, "create table "+name)
+	}
+	return nil
+}
+
+type authFlowRecord struct {
+	State        string `json:"State"`
+	Nonce        string `json:"Nonce"`
+	PKCEVerifier string `json:"PKCEVerifier"`
+	ReturnTo     string `json:"ReturnTo"`
+	Policy       string `json:"Policy"`
+	CreatedAt    string `json:"CreatedAt"`
+	ExpiresAt    string `json:"ExpiresAt"`
+}
+
+// validFlowID accepts only the shape priceline.NewToken(32) produces, so a
+// forged cookie never reaches storage as a key.
+func validFlowID(id string) bool { return isLowerHex(id, 64) }
+
+func authFlowKeys(id string) (pk, rk string) { return authFlowPartitionPrefix + id[:2], id }
+
+func authFlowNotFound() error {
+	return priceline.Errorf(priceline.KindNotFound, "auth_flow_not_found",
+		"This sign-in attempt was not started here or has already been used. Please start again.")
+}
+
+func authFlowExpired() error {
+	return priceline.Errorf(priceline.KindNotFound, "auth_flow_expired",
+		"This sign-in attempt took too long. Please start again.")
+}
+
+// missingTable turns "the table does not exist" into an outage. Reported as
+// not found it would tell the user their sign-in link was stale, and hide
+// that EnsureAuthFlowTable never ran.
+func missingTable(err error, name string) error {
+	if hasErrorCode(err, aztables.TableNotFound) {
+		return unavailable(fmt.Errorf("table %s is missing: %w", name, err))
+	}
+	return nil
+}
+
+// PutFlow stores f with AddEntity, so an existing flow with the same ID is a
+// conflict and never overwritten.
+func (s *AuthFlowStore) PutFlow(ctx context.Context, f *priceline.AuthFlow) error {
+	if f == nil || !validFlowID(f.ID) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid ID.")
+	}
+	if f.State == "" || f.Nonce == "" || f.PKCEVerifier == "" {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no state, nonce or PKCE verifier.")
+	}
+	// A flow without an expiry would be valid forever and never swept.
+	if f.ExpiresAt.IsZero() || !f.ExpiresAt.After(f.CreatedAt) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid expiry.")
+	}
+	for _, fld := range []struct{ name, v string }{
+		{"state", f.State}, {"nonce", f.Nonce}, {"PKCE verifier", f.PKCEVerifier},
+		{"return path", f.ReturnTo}, {"policy", f.Policy},
+	} {
+		if err := checkText(fld.name, fld.v); err != nil {
+			return err
+		}
+	}
+	pk, rk := authFlowKeys(f.ID)
+	e := entity{
+		"PartitionKey": pk, "RowKey": rk,
+		"State": f.State, "Nonce": f.Nonce, "PKCEVerifier": f.PKCEVerifier,
+		"ReturnTo": f.ReturnTo, "Policy": f.Policy,
+	}
+	e.setTime("CreatedAt", f.CreatedAt)
+	e.setTime("ExpiresAt", f.ExpiresAt)
+	body, err := json.Marshal(e)
+	if err != nil {
+		return translate(err, "encode auth flow")
+	}
+	_, err = s.table.AddEntity(ctx, body, nil)
+	if err := missingTable(err, s.c.authFlowTableName()); err != nil {
+		return err
+	}
+	if isStatus(err, 409) {
+		return priceline.Wrap(err, priceline.KindConflict, "auth_flow_exists", "This sign-in attempt already exists.")
+	}
+	if err != nil {
+		return translate(err, "add auth flow")
+	}
+	return nil
+}
+
+// TakeFlow reads the flow and deletes it on the condition that it is still
+// the version read. Of two callbacks racing on one flow, on one instance or
+// two, only the one whose delete succeeds gets the flow; the other sees
+// KindNotFound, exactly like a replay after the fact. An expired flow is
+// deleted too and reported as KindNotFound "auth_flow_expired".
+func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.AuthFlow, error) {
+	if !validFlowID(id) {
+		return nil, authFlowNotFound()
+	}
+	pk, rk := authFlowKeys(id)
+	resp, err := s.table.GetEntity(ctx, pk, rk, nil)
+	if err := missingTable(err, s.c.authFlowTableName()); err != nil {
+		return nil, err
+	}
+	if isStatus(err, 404) {
+		return nil, authFlowNotFound()
+	}
+	if err != nil {
+		return nil, translate(err, "read auth flow")
+	}
+	etag := resp.ETag
+	_, err = s.table.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: &etag})
+	switch {
+	case isStatus(err, 404) || isConflictStatus(err):
+		return nil, authFlowNotFound() // another request took it first
+	case err != nil:
+		return nil, translate(err, "delete auth flow")
+	}
+	var rec authFlowRecord
+	if err := json.Unmarshal(resp.Value, &rec); err != nil {
+		return nil, translate(err, "decode auth flow")
+	}
+	f := &priceline.AuthFlow{
+		ID: id, State: rec.State, Nonce: rec.Nonce, PKCEVerifier: rec.PKCEVerifier,
+		ReturnTo: rec.ReturnTo, Policy: rec.Policy,
+	}
+	if f.CreatedAt, err = parseTime(rec.CreatedAt); err != nil {
+		return nil, translate(err, "decode auth flow time")
+	}
+	if f.ExpiresAt, err = parseTime(rec.ExpiresAt); err != nil {
+		return nil, translate(err, "decode auth flow time")
+	}
+	if f.ExpiresAt.IsZero() || f.Expired(s.c.now()) {
+		return nil, authFlowExpired()
+	}
+	return f, nil
+}
+
+// DeleteExpiredFlows removes flows whose ExpiresAt is at or before now and
+// returns how many it removed. Flows that are never completed (the user
+// closed the tab) are otherwise kept forever; expired ones are refused
+// whether or not this has run.
+func (s *AuthFlowStore) DeleteExpiredFlows(ctx context.Context, now time.Time) (int, error) {
+	filter := "ExpiresAt le " + odataDateTime(now)
+	sel := "PartitionKey,RowKey"
+	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
+	// Collect first: deleting while paging could move continuation tokens.
+	var keys []struct{ PartitionKey, RowKey string }
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return 0, translate(err, "list expired auth flows")
+		}
+		for _, raw := range page.Entities {
+			var k struct{ PartitionKey, RowKey string }
+			if err := json.Unmarshal(raw, &k); err != nil {
+				return 0, translate(err, "decode auth flow key")
+			}
+			keys = append(keys, k)
+		}
+	}
+	deleted := 0
+	for _, k := range keys {
+		// Unconditional: an expired flow is dead whatever its version, and a
+		// callback taking it at the same moment would refuse it anyway.
+		_, err := s.table.DeleteEntity(ctx, k.PartitionKey, k.RowKey, nil)
+		switch {
+		case err == nil:
+			deleted++
+		case isStatus(err, 404):
+		default:
+			return deleted, translate(err, "delete expired auth flow")
+		}
+	}
+	return deleted, nil
+}

@@ -1,0 +1,158 @@
+package tablestorage
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// SavedStore keeps saved estimates, one partition per user. Each estimate
+// occupies one of MaxSavedEstimates numbered slots (row keys "s00" …), and a
+// save inserts into a free slot with an insert that fails if the slot is
+// taken, so concurrent saves can never exceed the limit.
+type SavedStore struct {
+	t *aztables.Client
+}
+
+var _ priceline.SavedStore = (*SavedStore)(nil)
+
+// Saved returns the saved-estimates store (its table is created by
+// EnsurePriceTables).
+func (c *Client) Saved() *SavedStore {
+	return &SavedStore{t: c.svc.NewClient(c.priceTableNames()[4])}
+}
+
+type savedEntity struct {
+	PartitionKey string
+	RowKey       string
+	ID           string
+	Code         string
+	CodeType     string
+	HospitalID   string
+	Payer        string
+	Plan         string
+	Label        string
+	CreatedAt    string
+}
+
+func slotKey(i int) string { return fmt.Sprintf("s%02d", i) }
+
+func (s *SavedStore) list(ctx context.Context, userID string) ([]savedEntity, error) {
+	filter := "PartitionKey eq " + odataString(userID)
+	pager := s.t.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
+	var out []savedEntity
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, translate(err, "list saved estimates")
+		}
+		for _, raw := range page.Entities {
+			var e savedEntity
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return nil, translate(err, "decode saved estimate")
+			}
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// SaveEstimate inserts e into the first free slot, retrying the next free
+// one when a concurrent save took it.
+func (s *SavedStore) SaveEstimate(ctx context.Context, e *priceline.SavedEstimate) error {
+	if !validUserID(e.UserID) || !isLowerHex(e.ID, 32) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_estimate", "The estimate's identifiers are malformed.")
+	}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	full := priceline.Errorf(priceline.KindConflict, "saved_limit",
+		"You can keep at most %d saved estimates. Delete one to save another.", priceline.MaxSavedEstimates)
+	for attempt := 0; attempt < 3; attempt++ {
+		existing, err := s.list(ctx, e.UserID)
+		if err != nil {
+			return err
+		}
+		taken := map[string]bool{}
+		for _, x := range existing {
+			taken[x.RowKey] = true
+		}
+		for i := range priceline.MaxSavedEstimates {
+			if taken[slotKey(i)] {
+				continue
+			}
+			ent := entity{"PartitionKey": e.UserID, "RowKey": slotKey(i), "ID": e.ID, "Code": e.Code, "CodeType": e.CodeType,
+				"HospitalID": e.HospitalID, "Payer": e.Payer, "Plan": e.Plan, "Label": e.Label}
+			ent.setTime("CreatedAt", e.CreatedAt)
+			body, err := json.Marshal(ent)
+			if err != nil {
+				return translate(err, "encode saved estimate")
+			}
+			_, err = s.t.AddEntity(ctx, body, nil)
+			if err == nil {
+				return nil
+			}
+			if !isConflictStatus(err) {
+				return translate(err, "save estimate")
+			}
+			// Taken meanwhile by a concurrent save: try the next slot.
+			taken[slotKey(i)] = true
+		}
+	}
+	return full
+}
+
+// SavedEstimates lists the user's estimates, oldest first.
+func (s *SavedStore) SavedEstimates(ctx context.Context, userID string) ([]priceline.SavedEstimate, error) {
+	if !validUserID(userID) {
+		return nil, nil
+	}
+	es, err := s.list(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]priceline.SavedEstimate, 0, len(es))
+	for _, e := range es {
+		created, _ := parseTime(e.CreatedAt)
+		out = append(out, priceline.SavedEstimate{ID: e.ID, UserID: userID, Code: e.Code, CodeType: e.CodeType,
+			HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan, Label: e.Label, CreatedAt: created})
+	}
+	slices.SortStableFunc(out, func(a, b priceline.SavedEstimate) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// DeleteSavedEstimate finds the estimate by ID in the user's partition (at
+// most MaxSavedEstimates entities) and deletes its slot.
+func (s *SavedStore) DeleteSavedEstimate(ctx context.Context, userID, id string) error {
+	notFound := priceline.Errorf(priceline.KindNotFound, "saved_not_found", "That saved estimate was not found.")
+	if !validUserID(userID) || !isLowerHex(id, 32) {
+		return notFound
+	}
+	es, err := s.list(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if e.ID != id {
+			continue
+		}
+		_, err := s.t.DeleteEntity(ctx, userID, e.RowKey, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETagAny)})
+		if err != nil && !isStatus(err, 404) {
+			return translate(err, "delete saved estimate")
+		}
+		return nil
+	}
+	return notFound
+}

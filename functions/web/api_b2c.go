@@ -1,0 +1,309 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"hospitalpriceline/functions/b2c"
+	"hospitalpriceline/functions/priceline"
+)
+
+// B2CFlowCookie carries the ID of the browser's pending B2C sign-in. It
+// binds the callback to the browser that started the sign-in (ASVS V10.1.2):
+// the provider's state must match the flow this cookie names. The __Host-
+// prefix makes the browser insist on Secure, Path=/ and no Domain.
+const B2CFlowCookie = "__Host-b2cflow"
+
+// B2CSignIn is what the Azure AD B2C / Entra External ID routes need. A nil
+// *B2CSignIn means cloud sign-in is not configured: every B2C route then
+// answers 404 b2c_not_configured.
+type B2CSignIn struct {
+	Client *b2c.Client
+	// Flows keeps each sign-in attempt until its callback, which any
+	// instance may receive.
+	Flows priceline.AuthFlowStore
+	// ResetPolicy and EditPolicy are the password-reset and profile-edit
+	// user flows; "" when not configured (always "" for External ID).
+	ResetPolicy, EditPolicy string
+}
+
+// b2cNotConfigured is the answer of every B2C route without B2C settings.
+func b2cNotConfigured() error {
+	return priceline.Errorf(priceline.KindNotFound, "b2c_not_configured", "Sign-in with Azure AD B2C is not available here.")
+}
+
+// handleB2CLogin starts a sign-in with the default sign-up/sign-in flow:
+// GET /api/auth/b2c/login?returnTo=/path.
+func (s *Server) handleB2CLogin(sso *B2CSignIn) handlerFunc {
+	return s.b2cRoute(sso, func(w http.ResponseWriter, r *http.Request) error {
+		return s.beginB2C(w, r, sso, "", safeReturnTo(r.URL.Query().Get("returnTo")))
+	})
+}
+
+// b2cRoute wraps a B2C handler: 404 b2c_not_configured without settings,
+// and every error answered once by b2cFail.
+func (s *Server) b2cRoute(sso *B2CSignIn, next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		err := b2cNotConfigured()
+		if sso != nil {
+			err = next(w, r)
+		}
+		if err != nil {
+			return s.b2cFail(w, r, err)
+		}
+		return nil
+	}
+}
+
+// handleB2CResetPassword starts the password-reset user flow:
+// GET /api/auth/b2c/reset-password?returnTo=/path.
+func (s *Server) handleB2CResetPassword(sso *B2CSignIn) handlerFunc {
+	return s.b2cRoute(sso, func(w http.ResponseWriter, r *http.Request) error {
+		if sso.ResetPolicy == "" {
+			return priceline.Errorf(priceline.KindNotFound, "b2c_reset_not_configured",
+				"Reset your password from the cloud sign-in page (\"Forgot your password?\").")
+		}
+		return s.beginB2C(w, r, sso, sso.ResetPolicy, safeReturnTo(r.URL.Query().Get("returnTo")))
+	})
+}
+
+// handleB2CEditProfile starts the profile-edit user flow for a signed-in
+// B2C user: GET /api/auth/b2c/edit-profile. A signed-out visitor is sent to
+// sign in first; a local account has no cloud profile to edit.
+func (s *Server) handleB2CEditProfile(sso *B2CSignIn) handlerFunc {
+	inner := s.withPageSession(func(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
+		if u.Provider != priceline.ProviderB2C {
+			return priceline.Errorf(priceline.KindForbidden, "b2c_not_cloud_account",
+				"Your account signs in with a password kept here, so there is no cloud profile to edit. Change your details on your account page.")
+		}
+		returnTo := "/account"
+		if v := r.URL.Query().Get("returnTo"); v != "" {
+			returnTo = safeReturnTo(v)
+		}
+		return s.beginB2C(w, r, sso, sso.EditPolicy, returnTo)
+	})
+	return s.b2cRoute(sso, func(w http.ResponseWriter, r *http.Request) error {
+		if sso.EditPolicy == "" {
+			return priceline.Errorf(priceline.KindNotFound, "b2c_edit_not_configured", "Editing your cloud profile is not available here.")
+		}
+		return inner(w, r)
+	})
+}
+
+// beginB2C stores a new flow for policy, binds it to this browser with the
+// flow cookie and sends the browser to the provider.
+func (s *Server) beginB2C(w http.ResponseWriter, r *http.Request, sso *B2CSignIn, policy, returnTo string) error {
+	w.Header().Set("Cache-Control", "no-store")
+	authURL, flow, err := sso.Client.Begin(r.Context(), policy, returnTo)
+	if err != nil {
+		return err
+	}
+	if err := sso.Flows.PutFlow(r.Context(), flow); err != nil {
+		return err
+	}
+	setFlowCookie(w, flow.ID)
+	http.Redirect(w, r, authURL, http.StatusFound)
+	return nil
+}
+
+// handleB2CCallback finishes a sign-in: GET /api/auth/b2c/callback. The
+// flow named by the cookie is taken (so a callback completes at most once),
+// the provider's answer is checked against it, and only then is the user
+// signed in, exactly as a password login would be.
+func (s *Server) handleB2CCallback(sso *B2CSignIn) handlerFunc {
+	return s.b2cRoute(sso, func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Cache-Control", "no-store")
+		// The URL holds a one-time code; no link on an error page may leak it.
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		refuse := func(err error) error {
+			clearFlowCookie(w)
+			return err
+		}
+		ctx := r.Context()
+		var flowID string
+		if c, err := r.Cookie(B2CFlowCookie); err == nil {
+			flowID = c.Value
+		}
+		if !isHex(flowID, 64) {
+			return refuse(errFlowMissing())
+		}
+		flow, err := sso.Flows.TakeFlow(ctx, flowID)
+		switch {
+		case priceline.ErrorCode(err) == "auth_flow_expired" || (err == nil && flow.Expired(s.now())):
+			return refuse(priceline.Errorf(priceline.KindForbidden, "b2c_flow_expired", "This sign-in attempt took too long. Please start again."))
+		case priceline.IsNotFound(err):
+			return refuse(errFlowMissing())
+		case err != nil:
+			return refuse(err)
+		}
+		id, err := sso.Client.Complete(ctx, flow, r.URL.Query())
+		if err != nil {
+			switch priceline.ErrorCode(err) {
+			case "b2c_forgot_password":
+				if sso.ResetPolicy != "" {
+					// B2C's sign-in page links "Forgot your password?" back to
+					// us with AADB2C90118; the reset is a user flow of its own.
+					if err := s.beginB2C(w, r, sso, sso.ResetPolicy, flow.ReturnTo); err != nil {
+						return refuse(err)
+					}
+					return nil
+				}
+			case "b2c_cancelled":
+				clearFlowCookie(w)
+				http.Redirect(w, r, s.cancelledTarget(sso, flow), http.StatusSeeOther)
+				return nil
+			}
+			return refuse(err)
+		}
+		res, err := s.Auth.SignInExternal(ctx, id, s.client(r))
+		if err != nil {
+			return refuse(err)
+		}
+		s.endPreviousSession(r)
+		s.startSession(w, res)
+		clearFlowCookie(w)
+		http.Redirect(w, r, safeReturnTo(flow.ReturnTo), http.StatusSeeOther)
+		return nil
+	})
+}
+
+// cancelledTarget is where a cancelled flow lands: back to sign-in with a
+// message, or, for a profile edit (the user is still signed in), back where
+// they were.
+func (s *Server) cancelledTarget(sso *B2CSignIn, flow *priceline.AuthFlow) string {
+	if sso.EditPolicy != "" && strings.EqualFold(flow.Policy, sso.EditPolicy) {
+		return safeReturnTo(flow.ReturnTo)
+	}
+	return "/login?b2c=cancelled&returnTo=" + url.QueryEscape(safeReturnTo(flow.ReturnTo))
+}
+
+// b2cLoginNotice is the sign-in page's notice for its b2c query parameter
+// ("" for none), so a cancelled cloud sign-in is explained, not silent.
+func b2cLoginNotice(q url.Values) string {
+	switch q.Get("b2c") {
+	case "cancelled":
+		return "Sign-in was cancelled."
+	}
+	return ""
+}
+
+func errFlowMissing() error {
+	return priceline.Errorf(priceline.KindForbidden, "b2c_flow_missing",
+		"This sign-in response does not belong to a sign-in started in this browser, or it was already used. Please start again.")
+}
+
+// handleB2CLogout signs out of this site and then of the provider:
+// GET /api/auth/b2c/logout?csrf_token=…, used as a plain link.
+//
+// A GET that changes state is a CSRF risk (ASVS V3.5.3): any page could sign
+// users out with an image tag. So it needs the session's CSRF token in the
+// query (ASVS V3.5.1). It is a GET, not a form POST, because the answer
+// redirects to the provider's origin, and the Content-Security-Policy's
+// form-action 'self' stops a form submission from following a redirect to
+// another origin. The token in the URL is harmless afterwards: the session
+// it belongs to is deleted by this very request, and the redirect to the
+// provider carries only our origin as Referer.
+func (s *Server) handleB2CLogout(sso *B2CSignIn) handlerFunc {
+	inner := s.withSession(func(w http.ResponseWriter, r *http.Request, _ *priceline.User, sess *priceline.Session) error {
+		tok := r.URL.Query().Get("csrf_token")
+		if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRFToken)) != 1 {
+			return priceline.Errorf(priceline.KindForbidden, "csrf_failed", "This sign-out link has expired or did not come from this site. Reload the page and try again.")
+		}
+		if err := s.Auth.Logout(r.Context(), sess); err != nil {
+			return err
+		}
+		clearSessionCookie(w)
+		if sess.Method != priceline.MethodB2C {
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return nil
+		}
+		target, err := sso.Client.LogoutURL(r.Context(), "", "", strings.TrimRight(s.Config.PublicURL, "/")+"/")
+		if err != nil {
+			// Signed out here is what matters most; the provider's own
+			// session then ends by its own timeout.
+			s.logger().Warn("could not build the B2C sign-out URL; signed out locally only", "err", err)
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return nil
+		}
+		http.Redirect(w, r, target, http.StatusFound)
+		return nil
+	})
+	return s.b2cRoute(sso, inner)
+}
+
+// b2cFail answers a failed B2C step. These routes are browser navigations
+// under /api/, where writeError would answer JSON, so a browser (Accept:
+// text/html) gets the readable error page instead; other clients get the
+// JSON error. Refusals are logged (by code only: the query holds a one-time
+// code and the cookie a flow ID) because repeated ones are a sign of attack.
+func (s *Server) b2cFail(w http.ResponseWriter, r *http.Request, err error) error {
+	status := statusOf(err)
+	if status < 500 && status != http.StatusNotFound {
+		s.logger().Warn("b2c sign-in refused", "path", r.URL.Path, "status", status, "code", priceline.ErrorCode(err), "err", err)
+	}
+	if !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		return err
+	}
+	if status >= 500 {
+		s.logger().Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	if ra := retryAfter(err); ra > 0 {
+		w.Header().Set("Retry-After", itoa(ra))
+	}
+	_, msg := publicError(err)
+	s.renderErrorPage(w, r, status, msg)
+	return nil
+}
+
+// expiredFlowSweeper is a flow store that can delete abandoned flows, as
+// tablestorage.AuthFlowStore can. It is not part of priceline.AuthFlowStore
+// because taking a flow already refuses expired ones; sweeping only
+// reclaims storage.
+type expiredFlowSweeper interface {
+	DeleteExpiredFlows(ctx context.Context, now time.Time) (int, error)
+}
+
+// cleanupB2CFlows deletes sign-in flows that expired without a callback
+// (the user closed the tab), for the clean-up timer. It does nothing when
+// B2C is not configured or the store cannot sweep.
+func (s *Server) cleanupB2CFlows(ctx context.Context, sso *B2CSignIn) (int, error) {
+	if sso == nil {
+		return 0, nil
+	}
+	sw, ok := sso.Flows.(expiredFlowSweeper)
+	if !ok {
+		return 0, nil
+	}
+	return sw.DeleteExpiredFlows(ctx, s.now())
+}
+
+// setFlowCookie binds a new flow to this browser for at most the flow's
+// lifetime. SameSite=Lax, not Strict: the callback is a top-level
+// navigation from the provider's site, which Strict would send without it.
+func setFlowCookie(w http.ResponseWriter, id string) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     B2CFlowCookie,
+		Value:    id,
+		Path:     "/",
+		Secure:   true,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+		MaxAge:   int(b2c.FlowLifetime.Seconds()),
+	})
+}
+
+func clearFlowCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     B2CFlowCookie,
+		Value:    "",
+		Path:     "/",
+		Secure:   true,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+		MaxAge:   -1,
+	})
+}
