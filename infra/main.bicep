@@ -23,6 +23,7 @@ param tableNames array = [
   'sessions'
   'attempts'
   'authflows'
+  'tokencaches'
   'hospital'
   'charges'
   'catalog'
@@ -81,6 +82,9 @@ param b2cResetPolicy string = ''
 
 @description('B2C profile-edit user flow, for example B2C_1_edit. Empty: not configured.')
 param b2cEditPolicy string = ''
+
+@description('Downstream API scopes, space-separated, for example https://TENANT.onmicrosoft.com/API/SCOPE. Only when set are the B2C access and refresh tokens kept, per session, in the tokencaches table. Empty: none kept.')
+param b2cApiScopes string = ''
 
 @description('Upper bound on Flex Consumption instances (40-1000).')
 @minValue(40)
@@ -167,6 +171,7 @@ var appSettings = {
   PRICELINE_B2C_CLIENT_SECRET_NAME: b2cClientSecretName
   PRICELINE_B2C_RESET_POLICY: b2cResetPolicy
   PRICELINE_B2C_EDIT_POLICY: b2cEditPolicy
+  PRICELINE_B2C_API_SCOPES: b2cApiScopes
 }
 
 module functionApp 'modules/functionapp.bicep' = {

@@ -85,3 +85,44 @@ func (s *Service) createCloudUser(ctx context.Context, id *priceline.ExternalIde
 	}
 	return nil, fmt.Errorf("sign in with %s: create user: %w", id.Provider, err)
 }
+
+// UpdateCloudProfile applies a finished profile-edit user flow to u, the
+// user signed in on this browser, and returns the updated user.
+//
+// The provider vouches for id, not for the browser's session: a profile-edit
+// response for another cloud account (a second tab signed in as someone
+// else, a callback planted by an attacker) must not rename this one. So id
+// must be exactly u's (provider, subject), or nothing is written and the
+// result is KindForbidden/"b2c_profile_other_user". A name or address the
+// token lacks, or that is unusable, keeps the stored one: absence in a token
+// is not a request to delete.
+func (s *Service) UpdateCloudProfile(ctx context.Context, u *priceline.User, id *priceline.ExternalIdentity) (*priceline.User, error) {
+	if u == nil || id == nil || u.Provider != priceline.ProviderB2C || id.Provider != u.Provider ||
+		id.Subject == "" || id.Subject != u.Subject {
+		return nil, priceline.Errorf(priceline.KindForbidden, "b2c_profile_other_user",
+			"The profile you edited belongs to a different account from the one signed in here, so nothing was changed. "+
+				"Sign out, sign in with the account you want to change, and edit its profile again.")
+	}
+	name, err := cleanName(id.Name)
+	if err != nil {
+		name = u.Name
+	}
+	email := priceline.NormalizeEmail(id.Email)
+	if email == "" || priceline.ValidateEmail(email) != nil {
+		email = u.Email
+	}
+	if name == u.Name && email == u.Email {
+		return u, nil
+	}
+	if err := s.Users.UpdateProfile(ctx, u.ID, name, email); err != nil {
+		return nil, fmt.Errorf("update profile of user %s: %w", u.ID, err)
+	}
+	// Authenticate may serve this user from the instance's caches; the new
+	// name should show on the very next page.
+	s.forgetUser(u.ID)
+	s.forgetUserSessions(u.ID, "")
+	s.log().Info("profile updated", "user_id", u.ID, "provider", u.Provider)
+	updated := *u
+	updated.Name, updated.Email, updated.UpdatedAt = name, email, s.now()
+	return &updated, nil
+}

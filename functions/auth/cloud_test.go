@@ -190,3 +190,93 @@ func TestSignInExternalStorageFailureStartsNoSession(t *testing.T) {
 		t.Fatal("wrote during a storage outage")
 	}
 }
+
+func TestUpdateCloudProfileRenamesSignedInUser(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	res, err := e.svc.SignInExternal(ctx, b2cIdentity("oid-p1", "old@example.com", "Old Name"), cloudClient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Seen once, so the user is in the instance's user cache.
+	if _, _, err := e.svc.Authenticate(ctx, res.Cookie); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.UpdateCloudProfile(ctx, res.User, b2cIdentity("oid-p1", " New@Example.com ", "  New Name "))
+	if err != nil {
+		t.Fatalf("UpdateCloudProfile: %v", err)
+	}
+	if got.Name != "New Name" || got.Email != "new@example.com" || got.ID != res.User.ID {
+		t.Fatalf("returned user = %+v", got)
+	}
+	stored, _ := e.users.UserByID(ctx, res.User.ID)
+	if stored.Name != "New Name" || stored.Email != "new@example.com" {
+		t.Fatalf("stored user = %+v", stored)
+	}
+	if u, _, err := e.svc.Authenticate(ctx, res.Cookie); err != nil || u.Name != "New Name" {
+		t.Fatalf("Authenticate after the edit = %+v, %v; want the new name at once", u, err)
+	}
+
+	// A token without a usable name or address keeps the stored ones, and
+	// an unchanged profile writes nothing.
+	writes := e.users.writes
+	same, err := e.svc.UpdateCloudProfile(ctx, got, b2cIdentity("oid-p1", "not an address", "\x00"))
+	if err != nil || same.Name != "New Name" || same.Email != "new@example.com" || e.users.writes != writes {
+		t.Fatalf("unusable claims: %+v, %v, writes %d→%d", same, err, writes, e.users.writes)
+	}
+}
+
+// The profile-edit response must be for the user signed in here: a token
+// for any other identity changes nothing (ASVS V10.5.2: users are
+// identified by the provider's subject, and only by it).
+func TestASVS_V10_5_2_ProfileEditForAnotherIdentityRefused(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	res, err := e.svc.SignInExternal(ctx, b2cIdentity("oid-p2", "me@example.com", "Me"), cloudClient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := e.register(t, "local-p@example.com")
+	other := b2cIdentity("oid-someone-else", "me@example.com", "Mallory")
+	wrongProvider := b2cIdentity("oid-p2", "", "Mallory")
+	wrongProvider.Provider = priceline.ProviderLocal
+	noSubject := b2cIdentity("", "", "Mallory")
+	writes := e.users.writes
+	for name, c := range map[string]struct {
+		u  *priceline.User
+		id *priceline.ExternalIdentity
+	}{
+		"other subject":    {res.User, other},
+		"other provider":   {res.User, wrongProvider},
+		"no subject":       {res.User, noSubject},
+		"no identity":      {res.User, nil},
+		"local user":       {local, b2cIdentity("", "local-p@example.com", "Mallory")},
+		"no user":          {nil, b2cIdentity("oid-p2", "", "Mallory")},
+		"subject case":     {res.User, b2cIdentity("OID-P2", "", "Mallory")},
+		"subject prefixed": {res.User, b2cIdentity("oid-p2 ", "", "Mallory")},
+	} {
+		_, err := e.svc.UpdateCloudProfile(ctx, c.u, c.id)
+		if priceline.ErrorKind(err) != priceline.KindForbidden || priceline.ErrorCode(err) != "b2c_profile_other_user" {
+			t.Errorf("%s: err = %v, want forbidden b2c_profile_other_user", name, err)
+		}
+	}
+	if e.users.writes != writes {
+		t.Fatal("a refused profile edit wrote to the user store")
+	}
+	if u, _ := e.users.UserByID(ctx, res.User.ID); u.Name != "Me" {
+		t.Fatalf("name changed to %q", u.Name)
+	}
+}
+
+func TestUpdateCloudProfileStorageFailure(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	res, err := e.svc.SignInExternal(ctx, b2cIdentity("oid-p3", "", "Before"), cloudClient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.users.failWrite = unavailable()
+	if _, err := e.svc.UpdateCloudProfile(ctx, res.User, b2cIdentity("oid-p3", "", "After")); priceline.ErrorKind(err) != priceline.KindUnavailable {
+		t.Fatalf("err = %v, want unavailable", err)
+	}
+}

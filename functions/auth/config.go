@@ -7,7 +7,12 @@ type Config struct {
 	IdleTimeout   time.Duration // [30m]
 	Lifetime      time.Duration // [12h] absolute
 	TouchInterval time.Duration // [1m] sliding refresh written at most this often
-	Throttle      ThrottlePolicy
+	// SessionCacheTTL lets this instance reuse a validated session record
+	// for at most this long instead of reading it on every request [0 = off,
+	// every request reads the store]. A session ended on another instance
+	// is still honoured here for up to this long (docs/reliability.md).
+	SessionCacheTTL time.Duration
+	Throttle        ThrottlePolicy
 }
 
 // ThrottlePolicy sets the login throttles described in the package doc.

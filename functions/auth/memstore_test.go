@@ -130,6 +130,25 @@ func (m *memUsers) UpdatePasswordHash(_ context.Context, userID, hash string) er
 	return nil
 }
 
+func (m *memUsers) UpdateProfile(_ context.Context, userID, name, email string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failWrite != nil {
+		return m.failWrite
+	}
+	u, ok := m.byID[userID]
+	if !ok {
+		return notFound("user")
+	}
+	if u.Provider == priceline.ProviderLocal && email != u.Email {
+		return priceline.Errorf(priceline.KindInvalid, "email_change_not_supported", "The sign-in email cannot be changed this way.")
+	}
+	u.Name, u.Email = name, email
+	m.byID[userID] = u
+	m.writes++
+	return nil
+}
+
 func (m *memUsers) deleteUser(id string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -20,6 +20,16 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 	if u == nil || u.ID == "" {
 		return nil, errors.New("change password: no user")
 	}
+	// u comes from Authenticate, which may have served it from this
+	// instance's caches; the password check needs the hash stored now.
+	fresh, err := s.Users.UserByID(ctx, u.ID)
+	if err != nil {
+		if priceline.IsNotFound(err) {
+			return nil, errUnauthenticated(errors.New("session user no longer exists"))
+		}
+		return nil, fmt.Errorf("change password: load user: %w", err)
+	}
+	u = fresh
 	if u.PasswordHash == "" {
 		return nil, priceline.Errorf(priceline.KindInvalid, "password_not_set",
 			"Your account signs in with an external provider, so it has no password here to change.")
@@ -63,6 +73,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 	if err := s.Users.UpdatePasswordHash(ctx, u.ID, hash); err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}
+	s.forgetUser(u.ID)
 	s.log().Info("password changed", "user_id", u.ID)
 
 	// The current session is ended as well: the browser gets a new session
@@ -76,6 +87,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 		if err := s.Sessions.DeleteSession(ctx, u.ID, current.Key); err != nil {
 			return nil, fmt.Errorf("change password: %w", err)
 		}
+		s.forgetSession(u.ID, current.Key)
 	}
 	updated := *u
 	updated.PasswordHash = hash

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +32,14 @@ type Service struct {
 	hashOverride hasher
 
 	warnedNoIP atomic.Bool // the missing-client-address warning was logged
+
+	// cache is the opt-in session cache (Config.SessionCacheTTL), made on
+	// first use; nil when the TTL is zero.
+	cacheOnce sync.Once
+	cache     *sessionCache
+	// users caches user records for Authenticate (see userCacheTTL).
+	usersOnce sync.Once
+	users     *userCache
 }
 
 // Client describes where a request came from, for throttling and the session list.

@@ -81,13 +81,22 @@ func (s *Service) Authenticate(ctx context.Context, cookie string) (*priceline.U
 		return nil, nil, err
 	}
 	key := priceline.SessionKey(claims.SessionID)
+	cache := s.sessionCache()
+	var epoch uint64
+	if cache != nil {
+		if u, sess, ok := cache.get(claims.UserID, key, s.now()); ok {
+			return s.authenticateCached(ctx, cache, u, sess)
+		}
+		epoch = cache.begin()
+	}
+	readAt := s.now()
 	// The store is partitioned by user, so a session ID presented with
 	// another user's ID is simply not found there.
 	sess, err := s.liveSession(ctx, claims.UserID, key)
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.Users.UserByID(ctx, sess.UserID)
+	u, err := s.userByID(ctx, sess.UserID)
 	if err != nil {
 		if priceline.IsNotFound(err) {
 			return nil, nil, errUnauthenticated(errors.New("session user no longer exists"))
@@ -98,7 +107,36 @@ func (s *Service) Authenticate(ctx context.Context, cookie string) (*priceline.U
 	if err != nil {
 		return nil, nil, err
 	}
+	if cache != nil {
+		cache.put(u, sess, readAt, epoch)
+	}
 	return u, sess, nil
+}
+
+// authenticateCached finishes Authenticate for a cache hit: the deadlines
+// and the sliding refresh are applied to the cached record exactly as to a
+// fresh one, so the cache never lets a session outlive its idle or absolute
+// timeout; a touch that finds the record gone refuses the session at once.
+func (s *Service) authenticateCached(ctx context.Context, cache *sessionCache, u *priceline.User, sess *priceline.Session) (*priceline.User, *priceline.Session, error) {
+	if !sess.Live(s.now()) {
+		cache.forget(sess.UserID, sess.Key)
+		if err := s.Sessions.DeleteSession(ctx, sess.UserID, sess.Key); err != nil {
+			s.log().Warn("delete expired session", "session", keyPrefix(sess.Key), "error", err)
+		}
+		return nil, nil, errUnauthenticated(errors.New("session expired"))
+	}
+	epoch := cache.begin()
+	next, err := s.touch(ctx, sess)
+	if err != nil {
+		if priceline.ErrorKind(err) == priceline.KindUnauthorized {
+			cache.forget(sess.UserID, sess.Key)
+		}
+		return nil, nil, err
+	}
+	if next != sess {
+		cache.update(next, epoch)
+	}
+	return u, next, nil
 }
 
 // liveSession reads a session and checks it is live, deleting it if it has
@@ -163,6 +201,7 @@ func (s *Service) Logout(ctx context.Context, sess *priceline.Session) error {
 	if err := s.Sessions.DeleteSession(ctx, sess.UserID, sess.Key); err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
+	s.forgetSession(sess.UserID, sess.Key)
 	s.log().Info("session ended", "user_id", sess.UserID, "session", keyPrefix(sess.Key), "reason", "logout")
 	return nil
 }
@@ -206,6 +245,7 @@ func (s *Service) RevokeSession(ctx context.Context, userID, key string) error {
 	if err := s.Sessions.DeleteSession(ctx, userID, key); err != nil {
 		return fmt.Errorf("revoke session: %w", err)
 	}
+	s.forgetSession(userID, key)
 	s.log().Info("session ended", "user_id", userID, "session", keyPrefix(key), "reason", "revoked")
 	return nil
 }
@@ -220,6 +260,9 @@ func (s *Service) RevokeOtherSessions(ctx context.Context, userID, currentKey st
 // deleteSessions deletes every session of userID except keep ("" keeps
 // none) and returns how many live ones it deleted.
 func (s *Service) deleteSessions(ctx context.Context, userID, keep, reason string) (int, error) {
+	// Dropped from the cache after the store deletes, whether or not they
+	// all succeed, so that no read racing them can cache a deleted record.
+	defer s.forgetUserSessions(userID, keep)
 	all, err := s.Sessions.UserSessions(ctx, userID)
 	if err != nil {
 		return 0, fmt.Errorf("end sessions: %w", err)

@@ -156,7 +156,7 @@ func New(cfg Config) (*Client, error) {
 		app, err := confidential.New(authorityURL, cfg.ClientID, cred,
 			confidential.WithHTTPClient(c.httpc),
 			confidential.WithInstanceDiscovery(false),
-			confidential.WithCache(discardCache{}),
+			confidential.WithCache(sessionTokenCache{}),
 		)
 		if err != nil {
 			return nil, fmt.Errorf("b2c: create MSAL client for %s: %w", authorityURL, err)
@@ -236,34 +236,61 @@ func (c *Client) Begin(ctx context.Context, policy, returnTo string) (string, *p
 // specific codes (b2c_forgot_password, b2c_cancelled, b2c_error), redeems the
 // code with the PKCE verifier and validates the ID token.
 func (c *Client) Complete(ctx context.Context, flow *priceline.AuthFlow, q url.Values) (*priceline.ExternalIdentity, error) {
+	id, _, err := c.complete(ctx, flow, q, false)
+	return id, err
+}
+
+// KeepsTokens reports whether downstream API scopes are configured, the only
+// case in which the provider's access and refresh tokens are worth keeping.
+func (c *Client) KeepsTokens() bool { return len(c.cfg.Scopes) > 0 }
+
+// CompleteWithTokens is Complete that also returns MSAL's serialized token
+// cache of this sign-in (its access, refresh, ID token and account), for
+// the caller to keep with its own session, when KeepsTokens; otherwise the
+// cache is nil. The cache is returned only when the ID token is valid.
+// It holds secrets: store it server-side only, and never log it.
+func (c *Client) CompleteWithTokens(ctx context.Context, flow *priceline.AuthFlow, q url.Values) (*priceline.ExternalIdentity, []byte, error) {
+	return c.complete(ctx, flow, q, c.KeepsTokens())
+}
+
+func (c *Client) complete(ctx context.Context, flow *priceline.AuthFlow, q url.Values, keep bool) (*priceline.ExternalIdentity, []byte, error) {
 	if flow == nil {
-		return nil, priceline.Errorf(priceline.KindUnauthorized, "b2c_flow_missing", "This sign-in attempt was not started here or has already been used. Please start again.")
+		return nil, nil, priceline.Errorf(priceline.KindUnauthorized, "b2c_flow_missing", "This sign-in attempt was not started here or has already been used. Please start again.")
 	}
 	if flow.Expired(c.now()) {
-		return nil, priceline.Errorf(priceline.KindUnauthorized, "b2c_flow_expired", "This sign-in attempt took too long. Please start again.")
+		return nil, nil, priceline.Errorf(priceline.KindUnauthorized, "b2c_flow_expired", "This sign-in attempt took too long. Please start again.")
 	}
 	state, ok := single(q, "state")
 	if !ok || state == "" || flow.State == "" || subtle.ConstantTimeCompare([]byte(state), []byte(flow.State)) != 1 {
-		return nil, priceline.Errorf(priceline.KindForbidden, "b2c_state_mismatch", "This sign-in response does not belong to your browser session. Please start again.")
+		return nil, nil, priceline.Errorf(priceline.KindForbidden, "b2c_state_mismatch", "This sign-in response does not belong to your browser session. Please start again.")
 	}
 	if e, _ := single(q, "error"); e != "" || len(q["error"]) > 1 {
 		desc, _ := single(q, "error_description")
-		return nil, providerError(e, desc)
+		return nil, nil, providerError(e, desc)
 	}
 	code, ok := single(q, "code")
 	if !ok || code == "" || len(code) > 8192 {
-		return nil, priceline.Errorf(priceline.KindInvalid, "b2c_code_missing", "The sign-in response was incomplete. Please start again.")
+		return nil, nil, priceline.Errorf(priceline.KindInvalid, "b2c_code_missing", "The sign-in response was incomplete. Please start again.")
 	}
 	pc, err := c.policyClient(flow.Policy)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	res, err := pc.msal.AcquireTokenByAuthCode(ctx, code, c.cfg.RedirectURI, c.tokScope,
+	var blob []byte
+	redeemCtx := ctx
+	if keep {
+		redeemCtx = context.WithValue(ctx, exportKey{}, &blob)
+	}
+	res, err := pc.msal.AcquireTokenByAuthCode(redeemCtx, code, c.cfg.RedirectURI, c.tokScope,
 		confidential.WithChallenge(flow.PKCEVerifier)) // MSAL sends this as code_verifier
 	if err != nil {
-		return nil, classifyMSALError(err, "redeem the authorization code")
+		return nil, nil, classifyMSALError(err, "redeem the authorization code")
 	}
-	return c.ValidateIDToken(ctx, res.IDToken.RawToken, flow.Nonce, flow.Policy)
+	id, err := c.ValidateIDToken(ctx, res.IDToken.RawToken, flow.Nonce, flow.Policy)
+	if err != nil {
+		return nil, nil, err
+	}
+	return id, blob, nil
 }
 
 // LogoutURL returns the provider's end-session URL for policy, which signs
@@ -298,18 +325,37 @@ func (c *Client) LogoutURL(ctx context.Context, policy, idTokenHint, postLogoutR
 	return u.String(), nil
 }
 
-// discardCache keeps MSAL's token cache empty. We never call
-// AcquireTokenSilent: the ID token is turned into our own session and the
-// provider's tokens are dropped, so a shared in-memory cache would only
-// accumulate every user's tokens for the life of the process. MSAL calls
-// Replace before each write, so at most the latest response is held.
-type discardCache struct{}
+// sessionTokenCache is MSAL's cache accessor. MSAL keeps one in-memory
+// cache per client, shared by every user; we never call AcquireTokenSilent
+// on it, so it would only accumulate every user's tokens for the life of the
+// process. Replace therefore empties it before each write (MSAL calls it,
+// under its cache lock, before storing a token response), so at most the
+// latest response is held. Export hands that response, serialized, to the
+// one sign-in that asked for it through its context (CompleteWithTokens):
+// the cache is then exactly one user's tokens, and where it is kept is the
+// caller's decision, keyed by the caller's own session.
+type sessionTokenCache struct{}
 
-func (discardCache) Replace(_ context.Context, c cache.Unmarshaler, _ cache.ReplaceHints) error {
+// exportKey is the context key under which CompleteWithTokens passes the
+// place for Export to put the serialized cache.
+type exportKey struct{}
+
+func (sessionTokenCache) Replace(_ context.Context, c cache.Unmarshaler, _ cache.ReplaceHints) error {
 	return c.Unmarshal([]byte("{}"))
 }
 
-func (discardCache) Export(context.Context, cache.Marshaler, cache.ExportHints) error { return nil }
+func (sessionTokenCache) Export(ctx context.Context, c cache.Marshaler, _ cache.ExportHints) error {
+	dst, ok := ctx.Value(exportKey{}).(*[]byte)
+	if !ok {
+		return nil
+	}
+	b, err := c.Marshal()
+	if err != nil {
+		return fmt.Errorf("serialize the MSAL token cache: %w", err)
+	}
+	*dst = b
+	return nil
+}
 
 // single returns the only value of key in q; ok is false when it is
 // repeated, because a second value is a sign of parameter pollution.

@@ -9,6 +9,12 @@
 // B2C, the user-flow claim). It also builds the sign-out redirect, which MSAL
 // has no helper for.
 //
+// The provider's access and refresh tokens are dropped unless downstream API
+// scopes are configured (Config.Scopes); then CompleteWithTokens returns
+// MSAL's serialized token cache of that one sign-in for the caller to keep
+// with its own session. MSAL's shared in-memory cache never holds more than
+// the latest token response.
+//
 // The HTTP routes, the flow cookie and the AuthFlowStore live elsewhere; this
 // package only turns "start a sign-in" into a URL plus an AuthFlow, and "the
 // browser came back" into a verified priceline.ExternalIdentity.

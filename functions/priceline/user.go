@@ -41,4 +41,10 @@ type UserStore interface {
 	UserBySubject(ctx context.Context, provider, subject string) (*User, error)
 	// UpdatePasswordHash replaces the stored hash; KindNotFound if no user.
 	UpdatePasswordHash(ctx context.Context, userID, hash string) error
+	// UpdateProfile replaces the display name and email and sets UpdatedAt;
+	// KindNotFound if no user. A local user's email is its sign-in key and
+	// lookup index, so changing it here fails with
+	// KindInvalid/"email_change_not_supported"; a cloud user's email is only
+	// shown and may change freely (or become "").
+	UpdateProfile(ctx context.Context, userID, name, email string) error
 }

@@ -179,6 +179,9 @@ func (c *Client) EnsureTables(ctx context.Context) error {
 	if err := c.EnsureAuthFlowTable(ctx); err != nil {
 		return err
 	}
+	if err := c.EnsureTokenCacheTable(ctx); err != nil {
+		return err
+	}
 	return c.EnsurePriceTables(ctx)
 }
 

@@ -333,3 +333,38 @@ func (s *UserStore) UpdatePasswordHash(ctx context.Context, userID, hash string)
 	}
 	return nil
 }
+
+// UpdateProfile replaces the display name and email with a merge that is
+// conditional on the ETag just read, like UpdatePasswordHash: it never
+// recreates a deleted user, and a concurrent change is KindConflict. The
+// lookup indexes are untouched: a cloud user is found by subject, and a
+// local user's email (its index key) may not change here.
+func (s *UserStore) UpdateProfile(ctx context.Context, userID, name, email string) error {
+	for _, f := range []struct{ name, v string }{{"name", name}, {"email", email}} {
+		if err := checkText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	u, etag, err := s.readUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if u.Provider == priceline.ProviderLocal && email != u.Email {
+		return priceline.Errorf(priceline.KindInvalid, "email_change_not_supported",
+			"The email address of an account with a password here is how you sign in, and cannot be changed this way.")
+	}
+	e := entity{"PartitionKey": userID, "RowKey": userRowKey, "Name": name, "Email": email}
+	e.setTime("UpdatedAt", s.c.now())
+	body, err := json.Marshal(e)
+	if err != nil {
+		return translate(err, "encode user")
+	}
+	_, err = s.c.users.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
+	if isStatus(err, 404) {
+		return userNotFound()
+	}
+	if err != nil {
+		return translate(err, fmt.Sprintf("update profile of user %s", userID))
+	}
+	return nil
+}

@@ -132,7 +132,9 @@ func (s *Server) endPreviousSession(r *http.Request) {
 	if _, old, err := s.authenticate(r); err == nil {
 		if err := s.Auth.Logout(r.Context(), old); err != nil {
 			s.logger().Warn("could not end the previous session at sign-in", "err", err)
+			return
 		}
+		s.dropTokenCache(r.Context(), s.B2C, old)
 	}
 }
 
@@ -151,6 +153,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, _ *priceli
 	if err := s.Auth.Logout(r.Context(), sess); err != nil {
 		return err
 	}
+	s.dropTokenCache(r.Context(), s.B2C, sess)
 	clearSessionCookie(w)
 	if isForm(r) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)

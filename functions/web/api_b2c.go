@@ -29,6 +29,15 @@ type B2CSignIn struct {
 	// ResetPolicy and EditPolicy are the password-reset and profile-edit
 	// user flows; "" when not configured (always "" for External ID).
 	ResetPolicy, EditPolicy string
+	// Tokens keeps the provider's token cache of each B2C session, keyed
+	// by our session; nil keeps nothing. Only a Client with downstream API
+	// scopes (Client.KeepsTokens) produces anything to keep.
+	Tokens priceline.TokenCacheStore
+}
+
+// isEditProfile reports whether flow runs the profile-edit user flow.
+func (sso *B2CSignIn) isEditProfile(flow *priceline.AuthFlow) bool {
+	return sso.EditPolicy != "" && strings.EqualFold(flow.Policy, sso.EditPolicy)
 }
 
 // b2cNotConfigured is the answer of every B2C route without B2C settings.
@@ -140,7 +149,27 @@ func (s *Server) handleB2CCallback(sso *B2CSignIn) handlerFunc {
 		case err != nil:
 			return refuse(err)
 		}
-		id, err := sso.Client.Complete(ctx, flow, r.URL.Query())
+		if sso.isEditProfile(flow) {
+			// A profile edit is not a sign-in: it neither starts a session
+			// nor touches the kept tokens, and only updates the user signed
+			// in here.
+			id, err := sso.Client.Complete(ctx, flow, r.URL.Query())
+			if err == nil {
+				err = s.applyProfileEdit(r, id)
+			}
+			if priceline.ErrorCode(err) == "b2c_cancelled" {
+				clearFlowCookie(w)
+				http.Redirect(w, r, s.cancelledTarget(sso, flow), http.StatusSeeOther)
+				return nil
+			}
+			if err != nil {
+				return refuse(err)
+			}
+			clearFlowCookie(w)
+			http.Redirect(w, r, safeReturnTo(flow.ReturnTo), http.StatusSeeOther)
+			return nil
+		}
+		id, tokens, err := sso.Client.CompleteWithTokens(ctx, flow, r.URL.Query())
 		if err != nil {
 			switch priceline.ErrorCode(err) {
 			case "b2c_forgot_password":
@@ -164,6 +193,7 @@ func (s *Server) handleB2CCallback(sso *B2CSignIn) handlerFunc {
 			return refuse(err)
 		}
 		s.endPreviousSession(r)
+		s.keepTokenCache(ctx, sso, res.Session, tokens)
 		s.startSession(w, res)
 		clearFlowCookie(w)
 		http.Redirect(w, r, safeReturnTo(flow.ReturnTo), http.StatusSeeOther)
@@ -171,11 +201,58 @@ func (s *Server) handleB2CCallback(sso *B2CSignIn) handlerFunc {
 	})
 }
 
+// applyProfileEdit updates the signed-in user from a finished profile-edit
+// flow. The browser must still be signed in, and as the very identity the
+// provider just vouched for (same provider and subject): the flow cookie
+// proves the edit was started in this browser, but not that the session is
+// still the one that started it (it may have ended, or another account may
+// have signed in meanwhile in another tab).
+func (s *Server) applyProfileEdit(r *http.Request, id *priceline.ExternalIdentity) error {
+	u, _, err := s.authenticate(r)
+	if priceline.ErrorKind(err) == priceline.KindUnauthorized {
+		return priceline.Errorf(priceline.KindForbidden, "b2c_profile_signed_out",
+			"You are no longer signed in here, so your profile change was not applied. Sign in and edit your profile again.")
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.Auth.UpdateCloudProfile(r.Context(), u, id)
+	return err
+}
+
+// keepTokenCache stores the provider tokens of a new B2C session, when
+// there are any (downstream API scopes configured) and a store is set. A
+// failure does not undo the sign-in: the session is valid without them,
+// only calls to the downstream API will ask the user to sign in again. The
+// cache is never logged, nor is the session key.
+func (s *Server) keepTokenCache(ctx context.Context, sso *B2CSignIn, sess *priceline.Session, blob []byte) {
+	if blob == nil || sso.Tokens == nil || sess == nil {
+		return
+	}
+	if err := sso.Tokens.PutTokenCache(ctx, sess.UserID, sess.Key, blob, sess.ExpiresAt); err != nil {
+		s.logger().Error("could not keep the provider tokens of a new B2C session", "user_id", sess.UserID,
+			"bytes", len(blob), "code", priceline.ErrorCode(err), "err", err)
+	}
+}
+
+// dropTokenCache deletes the provider tokens kept for a session that has
+// just ended. A failure is logged, not returned: the session is already
+// gone, and the clean-up timer deletes caches whose session no longer
+// exists.
+func (s *Server) dropTokenCache(ctx context.Context, sso *B2CSignIn, sess *priceline.Session) {
+	if sso == nil || sso.Tokens == nil || sess == nil || sess.Method != priceline.MethodB2C {
+		return
+	}
+	if err := sso.Tokens.DeleteTokenCache(ctx, sess.UserID, sess.Key); err != nil {
+		s.logger().Warn("could not delete the provider tokens of an ended session; the clean-up timer will", "user_id", sess.UserID, "err", err)
+	}
+}
+
 // cancelledTarget is where a cancelled flow lands: back to sign-in with a
 // message, or, for a profile edit (the user is still signed in), back where
 // they were.
 func (s *Server) cancelledTarget(sso *B2CSignIn, flow *priceline.AuthFlow) string {
-	if sso.EditPolicy != "" && strings.EqualFold(flow.Policy, sso.EditPolicy) {
+	if sso.isEditProfile(flow) {
 		return safeReturnTo(flow.ReturnTo)
 	}
 	return "/login?b2c=cancelled&returnTo=" + url.QueryEscape(safeReturnTo(flow.ReturnTo))
@@ -216,6 +293,7 @@ func (s *Server) handleB2CLogout(sso *B2CSignIn) handlerFunc {
 		if err := s.Auth.Logout(r.Context(), sess); err != nil {
 			return err
 		}
+		s.dropTokenCache(r.Context(), sso, sess)
 		clearSessionCookie(w)
 		if sess.Method != priceline.MethodB2C {
 			http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -279,6 +357,27 @@ func (s *Server) cleanupB2CFlows(ctx context.Context, sso *B2CSignIn) (int, erro
 		return 0, nil
 	}
 	return sw.DeleteExpiredFlows(ctx, s.now())
+}
+
+// orphanedTokenCacheSweeper is a token cache store that can delete the
+// caches of sessions that have ended, as tablestorage.TokenCacheStore can.
+type orphanedTokenCacheSweeper interface {
+	DeleteOrphanedTokenCaches(ctx context.Context, now time.Time) (int, error)
+}
+
+// cleanupB2CTokenCaches deletes kept provider tokens whose session has
+// ended in any way (revoked, timed out, password changed, signed out
+// elsewhere), for the clean-up timer. It does nothing when no tokens are
+// kept or the store cannot sweep.
+func (s *Server) cleanupB2CTokenCaches(ctx context.Context, sso *B2CSignIn) (int, error) {
+	if sso == nil || sso.Tokens == nil {
+		return 0, nil
+	}
+	sw, ok := sso.Tokens.(orphanedTokenCacheSweeper)
+	if !ok {
+		return 0, nil
+	}
+	return sw.DeleteOrphanedTokenCaches(ctx, s.now())
 }
 
 // setFlowCookie binds a new flow to this browser for at most the flow's

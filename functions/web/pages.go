@@ -48,6 +48,9 @@ type pageData struct {
 	ReturnTo   string
 	B2CEnabled bool
 	Sessions   []sessionView
+	Search     *searchView    // search results
+	Compare    *compareView   // a procedure's comparison
+	Saved      *savedListView // the user's saved estimates
 }
 
 // sessionView is one row of the account page's session list.

@@ -108,6 +108,11 @@ func (s *Server) routes() []route {
 		{"PageAccountPassword", "POST", "/account/password", s.withPageSession(s.handleAccountPassword)},
 		{"PageAccountRevoke", "POST", "/account/sessions/revoke", s.withPageSession(s.handleAccountRevoke)},
 		{"PageAccountRevokeOthers", "POST", "/account/sessions/revoke-others", s.withPageSession(s.handleAccountRevokeOthers)},
+		{"PageSearch", "GET", "/search", s.htmlPage(s.handleSearchPage)},
+		{"PageCompare", "GET", "/compare", s.htmlPage(s.handleComparePage)},
+		{"PageSaved", "GET", "/saved", s.htmlPage(s.withPageSession(s.handleSavedPage))},
+		{"PageSaved", "POST", "/saved", s.htmlPage(s.withPageSession(s.handleSaveEstimate))},
+		{"PageSavedDelete", "POST", "/saved/delete", s.htmlPage(s.withPageSession(s.handleDeleteEstimate))},
 		{"Static", "GET", "/static/{path...}", s.handleStatic},
 		// Behind the Functions host, paths no function claims never reach
 		// the handler; this function makes them our readable 404 too.
@@ -175,6 +180,11 @@ func (s *Server) runCleanup(ctx context.Context, _ funchost.InvokeRequest) ([]st
 		s.logger().Warn("could not delete expired B2C sign-in flows", "err", err)
 	} else if f > 0 {
 		s.logger().Info("expired B2C sign-in flows deleted", "count", f)
+	}
+	if n, err := s.cleanupB2CTokenCaches(ctx, s.B2C); err != nil {
+		s.logger().Warn("could not delete the provider tokens of ended sessions", "err", err)
+	} else if n > 0 {
+		s.logger().Info("provider tokens of ended sessions deleted", "count", n)
 	}
 	return []string{"deleted expired sessions: " + itoa(n)}, nil
 }

@@ -119,7 +119,7 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 		secrets = vault
 	}
 	b2cCtx, cancelB2C := context.WithTimeout(ctx, startupKeyWait)
-	sso, err := newB2CSignIn(b2cCtx, cfg.B2C, secrets, tables.AuthFlows())
+	sso, err := newB2CSignIn(b2cCtx, cfg.B2C, secrets, tables.AuthFlows(), tables.TokenCaches())
 	cancelB2C()
 	if err != nil {
 		return nil, err

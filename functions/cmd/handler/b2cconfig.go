@@ -19,6 +19,7 @@ const b2cCallbackPath = "/api/auth/b2c/callback"
 var b2cSettingNames = []string{
 	"PRICELINE_B2C_AUTHORITY", "PRICELINE_B2C_CLIENT_ID", "PRICELINE_B2C_CLIENT_SECRET",
 	"PRICELINE_B2C_CLIENT_SECRET_NAME", "PRICELINE_B2C_RESET_POLICY", "PRICELINE_B2C_EDIT_POLICY",
+	"PRICELINE_B2C_API_SCOPES",
 }
 
 // b2cSettings is the validated B2C configuration. Exactly one of
@@ -32,7 +33,15 @@ type b2cSettings struct {
 	RedirectURI      string
 	ResetPolicy      string
 	EditPolicy       string
+	// APIScopes are downstream API scopes (PRICELINE_B2C_API_SCOPES,
+	// space-separated). Only when there are some are the provider's access
+	// and refresh tokens kept, per session, in Table Storage.
+	APIScopes []string
 }
+
+// reservedScopes are requested by MSAL or this app anyway; listing one as a
+// downstream API scope is a misunderstanding worth stopping at start-up.
+var reservedScopes = []string{"openid", "offline_access", "profile", "email"}
 
 // loadB2CConfig reads the B2C settings. All empty means cloud sign-in is not
 // configured (nil, nil); a partial configuration is an error naming the
@@ -61,6 +70,9 @@ func loadB2CConfig(getenv func(string) string, publicURL string) (*b2cSettings, 
 		ResetPolicy:      strings.TrimSpace(getenv("PRICELINE_B2C_RESET_POLICY")),
 		EditPolicy:       strings.TrimSpace(getenv("PRICELINE_B2C_EDIT_POLICY")),
 	}
+	if sc := strings.Fields(getenv("PRICELINE_B2C_API_SCOPES")); len(sc) > 0 {
+		s.APIScopes = sc
+	}
 	const partial = "is required when any PRICELINE_B2C_ setting is set (leave them all empty to turn cloud sign-in off)"
 	switch {
 	case s.Authority == "":
@@ -78,6 +90,16 @@ func loadB2CConfig(getenv func(string) string, publicURL string) (*b2cSettings, 
 	case s.ClientSecretName != "" && strings.TrimSpace(getenv("PRICELINE_KEYVAULT_URL")) == "":
 		return nil, bad("PRICELINE_B2C_CLIENT_SECRET_NAME", "needs PRICELINE_KEYVAULT_URL, the vault to read it from")
 	}
+	for _, sc := range s.APIScopes {
+		for _, r := range reservedScopes {
+			if strings.EqualFold(sc, r) {
+				return nil, bad("PRICELINE_B2C_API_SCOPES", "%q is requested anyway; list only downstream API scopes, such as https://TENANT.onmicrosoft.com/API/SCOPE", sc)
+			}
+		}
+		if strings.EqualFold(sc, s.ClientID) {
+			return nil, bad("PRICELINE_B2C_API_SCOPES", "the client ID is requested anyway; list only downstream API scopes")
+		}
+	}
 	// The adapter's own checks (authority shape, policy names, https
 	// redirect) run here, at startup, with a stand-in secret: New does no
 	// network I/O, and its errors name the field they are about.
@@ -91,6 +113,8 @@ func loadB2CConfig(getenv func(string) string, publicURL string) (*b2cSettings, 
 func (s *b2cSettings) settingFor(err error) string {
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "Scopes"):
+		return "PRICELINE_B2C_API_SCOPES"
 	case strings.Contains(msg, "ResetPolicy and EditPolicy"):
 		// External ID has no user-flow policies; name the one that is set.
 		if s.ResetPolicy == "" {
@@ -120,6 +144,7 @@ func (s *b2cSettings) clientConfig(secret string) b2c.Config {
 		RedirectURI:  s.RedirectURI,
 		ResetPolicy:  s.ResetPolicy,
 		EditPolicy:   s.EditPolicy,
+		Scopes:       s.APIScopes,
 	}
 }
 
@@ -130,8 +155,9 @@ type secretReader interface {
 
 // newB2CSignIn builds the web layer's B2C dependency from s (nil when s is
 // nil: not configured), reading the client secret from Key Vault when it is
-// configured by name.
-func newB2CSignIn(ctx context.Context, s *b2cSettings, secrets secretReader, flows priceline.AuthFlowStore) (*web.B2CSignIn, error) {
+// configured by name. tokens is used only when API scopes are configured;
+// otherwise no provider token is kept.
+func newB2CSignIn(ctx context.Context, s *b2cSettings, secrets secretReader, flows priceline.AuthFlowStore, tokens priceline.TokenCacheStore) (*web.B2CSignIn, error) {
 	if s == nil {
 		return nil, nil
 	}
@@ -152,7 +178,11 @@ func newB2CSignIn(ctx context.Context, s *b2cSettings, secrets secretReader, flo
 		// about its value, which must not be repeated.
 		return nil, fmt.Errorf("B2C client secret from %s is not usable", secretOrigin(s))
 	}
-	return &web.B2CSignIn{Client: client, Flows: flows, ResetPolicy: s.ResetPolicy, EditPolicy: s.EditPolicy}, nil
+	sso := &web.B2CSignIn{Client: client, Flows: flows, ResetPolicy: s.ResetPolicy, EditPolicy: s.EditPolicy}
+	if client.KeepsTokens() {
+		sso.Tokens = tokens
+	}
+	return sso, nil
 }
 
 func secretOrigin(s *b2cSettings) string {

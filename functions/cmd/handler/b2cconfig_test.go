@@ -8,9 +8,11 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/google/go-cmp/cmp"
 
 	"hospitalpriceline/functions/keyvault"
 	"hospitalpriceline/functions/keyvault/keyvaulttest"
+	"hospitalpriceline/functions/priceline"
 )
 
 const b2cTestAuthority = "https://pricelinetest.b2clogin.com/pricelinetest.onmicrosoft.com/B2C_1_signupsignin"
@@ -53,17 +55,66 @@ func TestLoadB2CConfigLocal(t *testing.T) {
 		Authority: b2cTestAuthority, ClientID: "6c1f0e2a-3b4d-4c5e-8f90-a1b2c3d4e5f6", ClientSecret: "local-dev-secret",
 		RedirectURI: "http://localhost:7071/api/auth/b2c/callback", ResetPolicy: "B2C_1_passwordreset", EditPolicy: "B2C_1_profileedit",
 	}
-	if *s != want {
-		t.Fatalf("settings = %+v\nwant %+v", *s, want)
+	if diff := cmp.Diff(want, *s); diff != "" {
+		t.Fatalf("settings mismatch (-want, +got):\n%s", diff)
 	}
-	sso, err := newB2CSignIn(context.Background(), s, nil, nil)
+	sso, err := newB2CSignIn(context.Background(), s, nil, nil, nil)
 	if err != nil || sso == nil || sso.Client == nil || sso.ResetPolicy != want.ResetPolicy || sso.EditPolicy != want.EditPolicy {
 		t.Fatalf("newB2CSignIn = %+v, %v", sso, err)
 	}
-	if sso, err := newB2CSignIn(context.Background(), nil, nil, nil); sso != nil || err != nil {
+	if sso, err := newB2CSignIn(context.Background(), nil, nil, nil, nil); sso != nil || err != nil {
 		t.Fatalf("newB2CSignIn(nil) = %v, %v", sso, err)
 	}
 }
+
+// Downstream API scopes are off by default: then no provider token is
+// kept, even with a store to keep it in.
+func TestLoadB2CConfigAPIScopes(t *testing.T) {
+	notInAzure(t)
+	tokens := fakeTokenStore{}
+	s, err := loadB2CConfig(env(b2cEnv()), "http://localhost:7071")
+	if err != nil || s.APIScopes != nil {
+		t.Fatalf("no PRICELINE_B2C_API_SCOPES: %+v, %v", s, err)
+	}
+	sso, err := newB2CSignIn(context.Background(), s, nil, nil, tokens)
+	if err != nil || sso.Tokens != nil || sso.Client.KeepsTokens() {
+		t.Fatalf("without scopes the sign-in keeps tokens: %+v, %v", sso, err)
+	}
+
+	m := b2cEnv()
+	m["PRICELINE_B2C_API_SCOPES"] = "  https://pricelinetest.onmicrosoft.com/api/prices.read \t https://pricelinetest.onmicrosoft.com/api/prices.write "
+	s, err = loadB2CConfig(env(m), "http://localhost:7071")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://pricelinetest.onmicrosoft.com/api/prices.read", "https://pricelinetest.onmicrosoft.com/api/prices.write"}
+	if diff := cmp.Diff(want, s.APIScopes); diff != "" {
+		t.Fatalf("APIScopes mismatch (-want, +got):\n%s", diff)
+	}
+	sso, err = newB2CSignIn(context.Background(), s, nil, nil, tokens)
+	if err != nil || sso.Tokens == nil || !sso.Client.KeepsTokens() {
+		t.Fatalf("with scopes the sign-in keeps no tokens: %+v, %v", sso, err)
+	}
+
+	for _, bad := range []string{"openid", "https://x/api/read offline_access", "Profile", b2cEnv()["PRICELINE_B2C_CLIENT_ID"]} {
+		m["PRICELINE_B2C_API_SCOPES"] = bad
+		_, err := loadB2CConfig(env(m), "http://localhost:7071")
+		var se *settingError
+		if !errors.As(err, &se) || se.Name != "PRICELINE_B2C_API_SCOPES" {
+			t.Errorf("PRICELINE_B2C_API_SCOPES=%q: err = %v; want an error naming the setting", bad, err)
+		}
+	}
+	// Scopes alone are a partial configuration, not "off".
+	_, err = loadB2CConfig(env(map[string]string{"PRICELINE_B2C_API_SCOPES": "https://x/api/read"}), "http://localhost:7071")
+	var se *settingError
+	if !errors.As(err, &se) || se.Name != "PRICELINE_B2C_AUTHORITY" {
+		t.Fatalf("only API scopes set: err = %v; want an error naming PRICELINE_B2C_AUTHORITY", err)
+	}
+}
+
+// fakeTokenStore stands in for the table store; nothing is stored in these
+// tests.
+type fakeTokenStore struct{ priceline.TokenCacheStore }
 
 func TestLoadB2CConfigExternalID(t *testing.T) {
 	notInAzure(t)
@@ -166,7 +217,7 @@ func TestNewB2CSignInReadsSecretFromKeyVault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sso, err := newB2CSignIn(context.Background(), s, src, nil)
+	sso, err := newB2CSignIn(context.Background(), s, src, nil, nil)
 	if err != nil || sso == nil || sso.Client == nil {
 		t.Fatalf("newB2CSignIn = %+v, %v", sso, err)
 	}
@@ -182,11 +233,11 @@ func TestNewB2CSignInReadsSecretFromKeyVault(t *testing.T) {
 
 	// A missing secret is an error that names the setting and the secret.
 	s.ClientSecretName = "no-such-secret"
-	_, err = newB2CSignIn(context.Background(), s, src, nil)
+	_, err = newB2CSignIn(context.Background(), s, src, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "PRICELINE_B2C_CLIENT_SECRET_NAME") || !strings.Contains(err.Error(), "no-such-secret") {
 		t.Fatalf("missing secret: err = %v", err)
 	}
-	if _, err := newB2CSignIn(context.Background(), s, nil, nil); err == nil {
+	if _, err := newB2CSignIn(context.Background(), s, nil, nil, nil); err == nil {
 		t.Fatal("a secret name without a vault was accepted")
 	}
 }

@@ -110,6 +110,7 @@ func TestBicepSetsTheB2CSettingsAsOptionalParameters(t *testing.T) {
 		"PRICELINE_B2C_CLIENT_SECRET_NAME": "b2cClientSecretName",
 		"PRICELINE_B2C_RESET_POLICY":       "b2cResetPolicy",
 		"PRICELINE_B2C_EDIT_POLICY":        "b2cEditPolicy",
+		"PRICELINE_B2C_API_SCOPES":         "b2cApiScopes",
 		"PRICELINE_SESSION_CACHE_TTL":      "sessionCacheTtl",
 	} {
 		if !set[setting] {

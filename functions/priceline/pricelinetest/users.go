@@ -211,6 +211,56 @@ func TestUserStore(t *testing.T, newStore func(t *testing.T) priceline.UserStore
 		wantKind(t, s.UpdatePasswordHash(ctx, "' or 1 eq 1", "$argon2id$x"), priceline.KindNotFound, "")
 	})
 
+	t.Run("UpdateProfile", func(t *testing.T) {
+		s := newStore(t)
+		cloud := cloudUser("sub-profile")
+		if err := s.CreateUser(ctx, cloud); err != nil {
+			t.Fatalf("CreateUser: %v", err)
+		}
+		if err := s.UpdateProfile(ctx, cloud.ID, "Renamed User", "renamed@example.com"); err != nil {
+			t.Fatalf("UpdateProfile: %v", err)
+		}
+		got, err := s.UserBySubject(ctx, priceline.ProviderB2C, "sub-profile")
+		if err != nil {
+			t.Fatalf("UserBySubject after UpdateProfile: %v", err)
+		}
+		want := *cloud
+		want.Name, want.Email, want.UpdatedAt = "Renamed User", "renamed@example.com", got.UpdatedAt
+		if diff := cmp.Diff(&want, got); diff != "" {
+			t.Errorf("after UpdateProfile mismatch (-want, +got):\n%s", diff)
+		}
+		if got.UpdatedAt.Before(cloud.UpdatedAt) {
+			t.Errorf("UpdatedAt went back: %v before %v", got.UpdatedAt, cloud.UpdatedAt)
+		}
+		// A cloud user's email is only shown: it may be cleared.
+		if err := s.UpdateProfile(ctx, cloud.ID, "Renamed User", ""); err != nil {
+			t.Fatalf("UpdateProfile(no email): %v", err)
+		}
+		if got, err := s.UserByID(ctx, cloud.ID); err != nil || got.Email != "" {
+			t.Fatalf("after clearing the email got %+v, %v", got, err)
+		}
+
+		// A local user's email is its sign-in key: the name may change, the
+		// email may not, and a refused change writes nothing.
+		local := localUser("henry@example.com")
+		if err := s.CreateUser(ctx, local); err != nil {
+			t.Fatalf("CreateUser(local): %v", err)
+		}
+		wantKind(t, s.UpdateProfile(ctx, local.ID, "Henry", "other@example.com"), priceline.KindInvalid, "email_change_not_supported")
+		if got, err := s.UserByEmail(ctx, "henry@example.com"); err != nil || got.Name != local.Name {
+			t.Fatalf("a refused profile change was written: %+v, %v", got, err)
+		}
+		if err := s.UpdateProfile(ctx, local.ID, "Henry", local.Email); err != nil {
+			t.Fatalf("UpdateProfile(local, same email): %v", err)
+		}
+		if got, err := s.UserByEmail(ctx, "henry@example.com"); err != nil || got.Name != "Henry" || got.PasswordHash != local.PasswordHash {
+			t.Fatalf("after renaming the local user got %+v, %v", got, err)
+		}
+
+		wantKind(t, s.UpdateProfile(ctx, priceline.NewUserID(), "x", ""), priceline.KindNotFound, "")
+		wantKind(t, s.UpdateProfile(ctx, "' or 1 eq 1", "x", ""), priceline.KindNotFound, "")
+	})
+
 	t.Run("InvalidUserRejectedAndNothingWritten", func(t *testing.T) {
 		s := newStore(t)
 		bad := localUser("gina@example.com")
