@@ -111,7 +111,7 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 		Hasher:   password.NewHasher(password.DefaultParams(), hashers, 2*time.Second),
 		Policy:   password.DefaultPolicy(),
 		Tokens:   &token.Codec{Keys: keys, Issuer: cfg.PublicURL, Audience: cfg.PublicURL, Leeway: 30 * time.Second},
-		Config:   auth.Config{IdleTimeout: cfg.IdleTimeout, Lifetime: cfg.SessionLifetime},
+		Config:   auth.Config{IdleTimeout: cfg.IdleTimeout, Lifetime: cfg.SessionLifetime, SessionCacheTTL: cfg.SessionCacheTTL},
 		Logger:   logger,
 	}
 	var secrets secretReader // stays a nil interface without a vault

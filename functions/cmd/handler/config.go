@@ -22,6 +22,7 @@ type config struct {
 	DevSigningKey     []byte // local only; refused in Azure
 	IdleTimeout       time.Duration
 	SessionLifetime   time.Duration
+	SessionCacheTTL   time.Duration // 0 = every request reads its session record
 	TrustForwardedFor bool
 	ManagedIdentityID string       // AZURE_CLIENT_ID: a user-assigned identity, optional
 	B2C               *b2cSettings // nil: cloud sign-in is off
@@ -33,7 +34,7 @@ var settingNames = []string{
 	"FUNCTIONS_CUSTOMHANDLER_PORT", "FUNCTIONS_WORKER_RUNTIME", "PRICELINE_PUBLIC_URL",
 	"PRICELINE_TABLES_CONNECTION_STRING", "PRICELINE_TABLES_ENDPOINT", "PRICELINE_KEYVAULT_URL",
 	"PRICELINE_SIGNING_SECRET_NAME", "PRICELINE_DEV_SIGNING_KEY", "PRICELINE_IDLE_TIMEOUT",
-	"PRICELINE_SESSION_LIFETIME", "PRICELINE_TRUST_FORWARDED_FOR", "AZURE_CLIENT_ID",
+	"PRICELINE_SESSION_LIFETIME", "PRICELINE_SESSION_CACHE_TTL", "PRICELINE_TRUST_FORWARDED_FOR", "AZURE_CLIENT_ID",
 	"PRICELINE_B2C_AUTHORITY", "PRICELINE_B2C_CLIENT_ID", "PRICELINE_B2C_CLIENT_SECRET",
 	"PRICELINE_B2C_CLIENT_SECRET_NAME", "PRICELINE_B2C_RESET_POLICY", "PRICELINE_B2C_EDIT_POLICY", "PRICELINE_B2C_API_SCOPES",
 }
@@ -124,6 +125,15 @@ func loadConfig(getenv func(string) string, runningInAzure bool) (*config, error
 	}
 	if c.SessionLifetime, err = durationSetting(getenv, "PRICELINE_SESSION_LIFETIME", c.SessionLifetime, 5*time.Minute, 30*24*time.Hour); err != nil {
 		return nil, err
+	}
+	// The cache TTL is how long another instance may keep honouring a revoked
+	// session, so it is capped at a minute.
+	if v := getenv("PRICELINE_SESSION_CACHE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Minute {
+			return nil, bad("PRICELINE_SESSION_CACHE_TTL", "%q must be a duration from 0 to 1m, such as 1s (0 turns the cache off)", v)
+		}
+		c.SessionCacheTTL = d
 	}
 	if c.IdleTimeout > c.SessionLifetime {
 		return nil, bad("PRICELINE_IDLE_TIMEOUT", "%s is longer than PRICELINE_SESSION_LIFETIME %s", c.IdleTimeout, c.SessionLifetime)

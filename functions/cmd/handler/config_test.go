@@ -77,6 +77,8 @@ func TestLoadConfigErrorsNameTheSetting(t *testing.T) {
 		{"idle too short", map[string]string{"PRICELINE_IDLE_TIMEOUT": "1s"}, false, "PRICELINE_IDLE_TIMEOUT"},
 		{"bad lifetime", map[string]string{"PRICELINE_SESSION_LIFETIME": "-1h"}, false, "PRICELINE_SESSION_LIFETIME"},
 		{"idle over lifetime", map[string]string{"PRICELINE_IDLE_TIMEOUT": "2h", "PRICELINE_SESSION_LIFETIME": "1h"}, false, "PRICELINE_IDLE_TIMEOUT"},
+		{"bad cache ttl", map[string]string{"PRICELINE_SESSION_CACHE_TTL": "soon"}, false, "PRICELINE_SESSION_CACHE_TTL"},
+		{"cache ttl too long", map[string]string{"PRICELINE_SESSION_CACHE_TTL": "2m"}, false, "PRICELINE_SESSION_CACHE_TTL"},
 		{"bad trust", map[string]string{"PRICELINE_TRUST_FORWARDED_FOR": "maybe"}, false, "PRICELINE_TRUST_FORWARDED_FOR"},
 	}
 	for _, tc := range cases {
