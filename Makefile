@@ -5,7 +5,7 @@ AZURITE_DIR := infra/local/azurite
 AZURITE_BIN := $(AZURITE_DIR)/node_modules/.bin/azurite-table
 PKGS := ./functions/...
 
-.PHONY: build app run test bench screenshots azurite bicep-check deploy vet fmt-check clean
+.PHONY: build app run test bench load screenshots azurite bicep-check deploy vet fmt-check clean
 
 build:
 	$(GO) build -o bin/handler ./functions/cmd/handler
@@ -54,6 +54,11 @@ test: azurite $(BICEP_CHECK_DEP) fmt-check vet
 
 bench: azurite
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# load drives 60 s of mixed traffic at a fresh in-memory Azurite and the
+# handler, loopback only (docs/benchmarks.md).
+load: build azurite
+	$(GO) run ./functions/cmd/loadgen -handler bin/handler -seed functions/ingest/testdata/samples -duration 60s -concurrency 16
 
 # screenshots runs the browser flows and writes their pages as PNGs.
 screenshots: azurite

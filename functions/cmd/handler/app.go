@@ -73,6 +73,7 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 	cancelEnsure()
 
 	keys := token.NewKeyring()
+	var refresher *token.Refresher // nil with the local development key
 	var vault *keyvault.Source // set when the signing key comes from Key Vault
 	health := []web.HealthCheck{{Name: "tables", Check: tables.Ping}}
 	if cfg.DevSigningKey != nil {
@@ -87,6 +88,7 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 		}
 		vault = src
 		ref := &token.Refresher{Keys: keys, Source: src, Name: cfg.SigningSecretName, Interval: keyRefreshInterval, Logger: logger}
+		refresher = ref
 		first, cancel := context.WithTimeout(ctx, startupKeyWait)
 		if err := ref.Refresh(first); err != nil {
 			logger.Error("signing keys not loaded at startup; serving degraded until they are", "vault", cfg.KeyVaultURL, "err", err)
@@ -94,9 +96,16 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 		cancel()
 		go ref.Run(bg)
 	}
+	// Degraded also while the last refresh failed: the instance still serves
+	// with its cached keys, but a rotation would not reach it.
 	health = append(health, web.HealthCheck{Name: "signingKeys", Check: func(context.Context) error {
 		if !keys.Loaded() {
 			return fmt.Errorf("no signing key loaded")
+		}
+		if refresher != nil {
+			if st := refresher.Status(); st.LastError != "" {
+				return fmt.Errorf("last signing-key refresh failed (serving with cached keys): %s", st.LastError)
+			}
 		}
 		return nil
 	}})

@@ -148,9 +148,11 @@ func (s *Server) Stop() {
 	}
 	s.stopped = true
 	s.mu.Unlock()
-	// An in-memory emulator has nothing to flush, and Azurite ignores SIGINT
-	// once clients have connected, so it is killed at once. One that
-	// persists to disk gets SIGTERM and a moment to finish writing.
+	// Azurite ignores SIGINT once clients have connected, so an in-memory
+	// emulator is killed at once. One that persists to disk gets SIGTERM and
+	// a moment to exit, but note that Azurite saves its on-disk state every
+	// few seconds and does not flush on stop: the last seconds of writes may
+	// be lost (the outage test in internal/e2e allows for it).
 	if s.DataDir == "" {
 		_ = s.cmd.Process.Kill()
 		<-s.done
