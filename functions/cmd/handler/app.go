@@ -74,7 +74,7 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 
 	keys := token.NewKeyring()
 	var refresher *token.Refresher // nil with the local development key
-	var vault *keyvault.Source // set when the signing key comes from Key Vault
+	var vault *keyvault.Source     // set when the signing key comes from Key Vault
 	health := []web.HealthCheck{{Name: "tables", Check: tables.Ping}}
 	if cfg.DevSigningKey != nil {
 		if err := keys.Set([]priceline.SigningKey{{Version: "dev", Secret: cfg.DevSigningKey, Enabled: true, Created: time.Now()}}); err != nil {
