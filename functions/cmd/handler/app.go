@@ -112,7 +112,9 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 
 	// Each argon2id hash holds 19 MiB; cap concurrent hashes so a login flood
 	// cannot exhaust memory (excess requests wait briefly, then get 503).
-	hashers := max(2, 2*runtime.NumCPU())
+	// Hashing with p=1 is CPU-bound, so more hashes than cores add memory
+	// and latency, not throughput.
+	hashers := max(2, runtime.NumCPU())
 	svc := &auth.Service{
 		Users:    tables.Users(),
 		Sessions: tables.Sessions(),

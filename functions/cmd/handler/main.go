@@ -33,6 +33,7 @@ const usage = `usage:
   handler [serve]                         run the custom handler (settings from the environment)
   handler validate FILE...                strict check of CMS machine-readable price files
   handler ingest [-writers N] FILE...     import CMS price files into Table Storage
+  handler generate [-format F] [-rows N] FILE   write a valid, deterministic CMS price file
   handler stage-app [-host-json F] DIR    write a deployable function app into DIR
 `
 
@@ -48,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runValidate(args, stdout, stderr)
 	case "ingest":
 		return runIngest(args, stdout, stderr)
+	case "generate":
+		return runGenerate(args, stdout, stderr)
 	case "stage-app":
 		return runStageApp(args, stdout, stderr)
 	case "help", "-h", "--help":
