@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -34,12 +33,8 @@ type AuthFlowStore struct {
 
 var _ priceline.AuthFlowStore = (*AuthFlowStore)(nil)
 
-// authFlowTableName is the flows table's name under c's table prefix. The
-// prefix is recovered from the users table's name because it is the one
-// table name every Client has.
-func (c *Client) authFlowTableName() string {
-	return strings.TrimSuffix(c.tableNames[0], usersTable) + authFlowsTable
-}
+// authFlowTableName is the flows table's name under c's table prefix.
+func (c *Client) authFlowTableName() string { return c.table(authFlowsTable) }
 
 // AuthFlows returns the B2C sign-in flow store.
 func (c *Client) AuthFlows() *AuthFlowStore {
@@ -49,12 +44,7 @@ func (c *Client) AuthFlows() *AuthFlowStore {
 // EnsureAuthFlowTable creates the flows table if it does not exist yet; it is
 // safe to call on every start.
 func (c *Client) EnsureAuthFlowTable(ctx context.Context) error {
-	name := c.authFlowTableName()
-	_, err := c.svc.CreateTable(ctx, name, nil)
-	if err != nil && !hasErrorCode(err, aztables.TableAlreadyExists) {
-		return translate(err, "create table "+name)
-	}
-	return nil
+	return c.ensure(ctx, authFlowsTable)
 }
 
 type authFlowRecord struct {

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -63,7 +64,8 @@ type Client struct {
 	users       *aztables.Client
 	sessions    *aztables.Client
 	attempts    *aztables.Client
-	tableNames  []string
+	tableNames  []string // users, sessions, attempts under the prefix
+	prefix      string
 	now         func() time.Time
 	orphanAfter time.Duration
 }
@@ -137,6 +139,7 @@ func newClient(svc *aztables.ServiceClient, opt Options) (*Client, error) {
 		now:         time.Now,
 		orphanAfter: defaultOrphanAfter,
 	}
+	c.prefix = opt.TablePrefix
 	c.tableNames = []string{opt.TablePrefix + usersTable, opt.TablePrefix + sessionsTable, opt.TablePrefix + attemptsTable}
 	c.users = svc.NewClient(c.tableNames[0])
 	c.sessions = svc.NewClient(c.tableNames[1])
@@ -167,22 +170,39 @@ func validatePrefix(p string) error {
 	return nil
 }
 
+// allTables lists every table the app uses; EnsureTables creates them.
+var allTables = []string{
+	usersTable, sessionsTable, attemptsTable, authFlowsTable, tokenCachesTable,
+	hospitalsTable, chargesTable, catalogTable, hospCodesTable, savedTable,
+}
+
+// table returns a table's name under c's prefix.
+func (c *Client) table(name string) string { return c.prefix + name }
+
 // EnsureTables creates the tables that do not exist yet; it is safe to call
 // on every start.
 func (c *Client) EnsureTables(ctx context.Context) error {
-	for _, name := range c.tableNames {
-		_, err := c.svc.CreateTable(ctx, name, nil)
-		if err != nil && !hasErrorCode(err, aztables.TableAlreadyExists) {
-			return translate(err, "create table "+name)
-		}
+	return c.ensure(ctx, allTables...)
+}
+
+// ensure creates the named tables (under c's prefix) that do not exist yet,
+// all at once: at cold start each is a round trip.
+func (c *Client) ensure(ctx context.Context, names ...string) error {
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			full := c.table(name)
+			_, err := c.svc.CreateTable(ctx, full, nil)
+			if err != nil && !hasErrorCode(err, aztables.TableAlreadyExists) {
+				errs[i] = translate(err, "create table "+full)
+			}
+		}()
 	}
-	if err := c.EnsureAuthFlowTable(ctx); err != nil {
-		return err
-	}
-	if err := c.EnsureTokenCacheTable(ctx); err != nil {
-		return err
-	}
-	return c.EnsurePriceTables(ctx)
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // pingPartition is a partition no entity ever has (user IDs are hex, index

@@ -55,9 +55,15 @@ type PriceStore struct {
 
 var _ priceline.PriceStore = (*PriceStore)(nil)
 
+// priceTables are the price tables' names without the prefix.
+var priceTables = []string{hospitalsTable, chargesTable, catalogTable, hospCodesTable, savedTable}
+
 func (c *Client) priceTableNames() []string {
-	prefix := strings.TrimSuffix(c.tableNames[0], usersTable)
-	return []string{prefix + hospitalsTable, prefix + chargesTable, prefix + catalogTable, prefix + hospCodesTable, prefix + savedTable}
+	names := make([]string, len(priceTables))
+	for i, t := range priceTables {
+		names[i] = c.table(t)
+	}
+	return names
 }
 
 // Prices returns the price store. Call it once and share the result.
@@ -74,13 +80,7 @@ func (c *Client) Prices() *PriceStore {
 // EnsurePriceTables creates the price tables that do not exist yet; it is
 // safe to call on every start.
 func (c *Client) EnsurePriceTables(ctx context.Context) error {
-	for _, name := range c.priceTableNames() {
-		_, err := c.svc.CreateTable(ctx, name, nil)
-		if err != nil && !hasErrorCode(err, aztables.TableAlreadyExists) {
-			return translate(err, "create table "+name)
-		}
-	}
-	return nil
+	return c.ensure(ctx, priceTables...)
 }
 
 // keyEncode makes any text safe and order-preserving as part of a table key:

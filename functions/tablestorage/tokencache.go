@@ -3,7 +3,6 @@ package tablestorage
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -32,9 +31,7 @@ type TokenCacheStore struct {
 var _ priceline.TokenCacheStore = (*TokenCacheStore)(nil)
 
 // tokenCacheTableName is the token cache table's name under c's prefix.
-func (c *Client) tokenCacheTableName() string {
-	return strings.TrimSuffix(c.tableNames[0], usersTable) + tokenCachesTable
-}
+func (c *Client) tokenCacheTableName() string { return c.table(tokenCachesTable) }
 
 // TokenCaches returns the per-session token cache store.
 func (c *Client) TokenCaches() *TokenCacheStore {
@@ -44,12 +41,7 @@ func (c *Client) TokenCaches() *TokenCacheStore {
 // EnsureTokenCacheTable creates the token cache table if it does not exist
 // yet; it is safe to call on every start.
 func (c *Client) EnsureTokenCacheTable(ctx context.Context) error {
-	name := c.tokenCacheTableName()
-	_, err := c.svc.CreateTable(ctx, name, nil)
-	if err != nil && !hasErrorCode(err, aztables.TableAlreadyExists) {
-		return translate(err, "create table "+name)
-	}
-	return nil
+	return c.ensure(ctx, tokenCachesTable)
 }
 
 type tokenCacheRecord struct {

@@ -2,10 +2,9 @@ package web
 
 import (
 	"context"
-	"net/http/httptest"
+	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -18,42 +17,14 @@ import (
 func (e *testEnv) b2cBrowser(t *testing.T, idp *b2ctest.Server) (context.Context, string) {
 	t.Helper()
 	exe := chromiumPath(t)
-	e.srv.Close()
-	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
-	e.web.Config.PublicURL = base
 	e.web.B2CEnabled = true
-	srv.Config.Handler = b2cTestHandler(e.web, newB2CSignIn(t, e, idp))
-	srv.Start()
-	e.srv = srv
-	t.Cleanup(srv.Close)
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// The tenant's real host name, resolved to the double; and trust
-		// for its one certificate rather than ignoring all TLS errors.
+	base := e.serveLoopback(t, func() http.Handler { return b2cTestHandler(e.web, newB2CSignIn(t, e, idp)) })
+	// The tenant's real host name, resolved to the double; and trust for its
+	// one certificate rather than ignoring all TLS errors.
+	ctx := startChromium(t, exe,
 		chromedp.Flag("host-resolver-rules", idp.HostResolverRules()),
 		chromedp.Flag("ignore-certificate-errors-spki-list", idp.SPKIHash()),
-		chromedp.WindowSize(1200, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	)
 	return ctx, base
 }
 

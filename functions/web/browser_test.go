@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -40,17 +41,31 @@ func chromiumPath(t *testing.T) string {
 func (e *testEnv) browser(t *testing.T) (context.Context, string) {
 	t.Helper()
 	exe := chromiumPath(t)
-	// Serve on 127.0.0.1 with a public URL to match, so Origin checks pass.
+	base := e.serveLoopback(t, func() http.Handler { return e.web.Handler() })
+	return startChromium(t, exe), base
+}
+
+// serveLoopback restarts the env's server on a fresh loopback port whose
+// origin becomes the app's PublicURL (so Origin checks pass), with the
+// handler that handler builds after PublicURL is set.
+func (e *testEnv) serveLoopback(t *testing.T, handler func() http.Handler) string {
+	t.Helper()
 	e.srv.Close()
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	e.web.Config.PublicURL = base
-	srv.Config.Handler = e.web.Handler()
+	srv.Config.Handler = handler()
 	srv.Start()
 	e.srv = srv
 	t.Cleanup(srv.Close)
+	return base
+}
 
-	opts := []chromedp.ExecAllocatorOption{
+// startChromium starts headless Chromium with the flags this closed network
+// needs (no background traffic) plus extra, and returns its context.
+func startChromium(t *testing.T, exe string, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.Headless,
 		chromedp.NoSandbox,
@@ -64,7 +79,7 @@ func (e *testEnv) browser(t *testing.T) (context.Context, string) {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(1200, 900),
-	}
+	}, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
@@ -72,7 +87,7 @@ func (e *testEnv) browser(t *testing.T) (context.Context, string) {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	return ctx, base
+	return ctx
 }
 
 // shot writes a full-page PNG to $PRICELINE_SCREENSHOTS/name.png when set.

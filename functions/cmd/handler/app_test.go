@@ -20,6 +20,8 @@ import (
 	"hospitalpriceline/functions/funchost/funchosttest"
 	"hospitalpriceline/functions/internal/azurite"
 	"hospitalpriceline/functions/web"
+
+	"hospitalpriceline/functions/internal/modroot"
 )
 
 func TestMain(m *testing.M) {
@@ -28,21 +30,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// repoRoot finds the module root from the test's working directory.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod found")
-		}
-		dir = parent
-	}
-}
+// repoRoot is the module root, where host.json and the docs are.
+func repoRoot(t *testing.T) string { return modroot.ForTest(t) }
 
 // stage writes the function app into a temp dir through the real
 // subcommand, with this test binary standing in for the handler binary.

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hospitalpriceline/functions/internal/modroot"
 )
 
 // DevAccountName and DevAccountKey are Azurite's well-known public
@@ -44,27 +46,18 @@ func (s *Server) ConnectionString() string {
 		DevAccountName, DevAccountKey, s.Port, DevAccountName)
 }
 
-// Binary finds azurite-table under infra/local/azurite/node_modules by walking
-// up from the working directory to the module root.
+// Binary finds azurite-table under infra/local/azurite/node_modules of the
+// module root.
 func Binary() (string, error) {
-	dir, err := os.Getwd()
+	root, err := modroot.Find()
 	if err != nil {
 		return "", err
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			bin := filepath.Join(dir, "infra", "local", "azurite", "node_modules", ".bin", "azurite-table")
-			if _, err := os.Stat(bin); err != nil {
-				return "", fmt.Errorf("azurite is not installed at %s: run `make azurite`", bin)
-			}
-			return bin, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
+	bin := filepath.Join(root, "infra", "local", "azurite", "node_modules", ".bin", "azurite-table")
+	if _, err := os.Stat(bin); err != nil {
+		return "", fmt.Errorf("azurite is not installed at %s: run `make azurite`", bin)
 	}
+	return bin, nil
 }
 
 // Options tune Start.

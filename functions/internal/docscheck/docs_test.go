@@ -9,22 +9,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"hospitalpriceline/functions/internal/modroot"
 )
 
-func root(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod")
-		}
-		dir = parent
-	}
-}
+func root(t *testing.T) string { return modroot.ForTest(t) }
 
 // definedTests lists every Test, Fuzz and Benchmark function in the repository.
 func definedTests(t *testing.T, dir string) map[string]bool {

@@ -7,27 +7,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"hospitalpriceline/functions/internal/modroot"
 )
 
-// repoRoot is the directory holding go.mod, found upward from the test's
-// working directory so the tests do not depend on where the package sits.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("working directory: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
+// repoRoot is the directory holding go.mod, so the tests do not depend on
+// where the package sits.
+func repoRoot(t *testing.T) string { return modroot.ForTest(t) }
 
 // readFile returns a repository file's text.
 func readFile(t *testing.T, rel string) string {
