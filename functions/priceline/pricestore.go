@@ -333,7 +333,7 @@ func (e *SavedEstimate) Validate() error {
 		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
 	}):
 		return bad("codeType must be a code type such as CPT, HCPCS, MS-DRG or RC.")
-	case e.HospitalID != "" && !isLowerHexN(e.HospitalID, 32):
+	case e.HospitalID != "" && !IsLowerHex(e.HospitalID, 32):
 		return bad("hospital must be an id from /api/hospitals.")
 	case e.Plan != "" && e.Payer == "":
 		return bad("plan needs a payer.")
@@ -349,7 +349,10 @@ func (e *SavedEstimate) Validate() error {
 	return nil
 }
 
-func isLowerHexN(s string, n int) bool {
+// IsLowerHex reports whether s is exactly n lowercase hex characters: the
+// shape of every ID the server generates (user IDs 32, session keys 64),
+// checked before such a value is used as a key.
+func IsLowerHex(s string, n int) bool {
 	if len(s) != n {
 		return false
 	}

@@ -59,7 +59,7 @@ type authFlowRecord struct {
 
 // validFlowID accepts only the shape priceline.NewToken(32) produces, so a
 // forged cookie never reaches storage as a key.
-func validFlowID(id string) bool { return isLowerHex(id, 64) }
+func validFlowID(id string) bool { return priceline.IsLowerHex(id, 64) }
 
 func authFlowKeys(id string) (pk, rk string) { return authFlowPartitionPrefix + id[:2], id }
 

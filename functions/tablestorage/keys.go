@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+
+	"hospitalpriceline/functions/priceline"
 )
 
 // Table keys may not contain / \ # ? or control characters and are limited
@@ -55,23 +57,10 @@ func attemptKeys(key string) (pk, rk string) {
 	return attemptPrefix + rk[:2], rk
 }
 
-// isLowerHex reports whether s is exactly n lowercase hex characters: the
-// shape of server-generated user IDs (32) and session keys (64).
-func isLowerHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func validUserID(id string) bool    { return isLowerHex(id, 32) }
-func validSessionKey(k string) bool { return isLowerHex(k, 64) }
+// validUserID and validSessionKey check the shape of server-generated IDs
+// before they are used as keys or in a filter.
+func validUserID(id string) bool    { return priceline.IsLowerHex(id, 32) }
+func validSessionKey(k string) bool { return priceline.IsLowerHex(k, 64) }
 
 // odataString returns s as an OData string literal: in single quotes, with
 // each quote doubled, which is the only escape the grammar has. Filters are

@@ -173,7 +173,7 @@ func (s *PriceStore) hospitalEntity(ctx context.Context, id string) (*hospitalEn
 
 // BeginImport refuses a file older than the one the store holds.
 func (s *PriceStore) BeginImport(ctx context.Context, h priceline.Hospital, gen string) error {
-	if !isLowerHex(h.ID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
 		return invalidImport("The hospital ID or import generation is malformed.")
 	}
 	cur, err := s.hospitalEntity(ctx, h.ID)
@@ -215,7 +215,7 @@ func chargeEntityJSON(pk, hospitalID, gen string, c *priceline.Charge) ([]byte, 
 // under the hospital and generation, so writing the same charges again
 // overwrites them with themselves.
 func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) error {
-	if !isLowerHex(hospitalID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
 		return invalidImport("The hospital ID or import generation is malformed.")
 	}
 	if len(charges) > priceline.MaxChargeBatch {
@@ -300,7 +300,7 @@ func (s *PriceStore) record(ctx context.Context, hospitalID, gen, pk string) err
 // PrepareCharges records the partitions of codes for (hospitalID, gen) in
 // batch transactions of 100: the records share the hospital's partition.
 func (s *PriceStore) PrepareCharges(ctx context.Context, hospitalID, gen string, codes []priceline.Code) error {
-	if !isLowerHex(hospitalID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
 		return invalidImport("The hospital ID or import generation is malformed.")
 	}
 	var actions []aztables.TransactionAction
@@ -426,7 +426,7 @@ func (s *PriceStore) PutProcedures(ctx context.Context, ps []priceline.Procedure
 // generation's rows. Readers filter by the hospital's generation, so the
 // switch is one atomic entity write and the deletes are invisible.
 func (s *PriceStore) CommitImport(ctx context.Context, h priceline.Hospital, gen string) (int, error) {
-	if !isLowerHex(h.ID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
 		return 0, invalidImport("The hospital ID or import generation is malformed.")
 	}
 	cur, err := s.hospitalEntity(ctx, h.ID)

@@ -67,7 +67,7 @@ func (s *SavedStore) list(ctx context.Context, userID string) ([]savedEntity, er
 // SaveEstimate inserts e into the first free slot, retrying the next free
 // one when a concurrent save took it.
 func (s *SavedStore) SaveEstimate(ctx context.Context, e *priceline.SavedEstimate) error {
-	if !validUserID(e.UserID) || !isLowerHex(e.ID, 32) {
+	if !validUserID(e.UserID) || !priceline.IsLowerHex(e.ID, 32) {
 		return priceline.Errorf(priceline.KindInvalid, "invalid_estimate", "The estimate's identifiers are malformed.")
 	}
 	if err := e.Validate(); err != nil {
@@ -137,7 +137,7 @@ func (s *SavedStore) SavedEstimates(ctx context.Context, userID string) ([]price
 // most MaxSavedEstimates entities) and deletes its slot.
 func (s *SavedStore) DeleteSavedEstimate(ctx context.Context, userID, id string) error {
 	notFound := priceline.Errorf(priceline.KindNotFound, "saved_not_found", "That saved estimate was not found.")
-	if !validUserID(userID) || !isLowerHex(id, 32) {
+	if !validUserID(userID) || !priceline.IsLowerHex(id, 32) {
 		return notFound
 	}
 	es, err := s.list(ctx, userID)

@@ -210,7 +210,7 @@ func (s *Server) handleListSessions(w http.ResponseWriter, r *http.Request, u *p
 // handleRevokeSession signs out one of the user's sessions.
 func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
 	id := r.PathValue("id")
-	if !isHex(id, 64) {
+	if !priceline.IsLowerHex(id, 64) {
 		return priceline.Errorf(priceline.KindNotFound, "session_not_found", "That session was not found.")
 	}
 	if err := s.Auth.RevokeSession(r.Context(), u.ID, id); err != nil {
@@ -231,20 +231,6 @@ func (s *Server) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Reques
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"revoked": n})
 	return nil
-}
-
-// isHex reports whether s is exactly n lowercase hex characters.
-func isHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

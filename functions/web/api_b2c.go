@@ -137,7 +137,7 @@ func (s *Server) handleB2CCallback(sso *B2CSignIn) handlerFunc {
 		if c, err := r.Cookie(B2CFlowCookie); err == nil {
 			flowID = c.Value
 		}
-		if !isHex(flowID, 64) {
+		if !priceline.IsLowerHex(flowID, 64) {
 			return refuse(errFlowMissing())
 		}
 		flow, err := sso.Flows.TakeFlow(ctx, flowID)

@@ -447,17 +447,8 @@ func (p *PriceAPI) handlePrices(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func isHospitalID(s string) bool {
-	if len(s) != 32 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
+// isHospitalID reports whether s has the shape of priceline.HospitalID.
+func isHospitalID(s string) bool { return priceline.IsLowerHex(s, 32) }
 
 // readCharges reads each code's partition concurrently.
 func readCharges(ctx context.Context, st priceline.PriceStore, codes []priceline.Code) ([]codedCharge, error) {

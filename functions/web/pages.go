@@ -273,7 +273,7 @@ func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request, u *
 	if err != nil {
 		return err
 	}
-	if !isHex(in["id"], 64) {
+	if !priceline.IsLowerHex(in["id"], 64) {
 		return priceline.Errorf(priceline.KindNotFound, "session_not_found", "That session was not found.")
 	}
 	if err := s.Auth.RevokeSession(r.Context(), u.ID, in["id"]); err != nil {

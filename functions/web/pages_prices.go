@@ -670,7 +670,7 @@ func (s *Server) handleDeleteEstimate(w http.ResponseWriter, r *http.Request, u 
 	if err != nil {
 		return err
 	}
-	if !isHex(in["id"], 32) {
+	if !priceline.IsLowerHex(in["id"], 32) {
 		return priceline.Errorf(priceline.KindNotFound, "saved_not_found", "That saved estimate was not found. It may have been deleted already.")
 	}
 	if err := st.DeleteSavedEstimate(r.Context(), u.ID, in["id"]); err != nil {
