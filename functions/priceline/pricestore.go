@@ -59,6 +59,11 @@ type PriceStore interface {
 	// ChargesFor returns the current charges of every hospital filed under
 	// code, in no particular order.
 	ChargesFor(ctx context.Context, code Code) ([]Charge, error)
+	// CompareRows returns the same rows as ChargesFor with only the fields
+	// Compare reads set (HospitalID, Gross, DiscountedCash, Min, Max, Payer,
+	// Plan, NegotiatedDollar, NegotiatedPercentage, NegotiatedAlgorithm,
+	// Methodology), so that a store can read less for a comparison.
+	CompareRows(ctx context.Context, code Code) ([]Charge, error)
 }
 
 // NormalizeCode returns the form of a code that lookups compare: code type

@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -43,6 +45,22 @@ const (
 	chunkBytes = 30_000
 	// maxBatchBytes keeps a batch transaction under its 4 MiB payload limit.
 	maxBatchBytes = 3 << 20
+	// compareProp holds a charge's compare fields (compareFields as JSON)
+	// beside its full JSON, so a comparison can select only it: Azurite's
+	// cost, and ours, grows with the bytes of every entity read.
+	compareProp = "S"
+	// maxCompareBytes bounds compareProp; a charge whose compare fields are
+	// longer (pathological free text) goes without it, and a comparison that
+	// meets such a row reads the partition in full instead.
+	maxCompareBytes = 4096
+	// hospitalCacheTTL is how long an instance reuses the hospital list.
+	// Names and details may lag another instance's commit by this much;
+	// generations do not (see readPartition).
+	hospitalCacheTTL = 30 * time.Second
+	// genRecheck is how old the cached list must be before a row of an
+	// unknown generation makes a read fetch it again, so that an import in
+	// progress elsewhere costs at most one extra read a second.
+	genRecheck = time.Second
 )
 
 // PriceStore keeps hospitals, charges and the procedures catalog in Table
@@ -51,6 +69,11 @@ const (
 type PriceStore struct {
 	hospitals, charges, catalog, hospCodes *aztables.Client
 	recorded                               sync.Map // hospital.gen.pk → struct{}
+
+	hospMu    sync.Mutex
+	hospList  []hospitalEntity // committed hospitals; shared, never modified
+	hospAt    time.Time        // when hospList was read; zero when none
+	hospEpoch uint64           // bumped by CommitImport so an older read is not cached
 }
 
 var _ priceline.PriceStore = (*PriceStore)(nil)
@@ -206,8 +229,62 @@ func chargeEntityJSON(pk, hospitalID, gen string, c *priceline.Charge) ([]byte, 
 		e[fmt.Sprintf("C%d", i)] = s[:n]
 		s = s[n:]
 	}
+	if cf, err := json.Marshal(toCompareFields(c)); err == nil && len(cf) <= maxCompareBytes {
+		e[compareProp] = string(cf)
+	}
 	out, err := json.Marshal(e)
 	return out, rk, err
+}
+
+// compareMoney is a Money in compareFields: absent when not set.
+type compareMoney struct {
+	D string `json:"d"`
+	C int64  `json:"c"`
+}
+
+func toCompareMoney(m priceline.Money) *compareMoney {
+	if !m.Set {
+		return nil
+	}
+	return &compareMoney{D: m.Decimal, C: m.Cents}
+}
+
+func (m *compareMoney) money() priceline.Money {
+	if m == nil {
+		return priceline.Money{}
+	}
+	return priceline.Money{Decimal: m.D, Cents: m.C, Set: true}
+}
+
+// compareFields are the fields of a charge that priceline.Compare reads,
+// with short names because every comparison reads them for every row.
+type compareFields struct {
+	Gross       *compareMoney `json:"g,omitempty"`
+	Cash        *compareMoney `json:"dc,omitempty"`
+	Min         *compareMoney `json:"mn,omitempty"`
+	Max         *compareMoney `json:"mx,omitempty"`
+	Payer       string        `json:"p,omitempty"`
+	Plan        string        `json:"pl,omitempty"`
+	Negotiated  *compareMoney `json:"nd,omitempty"`
+	Percentage  string        `json:"np,omitempty"`
+	Algorithm   string        `json:"na,omitempty"`
+	Methodology string        `json:"m,omitempty"`
+}
+
+func toCompareFields(c *priceline.Charge) compareFields {
+	return compareFields{
+		Gross: toCompareMoney(c.Gross), Cash: toCompareMoney(c.DiscountedCash), Min: toCompareMoney(c.Min), Max: toCompareMoney(c.Max),
+		Payer: c.Payer, Plan: c.Plan, Negotiated: toCompareMoney(c.NegotiatedDollar), Percentage: c.NegotiatedPercentage,
+		Algorithm: c.NegotiatedAlgorithm, Methodology: c.Methodology,
+	}
+}
+
+func (f *compareFields) charge(hospitalID string) priceline.Charge {
+	return priceline.Charge{
+		HospitalID: hospitalID, Gross: f.Gross.money(), DiscountedCash: f.Cash.money(), Min: f.Min.money(), Max: f.Max.money(),
+		Payer: f.Payer, Plan: f.Plan, NegotiatedDollar: f.Negotiated.money(), NegotiatedPercentage: f.Percentage,
+		NegotiatedAlgorithm: f.Algorithm, Methodology: f.Methodology,
+	}
 }
 
 // PutCharges upserts charges as one batch transaction per partition (split
@@ -445,7 +522,9 @@ func (s *PriceStore) CommitImport(ctx context.Context, h priceline.Hospital, gen
 	if err != nil {
 		return 0, translate(err, "encode hospital")
 	}
-	if _, err := s.hospitals.UpsertEntity(ctx, body, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace}); err != nil {
+	_, err = s.hospitals.UpsertEntity(ctx, body, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
+	s.forgetHospitals() // even on error: the write may have landed
+	if err != nil {
 		return 0, translate(err, "commit import")
 	}
 	return s.deleteStale(ctx, h.ID, gen)
@@ -570,9 +649,43 @@ func (s *PriceStore) hospitalEntities(ctx context.Context) ([]hospitalEntity, er
 	return out, nil
 }
 
-// Hospitals lists the committed hospitals, in the store's key order.
+// forgetHospitals drops the cached hospital list, so that this instance's
+// readers see its own commit at once.
+func (s *PriceStore) forgetHospitals() {
+	s.hospMu.Lock()
+	s.hospList, s.hospAt = nil, time.Time{}
+	s.hospEpoch++
+	s.hospMu.Unlock()
+}
+
+// cachedHospitals returns the committed hospitals as read at most maxAge
+// ago (reading them if need be) and when they were read. Callers must not
+// modify the slice.
+func (s *PriceStore) cachedHospitals(ctx context.Context, maxAge time.Duration) ([]hospitalEntity, time.Time, error) {
+	s.hospMu.Lock()
+	list, at, epoch := s.hospList, s.hospAt, s.hospEpoch
+	s.hospMu.Unlock()
+	if !at.IsZero() && time.Since(at) < maxAge {
+		return list, at, nil
+	}
+	at = time.Now()
+	list, err := s.hospitalEntities(ctx)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	s.hospMu.Lock()
+	// A commit since the read started may not be in list: do not keep it.
+	if s.hospEpoch == epoch && at.After(s.hospAt) {
+		s.hospList, s.hospAt = list, at
+	}
+	s.hospMu.Unlock()
+	return list, at, nil
+}
+
+// Hospitals lists the committed hospitals, in the store's key order. The
+// list may be up to hospitalCacheTTL older than another instance's commit.
 func (s *PriceStore) Hospitals(ctx context.Context) ([]priceline.Hospital, error) {
-	es, err := s.hospitalEntities(ctx)
+	es, _, err := s.cachedHospitals(ctx, hospitalCacheTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -586,21 +699,100 @@ func (s *PriceStore) Hospitals(ctx context.Context) ([]priceline.Hospital, error
 // ChargesFor reads the procedure's partition once and keeps the rows of
 // each hospital's committed generation.
 func (s *PriceStore) ChargesFor(ctx context.Context, code priceline.Code) ([]priceline.Charge, error) {
+	rows, err := readPartition(ctx, s, code, "", func(raw []byte) (string, map[string]any, error) {
+		var props map[string]any
+		err := json.Unmarshal(raw, &props)
+		rk, _ := props["RowKey"].(string)
+		return rk, props, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []priceline.Charge
+	for _, r := range rows {
+		c, err := decodeCharge(r.v)
+		if err != nil {
+			return nil, translate(err, "decode charge")
+		}
+		c.HospitalID = r.hospitalID
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// CompareRows reads only the row keys and compare fields of the procedure's
+// partition. A committed row written without them (by an older version, or
+// with pathologically long text) makes it read the partition in full.
+func (s *PriceStore) CompareRows(ctx context.Context, code priceline.Code) ([]priceline.Charge, error) {
+	type keyed struct {
+		RowKey string
+		S      string
+	}
+	rows, err := readPartition(ctx, s, code, "RowKey,"+compareProp, func(raw []byte) (string, string, error) {
+		var e keyed
+		err := json.Unmarshal(raw, &e)
+		return e.RowKey, e.S, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []priceline.Charge
+	for _, r := range rows {
+		if r.v == "" {
+			return s.compareRowsInFull(ctx, code)
+		}
+		var f compareFields
+		if err := json.Unmarshal([]byte(r.v), &f); err != nil {
+			return nil, translate(err, "decode charge")
+		}
+		out = append(out, f.charge(r.hospitalID))
+	}
+	return out, nil
+}
+
+// compareRowsInFull is CompareRows from the charges' full JSON.
+func (s *PriceStore) compareRowsInFull(ctx context.Context, code priceline.Code) ([]priceline.Charge, error) {
+	full, err := s.ChargesFor(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	for i := range full {
+		f := toCompareFields(&full[i])
+		full[i] = f.charge(full[i].HospitalID)
+	}
+	return full, nil
+}
+
+// partitionRow is an entity of a procedure's partition, decoded by the
+// reader that asked for it.
+type partitionRow[T any] struct {
+	hospitalID, gen string
+	v               T
+}
+
+// readPartition reads the procedure's partition (only the properties of
+// sel, "" for all) and returns the rows of each hospital's committed
+// generation, decoded by decode, which also gives each row's key. The
+// hospital list may be cached; a row of a generation the list does not name
+// (another instance's commit, or an import in progress) makes it read the
+// list again, so that a commit elsewhere shows at once — and since rows are
+// kept by generation, never as a mix of two files.
+func readPartition[T any](ctx context.Context, s *PriceStore, code priceline.Code, sel string, decode func(raw []byte) (string, T, error)) ([]partitionRow[T], error) {
 	n := priceline.NormalizeCode(code)
 	if n.Code == "" || n.Type == "" {
 		return nil, nil
 	}
-	hs, err := s.hospitalEntities(ctx)
+	hs, at, err := s.cachedHospitals(ctx, hospitalCacheTTL)
 	if err != nil {
 		return nil, err
 	}
-	gens := make(map[string]string, len(hs))
-	for _, h := range hs {
-		gens[h.RowKey] = h.Gen
-	}
 	filter := "PartitionKey eq " + odataString(procedureKey(code))
-	pager := s.charges.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
-	var out []priceline.Charge
+	opts := &aztables.ListEntitiesOptions{Filter: &filter}
+	if sel != "" {
+		opts.Select = &sel
+	}
+	pager := s.charges.NewListEntitiesPager(opts)
+	var rows []partitionRow[T]
 	read := 0
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
@@ -612,30 +804,43 @@ func (s *PriceStore) ChargesFor(ctx context.Context, code priceline.Code) ([]pri
 			if read > maxPartitionRows {
 				return nil, priceline.Errorf(priceline.KindUnavailable, "procedure_too_large", "This procedure has too many prices to show at once.")
 			}
-			c, ok, err := decodeCharge(raw, gens)
+			rk, v, err := decode(raw)
 			if err != nil {
 				return nil, translate(err, "decode charge")
 			}
-			if ok {
-				out = append(out, c)
+			parts := strings.SplitN(rk, ".", 3)
+			if len(parts) == 3 {
+				rows = append(rows, partitionRow[T]{hospitalID: parts[0], gen: parts[1], v: v})
 			}
 		}
 	}
-	return out, nil
+	gens := generations(hs)
+	if time.Since(at) >= genRecheck && slices.ContainsFunc(rows, func(r partitionRow[T]) bool { return gens[r.hospitalID] != r.gen }) {
+		if hs, _, err = s.cachedHospitals(ctx, 0); err != nil {
+			return nil, err
+		}
+		gens = generations(hs)
+	}
+	kept := rows[:0]
+	for _, r := range rows {
+		if g := gens[r.hospitalID]; g != "" && g == r.gen {
+			kept = append(kept, r)
+		}
+	}
+	return kept, nil
 }
 
-// decodeCharge decodes a charge entity and reports whether it belongs to its
-// hospital's committed generation.
-func decodeCharge(raw []byte, gens map[string]string) (priceline.Charge, bool, error) {
-	var props map[string]any
-	if err := json.Unmarshal(raw, &props); err != nil {
-		return priceline.Charge{}, false, err
+// generations maps each committed hospital to its current generation.
+func generations(hs []hospitalEntity) map[string]string {
+	gens := make(map[string]string, len(hs))
+	for _, h := range hs {
+		gens[h.RowKey] = h.Gen
 	}
-	rk, _ := props["RowKey"].(string)
-	parts := strings.SplitN(rk, ".", 3)
-	if len(parts) != 3 || gens[parts[0]] == "" || gens[parts[0]] != parts[1] {
-		return priceline.Charge{}, false, nil
-	}
+	return gens
+}
+
+// decodeCharge joins and decodes the JSON chunks of a charge entity.
+func decodeCharge(props map[string]any) (priceline.Charge, error) {
 	var b strings.Builder
 	for i := 0; ; i++ {
 		s, ok := props[fmt.Sprintf("C%d", i)].(string)
@@ -646,10 +851,9 @@ func decodeCharge(raw []byte, gens map[string]string) (priceline.Charge, bool, e
 	}
 	var c priceline.Charge
 	if err := json.Unmarshal([]byte(b.String()), &c); err != nil {
-		return priceline.Charge{}, false, err
+		return priceline.Charge{}, err
 	}
-	c.HospitalID = parts[0]
-	return c, true, nil
+	return c, nil
 }
 
 // Procedures searches the catalog: code entries whose normalised code starts

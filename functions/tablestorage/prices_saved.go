@@ -40,6 +40,7 @@ type savedEntity struct {
 	Plan         string
 	Label        string
 	CreatedAt    string
+	ETag         string `json:"odata.etag"`
 }
 
 func slotKey(i int) string { return fmt.Sprintf("s%02d", i) }
@@ -148,11 +149,22 @@ func (s *SavedStore) DeleteSavedEstimate(ctx context.Context, userID, id string)
 		if e.ID != id {
 			continue
 		}
-		_, err := s.t.DeleteEntity(ctx, userID, e.RowKey, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETagAny)})
-		if err != nil && !isStatus(err, 404) {
-			return translate(err, "delete saved estimate")
-		}
-		return nil
+		return s.deleteSlot(ctx, e, notFound)
 	}
 	return notFound
+}
+
+// deleteSlot deletes the listed estimate e only if its slot still holds
+// that version: slots are reused, so an unconditional delete racing a save
+// could remove the new estimate that took the slot after a concurrent delete
+// freed it.
+func (s *SavedStore) deleteSlot(ctx context.Context, e savedEntity, notFound error) error {
+	_, err := s.t.DeleteEntity(ctx, e.PartitionKey, e.RowKey, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETag(e.ETag))})
+	if err != nil && (isStatus(err, 404) || isStatus(err, 412)) {
+		return notFound
+	}
+	if err != nil {
+		return translate(err, "delete saved estimate")
+	}
+	return nil
 }

@@ -312,3 +312,38 @@ func TestSaved_LimitHoldsUnderConcurrentSaves(t *testing.T) {
 		t.Fatalf("save into the freed slot: %v", err)
 	}
 }
+
+// A delete that was listed before a concurrent delete freed the slot and a
+// save reused it must not remove the new estimate.
+func TestSaved_StaleDeleteDoesNotRemoveTheEstimateThatReusedTheSlot(t *testing.T) {
+	c := newTestClient(t)
+	ctx := context.Background()
+	if err := c.EnsurePriceTables(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := c.Saved()
+	user := priceline.NewUserID()
+	x := &priceline.SavedEstimate{ID: priceline.NewToken(16), UserID: user, Code: "70551", CodeType: "CPT", CreatedAt: time.Now()}
+	if err := s.SaveEstimate(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := s.list(ctx, user) // what the second, stale delete saw
+	if err != nil || len(listed) != 1 {
+		t.Fatalf("list: %v %v", listed, err)
+	}
+	if err := s.DeleteSavedEstimate(ctx, user, x.ID); err != nil {
+		t.Fatal(err)
+	}
+	y := &priceline.SavedEstimate{ID: priceline.NewToken(16), UserID: user, Code: "99213", CodeType: "CPT", CreatedAt: time.Now()}
+	if err := s.SaveEstimate(ctx, y); err != nil {
+		t.Fatal(err)
+	}
+	notFound := priceline.Errorf(priceline.KindNotFound, "saved_not_found", "gone")
+	if err := s.deleteSlot(ctx, listed[0], notFound); !priceline.IsNotFound(err) {
+		t.Fatalf("stale delete: %v, want not found", err)
+	}
+	left, err := s.SavedEstimates(ctx, user)
+	if err != nil || len(left) != 1 || left[0].ID != y.ID {
+		t.Fatalf("the new estimate was removed: %v %v", left, err)
+	}
+}

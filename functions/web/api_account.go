@@ -186,7 +186,7 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request, u 
 	}
 	s.startSession(w, res)
 	if isForm(r) {
-		http.Redirect(w, r, "/account?password=changed", http.StatusSeeOther)
+		http.Redirect(w, r, "/account?done=password", http.StatusSeeOther)
 		return nil
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"user": toUserJSON(res.User), "csrfToken": res.Session.CSRFToken})

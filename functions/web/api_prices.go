@@ -606,7 +606,7 @@ func (p *PriceAPI) handleCompare(w http.ResponseWriter, r *http.Request) error {
 	if q["plan"] != "" && q["payer"] == "" {
 		return invalid("missing_payer", "plan needs a payer.")
 	}
-	rows, err := st.ChargesFor(r.Context(), code)
+	rows, err := st.CompareRows(r.Context(), code)
 	if err != nil {
 		return err
 	}

@@ -263,6 +263,9 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request, u
 	if status >= 500 || status == http.StatusForbidden {
 		return err
 	}
+	if ra := retryAfter(err); ra > 0 {
+		w.Header().Set("Retry-After", itoa(ra))
+	}
 	_, msg := publicError(err)
 	s.renderErrorPage(w, r, status, msg+" Go back to your account page to try again.")
 	return nil

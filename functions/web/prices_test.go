@@ -508,6 +508,9 @@ func benchEnv(b *testing.B) *priceEnv {
 				b.Fatal(err)
 			}
 		}
+		if err := benchFiller(ctx, store, h, gen, hi); err != nil {
+			b.Fatal(err)
+		}
 		if _, err := store.CommitImport(ctx, h, gen); err != nil {
 			b.Fatal(err)
 		}
@@ -517,6 +520,52 @@ func benchEnv(b *testing.B) *priceEnv {
 	}
 	api := &PriceAPI{Store: store}
 	return &priceEnv{api: api, store: store, h: priceHandler(api)}
+}
+
+// benchFiller writes the share of hospital hi of PRICELINE_BENCH_ROWS
+// (when set) beyond the 20,000 seeded rows, as 100-payer procedures 30000
+// and up, so that reads run against a table of that size: Azurite scans a
+// whole table for every partition query.
+func benchFiller(ctx context.Context, store *tablestorage.PriceStore, h priceline.Hospital, gen string, hi int) error {
+	v := os.Getenv("PRICELINE_BENCH_ROWS")
+	if v == "" {
+		return nil
+	}
+	total, err := strconv.Atoi(v)
+	if err != nil || total <= 0 {
+		return fmt.Errorf("PRICELINE_BENCH_ROWS=%q is not a positive number", v)
+	}
+	codes := max(0, total-20000) / 4 / 100
+	jobs := make(chan int)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			var first error
+			for ci := range jobs {
+				code := priceline.Code{Code: strconv.Itoa(30000 + ci), Type: "CPT"}
+				cs := make([]priceline.Charge, 100)
+				for p := range cs {
+					cs[p] = priceline.Charge{HospitalID: h.ID, Description: "Filler procedure " + code.Code, Codes: []priceline.Code{code},
+						Setting: "outpatient", Gross: money(int64(100000 + hi)), DiscountedCash: money(80000), Payer: fmt.Sprintf("Payer %d", p),
+						Plan: "PPO", NegotiatedDollar: money(int64(30000 + p)), Methodology: "fee schedule"}
+				}
+				if err := store.PutCharges(ctx, h.ID, gen, code, cs); err != nil && first == nil {
+					first = err
+				}
+			}
+			errs <- first
+		}()
+	}
+	for ci := range codes {
+		jobs <- ci
+	}
+	close(jobs)
+	for range 8 {
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // benchLatency runs each request of paths in turn and reports p50 and p99.
