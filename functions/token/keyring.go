@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -15,17 +16,33 @@ const MinSecretBytes = 32
 // Keyring holds the signing-key versions: the newest enabled version signs,
 // every enabled version verifies. Safe for concurrent use.
 type Keyring struct {
-	mu      sync.RWMutex
-	signing priceline.SigningKey
-	enabled map[string][]byte // version → secret, enabled versions only
+	mu         sync.RWMutex
+	signing    priceline.SigningKey
+	enabled    map[string][]byte // version → secret, enabled versions only
+	activation time.Duration     // see SetActivationDelay
+	now        func() time.Time
 }
 
 // NewKeyring returns an empty Keyring; it signs and verifies nothing until
 // Set succeeds.
 func NewKeyring() *Keyring { return &Keyring{} }
 
+// SetActivationDelay makes a version sign only once it is at least d old
+// (by its Created time). Several instances refresh their keyrings on their
+// own timers; if one signed with a new version at once, another that has
+// not refreshed yet would refuse its cookies. With d longer than the refresh
+// interval, every instance already verifies a version before any signs with
+// it. When no enabled version is old enough (disabling the old version after
+// a leak, or a first deployment), the newest signs at once. now may be nil
+// (time.Now). It applies from the next Set.
+func (k *Keyring) SetActivationDelay(d time.Duration, now func() time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.activation, k.now = d, now
+}
+
 // Set replaces the key set. keys are newest first and the first enabled one
-// signs. It rejects the whole set, keeping the old one, if no key is enabled,
+// signs (subject to SetActivationDelay). It rejects the whole set, keeping the old one, if no key is enabled,
 // a secret is shorter than MinSecretBytes, or a version is empty or repeated:
 // a half-applied set could leave cookies signed with a key nobody can verify.
 func (k *Keyring) Set(keys []priceline.SigningKey) error {
@@ -61,6 +78,20 @@ func (k *Keyring) Set(keys []priceline.SigningKey) error {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.activation > 0 {
+		now := time.Now
+		if k.now != nil {
+			now = k.now
+		}
+		cutoff := now().Add(-k.activation)
+		for _, key := range keys { // newest first: the first old enough signs
+			if key.Enabled && !key.Created.After(cutoff) {
+				signing = key
+				signing.Secret = enabled[key.Version]
+				break
+			}
+		}
+	}
 	k.signing = signing
 	k.enabled = enabled
 	return nil

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -127,4 +128,44 @@ func TestKeyringConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// With an activation delay a new version verifies at once but signs only
+// once it is old enough, so instances that have not refreshed yet never see
+// a cookie signed with a version they do not know; disabling the old version
+// switches signing at once.
+func TestASVS_V11_2_2_NewVersionSignsOnlyAfterEveryInstanceKnowsIt(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	k := NewKeyring()
+	k.SetActivationDelay(7*time.Minute, clock)
+	old := priceline.SigningKey{Version: "v1", Secret: bytes.Repeat([]byte{1}, 32), Enabled: true, Created: now.Add(-24 * time.Hour)}
+	fresh := priceline.SigningKey{Version: "v2", Secret: bytes.Repeat([]byte{2}, 32), Enabled: true, Created: now.Add(-time.Minute)}
+	if err := k.Set([]priceline.SigningKey{fresh, old}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := k.Signing(); s.Version != "v1" {
+		t.Fatalf("a 1-minute-old version signs: %s", s.Version)
+	}
+	if _, ok := k.Lookup("v2"); !ok {
+		t.Fatal("the new version does not verify yet")
+	}
+	now = now.Add(7 * time.Minute)
+	if err := k.Set([]priceline.SigningKey{fresh, old}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := k.Signing(); s.Version != "v2" {
+		t.Fatalf("after the delay the new version should sign, got %s", s.Version)
+	}
+	// A leak: the old version is disabled while the new one is young.
+	young := fresh
+	young.Version, young.Created = "v3", now
+	disabled := old
+	disabled.Enabled = false
+	if err := k.Set([]priceline.SigningKey{young, disabled}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := k.Signing(); s.Version != "v3" {
+		t.Fatalf("with no old enough version the newest must sign at once, got %s", s.Version)
+	}
 }

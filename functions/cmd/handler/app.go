@@ -35,6 +35,11 @@ func (a *app) Close() { a.stop() }
 // Vault, so a rotation reaches every instance within this time.
 const keyRefreshInterval = 5 * time.Minute
 
+// keyActivationDelay is how old a signing-key version must be before it
+// signs: longer than any instance's refresh gap, so every instance verifies
+// a version before any instance signs with it.
+const keyActivationDelay = keyRefreshInterval + 2*time.Minute
+
 // startupKeyWait bounds how long startup waits for the first key load; after
 // that the app serves (health says degraded) and the refresher keeps trying.
 const startupKeyWait = 10 * time.Second
@@ -87,6 +92,9 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 			return nil, fmt.Errorf("setting PRICELINE_KEYVAULT_URL: %w", err)
 		}
 		vault = src
+		// A new version signs only once every instance has loaded it: older
+		// than the longest refresh gap (interval plus 10 % jitter) with margin.
+		keys.SetActivationDelay(keyActivationDelay, nil)
 		ref := &token.Refresher{Keys: keys, Source: src, Name: cfg.SigningSecretName, Interval: keyRefreshInterval, Logger: logger}
 		refresher = ref
 		first, cancel := context.WithTimeout(ctx, startupKeyWait)
