@@ -19,6 +19,11 @@ type Config struct {
 type ThrottlePolicy struct {
 	Account Limit // per normalised email [5 free, 1s, 15m, lock at 100, forget after 24h]
 	IP      Limit // per client address [50 free, 1s, 15m, no lock, forget after 24h]
+	// Register counts every registration attempt per client address
+	// [20 free, 1s, 15m, no lock, forget after 24h]: each one costs an
+	// argon2id hash, and "email_taken" tells whether an address has an
+	// account, so registration must not be free to repeat.
+	Register Limit
 }
 
 // Limit is one throttle: some free failures, then an exponentially growing
@@ -64,6 +69,10 @@ func (c Config) withDefaults() Config {
 	}
 	c.Throttle.IP = c.Throttle.IP.withDefaults(Limit{
 		FreeFailures: 50, BaseDelay: time.Second, MaxDelay: 15 * time.Minute,
+		ForgetAfter: 24 * time.Hour,
+	})
+	c.Throttle.Register = c.Throttle.Register.withDefaults(Limit{
+		FreeFailures: 20, BaseDelay: time.Second, MaxDelay: 15 * time.Minute,
 		ForgetAfter: 24 * time.Hour,
 	})
 	return c

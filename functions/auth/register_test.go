@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -94,5 +95,47 @@ func TestNIST_800_63B_RegisterRequiresMinimumLength15(t *testing.T) {
 	wantCode(t, err, priceline.KindInvalid, "password_too_short")
 	if _, err := e.svc.Register(context.Background(), "ada@example.org", "violet tuba 834", "Ada"); err != nil {
 		t.Fatalf("15-character password refused: %v", err)
+	}
+}
+
+// ASVS 5.0 V6.3.1 (anti-automation) and V15.2.2: registrations from one
+// address are counted and throttled, whether they succeed or hit
+// email_taken, so one client can neither keep the hashers busy nor test
+// emails for accounts at will; another address is unaffected, and the count
+// is forgotten after a quiet day.
+func TestASVS_V6_3_1_RegistrationThrottledPerAddress(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	from := Client{IP: "198.51.100.9"}
+	if _, err := e.svc.RegisterFrom(ctx, "first@example.com", goodPassword, "Ada Lovelace", from); err != nil {
+		t.Fatal(err)
+	}
+	var last error
+	for i := 0; i < 25; i++ {
+		_, last = e.svc.RegisterFrom(ctx, "first@example.com", goodPassword, "Ada Lovelace", from)
+		if priceline.ErrorCode(last) == "too_many_attempts" {
+			break
+		}
+		if priceline.ErrorCode(last) != "email_taken" {
+			t.Fatalf("attempt %d: %v", i, last)
+		}
+	}
+	pe := wantCode(t, last, priceline.KindTooManyRequests, "too_many_attempts")
+	if pe.RetryAfter <= 0 {
+		t.Fatal("no RetryAfter")
+	}
+	hashes := e.hasher.hash.Load()
+	if _, err := e.svc.RegisterFrom(ctx, "other@example.com", goodPassword, "Ada Lovelace", from); priceline.ErrorCode(err) != "too_many_attempts" {
+		t.Fatalf("a throttled address registered: %v", err)
+	}
+	if e.hasher.hash.Load() != hashes {
+		t.Fatal("a throttled registration still hashed")
+	}
+	if _, err := e.svc.RegisterFrom(ctx, "other@example.com", goodPassword, "Ada Lovelace", Client{IP: "203.0.113.50"}); err != nil {
+		t.Fatalf("another address is throttled too: %v", err)
+	}
+	e.clock.Advance(25 * time.Hour)
+	if _, err := e.svc.RegisterFrom(ctx, "third@example.com", goodPassword, "Ada Lovelace", from); err != nil {
+		t.Fatalf("the count was not forgotten after a quiet day: %v", err)
 	}
 }

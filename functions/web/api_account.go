@@ -87,7 +87,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.Auth.Register(r.Context(), in["email"], in["password"], in["name"])
+	u, err := s.Auth.RegisterFrom(r.Context(), in["email"], in["password"], in["name"], s.client(r))
 	if err != nil {
 		return err
 	}

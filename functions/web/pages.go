@@ -174,7 +174,7 @@ func (s *Server) handleRegisterForm(w http.ResponseWriter, r *http.Request) erro
 	in, err := readInput(r, true, []string{"email", "password", "name"}, nil)
 	p := &pageData{Title: "Create an account", Form: map[string]string{"email": in["email"], "name": in["name"]}}
 	if err == nil {
-		if _, err = s.Auth.Register(r.Context(), in["email"], in["password"], in["name"]); err == nil {
+		if _, err = s.Auth.RegisterFrom(r.Context(), in["email"], in["password"], in["name"], s.client(r)); err == nil {
 			http.Redirect(w, r, "/login?registered=1", http.StatusSeeOther)
 			return nil
 		}
