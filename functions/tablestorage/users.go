@@ -269,6 +269,13 @@ func (s *UserStore) UserByEmail(ctx context.Context, email string) (*priceline.U
 		return nil, userNotFound()
 	}
 	idx, _, err := s.readIndex(ctx, emailIndexKey(email))
+	if priceline.IsNotFound(err) {
+		// A found email costs two reads (index, then user); spend the
+		// second read on a miss too, so that the time a login takes does
+		// not tell whether the email has an account.
+		_, _ = s.UserByID(ctx, absentUserID)
+		return nil, userNotFound()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +291,10 @@ func (s *UserStore) UserByEmail(ctx context.Context, email string) (*priceline.U
 	}
 	return u, nil
 }
+
+// absentUserID is a well-formed user ID that NewUserID never returns (the
+// chance is 2^-128), read on an email miss to match a hit's two reads.
+const absentUserID = "00000000000000000000000000000000"
 
 // UserBySubject reads the subject index, then the user it names.
 func (s *UserStore) UserBySubject(ctx context.Context, provider, subject string) (*priceline.User, error) {
