@@ -128,7 +128,7 @@ func (s *Service) rehash(ctx context.Context, u *priceline.User, password string
 		s.log().Warn("login: rehash password", "user_id", u.ID, "error", err)
 		return
 	}
-	if err := s.Users.UpdatePasswordHash(ctx, u.ID, h); err != nil {
+	if err := s.Users.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, h); err != nil {
 		s.log().Warn("login: store rehashed password", "user_id", u.ID, "error", err)
 		return
 	}

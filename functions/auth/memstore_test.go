@@ -114,7 +114,7 @@ func (m *memUsers) UserBySubject(_ context.Context, provider, subject string) (*
 	return m.get(m.bySubject[provider+"|"+subject])
 }
 
-func (m *memUsers) UpdatePasswordHash(_ context.Context, userID, hash string) error {
+func (m *memUsers) UpdatePasswordHash(_ context.Context, userID, oldHash, hash string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.failWrite != nil {
@@ -123,6 +123,9 @@ func (m *memUsers) UpdatePasswordHash(_ context.Context, userID, hash string) er
 	u, ok := m.byID[userID]
 	if !ok {
 		return notFound("user")
+	}
+	if u.PasswordHash != oldHash {
+		return priceline.Errorf(priceline.KindConflict, "password_changed", "changed meanwhile")
 	}
 	u.PasswordHash = hash
 	m.byID[userID] = u

@@ -70,7 +70,9 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 	if err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}
-	if err := s.Users.UpdatePasswordHash(ctx, u.ID, hash); err != nil {
+	// Conditional on the hash just verified: a password changed meanwhile on
+	// another instance is not silently replaced.
+	if err := s.Users.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, hash); err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}
 	s.forgetUser(u.ID)

@@ -39,8 +39,11 @@ type UserStore interface {
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	// UserBySubject finds a cloud user; KindNotFound if none.
 	UserBySubject(ctx context.Context, provider, subject string) (*User, error)
-	// UpdatePasswordHash replaces the stored hash; KindNotFound if no user.
-	UpdatePasswordHash(ctx context.Context, userID, hash string) error
+	// UpdatePasswordHash replaces the stored hash with newHash only if it is
+	// still oldHash, so a login's rehash cannot write an old password back
+	// over a password change made meanwhile on another instance:
+	// KindConflict/"password_changed" otherwise; KindNotFound if no user.
+	UpdatePasswordHash(ctx context.Context, userID, oldHash, newHash string) error
 	// UpdateProfile replaces the display name and email and sets UpdatedAt;
 	// KindNotFound if no user. A local user's email is its sign-in key and
 	// lookup index, so changing it here fails with

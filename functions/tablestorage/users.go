@@ -318,16 +318,19 @@ func (s *UserStore) UserBySubject(ctx context.Context, provider, subject string)
 	return u, nil
 }
 
-// UpdatePasswordHash replaces the hash with a merge that is conditional on
-// the ETag just read, so it can never recreate a user deleted meanwhile and
-// reports a concurrent change as KindConflict.
-func (s *UserStore) UpdatePasswordHash(ctx context.Context, userID, hash string) error {
+// UpdatePasswordHash replaces the hash if it is still oldHash, with a merge
+// conditional on the ETag of that read: it can never recreate a user deleted
+// meanwhile, nor overwrite a password changed meanwhile (KindConflict).
+func (s *UserStore) UpdatePasswordHash(ctx context.Context, userID, oldHash, hash string) error {
 	if err := checkText("password hash", hash); err != nil {
 		return err
 	}
-	_, etag, err := s.readUser(ctx, userID)
+	cur, etag, err := s.readUser(ctx, userID)
 	if err != nil {
 		return err
+	}
+	if cur.PasswordHash != oldHash {
+		return priceline.Errorf(priceline.KindConflict, "password_changed", "The password was changed meanwhile.")
 	}
 	e := entity{"PartitionKey": userID, "RowKey": userRowKey, "PasswordHash": hash}
 	e.setTime("UpdatedAt", s.c.now())

@@ -197,7 +197,7 @@ func TestUserStore(t *testing.T, newStore func(t *testing.T) priceline.UserStore
 		if err := s.CreateUser(ctx, u); err != nil {
 			t.Fatalf("CreateUser: %v", err)
 		}
-		if err := s.UpdatePasswordHash(ctx, u.ID, "$argon2id$new"); err != nil {
+		if err := s.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, "$argon2id$new"); err != nil {
 			t.Fatalf("UpdatePasswordHash: %v", err)
 		}
 		got, err := s.UserByEmail(ctx, u.Email)
@@ -207,8 +207,13 @@ func TestUserStore(t *testing.T, newStore func(t *testing.T) priceline.UserStore
 		if got.PasswordHash != "$argon2id$new" || got.Email != u.Email || got.Name != u.Name {
 			t.Errorf("after UpdatePasswordHash got %+v", got)
 		}
-		wantKind(t, s.UpdatePasswordHash(ctx, priceline.NewUserID(), "$argon2id$x"), priceline.KindNotFound, "")
-		wantKind(t, s.UpdatePasswordHash(ctx, "' or 1 eq 1", "$argon2id$x"), priceline.KindNotFound, "")
+		// A stale expectation (a rehash racing a password change) writes nothing.
+		wantKind(t, s.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, "$argon2id$stale"), priceline.KindConflict, "password_changed")
+		if again, _ := s.UserByEmail(ctx, u.Email); again == nil || again.PasswordHash != "$argon2id$new" {
+			t.Errorf("a stale update changed the hash: %+v", again)
+		}
+		wantKind(t, s.UpdatePasswordHash(ctx, priceline.NewUserID(), "", "$argon2id$x"), priceline.KindNotFound, "")
+		wantKind(t, s.UpdatePasswordHash(ctx, "' or 1 eq 1", "", "$argon2id$x"), priceline.KindNotFound, "")
 	})
 
 	t.Run("UpdateProfile", func(t *testing.T) {
