@@ -332,9 +332,16 @@ func (s *UserStore) UpdatePasswordHash(ctx context.Context, userID, oldHash, has
 	if cur.PasswordHash != oldHash {
 		return priceline.Errorf(priceline.KindConflict, "password_changed", "The password was changed meanwhile.")
 	}
-	e := entity{"PartitionKey": userID, "RowKey": userRowKey, "PasswordHash": hash}
-	e.setTime("UpdatedAt", s.c.now())
-	body, err := json.Marshal(e)
+	return s.mergeUser(ctx, userID, etag, entity{"PasswordHash": hash}, "update password hash")
+}
+
+// mergeUser merges fields into the user record if it still has etag: it
+// never recreates a user deleted meanwhile (KindNotFound) and reports a
+// concurrent change as KindConflict.
+func (s *UserStore) mergeUser(ctx context.Context, userID string, etag azcore.ETag, fields entity, what string) error {
+	fields["PartitionKey"], fields["RowKey"] = userID, userRowKey
+	fields.setTime("UpdatedAt", s.c.now())
+	body, err := json.Marshal(fields)
 	if err != nil {
 		return translate(err, "encode user")
 	}
@@ -343,7 +350,7 @@ func (s *UserStore) UpdatePasswordHash(ctx context.Context, userID, oldHash, has
 		return userNotFound()
 	}
 	if err != nil {
-		return translate(err, fmt.Sprintf("update password hash of user %s", userID))
+		return translate(err, fmt.Sprintf("%s of user %s", what, userID))
 	}
 	return nil
 }
@@ -367,18 +374,5 @@ func (s *UserStore) UpdateProfile(ctx context.Context, userID, name, email strin
 		return priceline.Errorf(priceline.KindInvalid, "email_change_not_supported",
 			"The email address of an account with a password here is how you sign in, and cannot be changed this way.")
 	}
-	e := entity{"PartitionKey": userID, "RowKey": userRowKey, "Name": name, "Email": email}
-	e.setTime("UpdatedAt", s.c.now())
-	body, err := json.Marshal(e)
-	if err != nil {
-		return translate(err, "encode user")
-	}
-	_, err = s.c.users.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
-	if isStatus(err, 404) {
-		return userNotFound()
-	}
-	if err != nil {
-		return translate(err, fmt.Sprintf("update profile of user %s", userID))
-	}
-	return nil
+	return s.mergeUser(ctx, userID, etag, entity{"Name": name, "Email": email}, "update profile")
 }
