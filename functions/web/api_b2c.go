@@ -329,9 +329,7 @@ func (s *Server) b2cFail(w http.ResponseWriter, r *http.Request, err error) erro
 	if status >= 500 {
 		s.logger().Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
-	if ra := retryAfter(err); ra > 0 {
-		w.Header().Set("Retry-After", itoa(ra))
-	}
+	setRetryAfter(w, err)
 	_, msg := publicError(err)
 	s.renderErrorPage(w, r, status, msg)
 	return nil

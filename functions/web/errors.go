@@ -64,6 +64,14 @@ func retryAfter(err error) int {
 	return 0
 }
 
+// setRetryAfter sets Retry-After for errors that carry one (throttled,
+// unavailable), whatever the response's format.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if ra := retryAfter(err); ra > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(ra))
+	}
+}
+
 // writeError answers an API request with the JSON error for err and logs
 // internal errors (only those: the rest are the client's mistakes).
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -71,9 +79,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		s.logger().Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
-	if ra := retryAfter(err); ra > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(ra))
-	}
+	setRetryAfter(w, err)
 	code, msg := publicError(err)
 	if wantsHTML(r) {
 		s.renderErrorPage(w, r, status, msg)

@@ -189,9 +189,7 @@ func (s *Server) formError(w http.ResponseWriter, err error, page string, p *pag
 	if status >= 500 || status == http.StatusForbidden || status == http.StatusRequestEntityTooLarge {
 		return err
 	}
-	if ra := retryAfter(err); ra > 0 {
-		w.Header().Set("Retry-After", itoa(ra))
-	}
+	setRetryAfter(w, err)
 	_, p.Error = publicError(err)
 	s.render(w, status, page, p)
 	return nil
@@ -263,9 +261,7 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request, u
 	if status >= 500 || status == http.StatusForbidden {
 		return err
 	}
-	if ra := retryAfter(err); ra > 0 {
-		w.Header().Set("Retry-After", itoa(ra))
-	}
+	setRetryAfter(w, err)
 	_, msg := publicError(err)
 	s.renderErrorPage(w, r, status, msg+" Go back to your account page to try again.")
 	return nil

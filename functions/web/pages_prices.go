@@ -119,9 +119,7 @@ func (s *Server) htmlPage(h handlerFunc) handlerFunc {
 		if status >= 500 {
 			s.logger().Error("page failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 		}
-		if ra := retryAfter(err); ra > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(ra))
-		}
+		setRetryAfter(w, err)
 		_, msg := publicError(err)
 		s.renderErrorPage(w, r, status, msg)
 		return nil
