@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,7 +23,8 @@ import (
 const retryAfterUnavailable = 2 * time.Second
 
 // translate turns an aztables/azcore error into a *priceline.Error. Messages
-// never reveal storage internals; the cause is kept in Err for the logs.
+// never reveal storage internals; the cause is kept in Err for the logs,
+// with entity keys redacted (see redactKeys).
 func translate(err error, op string) error {
 	if err == nil {
 		return nil
@@ -30,7 +33,7 @@ func translate(err error, op string) error {
 	if errors.As(err, &pe) {
 		return err
 	}
-	wrapped := fmt.Errorf("table storage: %s: %w", op, err)
+	wrapped := fmt.Errorf("table storage: %s: %w", op, redactKeys(err))
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {
 		switch {
@@ -55,8 +58,88 @@ func unavailable(err error) error {
 		Code:       "storage_unavailable",
 		Message:    "The service is temporarily unavailable. Please try again shortly.",
 		RetryAfter: retryAfterUnavailable,
-		Err:        err,
+		Err:        redactKeys(err),
 	}
+}
+
+// redactedError is a storage error whose text names no entity key. Entity
+// keys here can be sensitive: a session's row key is the
+// SHA-256 of its session ID, which the session store looks sessions up by,
+// and partition keys are user IDs. The SDK puts them in its error text (the
+// request URL of an azcore.ResponseError, the URL and $filter of a
+// transport error), and that text reaches the logs through Err. The cause
+// stays reachable through Unwrap, so errors.As to *azcore.ResponseError and
+// the Kind/Code mapping work as before; only Error() changes.
+type redactedError struct{ err error }
+
+// redactKeys wraps err so that its text shows the operation, status and
+// error code but no key values; nil and an already redacted error are
+// returned as they are.
+func redactKeys(err error) error {
+	if _, done := err.(*redactedError); done || err == nil {
+		return err
+	}
+	return &redactedError{err: err}
+}
+
+func (e *redactedError) Error() string {
+	msg := e.err.Error()
+	// azcore's own text is a multi-line dump ending with the response body;
+	// the one line that matters replaces it wherever it was wrapped.
+	var re *azcore.ResponseError
+	if errors.As(e.err, &re) {
+		msg = strings.Replace(msg, re.Error(), responseSummary(re), 1)
+	}
+	return redactKeyText(msg)
+}
+
+// Unwrap exposes the SDK error to errors.Is and errors.As.
+func (e *redactedError) Unwrap() error { return e.err }
+
+// responseSummary is a one-line account of a failed storage request: method,
+// URL without query, status, the service's error code and the request ID
+// that Azure support asks for. The body is left out: it adds nothing a log
+// reader needs and is not ours to vouch for.
+func responseSummary(re *azcore.ResponseError) string {
+	var b strings.Builder
+	var requestID string
+	if resp := re.RawResponse; resp != nil {
+		if req := resp.Request; req != nil && req.URL != nil {
+			fmt.Fprintf(&b, "%s %s://%s%s: ", req.Method, req.URL.Scheme, req.URL.Host, req.URL.EscapedPath())
+		}
+		requestID = resp.Header.Get("x-ms-request-id")
+	}
+	fmt.Fprintf(&b, "status %d", re.StatusCode)
+	if re.ErrorCode != "" {
+		fmt.Fprintf(&b, ", error code %s", re.ErrorCode)
+	}
+	if requestID != "" {
+		fmt.Fprintf(&b, ", request id %s", requestID)
+	}
+	return b.String()
+}
+
+// keyRedactions find entity key values in error text, in each form the SDK
+// and net/http write them: quoted in a path (PartitionKey='k', a quote
+// inside k doubled), the same percent-encoded (PartitionKey=%27k%27),
+// a $filter query value, and a filter expression written out
+// (PartitionKey eq 'k').
+var keyRedactions = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`(?i)(PartitionKey|RowKey)(=|%3D)'(?:''|[^'])*'`), `$1='[redacted]'`},
+	{regexp.MustCompile(`(?i)(PartitionKey|RowKey)(=|%3D)%27(?:%27%27|[^%]|%(?:[013-9a-f][0-9a-f]|2[0-689a-f]))*%27`), `$1='[redacted]'`},
+	{regexp.MustCompile(`(?i)(\$filter|%24filter)=[^&\s"]*`), `$1=[redacted]`},
+	{regexp.MustCompile(`(?i)(PartitionKey|RowKey)(\s+(?:eq|ne|gt|ge|lt|le)\s+)'(?:''|[^'])*'`), `$1$2'[redacted]'`},
+}
+
+// redactKeyText replaces every entity key value in msg with a placeholder.
+func redactKeyText(msg string) string {
+	for _, r := range keyRedactions {
+		msg = r.re.ReplaceAllString(msg, r.with)
+	}
+	return msg
 }
 
 // isTransport reports failures to reach the service at all: refused or reset

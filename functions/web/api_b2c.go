@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"hospitalpriceline/functions/b2c"
@@ -22,6 +23,10 @@ const B2CFlowCookie = "__Host-b2cflow"
 // *B2CSignIn means cloud sign-in is not configured: every B2C route then
 // answers 404 b2c_not_configured.
 type B2CSignIn struct {
+	// Client talks to the provider. It may be nil while the client secret
+	// cannot be read yet (Key Vault down at startup): sign-in and the
+	// callback then answer 503 b2c_not_ready until SetClient supplies one,
+	// and sign-out ends the session here only.
 	Client *b2c.Client
 	// Flows keeps each sign-in attempt until its callback, which any
 	// instance may receive.
@@ -33,6 +38,39 @@ type B2CSignIn struct {
 	// by our session; nil keeps nothing. Only a Client with downstream API
 	// scopes (Client.KeepsTokens) produces anything to keep.
 	Tokens priceline.TokenCacheStore
+
+	late atomic.Pointer[b2c.Client] // set by SetClient when Client is nil
+}
+
+// SetClient supplies the provider client to a B2CSignIn that started
+// without one; it is safe while requests are being served.
+func (sso *B2CSignIn) SetClient(c *b2c.Client) { sso.late.Store(c) }
+
+// Ready reports whether there is a provider client to sign in with.
+func (sso *B2CSignIn) Ready() bool { return sso.client() != nil }
+
+// client returns the provider client, or nil while there is none yet.
+func (sso *B2CSignIn) client() *b2c.Client {
+	if sso.Client != nil {
+		return sso.Client
+	}
+	return sso.late.Load()
+}
+
+// b2cRetryAfter is what a browser is told to wait while cloud sign-in is
+// not ready: the app retries reading its secret every few seconds at first.
+const b2cRetryAfter = 5 * time.Second
+
+// b2cNotReady is the answer of the B2C routes while the provider client
+// is missing; like any outage it is a 503 with Retry-After, not a 404, since
+// cloud sign-in is configured and will come back by itself.
+func b2cNotReady() error {
+	return &priceline.Error{
+		Kind:       priceline.KindUnavailable,
+		Code:       "b2c_not_ready",
+		Message:    "Sign-in with Azure AD B2C is not available at the moment. Please try again shortly.",
+		RetryAfter: b2cRetryAfter,
+	}
 }
 
 // isEditProfile reports whether flow runs the profile-edit user flow.
@@ -54,11 +92,24 @@ func (s *Server) handleB2CLogin(sso *B2CSignIn) handlerFunc {
 }
 
 // b2cRoute wraps a B2C handler: 404 b2c_not_configured without settings,
-// and every error answered once by b2cFail.
+// 503 b2c_not_ready while there is no provider client yet, and every error
+// answered once by b2cFail.
 func (s *Server) b2cRoute(sso *B2CSignIn, next handlerFunc) handlerFunc {
+	return s.b2cRouteWhen(sso, true, next)
+}
+
+// b2cRouteWhen is b2cRoute; needsClient false lets next run without a
+// provider client (sign-out, which can always end the session here).
+func (s *Server) b2cRouteWhen(sso *B2CSignIn, needsClient bool, next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		err := b2cNotConfigured()
-		if sso != nil {
+		var err error
+		switch {
+		case sso == nil:
+			err = b2cNotConfigured()
+		case needsClient && !sso.Ready():
+			w.Header().Set("Cache-Control", "no-store")
+			err = b2cNotReady()
+		default:
 			err = next(w, r)
 		}
 		if err != nil {
@@ -107,7 +158,7 @@ func (s *Server) handleB2CEditProfile(sso *B2CSignIn) handlerFunc {
 // flow cookie and sends the browser to the provider.
 func (s *Server) beginB2C(w http.ResponseWriter, r *http.Request, sso *B2CSignIn, policy, returnTo string) error {
 	w.Header().Set("Cache-Control", "no-store")
-	authURL, flow, err := sso.Client.Begin(r.Context(), policy, returnTo)
+	authURL, flow, err := sso.client().Begin(r.Context(), policy, returnTo)
 	if err != nil {
 		return err
 	}
@@ -153,7 +204,7 @@ func (s *Server) handleB2CCallback(sso *B2CSignIn) handlerFunc {
 			// A profile edit is not a sign-in: it neither starts a session
 			// nor touches the kept tokens, and only updates the user signed
 			// in here.
-			id, err := sso.Client.Complete(ctx, flow, r.URL.Query())
+			id, err := sso.client().Complete(ctx, flow, r.URL.Query())
 			if err == nil {
 				err = s.applyProfileEdit(r, id)
 			}
@@ -169,7 +220,7 @@ func (s *Server) handleB2CCallback(sso *B2CSignIn) handlerFunc {
 			http.Redirect(w, r, safeReturnTo(flow.ReturnTo), http.StatusSeeOther)
 			return nil
 		}
-		id, tokens, err := sso.Client.CompleteWithTokens(ctx, flow, r.URL.Query())
+		id, tokens, err := sso.client().CompleteWithTokens(ctx, flow, r.URL.Query())
 		if err != nil {
 			switch priceline.ErrorCode(err) {
 			case "b2c_forgot_password":
@@ -283,7 +334,9 @@ func errFlowMissing() error {
 // form-action 'self' stops a form submission from following a redirect to
 // another origin. The token in the URL is harmless afterwards: the session
 // it belongs to is deleted by this very request, and the redirect to the
-// provider carries only our origin as Referer.
+// provider carries only our origin as Referer. While cloud sign-in is not
+// ready the session still ends here; only the provider's redirect is
+// skipped.
 func (s *Server) handleB2CLogout(sso *B2CSignIn) handlerFunc {
 	inner := s.withSession(func(w http.ResponseWriter, r *http.Request, _ *priceline.User, sess *priceline.Session) error {
 		tok := r.URL.Query().Get("csrf_token")
@@ -299,7 +352,16 @@ func (s *Server) handleB2CLogout(sso *B2CSignIn) handlerFunc {
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return nil
 		}
-		target, err := sso.Client.LogoutURL(r.Context(), "", "", strings.TrimRight(s.Config.PublicURL, "/")+"/")
+		client := sso.client()
+		if client == nil {
+			// Cloud sign-in is not ready (its secret is still being read):
+			// a 503 here would keep the session alive, so end it here and
+			// leave the provider's session to its own timeout.
+			s.logger().Warn("B2C sign-in is not ready; signed out locally only")
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return nil
+		}
+		target, err := client.LogoutURL(r.Context(), "", "", strings.TrimRight(s.Config.PublicURL, "/")+"/")
 		if err != nil {
 			// Signed out here is what matters most; the provider's own
 			// session then ends by its own timeout.
@@ -310,7 +372,7 @@ func (s *Server) handleB2CLogout(sso *B2CSignIn) handlerFunc {
 		http.Redirect(w, r, target, http.StatusFound)
 		return nil
 	})
-	return s.b2cRoute(sso, inner)
+	return s.b2cRouteWhen(sso, false, inner)
 }
 
 // b2cFail answers a failed B2C step. These routes are browser navigations

@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -44,8 +46,31 @@ const keyActivationDelay = keyRefreshInterval + 2*time.Minute
 // that the app serves (health says degraded) and the refresher keeps trying.
 const startupKeyWait = 10 * time.Second
 
+// b2cSecretFirstRetry and b2cSecretMaxRetry bound the background retries
+// of the B2C client secret after Key Vault failed at startup: the waits
+// double from the first to the most, so a blip costs seconds and a long
+// outage a read a minute per instance.
+const (
+	b2cSecretFirstRetry = time.Second
+	b2cSecretMaxRetry   = time.Minute
+)
+
+// appDeps are the connections buildApp makes beyond what the settings say.
+// Production uses the zero value; tests fill it in to reach the Key Vault
+// double's TLS endpoint and to keep their tables apart, which no setting
+// may do in production.
+type appDeps struct {
+	vault  keyvault.Options     // passed to keyvault.New
+	tables tablestorage.Options // passed to the table client
+}
+
 // buildApp wires adapters, flows and the HTTP layer from cfg.
 func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, error) {
+	return buildAppWith(ctx, cfg, logger, appDeps{})
+}
+
+// buildAppWith is buildApp with deps in place of the defaults.
+func buildAppWith(ctx context.Context, cfg *config, logger *slog.Logger, deps appDeps) (*app, error) {
 	bg, stop := context.WithCancel(context.Background())
 	ok := false
 	defer func() {
@@ -64,7 +89,7 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 		cred = c
 	}
 
-	tables, err := newTables(cfg, cred)
+	tables, err := newTables(cfg, cred, deps.tables)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +112,7 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 		}
 		logger.Warn("using PRICELINE_DEV_SIGNING_KEY: for local development only")
 	} else {
-		src, err := keyvault.New(cfg.KeyVaultURL, cred, keyvault.Options{})
+		src, err := keyvault.New(cfg.KeyVaultURL, cred, deps.vault)
 		if err != nil {
 			return nil, fmt.Errorf("setting PRICELINE_KEYVAULT_URL: %w", err)
 		}
@@ -137,12 +162,11 @@ func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, erro
 	if vault != nil {
 		secrets = vault
 	}
-	b2cCtx, cancelB2C := context.WithTimeout(ctx, startupKeyWait)
-	sso, err := newB2CSignIn(b2cCtx, cfg.B2C, secrets, tables.AuthFlows(), tables.TokenCaches())
-	cancelB2C()
+	sso, b2cHealth, err := startB2C(ctx, bg, cfg.B2C, secrets, tables.AuthFlows(), tables.TokenCaches(), logger)
 	if err != nil {
 		return nil, err
 	}
+	health = append(health, b2cHealth...)
 	srv := &web.Server{
 		Config:     web.Config{PublicURL: cfg.PublicURL, TrustForwardedFor: cfg.TrustForwardedFor},
 		Auth:       svc,
@@ -173,15 +197,15 @@ func cursorKey(keys *token.Keyring) []byte {
 	return m.Sum(nil)
 }
 
-func newTables(cfg *config, cred azcore.TokenCredential) (*tablestorage.Client, error) {
+func newTables(cfg *config, cred azcore.TokenCredential, opt tablestorage.Options) (*tablestorage.Client, error) {
 	if cfg.TablesConnString != "" {
-		c, err := tablestorage.NewFromConnectionString(cfg.TablesConnString, tablestorage.Options{})
+		c, err := tablestorage.NewFromConnectionString(cfg.TablesConnString, opt)
 		if err != nil {
 			return nil, fmt.Errorf("setting PRICELINE_TABLES_CONNECTION_STRING: %w", err)
 		}
 		return c, nil
 	}
-	c, err := tablestorage.NewWithCredential(cfg.TablesEndpoint, cred, tablestorage.Options{})
+	c, err := tablestorage.NewWithCredential(cfg.TablesEndpoint, cred, opt)
 	if err != nil {
 		return nil, fmt.Errorf("setting PRICELINE_TABLES_ENDPOINT: %w", err)
 	}
@@ -204,5 +228,102 @@ func retryEnsureTables(ctx context.Context, tables *tablestorage.Client, logger 
 			return
 		}
 		delay = min(2*delay, time.Minute)
+	}
+}
+
+// startB2C builds cloud sign-in from s (nil when it is off). When the client
+// secret cannot be read from Key Vault because the vault is unavailable, the
+// app starts anyway, as it does without signing keys: the B2C routes answer
+// 503 until a background retry, cancelled with bg, reads the secret. Any
+// other failure (no such secret, no access, an unusable value) is a
+// configuration error that retrying will not fix, and stops startup. A
+// secret read from Key Vault comes with a health check that is degraded
+// until it has been read.
+func startB2C(ctx, bg context.Context, s *b2cSettings, secrets secretReader, flows priceline.AuthFlowStore, tokens priceline.TokenCacheStore, logger *slog.Logger) (*web.B2CSignIn, []web.HealthCheck, error) {
+	first, cancel := context.WithTimeout(ctx, startupKeyWait)
+	sso, err := newB2CSignIn(first, s, secrets, flows, tokens)
+	cancel()
+	if s == nil || s.ClientSecretName == "" {
+		return sso, nil, err
+	}
+	state := &b2cSecretState{}
+	health := []web.HealthCheck{{Name: "b2cClientSecret", Check: state.check}}
+	if err == nil {
+		return sso, health, nil
+	}
+	if priceline.ErrorKind(err) != priceline.KindUnavailable {
+		return nil, nil, err
+	}
+	logger.Error("B2C client secret not read at startup; cloud sign-in answers 503 until it is", "secret", s.ClientSecretName, "err", err)
+	state.failed(err)
+	pending := &web.B2CSignIn{Flows: flows, ResetPolicy: s.ResetPolicy, EditPolicy: s.EditPolicy}
+	// As newB2CSignIn decides: provider tokens are kept only for
+	// downstream API scopes.
+	if len(s.APIScopes) > 0 {
+		pending.Tokens = tokens
+	}
+	go retryB2CSecret(bg, s, secrets, pending, state, logger)
+	return pending, health, nil
+}
+
+// b2cSecretState is what the health check knows of the B2C client secret:
+// read, or the last reason it was not.
+type b2cSecretState struct {
+	mu      sync.Mutex
+	pending bool
+	lastErr string
+}
+
+func (st *b2cSecretState) failed(err error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.pending, st.lastErr = true, err.Error()
+}
+
+func (st *b2cSecretState) read() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.pending, st.lastErr = false, ""
+}
+
+func (st *b2cSecretState) check(context.Context) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.pending {
+		return fmt.Errorf("B2C client secret not read yet (cloud sign-in answers 503): %s", st.lastErr)
+	}
+	return nil
+}
+
+// retryB2CSecret reads the B2C client secret until it succeeds or ctx ends,
+// waiting longer after each failure (with jitter, so instances started
+// together do not retry together), and then hands the client to sso.
+func retryB2CSecret(ctx context.Context, s *b2cSettings, secrets secretReader, sso *web.B2CSignIn, state *b2cSecretState, logger *slog.Logger) {
+	delay := b2cSecretFirstRetry
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		c, cancel := context.WithTimeout(ctx, startupKeyWait)
+		built, err := newB2CSignIn(c, s, secrets, nil, nil)
+		cancel()
+		if err == nil {
+			sso.SetClient(built.Client)
+			state.read()
+			logger.Info("B2C client secret read; cloud sign-in is ready", "secret", s.ClientSecretName)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		state.failed(err)
+		delay = min(2*delay, b2cSecretMaxRetry)
+		wait := delay - delay/10 + rand.N(delay/5+1)
+		logger.Warn("B2C client secret still not read; will retry", "secret", s.ClientSecretName, "err", err, "retry_in", wait)
+		timer.Reset(wait)
 	}
 }
