@@ -121,7 +121,7 @@ func (s *AuthFlowStore) PutFlow(ctx context.Context, f *priceline.AuthFlow) erro
 		return err
 	}
 	if isStatus(err, 409) {
-		return priceline.Wrap(err, priceline.KindConflict, "auth_flow_exists", "This sign-in attempt already exists.")
+		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "auth_flow_exists", "This sign-in attempt already exists.")
 	}
 	if err != nil {
 		return translate(err, "add auth flow")

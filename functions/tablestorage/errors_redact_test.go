@@ -219,3 +219,26 @@ func TestASVS_V16_2_5_SessionStoreErrorsAgainstAzuriteHoldNoSessionKey(t *testin
 		})
 	}
 }
+
+// The conflicts the stores wrap themselves (not through translate) hide the
+// keys too: the auth flows log them as warnings.
+func TestASVS_V16_2_5_ConflictErrorsHoldNoKeys(t *testing.T) {
+	entityURL := "https://acct.table.core.windows.net/sessions(PartitionKey='" + redactUserID + "',RowKey='" + redactSessionKey + "')"
+	sdk := sdkResponseError(t, "PUT", entityURL, http.StatusConflict, "EntityAlreadyExists", "")
+	for name, err := range map[string]error{
+		"session_changed":  sessionChanged(sdk),
+		"session_exists":   priceline.Wrap(redactKeys(sdk), priceline.KindConflict, "session_exists", "x"),
+		"redacted twice":   redactKeys(redactKeys(sdk)),
+		"user_exists path": priceline.Wrap(redactKeys(sdk), priceline.KindConflict, "user_exists", "x"),
+	} {
+		if err == nil {
+			continue
+		}
+		assertNoKeys(t, name, err.Error())
+		assertNoKeys(t, name+" logged", logged(err))
+		var re *azcore.ResponseError
+		if !errors.As(err, &re) || re.StatusCode != http.StatusConflict {
+			t.Errorf("%s: errors.As lost the SDK error", name)
+		}
+	}
+}

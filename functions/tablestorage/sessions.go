@@ -45,7 +45,7 @@ func sessionNotFound() error {
 }
 
 func sessionChanged(err error) error {
-	return priceline.Wrap(err, priceline.KindConflict, "session_changed", "The session was changed by another request.")
+	return priceline.Wrap(redactKeys(err), priceline.KindConflict, "session_changed", "The session was changed by another request.")
 }
 
 // truncateUserAgent keeps at most maxUserAgent characters of valid UTF-8.
@@ -94,7 +94,7 @@ func (s *SessionStore) CreateSession(ctx context.Context, sess *priceline.Sessio
 	}
 	resp, err := s.c.sessions.AddEntity(ctx, body, nil)
 	if isStatus(err, 409) {
-		return priceline.Wrap(err, priceline.KindConflict, "session_exists", "The session already exists.")
+		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "session_exists", "The session already exists.")
 	}
 	if err != nil {
 		return translate(err, "add session")

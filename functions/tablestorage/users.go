@@ -145,7 +145,7 @@ func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
 		// is safe: a user without an index is unreachable, never duplicated.
 		s.releaseIndex(ctx, idx, idxETag)
 		if isStatus(err, 409) {
-			return priceline.Wrap(err, priceline.KindConflict, "user_exists", "A user with that ID already exists.")
+			return priceline.Wrap(redactKeys(err), priceline.KindConflict, "user_exists", "A user with that ID already exists.")
 		}
 		return translate(err, "add user")
 	}
