@@ -30,9 +30,15 @@ var prefixSeq atomic.Int64
 // tables no other test uses.
 func newStore(t testing.TB) *tablestorage.PriceStore {
 	t.Helper()
+	return newStoreWith(t, tablestorage.Options{})
+}
+
+// newStoreWith is newStore with opt (its TablePrefix is replaced).
+func newStoreWith(t testing.TB, opt tablestorage.Options) *tablestorage.PriceStore {
+	t.Helper()
 	srv := azurite.Shared(t)
-	prefix := fmt.Sprintf("i%d%d", time.Now().UnixNano()%1_000_000, prefixSeq.Add(1))
-	c, err := tablestorage.NewFromConnectionString(srv.ConnectionString(), tablestorage.Options{TablePrefix: prefix})
+	opt.TablePrefix = fmt.Sprintf("i%d%d", time.Now().UnixNano()%1_000_000, prefixSeq.Add(1))
+	c, err := tablestorage.NewFromConnectionString(srv.ConnectionString(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,18 @@
 package tablestorage
 
 import (
+	"bytes"
+	"cmp"
+	"compress/flate"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -38,21 +45,22 @@ const (
 	// maxPartitionRows bounds one procedure's read: far above any real
 	// procedure, it keeps a pathological partition from exhausting memory.
 	maxPartitionRows = 100_000
-	// maxWordMatches bounds the catalog entries read per search word.
+	// maxWordMatches bounds the catalog entries one word search reads.
 	maxWordMatches = 1000
 	// chunkBytes is how much of a charge's JSON goes in one string property:
 	// below the 64 KiB (32 K UTF-16 units) limit even for all-BMP text.
 	chunkBytes = 30_000
 	// maxBatchBytes keeps a batch transaction under its 4 MiB payload limit.
 	maxBatchBytes = 3 << 20
-	// compareProp holds a charge's compare fields (compareFields as JSON)
-	// beside its full JSON, so a comparison can select only it: Azurite's
-	// cost, and ours, grows with the bytes of every entity read.
-	compareProp = "S"
-	// maxCompareBytes bounds compareProp; a charge whose compare fields are
-	// longer (pathological free text) goes without it, and a comparison that
-	// meets such a row reads the partition in full instead.
-	maxCompareBytes = 4096
+	// pageCountProp is the number of charges in a page entity.
+	pageCountProp = "N"
+	// maxPageBytes bounds a page's JSON, so that even deflated to no gain
+	// it stays far under the 1 MiB entity limit.
+	maxPageBytes = 400_000
+	// binaryChunk is how much of a deflated page goes in one binary
+	// property (at most 64 KiB each); a multiple of 3, so the base64 of the
+	// chunks also joins into the base64 of the whole.
+	binaryChunk = 60_000
 	// hospitalCacheTTL is how long an instance reuses the hospital list.
 	// Names and details may lag another instance's commit by this much;
 	// generations do not (see readPartition).
@@ -210,87 +218,151 @@ func (s *PriceStore) BeginImport(ctx context.Context, h priceline.Hospital, gen 
 	return nil
 }
 
-// chargeEntityJSON builds the entity of one charge. The charge travels as
-// JSON split into string properties C0, C1, … of at most chunkBytes each.
-func chargeEntityJSON(pk, hospitalID, gen string, c *priceline.Charge) ([]byte, string, error) {
-	body, err := json.Marshal(c)
-	if err != nil {
-		return nil, "", err
-	}
-	sum := sha256.Sum256(body)
-	rk := hospitalID + "." + gen + "." + hex.EncodeToString(sum[:16])
-	e := entity{"PartitionKey": pk, "RowKey": rk}
-	s := string(body)
-	for i := 0; s != ""; i++ {
-		n := min(len(s), chunkBytes)
-		for n < len(s) && !utf8.RuneStart(s[n]) {
-			n--
-		}
-		e[fmt.Sprintf("C%d", i)] = s[:n]
-		s = s[n:]
-	}
-	if cf, err := json.Marshal(toCompareFields(c)); err == nil && len(cf) <= maxCompareBytes {
-		e[compareProp] = string(cf)
-	}
-	out, err := json.Marshal(e)
-	return out, rk, err
-}
-
-// compareMoney is a Money in compareFields: absent when not set.
-type compareMoney struct {
+// storedMoney is a Money as stored: absent when not set.
+type storedMoney struct {
 	D string `json:"d"`
 	C int64  `json:"c"`
 }
 
-func toCompareMoney(m priceline.Money) *compareMoney {
+func toStoredMoney(m priceline.Money) *storedMoney {
 	if !m.Set {
 		return nil
 	}
-	return &compareMoney{D: m.Decimal, C: m.Cents}
+	return &storedMoney{D: m.Decimal, C: m.Cents}
 }
 
-func (m *compareMoney) money() priceline.Money {
+func (m *storedMoney) money() priceline.Money {
 	if m == nil {
 		return priceline.Money{}
 	}
 	return priceline.Money{Decimal: m.D, Cents: m.C, Set: true}
 }
 
-// compareFields are the fields of a charge that priceline.Compare reads,
-// with short names because every comparison reads them for every row.
-type compareFields struct {
-	Gross       *compareMoney `json:"g,omitempty"`
-	Cash        *compareMoney `json:"dc,omitempty"`
-	Min         *compareMoney `json:"mn,omitempty"`
-	Max         *compareMoney `json:"mx,omitempty"`
-	Payer       string        `json:"p,omitempty"`
-	Plan        string        `json:"pl,omitempty"`
-	Negotiated  *compareMoney `json:"nd,omitempty"`
-	Percentage  string        `json:"np,omitempty"`
-	Algorithm   string        `json:"na,omitempty"`
-	Methodology string        `json:"m,omitempty"`
+// storedCode is a priceline.Code as stored.
+type storedCode struct {
+	C string `json:"c"`
+	T string `json:"t"`
 }
 
-func toCompareFields(c *priceline.Charge) compareFields {
-	return compareFields{
-		Gross: toCompareMoney(c.Gross), Cash: toCompareMoney(c.DiscountedCash), Min: toCompareMoney(c.Min), Max: toCompareMoney(c.Max),
-		Payer: c.Payer, Plan: c.Plan, Negotiated: toCompareMoney(c.NegotiatedDollar), Percentage: c.NegotiatedPercentage,
-		Algorithm: c.NegotiatedAlgorithm, Methodology: c.Methodology,
+// storedCharge is a charge as stored in a page (gob), without the hospital
+// ID (the row key has it). gob matches fields by name: renaming one makes
+// stored pages lose it, so add fields, never rename them. The JSON form
+// (short names, empty fields left out) only names pages and finds
+// duplicates, because it is the same in every process.
+type storedCharge struct {
+	Description  string       `json:"ds,omitempty"`
+	Codes        []storedCode `json:"cs,omitempty"`
+	Setting      string       `json:"st,omitempty"`
+	Modifiers    []string     `json:"mo,omitempty"`
+	DrugUnit     string       `json:"du,omitempty"`
+	DrugType     string       `json:"dt,omitempty"`
+	Gross        *storedMoney `json:"g,omitempty"`
+	Cash         *storedMoney `json:"dc,omitempty"`
+	Min          *storedMoney `json:"mn,omitempty"`
+	Max          *storedMoney `json:"mx,omitempty"`
+	Payer        string       `json:"p,omitempty"`
+	Plan         string       `json:"pl,omitempty"`
+	Negotiated   *storedMoney `json:"nd,omitempty"`
+	Percentage   string       `json:"np,omitempty"`
+	Algorithm    string       `json:"na,omitempty"`
+	Estimated    *storedMoney `json:"ea,omitempty"`
+	Median       *storedMoney `json:"md,omitempty"`
+	P10          *storedMoney `json:"p10,omitempty"`
+	P90          *storedMoney `json:"p90,omitempty"`
+	Count        string       `json:"n,omitempty"`
+	Methodology  string       `json:"m,omitempty"`
+	PayerNotes   string       `json:"pn,omitempty"`
+	GenericNotes string       `json:"gn,omitempty"`
+}
+
+func toStoredCharge(c *priceline.Charge) storedCharge {
+	sc := storedCharge{
+		Description: c.Description, Setting: c.Setting, Modifiers: c.Modifiers, DrugUnit: c.DrugUnit, DrugType: c.DrugType,
+		Gross: toStoredMoney(c.Gross), Cash: toStoredMoney(c.DiscountedCash), Min: toStoredMoney(c.Min), Max: toStoredMoney(c.Max),
+		Payer: c.Payer, Plan: c.Plan, Negotiated: toStoredMoney(c.NegotiatedDollar), Percentage: c.NegotiatedPercentage,
+		Algorithm: c.NegotiatedAlgorithm, Estimated: toStoredMoney(c.EstimatedAmount), Median: toStoredMoney(c.Median),
+		P10: toStoredMoney(c.P10), P90: toStoredMoney(c.P90), Count: c.Count, Methodology: c.Methodology,
+		PayerNotes: c.PayerNotes, GenericNotes: c.GenericNotes,
 	}
+	for _, code := range c.Codes {
+		sc.Codes = append(sc.Codes, storedCode{C: code.Code, T: code.Type})
+	}
+	return sc
 }
 
-func (f *compareFields) charge(hospitalID string) priceline.Charge {
+func (sc *storedCharge) charge(hospitalID string) priceline.Charge {
+	c := priceline.Charge{
+		HospitalID: hospitalID, Description: sc.Description, Setting: sc.Setting, Modifiers: sc.Modifiers,
+		DrugUnit: sc.DrugUnit, DrugType: sc.DrugType, Gross: sc.Gross.money(), DiscountedCash: sc.Cash.money(),
+		Min: sc.Min.money(), Max: sc.Max.money(), Payer: sc.Payer, Plan: sc.Plan, NegotiatedDollar: sc.Negotiated.money(),
+		NegotiatedPercentage: sc.Percentage, NegotiatedAlgorithm: sc.Algorithm, EstimatedAmount: sc.Estimated.money(),
+		Median: sc.Median.money(), P10: sc.P10.money(), P90: sc.P90.money(), Count: sc.Count, Methodology: sc.Methodology,
+		PayerNotes: sc.PayerNotes, GenericNotes: sc.GenericNotes,
+	}
+	for _, code := range sc.Codes {
+		c.Codes = append(c.Codes, priceline.Code{Code: code.C, Type: code.T})
+	}
+	return c
+}
+
+// compareView keeps the fields of c that CompareRows promises.
+func compareView(c *priceline.Charge) priceline.Charge {
 	return priceline.Charge{
-		HospitalID: hospitalID, Gross: f.Gross.money(), DiscountedCash: f.Cash.money(), Min: f.Min.money(), Max: f.Max.money(),
-		Payer: f.Payer, Plan: f.Plan, NegotiatedDollar: f.Negotiated.money(), NegotiatedPercentage: f.Percentage,
-		NegotiatedAlgorithm: f.Algorithm, Methodology: f.Methodology,
+		HospitalID: c.HospitalID, Gross: c.Gross, DiscountedCash: c.DiscountedCash, Min: c.Min, Max: c.Max,
+		Payer: c.Payer, Plan: c.Plan, NegotiatedDollar: c.NegotiatedDollar, NegotiatedPercentage: c.NegotiatedPercentage,
+		NegotiatedAlgorithm: c.NegotiatedAlgorithm, Methodology: c.Methodology,
 	}
 }
 
-// PutCharges upserts charges as one batch transaction per partition (split
-// only if the payload would pass 4 MiB). Row keys are a hash of the charge
-// under the hospital and generation, so writing the same charges again
-// overwrites them with themselves.
+// chargePage is the entity of one page: up to MaxChargeBatch charges of
+// one hospital and generation under one procedure, gob-encoded and
+// deflated, in binary properties C0, C1, … of at most binaryChunk bytes
+// each, with N the number of charges. One entity per page instead of one
+// per charge: Table Storage's costs and limits count entities
+// (transactions, 2,000 entities/s per partition, 20,000/s per account), and
+// Azurite's work per entity dominates both writing and reading, so a
+// procedure's 400 rows across four hospitals are a handful of entities.
+// Deflate because rows of one procedure repeat most of their text and a
+// read's cost also grows with its bytes (about 15× fewer here); gob because
+// every read decodes every row of the procedure, and it decodes these
+// records about 3.5× faster than encoding/json.
+func chargePage(pk, rowKey string, charges []storedCharge) ([]byte, error) {
+	var z bytes.Buffer
+	zw, err := flate.NewWriter(&z, flate.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if err := gob.NewEncoder(zw).Encode(charges); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	e := entity{"PartitionKey": pk, "RowKey": rowKey, pageCountProp: len(charges)}
+	zb := z.Bytes()
+	for i := 0; len(zb) > 0; i++ {
+		n := min(len(zb), binaryChunk)
+		name := fmt.Sprintf("C%d", i)
+		e[name] = base64.StdEncoding.EncodeToString(zb[:n])
+		e[name+"@odata.type"] = "Edm.Binary"
+		zb = zb[n:]
+	}
+	return json.Marshal(e)
+}
+
+// pageBuilder collects the charges of one page and the hash that names it.
+type pageBuilder struct {
+	charges []storedCharge
+	sum     hash.Hash // SHA-256 of the charges' JSON: unlike gob, the same bytes in every process
+	size    int       // bytes of that JSON
+}
+
+// PutCharges upserts charges as pages (see chargePage) of at most
+// maxPageBytes, in one batch transaction per partition (split only if the
+// payload would pass 4 MiB). A page's row key is a hash of its content
+// under the hospital and generation, and the importer groups a file's rows
+// the same way every time, so writing the same charges again overwrites
+// them with themselves. Identical charges in one call are stored once.
 func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) error {
 	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
 		return invalidImport("The hospital ID or import generation is malformed.")
@@ -305,18 +377,35 @@ func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, cod
 	if err := s.record(ctx, hospitalID, gen, pk); err != nil {
 		return err
 	}
-	var actions []aztables.TransactionAction
-	size := 0
-	seen := map[string]bool{}
+	var pages []*pageBuilder
+	seen := map[[32]byte]bool{}
 	for i := range charges {
-		body, rk, err := chargeEntityJSON(pk, hospitalID, gen, &charges[i])
+		sc := toStoredCharge(&charges[i])
+		body, err := json.Marshal(sc)
 		if err != nil {
 			return translate(err, "encode charge")
 		}
-		if seen[rk] {
-			continue // an identical row: a batch may not name an entity twice
+		if sum := sha256.Sum256(body); seen[sum] {
+			continue
+		} else {
+			seen[sum] = true
 		}
-		seen[rk] = true
+		if len(pages) == 0 || pages[len(pages)-1].size+len(body) > maxPageBytes {
+			pages = append(pages, &pageBuilder{sum: sha256.New()})
+		}
+		pb := pages[len(pages)-1]
+		pb.charges = append(pb.charges, sc)
+		pb.sum.Write(body)
+		pb.sum.Write([]byte{'\n'})
+		pb.size += len(body)
+	}
+	var actions []aztables.TransactionAction
+	size := 0
+	for _, pb := range pages {
+		body, err := chargePage(pk, hospitalID+"."+gen+"."+hex.EncodeToString(pb.sum.Sum(nil)[:16]), pb.charges)
+		if err != nil {
+			return translate(err, "encode charges")
+		}
 		if size+len(body) > maxBatchBytes && len(actions) > 0 {
 			if err := s.submit(ctx, s.charges, actions); err != nil {
 				return err
@@ -580,29 +669,42 @@ func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep string) (
 	return deleted, nil
 }
 
-// deletePrefix deletes the charges of partition pk whose row keys start with
-// prefix, in batches of 100.
+// deletePrefix deletes the charge entities of partition pk whose row keys
+// start with prefix, in batches of 100, and returns how many charges they
+// held.
 func (s *PriceStore) deletePrefix(ctx context.Context, pk, prefix string) (int, error) {
 	filter := "PartitionKey eq " + odataString(pk) + " and RowKey ge " + odataString(prefix) + " and RowKey lt " + odataString(prefix+keyRangeEnd)
-	sel := "PartitionKey,RowKey"
+	sel := "PartitionKey,RowKey," + pageCountProp
 	pager := s.charges.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
 	var keys []string
+	var counts []int
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
 			return 0, translate(err, "list stale charges")
 		}
 		for _, raw := range page.Entities {
-			var k struct{ RowKey string }
+			var k struct {
+				RowKey string
+				N      *int
+			}
 			if err := json.Unmarshal(raw, &k); err != nil {
 				return 0, translate(err, "decode stale charge")
 			}
 			keys = append(keys, k.RowKey)
+			counts = append(counts, 1) // a charge as versions before pages wrote it
+			if k.N != nil {
+				counts[len(counts)-1] = *k.N
+			}
 		}
 	}
 	deleted := 0
 	for len(keys) > 0 {
 		n := min(len(keys), priceline.MaxChargeBatch)
+		rows := 0
+		for _, c := range counts[:n] {
+			rows += c
+		}
 		var actions []aztables.TransactionAction
 		for _, rk := range keys[:n] {
 			body, _ := json.Marshal(entity{"PartitionKey": pk, "RowKey": rk})
@@ -620,8 +722,8 @@ func (s *PriceStore) deletePrefix(ctx context.Context, pk, prefix string) (int, 
 				}
 			}
 		}
-		deleted += n
-		keys = keys[n:]
+		deleted += rows
+		keys, counts = keys[n:], counts[n:]
 	}
 	return deleted, nil
 }
@@ -699,85 +801,89 @@ func (s *PriceStore) Hospitals(ctx context.Context) ([]priceline.Hospital, error
 // ChargesFor reads the procedure's partition once and keeps the rows of
 // each hospital's committed generation.
 func (s *PriceStore) ChargesFor(ctx context.Context, code priceline.Code) ([]priceline.Charge, error) {
-	rows, err := readPartition(ctx, s, code, "", func(raw []byte) (string, map[string]any, error) {
-		var props map[string]any
-		err := json.Unmarshal(raw, &props)
-		rk, _ := props["RowKey"].(string)
-		return rk, props, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	var out []priceline.Charge
-	for _, r := range rows {
-		c, err := decodeCharge(r.v)
-		if err != nil {
-			return nil, translate(err, "decode charge")
-		}
-		c.HospitalID = r.hospitalID
-		out = append(out, c)
-	}
-	return out, nil
+	return readPartition(ctx, s, code)
 }
 
-// CompareRows reads only the row keys and compare fields of the procedure's
-// partition. A committed row written without them (by an older version, or
-// with pathologically long text) makes it read the partition in full.
+// CompareRows is ChargesFor with only the fields a comparison reads: pages
+// hold whole charges, so there is nothing smaller to read.
 func (s *PriceStore) CompareRows(ctx context.Context, code priceline.Code) ([]priceline.Charge, error) {
-	type keyed struct {
-		RowKey string
-		S      string
+	cs, err := readPartition(ctx, s, code)
+	for i := range cs {
+		cs[i] = compareView(&cs[i])
 	}
-	rows, err := readPartition(ctx, s, code, "RowKey,"+compareProp, func(raw []byte) (string, string, error) {
-		var e keyed
-		err := json.Unmarshal(raw, &e)
-		return e.RowKey, e.S, err
-	})
-	if err != nil {
+	return cs, err
+}
+
+// pageEntity is a charge entity as read: a page (see chargePage), or one
+// charge as versions before pages wrote it (C0… then hold a
+// priceline.Charge as JSON text, and there is no N).
+type pageEntity struct {
+	RowKey string
+	N      int
+	chunks []string
+}
+
+func decodePageEntity(raw []byte) (pageEntity, error) {
+	var props map[string]any
+	if err := json.Unmarshal(raw, &props); err != nil {
+		return pageEntity{}, err
+	}
+	var p pageEntity
+	p.RowKey, _ = props["RowKey"].(string)
+	for i := 0; ; i++ {
+		s, ok := props[fmt.Sprintf("C%d", i)].(string)
+		if !ok {
+			break
+		}
+		p.chunks = append(p.chunks, s)
+	}
+	p.N = 1
+	if n, ok := props[pageCountProp].(float64); ok {
+		p.N = int(n)
+	}
+	return p, nil
+}
+
+// charges decodes the page's charges, setting their hospital.
+func (p *pageEntity) charges(hospitalID string) ([]priceline.Charge, error) {
+	if len(p.chunks) > 0 && strings.HasPrefix(p.chunks[0], "{") { // base64 never starts with "{"
+		var c priceline.Charge
+		if err := json.Unmarshal([]byte(strings.Join(p.chunks, "")), &c); err != nil {
+			return nil, err
+		}
+		c.HospitalID = hospitalID
+		return []priceline.Charge{c}, nil
+	}
+	var z []byte
+	for _, c := range p.chunks {
+		b, err := base64.StdEncoding.DecodeString(c)
+		if err != nil {
+			return nil, err
+		}
+		z = append(z, b...)
+	}
+	zr := flate.NewReader(bytes.NewReader(z))
+	defer zr.Close()
+	// A page holds at most maxPageBytes of charges' JSON, and gob is no
+	// longer: inflate no more than twice that.
+	var scs []storedCharge
+	if err := gob.NewDecoder(io.LimitReader(zr, 2*maxPageBytes)).Decode(&scs); err != nil {
 		return nil, err
 	}
-	var out []priceline.Charge
-	for _, r := range rows {
-		if r.v == "" {
-			return s.compareRowsInFull(ctx, code)
-		}
-		var f compareFields
-		if err := json.Unmarshal([]byte(r.v), &f); err != nil {
-			return nil, translate(err, "decode charge")
-		}
-		out = append(out, f.charge(r.hospitalID))
+	out := make([]priceline.Charge, len(scs))
+	for i := range scs {
+		out[i] = scs[i].charge(hospitalID)
 	}
 	return out, nil
 }
 
-// compareRowsInFull is CompareRows from the charges' full JSON.
-func (s *PriceStore) compareRowsInFull(ctx context.Context, code priceline.Code) ([]priceline.Charge, error) {
-	full, err := s.ChargesFor(ctx, code)
-	if err != nil {
-		return nil, err
-	}
-	for i := range full {
-		f := toCompareFields(&full[i])
-		full[i] = f.charge(full[i].HospitalID)
-	}
-	return full, nil
-}
-
-// partitionRow is an entity of a procedure's partition, decoded by the
-// reader that asked for it.
-type partitionRow[T any] struct {
-	hospitalID, gen string
-	v               T
-}
-
-// readPartition reads the procedure's partition (only the properties of
-// sel, "" for all) and returns the rows of each hospital's committed
-// generation, decoded by decode, which also gives each row's key. The
-// hospital list may be cached; a row of a generation the list does not name
-// (another instance's commit, or an import in progress) makes it read the
-// list again, so that a commit elsewhere shows at once — and since rows are
-// kept by generation, never as a mix of two files.
-func readPartition[T any](ctx context.Context, s *PriceStore, code priceline.Code, sel string, decode func(raw []byte) (string, T, error)) ([]partitionRow[T], error) {
+// readPartition reads the procedure's partition and returns the charges of
+// each hospital's committed generation. The hospital list may be cached; a
+// row of a generation the list does not name (another instance's commit,
+// or an import in progress) makes it read the list again, so that a commit
+// elsewhere shows at once — and since rows are kept by generation, never as
+// a mix of two files.
+func readPartition(ctx context.Context, s *PriceStore, code priceline.Code) ([]priceline.Charge, error) {
 	n := priceline.NormalizeCode(code)
 	if n.Code == "" || n.Type == "" {
 		return nil, nil
@@ -787,12 +893,12 @@ func readPartition[T any](ctx context.Context, s *PriceStore, code priceline.Cod
 		return nil, err
 	}
 	filter := "PartitionKey eq " + odataString(procedureKey(code))
-	opts := &aztables.ListEntitiesOptions{Filter: &filter}
-	if sel != "" {
-		opts.Select = &sel
+	pager := s.charges.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
+	type row struct {
+		hospitalID, gen string
+		page            pageEntity
 	}
-	pager := s.charges.NewListEntitiesPager(opts)
-	var rows []partitionRow[T]
+	var rows []row
 	read := 0
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
@@ -800,34 +906,39 @@ func readPartition[T any](ctx context.Context, s *PriceStore, code priceline.Cod
 			return nil, translate(err, "read charges")
 		}
 		for _, raw := range page.Entities {
-			read++
-			if read > maxPartitionRows {
-				return nil, priceline.Errorf(priceline.KindUnavailable, "procedure_too_large", "This procedure has too many prices to show at once.")
-			}
-			rk, v, err := decode(raw)
+			p, err := decodePageEntity(raw)
 			if err != nil {
 				return nil, translate(err, "decode charge")
 			}
-			parts := strings.SplitN(rk, ".", 3)
+			read += p.N
+			if read > maxPartitionRows {
+				return nil, priceline.Errorf(priceline.KindUnavailable, "procedure_too_large", "This procedure has too many prices to show at once.")
+			}
+			parts := strings.SplitN(p.RowKey, ".", 3)
 			if len(parts) == 3 {
-				rows = append(rows, partitionRow[T]{hospitalID: parts[0], gen: parts[1], v: v})
+				rows = append(rows, row{hospitalID: parts[0], gen: parts[1], page: p})
 			}
 		}
 	}
 	gens := generations(hs)
-	if time.Since(at) >= genRecheck && slices.ContainsFunc(rows, func(r partitionRow[T]) bool { return gens[r.hospitalID] != r.gen }) {
+	if time.Since(at) >= genRecheck && slices.ContainsFunc(rows, func(r row) bool { return gens[r.hospitalID] != r.gen }) {
 		if hs, _, err = s.cachedHospitals(ctx, 0); err != nil {
 			return nil, err
 		}
 		gens = generations(hs)
 	}
-	kept := rows[:0]
+	var out []priceline.Charge
 	for _, r := range rows {
-		if g := gens[r.hospitalID]; g != "" && g == r.gen {
-			kept = append(kept, r)
+		if g := gens[r.hospitalID]; g == "" || g != r.gen {
+			continue
 		}
+		cs, err := r.page.charges(r.hospitalID)
+		if err != nil {
+			return nil, translate(err, "decode charge")
+		}
+		out = append(out, cs...)
 	}
-	return kept, nil
+	return out, nil
 }
 
 // generations maps each committed hospital to its current generation.
@@ -839,115 +950,130 @@ func generations(hs []hospitalEntity) map[string]string {
 	return gens
 }
 
-// decodeCharge joins and decodes the JSON chunks of a charge entity.
-func decodeCharge(props map[string]any) (priceline.Charge, error) {
-	var b strings.Builder
-	for i := 0; ; i++ {
-		s, ok := props[fmt.Sprintf("C%d", i)].(string)
-		if !ok {
-			break
-		}
-		b.WriteString(s)
-	}
-	var c priceline.Charge
-	if err := json.Unmarshal([]byte(b.String()), &c); err != nil {
-		return priceline.Charge{}, err
-	}
-	return c, nil
-}
-
 // Procedures searches the catalog: code entries whose normalised code starts
 // with q (revenue codes also without leading zeros), then entries whose
 // description has a word starting with each word of q. Every key in a
 // filter is built from encoded values, so q cannot change the query.
+//
+// A word search reads the index range of one word of q only, the longest
+// (usually the rarest), and checks the other words against the entry's
+// description, stopping once it has limit procedures: Azurite's cost, and
+// Table Storage's, grows with every entity a query returns, and a common
+// word has thousands.
 func (s *PriceStore) Procedures(ctx context.Context, q string, limit int) ([]priceline.Procedure, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	q = strings.TrimSpace(q)
-	var out []priceline.Procedure
-	seen := map[string]bool{}
-	add := func(e catalogEntity) bool {
-		k := procedureKey(priceline.Code{Code: e.Code, Type: e.CodeType})
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, priceline.Procedure{Code: e.Code, CodeType: e.CodeType, Description: e.Description})
-		}
-		return len(out) >= limit
-	}
+	var byCode, byWords []catalogEntity
+	var codeErr, wordErr error
+	var wg sync.WaitGroup
 	code := strings.ToUpper(q)
 	if code != "" && !strings.ContainsAny(code, " \t") {
-		for i, prefix := range []string{code, strings.TrimLeft(code, "0")} {
-			if prefix == "" || (i == 1 && prefix == code) {
-				continue
-			}
-			es, err := s.catalogRange(ctx, codePrefix+keyEncode(firstRunes(prefix, 1)), keyEncode(prefix), limit)
-			if err != nil {
-				return nil, err
-			}
-			for _, e := range es {
-				if i == 1 && !strings.EqualFold(e.CodeType, "RC") {
-					continue // only revenue codes match without their zeros
-				}
-				if add(e) {
-					return out, nil
-				}
-			}
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			byCode, codeErr = s.codeMatches(ctx, code, limit)
+		}()
 	}
-	words := priceline.SearchWords(q)
-	if len(words) == 0 {
-		return out, nil
+	if words := priceline.SearchWords(q); len(words) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			byWords, wordErr = s.wordMatches(ctx, words, limit)
+		}()
 	}
-	var matches []catalogEntity
-	for i, w := range words[:min(len(words), 6)] {
-		es, err := s.catalogRange(ctx, wordPrefix+keyEncode(firstRunes(w, 2)), keyEncode(w), maxWordMatches)
-		if err != nil {
-			return nil, err
-		}
-		keys := map[string]bool{}
-		for _, e := range es {
-			keys[e.RowKey[strings.IndexByte(e.RowKey, '.')+1:]] = true
-		}
-		if i == 0 {
-			matches = es
-			continue
-		}
-		kept := matches[:0]
-		for _, m := range matches {
-			if keys[m.RowKey[strings.IndexByte(m.RowKey, '.')+1:]] {
-				kept = append(kept, m)
-			}
-		}
-		matches = kept
+	wg.Wait()
+	if err := cmp.Or(codeErr, wordErr); err != nil {
+		return nil, err
 	}
-	for _, e := range matches {
-		if add(e) {
-			break
+	var out []priceline.Procedure
+	seen := map[string]bool{}
+	for _, e := range append(byCode, byWords...) {
+		k := procedureKey(priceline.Code{Code: e.Code, Type: e.CodeType})
+		if !seen[k] && len(out) < limit {
+			seen[k] = true
+			out = append(out, priceline.Procedure{Code: e.Code, CodeType: e.CodeType, Description: e.Description})
 		}
 	}
 	return out, nil
 }
 
-// catalogRange reads up to top catalog entries of partition pk whose row key
-// starts with prefix.
-func (s *PriceStore) catalogRange(ctx context.Context, pk, prefix string, top int) ([]catalogEntity, error) {
-	filter := "PartitionKey eq " + odataString(pk) + " and RowKey ge " + odataString(prefix) + " and RowKey lt " + odataString(prefix+keyRangeEnd)
-	t := int32(min(top, 1000))
-	pager := s.catalog.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Top: &t})
+// codeMatches reads up to limit code entries starting with code, and for a
+// code with leading zeros, revenue codes without them.
+func (s *PriceStore) codeMatches(ctx context.Context, code string, limit int) ([]catalogEntity, error) {
 	var out []catalogEntity
-	for pager.More() && len(out) < top {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, translate(err, "search procedures")
+	for i, prefix := range []string{code, strings.TrimLeft(code, "0")} {
+		if prefix == "" || (i == 1 && prefix == code) {
+			continue
 		}
-		for _, raw := range page.Entities {
-			var e catalogEntity
-			if err := json.Unmarshal(raw, &e); err != nil {
-				return nil, translate(err, "decode procedure")
+		err := s.catalogScan(ctx, codePrefix+keyEncode(firstRunes(prefix, 1)), keyEncode(prefix), limit, func(e catalogEntity) bool {
+			if i == 1 && !strings.EqualFold(e.CodeType, "RC") {
+				return false // only revenue codes match without their zeros
 			}
 			out = append(out, e)
+			return len(out) >= limit
+		})
+		if err != nil || len(out) >= limit {
+			return out, err
 		}
 	}
-	return out[:min(len(out), top)], nil
+	return out, nil
+}
+
+// wordMatches reads the index range of the longest word and keeps entries
+// whose description has a word starting with each of words, until limit
+// distinct procedures are found or maxWordMatches entries were read.
+func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int) ([]catalogEntity, error) {
+	longest := slices.MaxFunc(words, func(a, b string) int { return cmp.Compare(utf8.RuneCountInString(a), utf8.RuneCountInString(b)) })
+	var out []catalogEntity
+	seen := map[string]bool{}
+	page := limit
+	if len(words) > 1 {
+		page = 100 // other words filter: expect to read more than limit
+	}
+	err := s.catalogScan(ctx, wordPrefix+keyEncode(firstRunes(longest, 2)), keyEncode(longest), page, func(e catalogEntity) bool {
+		pk := e.RowKey[strings.IndexByte(e.RowKey, '.')+1:]
+		if seen[pk] {
+			return false
+		}
+		have := priceline.SearchWords(e.Description)
+		for _, w := range words {
+			if !slices.ContainsFunc(have, func(h string) bool { return strings.HasPrefix(h, w) }) {
+				return false
+			}
+		}
+		seen[pk] = true
+		out = append(out, e)
+		return len(out) >= limit
+	})
+	return out, err
+}
+
+// catalogScan reads the catalog entries of partition pk whose row key starts
+// with prefix, page entities at a time, passing each to keep until keep
+// returns true or maxWordMatches entries were read.
+func (s *PriceStore) catalogScan(ctx context.Context, pk, prefix string, page int, keep func(catalogEntity) bool) error {
+	filter := "PartitionKey eq " + odataString(pk) + " and RowKey ge " + odataString(prefix) + " and RowKey lt " + odataString(prefix+keyRangeEnd)
+	sel := "RowKey,Code,CodeType,Description"
+	t := int32(min(max(page, 1), 1000))
+	pager := s.catalog.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel, Top: &t})
+	read := 0
+	for pager.More() && read < maxWordMatches {
+		resp, err := pager.NextPage(ctx)
+		if err != nil {
+			return translate(err, "search procedures")
+		}
+		for _, raw := range resp.Entities {
+			var e catalogEntity
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return translate(err, "decode procedure")
+			}
+			read++
+			if keep(e) || read >= maxWordMatches {
+				return nil
+			}
+		}
+	}
+	return nil
 }

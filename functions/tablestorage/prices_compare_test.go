@@ -1,8 +1,12 @@
 package tablestorage
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -14,12 +18,11 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// compareView keeps only the fields CompareRows promises.
-func compareView(cs []priceline.Charge) []priceline.Charge {
+// compareViews keeps only the fields CompareRows promises.
+func compareViews(cs []priceline.Charge) []priceline.Charge {
 	out := make([]priceline.Charge, len(cs))
 	for i := range cs {
-		f := toCompareFields(&cs[i])
-		out[i] = f.charge(cs[i].HospitalID)
+		out[i] = compareView(&cs[i])
 	}
 	return out
 }
@@ -56,7 +59,7 @@ func TestPrices_CompareRowsAreChargesForWithCompareFieldsOnly(t *testing.T) {
 	if len(full) != 3 {
 		t.Fatalf("ChargesFor: %d rows, want 3", len(full))
 	}
-	if d := cmp.Diff(compareView(full), got, cmpSortCharges()); d != "" {
+	if d := cmp.Diff(compareViews(full), got, cmpSortCharges()); d != "" {
 		t.Fatalf("CompareRows differs from ChargesFor (-want +got):\n%s", d)
 	}
 	name := func(id string) string { return id }
@@ -64,20 +67,21 @@ func TestPrices_CompareRowsAreChargesForWithCompareFieldsOnly(t *testing.T) {
 		t.Fatalf("comparison differs (-full +projected):\n%s", d)
 	}
 
-	// A row too long for the projection makes the read fall back to the
-	// full JSON, with the same answer.
+	// Long free text round-trips in full.
 	importGen(t, s, b, "20260102-dddd", testCharge(b, "99213", "CPT", "Acme", 9000), long)
 	full = chargesFor(t, s, "99213", "CPT")
 	got = compareRows(t, s, "99213", "CPT")
 	if len(full) != 4 {
 		t.Fatalf("ChargesFor: %d rows, want 4", len(full))
 	}
-	if d := cmp.Diff(compareView(full), got, cmpSortCharges()); d != "" {
-		t.Fatalf("fallback CompareRows differs (-want +got):\n%s", d)
+	if d := cmp.Diff(compareViews(full), got, cmpSortCharges()); d != "" {
+		t.Fatalf("CompareRows with long text differs (-want +got):\n%s", d)
 	}
 }
 
-func TestPrices_CompareRowsReadRowsWrittenWithoutProjection(t *testing.T) {
+// Rows written before pages (one charge per entity, as a priceline.Charge
+// JSON object, no N) are still read, counted and deleted.
+func TestPrices_ReadsSingleChargeRowsOfEarlierVersions(t *testing.T) {
 	s := newPriceStore(t)
 	ctx := context.Background()
 	h := testHospital("Legacy Rows", "2026-01-01")
@@ -85,26 +89,85 @@ func TestPrices_CompareRowsReadRowsWrittenWithoutProjection(t *testing.T) {
 	if err := s.BeginImport(ctx, h, "20260101-eeee"); err != nil {
 		t.Fatal(err)
 	}
-	// A row as an earlier version wrote it: the JSON chunks, no projection.
-	body, _, err := chargeEntityJSON(procedureKey(c.Codes[0]), h.ID, "20260101-eeee", &c)
+	body, err := json.Marshal(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var e map[string]any
-	if err := json.Unmarshal(body, &e); err != nil {
+	pk := procedureKey(c.Codes[0])
+	if err := s.record(ctx, h.ID, "20260101-eeee", pk); err != nil {
 		t.Fatal(err)
 	}
-	delete(e, compareProp)
-	body, _ = json.Marshal(e)
-	if _, err := s.charges.UpsertEntity(ctx, body, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace}); err != nil {
+	legacy, _ := json.Marshal(entity{"PartitionKey": pk, "RowKey": h.ID + ".20260101-eeee." + strings.Repeat("ab", 16), "C0": string(body)})
+	if _, err := s.charges.UpsertEntity(ctx, legacy, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.CommitImport(ctx, h, "20260101-eeee"); err != nil {
 		t.Fatal(err)
 	}
-	got := compareRows(t, s, "70551", "CPT")
-	if d := cmp.Diff(compareView([]priceline.Charge{c}), got); d != "" {
+	if d := cmp.Diff([]priceline.Charge{c}, chargesFor(t, s, "70551", "CPT")); d != "" {
 		t.Fatalf("legacy row (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(compareViews([]priceline.Charge{c}), compareRows(t, s, "70551", "CPT")); d != "" {
+		t.Fatalf("legacy row compared (-want +got):\n%s", d)
+	}
+	newer := h
+	newer.LastUpdatedOn = "2026-02-01"
+	if n := importGen(t, s, newer, "20260201-ffff", testCharge(h, "70551", "CPT", "Acme", 40000)); n != 1 {
+		t.Fatalf("replacing the legacy row deleted %d rows, want 1", n)
+	}
+}
+
+// A call's charges are one entity (a page), not one entity each, and a page
+// of long rows splits before it could pass the entity size limit.
+func TestPrices_ChargesAreStoredInPagesUnderTheEntityLimit(t *testing.T) {
+	s := newPriceStore(t)
+	ctx := context.Background()
+	h := testHospital("Paged General", "2026-01-01")
+	var many, long []priceline.Charge
+	for i := range priceline.MaxChargeBatch {
+		many = append(many, testCharge(h, "99213", "CPT", fmt.Sprintf("Payer %03d", i), int64(1000+i)))
+		c := testCharge(h, "99214", "CPT", fmt.Sprintf("Payer %03d", i), int64(1000+i))
+		c.GenericNotes = strings.Repeat("é", 30_000) // 60 KB of UTF-8 each
+		long = append(long, c)
+	}
+	if err := s.BeginImport(ctx, h, "20260101-aaaa"); err != nil {
+		t.Fatal(err)
+	}
+	for _, cs := range [][]priceline.Charge{many, long} {
+		if err := s.PutCharges(ctx, h.ID, "20260101-aaaa", cs[0].Codes[0], cs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.CommitImport(ctx, h, "20260101-aaaa"); err != nil {
+		t.Fatal(err)
+	}
+	count := func(pk string) (entities int, maxLen int) {
+		filter := "PartitionKey eq " + odataString(pk)
+		pager := s.charges.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
+		for pager.More() {
+			page, err := pager.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, raw := range page.Entities {
+				entities++
+				maxLen = max(maxLen, len(raw))
+			}
+		}
+		return entities, maxLen
+	}
+	if n, _ := count(procedureKey(priceline.Code{Code: "99213", Type: "CPT"})); n != 1 {
+		t.Errorf("100 short charges took %d entities, want 1", n)
+	}
+	n, longest := count(procedureKey(priceline.Code{Code: "99214", Type: "CPT"}))
+	if n < 10 || longest > 1<<20 {
+		t.Errorf("100 long charges took %d entities, the longest %d bytes; want pages under 1 MiB", n, longest)
+	}
+	if got := chargesFor(t, s, "99214", "CPT"); len(got) != priceline.MaxChargeBatch || got[0].GenericNotes != long[0].GenericNotes {
+		t.Fatalf("long charges read back: %d rows", len(got))
+	}
+	if got := chargesFor(t, s, "99213", "CPT"); len(got) != priceline.MaxChargeBatch {
+		t.Fatalf("short charges read back: %d rows", len(got))
 	}
 }
 
@@ -156,4 +219,28 @@ func cmpSortCharges() cmp.Option {
 		})
 		return out
 	})
+}
+
+// A damaged page (not deflate, or inflating far past a page's size) is an
+// error for that read, never a crash or an unbounded allocation.
+func TestPrices_DamagedPageIsAnErrorNotACrash(t *testing.T) {
+	s := newPriceStore(t)
+	ctx := context.Background()
+	h := testHospital("Damaged Pages", "2026-01-01")
+	importGen(t, s, h, "20260101-aaaa", testCharge(h, "99213", "CPT", "Acme", 100))
+	var bomb bytes.Buffer
+	zw, _ := flate.NewWriter(&bomb, flate.BestCompression)
+	zw.Write(make([]byte, 8*maxPageBytes))
+	zw.Close()
+	pk := procedureKey(priceline.Code{Code: "99213", Type: "CPT"})
+	for name, payload := range map[string][]byte{"not deflate": []byte("plain bytes"), "bomb": bomb.Bytes()} {
+		e, _ := json.Marshal(entity{"PartitionKey": pk, "RowKey": h.ID + ".20260101-aaaa." + strings.Repeat("cd", 16), pageCountProp: 1,
+			"C0": base64.StdEncoding.EncodeToString(payload), "C0@odata.type": "Edm.Binary"})
+		if _, err := s.charges.UpsertEntity(ctx, e, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ChargesFor(ctx, priceline.Code{Code: "99213", Type: "CPT"}); err == nil {
+			t.Errorf("%s: ChargesFor read a damaged page without error", name)
+		}
+	}
 }

@@ -508,8 +508,12 @@ func benchEnv(b *testing.B) *priceEnv {
 				b.Fatal(err)
 			}
 		}
-		if err := benchFiller(ctx, store, h, gen, hi); err != nil {
+		filler, err := benchFiller(ctx, store, h, gen, hi)
+		if err != nil {
 			b.Fatal(err)
+		}
+		if hi == 0 {
+			procs = append(procs, filler...)
 		}
 		if _, err := store.CommitImport(ctx, h, gen); err != nil {
 			b.Fatal(err)
@@ -522,20 +526,30 @@ func benchEnv(b *testing.B) *priceEnv {
 	return &priceEnv{api: api, store: store, h: priceHandler(api)}
 }
 
+// benchWords describe the filler procedures, so that the catalog holds
+// word entries of realistic spread.
+var benchWords = strings.Fields("biopsy scan knee shoulder spine chest abdomen pelvis brain cardiac " +
+	"injection infusion therapy repair removal replacement excision drainage imaging contrast " +
+	"evaluation visit consult panel culture screen level test assay")
+
 // benchFiller writes the share of hospital hi of PRICELINE_BENCH_ROWS
 // (when set) beyond the 20,000 seeded rows, as 100-payer procedures 30000
-// and up, so that reads run against a table of that size: Azurite scans a
-// whole table for every partition query.
-func benchFiller(ctx context.Context, store *tablestorage.PriceStore, h priceline.Hospital, gen string, hi int) error {
+// and up, so that reads run against a table of that size, and returns the
+// procedures for the catalog.
+func benchFiller(ctx context.Context, store *tablestorage.PriceStore, h priceline.Hospital, gen string, hi int) ([]priceline.Procedure, error) {
 	v := os.Getenv("PRICELINE_BENCH_ROWS")
 	if v == "" {
-		return nil
+		return nil, nil
 	}
 	total, err := strconv.Atoi(v)
 	if err != nil || total <= 0 {
-		return fmt.Errorf("PRICELINE_BENCH_ROWS=%q is not a positive number", v)
+		return nil, fmt.Errorf("PRICELINE_BENCH_ROWS=%q is not a positive number", v)
 	}
 	codes := max(0, total-20000) / 4 / 100
+	describe := func(ci int) string {
+		n := len(benchWords)
+		return fmt.Sprintf("Filler %s %s %s %d", benchWords[ci%n], benchWords[(ci/n)%n], benchWords[(ci/n/n)%n], ci)
+	}
 	jobs := make(chan int)
 	errs := make(chan error, 8)
 	for range 8 {
@@ -545,7 +559,7 @@ func benchFiller(ctx context.Context, store *tablestorage.PriceStore, h pricelin
 				code := priceline.Code{Code: strconv.Itoa(30000 + ci), Type: "CPT"}
 				cs := make([]priceline.Charge, 100)
 				for p := range cs {
-					cs[p] = priceline.Charge{HospitalID: h.ID, Description: "Filler procedure " + code.Code, Codes: []priceline.Code{code},
+					cs[p] = priceline.Charge{HospitalID: h.ID, Description: describe(ci), Codes: []priceline.Code{code},
 						Setting: "outpatient", Gross: money(int64(100000 + hi)), DiscountedCash: money(80000), Payer: fmt.Sprintf("Payer %d", p),
 						Plan: "PPO", NegotiatedDollar: money(int64(30000 + p)), Methodology: "fee schedule"}
 				}
@@ -556,16 +570,18 @@ func benchFiller(ctx context.Context, store *tablestorage.PriceStore, h pricelin
 			errs <- first
 		}()
 	}
+	var procs []priceline.Procedure
 	for ci := range codes {
 		jobs <- ci
+		procs = append(procs, priceline.Procedure{Code: strconv.Itoa(30000 + ci), CodeType: "CPT", Description: describe(ci)})
 	}
 	close(jobs)
 	for range 8 {
 		if err := <-errs; err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return procs, nil
 }
 
 // benchLatency runs each request of paths in turn and reports p50 and p99.
