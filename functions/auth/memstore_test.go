@@ -45,6 +45,7 @@ type memUsers struct {
 	byID      map[string]priceline.User
 	byEmail   map[string]string
 	bySubject map[string]string
+	hints     map[string]string // email → copy of the password hash (PasswordHint)
 	writes    int
 	failWrite error // returned by UpdatePasswordHash when set
 	failRead  error // returned by every read when set
@@ -53,7 +54,7 @@ type memUsers struct {
 var _ priceline.UserStore = (*memUsers)(nil)
 
 func newMemUsers() *memUsers {
-	return &memUsers{byID: map[string]priceline.User{}, byEmail: map[string]string{}, bySubject: map[string]string{}}
+	return &memUsers{byID: map[string]priceline.User{}, byEmail: map[string]string{}, bySubject: map[string]string{}, hints: map[string]string{}}
 }
 
 func (m *memUsers) CreateUser(_ context.Context, u *priceline.User) error {
@@ -67,6 +68,7 @@ func (m *memUsers) CreateUser(_ context.Context, u *priceline.User) error {
 			return priceline.Errorf(priceline.KindConflict, "email_taken", "An account with that email already exists.")
 		}
 		m.byEmail[u.Email] = u.ID
+		m.hints[u.Email] = u.PasswordHash
 	} else {
 		sk := u.Provider + "|" + u.Subject
 		if _, ok := m.bySubject[sk]; ok {
@@ -105,6 +107,27 @@ func (m *memUsers) UserByEmail(_ context.Context, email string) (*priceline.User
 	return m.get(m.byEmail[email])
 }
 
+func (m *memUsers) PasswordHint(_ context.Context, email string) (string, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failRead != nil {
+		return "", "", m.failRead
+	}
+	id, ok := m.byEmail[email]
+	if !ok {
+		return "", "", notFound("user")
+	}
+	return id, m.hints[email], nil
+}
+
+// setHint overwrites the copy of a user's hash, as a lost or raced index
+// write would leave it.
+func (m *memUsers) setHint(email, hash string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.hints[email] = hash
+}
+
 func (m *memUsers) UserBySubject(_ context.Context, provider, subject string) (*priceline.User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -129,6 +152,9 @@ func (m *memUsers) UpdatePasswordHash(_ context.Context, userID, oldHash, hash s
 	}
 	u.PasswordHash = hash
 	m.byID[userID] = u
+	if u.Provider == priceline.ProviderLocal {
+		m.hints[u.Email] = hash
+	}
 	m.writes++
 	return nil
 }

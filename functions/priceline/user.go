@@ -37,6 +37,14 @@ type UserStore interface {
 	UserByID(ctx context.Context, id string) (*User, error)
 	// UserByEmail finds a local user by normalised email; KindNotFound if none.
 	UserByEmail(ctx context.Context, email string) (*User, error)
+	// PasswordHint reads the email index of a local account: the user's ID
+	// and a copy of its password hash, so that a login can start the slow
+	// hash check while it reads the user record. The user record stays the
+	// authority: the copy can lag a password change (a crash between the
+	// two writes, or a race), so a caller must compare it with the record's
+	// hash before trusting a match. KindNotFound if no local account has
+	// the normalised email.
+	PasswordHint(ctx context.Context, email string) (userID, passwordHash string, err error)
 	// UserBySubject finds a cloud user; KindNotFound if none.
 	UserBySubject(ctx context.Context, provider, subject string) (*User, error)
 	// UpdatePasswordHash replaces the stored hash with newHash only if it is

@@ -41,6 +41,9 @@ type indexRecord struct {
 	Provider  string `json:"Provider"`
 	Subject   string `json:"Subject"`
 	CreatedAt string `json:"CreatedAt"`
+	// PasswordHash copies the local user's hash (see PasswordHint); absent
+	// in indexes written before the copy existed.
+	PasswordHash string `json:"PasswordHash"`
 }
 
 func userNotFound() error {
@@ -110,6 +113,7 @@ func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
 	if u.Provider == priceline.ProviderLocal {
 		idx["PartitionKey"] = emailIndexKey(u.Email)
 		idx["Email"] = u.Email
+		idx["PasswordHash"] = u.PasswordHash
 	} else {
 		takenCode, takenMsg = "subject_taken", "An account for that identity already exists."
 		idx["PartitionKey"] = subjectIndexKey(u.Provider, u.Subject)
@@ -292,6 +296,42 @@ func (s *UserStore) UserByEmail(ctx context.Context, email string) (*priceline.U
 	return u, nil
 }
 
+// PasswordHint reads the email index: the user it names and the copy of
+// that user's password hash. An index written before copies existed gets
+// its copy from the user record here, once, so that every later login
+// finds it.
+func (s *UserStore) PasswordHint(ctx context.Context, email string) (string, string, error) {
+	if email == "" {
+		return "", "", userNotFound()
+	}
+	pk := emailIndexKey(email)
+	idx, etag, err := s.readIndex(ctx, pk)
+	if err != nil {
+		return "", "", err
+	}
+	if idx.Email != email {
+		return "", "", userNotFound()
+	}
+	if idx.PasswordHash == "" {
+		if u, err := s.UserByID(ctx, idx.UserID); err == nil && u.Provider == priceline.ProviderLocal && u.Email == email && u.PasswordHash != "" {
+			s.copyHash(ctx, pk, etag, u.PasswordHash)
+			return idx.UserID, u.PasswordHash, nil
+		}
+	}
+	return idx.UserID, idx.PasswordHash, nil
+}
+
+// copyHash writes hash into the email index pk if it still has etag. It is
+// a copy for speed, never the authority, so a failure is not an error: the
+// next login checks the user record instead.
+func (s *UserStore) copyHash(ctx context.Context, pk string, etag azcore.ETag, hash string) {
+	body, err := json.Marshal(entity{"PartitionKey": pk, "RowKey": indexRowKey, "PasswordHash": hash})
+	if err != nil {
+		return
+	}
+	_, _ = s.c.users.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
+}
+
 // absentUserID is a well-formed user ID that NewUserID never returns (the
 // chance is 2^-128), read on an email miss to match a hit's two reads.
 const absentUserID = "00000000000000000000000000000000"
@@ -332,7 +372,18 @@ func (s *UserStore) UpdatePasswordHash(ctx context.Context, userID, oldHash, has
 	if cur.PasswordHash != oldHash {
 		return priceline.Errorf(priceline.KindConflict, "password_changed", "The password was changed meanwhile.")
 	}
-	return s.mergeUser(ctx, userID, etag, entity{"PasswordHash": hash}, "update password hash")
+	if err := s.mergeUser(ctx, userID, etag, entity{"PasswordHash": hash}, "update password hash"); err != nil {
+		return err
+	}
+	// Then the email index's copy, if the index is this user's. A crash or
+	// a race in between leaves a stale copy, which logins detect.
+	if cur.Provider == priceline.ProviderLocal && cur.Email != "" {
+		pk := emailIndexKey(cur.Email)
+		if idx, ietag, err := s.readIndex(ctx, pk); err == nil && idx.UserID == userID {
+			s.copyHash(ctx, pk, ietag, hash)
+		}
+	}
+	return nil
 }
 
 // mergeUser merges fields into the user record if it still has etag: it

@@ -216,6 +216,34 @@ func TestUserStore(t *testing.T, newStore func(t *testing.T) priceline.UserStore
 		wantKind(t, s.UpdatePasswordHash(ctx, "' or 1 eq 1", "", "$argon2id$x"), priceline.KindNotFound, "")
 	})
 
+	t.Run("PasswordHintFollowsTheHash", func(t *testing.T) {
+		s := newStore(t)
+		u := localUser("hint@example.com")
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatalf("CreateUser: %v", err)
+		}
+		id, hash, err := s.PasswordHint(ctx, u.Email)
+		if err != nil || id != u.ID || hash != u.PasswordHash {
+			t.Fatalf("PasswordHint = %q, %q, %v; want %s and its hash", id, hash, err, u.ID)
+		}
+		if err := s.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, "$argon2id$changed"); err != nil {
+			t.Fatalf("UpdatePasswordHash: %v", err)
+		}
+		if _, hash, err := s.PasswordHint(ctx, u.Email); err != nil || hash != "$argon2id$changed" {
+			t.Errorf("PasswordHint after a password change = %q, %v", hash, err)
+		}
+		c := cloudUser("hint-subject")
+		c.Email = "cloud-hint@example.com"
+		if err := s.CreateUser(ctx, c); err != nil {
+			t.Fatalf("CreateUser(cloud): %v", err)
+		}
+		for _, email := range []string{"cloud-hint@example.com", "nobody@example.com", "", "' or 1 eq 1", "HINT@example.com"} {
+			if _, _, err := s.PasswordHint(ctx, email); !priceline.IsNotFound(err) {
+				t.Errorf("PasswordHint(%q) error = %v, want not found", email, err)
+			}
+		}
+	})
+
 	t.Run("UpdateProfile", func(t *testing.T) {
 		s := newStore(t)
 		cloud := cloudUser("sub-profile")
