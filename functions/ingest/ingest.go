@@ -6,6 +6,7 @@ package ingest
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -114,11 +115,15 @@ type Service struct {
 	Options Options
 }
 
-// Generation derives the import generation of a file: its last_updated_on
-// and a hash of its bytes, so the same file always gets the same generation
-// (and overwrites its own rows) while any change gives a new one.
-func Generation(lastUpdatedOn string, sum []byte) string {
-	return strings.ReplaceAll(lastUpdatedOn, "-", "") + "-" + hex.EncodeToString(sum)[:16]
+// Generation derives the generation of one import of a file: its
+// last_updated_on, a hash of its bytes (which file), and attempt, random
+// per import. Every import is a generation of its own, so importing the
+// same file again writes a complete new set of rows and its commit deletes
+// the previous set: the rows come out the same however the importer
+// grouped them into pages, and rows an earlier version stored differently
+// are replaced too.
+func Generation(lastUpdatedOn string, sum, attempt []byte) string {
+	return strings.ReplaceAll(lastUpdatedOn, "-", "") + "-" + hex.EncodeToString(sum)[:16] + "-" + hex.EncodeToString(attempt)
 }
 
 // countingReader counts the bytes read through it for progress reports.
@@ -165,7 +170,11 @@ func (s *Service) Import(ctx context.Context, f io.ReadSeeker, name string) (*Su
 	case hosp.LastUpdatedOn == "":
 		return sum, priceline.Errorf(priceline.KindInvalid, "no_date", "%s was not imported: it has no valid last_updated_on date, so it cannot be ordered against other files of %s.", name, hosp.Name)
 	}
-	sum.Generation = Generation(hosp.LastUpdatedOn, h.Sum(nil))
+	attempt := make([]byte, 4)
+	if _, err := rand.Read(attempt); err != nil {
+		return sum, fmt.Errorf("import %s: %w", name, err)
+	}
+	sum.Generation = Generation(hosp.LastUpdatedOn, h.Sum(nil), attempt)
 	if err := s.Store.BeginImport(ctx, hosp, sum.Generation); err != nil {
 		return sum, err
 	}

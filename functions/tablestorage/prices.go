@@ -57,6 +57,10 @@ const (
 	// maxPageBytes bounds a page's JSON, so that even deflated to no gain
 	// it stays far under the 1 MiB entity limit.
 	maxPageBytes = 400_000
+	// maxChargeBytes bounds one charge as stored (its JSON), so that any
+	// page PutCharges writes stays within maxPageBytes. The importer refuses
+	// charges with more than 64 KiB of text before they get here.
+	maxChargeBytes = 96 << 10
 	// binaryChunk is how much of a deflated page goes in one binary
 	// property (at most 64 KiB each); a multiple of 3, so the base64 of the
 	// chunks also joins into the base64 of the whole.
@@ -332,8 +336,13 @@ func chargePage(pk, rowKey string, charges []storedCharge) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := gob.NewEncoder(zw).Encode(charges); err != nil {
-		return nil, err
+	// One gob value per charge, so that a reader decodes exactly N of them
+	// and a damaged page cannot make it allocate a slice of any length.
+	enc := gob.NewEncoder(zw)
+	for i := range charges {
+		if err := enc.Encode(&charges[i]); err != nil {
+			return nil, err
+		}
 	}
 	if err := zw.Close(); err != nil {
 		return nil, err
@@ -374,9 +383,6 @@ func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, cod
 		return nil
 	}
 	pk := procedureKey(code)
-	if err := s.record(ctx, hospitalID, gen, pk); err != nil {
-		return err
-	}
 	var pages []*pageBuilder
 	seen := map[[32]byte]bool{}
 	for i := range charges {
@@ -384,6 +390,10 @@ func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, cod
 		body, err := json.Marshal(sc)
 		if err != nil {
 			return translate(err, "encode charge")
+		}
+		if len(body) > maxChargeBytes {
+			return priceline.Errorf(priceline.KindInvalid, "charge_too_large",
+				"A charge of %s has %d bytes of text; at most %d can be stored.", code.Code, len(body), maxChargeBytes)
 		}
 		if sum := sha256.Sum256(body); seen[sum] {
 			continue
@@ -398,6 +408,9 @@ func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, cod
 		pb.sum.Write(body)
 		pb.sum.Write([]byte{'\n'})
 		pb.size += len(body)
+	}
+	if err := s.record(ctx, hospitalID, gen, pk); err != nil {
+		return err
 	}
 	var actions []aztables.TransactionAction
 	size := 0
@@ -844,37 +857,53 @@ func decodePageEntity(raw []byte) (pageEntity, error) {
 	return p, nil
 }
 
-// charges decodes the page's charges, setting their hospital.
+// charges decodes the page's charges, setting their hospital. A page that
+// does not decode to exactly N charges within maxPageBytes plus slack is
+// corrupt (KindInternal "corrupt_page"), never a reason to allocate more.
 func (p *pageEntity) charges(hospitalID string) ([]priceline.Charge, error) {
 	if len(p.chunks) > 0 && strings.HasPrefix(p.chunks[0], "{") { // base64 never starts with "{"
 		var c priceline.Charge
 		if err := json.Unmarshal([]byte(strings.Join(p.chunks, "")), &c); err != nil {
-			return nil, err
+			return nil, corruptPage(p.RowKey, err)
 		}
 		c.HospitalID = hospitalID
 		return []priceline.Charge{c}, nil
+	}
+	if p.N < 1 || p.N > priceline.MaxChargeBatch {
+		return nil, corruptPage(p.RowKey, fmt.Errorf("it says it holds %d charges", p.N))
 	}
 	var z []byte
 	for _, c := range p.chunks {
 		b, err := base64.StdEncoding.DecodeString(c)
 		if err != nil {
-			return nil, err
+			return nil, corruptPage(p.RowKey, err)
 		}
 		z = append(z, b...)
 	}
 	zr := flate.NewReader(bytes.NewReader(z))
 	defer zr.Close()
-	// A page holds at most maxPageBytes of charges' JSON, and gob is no
-	// longer: inflate no more than twice that.
-	var scs []storedCharge
-	if err := gob.NewDecoder(io.LimitReader(zr, 2*maxPageBytes)).Decode(&scs); err != nil {
-		return nil, err
+	// gob is no longer than the charges' JSON, which PutCharges keeps
+	// under maxPageBytes, plus its type descriptions.
+	dec := gob.NewDecoder(io.LimitReader(zr, maxPageBytes+64<<10))
+	out := make([]priceline.Charge, p.N)
+	for i := range out {
+		var sc storedCharge
+		if err := dec.Decode(&sc); err != nil {
+			return nil, corruptPage(p.RowKey, err)
+		}
+		out[i] = sc.charge(hospitalID)
 	}
-	out := make([]priceline.Charge, len(scs))
-	for i := range scs {
-		out[i] = scs[i].charge(hospitalID)
+	var extra storedCharge
+	if err := dec.Decode(&extra); err != io.EOF {
+		return nil, corruptPage(p.RowKey, fmt.Errorf("more than %d charges", p.N))
 	}
 	return out, nil
+}
+
+// corruptPage reports a charge entity that cannot be read: a fault of the
+// stored data, not of the service's availability, so not worth retrying.
+func corruptPage(rowKey string, err error) error {
+	return priceline.Wrap(fmt.Errorf("charge page %s: %w", rowKey, err), priceline.KindInternal, "corrupt_page", "Stored prices of this procedure cannot be read.")
 }
 
 // readPartition reads the procedure's partition and returns the charges of
@@ -934,7 +963,7 @@ func readPartition(ctx context.Context, s *PriceStore, code priceline.Code) ([]p
 		}
 		cs, err := r.page.charges(r.hospitalID)
 		if err != nil {
-			return nil, translate(err, "decode charge")
+			return nil, err
 		}
 		out = append(out, cs...)
 	}
