@@ -10,6 +10,7 @@ import (
 	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -1036,7 +1037,7 @@ func (s *PriceStore) codeMatches(ctx context.Context, code string, limit int) ([
 		if prefix == "" || (i == 1 && prefix == code) {
 			continue
 		}
-		err := s.catalogScan(ctx, codePrefix+keyEncode(firstRunes(prefix, 1)), keyEncode(prefix), limit, func(e catalogEntity) bool {
+		err := s.catalogScan(ctx, codePrefix+keyEncode(firstRunes(prefix, 1)), keyEncode(prefix), limit, "", func(e catalogEntity) bool {
 			if i == 1 && !strings.EqualFold(e.CodeType, "RC") {
 				return false // only revenue codes match without their zeros
 			}
@@ -1050,59 +1051,111 @@ func (s *PriceStore) codeMatches(ctx context.Context, code string, limit int) ([
 	return out, nil
 }
 
-// wordMatches reads the index range of the longest word and keeps entries
-// whose description has a word starting with each of words, until limit
-// distinct procedures are found or maxWordMatches entries were read.
+// wordMatches finds procedures with a description word starting with each
+// of words. Fast path: the index range of the longest word, keeping entries
+// whose own description has every word, until limit procedures are found.
+// A procedure's entries carry the descriptions of the hospitals that wrote
+// them, so its words may be spread over several hospitals' descriptions:
+// when the fast path finds fewer than limit, the other words' ranges are
+// read (row keys only) and intersected with the longest word's by procedure.
 func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int) ([]catalogEntity, error) {
 	longest := slices.MaxFunc(words, func(a, b string) int { return cmp.Compare(utf8.RuneCountInString(a), utf8.RuneCountInString(b)) })
-	var out []catalogEntity
+	var out, all []catalogEntity
 	seen := map[string]bool{}
-	page := limit
-	if len(words) > 1 {
-		page = 100 // other words filter: expect to read more than limit
-	}
-	err := s.catalogScan(ctx, wordPrefix+keyEncode(firstRunes(longest, 2)), keyEncode(longest), page, func(e catalogEntity) bool {
-		pk := e.RowKey[strings.IndexByte(e.RowKey, '.')+1:]
-		if seen[pk] {
+	procOf := func(e catalogEntity) string { return e.RowKey[strings.IndexByte(e.RowKey, '.')+1:] }
+	err := s.catalogScan(ctx, wordPrefix+keyEncode(firstRunes(longest, 2)), keyEncode(longest), limit, "", func(e catalogEntity) bool {
+		all = append(all, e)
+		if seen[procOf(e)] || !hasWords(e.Description, words) {
 			return false
 		}
-		have := priceline.SearchWords(e.Description)
-		for _, w := range words {
-			if !slices.ContainsFunc(have, func(h string) bool { return strings.HasPrefix(h, w) }) {
-				return false
-			}
-		}
-		seen[pk] = true
+		seen[procOf(e)] = true
 		out = append(out, e)
 		return len(out) >= limit
 	})
-	return out, err
+	if err != nil || len(out) >= limit || len(words) == 1 {
+		return out, err
+	}
+	others := slices.DeleteFunc(slices.Clone(words), func(w string) bool { return w == longest })
+	sets := make([]map[string]bool, len(others))
+	errs := make([]error, len(others))
+	var wg sync.WaitGroup
+	for i, w := range others {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sets[i] = map[string]bool{}
+			errs[i] = s.catalogScan(ctx, wordPrefix+keyEncode(firstRunes(w, 2)), keyEncode(w), maxWordMatches, "RowKey", func(e catalogEntity) bool {
+				sets[i][procOf(e)] = true
+				return false
+			})
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, e := range all {
+		pk := procOf(e)
+		if seen[pk] || slices.ContainsFunc(sets, func(set map[string]bool) bool { return !set[pk] }) {
+			continue
+		}
+		seen[pk] = true
+		out = append(out, e)
+		if len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// hasWords reports whether every word starts a word of description.
+func hasWords(description string, words []string) bool {
+	have := priceline.SearchWords(description)
+	for _, w := range words {
+		if !slices.ContainsFunc(have, func(h string) bool { return strings.HasPrefix(h, w) }) {
+			return false
+		}
+	}
+	return true
 }
 
 // catalogScan reads the catalog entries of partition pk whose row key starts
-// with prefix, page entities at a time, passing each to keep until keep
-// returns true or maxWordMatches entries were read.
-func (s *PriceStore) catalogScan(ctx context.Context, pk, prefix string, page int, keep func(catalogEntity) bool) error {
-	filter := "PartitionKey eq " + odataString(pk) + " and RowKey ge " + odataString(prefix) + " and RowKey lt " + odataString(prefix+keyRangeEnd)
-	sel := "RowKey,Code,CodeType,Description"
-	t := int32(min(max(page, 1), 1000))
-	pager := s.catalog.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel, Top: &t})
-	read := 0
-	for pager.More() && read < maxWordMatches {
+// with prefix, in key order, passing each to keep until keep returns true
+// or maxWordMatches entries were read. The first request asks for first
+// entries (the caller's limit: enough when keep rarely refuses), later ones
+// for 100, so a search costs at most 1 + maxWordMatches/100 requests
+// whatever limit it was given. sel "" reads the fields of catalogEntity.
+func (s *PriceStore) catalogScan(ctx context.Context, pk, prefix string, first int, sel string, keep func(catalogEntity) bool) error {
+	if sel == "" {
+		sel = "RowKey,Code,CodeType,Description"
+	}
+	lower := "RowKey ge " + odataString(prefix)
+	top := min(max(first, 1), maxWordMatches)
+	for read := 0; read < maxWordMatches; top = min(100, maxWordMatches-read) {
+		filter := "PartitionKey eq " + odataString(pk) + " and " + lower + " and RowKey lt " + odataString(prefix+keyRangeEnd)
+		t := int32(min(top, maxWordMatches-read))
+		pager := s.catalog.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel, Top: &t})
 		resp, err := pager.NextPage(ctx)
 		if err != nil {
 			return translate(err, "search procedures")
 		}
+		last := ""
 		for _, raw := range resp.Entities {
 			var e catalogEntity
 			if err := json.Unmarshal(raw, &e); err != nil {
 				return translate(err, "decode procedure")
 			}
 			read++
+			last = e.RowKey
 			if keep(e) || read >= maxWordMatches {
 				return nil
 			}
 		}
+		// Fewer than asked and no continuation: the range is exhausted.
+		if last == "" || (len(resp.Entities) < int(t) && !pager.More()) {
+			return nil
+		}
+		lower = "RowKey gt " + odataString(last)
 	}
 	return nil
 }

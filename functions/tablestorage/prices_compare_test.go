@@ -132,7 +132,8 @@ func TestPrices_ChargesAreStoredInPagesUnderTheEntityLimit(t *testing.T) {
 		many = append(many, testCharge(h, "99213", "CPT", fmt.Sprintf("Payer %03d", i), int64(1000+i)))
 		c := testCharge(h, "99214", "CPT", fmt.Sprintf("Payer %03d", i), int64(1000+i))
 		c.GenericNotes = randomLetters(60_000) // 60 KB that deflate cannot shrink much
-		if i < 20 { // 1.2 MB: several pages, each near the page limit
+		// 20 of them, 1.2 MB: several pages, each near the page limit.
+		if i < 20 {
 			long = append(long, c)
 		}
 	}

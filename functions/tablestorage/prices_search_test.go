@@ -1,0 +1,111 @@
+package tablestorage
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/internal/azurite"
+	"hospitalpriceline/functions/priceline"
+)
+
+// countingDoer passes requests on and counts them.
+type countingDoer struct{ n atomic.Int64 }
+
+func (c *countingDoer) Do(req *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return http.DefaultClient.Do(req)
+}
+
+// countedPriceStore is a price store on Azurite whose requests are counted.
+func countedPriceStore(t *testing.T) (*PriceStore, *countingDoer) {
+	t.Helper()
+	doer := &countingDoer{}
+	prefix := fmt.Sprintf("q%d%d", time.Now().UnixNano()%1_000_000, prefixSeq.Add(1))
+	c, err := NewFromConnectionString(azurite.Shared(t).ConnectionString(),
+		Options{TablePrefix: prefix, ClientOptions: &aztables.ClientOptions{ClientOptions: policy.ClientOptions{Transport: doer}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EnsurePriceTables(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return c.Prices(), doer
+}
+
+// A search whose entries the store filters after reading (revenue codes
+// without their zeros, words beyond the longest) reads pages of 100 after
+// the first, so a public request cannot make it walk a range one entry at a
+// time: at most 1 + 1000/100 requests per range, whatever limit it gives.
+func TestPrices_SearchRequestsAreBoundedWhateverTheLimit(t *testing.T) {
+	s, doer := countedPriceStore(t)
+	ctx := context.Background()
+	var ps []priceline.Procedure
+	for i := range 1100 {
+		ps = append(ps, priceline.Procedure{Code: fmt.Sprintf("1%04d", i), CodeType: "CPT", Description: fmt.Sprintf("injection of agent %d", i)})
+	}
+	if err := s.PutProcedures(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"01", "injection zzz", "0001"} {
+		doer.n.Store(0)
+		got, err := s.Procedures(ctx, q, 1)
+		if err != nil {
+			t.Fatalf("Procedures(%q): %v", q, err)
+		}
+		// "01": the code range "01" (empty) and the revenue-code pass over
+		// "1…" (1,100 CPT entries, none kept); "injection zzz": the
+		// longest word's range, then "zzz"'s.
+		if n := doer.n.Load(); n > 2*(1+maxWordMatches/100) {
+			t.Errorf("Procedures(%q, 1) made %d requests", q, n)
+		}
+		if len(got) != 0 {
+			t.Errorf("Procedures(%q) = %v, want none", q, got)
+		}
+	}
+}
+
+// Hospitals describe one procedure differently; a word search matches a
+// procedure whose words are spread over several hospitals' descriptions,
+// as it did when every word's entries were intersected.
+func TestPrices_WordsMayComeFromDifferentHospitalsDescriptions(t *testing.T) {
+	s, _ := countedPriceStore(t)
+	ctx := context.Background()
+	for _, d := range []string{"MRI brain without contrast", "Magnetic resonance imaging of brain"} {
+		if err := s.PutProcedures(ctx, []priceline.Procedure{{Code: "70551", CodeType: "CPT", Description: d}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PutProcedures(ctx, []priceline.Procedure{{Code: "70450", CodeType: "CPT", Description: "CT head or brain without contrast"}}); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string][]string{
+		"mri brain":        {"70551"},
+		"magnetic mri":     {"70551"},
+		"brain contrast":   {"70450", "70551"},
+		"resonance head":   nil,
+		"brain":            {"70450", "70551"},
+		"imaging without":  {"70551"},
+		"nothing matching": nil,
+	} {
+		got, err := s.Procedures(ctx, q, 10)
+		if err != nil {
+			t.Fatalf("Procedures(%q): %v", q, err)
+		}
+		var codes []string
+		for _, p := range got {
+			codes = append(codes, p.Code)
+		}
+		slices.Sort(codes)
+		if !slices.Equal(codes, want) {
+			t.Errorf("Procedures(%q) = %v, want %v", q, codes, want)
+		}
+	}
+}
