@@ -147,10 +147,12 @@ func (s *Service) checkCredentials(ctx context.Context, found userLookup, passwo
 		return nil, false, nil
 	}
 	if found.hint != u.PasswordHash {
-		if found.hint != "" {
-			s.log().Warn("login: the email index's copy of the password hash is stale", "user_id", u.ID)
-		}
 		v = s.verify(ctx, password, u.ID, u.PasswordHash)
+		// Repair the copy, so that this account's next login costs one
+		// check again (and takes the time every other login takes).
+		if err := s.Users.RepairPasswordHint(ctx, u.ID); err != nil {
+			s.log().Warn("login: repair the email index's copy of the password hash", "user_id", u.ID, "error", err)
+		}
 	}
 	if v.err != nil || !v.ok {
 		return nil, false, v.err

@@ -40,12 +40,23 @@ func TestLogin_StaleHashCopyNeverAdmitsTheOldPassword(t *testing.T) {
 
 	_, err = e.svc.Login(context.Background(), "ada@example.org", goodPassword, Client{IP: "203.0.113.7"})
 	wantCode(t, err, priceline.KindUnauthorized, "invalid_credentials")
+	e.users.setHint("ada@example.org", oldHash) // lost again
 	before := e.hasher.verifications()
 	if _, err := e.svc.Login(context.Background(), "ada@example.org", otherPassword, Client{IP: "203.0.113.7"}); err != nil {
 		t.Fatalf("the new password after a stale copy: %v", err)
 	}
 	if n := e.hasher.verifications() - before; n != 2 {
 		t.Errorf("a stale copy made %d password checks, want 2 (the copy, then the record)", n)
+	}
+	if e.users.hint("ada@example.org") != newHash {
+		t.Fatal("the stale copy was not repaired")
+	}
+	before = e.hasher.verifications()
+	if _, err := e.svc.Login(context.Background(), "ada@example.org", otherPassword, Client{IP: "203.0.113.7"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.hasher.verifications() - before; n != 1 {
+		t.Errorf("after the repair a login made %d password checks, want 1", n)
 	}
 }
 
@@ -54,14 +65,19 @@ func TestLogin_StaleHashCopyNeverAdmitsTheOldPassword(t *testing.T) {
 func TestLogin_NoHashCopyStillSignsInAndMissesSpendOneCheck(t *testing.T) {
 	e := newTestEnv(t)
 	e.register(t, "ada@example.org")
+	reads := &countingUsers{memUsers: e.users}
+	e.svc.Users = reads
+	e.login(t, "ada@example.org")
+	if n := reads.reads.Load(); n != 1 {
+		t.Errorf("a known email read %d user records, want 1", n)
+	}
 	e.users.setHint("ada@example.org", "")
 	before := e.hasher.verifications()
 	e.login(t, "ada@example.org")
 	if n := e.hasher.verifications() - before; n != 1 {
 		t.Errorf("a login without a copy made %d password checks, want 1", n)
 	}
-	reads := &countingUsers{memUsers: e.users}
-	e.svc.Users = reads
+	reads.reads.Store(0)
 	before = e.hasher.verifications()
 	_, err := e.svc.Login(context.Background(), "nobody@example.org", goodPassword, Client{IP: "203.0.113.8"})
 	wantCode(t, err, priceline.KindUnauthorized, "invalid_credentials")

@@ -120,6 +120,29 @@ func (m *memUsers) PasswordHint(_ context.Context, email string) (string, string
 	return id, m.hints[email], nil
 }
 
+func (m *memUsers) RepairPasswordHint(_ context.Context, userID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failWrite != nil {
+		return m.failWrite
+	}
+	u, ok := m.byID[userID]
+	if !ok {
+		return notFound("user")
+	}
+	if u.Provider == priceline.ProviderLocal && m.byEmail[u.Email] == userID {
+		m.hints[u.Email] = u.PasswordHash
+	}
+	return nil
+}
+
+// hint returns the copy of the hash kept for email.
+func (m *memUsers) hint(email string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.hints[email]
+}
+
 // setHint overwrites the copy of a user's hash, as a lost or raced index
 // write would leave it.
 func (m *memUsers) setHint(email, hash string) {

@@ -42,9 +42,14 @@ type UserStore interface {
 	// hash check while it reads the user record. The user record stays the
 	// authority: the copy can lag a password change (a crash between the
 	// two writes, or a race), so a caller must compare it with the record's
-	// hash before trusting a match. KindNotFound if no local account has
-	// the normalised email.
+	// hash before trusting a match. The index may name a user whose record
+	// is missing (a registration that failed half-way), so callers read the
+	// record in any case. KindNotFound if no index has the normalised email.
 	PasswordHint(ctx context.Context, email string) (userID, passwordHash string, err error)
+	// RepairPasswordHint copies the user record's current hash into its
+	// email index, for a login that found the copy stale; it changes nothing
+	// else, and nothing when the index names another user.
+	RepairPasswordHint(ctx context.Context, userID string) error
 	// UserBySubject finds a cloud user; KindNotFound if none.
 	UserBySubject(ctx context.Context, provider, subject string) (*User, error)
 	// UpdatePasswordHash replaces the stored hash with newHash only if it is

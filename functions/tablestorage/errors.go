@@ -122,8 +122,8 @@ func responseSummary(re *azcore.ResponseError) string {
 // keyRedactions find entity key values in error text, in each form the SDK
 // and net/http write them: quoted in a path (PartitionKey='k', a quote
 // inside k doubled), the same percent-encoded (PartitionKey=%27k%27),
-// a $filter query value, and a filter expression written out
-// (PartitionKey eq 'k').
+// a $filter query value, a listing's continuation (NextPartitionKey=…,
+// NextRowKey=…), and a filter expression written out (PartitionKey eq 'k').
 var keyRedactions = []struct {
 	re   *regexp.Regexp
 	with string
@@ -131,6 +131,8 @@ var keyRedactions = []struct {
 	{regexp.MustCompile(`(?i)(PartitionKey|RowKey)(=|%3D)'(?:''|[^'])*'`), `$1='[redacted]'`},
 	{regexp.MustCompile(`(?i)(PartitionKey|RowKey)(=|%3D)%27(?:%27%27|[^%]|%(?:[013-9a-f][0-9a-f]|2[0-689a-f]))*%27`), `$1='[redacted]'`},
 	{regexp.MustCompile(`(?i)(\$filter|%24filter)=[^&\s"]*`), `$1=[redacted]`},
+	// Continuation tokens of a listing name the next entity's keys.
+	{regexp.MustCompile(`(?i)(Next(?:Partition|Row)Key)=[^&\s"]*`), `$1=[redacted]`},
 	{regexp.MustCompile(`(?i)(PartitionKey|RowKey)(\s+(?:eq|ne|gt|ge|lt|le)\s+)'(?:''|[^'])*'`), `$1$2'[redacted]'`},
 }
 

@@ -3,6 +3,7 @@ package tablestorage
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
@@ -239,6 +240,24 @@ func TestASVS_V16_2_5_ConflictErrorsHoldNoKeys(t *testing.T) {
 		var re *azcore.ResponseError
 		if !errors.As(err, &re) || re.StatusCode != http.StatusConflict {
 			t.Errorf("%s: errors.As lost the SDK error", name)
+		}
+	}
+}
+
+// A listing's later pages carry the next entity's keys (base64) in the
+// continuation query; a transport error on such a page shows that URL.
+func TestASVS_V16_2_5_ContinuationTokensAreRedacted(t *testing.T) {
+	pk := "1!44!" + base64.StdEncoding.EncodeToString([]byte(redactUserID))
+	rk := "1!88!" + base64.StdEncoding.EncodeToString([]byte(redactSessionKey))
+	err := translate(&url.Error{Op: "Get", URL: "https://acct.table.core.windows.net/sessions()?$top=1000&NextPartitionKey=" + pk + "&NextRowKey=" + rk,
+		Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}}, "sweep sessions")
+	for _, text := range []string{err.Error(), logged(err)} {
+		assertNoKeys(t, "continuation", text)
+		if strings.Contains(text, pk) || strings.Contains(text, rk) || strings.Contains(text, pk[5:20]) || strings.Contains(text, rk[5:20]) {
+			t.Errorf("continuation keys in %q", text)
+		}
+		if !strings.Contains(text, "NextPartitionKey=[redacted]") || !strings.Contains(text, "NextRowKey=[redacted]") {
+			t.Errorf("want placeholders in %q", text)
 		}
 	}
 }

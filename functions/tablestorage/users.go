@@ -314,7 +314,7 @@ func (s *UserStore) PasswordHint(ctx context.Context, email string) (string, str
 	}
 	if idx.PasswordHash == "" {
 		if u, err := s.UserByID(ctx, idx.UserID); err == nil && u.Provider == priceline.ProviderLocal && u.Email == email && u.PasswordHash != "" {
-			s.copyHash(ctx, pk, etag, u.PasswordHash)
+			_ = s.copyHash(ctx, pk, etag, u.PasswordHash)
 			return idx.UserID, u.PasswordHash, nil
 		}
 	}
@@ -322,14 +322,18 @@ func (s *UserStore) PasswordHint(ctx context.Context, email string) (string, str
 }
 
 // copyHash writes hash into the email index pk if it still has etag. It is
-// a copy for speed, never the authority, so a failure is not an error: the
-// next login checks the user record instead.
-func (s *UserStore) copyHash(ctx context.Context, pk string, etag azcore.ETag, hash string) {
+// a copy for speed, never the authority, so callers may ignore a failure:
+// the next login checks the user record and repairs the copy.
+func (s *UserStore) copyHash(ctx context.Context, pk string, etag azcore.ETag, hash string) error {
 	body, err := json.Marshal(entity{"PartitionKey": pk, "RowKey": indexRowKey, "PasswordHash": hash})
 	if err != nil {
-		return
+		return translate(err, "encode index")
 	}
-	_, _ = s.c.users.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
+	_, err = s.c.users.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
+	if err != nil {
+		return translate(err, "copy password hash")
+	}
+	return nil
 }
 
 // absentUserID is a well-formed user ID that NewUserID never returns (the
@@ -375,15 +379,34 @@ func (s *UserStore) UpdatePasswordHash(ctx context.Context, userID, oldHash, has
 	if err := s.mergeUser(ctx, userID, etag, entity{"PasswordHash": hash}, "update password hash"); err != nil {
 		return err
 	}
-	// Then the email index's copy, if the index is this user's. A crash or
-	// a race in between leaves a stale copy, which logins detect.
-	if cur.Provider == priceline.ProviderLocal && cur.Email != "" {
-		pk := emailIndexKey(cur.Email)
-		if idx, ietag, err := s.readIndex(ctx, pk); err == nil && idx.UserID == userID {
-			s.copyHash(ctx, pk, ietag, hash)
-		}
-	}
+	// Then the email index's copy. A crash or a race in between leaves a
+	// stale copy, which logins detect and repair.
+	cur.PasswordHash = hash
+	_ = s.syncHint(ctx, cur)
 	return nil
+}
+
+// RepairPasswordHint copies the user's current hash into its email index.
+func (s *UserStore) RepairPasswordHint(ctx context.Context, userID string) error {
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return s.syncHint(ctx, u)
+}
+
+// syncHint writes u's hash into u's email index if the index names u and
+// its copy differs, conditional on the index not changing meanwhile.
+func (s *UserStore) syncHint(ctx context.Context, u *priceline.User) error {
+	if u.Provider != priceline.ProviderLocal || u.Email == "" {
+		return nil
+	}
+	pk := emailIndexKey(u.Email)
+	idx, etag, err := s.readIndex(ctx, pk)
+	if err != nil || idx.UserID != u.ID || idx.PasswordHash == u.PasswordHash {
+		return err
+	}
+	return s.copyHash(ctx, pk, etag, u.PasswordHash)
 }
 
 // mergeUser merges fields into the user record if it still has etag: it

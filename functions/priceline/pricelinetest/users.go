@@ -232,6 +232,13 @@ func TestUserStore(t *testing.T, newStore func(t *testing.T) priceline.UserStore
 		if _, hash, err := s.PasswordHint(ctx, u.Email); err != nil || hash != "$argon2id$changed" {
 			t.Errorf("PasswordHint after a password change = %q, %v", hash, err)
 		}
+		if err := s.RepairPasswordHint(ctx, u.ID); err != nil {
+			t.Errorf("RepairPasswordHint of a current copy: %v", err)
+		}
+		if _, hash, _ := s.PasswordHint(ctx, u.Email); hash != "$argon2id$changed" {
+			t.Errorf("RepairPasswordHint changed a current copy to %q", hash)
+		}
+		wantKind(t, s.RepairPasswordHint(ctx, priceline.NewUserID()), priceline.KindNotFound, "")
 		c := cloudUser("hint-subject")
 		c.Email = "cloud-hint@example.com"
 		if err := s.CreateUser(ctx, c); err != nil {
