@@ -323,7 +323,13 @@ func retryB2CSecret(ctx context.Context, s *b2cSettings, secrets secretReader, s
 		state.failed(err)
 		delay = min(2*delay, b2cSecretMaxRetry)
 		wait := delay - delay/10 + rand.N(delay/5+1)
-		logger.Warn("B2C client secret still not read; will retry", "secret", s.ClientSecretName, "err", err, "retry_in", wait)
+		if priceline.ErrorKind(err) != priceline.KindUnavailable {
+			// Startup would have stopped on this (a deleted secret, revoked
+			// access): an operator must act, so it is an error, not a blip.
+			logger.Error("B2C client secret cannot be read; fix the setting or the vault, will retry", "secret", s.ClientSecretName, "err", err, "retry_in", wait)
+		} else {
+			logger.Warn("B2C client secret still not read; will retry", "secret", s.ClientSecretName, "err", err, "retry_in", wait)
+		}
 		timer.Reset(wait)
 	}
 }
