@@ -570,10 +570,14 @@ func (s *PriceStore) PutProcedures(ctx context.Context, ps []priceline.Procedure
 		}
 		add(ce)
 		words := priceline.SearchWords(p.Description)
+		// One set of word entries per distinct description of the code:
+		// hospitals describe a procedure differently, and a search checks
+		// all its words against one entry's description.
+		desc := hashHex(strings.ToLower(base.Description))[:8]
 		for _, w := range words[:min(len(words), 12)] {
 			we := base
 			we.PartitionKey = wordPrefix + keyEncode(firstRunes(w, 2))
-			we.RowKey = keyEncode(w) + "." + procedureKey(priceline.Code{Code: p.Code, Type: p.CodeType})
+			we.RowKey = keyEncode(w) + "." + procedureKey(priceline.Code{Code: p.Code, Type: p.CodeType}) + "." + desc
 			if len(we.RowKey) > 512 {
 				continue
 			}
@@ -1052,17 +1056,17 @@ func (s *PriceStore) codeMatches(ctx context.Context, code string, limit int) ([
 }
 
 // wordMatches finds procedures with a description word starting with each
-// of words. Fast path: the index range of the longest word, keeping entries
-// whose own description has every word, until limit procedures are found.
-// A procedure's entries carry the descriptions of the hospitals that wrote
-// them, so its words may be spread over several hospitals' descriptions:
-// when the fast path finds fewer than limit, the other words' ranges are
-// read (row keys only) and intersected with the longest word's by procedure.
+// of words. First the index range of the longest word, keeping entries
+// whose description (each distinct description of a procedure has its own
+// entries) has every word, until limit procedures are found. Only when that
+// finds none are the other words' ranges read (row keys only, up to 1,000
+// entries each) and intersected by procedure, for a query that mixes the
+// words of two hospitals' descriptions: that costs a range per word, so it
+// is the last resort, not the rule.
 func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int) ([]catalogEntity, error) {
 	longest := slices.MaxFunc(words, func(a, b string) int { return cmp.Compare(utf8.RuneCountInString(a), utf8.RuneCountInString(b)) })
 	var out, all []catalogEntity
 	seen := map[string]bool{}
-	procOf := func(e catalogEntity) string { return e.RowKey[strings.IndexByte(e.RowKey, '.')+1:] }
 	err := s.catalogScan(ctx, wordPrefix+keyEncode(firstRunes(longest, 2)), keyEncode(longest), limit, "", func(e catalogEntity) bool {
 		all = append(all, e)
 		if seen[procOf(e)] || !hasWords(e.Description, words) {
@@ -1072,7 +1076,7 @@ func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int)
 		out = append(out, e)
 		return len(out) >= limit
 	})
-	if err != nil || len(out) >= limit || len(words) == 1 {
+	if err != nil || len(out) > 0 || len(words) == 1 {
 		return out, err
 	}
 	others := slices.DeleteFunc(slices.Clone(words), func(w string) bool { return w == longest })
@@ -1106,6 +1110,17 @@ func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int)
 		}
 	}
 	return out, nil
+}
+
+// procOf is the procedure key of a word entry: the row key is
+// word.procedure key.description hash (versions before the hash wrote
+// word.procedure key), and neither word nor description hash has a ".".
+func procOf(e catalogEntity) string {
+	rest := e.RowKey[strings.IndexByte(e.RowKey, '.')+1:]
+	if strings.Count(rest, ".") == 2 {
+		rest = rest[:strings.LastIndexByte(rest, '.')]
+	}
+	return rest
 }
 
 // hasWords reports whether every word starts a word of description.
