@@ -6,38 +6,20 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"hospitalpriceline/functions/b2c"
 	"hospitalpriceline/functions/b2c/b2ctest"
+	"hospitalpriceline/functions/internal/syncbuf"
 	"hospitalpriceline/functions/priceline"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // newB2CTokenEnv is newB2CEnv with a token cache store, and with the b2c
 // client asking for the double's API scope when withScope is set. The
 // server's own B2C field is set too, as the app's wiring does, so that the
 // generic logout and clean-up paths see the store. Logs are captured.
-func newB2CTokenEnv(t *testing.T, withScope bool) (*b2cEnv, *syncBuffer) {
+func newB2CTokenEnv(t *testing.T, withScope bool) (*b2cEnv, *syncbuf.Buffer) {
 	t.Helper()
 	b := newB2CEnv(t, b2ctest.Options{})
 	if withScope {
@@ -63,7 +45,7 @@ func newB2CTokenEnv(t *testing.T, withScope bool) (*b2cEnv, *syncBuffer) {
 	}
 	b.sso.Tokens = b.tables.TokenCaches()
 	b.web.B2C = b.sso
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	b.web.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	b.serve(b2cTestHandler(b.web, b.sso))
 	return b, logs

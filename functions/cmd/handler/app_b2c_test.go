@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,35 +9,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"hospitalpriceline/functions/internal/azurite"
+	"hospitalpriceline/functions/internal/syncbuf"
 	"hospitalpriceline/functions/keyvault"
 	"hospitalpriceline/functions/keyvault/keyvaulttest"
 	"hospitalpriceline/functions/tablestorage"
 )
 
 const b2cSecretName = "b2c-client-secret"
-
-// lockedBuffer collects log output written by background goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // vaultB2CApp is the handler built by buildAppWith from settings naming the
 // Key Vault double for both the signing key and the B2C client secret, with
@@ -47,7 +28,7 @@ type vaultB2CApp struct {
 	app   *app
 	vault *keyvaulttest.Vault
 	url   string
-	logs  *lockedBuffer
+	logs  *syncbuf.Buffer
 }
 
 // newVaultB2CApp starts the handler with the vault in mode at startup (the
@@ -76,7 +57,7 @@ func newVaultB2CApp(t *testing.T, mode keyvaulttest.DownMode, secret bool) (*vau
 		t.Fatalf("settings: %v", err)
 	}
 
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	deps := appDeps{
 		vault:  keyvault.Options{ClientOptions: vault.ClientOptions(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
 		tables: tablestorage.Options{TablePrefix: fmt.Sprintf("b2c%d", time.Now().UnixNano()%1_000_000_000)},

@@ -23,6 +23,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"hospitalpriceline/functions/internal/azurite"
+	"hospitalpriceline/functions/internal/syncbuf"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -265,7 +266,7 @@ func startFlaskBaseline(t testing.TB) (base, cookie, missing string) {
 	port := freePort(t)
 	cmd := exec.Command(gunicorn, "--workers", "2", "--bind", fmt.Sprintf("127.0.0.1:%d", port), "--chdir", dir, "--log-level", "warning", "app:app")
 	cmd.Env = append(os.Environ(), "BASELINE_SECRET_KEY="+hex.EncodeToString(secret), "BASELINE_SESSION_DIR="+t.TempDir())
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		return "", "", fmt.Sprintf("start gunicorn: %v", err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"hospitalpriceline/functions/internal/azurite"
+	"hospitalpriceline/functions/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) {
@@ -72,30 +73,12 @@ func handlerBinary(t testing.TB) string {
 	return built.path
 }
 
-// lockedBuffer collects a child's log output safely across goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // instance is one running handler process: one Functions instance.
 type instance struct {
 	name string
 	cmd  *exec.Cmd
 	url  string
-	log  *lockedBuffer
+	log  *syncbuf.Buffer
 	done chan struct{}
 }
 
@@ -112,7 +95,7 @@ func startInstance(t testing.TB, name, conn string, env ...string) *instance {
 		"PRICELINE_DEV_SIGNING_KEY="+devSigningKey,
 	)
 	cmd.Env = append(cmd.Env, env...)
-	in := &instance{name: name, cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), log: &lockedBuffer{}, done: make(chan struct{})}
+	in := &instance{name: name, cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), log: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = in.log, in.log
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
