@@ -55,10 +55,10 @@ func (n *rowNumbers) observe(item int, ps []mrf.Problem) {
 
 func (n *rowNumbers) of(item int) int { return item + n.offset }
 
-// MaxChargeTextBytes bounds the text of one charge (description, notes,
-// algorithm, ...): generous for real files, and small enough that every
-// store can keep a charge as one record.
-const MaxChargeTextBytes = 64 << 10
+// MaxChargeTextBytes bounds the text of one charge: the store's limit
+// (priceline.MaxChargeTextBytes), checked here so that a longer row is
+// rejected as a row rather than failing the import.
+const MaxChargeTextBytes = priceline.MaxChargeTextBytes
 
 // Defaults of Options.
 const (
@@ -328,7 +328,7 @@ func (s *Service) readRows(ctx context.Context, rd *mrf.Reader, cr *countingRead
 			reject(RuleNoCode, mrf.Problem{Row: lines.of(rows), Rule: RuleNoCode, Severity: mrf.SeverityError,
 				Message: "the item has no code with a code type, so it cannot be found by procedure"})
 			continue
-		case textBytes(&c) > MaxChargeTextBytes:
+		case c.TextBytes() > MaxChargeTextBytes:
 			reject(RuleTooLarge, mrf.Problem{Row: lines.of(rows), Rule: RuleTooLarge, Severity: mrf.SeverityError,
 				Message: fmt.Sprintf("the charge has more than %d bytes of text", MaxChargeTextBytes)})
 			continue
@@ -365,19 +365,6 @@ func chargeCodes(cs []priceline.Code) []priceline.Code {
 		out = append(out, c)
 	}
 	return out
-}
-
-func textBytes(c *priceline.Charge) int {
-	n := len(c.Description) + len(c.Setting) + len(c.DrugUnit) + len(c.DrugType) + len(c.Payer) + len(c.Plan) +
-		len(c.NegotiatedPercentage) + len(c.NegotiatedAlgorithm) + len(c.Count) + len(c.Methodology) +
-		len(c.PayerNotes) + len(c.GenericNotes)
-	for _, m := range c.Modifiers {
-		n += len(m)
-	}
-	for _, cd := range c.Codes {
-		n += len(cd.Code) + len(cd.Type)
-	}
-	return n
 }
 
 // writer buffers charges by procedure and hands full batches to a pool of

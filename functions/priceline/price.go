@@ -75,3 +75,25 @@ type Charge struct {
 	PayerNotes           string // additional_payer_notes
 	GenericNotes         string // additional_generic_notes
 }
+
+// MaxChargeTextBytes bounds the text of one charge (see TextBytes): far
+// above any real row, it keeps one row from filling a stored page.
+const MaxChargeTextBytes = 64 << 10
+
+// TextBytes is how many bytes of text c carries: its strings, codes,
+// modifiers and the decimals of its amounts. Stores size pages by it.
+func (c *Charge) TextBytes() int {
+	n := len(c.Description) + len(c.Setting) + len(c.DrugUnit) + len(c.DrugType) + len(c.Payer) + len(c.Plan) +
+		len(c.NegotiatedPercentage) + len(c.NegotiatedAlgorithm) + len(c.Count) + len(c.Methodology) +
+		len(c.PayerNotes) + len(c.GenericNotes)
+	for _, m := range c.Modifiers {
+		n += len(m)
+	}
+	for _, cd := range c.Codes {
+		n += len(cd.Code) + len(cd.Type)
+	}
+	for _, m := range []*Money{&c.Gross, &c.DiscountedCash, &c.Min, &c.Max, &c.NegotiatedDollar, &c.EstimatedAmount, &c.Median, &c.P10, &c.P90} {
+		n += len(m.Decimal)
+	}
+	return n
+}

@@ -55,13 +55,9 @@ const (
 	maxBatchBytes = 3 << 20
 	// pageCountProp is the number of charges in a page entity.
 	pageCountProp = "N"
-	// maxPageBytes bounds a page's JSON, so that even deflated to no gain
-	// it stays far under the 1 MiB entity limit.
+	// maxPageBytes bounds a page's gob (see gobBound), so that even
+	// deflated to no gain it stays far under the 1 MiB entity limit.
 	maxPageBytes = 400_000
-	// maxChargeBytes bounds one charge as stored (its JSON), so that any
-	// page PutCharges writes stays within maxPageBytes. The importer refuses
-	// charges with more than 64 KiB of text before they get here.
-	maxChargeBytes = 96 << 10
 	// binaryChunk is how much of a deflated page goes in one binary
 	// property (at most 64 KiB each); a multiple of 3, so the base64 of the
 	// chunks also joins into the base64 of the whole.
@@ -364,7 +360,15 @@ func chargePage(pk, rowKey string, charges []storedCharge) ([]byte, error) {
 type pageBuilder struct {
 	charges []storedCharge
 	sum     hash.Hash // SHA-256 of the charges' JSON: unlike gob, the same bytes in every process
-	size    int       // bytes of that JSON
+	size    int       // at least the bytes of their gob (gobBound)
+}
+
+// gobBound is at least the size of c's gob value, given its text bytes:
+// gob writes each string as its bytes plus a field tag and a length (no
+// escaping, unlike JSON), so the text plus a fixed allowance per field and
+// per code or modifier covers it.
+func gobBound(c *priceline.Charge, text int) int {
+	return text + 512 + 8*(len(c.Codes)+len(c.Modifiers))
 }
 
 // PutCharges upserts charges as pages (see chargePage) of at most
@@ -392,23 +396,25 @@ func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, cod
 		if err != nil {
 			return translate(err, "encode charge")
 		}
-		if len(body) > maxChargeBytes {
+		text := charges[i].TextBytes()
+		if text > priceline.MaxChargeTextBytes {
 			return priceline.Errorf(priceline.KindInvalid, "charge_too_large",
-				"A charge of %s has %d bytes of text; at most %d can be stored.", code.Code, len(body), maxChargeBytes)
+				"A charge of %s has %d bytes of text; at most %d can be stored.", code.Code, text, priceline.MaxChargeTextBytes)
 		}
 		if sum := sha256.Sum256(body); seen[sum] {
 			continue
 		} else {
 			seen[sum] = true
 		}
-		if len(pages) == 0 || pages[len(pages)-1].size+len(body) > maxPageBytes {
+		size := gobBound(&charges[i], text)
+		if len(pages) == 0 || pages[len(pages)-1].size+size > maxPageBytes {
 			pages = append(pages, &pageBuilder{sum: sha256.New()})
 		}
 		pb := pages[len(pages)-1]
 		pb.charges = append(pb.charges, sc)
 		pb.sum.Write(body)
 		pb.sum.Write([]byte{'\n'})
-		pb.size += len(body)
+		pb.size += size
 	}
 	if err := s.record(ctx, hospitalID, gen, pk); err != nil {
 		return err

@@ -312,7 +312,7 @@ func TestPrices_ChargeTooLargeForAPageIsRefused(t *testing.T) {
 	}
 	ok := testCharge(h, "99213", "CPT", "Acme", 100)
 	huge := testCharge(h, "99213", "CPT", "Acme", 200)
-	huge.GenericNotes = randomLetters(maxChargeBytes)
+	huge.GenericNotes = randomLetters(priceline.MaxChargeTextBytes)
 	err := s.PutCharges(ctx, h.ID, "20260101-aaaa", ok.Codes[0], []priceline.Charge{ok, huge})
 	if priceline.ErrorCode(err) != "charge_too_large" || priceline.ErrorKind(err) != priceline.KindInvalid {
 		t.Fatalf("PutCharges error = %v, want invalid charge_too_large", err)
@@ -322,5 +322,35 @@ func TestPrices_ChargeTooLargeForAPageIsRefused(t *testing.T) {
 	}
 	if got := chargesFor(t, s, "99213", "CPT"); len(got) != 0 {
 		t.Fatalf("a refused call wrote %d rows", len(got))
+	}
+}
+
+// Text that JSON escapes sixfold (<, >, &, control characters) is sized by
+// its bytes, as the importer sizes it: a row the importer accepts is
+// stored and read back, never refused for its escaping.
+func TestPrices_EscapedTextIsSizedLikeTheImporterSizesIt(t *testing.T) {
+	s := newPriceStore(t)
+	h := testHospital("Angle Brackets", "2026-01-01")
+	var cs []priceline.Charge
+	for i := range 8 {
+		c := testCharge(h, "99213", "CPT", fmt.Sprintf("Payer %d", i), 100)
+		c.Description = strings.Repeat("<", priceline.MaxChargeTextBytes-200)
+		cs = append(cs, c)
+	}
+	if n := cs[0].TextBytes(); n > priceline.MaxChargeTextBytes {
+		t.Fatalf("setup: %d text bytes", n)
+	}
+	ctx := context.Background()
+	if err := s.BeginImport(ctx, h, "20260101-aaaa"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutCharges(ctx, h.ID, "20260101-aaaa", cs[0].Codes[0], cs); err != nil {
+		t.Fatalf("PutCharges: %v", err)
+	}
+	if _, err := s.CommitImport(ctx, h, "20260101-aaaa"); err != nil {
+		t.Fatal(err)
+	}
+	if got := chargesFor(t, s, "99213", "CPT"); len(got) != len(cs) || got[0].Description != cs[0].Description {
+		t.Fatalf("read back %d rows", len(got))
 	}
 }

@@ -188,7 +188,7 @@ func TestPrices_LongTextIsStoredWhole(t *testing.T) {
 	s := newPriceStore(t)
 	h := testHospital("Long Notes", "2026-01-01")
 	c := testCharge(h, "J1234", "HCPCS", "Acme", 700)
-	c.GenericNotes = strings.Repeat("ä note ", 9000) // 72 KB: several properties
+	c.GenericNotes = strings.Repeat("ä note ", 8000) // 64 KB, just under MaxChargeTextBytes
 	importGen(t, s, h, "20260101-1234", c)
 	cs := chargesFor(t, s, "j1234", "hcpcs")
 	if len(cs) != 1 || cs[0].GenericNotes != c.GenericNotes {
