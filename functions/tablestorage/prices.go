@@ -46,6 +46,13 @@ const (
 	// maxPartitionRows bounds one procedure's read: far above any real
 	// procedure, it keeps a pathological partition from exhausting memory.
 	maxPartitionRows = 100_000
+	// maxPartitionBytes bounds the stored bytes one procedure's read holds
+	// before decoding, whatever its pages claim.
+	maxPartitionBytes = 256 << 20
+	// maxIntersectWords bounds the words whose ranges a search intersects
+	// (each costs up to maxWordMatches entries); a longer query that matches
+	// no single description finds nothing rather than cost that much.
+	maxIntersectWords = 4
 	// maxWordMatches bounds the catalog entries one word search reads.
 	maxWordMatches = 1000
 	// chunkBytes is how much of a charge's JSON goes in one string property:
@@ -76,6 +83,11 @@ const (
 // Storage. It implements priceline.PriceStore; use one per process, because
 // it remembers which partitions an import has already recorded.
 type PriceStore struct {
+	// AbandonAfter is how old the record of an uncommitted generation must
+	// be before a commit deletes its rows as a crashed import's; zero means
+	// 6 hours.
+	AbandonAfter time.Duration
+
 	hospitals, charges, catalog, hospCodes *aztables.Client
 	recorded                               sync.Map // hospital.gen.pk → struct{}
 
@@ -189,18 +201,25 @@ func (e *hospitalEntity) hospital() priceline.Hospital {
 }
 
 func (s *PriceStore) hospitalEntity(ctx context.Context, id string) (*hospitalEntity, error) {
+	e, _, err := s.hospitalEntityTag(ctx, id)
+	return e, err
+}
+
+// hospitalEntityTag is hospitalEntity with the entity's ETag ("" and nil
+// when there is no such hospital).
+func (s *PriceStore) hospitalEntityTag(ctx context.Context, id string) (*hospitalEntity, azcore.ETag, error) {
 	resp, err := s.hospitals.GetEntity(ctx, hospitalPartition, id, nil)
 	if err != nil {
 		if isStatus(err, 404) && !hasErrorCode(err, aztables.TableNotFound) {
-			return nil, nil
+			return nil, "", nil
 		}
-		return nil, translate(err, "read hospital")
+		return nil, "", translate(err, "read hospital")
 	}
 	var e hospitalEntity
 	if err := json.Unmarshal(resp.Value, &e); err != nil {
-		return nil, translate(err, "decode hospital")
+		return nil, "", translate(err, "decode hospital")
 	}
-	return &e, nil
+	return &e, resp.ETag, nil
 }
 
 // BeginImport refuses a file older than the one the store holds.
@@ -612,14 +631,17 @@ func (s *PriceStore) PutProcedures(ctx context.Context, ps []priceline.Procedure
 	return nil
 }
 
-// CommitImport switches the hospital to gen, then deletes every other
-// generation's rows. Readers filter by the hospital's generation, so the
-// switch is one atomic entity write and the deletes are invisible.
+// CommitImport switches the hospital to gen, then deletes the generation
+// it replaced and any abandoned one. Readers filter by the hospital's
+// generation, so the switch is one atomic entity write and the deletes are
+// invisible. The switch is conditional on the hospital entity read just
+// before, so two imports of one hospital committing at once cannot let the
+// older file win: the loser gets KindConflict "import_conflict".
 func (s *PriceStore) CommitImport(ctx context.Context, h priceline.Hospital, gen string) (int, error) {
 	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
 		return 0, invalidImport("The hospital ID or import generation is malformed.")
 	}
-	cur, err := s.hospitalEntity(ctx, h.ID)
+	cur, etag, err := s.hospitalEntityTag(ctx, h.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -635,12 +657,24 @@ func (s *PriceStore) CommitImport(ctx context.Context, h priceline.Hospital, gen
 	if err != nil {
 		return 0, translate(err, "encode hospital")
 	}
-	_, err = s.hospitals.UpsertEntity(ctx, body, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
+	if cur == nil {
+		_, err = s.hospitals.AddEntity(ctx, body, nil)
+	} else {
+		_, err = s.hospitals.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeReplace})
+	}
 	s.forgetHospitals() // even on error: the write may have landed
+	if isConflictStatus(err) {
+		return 0, priceline.Errorf(priceline.KindConflict, "import_conflict",
+			"Another import of %s committed while this one ran; import this file again.", h.Name)
+	}
 	if err != nil {
 		return 0, translate(err, "commit import")
 	}
-	return s.deleteStale(ctx, h.ID, gen)
+	prev := ""
+	if cur != nil {
+		prev = cur.Gen
+	}
+	return s.deleteStale(ctx, h.ID, gen, prev)
 }
 
 // boundedList encodes a hospital's locations or addresses as JSON that fits
@@ -655,12 +689,16 @@ func boundedList(xs []string) []byte {
 	}
 }
 
-// deleteStale removes the rows of every generation of hospitalID other than
-// keep, partition by partition, as recorded in the hospcode table.
-func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep string) (int, error) {
+// deleteStale removes, as recorded in the hospcode table, the rows of
+// generation prev (the one keep replaced) and of every other generation
+// but keep whose record is older than abandonAfter: an import that crashed.
+// A younger record may be an import still running elsewhere, whose rows
+// must not vanish under it; a later commit removes them if it dies.
+func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep, prev string) (int, error) {
 	filter := "PartitionKey eq " + odataString(hospitalID)
-	sel := "PartitionKey,RowKey"
+	sel := "PartitionKey,RowKey,Timestamp"
 	pager := s.hospCodes.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
+	abandoned := time.Now().Add(-s.abandonAfter())
 	var stale []string
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
@@ -668,11 +706,15 @@ func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep string) (
 			return 0, translate(err, "list hospital partitions")
 		}
 		for _, raw := range page.Entities {
-			var k struct{ RowKey string }
+			var k struct {
+				RowKey    string
+				Timestamp time.Time
+			}
 			if err := json.Unmarshal(raw, &k); err != nil {
 				return 0, translate(err, "decode hospital partition")
 			}
-			if gen, _, ok := strings.Cut(k.RowKey, "."); ok && gen != keep {
+			gen, _, ok := strings.Cut(k.RowKey, ".")
+			if ok && gen != keep && (gen == prev || k.Timestamp.Before(abandoned)) {
 				stale = append(stale, k.RowKey)
 			}
 		}
@@ -691,6 +733,16 @@ func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep string) (
 		s.recorded.Delete(hospitalID + "." + rk)
 	}
 	return deleted, nil
+}
+
+// abandonAfter is how old an uncommitted generation's record must be before
+// a commit treats the import as dead (default: 6 hours, far beyond any
+// import's run time).
+func (s *PriceStore) abandonAfter() time.Duration {
+	if s.AbandonAfter > 0 {
+		return s.AbandonAfter
+	}
+	return 6 * time.Hour
 }
 
 // deletePrefix deletes the charge entities of partition pk whose row keys
@@ -939,7 +991,7 @@ func readPartition(ctx context.Context, s *PriceStore, code priceline.Code) ([]p
 		page            pageEntity
 	}
 	var rows []row
-	read := 0
+	read, held := 0, 0
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
@@ -950,8 +1002,11 @@ func readPartition(ctx context.Context, s *PriceStore, code priceline.Code) ([]p
 			if err != nil {
 				return nil, translate(err, "decode charge")
 			}
-			read += p.N
-			if read > maxPartitionRows {
+			// N is not checked yet (charges does): count at least one row
+			// and at most a page's, and bound the bytes held as well.
+			read += min(max(p.N, 1), priceline.MaxChargeBatch)
+			held += len(raw)
+			if read > maxPartitionRows || held > maxPartitionBytes {
 				return nil, priceline.Errorf(priceline.KindUnavailable, "procedure_too_large", "This procedure has too many prices to show at once.")
 			}
 			parts := strings.SplitN(p.RowKey, ".", 3)
@@ -1082,7 +1137,7 @@ func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int)
 		out = append(out, e)
 		return len(out) >= limit
 	})
-	if err != nil || len(out) > 0 || len(words) == 1 {
+	if err != nil || len(out) > 0 || len(words) == 1 || len(words) > maxIntersectWords {
 		return out, err
 	}
 	others := slices.DeleteFunc(slices.Clone(words), func(w string) bool { return w == longest })
@@ -1157,6 +1212,12 @@ func (s *PriceStore) catalogScan(ctx context.Context, pk, prefix string, first i
 		t := int32(min(top, maxWordMatches-read))
 		pager := s.catalog.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel, Top: &t})
 		resp, err := pager.NextPage(ctx)
+		// Table Storage may answer a page with no entities and a
+		// continuation (it stops a query after 5 s); follow it, a bounded
+		// number of times.
+		for skips := 0; err == nil && len(resp.Entities) == 0 && pager.More() && skips < 10; skips++ {
+			resp, err = pager.NextPage(ctx)
+		}
 		if err != nil {
 			return translate(err, "search procedures")
 		}

@@ -70,6 +70,15 @@ func TestPrices_SearchRequestsAreBoundedWhateverTheLimit(t *testing.T) {
 			t.Errorf("Procedures(%q) = %v, want none", q, got)
 		}
 	}
+	// Many words, none matching one description together: the longest
+	// word's range only, not one more range per word.
+	doer.n.Store(0)
+	if _, err := s.Procedures(ctx, "injection agent of zz yy xx ww vv", 10); err != nil {
+		t.Fatal(err)
+	}
+	if n := doer.n.Load(); n > 1+maxWordMatches/100 {
+		t.Errorf("an 8-word query made %d requests", n)
+	}
 }
 
 // Hospitals describe one procedure differently; a word search matches a

@@ -1,0 +1,108 @@
+package tablestorage
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// storedPages counts the charge entities of hospital h under code, of any
+// generation, committed or not.
+func storedPages(t *testing.T, s *PriceStore, h priceline.Hospital, code string) int {
+	t.Helper()
+	filter := "PartitionKey eq " + odataString(procedureKey(priceline.Code{Code: code, Type: "CPT"}))
+	pager := s.charges.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
+	n := 0
+	for pager.More() {
+		page, err := pager.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range page.Entities {
+			if strings.Contains(string(raw), `"RowKey":"`+h.ID+".") {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func putOne(t *testing.T, s *PriceStore, h priceline.Hospital, gen, code, payer string) {
+	t.Helper()
+	c := testCharge(h, code, "CPT", payer, 100)
+	if err := s.PutCharges(context.Background(), h.ID, gen, c.Codes[0], []priceline.Charge{c}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two imports of one hospital overlap: the older file commits while the
+// newer is still writing. The older commit must not delete the newer
+// import's rows (nor its records), and the newer file ends up live whole.
+func TestPrices_OverlappingImportsKeepTheRunningImportsRows(t *testing.T) {
+	s := newPriceStore(t)
+	ctx := context.Background()
+	older, newer := testHospital("Overlap General", "2026-01-01"), testHospital("Overlap General", "2026-02-01")
+	for _, b := range []struct {
+		h   priceline.Hospital
+		gen string
+	}{{older, "20260101-aaaa"}, {newer, "20260201-bbbb"}} {
+		if err := s.BeginImport(ctx, b.h, b.gen); err != nil {
+			t.Fatal(err)
+		}
+	}
+	putOne(t, s, newer, "20260201-bbbb", "99213", "First")
+	putOne(t, s, older, "20260101-aaaa", "99213", "Old")
+	if _, err := s.CommitImport(ctx, older, "20260101-aaaa"); err != nil {
+		t.Fatal(err)
+	}
+	putOne(t, s, newer, "20260201-bbbb", "99214", "Second")
+	putOne(t, s, newer, "20260201-bbbb", "99213", "Third")
+	if deleted, err := s.CommitImport(ctx, newer, "20260201-bbbb"); err != nil || deleted != 1 {
+		t.Fatalf("newer commit: deleted %d, %v; want the older file's 1 row", deleted, err)
+	}
+	if got := chargesFor(t, s, "99213", "CPT"); len(got) != 2 {
+		t.Fatalf("99213 after both commits: %d rows, want the newer file's 2", len(got))
+	}
+	// A third import replaces the newer file and leaves none of its pages.
+	third := testHospital("Overlap General", "2026-03-01")
+	if n := importGen(t, s, third, "20260301-cccc", testCharge(third, "99215", "CPT", "Only", 100)); n != 3 {
+		t.Fatalf("third import deleted %d rows, want 3", n)
+	}
+	for _, code := range []string{"99213", "99214"} {
+		if n := storedPages(t, s, third, code); n != 0 {
+			t.Errorf("%s: %d pages of replaced imports left", code, n)
+		}
+	}
+}
+
+// An import that died before its commit leaves invisible, recorded rows; a
+// later commit deletes them once the record is older than AbandonAfter, and
+// not before (it might be an import still running elsewhere).
+func TestPrices_CrashedImportIsDeletedOnceAbandoned(t *testing.T) {
+	s := newPriceStore(t)
+	ctx := context.Background()
+	h := testHospital("Crash General", "2026-01-01")
+	if err := s.BeginImport(ctx, h, "20260101-dead"); err != nil {
+		t.Fatal(err)
+	}
+	putOne(t, s, h, "20260101-dead", "99213", "Crashed")
+	if n := importGen(t, s, h, "20260101-live", testCharge(h, "99214", "CPT", "Live", 100)); n != 0 {
+		t.Fatalf("a commit deleted %d rows of a fresh uncommitted import", n)
+	}
+	if n := storedPages(t, s, h, "99213"); n != 1 {
+		t.Fatalf("the crashed import's page: %d, want 1 (kept while young)", n)
+	}
+	s.AbandonAfter = time.Millisecond
+	time.Sleep(5 * time.Millisecond)
+	if n := importGen(t, s, h, "20260101-next", testCharge(h, "99214", "CPT", "Next", 100)); n != 2 {
+		t.Fatalf("the next commit deleted %d rows, want 2 (the replaced import's and the crashed one's)", n)
+	}
+	if n := storedPages(t, s, h, "99213"); n != 0 {
+		t.Fatalf("the abandoned import's page is still stored")
+	}
+}
