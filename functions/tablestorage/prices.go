@@ -674,7 +674,14 @@ func (s *PriceStore) CommitImport(ctx context.Context, h priceline.Hospital, gen
 	if cur != nil {
 		prev = cur.Gen
 	}
-	return s.deleteStale(ctx, h.ID, gen, prev)
+	deleted, err := s.deleteStale(ctx, h.ID, gen, prev)
+	if err != nil {
+		// The switch has happened; only the clean-up is unfinished, and the
+		// records it left let a later commit finish it (as abandoned ones).
+		return deleted, priceline.Wrap(err, priceline.KindUnavailable, "cleanup_incomplete",
+			fmt.Sprintf("The new file of %s is live, but removing the previous file's rows failed; a later import of it will finish that.", h.Name))
+	}
+	return deleted, nil
 }
 
 // boundedList encodes a hospital's locations or addresses as JSON that fits
