@@ -3,9 +3,7 @@ package tablestorage
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,18 +14,10 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// countingDoer passes requests on and counts them.
-type countingDoer struct{ n atomic.Int64 }
-
-func (c *countingDoer) Do(req *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return http.DefaultClient.Do(req)
-}
-
 // countedPriceStore is a price store on Azurite whose requests are counted.
-func countedPriceStore(t *testing.T) (*PriceStore, *countingDoer) {
+func countedPriceStore(t *testing.T) (*PriceStore, *countingTransport) {
 	t.Helper()
-	doer := &countingDoer{}
+	doer := &countingTransport{}
 	prefix := fmt.Sprintf("q%d%d", time.Now().UnixNano()%1_000_000, prefixSeq.Add(1))
 	c, err := NewFromConnectionString(azurite.Shared(t).ConnectionString(),
 		Options{TablePrefix: prefix, ClientOptions: &aztables.ClientOptions{ClientOptions: policy.ClientOptions{Transport: doer}}})

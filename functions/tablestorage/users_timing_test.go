@@ -48,4 +48,15 @@ func TestASVS_V6_3_8_EmailLookupCostsTheSameHitOrMiss(t *testing.T) {
 	if hit != miss || hit != 2 {
 		t.Fatalf("a found email costs %d requests, a missing one %d; want 2 each", hit, miss)
 	}
+	// Login reads the index (PasswordHint) and then, alongside the hash,
+	// the user record or one that never exists (auth): one request here
+	// either way.
+	hint := func(email string) int64 {
+		before := counter.n.Load()
+		_, _, _ = c.Users().PasswordHint(ctx, email)
+		return counter.n.Load() - before
+	}
+	if hit, miss := hint("known@example.com"), hint("unknown@example.com"); hit != miss || hit != 1 {
+		t.Fatalf("PasswordHint costs %d requests for a found email, %d for a missing one; want 1 each", hit, miss)
+	}
 }
