@@ -2,12 +2,16 @@ package tablestorage
 
 import (
 	"context"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
+	"hospitalpriceline/functions/internal/azurite"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -104,5 +108,73 @@ func TestPrices_CrashedImportIsDeletedOnceAbandoned(t *testing.T) {
 	}
 	if n := storedPages(t, s, h, "99213"); n != 0 {
 		t.Fatalf("the abandoned import's page is still stored")
+	}
+}
+
+// hookTransport runs before once, just before the first request matching
+// match goes out.
+type hookTransport struct {
+	match  func(*http.Request) bool
+	before func()
+	done   atomic.Bool
+}
+
+func (h *hookTransport) Do(r *http.Request) (*http.Response, error) {
+	if h.match(r) && h.done.CompareAndSwap(false, true) {
+		h.before()
+	}
+	return http.DefaultClient.Do(r)
+}
+
+// Two commits of one hospital race: B (a newer file) commits between A's
+// read of the hospital and A's write. A's write is conditional on what it
+// read, so A fails with import_conflict instead of putting its older file
+// live over B's — for a new hospital (insert) and an existing one (ETag).
+func TestPrices_RacingCommitCannotPutAnOlderFileLive(t *testing.T) {
+	for _, existing := range []bool{false, true} {
+		base := newTestClient(t)
+		ctx := context.Background()
+		if err := base.EnsurePriceTables(ctx); err != nil {
+			t.Fatal(err)
+		}
+		other := base.Prices()
+		first, a, b := testHospital("Race General", "2026-01-01"), testHospital("Race General", "2026-02-01"), testHospital("Race General", "2026-03-01")
+		if existing {
+			importGen(t, other, first, "20260101-aaaa", testCharge(first, "99213", "CPT", "First", 100))
+		}
+		hook := &hookTransport{
+			match: func(r *http.Request) bool {
+				return (r.Method == http.MethodPost || r.Method == http.MethodPut) && strings.Contains(r.URL.Path, hospitalsTable)
+			},
+			before: func() {
+				if _, err := other.CommitImport(ctx, b, "20260301-cccc"); err != nil {
+					t.Errorf("B's commit: %v", err)
+				}
+			},
+		}
+		c, err := NewFromConnectionString(azurite.Shared(t).ConnectionString(), Options{TablePrefix: base.prefix,
+			ClientOptions: &aztables.ClientOptions{ClientOptions: policy.ClientOptions{Transport: hook}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := c.Prices()
+		for _, x := range []struct {
+			h   priceline.Hospital
+			gen string
+		}{{a, "20260201-bbbb"}, {b, "20260301-cccc"}} {
+			if err := other.BeginImport(ctx, x.h, x.gen); err != nil {
+				t.Fatal(err)
+			}
+		}
+		putOne(t, other, b, "20260301-cccc", "99213", "B")
+		putOne(t, s, a, "20260201-bbbb", "99213", "A")
+		_, err = s.CommitImport(ctx, a, "20260201-bbbb")
+		if priceline.ErrorCode(err) != "import_conflict" || !priceline.IsConflict(err) {
+			t.Fatalf("existing=%v: A's commit error = %v, want import_conflict", existing, err)
+		}
+		got := chargesFor(t, other, "99213", "CPT")
+		if len(got) != 1 || got[0].Payer != "B" {
+			t.Fatalf("existing=%v: live rows %+v, want B's one row", existing, got)
+		}
 	}
 }
