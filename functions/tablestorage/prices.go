@@ -55,8 +55,8 @@ const (
 	maxIntersectWords = 4
 	// maxWordMatches bounds the catalog entries one word search reads.
 	maxWordMatches = 1000
-	// chunkBytes is how much of a charge's JSON goes in one string property:
-	// below the 64 KiB (32 K UTF-16 units) limit even for all-BMP text.
+	// chunkBytes bounds a hospital's locations or addresses, kept as JSON
+	// in one string property (64 KiB, 32 K UTF-16 units, even all-BMP).
 	chunkBytes = 30_000
 	// maxBatchBytes keeps a batch transaction under its 4 MiB payload limit.
 	maxBatchBytes = 3 << 20

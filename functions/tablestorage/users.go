@@ -275,8 +275,9 @@ func (s *UserStore) UserByEmail(ctx context.Context, email string) (*priceline.U
 	idx, _, err := s.readIndex(ctx, emailIndexKey(email))
 	if priceline.IsNotFound(err) {
 		// A found email costs two reads (index, then user); spend the
-		// second read on a miss too, so that the time a login takes does
-		// not tell whether the email has an account.
+		// second read on a miss too, so that the time this lookup takes
+		// does not tell whether the email has an account. (Login uses
+		// PasswordHint, and auth evens out its reads itself.)
 		_, _ = s.UserByID(ctx, absentUserID)
 		return nil, userNotFound()
 	}
