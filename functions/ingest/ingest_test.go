@@ -18,11 +18,7 @@ import (
 	"hospitalpriceline/functions/tablestorage"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	azurite.StopShared()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { azurite.RunTests(m) }
 
 var prefixSeq atomic.Int64
 

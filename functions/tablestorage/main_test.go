@@ -3,7 +3,6 @@ package tablestorage
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,11 +10,7 @@ import (
 	"hospitalpriceline/functions/internal/azurite"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	azurite.StopShared()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { azurite.RunTests(m) }
 
 var prefixSeq atomic.Int64
 

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -23,11 +22,7 @@ import (
 	"hospitalpriceline/functions/token"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	azurite.StopShared()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { azurite.RunTests(m) }
 
 // clock is a settable time source shared by the flows and the token codec.
 type clock struct {

@@ -24,11 +24,7 @@ import (
 	"hospitalpriceline/functions/internal/modroot"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	azurite.StopShared()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { azurite.RunTests(m) }
 
 // repoRoot is the module root, where host.json and the docs are.
 func repoRoot(t *testing.T) string { return modroot.ForTest(t) }

@@ -4,11 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,106 +14,30 @@ import (
 	"time"
 
 	"hospitalpriceline/functions/internal/azurite"
+	"hospitalpriceline/functions/internal/handlerproc"
 )
 
 // These benchmarks run the real binary against Azurite, as `make bench`
 // does; results and commands are in docs/benchmarks.md.
 
-var built struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// buildHandler compiles the handler once per benchmark run.
-func buildHandler(b *testing.B) string {
+// startHandler runs the real binary against conn without waiting for it.
+func startHandler(b *testing.B, conn string) *handlerproc.Proc {
 	b.Helper()
-	built.once.Do(func() {
-		dir, err := os.MkdirTemp("", "priceline-bench")
-		if err != nil {
-			built.err = err
-			return
-		}
-		built.path = filepath.Join(dir, "handler")
-		cmd := exec.Command("go", "build", "-o", built.path, ".")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			built.err = fmt.Errorf("go build: %v: %s", err, out)
-		}
-	})
-	if built.err != nil {
-		b.Fatal(built.err)
-	}
-	return built.path
-}
-
-// handlerProc is a running handler binary.
-type handlerProc struct {
-	cmd *exec.Cmd
-	url string
-}
-
-func startHandler(b *testing.B, bin, conn string) *handlerProc {
-	b.Helper()
-	port := freePortB(b)
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(),
-		"FUNCTIONS_CUSTOMHANDLER_PORT="+strconv.Itoa(port),
-		"PRICELINE_PUBLIC_URL=http://localhost:7071",
-		"PRICELINE_TABLES_CONNECTION_STRING="+conn,
-		"PRICELINE_DEV_SIGNING_KEY=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-	)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	return &handlerProc{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
-}
-
-func (h *handlerProc) stop() {
-	_ = h.cmd.Process.Signal(os.Interrupt)
-	_ = h.cmd.Wait()
-}
-
-// waitHealthy polls /api/health until it answers 200.
-func (h *handlerProc) waitHealthy(b *testing.B) {
-	b.Helper()
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := client.Get(h.url + "/api/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(500 * time.Microsecond)
-	}
-	b.Fatal("handler did not become healthy")
-}
-
-func freePortB(b *testing.B) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return handlerproc.Start(b, handlerproc.Options{Conn: conn, Quiet: true, NoWait: true})
 }
 
 // BenchmarkColdStart measures exec to the first 200 on /api/health.
 func BenchmarkColdStart(b *testing.B) {
 	az := azurite.Shared(b)
-	bin := buildHandler(b)
+	handlerproc.Binary(b) // built before the clock starts
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		h := startHandler(b, bin, az.ConnectionString())
-		h.waitHealthy(b)
+		h := startHandler(b, az.ConnectionString())
+		h.WaitHealthy(b, 20*time.Second)
 		b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "ms-to-healthy")
 		b.StopTimer()
-		h.stop()
+		h.Stop()
 		b.StartTimer()
 	}
 }
@@ -135,13 +56,13 @@ func post(client *http.Client, url, body string) (int, error) {
 // argon2id parameters and reports p50 and p99.
 func BenchmarkLogin(b *testing.B) {
 	az := azurite.Shared(b)
-	h := startHandler(b, buildHandler(b), az.ConnectionString())
-	defer h.stop()
-	h.waitHealthy(b)
+	h := startHandler(b, az.ConnectionString())
+	defer h.Stop()
+	h.WaitHealthy(b, 20*time.Second)
 	client := &http.Client{Timeout: 10 * time.Second}
 	email := fmt.Sprintf("bench%d@example.com", time.Now().UnixNano())
 	body := `{"email":"` + email + `","password":"purple-Tiger-42-bicycle","name":"Bench"}`
-	if code, err := post(client, h.url+"/api/register", body); err != nil || code != http.StatusCreated {
+	if code, err := post(client, h.URL+"/api/register", body); err != nil || code != http.StatusCreated {
 		b.Fatalf("register: %d %v", code, err)
 	}
 	login := `{"email":"` + email + `","password":"purple-Tiger-42-bicycle"}`
@@ -149,7 +70,7 @@ func BenchmarkLogin(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		code, err := post(client, h.url+"/api/login", login)
+		code, err := post(client, h.URL+"/api/login", login)
 		lat = append(lat, time.Since(start))
 		if err != nil || code != http.StatusOK {
 			b.Fatalf("login: %d %v", code, err)
@@ -169,12 +90,12 @@ func BenchmarkLogin(b *testing.B) {
 func BenchmarkLoginFloodPeakRSS(b *testing.B) {
 	az := azurite.Shared(b)
 	for i := 0; i < b.N; i++ {
-		h := startHandler(b, buildHandler(b), az.ConnectionString())
-		h.waitHealthy(b)
+		h := startHandler(b, az.ConnectionString())
+		h.WaitHealthy(b, 20*time.Second)
 		client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 500, MaxConnsPerHost: 0}}
 		run := time.Now().UnixNano()
 		real := fmt.Sprintf("flood%d-0@example.com", run)
-		if code, err := post(client, h.url+"/api/register", `{"email":"`+real+`","password":"purple-Tiger-42-bicycle","name":"Flood"}`); err != nil || code != http.StatusCreated {
+		if code, err := post(client, h.URL+"/api/register", `{"email":"`+real+`","password":"purple-Tiger-42-bicycle","name":"Flood"}`); err != nil || code != http.StatusCreated {
 			b.Fatalf("register: %d %v", code, err)
 		}
 		var mu sync.Mutex
@@ -186,7 +107,7 @@ func BenchmarkLoginFloodPeakRSS(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				email := fmt.Sprintf("flood%d-%d@example.com", run, n)
-				code, err := post(client, h.url+"/api/login", `{"email":"`+email+`","password":"purple-Tiger-42-bicycle"}`)
+				code, err := post(client, h.URL+"/api/login", `{"email":"`+email+`","password":"purple-Tiger-42-bicycle"}`)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -197,8 +118,8 @@ func BenchmarkLoginFloodPeakRSS(b *testing.B) {
 			}()
 		}
 		wg.Wait()
-		rss, err := peakRSS(h.cmd.Process.Pid)
-		h.stop()
+		rss, err := peakRSS(h.Pid())
+		h.Stop()
 		if err != nil {
 			b.Fatal(err)
 		}

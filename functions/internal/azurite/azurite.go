@@ -216,3 +216,15 @@ func StopShared() {
 		shared.s.Stop()
 	}
 }
+
+// RunTests is the TestMain of every package that uses Shared: it runs the
+// tests, then stops the shared emulator (and runs after, if given) so that
+// nothing outlives the test binary.
+func RunTests(m *testing.M, after ...func()) {
+	code := m.Run()
+	StopShared()
+	for _, f := range after {
+		f()
+	}
+	os.Exit(code)
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"hospitalpriceline/functions/internal/azurite"
+	"hospitalpriceline/functions/internal/handlerproc"
 	"hospitalpriceline/functions/internal/syncbuf"
 	"hospitalpriceline/functions/priceline"
 )
@@ -65,7 +66,7 @@ func BenchmarkSessionCheck(b *testing.B) {
 	az := azurite.Shared(b)
 	off := startInstance(b, "handler, cache off", az.ConnectionString())
 	on := startInstance(b, "handler, cache 1s", az.ConnectionString(), "PRICELINE_SESSION_CACHE_TTL=1s")
-	c := newAPI(off.url)
+	c := newAPI(off.URL)
 	email := uniqueEmail(b, "bench")
 	c.register(b, email, testPassword)
 	r := c.must(b, "POST", "/api/login", map[string]string{"email": email, "password": testPassword}, nil)
@@ -83,8 +84,8 @@ func BenchmarkSessionCheck(b *testing.B) {
 	}
 	all := []*series{
 		{name: "bare aztables point reads/s (8 goroutines)", run: func() float64 { return bareReads(b, sessions, userID, key, 8, round) }},
-		{name: "handler GET /api/me req/s, cache off", run: func() float64 { return driveGET(b, off.url+"/api/me", handlerCookie, conc, round) }},
-		{name: "handler GET /api/me req/s, cache 1s", run: func() float64 { return driveGET(b, on.url+"/api/me", handlerCookie, conc, round) }},
+		{name: "handler GET /api/me req/s, cache off", run: func() float64 { return driveGET(b, off.URL+"/api/me", handlerCookie, conc, round) }},
+		{name: "handler GET /api/me req/s, cache 1s", run: func() float64 { return driveGET(b, on.URL+"/api/me", handlerCookie, conc, round) }},
 	}
 	if flask != "" {
 		all = append(all, &series{name: "Flask+Flask-Session+gunicorn(2) GET /api/me req/s", run: func() float64 { return driveGET(b, flask+"/api/me", flaskCookie, conc, round) }})
@@ -263,7 +264,7 @@ func startFlaskBaseline(t testing.TB) (base, cookie, missing string) {
 	if _, err := rand.Read(secret); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := handlerproc.FreePort(t)
 	cmd := exec.Command(gunicorn, "--workers", "2", "--bind", fmt.Sprintf("127.0.0.1:%d", port), "--chdir", dir, "--log-level", "warning", "app:app")
 	cmd.Env = append(os.Environ(), "BASELINE_SECRET_KEY="+hex.EncodeToString(secret), "BASELINE_SESSION_DIR="+t.TempDir())
 	logs := &syncbuf.Buffer{}

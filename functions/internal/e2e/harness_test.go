@@ -5,159 +5,25 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"hospitalpriceline/functions/internal/azurite"
-	"hospitalpriceline/functions/internal/syncbuf"
+	"hospitalpriceline/functions/internal/handlerproc"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	azurite.StopShared()
-	if built.dir != "" {
-		_ = os.RemoveAll(built.dir)
-	}
-	os.Exit(code)
-}
-
-// devSigningKey is a local-only development key (32 bytes, base64); both
-// instances of a test share it, as every instance shares the vault in Azure.
-const devSigningKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+func TestMain(m *testing.M) { azurite.RunTests(m, handlerproc.RemoveBinary) }
 
 // publicURL is what the handler is told its origin is.
-const publicURL = "http://localhost:7071"
-
-var built struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
-
-// handlerBinary compiles cmd/handler once per test binary. It is built
-// without -race so that timings resemble production; the tests themselves
-// still run under -race.
-func handlerBinary(t testing.TB) string {
-	t.Helper()
-	built.once.Do(func() {
-		// E2E_HANDLER_BINARY runs a prebuilt binary instead, for measuring
-		// a build with changes not yet in the tree.
-		if p := os.Getenv("E2E_HANDLER_BINARY"); p != "" {
-			built.path = p
-			return
-		}
-		dir, err := os.MkdirTemp("", "priceline-e2e")
-		if err != nil {
-			built.err = err
-			return
-		}
-		built.dir = dir
-		built.path = filepath.Join(dir, "handler")
-		out, err := exec.Command("go", "build", "-o", built.path, "hospitalpriceline/functions/cmd/handler").CombinedOutput()
-		if err != nil {
-			built.err = fmt.Errorf("go build cmd/handler: %v: %s", err, out)
-		}
-	})
-	if built.err != nil {
-		t.Fatal(built.err)
-	}
-	return built.path
-}
-
-// instance is one running handler process: one Functions instance.
-type instance struct {
-	name string
-	cmd  *exec.Cmd
-	url  string
-	log  *syncbuf.Buffer
-	done chan struct{}
-}
+const publicURL = handlerproc.PublicURL
 
 // startInstance runs the handler binary against the storage account conn
 // and waits until it answers /api/health with 200. env adds settings.
-func startInstance(t testing.TB, name, conn string, env ...string) *instance {
+func startInstance(t testing.TB, name, conn string, env ...string) *handlerproc.Proc {
 	t.Helper()
-	port := freePort(t)
-	cmd := exec.Command(handlerBinary(t))
-	cmd.Env = append(os.Environ(),
-		"FUNCTIONS_CUSTOMHANDLER_PORT="+strconv.Itoa(port),
-		"PRICELINE_PUBLIC_URL="+publicURL,
-		"PRICELINE_TABLES_CONNECTION_STRING="+conn,
-		"PRICELINE_DEV_SIGNING_KEY="+devSigningKey,
-	)
-	cmd.Env = append(cmd.Env, env...)
-	in := &instance{name: name, cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), log: &syncbuf.Buffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = in.log, in.log
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	go func() { _ = cmd.Wait(); close(in.done) }()
-	t.Cleanup(func() {
-		in.stop()
-		if t.Failed() {
-			t.Logf("%s log:\n%s", name, in.log.String())
-		}
-	})
-	in.waitHealthy(t, 30*time.Second)
-	return in
-}
-
-func (in *instance) stop() {
-	select {
-	case <-in.done:
-		return
-	default:
-	}
-	_ = in.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-in.done:
-	case <-time.After(15 * time.Second):
-		_ = in.cmd.Process.Kill()
-		<-in.done
-	}
-}
-
-// waitHealthy polls /api/health until it answers 200.
-func (in *instance) waitHealthy(t testing.TB, within time.Duration) {
-	t.Helper()
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		select {
-		case <-in.done:
-			t.Fatalf("%s exited during start:\n%s", in.name, in.log.String())
-		default:
-		}
-		resp, err := client.Get(in.url + "/api/health")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s did not become healthy within %s", in.name, within)
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return handlerproc.Start(t, handlerproc.Options{Name: name, Conn: conn, Env: env})
 }
 
 // session is what a signed-in API client holds: the cookie value and the

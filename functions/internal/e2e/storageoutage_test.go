@@ -14,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"hospitalpriceline/functions/internal/azurite"
+	"hospitalpriceline/functions/internal/handlerproc"
 	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/tablestorage"
 )
@@ -58,7 +59,7 @@ type outcome struct {
 func TestStorageOutageFailsFastAndRecoversWithoutRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	port := freePort(t)
+	port := handlerproc.FreePort(t)
 	az, err := azurite.Start(context.Background(), azurite.Options{Port: port, DataDir: dir})
 	if err != nil {
 		azurite.Unavailable(t, err)
@@ -67,7 +68,7 @@ func TestStorageOutageFailsFastAndRecoversWithoutRestart(t *testing.T) {
 	t.Cleanup(func() { current.Stop() })
 
 	in := startInstance(t, "instance", az.ConnectionString())
-	c := newAPI(in.url)
+	c := newAPI(in.URL)
 	c.client.Timeout = 2 * outageDeadline
 	// One account per client, each with a session made before the outage.
 	// Each client keeps its saved estimates under the per-user limit of 50:
@@ -173,7 +174,7 @@ func TestStorageOutageFailsFastAndRecoversWithoutRestart(t *testing.T) {
 	}
 	current = restarted
 	up := time.Now()
-	in.waitHealthy(t, 30*time.Second)
+	in.WaitHealthy(t, 30*time.Second)
 	recovered := time.Since(up)
 	setPhase("after")
 	time.Sleep(time.Second)
@@ -181,7 +182,7 @@ func TestStorageOutageFailsFastAndRecoversWithoutRestart(t *testing.T) {
 	wg.Wait()
 
 	select {
-	case <-in.done:
+	case <-in.Done():
 		t.Fatal("the handler process exited during the outage")
 	default:
 	}

@@ -16,7 +16,7 @@ func pair(t *testing.T) (a, b *api) {
 	az := azurite.Shared(t)
 	ia := startInstance(t, "instance A", az.ConnectionString())
 	ib := startInstance(t, "instance B", az.ConnectionString())
-	return newAPI(ia.url), newAPI(ib.url)
+	return newAPI(ia.URL), newAPI(ib.URL)
 }
 
 // TestASVS_V7_4_1_LogoutOnOneInstanceRefusedOnTheOther signs in on one
