@@ -32,7 +32,7 @@ const (
 )
 
 // logged is what the HTTP layer's error log line would hold for err: the
-// same slog JSON handler and "err" attribute as web.writeError.
+// same slog JSON handler and "err" attribute as web.Server.respond.
 func logged(err error) string {
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Error("request failed", "status", 503, "err", err)

@@ -376,7 +376,7 @@ func (s *Server) handleB2CLogout(sso *B2CSignIn) handlerFunc {
 }
 
 // b2cFail answers a failed B2C step. These routes are browser navigations
-// under /api/, where writeError would answer JSON, so a browser (Accept:
+// under /api/, where respond would answer JSON, so a browser (Accept:
 // text/html) gets the readable error page instead; other clients get the
 // JSON error. Refusals are logged (by code only: the query holds a one-time
 // code and the cookie a flow ID) because repeated ones are a sign of attack.
@@ -385,16 +385,7 @@ func (s *Server) b2cFail(w http.ResponseWriter, r *http.Request, err error) erro
 	if status < 500 && status != http.StatusNotFound {
 		s.logger().Warn("b2c sign-in refused", "path", r.URL.Path, "status", status, "code", priceline.ErrorCode(err), "err", err)
 	}
-	if !strings.Contains(r.Header.Get("Accept"), "text/html") {
-		return err
-	}
-	if status >= 500 {
-		s.logger().Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
-	}
-	setRetryAfter(w, err)
-	_, msg := publicError(err)
-	s.renderErrorPage(w, r, status, msg)
-	return nil
+	return asBrowserPage(err)
 }
 
 // expiredFlowSweeper is a flow store that can delete abandoned flows, as

@@ -43,12 +43,12 @@ func b2cTestHandler(s *Server, sso *B2CSignIn) http.Handler {
 		h := rt.Handle
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
-				s.writeError(w, r, err)
+				s.respond(w, r, err)
 			}
 		})
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, notFound("This page")) })
-	return securityHeaders(limitBody(mux))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.respond(w, r, notFound("This page")) })
+	return securityHeaders(s.limitBody(mux))
 }
 
 // b2cEnv is the real stack plus the real MSAL-based b2c client talking to

@@ -72,24 +72,6 @@ func setRetryAfter(w http.ResponseWriter, err error) {
 	}
 }
 
-// writeError answers an API request with the JSON error for err and logs
-// internal errors (only those: the rest are the client's mistakes).
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	status := statusOf(err)
-	if status >= 500 {
-		s.logger().Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
-	}
-	setRetryAfter(w, err)
-	code, msg := publicError(err)
-	if wantsHTML(r) {
-		s.renderErrorPage(w, r, status, msg)
-		return
-	}
-	var body errorBody
-	body.Error.Code, body.Error.Message = code, msg
-	writeJSON(w, status, body)
-}
-
 // writeJSON writes v as JSON with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -35,12 +35,12 @@ func securityHeaders(next http.Handler) http.Handler {
 const maxBodyBytes = 64 << 10
 
 // limitBody caps the body so that no handler can be made to read more.
-func limitBody(next http.Handler) http.Handler {
+func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBodyBytes {
 			tooLarge := priceline.Errorf(priceline.KindTooLarge, "body_too_large", "The request body is larger than 64 KiB.")
 			w.Header().Set("Connection", "close")
-			writeStatusError(w, r, tooLarge)
+			s.respond(w, r, tooLarge)
 			return
 		}
 		if r.Body != nil {
@@ -48,14 +48,6 @@ func limitBody(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// writeStatusError is for middleware that runs before the Server is known.
-func writeStatusError(w http.ResponseWriter, r *http.Request, err error) {
-	code, msg := publicError(err)
-	var body errorBody
-	body.Error.Code, body.Error.Message = code, msg
-	writeJSON(w, statusOf(err), body)
 }
 
 // checkOrigin refuses cross-site form posts and fetches to login and
@@ -127,16 +119,4 @@ func (s *Server) clientIP(r *http.Request) string {
 func isForm(r *http.Request) bool {
 	ct := r.Header.Get("Content-Type")
 	return strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")
-}
-
-// wantsHTML reports whether the answer should be a page rather than JSON:
-// form posts and page requests from a browser.
-func wantsHTML(r *http.Request) bool {
-	if isForm(r) {
-		return true
-	}
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		return false
-	}
-	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }

@@ -72,11 +72,6 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, p *pageD
 	}
 }
 
-// renderErrorPage answers a browser with a readable page instead of JSON.
-func (s *Server) renderErrorPage(w http.ResponseWriter, _ *http.Request, status int, message string) {
-	s.render(w, status, "error.html", &pageData{Title: http.StatusText(status), Message: message})
-}
-
 // pageSession returns the signed-in user for a page, or nil when signed out.
 // A cookie that no longer works is cleared and treated as signed out; a
 // storage outage is an error.
@@ -154,7 +149,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
-	return s.formError(w, err, "login.html", p)
+	return asForm(err, "login.html", p)
 }
 
 func (s *Server) handleRegisterPage(w http.ResponseWriter, r *http.Request) error {
@@ -179,20 +174,7 @@ func (s *Server) handleRegisterForm(w http.ResponseWriter, r *http.Request) erro
 			return nil
 		}
 	}
-	return s.formError(w, err, "register.html", p)
-}
-
-// formError shows a form again with the error's message, with the status
-// the API would use; internal and outage errors go to the error page.
-func (s *Server) formError(w http.ResponseWriter, err error, page string, p *pageData) error {
-	status := statusOf(err)
-	if status >= 500 || status == http.StatusForbidden || status == http.StatusRequestEntityTooLarge {
-		return err
-	}
-	setRetryAfter(w, err)
-	_, p.Error = publicError(err)
-	s.render(w, status, page, p)
-	return nil
+	return asForm(err, "register.html", p)
 }
 
 // withPageSession is withSession for pages: a signed-out visitor is sent to
@@ -257,14 +239,7 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request, u
 			return nil
 		}
 	}
-	status := statusOf(err)
-	if status >= 500 || status == http.StatusForbidden {
-		return err
-	}
-	setRetryAfter(w, err)
-	_, msg := publicError(err)
-	s.renderErrorPage(w, r, status, msg+" Go back to your account page to try again.")
-	return nil
+	return withNextStep(err, "Go back to your account page to try again.")
 }
 
 func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {

@@ -110,20 +110,7 @@ type savedView struct {
 // the error's status, whatever the Accept header says: a page link followed
 // by a script or a test still gets a page, never JSON.
 func (s *Server) htmlPage(h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		err := h(w, r)
-		if err == nil {
-			return nil
-		}
-		status := statusOf(err)
-		if status >= 500 {
-			s.logger().Error("page failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
-		}
-		setRetryAfter(w, err)
-		_, msg := publicError(err)
-		s.renderErrorPage(w, r, status, msg)
-		return nil
-	}
+	return func(w http.ResponseWriter, r *http.Request) error { return asPage(h(w, r)) }
 }
 
 // handleSearchPage lists the procedures matching q. A bad or empty q shows

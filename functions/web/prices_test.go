@@ -57,11 +57,11 @@ func mountPriceRoutes(s *Server, p *PriceAPI) http.Handler {
 		h := rt.Handle
 		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
-				s.writeError(w, r, err)
+				s.respond(w, r, err)
 			}
 		})
 	}
-	return securityHeaders(limitBody(mux))
+	return securityHeaders(s.limitBody(mux))
 }
 
 func (e *priceEnv) get(path string) *response {

@@ -68,7 +68,7 @@ func (s *Server) now() time.Time {
 	return s.Now()
 }
 
-// handlerFunc is a handler that returns its error for writeError.
+// handlerFunc is a handler that returns its error for respond.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // route is one entry of the route table. Routes that share a Name are one
@@ -143,7 +143,7 @@ func (s *Server) Functions() []funchost.Function {
 
 // Handler returns the complete HTTP handler.
 func (s *Server) Handler() http.Handler {
-	return securityHeaders(limitBody(s.mux()))
+	return securityHeaders(s.limitBody(s.mux()))
 }
 
 // mux routes the route table and the timer function.
@@ -153,13 +153,13 @@ func (s *Server) mux() *http.ServeMux {
 		h := rt.Handle
 		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
-				s.writeError(w, r, err)
+				s.respond(w, r, err)
 			}
 		})
 	}
 	mux.Handle("POST /"+CleanupFunction, funchost.TimerHandler(s.runCleanup))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, notFound("This page"))
+		s.respond(w, r, notFound("This page"))
 	})
 	return mux
 }
