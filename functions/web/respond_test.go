@@ -21,7 +21,9 @@ func TestRespondChoosesOneShapePerError(t *testing.T) {
 	busy := &priceline.Error{Kind: priceline.KindTooManyRequests, Code: "too_many_attempts", Message: "Wait.", RetryAfter: 3 * time.Second}
 	forbidden := priceline.Errorf(priceline.KindForbidden, "csrf_failed", "Reload.")
 	internal := errors.New("table exploded")
-	form := func() *pageData { return &pageData{Title: "Sign in", Form: map[string]string{"email": "a@example.org"}} }
+	form := func() *pageData {
+		return &pageData{Title: "Sign in", Form: map[string]string{"email": "a@example.org"}}
+	}
 
 	cases := []struct {
 		name       string
