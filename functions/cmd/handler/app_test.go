@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"hospitalpriceline/functions/funchost"
 	"hospitalpriceline/functions/funchost/funchosttest"
 	"hospitalpriceline/functions/internal/azurite"
+	"hospitalpriceline/functions/internal/handlerproc"
 	"hospitalpriceline/functions/web"
 
 	"hospitalpriceline/functions/internal/modroot"
@@ -99,14 +99,7 @@ func TestStagedAppMeetsCustomHandlerContract(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return handlerproc.FreePort(t) }
 
 // The whole handler, started from settings as production starts it, serves
 // through a simulated Functions host: forwarded HTTP requests and the

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"hospitalpriceline/functions/internal/azurite"
+	"hospitalpriceline/functions/internal/childproc"
 )
 
 // local is an Azurite and a handler that loadgen started.
@@ -70,7 +71,7 @@ func startLocal(ctx context.Context, o *options, logs io.Writer) (*local, error)
 			return nil, fmt.Errorf("%s ingest: %w", o.handler, err)
 		}
 	}
-	port, err := freePort()
+	port, err := childproc.FreePort()
 	if err != nil {
 		az.Stop()
 		return nil, err
@@ -118,22 +119,7 @@ func (l *local) waitHealthy(ctx context.Context, within time.Duration) error {
 // stop ends the handler, then Azurite.
 func (l *local) stop() {
 	if l.handler != nil {
-		_ = l.handler.Process.Signal(os.Interrupt)
-		select {
-		case <-l.done:
-		case <-time.After(15 * time.Second):
-			_ = l.handler.Process.Kill()
-			<-l.done
-		}
+		childproc.Stop(l.handler, l.done, 15*time.Second)
 	}
 	l.az.Stop()
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"hospitalpriceline/functions/internal/childproc"
 	"hospitalpriceline/functions/internal/modroot"
 )
 
@@ -75,7 +75,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 	}
 	port := opt.Port
 	if port == 0 {
-		if port, err = freePort(); err != nil {
+		if port, err = childproc.FreePort(); err != nil {
 			return nil, err
 		}
 	}
@@ -158,15 +158,6 @@ func (s *Server) Stop() {
 		_ = s.cmd.Process.Kill()
 		<-s.done
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // ForTest starts an in-memory Azurite for the current test binary and stops

@@ -7,7 +7,6 @@ package handlerproc
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"hospitalpriceline/functions/internal/childproc"
 	"hospitalpriceline/functions/internal/syncbuf"
 )
 
@@ -145,13 +145,7 @@ func (p *Proc) Stop() {
 		return
 	default:
 	}
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.done:
-	case <-time.After(15 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
+	childproc.Stop(p.cmd, p.done, 15*time.Second)
 }
 
 // WaitHealthy polls /api/health until it answers 200, failing the test if
@@ -183,12 +177,11 @@ func (p *Proc) WaitHealthy(t testing.TB, within time.Duration) {
 // FreePort returns a loopback port that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := childproc.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // Pid is the process ID, for reading its resource use.
