@@ -41,8 +41,12 @@ type PriceStore interface {
 	// PutProcedures adds entries to the procedures catalog (upsert).
 	PutProcedures(ctx context.Context, ps []Procedure) error
 	// CommitImport makes gen the current generation of h (storing h's
-	// details) and deletes the rows of every other generation. It returns
-	// how many stale rows it deleted.
+	// details) and deletes the rows of the generation it replaced and of
+	// abandoned ones (an import that died long ago); a younger uncommitted
+	// generation may be an import still running and keeps its rows. It
+	// returns how many stale rows it deleted, and fails with
+	// KindConflict/"older_file" when the store meanwhile holds a later file
+	// of h.
 	CommitImport(ctx context.Context, h Hospital, gen string) (deleted int, err error)
 	// Hospitals lists the hospitals that have a committed import.
 	Hospitals(ctx context.Context) ([]Hospital, error)
