@@ -40,6 +40,7 @@ func (c *Client) authFlowTableName() string { return c.table(authFlowsTable) }
 func (c *Client) AuthFlows() *AuthFlowStore {
 	return &AuthFlowStore{c: c, table: c.svc.NewClient(c.authFlowTableName())}
 }
+
 type authFlowRecord struct {
 	State        string `json:"State"`
 	Nonce        string `json:"Nonce"`

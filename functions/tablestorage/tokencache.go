@@ -37,6 +37,7 @@ func (c *Client) tokenCacheTableName() string { return c.table(tokenCachesTable)
 func (c *Client) TokenCaches() *TokenCacheStore {
 	return &TokenCacheStore{c: c, table: c.svc.NewClient(c.tokenCacheTableName())}
 }
+
 type tokenCacheRecord struct {
 	Cache     []byte `json:"Cache"` // base64 in the entity's JSON, as Edm.Binary is
 	CreatedAt string `json:"CreatedAt"`

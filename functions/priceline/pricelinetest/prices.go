@@ -22,7 +22,9 @@ func hospital(name, updated string) priceline.Hospital {
 	}
 }
 
-func money(d string, cents int64) priceline.Money { return priceline.Money{Decimal: d, Cents: cents, Set: true} }
+func money(d string, cents int64) priceline.Money {
+	return priceline.Money{Decimal: d, Cents: cents, Set: true}
+}
 
 // charge is a charge of code with a distinguishing payer.
 func charge(code priceline.Code, payer string, cents int64) priceline.Charge {
