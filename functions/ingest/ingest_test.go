@@ -40,7 +40,7 @@ func newStoreWith(t testing.TB, opt tablestorage.Options) *tablestorage.PriceSto
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := c.EnsurePriceTables(ctx); err != nil {
+	if err := c.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return c.Prices()

@@ -2,7 +2,6 @@ package priceline
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"time"
@@ -67,20 +66,4 @@ func NewSessionID() string { return randomHex(32) }
 func SessionKey(sessionID string) string {
 	sum := sha256.Sum256([]byte(sessionID))
 	return hex.EncodeToString(sum[:])
-}
-
-// NewUserID returns a random 128-bit user ID, hex encoded.
-func NewUserID() string { return randomHex(16) }
-
-// NewToken returns n random bytes, hex encoded, for CSRF tokens and the like.
-func NewToken(n int) string { return randomHex(n) }
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		// crypto/rand never fails on supported platforms; if it does, no
-		// secure identifier can be made and continuing would be worse.
-		panic("crypto/rand: " + err.Error())
-	}
-	return hex.EncodeToString(b)
 }

@@ -41,12 +41,6 @@ func (c *Client) AuthFlows() *AuthFlowStore {
 	return &AuthFlowStore{c: c, table: c.svc.NewClient(c.authFlowTableName())}
 }
 
-// EnsureAuthFlowTable creates the flows table if it does not exist yet; it is
-// safe to call on every start.
-func (c *Client) EnsureAuthFlowTable(ctx context.Context) error {
-	return c.ensure(ctx, authFlowsTable)
-}
-
 type authFlowRecord struct {
 	State        string `json:"State"`
 	Nonce        string `json:"Nonce"`
@@ -75,7 +69,7 @@ func authFlowExpired() error {
 
 // missingTable turns "the table does not exist" into an outage. Reported as
 // not found it would tell the user their sign-in link was stale, and hide
-// that EnsureAuthFlowTable never ran.
+// that EnsureTables never ran.
 func missingTable(err error, name string) error {
 	if hasErrorCode(err, aztables.TableNotFound) {
 		return unavailable(fmt.Errorf("table %s is missing: %w", name, err))

@@ -21,11 +21,11 @@ func newFlowStore(t *testing.T) (*Client, *AuthFlowStore) {
 	c := newTestClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.EnsureAuthFlowTable(ctx); err != nil {
-		t.Fatalf("EnsureAuthFlowTable: %v", err)
+	if err := c.EnsureTables(ctx); err != nil {
+		t.Fatalf("EnsureTables: %v", err)
 	}
-	if err := c.EnsureAuthFlowTable(ctx); err != nil {
-		t.Fatalf("EnsureAuthFlowTable a second time: %v", err)
+	if err := c.EnsureTables(ctx); err != nil {
+		t.Fatalf("EnsureTables a second time: %v", err)
 	}
 	return c, c.AuthFlows()
 }

@@ -1,17 +1,30 @@
-// Package tablestorage keeps users, sessions and login attempts in Azure
-// Table Storage (or Azurite) and implements the priceline store interfaces.
+// Package tablestorage keeps everything the app stores in Azure Table
+// Storage (or Azurite) and implements the priceline store interfaces: users,
+// sessions and login attempts (UserStore, SessionStore, AttemptStore), B2C
+// sign-in flows and token caches (AuthFlowStore, TokenCacheStore), and
+// hospitals, charges, the procedures catalog and saved estimates
+// (PriceStore, SavedStore).
 //
 // Every read is a point read by (PartitionKey, RowKey) or a single-partition
-// query; keys derived from user input are hashed (see keys.go) so that no
-// input can break, collide with or inject into a key or a filter.
+// query; keys derived from user input are hashed or encoded (see keys.go and
+// prices_keys.go) so that no input can break, collide with or inject into a
+// key or a filter. EnsureTables creates all ten tables.
 //
 // Layout (table: PartitionKey / RowKey → properties):
 //
-//	users:    <userID> / "user"                       → Provider, Subject, Email, Name, PasswordHash, CreatedAt, UpdatedAt
-//	users:    "email-"+sha256(email) / "index"        → UserID, Email, CreatedAt (local users)
-//	users:    "subject-"+sha256(provider, subject) / "index" → UserID, Provider, Subject, CreatedAt (cloud users)
-//	sessions: <userID> / <session key>                → Method, CSRFToken, UserAgent, CreatedAt, LastSeenAt, IdleExpiresAt, ExpiresAt
-//	attempts: "attempt"+sha256(key)[:2] / sha256(key) → Failures, LastFailure
+//	users:       <userID> / "user"                       → Provider, Subject, Email, Name, PasswordHash, CreatedAt, UpdatedAt
+//	users:       "email-"+sha256(email) / "index"        → UserID, Email, PasswordHash, CreatedAt (local users)
+//	users:       "subject-"+sha256(provider, subject) / "index" → UserID, Provider, Subject, CreatedAt (cloud users)
+//	sessions:    <userID> / <session key>                → Method, CSRFToken, UserAgent, CreatedAt, LastSeenAt, IdleExpiresAt, ExpiresAt
+//	attempts:    "attempt"+sha256(key)[:2] / sha256(key) → Failures, LastFailure
+//	authflows:   "flow"+id[:2] / <flow id>               → State, Nonce, PKCEVerifier, ReturnTo, Policy, CreatedAt, ExpiresAt
+//	tokencaches: <userID> / <session key>                → Cache (Edm.Binary), CreatedAt, ExpiresAt
+//	hospital:    "h" / <hospital id>                     → Name, Locations, Addresses, License*, LastUpdatedOn, Version, Gen
+//	charges:     <procedure key> / <hospital>.<gen>.<hash> → N, C0, C1, … (a page of charges; chargepage.go)
+//	hospcode:    <hospital id> / <gen>.<procedure key>   → (none: where a generation wrote; generations.go)
+//	catalog:     "c."+code[:1] / <code>.<type>           → Code, CodeType, Description
+//	catalog:     "w."+word[:2] / <word>.<procedure key>.<description hash> → Code, CodeType, Description
+//	saved:       <userID> / "s00" … "s49"                → ID, Code, CodeType, HospitalID, Payer, Plan, Label, CreatedAt
 //
 // Times are Edm.DateTime in UTC (100 ns resolution).
 package tablestorage

@@ -18,3 +18,23 @@ func TestSessionStoreContract(t *testing.T) {
 func TestAttemptStoreContract(t *testing.T) {
 	pricelinetest.TestAttemptStore(t, func(t *testing.T) priceline.AttemptStore { return newTestClient(t).Attempts() })
 }
+
+func TestAuthFlowStoreContract(t *testing.T) {
+	pricelinetest.TestAuthFlowStore(t, func(t *testing.T) priceline.AuthFlowStore { return newTestClient(t).AuthFlows() })
+}
+
+func TestTokenCacheStoreContract(t *testing.T) {
+	pricelinetest.TestTokenCacheStore(t, func(t *testing.T, clock *pricelinetest.Clock) priceline.TokenCacheStore {
+		c := newTestClient(t)
+		c.now = clock.Now
+		return c.TokenCaches()
+	})
+}
+
+func TestPriceStoreContract(t *testing.T) {
+	pricelinetest.TestPriceStore(t, func(t *testing.T) priceline.PriceStore { return newTestClient(t).Prices() })
+}
+
+func TestSavedStoreContract(t *testing.T) {
+	pricelinetest.TestSavedStore(t, func(t *testing.T) priceline.SavedStore { return newTestClient(t).Saved() })
+}

@@ -189,7 +189,7 @@ func TestPrices_ChargesAreStoredInPagesUnderTheEntityLimit(t *testing.T) {
 func TestPrices_CachedHospitalsSeeAnotherInstancesCommit(t *testing.T) {
 	c := newTestClient(t)
 	ctx := context.Background()
-	if err := c.EnsurePriceTables(ctx); err != nil {
+	if err := c.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
 	reader, writer := c.Prices(), c.Prices() // two instances of the app

@@ -134,7 +134,7 @@ func TestPrices_RacingCommitCannotPutAnOlderFileLive(t *testing.T) {
 	for _, existing := range []bool{false, true} {
 		base := newTestClient(t)
 		ctx := context.Background()
-		if err := base.EnsurePriceTables(ctx); err != nil {
+		if err := base.EnsureTables(ctx); err != nil {
 			t.Fatal(err)
 		}
 		other := base.Prices()

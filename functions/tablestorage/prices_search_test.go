@@ -24,7 +24,7 @@ func countedPriceStore(t *testing.T) (*PriceStore, *countingTransport) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.EnsurePriceTables(context.Background()); err != nil {
+	if err := c.EnsureTables(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return c.Prices(), doer

@@ -17,8 +17,8 @@ func newPriceStore(t *testing.T) *PriceStore {
 	c := newTestClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.EnsurePriceTables(ctx); err != nil {
-		t.Fatalf("EnsurePriceTables: %v", err)
+	if err := c.EnsureTables(ctx); err != nil {
+		t.Fatalf("EnsureTables: %v", err)
 	}
 	return c.Prices()
 }
@@ -264,7 +264,7 @@ func TestPrices_ProceduresByCodePrefixAndWords(t *testing.T) {
 func TestSaved_LimitHoldsUnderConcurrentSaves(t *testing.T) {
 	c := newTestClient(t)
 	ctx := context.Background()
-	if err := c.EnsurePriceTables(ctx); err != nil {
+	if err := c.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
 	s := c.Saved()
@@ -318,7 +318,7 @@ func TestSaved_LimitHoldsUnderConcurrentSaves(t *testing.T) {
 func TestSaved_StaleDeleteDoesNotRemoveTheEstimateThatReusedTheSlot(t *testing.T) {
 	c := newTestClient(t)
 	ctx := context.Background()
-	if err := c.EnsurePriceTables(ctx); err != nil {
+	if err := c.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
 	s := c.Saved()

@@ -38,12 +38,6 @@ func (c *Client) TokenCaches() *TokenCacheStore {
 	return &TokenCacheStore{c: c, table: c.svc.NewClient(c.tokenCacheTableName())}
 }
 
-// EnsureTokenCacheTable creates the token cache table if it does not exist
-// yet; it is safe to call on every start.
-func (c *Client) EnsureTokenCacheTable(ctx context.Context) error {
-	return c.ensure(ctx, tokenCachesTable)
-}
-
 type tokenCacheRecord struct {
 	Cache     []byte `json:"Cache"` // base64 in the entity's JSON, as Edm.Binary is
 	CreatedAt string `json:"CreatedAt"`

@@ -19,8 +19,8 @@ func newTokenCacheStore(t *testing.T) (*Client, *TokenCacheStore) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for range 2 {
-		if err := c.EnsureTokenCacheTable(ctx); err != nil {
-			t.Fatalf("EnsureTokenCacheTable: %v", err)
+		if err := c.EnsureTables(ctx); err != nil {
+			t.Fatalf("EnsureTables: %v", err)
 		}
 	}
 	return c, c.TokenCaches()
@@ -179,7 +179,7 @@ func TestTokenCacheSweepFollowsSessions(t *testing.T) {
 	}
 }
 
-// Without EnsureTokenCacheTable the store reports an outage, not "no
+// Without EnsureTables the store reports an outage, not "no
 // tokens", so a missing deployment step is visible.
 func TestTokenCacheStoreMissingTableIsUnavailable(t *testing.T) {
 	ctx := context.Background()

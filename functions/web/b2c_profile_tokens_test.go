@@ -40,7 +40,7 @@ func newB2CTokenEnv(t *testing.T, withScope bool) (*b2cEnv, *syncbuf.Buffer) {
 		}
 		b.sso.Client = client
 	}
-	if err := b.tables.EnsureTokenCacheTable(context.Background()); err != nil {
+	if err := b.tables.EnsureTables(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	b.sso.Tokens = b.tables.TokenCaches()

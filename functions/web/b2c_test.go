@@ -89,7 +89,7 @@ func newB2CSignIn(t *testing.T, e *testEnv, idp *b2ctest.Server) *B2CSignIn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.tables.EnsureAuthFlowTable(context.Background()); err != nil {
+	if err := e.tables.EnsureTables(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return &B2CSignIn{Client: client, Flows: e.tables.AuthFlows(), ResetPolicy: b2ctest.PolicyPasswordReset, EditPolicy: b2ctest.PolicyProfileEdit}

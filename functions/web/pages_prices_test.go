@@ -34,7 +34,7 @@ func newPricePagesEnv(t *testing.T) *testEnv {
 	t.Helper()
 	e := newEnv(t)
 	ctx := context.Background()
-	if err := e.tables.EnsurePriceTables(ctx); err != nil {
+	if err := e.tables.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.web.Prices = &PriceAPI{Store: e.tables.Prices(), Saved: e.tables.Saved()}

@@ -39,7 +39,7 @@ func newPriceEnv(t *testing.T) *priceEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tables.EnsurePriceTables(context.Background()); err != nil {
+	if err := tables.EnsureTables(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	store := tables.Prices()
@@ -480,7 +480,7 @@ func benchEnv(b *testing.B) *priceEnv {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := tables.EnsurePriceTables(ctx); err != nil {
+	if err := tables.EnsureTables(ctx); err != nil {
 		b.Fatal(err)
 	}
 	store := tables.Prices()
@@ -632,7 +632,7 @@ func BenchmarkPricesSearch(b *testing.B) {
 func savedEnv(t *testing.T) (*testEnv, http.Handler) {
 	t.Helper()
 	e := newEnv(t)
-	if err := e.tables.EnsurePriceTables(context.Background()); err != nil {
+	if err := e.tables.EnsureTables(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	api := &PriceAPI{Store: e.tables.Prices(), Saved: e.tables.Saved()}

@@ -92,7 +92,7 @@ func ingestFiles(ctx context.Context, args []string, getenv func(string) string,
 		return 2
 	}
 	ensure, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = tables.EnsurePriceTables(ensure)
+	err = tables.EnsureTables(ensure)
 	cancel()
 	if err != nil {
 		fmt.Fprintf(stderr, "table storage: %v\n", err)

@@ -24,7 +24,7 @@ type SavedStore struct {
 var _ priceline.SavedStore = (*SavedStore)(nil)
 
 // Saved returns the saved-estimates store (its table is created by
-// EnsurePriceTables).
+// EnsureTables).
 func (c *Client) Saved() *SavedStore {
 	return &SavedStore{t: c.svc.NewClient(c.priceTableNames()[4])}
 }

@@ -1,0 +1,104 @@
+package memstore
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// AuthFlows is an in-memory priceline.AuthFlowStore: a flow is taken at
+// most once, and an expired one is deleted and refused.
+type AuthFlows struct {
+	// Now is the clock TakeFlow checks expiry against; nil means time.Now.
+	Now func() time.Time
+	// Fail, when set, is called with the method name before each call.
+	Fail func(op string) error
+
+	mu    sync.Mutex
+	flows map[string]priceline.AuthFlow
+}
+
+var _ priceline.AuthFlowStore = (*AuthFlows)(nil)
+
+// NewAuthFlows returns an empty flow store.
+func NewAuthFlows() *AuthFlows { return &AuthFlows{} }
+
+func authFlowNotFound() error {
+	return priceline.Errorf(priceline.KindNotFound, "auth_flow_not_found",
+		"This sign-in attempt was not started here or has already been used. Please start again.")
+}
+
+// PutFlow stores f; an existing ID is a conflict.
+func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) error {
+	if err := hook(m.Fail, "PutFlow"); err != nil {
+		return err
+	}
+	if f == nil || !priceline.IsLowerHex(f.ID, 64) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid ID.")
+	}
+	if f.State == "" || f.Nonce == "" || f.PKCEVerifier == "" {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no state, nonce or PKCE verifier.")
+	}
+	if f.ExpiresAt.IsZero() || !f.ExpiresAt.After(f.CreatedAt) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid expiry.")
+	}
+	for _, fld := range []struct{ name, v string }{
+		{"state", f.State}, {"nonce", f.Nonce}, {"PKCE verifier", f.PKCEVerifier},
+		{"return path", f.ReturnTo}, {"policy", f.Policy},
+	} {
+		if err := checkText(fld.name, fld.v); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.flows == nil {
+		m.flows = map[string]priceline.AuthFlow{}
+	}
+	if _, ok := m.flows[f.ID]; ok {
+		return priceline.Errorf(priceline.KindConflict, "auth_flow_exists", "This sign-in attempt already exists.")
+	}
+	rec := *f
+	rec.CreatedAt, rec.ExpiresAt = stored(f.CreatedAt), stored(f.ExpiresAt)
+	m.flows[f.ID] = rec
+	return nil
+}
+
+// TakeFlow reads and deletes the flow under the lock, so it completes once.
+func (m *AuthFlows) TakeFlow(_ context.Context, id string) (*priceline.AuthFlow, error) {
+	if err := hook(m.Fail, "TakeFlow"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, ok := m.flows[id]
+	if !ok {
+		return nil, authFlowNotFound()
+	}
+	delete(m.flows, id)
+	if f.Expired(clock(m.Now)) {
+		return nil, priceline.Errorf(priceline.KindNotFound, "auth_flow_expired",
+			"This sign-in attempt took too long. Please start again.")
+	}
+	return &f, nil
+}
+
+// DeleteExpiredFlows removes flows expired at now, like the real store's
+// clean-up, and returns how many it removed.
+func (m *AuthFlows) DeleteExpiredFlows(_ context.Context, now time.Time) (int, error) {
+	if err := hook(m.Fail, "DeleteExpiredFlows"); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for id, f := range m.flows {
+		if f.Expired(now) {
+			delete(m.flows, id)
+			n++
+		}
+	}
+	return n, nil
+}

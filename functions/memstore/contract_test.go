@@ -1,0 +1,38 @@
+package memstore
+
+import (
+	"testing"
+
+	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/priceline/pricelinetest"
+)
+
+func TestUserStoreContract(t *testing.T) {
+	pricelinetest.TestUserStore(t, func(t *testing.T) priceline.UserStore { return NewUsers() })
+}
+
+func TestSessionStoreContract(t *testing.T) {
+	pricelinetest.TestSessionStore(t, func(t *testing.T) priceline.SessionStore { return NewSessions() })
+}
+
+func TestAttemptStoreContract(t *testing.T) {
+	pricelinetest.TestAttemptStore(t, func(t *testing.T) priceline.AttemptStore { return NewAttempts() })
+}
+
+func TestAuthFlowStoreContract(t *testing.T) {
+	pricelinetest.TestAuthFlowStore(t, func(t *testing.T) priceline.AuthFlowStore { return NewAuthFlows() })
+}
+
+func TestTokenCacheStoreContract(t *testing.T) {
+	pricelinetest.TestTokenCacheStore(t, func(t *testing.T, clock *pricelinetest.Clock) priceline.TokenCacheStore {
+		return &TokenCaches{Now: clock.Now}
+	})
+}
+
+func TestPriceStoreContract(t *testing.T) {
+	pricelinetest.TestPriceStore(t, func(t *testing.T) priceline.PriceStore { return NewPrices() })
+}
+
+func TestSavedStoreContract(t *testing.T) {
+	pricelinetest.TestSavedStore(t, func(t *testing.T) priceline.SavedStore { return NewSaved() })
+}

@@ -1,0 +1,325 @@
+package memstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"slices"
+	"sync"
+	"time"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// Prices is an in-memory priceline.PriceStore with the real store's
+// generations: rows written under a generation are invisible until
+// CommitImport makes it the hospital's current one, and a commit deletes the
+// generation it replaced and any abandoned one, never a younger import still
+// running.
+type Prices struct {
+	// AbandonAfter is how long ago an uncommitted generation must have been
+	// first written before a commit deletes it; zero means 6 hours.
+	AbandonAfter time.Duration
+	// Now is the clock for abandonment; nil means time.Now.
+	Now func() time.Time
+	// Fail, when set, is called with the method name before each call.
+	Fail func(op string) error
+
+	mu        sync.Mutex
+	hospitals map[string]committed                    // hospital ID → committed file
+	written   map[string]map[string]map[codeKey]*rows // hospital → generation → procedure → rows
+	codes     map[codeKey]priceline.Procedure         // catalog: one entry per code
+	descs     map[descKey]priceline.Procedure         // catalog: one entry per distinct description
+}
+
+// committed is a hospital's current file and the generation holding its rows.
+type committed struct {
+	h   priceline.Hospital
+	gen string
+}
+
+// codeKey is a normalised code, as lookups compare it.
+type codeKey struct{ typ, code string }
+
+// rows are a generation's charges under one procedure, in batches named by
+// the hash of their content, as the real store names its pages, so that
+// writing the same charges again overwrites them with themselves.
+type rows struct {
+	recorded time.Time
+	batches  map[[32]byte][]priceline.Charge
+}
+
+var _ priceline.PriceStore = (*Prices)(nil)
+
+// NewPrices returns an empty price store.
+func NewPrices() *Prices { return &Prices{} }
+
+func (m *Prices) init() {
+	if m.hospitals == nil {
+		m.hospitals = map[string]committed{}
+		m.written = map[string]map[string]map[codeKey]*rows{}
+		m.codes = map[codeKey]priceline.Procedure{}
+		m.descs = map[descKey]priceline.Procedure{}
+	}
+}
+
+func keyOf(c priceline.Code) codeKey {
+	n := priceline.NormalizeCode(c)
+	return codeKey{n.Type, n.Code}
+}
+
+// validGen accepts the generation IDs the real store accepts.
+func validGen(g string) bool {
+	if g == "" || len(g) > 64 {
+		return false
+	}
+	for i := 0; i < len(g); i++ {
+		c := g[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func malformedImport() error {
+	return priceline.Errorf(priceline.KindInvalid, "invalid_import", "The hospital ID or import generation is malformed.")
+}
+
+// BeginImport refuses a file older than the committed one.
+func (m *Prices) BeginImport(_ context.Context, h priceline.Hospital, gen string) error {
+	if err := hook(m.Fail, "BeginImport"); err != nil {
+		return err
+	}
+	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
+		return malformedImport()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cur, ok := m.hospitals[h.ID]; ok && cur.h.LastUpdatedOn > h.LastUpdatedOn {
+		return priceline.Errorf(priceline.KindConflict, "older_file",
+			"The store already has a newer file of %s (last updated %s; this file says %s).", h.Name, cur.h.LastUpdatedOn, h.LastUpdatedOn)
+	}
+	return nil
+}
+
+// record returns the rows of (hospitalID, gen) under code, noting when they
+// were first written.
+func (m *Prices) record(hospitalID, gen string, code codeKey) *rows {
+	m.init()
+	byGen := m.written[hospitalID]
+	if byGen == nil {
+		byGen = map[string]map[codeKey]*rows{}
+		m.written[hospitalID] = byGen
+	}
+	byCode := byGen[gen]
+	if byCode == nil {
+		byCode = map[codeKey]*rows{}
+		byGen[gen] = byCode
+	}
+	r := byCode[code]
+	if r == nil {
+		r = &rows{recorded: clock(m.Now), batches: map[[32]byte][]priceline.Charge{}}
+		byCode[code] = r
+	}
+	return r
+}
+
+// PrepareCharges records the procedures a generation will write.
+func (m *Prices) PrepareCharges(_ context.Context, hospitalID, gen string, codes []priceline.Code) error {
+	if err := hook(m.Fail, "PrepareCharges"); err != nil {
+		return err
+	}
+	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+		return malformedImport()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, c := range codes {
+		m.record(hospitalID, gen, keyOf(c))
+	}
+	return nil
+}
+
+// PutCharges stores charges under gen; identical charges in one call are
+// kept once.
+func (m *Prices) PutCharges(_ context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) error {
+	if err := hook(m.Fail, "PutCharges"); err != nil {
+		return err
+	}
+	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+		return malformedImport()
+	}
+	if len(charges) > priceline.MaxChargeBatch {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_import", "At most %d charges can be written at once.", priceline.MaxChargeBatch)
+	}
+	if len(charges) == 0 {
+		return nil
+	}
+	var batch []priceline.Charge
+	seen := map[[32]byte]bool{}
+	name := sha256.New()
+	for i := range charges {
+		if text := charges[i].TextBytes(); text > priceline.MaxChargeTextBytes {
+			return priceline.Errorf(priceline.KindInvalid, "charge_too_large",
+				"A charge of %s has %d bytes of text; at most %d can be stored.", code.Code, text, priceline.MaxChargeTextBytes)
+		}
+		c := cloneCharge(&charges[i], hospitalID)
+		c.HospitalID = ""
+		body, err := json.Marshal(c)
+		if err != nil {
+			return priceline.Wrap(err, priceline.KindInternal, "internal", "The charges could not be stored.")
+		}
+		sum := sha256.Sum256(body)
+		if seen[sum] {
+			continue
+		}
+		seen[sum] = true
+		name.Write(body)
+		name.Write([]byte{'\n'})
+		c.HospitalID = hospitalID
+		batch = append(batch, c)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.record(hospitalID, gen, keyOf(code))
+	r.batches[[32]byte(name.Sum(nil))] = batch
+	return nil
+}
+
+// cloneCharge copies c for hospitalID, sharing no slice with it; empty
+// slices come back nil, as the real store reads them.
+func cloneCharge(c *priceline.Charge, hospitalID string) priceline.Charge {
+	out := *c
+	out.HospitalID = hospitalID
+	out.Codes, out.Modifiers = nil, nil
+	if len(c.Codes) > 0 {
+		out.Codes = slices.Clone(c.Codes)
+	}
+	if len(c.Modifiers) > 0 {
+		out.Modifiers = slices.Clone(c.Modifiers)
+	}
+	return out
+}
+
+// CommitImport makes gen current and deletes the generation it replaced and
+// those abandoned (first written longer than AbandonAfter ago).
+func (m *Prices) CommitImport(_ context.Context, h priceline.Hospital, gen string) (int, error) {
+	if err := hook(m.Fail, "CommitImport"); err != nil {
+		return 0, err
+	}
+	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
+		return 0, malformedImport()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.init()
+	cur, ok := m.hospitals[h.ID]
+	if ok && cur.h.LastUpdatedOn > h.LastUpdatedOn {
+		return 0, priceline.Errorf(priceline.KindConflict, "older_file",
+			"A newer file of %s was imported meanwhile (last updated %s).", h.Name, cur.h.LastUpdatedOn)
+	}
+	kept := h
+	kept.Locations, kept.Addresses = slices.Clone(h.Locations), slices.Clone(h.Addresses)
+	m.hospitals[h.ID] = committed{h: kept, gen: gen}
+	abandoned := clock(m.Now).Add(-m.abandonAfter())
+	deleted := 0
+	for g, byCode := range m.written[h.ID] {
+		if g == gen {
+			continue
+		}
+		for code, r := range byCode {
+			if g != cur.gen && !r.recorded.Before(abandoned) {
+				continue // an import still running elsewhere
+			}
+			for _, b := range r.batches {
+				deleted += len(b)
+			}
+			delete(byCode, code)
+		}
+		if len(byCode) == 0 {
+			delete(m.written[h.ID], g)
+		}
+	}
+	return deleted, nil
+}
+
+func (m *Prices) abandonAfter() time.Duration {
+	if m.AbandonAfter > 0 {
+		return m.AbandonAfter
+	}
+	return 6 * time.Hour
+}
+
+// Hospitals lists the committed hospitals by ID, the real store's key order.
+func (m *Prices) Hospitals(_ context.Context) ([]priceline.Hospital, error) {
+	if err := hook(m.Fail, "Hospitals"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]priceline.Hospital, 0, len(m.hospitals))
+	for _, c := range m.hospitals {
+		h := c.h
+		h.Locations, h.Addresses = slices.Clone(h.Locations), slices.Clone(h.Addresses)
+		out = append(out, h)
+	}
+	slices.SortFunc(out, func(a, b priceline.Hospital) int { return compareStrings(a.ID, b.ID) })
+	return out, nil
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// ChargesFor returns copies of the committed charges filed under code.
+func (m *Prices) ChargesFor(_ context.Context, code priceline.Code) ([]priceline.Charge, error) {
+	if err := hook(m.Fail, "ChargesFor"); err != nil {
+		return nil, err
+	}
+	return m.charges(code), nil
+}
+
+// CompareRows is ChargesFor with only the fields a comparison reads.
+func (m *Prices) CompareRows(_ context.Context, code priceline.Code) ([]priceline.Charge, error) {
+	if err := hook(m.Fail, "CompareRows"); err != nil {
+		return nil, err
+	}
+	cs := m.charges(code)
+	for i, c := range cs {
+		cs[i] = priceline.Charge{
+			HospitalID: c.HospitalID, Gross: c.Gross, DiscountedCash: c.DiscountedCash, Min: c.Min, Max: c.Max,
+			Payer: c.Payer, Plan: c.Plan, NegotiatedDollar: c.NegotiatedDollar, NegotiatedPercentage: c.NegotiatedPercentage,
+			NegotiatedAlgorithm: c.NegotiatedAlgorithm, Methodology: c.Methodology,
+		}
+	}
+	return cs, nil
+}
+
+func (m *Prices) charges(code priceline.Code) []priceline.Charge {
+	k := keyOf(code)
+	if k.code == "" || k.typ == "" {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []priceline.Charge
+	for id, c := range m.hospitals {
+		r := m.written[id][c.gen][k]
+		if r == nil {
+			continue
+		}
+		for _, b := range r.batches {
+			for i := range b {
+				out = append(out, cloneCharge(&b[i], id))
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,83 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// Saved is an in-memory priceline.SavedStore.
+type Saved struct {
+	// Fail, when set, is called with the method name before each call.
+	Fail func(op string) error
+
+	mu     sync.Mutex
+	byUser map[string][]priceline.SavedEstimate
+}
+
+var _ priceline.SavedStore = (*Saved)(nil)
+
+// NewSaved returns an empty saved-estimate store.
+func NewSaved() *Saved { return &Saved{} }
+
+// SaveEstimate stores e unless the user already has MaxSavedEstimates.
+func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) error {
+	if err := hook(m.Fail, "SaveEstimate"); err != nil {
+		return err
+	}
+	if !validUserID(e.UserID) || !priceline.IsLowerHex(e.ID, 32) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_estimate", "The estimate's identifiers are malformed.")
+	}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byUser == nil {
+		m.byUser = map[string][]priceline.SavedEstimate{}
+	}
+	if len(m.byUser[e.UserID]) >= priceline.MaxSavedEstimates {
+		return priceline.Errorf(priceline.KindConflict, "saved_limit",
+			"You can keep at most %d saved estimates. Delete one to save another.", priceline.MaxSavedEstimates)
+	}
+	rec := *e
+	rec.CreatedAt = stored(e.CreatedAt)
+	m.byUser[e.UserID] = append(m.byUser[e.UserID], rec)
+	return nil
+}
+
+// SavedEstimates lists the user's estimates, oldest first (ties by ID).
+func (m *Saved) SavedEstimates(_ context.Context, userID string) ([]priceline.SavedEstimate, error) {
+	if err := hook(m.Fail, "SavedEstimates"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := slices.Clone(m.byUser[userID])
+	if out == nil && validUserID(userID) {
+		out = []priceline.SavedEstimate{}
+	}
+	slices.SortStableFunc(out, func(a, b priceline.SavedEstimate) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// DeleteSavedEstimate removes the user's estimate with id.
+func (m *Saved) DeleteSavedEstimate(_ context.Context, userID, id string) error {
+	if err := hook(m.Fail, "DeleteSavedEstimate"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	es := m.byUser[userID]
+	i := slices.IndexFunc(es, func(e priceline.SavedEstimate) bool { return e.ID == id })
+	if i < 0 {
+		return priceline.Errorf(priceline.KindNotFound, "saved_not_found", "That saved estimate was not found.")
+	}
+	m.byUser[userID] = slices.Delete(es, i, i+1)
+	return nil
+}

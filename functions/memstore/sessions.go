@@ -1,0 +1,182 @@
+package memstore
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// maxUserAgent is how many characters of a user agent the real store keeps.
+const maxUserAgent = 256
+
+// Sessions is an in-memory priceline.SessionStore with ETag-like versions:
+// TouchSession fails with KindConflict on a stale version.
+type Sessions struct {
+	// Fail, when set, is called with the method name before each call.
+	Fail func(op string) error
+	// BeforeTouch, when set, runs before TouchSession takes the lock, so a
+	// test can change the record under a touch in progress.
+	BeforeTouch func(s *priceline.Session)
+
+	mu      sync.Mutex
+	rows    map[string]map[string]priceline.Session // userID → key → record
+	version int
+}
+
+var _ priceline.SessionStore = (*Sessions)(nil)
+
+// NewSessions returns an empty session store.
+func NewSessions() *Sessions { return &Sessions{} }
+
+func sessionNotFound() error {
+	return priceline.Errorf(priceline.KindNotFound, "session_not_found", "The session has ended. Please sign in again.")
+}
+
+func sessionChanged() error {
+	return priceline.Errorf(priceline.KindConflict, "session_changed", "The session was changed by another request.")
+}
+
+func (m *Sessions) nextVersion() string {
+	m.version++
+	return `W/"` + strconv.Itoa(m.version) + `"`
+}
+
+// truncateUserAgent keeps at most maxUserAgent characters of valid UTF-8.
+func truncateUserAgent(ua string) string {
+	ua = strings.ToValidUTF8(ua, "\uFFFD")
+	if utf8.RuneCountInString(ua) <= maxUserAgent {
+		return ua
+	}
+	return string([]rune(ua)[:maxUserAgent])
+}
+
+// CreateSession stores s (its user agent truncated) and sets s.Version.
+func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error {
+	if err := hook(m.Fail, "CreateSession"); err != nil {
+		return err
+	}
+	if s == nil || !validUserID(s.UserID) || !validSessionKey(s.Key) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_session", "The session has no valid user ID or key.")
+	}
+	if s.ExpiresAt.IsZero() || s.IdleExpiresAt.IsZero() {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_session", "The session has no expiry.")
+	}
+	for _, f := range []struct{ name, v string }{{"method", s.Method}, {"CSRF token", s.CSRFToken}} {
+		if err := checkText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.rows == nil {
+		m.rows = map[string]map[string]priceline.Session{}
+	}
+	p := m.rows[s.UserID]
+	if p == nil {
+		p = map[string]priceline.Session{}
+		m.rows[s.UserID] = p
+	}
+	if _, ok := p[s.Key]; ok {
+		return priceline.Errorf(priceline.KindConflict, "session_exists", "The session already exists.")
+	}
+	s.UserAgent = truncateUserAgent(s.UserAgent)
+	s.Version = m.nextVersion()
+	rec := *s
+	rec.CreatedAt, rec.LastSeenAt = stored(s.CreatedAt), stored(s.LastSeenAt)
+	rec.IdleExpiresAt, rec.ExpiresAt = stored(s.IdleExpiresAt), stored(s.ExpiresAt)
+	p[s.Key] = rec
+	return nil
+}
+
+// Session is a point read.
+func (m *Sessions) Session(_ context.Context, userID, key string) (*priceline.Session, error) {
+	if err := hook(m.Fail, "Session"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.rows[userID][key]
+	if !ok {
+		return nil, sessionNotFound()
+	}
+	return &s, nil
+}
+
+// TouchSession writes the activity times if s.Version is still current.
+func (m *Sessions) TouchSession(_ context.Context, s *priceline.Session) error {
+	if err := hook(m.Fail, "TouchSession"); err != nil {
+		return err
+	}
+	if m.BeforeTouch != nil {
+		m.BeforeTouch(s)
+	}
+	if s == nil || !validUserID(s.UserID) || !validSessionKey(s.Key) {
+		return sessionNotFound()
+	}
+	if s.Version == "" {
+		return sessionChanged()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.rows[s.UserID][s.Key]
+	if !ok {
+		return sessionNotFound()
+	}
+	if cur.Version != s.Version {
+		return sessionChanged()
+	}
+	cur.LastSeenAt, cur.IdleExpiresAt = stored(s.LastSeenAt), stored(s.IdleExpiresAt)
+	cur.Version = m.nextVersion()
+	s.Version = cur.Version
+	m.rows[s.UserID][s.Key] = cur
+	return nil
+}
+
+// DeleteSession removes a record; a missing one is fine.
+func (m *Sessions) DeleteSession(_ context.Context, userID, key string) error {
+	if err := hook(m.Fail, "DeleteSession"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.rows[userID], key)
+	return nil
+}
+
+// UserSessions lists a user's records, expired ones included.
+func (m *Sessions) UserSessions(_ context.Context, userID string) ([]*priceline.Session, error) {
+	if err := hook(m.Fail, "UserSessions"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*priceline.Session
+	for _, s := range m.rows[userID] {
+		out = append(out, &s)
+	}
+	return out, nil
+}
+
+// DeleteExpiredSessions removes records expired at now.
+func (m *Sessions) DeleteExpiredSessions(_ context.Context, now time.Time) (int, error) {
+	if err := hook(m.Fail, "DeleteExpiredSessions"); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, p := range m.rows {
+		for k, s := range p {
+			if !now.Before(s.ExpiresAt) || !now.Before(s.IdleExpiresAt) {
+				delete(p, k)
+				n++
+			}
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,128 @@
+package memstore
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"time"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// TokenCaches is an in-memory priceline.TokenCacheStore.
+type TokenCaches struct {
+	// Now is the clock expiries are checked against; nil means time.Now.
+	Now func() time.Time
+	// Fail, when set, is called with the method name before each call.
+	Fail func(op string) error
+	// Sessions, when set, is what DeleteOrphanedTokenCaches checks entries
+	// against; without it only an entry's own expiry ends it.
+	Sessions priceline.SessionStore
+
+	mu      sync.Mutex
+	entries map[tokenKey]tokenEntry
+}
+
+type tokenKey struct{ userID, sessionKey string }
+
+type tokenEntry struct {
+	blob      []byte
+	expiresAt time.Time
+}
+
+var _ priceline.TokenCacheStore = (*TokenCaches)(nil)
+
+// NewTokenCaches returns an empty token cache store.
+func NewTokenCaches() *TokenCaches { return &TokenCaches{} }
+
+func tokenCacheNotFound() error {
+	return priceline.Errorf(priceline.KindNotFound, "token_cache_not_found", "No provider tokens are kept for this session.")
+}
+
+// PutTokenCache stores a copy of blob, replacing an earlier entry.
+func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) error {
+	if err := hook(m.Fail, "PutTokenCache"); err != nil {
+		return err
+	}
+	if !validUserID(userID) || !validSessionKey(sessionKey) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_token_cache_key", "The token cache must belong to a valid session.")
+	}
+	if len(blob) == 0 {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_token_cache", "The token cache is empty.")
+	}
+	if len(blob) > priceline.MaxTokenCacheSize {
+		return priceline.Errorf(priceline.KindInvalid, "token_cache_too_large",
+			"The token cache is %d bytes, over the %d-byte limit.", len(blob), priceline.MaxTokenCacheSize)
+	}
+	if !expiresAt.After(clock(m.Now)) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_token_cache", "The token cache has no future expiry.")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.entries == nil {
+		m.entries = map[tokenKey]tokenEntry{}
+	}
+	m.entries[tokenKey{userID, sessionKey}] = tokenEntry{blob: bytes.Clone(blob), expiresAt: stored(expiresAt)}
+	return nil
+}
+
+// TokenCache returns a copy of the live entry.
+func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) ([]byte, error) {
+	if err := hook(m.Fail, "TokenCache"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[tokenKey{userID, sessionKey}]
+	if !ok || !clock(m.Now).Before(e.expiresAt) {
+		return nil, tokenCacheNotFound()
+	}
+	return bytes.Clone(e.blob), nil
+}
+
+// DeleteTokenCache removes the entry; a missing one is fine.
+func (m *TokenCaches) DeleteTokenCache(_ context.Context, userID, sessionKey string) error {
+	if err := hook(m.Fail, "DeleteTokenCache"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.entries, tokenKey{userID, sessionKey})
+	return nil
+}
+
+// DeleteOrphanedTokenCaches removes every entry expired at now or whose
+// session (in Sessions, when set) is gone or no longer live, like the real
+// store's clean-up, and returns how many it removed.
+func (m *TokenCaches) DeleteOrphanedTokenCaches(ctx context.Context, now time.Time) (int, error) {
+	if err := hook(m.Fail, "DeleteOrphanedTokenCaches"); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	keys := make(map[tokenKey]time.Time, len(m.entries))
+	for k, e := range m.entries {
+		keys[k] = e.expiresAt
+	}
+	m.mu.Unlock()
+	n := 0
+	for k, exp := range keys {
+		if now.Before(exp) && m.Sessions != nil {
+			sess, err := m.Sessions.Session(ctx, k.userID, k.sessionKey)
+			if err != nil && !priceline.IsNotFound(err) {
+				return n, err
+			}
+			if err == nil && sess.Live(now) {
+				continue
+			}
+		} else if now.Before(exp) {
+			continue
+		}
+		m.mu.Lock()
+		if _, ok := m.entries[k]; ok {
+			delete(m.entries, k)
+			n++
+		}
+		m.mu.Unlock()
+	}
+	return n, nil
+}

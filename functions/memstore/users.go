@@ -1,0 +1,282 @@
+package memstore
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// Users is an in-memory priceline.UserStore. Like the real store it keeps an
+// email index for local users, with a copy of the password hash
+// (PasswordHint), and a subject index for cloud users.
+type Users struct {
+	// Now is the clock for CreatedAt and UpdatedAt; nil means time.Now.
+	Now func() time.Time
+	// Fail, when set, is called with the method name before each call.
+	Fail func(op string) error
+
+	mu        sync.Mutex
+	byID      map[string]priceline.User
+	byEmail   map[string]emailIndex
+	bySubject map[subjectKey]string
+}
+
+type emailIndex struct {
+	userID, hash string
+}
+
+type subjectKey struct{ provider, subject string }
+
+var _ priceline.UserStore = (*Users)(nil)
+
+// NewUsers returns an empty user store.
+func NewUsers() *Users { return &Users{} }
+
+func (m *Users) init() {
+	if m.byID == nil {
+		m.byID = map[string]priceline.User{}
+		m.byEmail = map[string]emailIndex{}
+		m.bySubject = map[subjectKey]string{}
+	}
+}
+
+func userNotFound() error {
+	return priceline.Errorf(priceline.KindNotFound, "user_not_found", "No such user.")
+}
+
+func validateUser(u *priceline.User) error {
+	invalid := func(code, msg string) error { return priceline.Errorf(priceline.KindInvalid, code, "%s", msg) }
+	if u == nil {
+		return invalid("invalid_user", "No user was given.")
+	}
+	if !validUserID(u.ID) {
+		return invalid("invalid_user_id", "The user ID must be 32 lowercase hex characters.")
+	}
+	switch u.Provider {
+	case priceline.ProviderLocal:
+		if u.Email == "" {
+			return invalid("invalid_email", "A local account needs an email address.")
+		}
+	case priceline.ProviderB2C:
+		if u.Subject == "" {
+			return invalid("invalid_subject", "A cloud account needs a subject.")
+		}
+	default:
+		return invalid("invalid_provider", "The identity provider is not known.")
+	}
+	for _, f := range []struct{ name, v string }{
+		{"email", u.Email}, {"subject", u.Subject}, {"name", u.Name}, {"password hash", u.PasswordHash},
+	} {
+		if err := checkText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateUser stores u and its index, or nothing.
+func (m *Users) CreateUser(_ context.Context, u *priceline.User) error {
+	if err := hook(m.Fail, "CreateUser"); err != nil {
+		return err
+	}
+	if err := validateUser(u); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.init()
+	if u.Provider == priceline.ProviderLocal {
+		if _, ok := m.byEmail[u.Email]; ok {
+			return priceline.Errorf(priceline.KindConflict, "email_taken", "An account with that email address already exists.")
+		}
+	} else if _, ok := m.bySubject[subjectKey{u.Provider, u.Subject}]; ok {
+		return priceline.Errorf(priceline.KindConflict, "subject_taken", "An account for that identity already exists.")
+	}
+	if _, ok := m.byID[u.ID]; ok {
+		return priceline.Errorf(priceline.KindConflict, "user_exists", "A user with that ID already exists.")
+	}
+	now := stored(clock(m.Now))
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = now
+	}
+	if u.UpdatedAt.IsZero() {
+		u.UpdatedAt = u.CreatedAt
+	}
+	rec := *u
+	rec.CreatedAt, rec.UpdatedAt = stored(u.CreatedAt), stored(u.UpdatedAt)
+	if u.Provider == priceline.ProviderLocal {
+		m.byEmail[u.Email] = emailIndex{userID: u.ID, hash: u.PasswordHash}
+	} else {
+		m.bySubject[subjectKey{u.Provider, u.Subject}] = u.ID
+	}
+	m.byID[u.ID] = rec
+	return nil
+}
+
+func (m *Users) get(id string) (*priceline.User, error) {
+	u, ok := m.byID[id]
+	if !ok || !validUserID(id) {
+		return nil, userNotFound()
+	}
+	return &u, nil
+}
+
+// UserByID returns the user with id.
+func (m *Users) UserByID(_ context.Context, id string) (*priceline.User, error) {
+	if err := hook(m.Fail, "UserByID"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.get(id)
+}
+
+// UserByEmail finds a local user through the email index.
+func (m *Users) UserByEmail(_ context.Context, email string) (*priceline.User, error) {
+	if err := hook(m.Fail, "UserByEmail"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	idx, ok := m.byEmail[email]
+	if !ok || email == "" {
+		return nil, userNotFound()
+	}
+	u, err := m.get(idx.userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Provider != priceline.ProviderLocal || u.Email != email {
+		return nil, userNotFound()
+	}
+	return u, nil
+}
+
+// PasswordHint reads the email index: the user's ID and its copy of the hash.
+func (m *Users) PasswordHint(_ context.Context, email string) (string, string, error) {
+	if err := hook(m.Fail, "PasswordHint"); err != nil {
+		return "", "", err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	idx, ok := m.byEmail[email]
+	if !ok || email == "" {
+		return "", "", userNotFound()
+	}
+	return idx.userID, idx.hash, nil
+}
+
+// RepairPasswordHint copies the user's hash into the index that names it.
+func (m *Users) RepairPasswordHint(_ context.Context, userID string) error {
+	if err := hook(m.Fail, "RepairPasswordHint"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, err := m.get(userID)
+	if err != nil {
+		return err
+	}
+	m.syncHint(u)
+	return nil
+}
+
+// syncHint writes u's hash into u's email index when the index names u.
+func (m *Users) syncHint(u *priceline.User) {
+	if u.Provider != priceline.ProviderLocal || u.Email == "" {
+		return
+	}
+	if idx, ok := m.byEmail[u.Email]; ok && idx.userID == u.ID {
+		m.byEmail[u.Email] = emailIndex{userID: u.ID, hash: u.PasswordHash}
+	}
+}
+
+// UserBySubject finds a cloud user through the subject index.
+func (m *Users) UserBySubject(_ context.Context, provider, subject string) (*priceline.User, error) {
+	if err := hook(m.Fail, "UserBySubject"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id, ok := m.bySubject[subjectKey{provider, subject}]
+	if !ok || provider == "" || subject == "" {
+		return nil, userNotFound()
+	}
+	u, err := m.get(id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Provider != provider || u.Subject != subject {
+		return nil, userNotFound()
+	}
+	return u, nil
+}
+
+// UpdatePasswordHash replaces the hash if it is still oldHash.
+func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash string) error {
+	if err := hook(m.Fail, "UpdatePasswordHash"); err != nil {
+		return err
+	}
+	if err := checkText("password hash", newHash); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, err := m.get(userID)
+	if err != nil {
+		return err
+	}
+	if u.PasswordHash != oldHash {
+		return priceline.Errorf(priceline.KindConflict, "password_changed", "The password was changed meanwhile.")
+	}
+	u.PasswordHash, u.UpdatedAt = newHash, stored(clock(m.Now))
+	m.byID[userID] = *u
+	m.syncHint(u)
+	return nil
+}
+
+// UpdateProfile replaces the display name and email.
+func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) error {
+	if err := hook(m.Fail, "UpdateProfile"); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, v string }{{"name", name}, {"email", email}} {
+		if err := checkText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, err := m.get(userID)
+	if err != nil {
+		return err
+	}
+	if u.Provider == priceline.ProviderLocal && email != u.Email {
+		return priceline.Errorf(priceline.KindInvalid, "email_change_not_supported",
+			"The email address of an account with a password here is how you sign in, and cannot be changed this way.")
+	}
+	u.Name, u.Email, u.UpdatedAt = name, email, stored(clock(m.Now))
+	m.byID[userID] = *u
+	return nil
+}
+
+// DeleteUser removes a user record and leaves its index behind, as a
+// registration that failed half-way does in the real store. For tests.
+func (m *Users) DeleteUser(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.byID, id)
+}
+
+// SetPasswordHint overwrites the copy of the hash in email's index, as a
+// lost or raced index write leaves it. For tests.
+func (m *Users) SetPasswordHint(email, hash string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if idx, ok := m.byEmail[email]; ok {
+		idx.hash = hash
+		m.byEmail[email] = idx
+	}
+}

@@ -1,0 +1,77 @@
+package priceline
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxSavedEstimates is how many estimates one user may keep.
+const MaxSavedEstimates = 50
+
+// SavedEstimate is a price lookup a signed-in user kept to come back to: a
+// procedure, optionally narrowed to a hospital, payer and plan.
+type SavedEstimate struct {
+	ID         string // random, 32 lowercase hex characters
+	UserID     string
+	Code       string
+	CodeType   string
+	HospitalID string // "" for every hospital
+	Payer      string
+	Plan       string
+	Label      string // the user's own name for it
+	CreatedAt  time.Time
+}
+
+// Validate checks the user-supplied fields with the same limits as the
+// price API's query parameters.
+func (e *SavedEstimate) Validate() error {
+	bad := func(format string, args ...any) error {
+		return Errorf(KindInvalid, "invalid_estimate", format, args...)
+	}
+	text := func(name, v string, max int) error {
+		if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+			return bad("%s contains characters that are not allowed.", name)
+		}
+		if utf8.RuneCountInString(v) > max {
+			return bad("%s is longer than %d characters.", name, max)
+		}
+		return nil
+	}
+	switch {
+	case strings.TrimSpace(e.Code) == "":
+		return bad("code is required.")
+	case e.CodeType == "" || len(e.CodeType) > 20 || strings.ContainsFunc(e.CodeType, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
+	}):
+		return bad("codeType must be a code type such as CPT, HCPCS, MS-DRG or RC.")
+	case e.HospitalID != "" && !IsLowerHex(e.HospitalID, 32):
+		return bad("hospital must be an id from /api/hospitals.")
+	case e.Plan != "" && e.Payer == "":
+		return bad("plan needs a payer.")
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"code", e.Code, 64}, {"payer", e.Payer, 200}, {"plan", e.Plan, 200}, {"label", e.Label, 100}} {
+		if err := text(f.name, f.v, f.max); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SavedStore keeps users' saved estimates, one partition per user.
+type SavedStore interface {
+	// SaveEstimate stores e (with e.ID and e.CreatedAt set by the caller).
+	// It fails with KindConflict/"saved_limit" when the user already has
+	// MaxSavedEstimates, however many saves run at once.
+	SaveEstimate(ctx context.Context, e *SavedEstimate) error
+	// SavedEstimates lists a user's estimates, oldest first.
+	SavedEstimates(ctx context.Context, userID string) ([]SavedEstimate, error)
+	// DeleteSavedEstimate removes one; KindNotFound when the user has no
+	// estimate with that ID.
+	DeleteSavedEstimate(ctx context.Context, userID, id string) error
+}

@@ -1,0 +1,128 @@
+package tablestorage
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// deleteStale removes, as recorded in the hospcode table, the rows of
+// generation prev (the one keep replaced) and of every other generation
+// but keep whose record is older than abandonAfter: an import that crashed.
+// A younger record may be an import still running elsewhere, whose rows
+// must not vanish under it; a later commit removes them if it dies.
+func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep, prev string) (int, error) {
+	filter := "PartitionKey eq " + odataString(hospitalID)
+	sel := "PartitionKey,RowKey,Timestamp"
+	pager := s.hospCodes.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
+	abandoned := time.Now().Add(-s.abandonAfter())
+	var stale []string
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return 0, translate(err, "list hospital partitions")
+		}
+		for _, raw := range page.Entities {
+			var k struct {
+				RowKey    string
+				Timestamp time.Time
+			}
+			if err := json.Unmarshal(raw, &k); err != nil {
+				return 0, translate(err, "decode hospital partition")
+			}
+			gen, _, ok := strings.Cut(k.RowKey, ".")
+			if ok && gen != keep && (gen == prev || k.Timestamp.Before(abandoned)) {
+				stale = append(stale, k.RowKey)
+			}
+		}
+	}
+	deleted := 0
+	for _, rk := range stale {
+		gen, pk, _ := strings.Cut(rk, ".")
+		n, err := s.deletePrefix(ctx, pk, hospitalID+"."+gen+".")
+		deleted += n
+		if err != nil {
+			return deleted, err
+		}
+		if _, err := s.hospCodes.DeleteEntity(ctx, hospitalID, rk, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETagAny)}); err != nil && !isStatus(err, 404) {
+			return deleted, translate(err, "delete partition record")
+		}
+		s.recorded.Delete(hospitalID + "." + rk)
+	}
+	return deleted, nil
+}
+
+// abandonAfter is how old an uncommitted generation's record must be before
+// a commit treats the import as dead (default: 6 hours, far beyond any
+// import's run time).
+func (s *PriceStore) abandonAfter() time.Duration {
+	if s.AbandonAfter > 0 {
+		return s.AbandonAfter
+	}
+	return 6 * time.Hour
+}
+
+// deletePrefix deletes the charge entities of partition pk whose row keys
+// start with prefix, in batches of 100, and returns how many charges they
+// held.
+func (s *PriceStore) deletePrefix(ctx context.Context, pk, prefix string) (int, error) {
+	filter := "PartitionKey eq " + odataString(pk) + " and RowKey ge " + odataString(prefix) + " and RowKey lt " + odataString(prefix+keyRangeEnd)
+	sel := "PartitionKey,RowKey," + pageCountProp
+	pager := s.charges.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
+	var keys []string
+	var counts []int
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return 0, translate(err, "list stale charges")
+		}
+		for _, raw := range page.Entities {
+			var k struct {
+				RowKey string
+				N      *int
+			}
+			if err := json.Unmarshal(raw, &k); err != nil {
+				return 0, translate(err, "decode stale charge")
+			}
+			keys = append(keys, k.RowKey)
+			counts = append(counts, 1) // a charge as versions before pages wrote it
+			if k.N != nil {
+				counts[len(counts)-1] = *k.N
+			}
+		}
+	}
+	deleted := 0
+	for len(keys) > 0 {
+		n := min(len(keys), priceline.MaxChargeBatch)
+		rows := 0
+		for _, c := range counts[:n] {
+			rows += c
+		}
+		var actions []aztables.TransactionAction
+		for _, rk := range keys[:n] {
+			body, _ := json.Marshal(entity{"PartitionKey": pk, "RowKey": rk})
+			actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeDelete, Entity: body, IfMatch: ptr(azcore.ETagAny)})
+		}
+		if err := s.submit(ctx, s.charges, actions); err != nil {
+			if !priceline.IsNotFound(err) {
+				return deleted, err
+			}
+			// Someone deleted one meanwhile (a concurrent commit): one
+			// by one, where a missing entity is not an error.
+			for i := range actions {
+				if err := s.submit(ctx, s.charges, actions[i:i+1]); err != nil {
+					return deleted, err
+				}
+			}
+		}
+		deleted += rows
+		keys, counts = keys[n:], counts[n:]
+	}
+	return deleted, nil
+}

@@ -1,0 +1,239 @@
+package tablestorage
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// BeginImport refuses a file older than the one the store holds.
+func (s *PriceStore) BeginImport(ctx context.Context, h priceline.Hospital, gen string) error {
+	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
+		return invalidImport("The hospital ID or import generation is malformed.")
+	}
+	cur, err := s.hospitalEntity(ctx, h.ID)
+	if err != nil {
+		return err
+	}
+	if cur != nil && cur.LastUpdatedOn > h.LastUpdatedOn {
+		return priceline.Errorf(priceline.KindConflict, "older_file",
+			"The store already has a newer file of %s (last updated %s; this file says %s).", h.Name, cur.LastUpdatedOn, h.LastUpdatedOn)
+	}
+	return nil
+}
+
+// PutCharges upserts charges as pages (see chargePage) of at most
+// maxPageBytes, in one batch transaction per partition (split only if the
+// payload would pass 4 MiB). A page's row key is a hash of its content
+// under the hospital and generation, and the importer groups a file's rows
+// the same way every time, so writing the same charges again overwrites
+// them with themselves. Identical charges in one call are stored once.
+func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) error {
+	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+		return invalidImport("The hospital ID or import generation is malformed.")
+	}
+	if len(charges) > priceline.MaxChargeBatch {
+		return invalidImport("At most %d charges can be written at once.", priceline.MaxChargeBatch)
+	}
+	if len(charges) == 0 {
+		return nil
+	}
+	pk := procedureKey(code)
+	var pages []*pageBuilder
+	seen := map[[32]byte]bool{}
+	for i := range charges {
+		sc := toStoredCharge(&charges[i])
+		body, err := json.Marshal(sc)
+		if err != nil {
+			return translate(err, "encode charge")
+		}
+		text := charges[i].TextBytes()
+		if text > priceline.MaxChargeTextBytes {
+			return priceline.Errorf(priceline.KindInvalid, "charge_too_large",
+				"A charge of %s has %d bytes of text; at most %d can be stored.", code.Code, text, priceline.MaxChargeTextBytes)
+		}
+		if sum := sha256.Sum256(body); seen[sum] {
+			continue
+		} else {
+			seen[sum] = true
+		}
+		size := gobBound(&charges[i], text)
+		if len(pages) == 0 || pages[len(pages)-1].size+size > maxPageBytes {
+			pages = append(pages, &pageBuilder{sum: sha256.New()})
+		}
+		pb := pages[len(pages)-1]
+		pb.charges = append(pb.charges, sc)
+		pb.sum.Write(body)
+		pb.sum.Write([]byte{'\n'})
+		pb.size += size
+	}
+	if err := s.record(ctx, hospitalID, gen, pk); err != nil {
+		return err
+	}
+	var actions []aztables.TransactionAction
+	size := 0
+	for _, pb := range pages {
+		body, err := chargePage(pk, hospitalID+"."+gen+"."+hex.EncodeToString(pb.sum.Sum(nil)[:16]), pb.charges)
+		if err != nil {
+			return translate(err, "encode charges")
+		}
+		if size+len(body) > maxBatchBytes && len(actions) > 0 {
+			if err := s.submit(ctx, s.charges, actions); err != nil {
+				return err
+			}
+			actions, size = nil, 0
+		}
+		actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeInsertReplace, Entity: body})
+		size += len(body)
+	}
+	return s.submit(ctx, s.charges, actions)
+}
+
+// submit writes actions of one partition: a single entity as a plain
+// upsert (cheaper than a one-entity batch), more as a transaction.
+func (s *PriceStore) submit(ctx context.Context, tc *aztables.Client, actions []aztables.TransactionAction) error {
+	switch len(actions) {
+	case 0:
+		return nil
+	case 1:
+		if actions[0].ActionType == aztables.TransactionTypeDelete {
+			var k struct{ PartitionKey, RowKey string }
+			_ = json.Unmarshal(actions[0].Entity, &k)
+			_, err := tc.DeleteEntity(ctx, k.PartitionKey, k.RowKey, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETagAny)})
+			if err != nil && !isStatus(err, 404) {
+				return translate(err, "delete entity")
+			}
+			return nil
+		}
+		_, err := tc.UpsertEntity(ctx, actions[0].Entity, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
+		return translate(err, "upsert entity")
+	}
+	_, err := tc.SubmitTransaction(ctx, actions, nil)
+	return translate(err, "batch write")
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// record notes, before the first charge of (hospital, gen) lands in
+// partition pk, that it did, so that CommitImport can find stale rows
+// without scanning the table; an import that dies half-way leaves its
+// partitions recorded and the next commit removes its rows.
+func (s *PriceStore) record(ctx context.Context, hospitalID, gen, pk string) error {
+	key := hospitalID + "." + gen + "." + pk
+	if _, ok := s.recorded.Load(key); ok {
+		return nil
+	}
+	body, err := json.Marshal(entity{"PartitionKey": hospitalID, "RowKey": gen + "." + pk})
+	if err != nil {
+		return translate(err, "encode partition record")
+	}
+	if _, err := s.hospCodes.UpsertEntity(ctx, body, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace}); err != nil {
+		return translate(err, "record partition")
+	}
+	s.recorded.Store(key, struct{}{})
+	return nil
+}
+
+// PrepareCharges records the partitions of codes for (hospitalID, gen) in
+// batch transactions of 100: the records share the hospital's partition.
+func (s *PriceStore) PrepareCharges(ctx context.Context, hospitalID, gen string, codes []priceline.Code) error {
+	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+		return invalidImport("The hospital ID or import generation is malformed.")
+	}
+	var actions []aztables.TransactionAction
+	var keys []string
+	seen := map[string]bool{}
+	flush := func() error {
+		if err := s.submit(ctx, s.hospCodes, actions); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			s.recorded.Store(k, struct{}{})
+		}
+		actions, keys = nil, nil
+		return nil
+	}
+	for _, code := range codes {
+		pk := procedureKey(code)
+		key := hospitalID + "." + gen + "." + pk
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if _, ok := s.recorded.Load(key); ok {
+			continue
+		}
+		body, err := json.Marshal(entity{"PartitionKey": hospitalID, "RowKey": gen + "." + pk})
+		if err != nil {
+			return translate(err, "encode partition record")
+		}
+		actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeInsertReplace, Entity: body})
+		keys = append(keys, key)
+		if len(actions) == priceline.MaxChargeBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// CommitImport switches the hospital to gen, then deletes the generation
+// it replaced and any abandoned one. Readers filter by the hospital's
+// generation, so the switch is one atomic entity write and the deletes are
+// invisible. The switch is conditional on the hospital entity read just
+// before, so two imports of one hospital committing at once cannot let the
+// older file win: the loser gets KindConflict "import_conflict".
+func (s *PriceStore) CommitImport(ctx context.Context, h priceline.Hospital, gen string) (int, error) {
+	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
+		return 0, invalidImport("The hospital ID or import generation is malformed.")
+	}
+	cur, etag, err := s.hospitalEntityTag(ctx, h.ID)
+	if err != nil {
+		return 0, err
+	}
+	if cur != nil && cur.LastUpdatedOn > h.LastUpdatedOn {
+		return 0, priceline.Errorf(priceline.KindConflict, "older_file",
+			"A newer file of %s was imported meanwhile (last updated %s).", h.Name, cur.LastUpdatedOn)
+	}
+	locs, addrs := boundedList(h.Locations), boundedList(h.Addresses)
+	body, err := json.Marshal(hospitalEntity{
+		PartitionKey: hospitalPartition, RowKey: h.ID, Name: h.Name, Locations: string(locs), Addresses: string(addrs),
+		LicenseNumber: h.LicenseNumber, LicenseState: h.LicenseState, LastUpdatedOn: h.LastUpdatedOn, Version: h.Version, Gen: gen,
+	})
+	if err != nil {
+		return 0, translate(err, "encode hospital")
+	}
+	if cur == nil {
+		_, err = s.hospitals.AddEntity(ctx, body, nil)
+	} else {
+		_, err = s.hospitals.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeReplace})
+	}
+	s.forgetHospitals() // even on error: the write may have landed
+	if isConflictStatus(err) {
+		return 0, priceline.Errorf(priceline.KindConflict, "import_conflict",
+			"Another import of %s committed while this one ran; import this file again.", h.Name)
+	}
+	if err != nil {
+		return 0, translate(err, "commit import")
+	}
+	prev := ""
+	if cur != nil {
+		prev = cur.Gen
+	}
+	deleted, err := s.deleteStale(ctx, h.ID, gen, prev)
+	if err != nil {
+		// The switch has happened; only the clean-up is unfinished, and the
+		// records it left let a later commit finish it (as abandoned ones).
+		return deleted, priceline.Wrap(err, priceline.KindUnavailable, "cleanup_incomplete",
+			fmt.Sprintf("The new file of %s is live, but removing the previous file's rows failed; a later import of it will finish that.", h.Name))
+	}
+	return deleted, nil
+}
