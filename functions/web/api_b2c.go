@@ -20,22 +20,25 @@ const B2CFlowCookie = "__Host-b2cflow"
 // handleB2CLogin starts a sign-in with the default sign-up/sign-in flow:
 // GET /api/auth/b2c/login?returnTo=/path.
 func (s *Server) handleB2CLogin(sso *auth.CloudSignIn) handlerFunc {
-	return s.b2cRoute(sso, auth.CloudLogin, func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("Cache-Control", "no-store")
-		out, err := s.Auth.BeginCloudSignIn(r.Context(), sso, r.URL.Query().Get("returnTo"))
-		if err != nil {
-			return err
-		}
-		return s.b2cRedirect(w, r, out)
+	return s.b2cStart(sso, auth.CloudLogin, func(r *http.Request) (*auth.CloudOutcome, error) {
+		return s.Auth.BeginCloudSignIn(r.Context(), sso, r.URL.Query().Get("returnTo"))
 	})
 }
 
 // handleB2CResetPassword starts the password-reset user flow:
 // GET /api/auth/b2c/reset-password?returnTo=/path.
 func (s *Server) handleB2CResetPassword(sso *auth.CloudSignIn) handlerFunc {
-	return s.b2cRoute(sso, auth.CloudResetPassword, func(w http.ResponseWriter, r *http.Request) error {
+	return s.b2cStart(sso, auth.CloudResetPassword, func(r *http.Request) (*auth.CloudOutcome, error) {
+		return s.Auth.BeginCloudPasswordReset(r.Context(), sso, r.URL.Query().Get("returnTo"))
+	})
+}
+
+// b2cStart is a route that starts a user flow with begin, auth's step for
+// it, and sends the browser to the provider.
+func (s *Server) b2cStart(sso *auth.CloudSignIn, step auth.CloudStep, begin func(r *http.Request) (*auth.CloudOutcome, error)) handlerFunc {
+	return s.b2cRoute(sso, step, func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Cache-Control", "no-store")
-		out, err := s.Auth.BeginCloudPasswordReset(r.Context(), sso, r.URL.Query().Get("returnTo"))
+		out, err := begin(r)
 		if err != nil {
 			return err
 		}
