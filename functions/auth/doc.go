@@ -1,8 +1,25 @@
 // Package auth runs the account and session flows — registration, login,
-// logout, the session list, password change and session clean-up — against
-// the domain interfaces in package priceline. It knows nothing of HTTP, so the
-// JSON API, the HTML forms and the B2C callback all run the same code and get
-// the same controls (ASVS 5.0 V6.3.4).
+// logout, the session list, password change, session clean-up and cloud
+// sign-in — against the domain interfaces in package priceline. It knows
+// nothing of HTTP, so the JSON API, the HTML forms and the B2C callback all
+// run the same code and get the same controls (ASVS 5.0 V6.3.4).
+//
+// # Cloud sign-in (Azure AD B2C / Entra External ID)
+//
+// CloudSignIn holds a priceline.IdentityProvider (b2c.Client) and the flow
+// and token-cache stores; the steps are Service methods, one per route of
+// package web: BeginCloudSignIn, BeginCloudPasswordReset and
+// BeginCloudProfileEdit store a new flow and return the provider's URL;
+// FinishCloudSignIn takes the flow the browser's cookie names (single use,
+// expiry checked), lets the provider verify the callback, and then signs in
+// through SignInExternal, applies a profile edit (UpdateCloudProfile), starts
+// the password reset the user asked for, or returns a cancel; SignOutCloud
+// ends the session and returns the provider's end-session URL. Each returns
+// a CloudOutcome — where to redirect, a flow ID for the cookie, a new session
+// — which the web layer turns into cookies and a redirect. The clean-up timer
+// runs DeleteExpiredCloudFlows and DeleteOrphanedCloudTokens.
+// docs/cloud-identity.md ("Where the code lives") follows the callback from
+// route to adapter.
 //
 // # Sessions (ASVS 5.0 V7.1.1, V7.2, V7.3, V7.4)
 //

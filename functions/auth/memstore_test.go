@@ -400,3 +400,145 @@ func (m *memAttempts) writeCount() int {
 	defer m.mu.Unlock()
 	return m.writes
 }
+
+// memFlows is an in-memory priceline.AuthFlowStore. TakeFlow hands out a
+// flow whatever its age, so the tests see the flow's own expiry check.
+type memFlows struct {
+	mu   sync.Mutex
+	rows map[string]priceline.AuthFlow
+	fail error // returned by every call when set
+}
+
+var _ priceline.AuthFlowStore = (*memFlows)(nil)
+
+func newMemFlows() *memFlows { return &memFlows{rows: map[string]priceline.AuthFlow{}} }
+
+func (m *memFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	if _, ok := m.rows[f.ID]; ok {
+		return priceline.Errorf(priceline.KindConflict, "auth_flow_exists", "exists")
+	}
+	m.rows[f.ID] = *f
+	return nil
+}
+
+func (m *memFlows) TakeFlow(_ context.Context, id string) (*priceline.AuthFlow, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return nil, m.fail
+	}
+	f, ok := m.rows[id]
+	if !ok {
+		return nil, notFound("auth_flow")
+	}
+	delete(m.rows, id)
+	return &f, nil
+}
+
+func (m *memFlows) DeleteExpiredFlows(_ context.Context, now time.Time) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return 0, m.fail
+	}
+	n := 0
+	for id, f := range m.rows {
+		if f.Expired(now) {
+			delete(m.rows, id)
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (m *memFlows) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.rows)
+}
+
+// memTokenCaches is an in-memory priceline.TokenCacheStore; its sweep asks
+// the session store which sessions are still live, as the real one does.
+type memTokenCaches struct {
+	mu       sync.Mutex
+	rows     map[string]memTokenCache // userID + "|" + sessionKey → entry
+	sessions priceline.SessionStore
+	failPut  error // returned by PutTokenCache when set
+	failDel  error // returned by DeleteTokenCache when set
+}
+
+type memTokenCache struct {
+	userID, key string
+	blob        []byte
+	expiresAt   time.Time
+}
+
+var _ priceline.TokenCacheStore = (*memTokenCaches)(nil)
+
+func newMemTokenCaches(sessions priceline.SessionStore) *memTokenCaches {
+	return &memTokenCaches{rows: map[string]memTokenCache{}, sessions: sessions}
+}
+
+func (m *memTokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failPut != nil {
+		return m.failPut
+	}
+	if len(blob) > priceline.MaxTokenCacheSize {
+		return priceline.Errorf(priceline.KindInvalid, "token_cache_too_large", "The token cache is too large.")
+	}
+	m.rows[userID+"|"+sessionKey] = memTokenCache{userID: userID, key: sessionKey, blob: append([]byte(nil), blob...), expiresAt: expiresAt}
+	return nil
+}
+
+func (m *memTokenCaches) TokenCache(_ context.Context, userID, sessionKey string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.rows[userID+"|"+sessionKey]
+	if !ok {
+		return nil, notFound("token_cache")
+	}
+	return append([]byte(nil), e.blob...), nil
+}
+
+func (m *memTokenCaches) DeleteTokenCache(_ context.Context, userID, sessionKey string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failDel != nil {
+		return m.failDel
+	}
+	delete(m.rows, userID+"|"+sessionKey)
+	return nil
+}
+
+func (m *memTokenCaches) DeleteOrphanedTokenCaches(ctx context.Context, now time.Time) (int, error) {
+	m.mu.Lock()
+	entries := make([]memTokenCache, 0, len(m.rows))
+	for _, e := range m.rows {
+		entries = append(entries, e)
+	}
+	m.mu.Unlock()
+	n := 0
+	for _, e := range entries {
+		if now.Before(e.expiresAt) {
+			sess, err := m.sessions.Session(ctx, e.userID, e.key)
+			switch {
+			case err == nil && sess.Live(now):
+				continue
+			case err != nil && !priceline.IsNotFound(err):
+				return n, err
+			}
+		}
+		if err := m.DeleteTokenCache(ctx, e.userID, e.key); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

@@ -21,9 +21,9 @@ import (
 )
 
 // FlowLifetime is how long a sign-in attempt may take from Begin to the
-// callback. Long enough to sign up and verify an email, short enough that a
-// leaked flow cookie or URL soon stops mattering.
-const FlowLifetime = 15 * time.Minute
+// callback: the domain's priceline.AuthFlowLifetime, which the flow cookie
+// shares.
+const FlowLifetime = priceline.AuthFlowLifetime
 
 // Config configures a Client. Authority, ClientID, ClientSecret and
 // RedirectURI are required.
@@ -70,6 +70,8 @@ type Client struct {
 	keysMu sync.Mutex
 	keys   map[string]*keySet // by jwks_uri
 }
+
+var _ priceline.IdentityProvider = (*Client)(nil)
 
 // policyClient is the MSAL client and metadata of one user flow; B2C serves
 // separate metadata, endpoints and issuer settings per policy.
@@ -191,7 +193,7 @@ func (c *Client) policyClient(policy string) (*policyClient, error) {
 // Begin starts a sign-in with policy ("" for the default sign-up/sign-in
 // flow). It returns the provider URL to redirect the browser to and the
 // AuthFlow the caller must store and bind to the browser with a cookie.
-// returnTo is passed through SafeReturnTo.
+// returnTo is passed through priceline.SafeReturnTo.
 func (c *Client) Begin(ctx context.Context, policy, returnTo string) (string, *priceline.AuthFlow, error) {
 	pc, err := c.policyClient(policy)
 	if err != nil {
@@ -203,7 +205,7 @@ func (c *Client) Begin(ctx context.Context, policy, returnTo string) (string, *p
 		State:        randomURLToken(32),
 		Nonce:        randomURLToken(32),
 		PKCEVerifier: randomURLToken(32), // 43 characters, the RFC 7636 minimum, 256 bits
-		ReturnTo:     SafeReturnTo(returnTo),
+		ReturnTo:     priceline.SafeReturnTo(returnTo),
 		Policy:       pc.policy,
 		CreatedAt:    now,
 		ExpiresAt:    now.Add(FlowLifetime),

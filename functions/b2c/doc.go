@@ -15,7 +15,10 @@
 // with its own session. MSAL's shared in-memory cache never holds more than
 // the latest token response.
 //
-// The HTTP routes, the flow cookie and the AuthFlowStore live elsewhere; this
-// package only turns "start a sign-in" into a URL plus an AuthFlow, and "the
-// browser came back" into a verified priceline.ExternalIdentity.
+// Client is the priceline.IdentityProvider of the app. The flow around it
+// (storing and taking the AuthFlow, expiry, password reset, profile edit,
+// kept tokens, sign-out) runs in package auth, and the routes and the flow
+// cookie in package web; this package only turns "start a sign-in" into a
+// URL plus an AuthFlow, and "the browser came back" into a verified
+// priceline.ExternalIdentity.
 package b2c

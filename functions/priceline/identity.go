@@ -2,6 +2,7 @@ package priceline
 
 import (
 	"context"
+	"net/url"
 	"time"
 )
 
@@ -32,6 +33,12 @@ type AuthFlow struct {
 	ExpiresAt    time.Time
 }
 
+// AuthFlowLifetime is how long a sign-in attempt may take from its start to
+// the callback: long enough to sign up and verify an email, short enough that
+// a leaked flow cookie or URL soon stops mattering. The flow record and the
+// cookie that binds it to the browser both live this long.
+const AuthFlowLifetime = 15 * time.Minute
+
 // Expired reports whether f may no longer be completed at now.
 func (f *AuthFlow) Expired(now time.Time) bool {
 	return !now.Before(f.ExpiresAt)
@@ -46,4 +53,43 @@ type AuthFlowStore interface {
 	// delete), so a flow completes at most once. It returns KindNotFound when
 	// the flow is missing or was already taken.
 	TakeFlow(ctx context.Context, id string) (*AuthFlow, error)
+	// DeleteExpiredFlows deletes the flows that expired at or before now
+	// without a callback (the user closed the tab) and returns how many it
+	// deleted, for the clean-up timer. TakeFlow already refuses expired
+	// flows; this only reclaims storage.
+	DeleteExpiredFlows(ctx context.Context, now time.Time) (int, error)
+}
+
+// IdentityProvider is a cloud identity provider (Azure AD B2C or Entra
+// External ID) that signs users in with the OpenID Connect authorization
+// code flow; package b2c implements it, and auth.Service runs the flow
+// against it. A policy names one of the provider's user flows (sign-up and
+// sign-in, password reset, profile edit); "" is the default sign-up/sign-in
+// flow.
+//
+// Besides the usual kinds, Complete and CompleteWithTokens report what the
+// user did at the provider as codes the flow acts on:
+// KindUnauthorized/"b2c_forgot_password" (the user asked to reset the
+// password from the sign-in page) and KindUnauthorized/"b2c_cancelled".
+type IdentityProvider interface {
+	// Begin starts a sign-in with policy. It returns the provider URL to
+	// send the browser to, and the AuthFlow the caller must store and bind
+	// to the browser; returnTo is kept only if SafeReturnTo keeps it.
+	Begin(ctx context.Context, policy, returnTo string) (authURL string, flow *AuthFlow, err error)
+	// Complete finishes the sign-in flow started, given the query of the
+	// provider's redirect back (state and code, or an error): it checks the
+	// state, redeems the code and returns the identity whose ID token it
+	// verified.
+	Complete(ctx context.Context, flow *AuthFlow, callback url.Values) (*ExternalIdentity, error)
+	// CompleteWithTokens is Complete that also returns the provider's
+	// serialized token cache of this sign-in when KeepsTokens, nil
+	// otherwise. The cache holds secrets: keep it server-side, never log it.
+	CompleteWithTokens(ctx context.Context, flow *AuthFlow, callback url.Values) (*ExternalIdentity, []byte, error)
+	// KeepsTokens reports whether CompleteWithTokens returns anything worth
+	// keeping (downstream API scopes are configured).
+	KeepsTokens() bool
+	// LogoutURL returns the provider's end-session URL for policy, which
+	// signs the user out there too and then sends the browser to
+	// postLogoutRedirect, an absolute URL. idTokenHint may be "".
+	LogoutURL(ctx context.Context, policy, idTokenHint, postLogoutRedirect string) (string, error)
 }

@@ -26,4 +26,9 @@ type TokenCacheStore interface {
 	// DeleteTokenCache removes the entry; deleting a missing entry is not an
 	// error.
 	DeleteTokenCache(ctx context.Context, userID, sessionKey string) error
+	// DeleteOrphanedTokenCaches deletes, for the clean-up timer, every entry
+	// whose session has ended in any way (deleted, revoked, timed out) or
+	// whose own expiry is at or before now, and returns how many it deleted.
+	// A cache thus outlives its session by at most one timer period.
+	DeleteOrphanedTokenCaches(ctx context.Context, now time.Time) (int, error)
 }

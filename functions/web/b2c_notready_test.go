@@ -6,13 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"hospitalpriceline/functions/auth"
 	"hospitalpriceline/functions/b2c/b2ctest"
 )
 
 // notReady is sso without its provider client, as the handler starts when
 // the client secret could not be read yet.
-func notReady(sso *B2CSignIn) *B2CSignIn {
-	return &B2CSignIn{Flows: sso.Flows, ResetPolicy: sso.ResetPolicy, EditPolicy: sso.EditPolicy, Tokens: sso.Tokens}
+func notReady(sso *auth.CloudSignIn) *auth.CloudSignIn {
+	return &auth.CloudSignIn{Flows: sso.Flows, ResetPolicy: sso.ResetPolicy, EditPolicy: sso.EditPolicy, Tokens: sso.Tokens}
 }
 
 // Until the provider client exists, sign-in, callback and the user flows

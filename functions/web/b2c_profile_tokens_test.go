@@ -174,8 +174,8 @@ func TestB2CTokenCacheDeletedWhenSessionEnds(t *testing.T) {
 	if err := b.web.Auth.RevokeSession(ctx, userID, thirdKey); err != nil {
 		t.Fatalf("RevokeSession: %v", err)
 	}
-	if n, err := b.web.cleanupB2CTokenCaches(ctx, b.sso); err != nil || n != 1 {
-		t.Fatalf("cleanupB2CTokenCaches = %d, %v; want 1", n, err)
+	if n, err := b.web.Auth.DeleteOrphanedCloudTokens(ctx, b.sso); err != nil || n != 1 {
+		t.Fatalf("DeleteOrphanedCloudTokens = %d, %v; want 1", n, err)
 	}
 	if _, err := b.tokenCache(userID, thirdKey); !priceline.IsNotFound(err) {
 		t.Fatalf("a revoked session's tokens survived the clean-up: %v", err)
@@ -185,10 +185,10 @@ func TestB2CTokenCacheDeletedWhenSessionEnds(t *testing.T) {
 	}
 	// Idle timeout: the session still exists but is dead.
 	b.clock.Advance(24 * time.Hour)
-	if n, err := b.web.cleanupB2CTokenCaches(ctx, b.sso); err != nil || n != 1 {
+	if n, err := b.web.Auth.DeleteOrphanedCloudTokens(ctx, b.sso); err != nil || n != 1 {
 		t.Fatalf("cleanup after the timeout = %d, %v; want 1", n, err)
 	}
-	if n, err := b.web.cleanupB2CTokenCaches(ctx, nil); err != nil || n != 0 {
+	if n, err := b.web.Auth.DeleteOrphanedCloudTokens(ctx, nil); err != nil || n != 0 {
 		t.Fatalf("cleanup without B2C = %d, %v", n, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"hospitalpriceline/functions/auth"
 	"hospitalpriceline/functions/b2c"
 	"hospitalpriceline/functions/b2c/b2ctest"
 	"hospitalpriceline/functions/priceline"
@@ -17,7 +18,7 @@ import (
 
 // b2cRouteTable is the B2C part of the route table, exactly as the lines
 // for Server.routes() read with sso in place of s.B2C.
-func b2cRouteTable(s *Server, sso *B2CSignIn) []route {
+func b2cRouteTable(s *Server, sso *auth.CloudSignIn) []route {
 	return []route{
 		{"B2CLogin", "GET", "/api/auth/b2c/login", s.handleB2CLogin(sso)},
 		{"B2CCallback", "GET", "/api/auth/b2c/callback", s.handleB2CCallback(sso)},
@@ -31,7 +32,7 @@ func b2cRouteTable(s *Server, sso *B2CSignIn) []route {
 // routes are registered first and any route-table entry with the same
 // pattern is skipped, so it works before and after the B2C lines are in
 // Server.routes().
-func b2cTestHandler(s *Server, sso *B2CSignIn) http.Handler {
+func b2cTestHandler(s *Server, sso *auth.CloudSignIn) http.Handler {
 	mux := http.NewServeMux()
 	seen := map[string]bool{}
 	for _, rt := range append(b2cRouteTable(s, sso), s.routes()...) {
@@ -56,7 +57,7 @@ func b2cTestHandler(s *Server, sso *B2CSignIn) http.Handler {
 type b2cEnv struct {
 	*testEnv
 	idp *b2ctest.Server
-	sso *B2CSignIn
+	sso *auth.CloudSignIn
 }
 
 func newB2CEnv(t *testing.T, opts b2ctest.Options) *b2cEnv {
@@ -72,7 +73,7 @@ func newB2CEnv(t *testing.T, opts b2ctest.Options) *b2cEnv {
 // newB2CSignIn configures the real b2c client for the double's tenant with
 // the env's public URL as the registered redirect, and creates the flows
 // table.
-func newB2CSignIn(t *testing.T, e *testEnv, idp *b2ctest.Server) *B2CSignIn {
+func newB2CSignIn(t *testing.T, e *testEnv, idp *b2ctest.Server) *auth.CloudSignIn {
 	t.Helper()
 	redirect := e.web.Config.PublicURL + "/api/auth/b2c/callback"
 	idp.AllowRedirectURI(redirect)
@@ -92,7 +93,7 @@ func newB2CSignIn(t *testing.T, e *testEnv, idp *b2ctest.Server) *B2CSignIn {
 	if err := e.tables.EnsureTables(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return &B2CSignIn{Client: client, Flows: e.tables.AuthFlows(), ResetPolicy: b2ctest.PolicyPasswordReset, EditPolicy: b2ctest.PolicyProfileEdit}
+	return &auth.CloudSignIn{Client: client, Flows: e.tables.AuthFlows(), ResetPolicy: b2ctest.PolicyPasswordReset, EditPolicy: b2ctest.PolicyProfileEdit}
 }
 
 // serve replaces the env's server with one serving h.
@@ -669,22 +670,26 @@ func (failingFlows) TakeFlow(context.Context, string) (*priceline.AuthFlow, erro
 	return nil, io.ErrUnexpectedEOF
 }
 
+func (failingFlows) DeleteExpiredFlows(context.Context, time.Time) (int, error) {
+	return 0, io.ErrUnexpectedEOF
+}
+
 // The clean-up timer's helper removes flows abandoned at the provider.
 func TestB2CCleanupDeletesAbandonedFlows(t *testing.T) {
 	b := newB2CEnv(t, b2ctest.Options{})
 	abandoned := b.begin("/api/auth/b2c/login")
 	ctx := context.Background()
-	if n, err := b.web.cleanupB2CFlows(ctx, b.sso); err != nil || n != 0 {
+	if n, err := b.web.Auth.DeleteExpiredCloudFlows(ctx, b.sso); err != nil || n != 0 {
 		t.Fatalf("cleanup of a live flow = %d, %v; want 0", n, err)
 	}
 	b.clock.Advance(b2c.FlowLifetime)
-	if n, err := b.web.cleanupB2CFlows(ctx, b.sso); err != nil || n != 1 {
+	if n, err := b.web.Auth.DeleteExpiredCloudFlows(ctx, b.sso); err != nil || n != 1 {
 		t.Fatalf("cleanup of an expired flow = %d, %v; want 1", n, err)
 	}
 	if _, err := b.sso.Flows.TakeFlow(ctx, abandoned.Flow.Value); !priceline.IsNotFound(err) {
 		t.Fatalf("the abandoned flow is still stored: %v", err)
 	}
-	if n, err := b.web.cleanupB2CFlows(ctx, nil); err != nil || n != 0 {
+	if n, err := b.web.Auth.DeleteExpiredCloudFlows(ctx, nil); err != nil || n != 0 {
 		t.Fatalf("cleanup without B2C = %d, %v", n, err)
 	}
 }

@@ -48,7 +48,7 @@ type Server struct {
 	B2CEnabled bool
 	// B2C is cloud sign-in through Azure AD B2C / Entra External ID; nil
 	// when not configured, and every /api/auth/b2c/ route then answers 404.
-	B2C *B2CSignIn
+	B2C *auth.CloudSignIn
 	// Prices serves hospitals, procedures, prices and saved estimates; nil
 	// answers 503 on those routes.
 	Prices *PriceAPI
@@ -176,12 +176,12 @@ func (s *Server) runCleanup(ctx context.Context, _ funchost.InvokeRequest) ([]st
 		return nil, err
 	}
 	s.logger().Info("expired sessions deleted", "count", n)
-	if f, err := s.cleanupB2CFlows(ctx, s.B2C); err != nil {
+	if f, err := s.Auth.DeleteExpiredCloudFlows(ctx, s.B2C); err != nil {
 		s.logger().Warn("could not delete expired B2C sign-in flows", "err", err)
 	} else if f > 0 {
 		s.logger().Info("expired B2C sign-in flows deleted", "count", f)
 	}
-	if n, err := s.cleanupB2CTokenCaches(ctx, s.B2C); err != nil {
+	if n, err := s.Auth.DeleteOrphanedCloudTokens(ctx, s.B2C); err != nil {
 		s.logger().Warn("could not delete the provider tokens of ended sessions", "err", err)
 	} else if n > 0 {
 		s.logger().Info("provider tokens of ended sessions deleted", "count", n)

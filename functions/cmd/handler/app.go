@@ -239,7 +239,7 @@ func retryEnsureTables(ctx context.Context, tables *tablestorage.Client, logger 
 // configuration error that retrying will not fix, and stops startup. A
 // secret read from Key Vault comes with a health check that is degraded
 // until it has been read.
-func startB2C(ctx, bg context.Context, s *b2cSettings, secrets secretReader, flows priceline.AuthFlowStore, tokens priceline.TokenCacheStore, logger *slog.Logger) (*web.B2CSignIn, []web.HealthCheck, error) {
+func startB2C(ctx, bg context.Context, s *b2cSettings, secrets secretReader, flows priceline.AuthFlowStore, tokens priceline.TokenCacheStore, logger *slog.Logger) (*auth.CloudSignIn, []web.HealthCheck, error) {
 	first, cancel := context.WithTimeout(ctx, startupKeyWait)
 	sso, err := newB2CSignIn(first, s, secrets, flows, tokens)
 	cancel()
@@ -256,7 +256,7 @@ func startB2C(ctx, bg context.Context, s *b2cSettings, secrets secretReader, flo
 	}
 	logger.Error("B2C client secret not read at startup; cloud sign-in answers 503 until it is", "secret", s.ClientSecretName, "err", err)
 	state.failed(err)
-	pending := &web.B2CSignIn{Flows: flows, ResetPolicy: s.ResetPolicy, EditPolicy: s.EditPolicy}
+	pending := &auth.CloudSignIn{Flows: flows, ResetPolicy: s.ResetPolicy, EditPolicy: s.EditPolicy}
 	// As newB2CSignIn decides: provider tokens are kept only for
 	// downstream API scopes.
 	if len(s.APIScopes) > 0 {
@@ -298,7 +298,7 @@ func (st *b2cSecretState) check(context.Context) error {
 // retryB2CSecret reads the B2C client secret until it succeeds or ctx ends,
 // waiting longer after each failure (with jitter, so instances started
 // together do not retry together), and then hands the client to sso.
-func retryB2CSecret(ctx context.Context, s *b2cSettings, secrets secretReader, sso *web.B2CSignIn, state *b2cSecretState, logger *slog.Logger) {
+func retryB2CSecret(ctx context.Context, s *b2cSettings, secrets secretReader, sso *auth.CloudSignIn, state *b2cSecretState, logger *slog.Logger) {
 	delay := b2cSecretFirstRetry
 	timer := time.NewTimer(delay)
 	defer timer.Stop()

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"strings"
 
+	"hospitalpriceline/functions/auth"
 	"hospitalpriceline/functions/b2c"
 	"hospitalpriceline/functions/keyvault"
 	"hospitalpriceline/functions/priceline"
-	"hospitalpriceline/functions/web"
 )
 
 // b2cCallbackPath is the redirect URI's path, registered with the tenant.
@@ -153,11 +153,11 @@ type secretReader interface {
 	Secret(ctx context.Context, name string) (string, error)
 }
 
-// newB2CSignIn builds the web layer's B2C dependency from s (nil when s is
-// nil: not configured), reading the client secret from Key Vault when it is
-// configured by name. tokens is used only when API scopes are configured;
+// newB2CSignIn builds cloud sign-in, auth's flow over the b2c client, from
+// s (nil when s is nil: not configured), reading the client secret from Key
+// Vault when it is configured by name. tokens is used only when API scopes are configured;
 // otherwise no provider token is kept.
-func newB2CSignIn(ctx context.Context, s *b2cSettings, secrets secretReader, flows priceline.AuthFlowStore, tokens priceline.TokenCacheStore) (*web.B2CSignIn, error) {
+func newB2CSignIn(ctx context.Context, s *b2cSettings, secrets secretReader, flows priceline.AuthFlowStore, tokens priceline.TokenCacheStore) (*auth.CloudSignIn, error) {
 	if s == nil {
 		return nil, nil
 	}
@@ -178,7 +178,7 @@ func newB2CSignIn(ctx context.Context, s *b2cSettings, secrets secretReader, flo
 		// about its value, which must not be repeated.
 		return nil, fmt.Errorf("B2C client secret from %s is not usable", secretOrigin(s))
 	}
-	sso := &web.B2CSignIn{Client: client, Flows: flows, ResetPolicy: s.ResetPolicy, EditPolicy: s.EditPolicy}
+	sso := &auth.CloudSignIn{Client: client, Flows: flows, ResetPolicy: s.ResetPolicy, EditPolicy: s.EditPolicy}
 	if client.KeepsTokens() {
 		sso.Tokens = tokens
 	}

@@ -1,4 +1,4 @@
-package b2c
+package priceline
 
 import (
 	"net/url"
@@ -9,7 +9,11 @@ import (
 const maxReturnTo = 1024
 
 // SafeReturnTo returns s if it is a same-origin relative path, and "/"
-// otherwise. Browsers are lenient in ways that turn innocent-looking paths
+// otherwise (ASVS V3.7.2, no open redirects). It is the one implementation:
+// the sign-in forms, the cloud sign-in flow in package auth and the b2c
+// adapter, which stores the path across the provider round trip, must all
+// judge a return path alike, so it lives in the domain that each of them
+// imports. Browsers are lenient in ways that turn innocent-looking paths
 // into other origins: "//evil" and "/\evil" are host-relative, tabs and
 // newlines are deleted before parsing, and a server or proxy may decode
 // "%2F" or "%5C" once more. So s must start with exactly one "/", contain no

@@ -1,4 +1,4 @@
-package b2c
+package priceline
 
 import (
 	"net/url"
