@@ -2,9 +2,10 @@
 // what they look up.
 //
 // Accounts: users (user.go), sessions (session.go), failed-login records
-// (attempt.go), cloud sign-in flows and their token caches (identity.go,
-// tokencache.go), signing keys (key.go) and the IDs the server generates
-// (ids.go).
+// (attempt.go), cloud sign-in flows, the IdentityProvider that runs them and
+// their token caches (identity.go, tokencache.go), the same-origin return
+// paths sign-in may land on (returnto.go), signing keys (key.go) and the IDs
+// the server generates (ids.go).
 //
 // Prices: hospitals and their charges as a CMS machine-readable file states
 // them (price.go), the store that keeps them generation by generation
@@ -14,7 +15,7 @@
 //
 // Every store is an interface here (UserStore, SessionStore, AttemptStore,
 // AuthFlowStore, TokenCacheStore, PriceStore, SavedStore; SecretSource for
-// keys) with one error model (error.go). Adapters implement them; package
+// keys; IdentityProvider for cloud sign-in) with one error model (error.go). Adapters implement them; package
 // pricelinetest holds the contract every implementation must pass.
 //
 // It imports no Azure SDK and no net/http, so the flows above it and the
