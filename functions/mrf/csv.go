@@ -327,6 +327,16 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 			g.cols[field] = i
 		}
 	}
+	has22 := false
+	for _, n := range []string{"modifiers", "drug_unit_of_measurement", "drug_type_of_measurement", "estimated_amount"} {
+		_, ok := idx[n]
+		has22 = has22 || ok
+	}
+	for _, g := range groups {
+		_, ok := g.cols["estimated_amount"]
+		has22 = has22 || ok
+	}
+	r.ver = chooseVersion(r.version, r.fam, has22, ps, "version")
 	if allBlank {
 		ps.errorf(line, "", RuleHeaderBlank, "row 3 must hold the item and service headers")
 		return
@@ -357,9 +367,14 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 	}
 	c.description = need("description")
 	c.setting = need("setting")
-	c.drugUnit = need("drug_unit_of_measurement")
-	c.drugType = need("drug_type_of_measurement")
-	c.modifiers = need("modifiers")
+	// v2.2.0 added these columns; earlier files may lack them.
+	needFrom22 := col
+	if r.ver >= v220 {
+		needFrom22 = need
+	}
+	c.drugUnit = needFrom22("drug_unit_of_measurement")
+	c.drugType = needFrom22("drug_type_of_measurement")
+	c.modifiers = needFrom22("modifiers")
 	c.gross = need("standard_charge|gross")
 	c.cash = need("standard_charge|discounted_cash")
 	c.min = need("standard_charge|min")
@@ -392,8 +407,10 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 		if v3 {
 			p.median, p.p10, p.p90, p.count = need("median_amount"), need("10th_percentile"), need("90th_percentile"), need("count")
 			p.est = col("estimated_amount")
-		} else {
+		} else if r.ver.is22() {
 			p.est = need("estimated_amount")
+		} else {
+			p.est = col("estimated_amount")
 		}
 		c.tall = p
 		if len(groups) > 0 {
@@ -423,7 +440,7 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 		p.meth = gcol("methodology", true)
 		p.notes = gcol("additional_payer_notes", true)
 		p.median, p.p10, p.p90, p.count = gcol("median_amount", v3), gcol("10th_percentile", v3), gcol("90th_percentile", v3), gcol("count", v3)
-		p.est = gcol("estimated_amount", !v3)
+		p.est = gcol("estimated_amount", r.ver.is22())
 		for f := range g.cols {
 			switch f {
 			case "negotiated_dollar", "negotiated_percentage", "negotiated_algorithm", "methodology", "additional_payer_notes",
@@ -535,7 +552,7 @@ func (st *csvState) row(rec []string, line int) ([]priceline.Charge, []Problem, 
 		}
 	}
 	var ps problems
-	ck := checker{fam: st.rd.fam, csv: true, row: line, ps: &ps, hosp: st.rd.hospital.ID}
+	ck := checker{fam: st.rd.fam, ver: st.rd.ver, csv: true, row: line, ps: &ps, hosp: st.rd.hospital.ID}
 	base := ck.item(&it)
 	modifierOnly := len(base.Codes) == 0 && len(base.Modifiers) > 0
 	chs := ck.charges(base, &ci, modifierOnly)

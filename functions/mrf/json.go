@@ -170,10 +170,11 @@ func (st *jsonState) startItems() {
 		// are read as v3.0.0 without a hospital ID and finishMeta settles
 		// the version once the keys arrive.
 		r.file.warnf(0, "/standard_charge_information", RuleJSONOrder, "standard_charge_information comes before the hospital's data; its items are checked as v3.0.0 and read without a hospital ID")
-		r.fam, st.provisional = familyV3, true
+		r.fam, r.ver, st.provisional = familyV3, v300, true
 		return
 	}
 	r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
+	r.ver = chooseVersion(r.version, r.fam, true, &r.file, "/version")
 	r.hospital = st.hospital()
 }
 
@@ -310,7 +311,7 @@ func (j jctx) arr(m map[string]any, key, path string, required bool) ([]any, boo
 }
 
 func (st *jsonState) item(v any, ps *problems) []priceline.Charge {
-	ck := &checker{fam: st.rd.fam, row: st.nItems, ps: ps, hosp: st.rd.hospital.ID}
+	ck := &checker{fam: st.rd.fam, ver: st.rd.ver, row: st.nItems, ps: ps, hosp: st.rd.hospital.ID}
 	j := jctx{ck: ck, fam: st.rd.fam}
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -417,6 +418,7 @@ func (st *jsonState) modifiers() error {
 	if r.fam == 0 {
 		r.version, _ = st.meta["version"].(string)
 		r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
+		r.ver = chooseVersion(r.version, r.fam, true, &r.file, "/version")
 	}
 	for st.dec.More() {
 		st.lim.reset()
@@ -426,7 +428,7 @@ func (st *jsonState) modifiers() error {
 		}
 		p := "/modifier_information/" + strconv.Itoa(st.nMods)
 		st.nMods++
-		ck := &checker{fam: r.fam, ps: &r.file}
+		ck := &checker{fam: r.fam, ver: r.ver, ps: &r.file}
 		j := jctx{ck: ck, fam: r.fam}
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -471,12 +473,13 @@ func (st *jsonState) finishMeta() {
 	case st.provisional:
 		r.version, _ = st.meta["version"].(string)
 		r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
+		r.ver = chooseVersion(r.version, r.fam, true, &r.file, "/version")
 		if r.fam != familyV3 {
 			r.file.warnf(0, "/version", RuleJSONOrder, "the file is v%d.0 but its items came before its version and were checked as v3.0.0", r.fam)
 		}
 		r.hospital = st.hospital()
 	}
-	ck := &checker{fam: r.fam, ps: &r.file}
+	ck := &checker{fam: r.fam, ver: r.ver, ps: &r.file}
 	j := jctx{ck: ck, fam: r.fam}
 	m := st.meta
 	ck.required(j.str(m, "hospital_name", "", true), "hospital_name")
