@@ -535,6 +535,7 @@ func (st *csvState) row(rec []string, line int) ([]priceline.Charge, []Problem, 
 		} else {
 			p.altNotes = ci.genericNotes
 		}
+		p.condNotes = ci.genericNotes
 		if p.payer.set || p.plan.set || p.dollar.set || p.pct.set || p.alg.set || p.methodology.set || p.est.set ||
 			p.median.set || p.p10.set || p.p90.set || p.count.set {
 			ci.payers = append(ci.payers, p)
@@ -545,6 +546,7 @@ func (st *csvState) row(rec []string, line int) ([]priceline.Charge, []Problem, 
 			p.payer = field{col: "payer", val: pc.payerName, set: true}
 			p.plan = field{col: "plan", val: pc.planName, set: true}
 			p.altNotes = ci.genericNotes
+			p.condNotes = p.notes
 			if p.dollar.set || p.pct.set || p.alg.set || p.methodology.set || p.est.set || p.median.set ||
 				p.p10.set || p.p90.set || p.count.set || p.notes.set {
 				ci.payers = append(ci.payers, p)
@@ -554,7 +556,6 @@ func (st *csvState) row(rec []string, line int) ([]priceline.Charge, []Problem, 
 	var ps problems
 	ck := checker{fam: st.rd.fam, ver: st.rd.ver, csv: true, row: line, ps: &ps, hosp: st.rd.hospital.ID}
 	base := ck.item(&it)
-	modifierOnly := len(base.Codes) == 0 && len(base.Modifiers) > 0
-	chs := ck.charges(base, &ci, modifierOnly)
+	chs := ck.charges(base, &ci, ck.modifierOnly(&it, base))
 	return chs, ps, nil
 }

@@ -344,7 +344,7 @@ func (st *jsonState) item(v any, ps *problems) []priceline.Charge {
 			it.drugUnit = j.str(di, "unit", "/drug_information", true)
 		}
 		it.drugType = j.str(di, "type", "/drug_information", true)
-		if !it.drugUnit.set && !it.drugType.set {
+		if !it.drugUnit.set && !it.drugType.set && st.rd.ver >= v220 {
 			ck.errf("/drug_information", RuleRequired, "drug_information needs unit and type")
 		}
 	} else {

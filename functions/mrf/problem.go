@@ -90,6 +90,7 @@ func (ps *problems) warnf(row int, col, rule, format string, args ...any) {
 type FormatError struct {
 	Name     string
 	Problems []Problem
+	Applied  string // the CMS version whose rules were being applied, "" if not yet chosen
 }
 
 // Error summarises the first problem.

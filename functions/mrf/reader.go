@@ -80,7 +80,11 @@ func (r *Reader) Next() (priceline.Charge, []Problem, error) {
 	if err != nil {
 		r.done = err
 		if errors.Is(err, io.EOF) && r.items == 0 {
-			r.file.errorf(0, "", RuleMinRows, "the file has no items or services")
+			row := 0
+			if r.format != FormatJSON {
+				row = 1 // CMS names the first row
+			}
+			r.file.errorf(row, "", RuleMinRows, "the file has no items or services")
 		}
 		return priceline.Charge{}, nil, err
 	}
@@ -153,7 +157,7 @@ func firstNonSpace(br *bufio.Reader) (byte, error) {
 // file: a *priceline.Error, so the web layer maps it like any bad input,
 // wrapping a *FormatError with every problem found so far.
 func (r *Reader) formatErr() error {
-	fe := &FormatError{Name: r.name, Problems: append([]Problem(nil), r.file...)}
+	fe := &FormatError{Name: r.name, Problems: append([]Problem(nil), r.file...), Applied: r.ver.String()}
 	return formatError(fe)
 }
 

@@ -50,6 +50,7 @@ func Validate(r io.Reader, name string) (Report, error) {
 	var fe *FormatError
 	if errors.As(err, &fe) {
 		rep.add(fe.Problems)
+		rep.Applied = fe.Applied
 		return rep, nil
 	}
 	if err != nil {
