@@ -58,7 +58,7 @@ type payerIn struct {
 
 // checker applies the rules of one template family.
 type checker struct {
- 	fam  family
+	fam  family
 	ver  cmsVersion
 	csv  bool // CSV compares enumerations ignoring case and accepts M/D/YYYY dates
 	row  int
