@@ -256,8 +256,8 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 		case !hasCharge:
 			// CSV: only v3.0.0 asks a tall row with a payer and plan for a
 			// charge; v2 rows with only min, max and methodology are fine.
-			// JSON: the schemas require one from v2.2.0.
-			if (!c.csv && c.ver >= v220) || (c.ver >= v300 && p.payer.set && p.plan.set && p.payer.col != "payer") {
+			// JSON: the v3.0.0 schema requires one.
+			if (!c.csv && c.ver >= v300) || (c.ver >= v300 && p.payer.set && p.plan.set && p.payer.col != "payer") {
 				c.errf(p.dollar.col, RulePayerNeedsCharge, "payer %q plan %q has no negotiated dollar, percentage or algorithm", ch.Payer, ch.Plan)
 			}
 		default:

@@ -295,6 +295,11 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 	var groups []*group
 	byKey := map[string]*group{}
 	codeIdx := map[string]bool{}
+	has22 := false
+	for _, h := range row3 {
+		has22 = has22 || is22Header(normHeader(h))
+	}
+	r.ver = chooseVersion(r.version, r.fam, has22, ps, "version")
 	allBlank := true
 	for i, h := range row3 {
 		n := normHeader(h)
@@ -312,7 +317,7 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 		switch {
 		case len(parts) == 2 && parts[0] == "code", len(parts) == 3 && parts[0] == "code" && parts[2] == "type":
 			codeIdx[parts[1]] = true
-		case (len(parts) == 4 && parts[0] == "standard_charge") || (len(parts) == 3 && isWidePrefix(parts[0])):
+		case (len(parts) == 4 && parts[0] == "standard_charge") || (len(parts) == 3 && isWidePrefix(parts[0], r.ver)):
 			field := parts[len(parts)-1]
 			if len(parts) == 3 {
 				field = parts[0]
@@ -327,16 +332,6 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 			g.cols[field] = i
 		}
 	}
-	has22 := false
-	for _, n := range []string{"modifiers", "drug_unit_of_measurement", "drug_type_of_measurement", "estimated_amount"} {
-		_, ok := idx[n]
-		has22 = has22 || ok
-	}
-	for _, g := range groups {
-		_, ok := g.cols["estimated_amount"]
-		has22 = has22 || ok
-	}
-	r.ver = chooseVersion(r.version, r.fam, has22, ps, "version")
 	if allBlank {
 		ps.errorf(line, "", RuleHeaderBlank, "row 3 must hold the item and service headers")
 		return
@@ -355,12 +350,21 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 		return i
 	}
 	c := &st.cols
-	_, tall := idx["payer_name"]
+	// CMS calls row 3 tall when it has both payer_name and plan_name.
+	_, hasPayer := idx["payer_name"]
+	_, hasPlan := idx["plan_name"]
+	tall := hasPayer && hasPlan
 	switch {
 	case tall:
 		r.format = FormatCSVTall
-	case len(groups) > 0 || col("description") >= 0:
+	case len(groups) > 0:
 		r.format = FormatCSVWide
+	case col("description") >= 0:
+		// Neither tall nor wide for CMS (its AmbiguousFormatError). Read
+		// on as wide without payers, so ingest keeps the gross and cash
+		// prices; the verdict is invalid.
+		r.format = FormatCSVWide
+		ps.errorf(line, "", RuleLayoutNoPayers, "row 3 has neither payer_name and plan_name (tall) nor standard_charge|[payer]|[plan]|… columns (wide)")
 	default:
 		ps.errorf(line, "", RuleHeaderUnrecognized, "row 3 is neither a tall header (with payer_name) nor a wide header (with standard_charge|[payer]|[plan]|… columns)")
 		return
@@ -453,12 +457,24 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 	}
 }
 
-func isWidePrefix(s string) bool {
+// isWidePrefix reports the first parts of wide payer columns "x|payer|plan"
+// in version v, as CMS's getPayersPlans reads them.
+func isWidePrefix(s string, v cmsVersion) bool {
 	switch s {
-	case "estimated_amount", "additional_payer_notes", "median_amount", "10th_percentile", "90th_percentile", "count":
+	case "additional_payer_notes":
 		return true
+	case "estimated_amount":
+		return v.is22()
+	case "median_amount", "10th_percentile", "90th_percentile", "count":
+		return v >= v300
 	}
 	return false
+}
+
+// is22Header reports a row-3 header v2.2.0 added.
+func is22Header(n string) bool {
+	return n == "modifiers" || n == "drug_unit_of_measurement" || n == "drug_type_of_measurement" ||
+		n == "estimated_amount" || strings.HasPrefix(n, "estimated_amount|")
 }
 
 // next reads one data row.

@@ -336,7 +336,13 @@ func (st *jsonState) item(v any, ps *problems) []priceline.Charge {
 	if !hasCodes {
 		ck.errf("/code_information", RuleRequired, "/code_information is required")
 	}
-	if di, ok := j.obj(m, "drug_information", ""); ok {
+	if st.rd.ver < v220 && st.rd.fam == familyV2 {
+		// drug_information arrived with v2.2.0; earlier schemas ignore it.
+		if di, ok := m["drug_information"].(map[string]any); ok {
+			it.drugUnit = field{col: "/drug_information/unit", val: fmt.Sprint(di["unit"]), set: di["unit"] != nil}
+			it.drugType = field{col: "/drug_information/type", val: fmt.Sprint(di["type"]), set: di["type"] != nil}
+		}
+	} else if di, ok := j.obj(m, "drug_information", ""); ok {
 		if st.rd.fam == familyV3 {
 			it.drugUnit = j.num(di, "unit", "/drug_information")
 			it.drugUnitNum = true

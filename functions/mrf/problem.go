@@ -46,6 +46,7 @@ const (
 	RuleHeaderUnknown         = "header.unknown_column"
 	RuleHeaderUnrecognized    = "header.unrecognized"
 	RuleHeaderAmbiguous       = "header.ambiguous_format"
+	RuleLayoutNoPayers        = "layout.no_payer_columns"
 	RuleVersionUnknown        = "version.unknown"
 	RuleVersionMismatch       = "version.mismatch"
 	RuleAttestationFalse      = "attestation.false"
