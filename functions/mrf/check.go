@@ -212,8 +212,11 @@ func (c *checker) modifierOnly(it *itemIn, base priceline.Charge) bool {
 // charges checks one set of charges of an item and returns one Charge per
 // payer (or one without a payer). base carries the item's fields.
 func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly bool) []priceline.Charge {
-	base.Setting = c.enum(ci.setting, settings, RuleEnumSetting, "setting (inpatient, outpatient, both)")
-	if !modifierOnly || !c.csv {
+	if modifierOnly && c.csv {
+		// CMS checks no setting on a modifier row; keep what it says.
+		base.Setting, _ = inSet(settings, ci.setting.str(), true)
+	} else {
+		base.Setting = c.enum(ci.setting, settings, RuleEnumSetting, "setting (inpatient, outpatient, both)")
 		c.required(ci.setting, "a setting")
 	}
 	// CSV's conditional rules start with v2.1.0 (CMS's applicableVersion
