@@ -49,7 +49,7 @@ $(HPTCHECK_DEP): $(HPTCHECK_DIR)/package.json $(HPTCHECK_DIR)/package-lock.json
 N ?= 5000
 SEED ?= 1
 diffcheck: $(HPTCHECK_DEP)
-	CMSDIFF_N=$(N) CMSDIFF_SEED=$(SEED) $(GO) test -count=1 -timeout 30m -run '^TestCMSDiffCampaign$$' ./functions/mrf/
+	CMSDIFF_N=$(N) CMSDIFF_SEED=$(SEED) $(GO) test -v -count=1 -timeout 30m -run '^TestCMSDiffCampaign$$' ./functions/mrf/
 
 # deploy provisions infra/main.bicep and zip-deploys dist/functionapp with the
 # az CLI (AZURE_ENV_NAME and AZURE_LOCATION required); see docs/deploy.md.

@@ -298,6 +298,10 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 			if p.count.set && !validCount(ch.Count) {
 				c.errf(p.count.col, RuleCount, "count of allowed amounts %q must be 0, \"1 through 10\" or a whole number of 11 or more", clip(p.count.val))
 			}
+			if c.csv && !pctOrAlg && !modifierOnly && ch.Count == "0" && !condNotes {
+				// CSV: CMS asks for notes on any count of 0, not only with a percentage or algorithm.
+				c.errf(p.notes.col, RuleZeroCountNeedsNotes, "a count of 0 allowed amounts needs notes explaining it")
+			}
 			if pctOrAlg && !modifierOnly {
 				switch {
 				case !p.count.set:
