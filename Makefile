@@ -5,7 +5,7 @@ AZURITE_DIR := infra/local/azurite
 AZURITE_BIN := $(AZURITE_DIR)/node_modules/.bin/azurite-table
 PKGS := ./functions/...
 
-.PHONY: build app run test bench load screenshots azurite bicep-check deploy vet fmt-check clean
+.PHONY: build app run test bench load screenshots azurite bicep-check deploy vet fmt-check clean diffcheck
 
 build:
 	$(GO) build -o bin/handler ./functions/cmd/handler
@@ -35,6 +35,22 @@ $(BICEP_CHECK_DEP): $(BICEP_CHECK_DIR)/package.json $(BICEP_CHECK_DIR)/package-l
 	cd $(BICEP_CHECK_DIR) && npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
+HPTCHECK_DIR := infra/hptcheck
+HPTCHECK_DEP := $(HPTCHECK_DIR)/node_modules/@cmsgov/hpt-validator/package.json
+
+# CMS's own validator (@cmsgov/hpt-validator) from the lockfile, for the
+# differential test of functions/mrf (docs/prices.md).
+$(HPTCHECK_DEP): $(HPTCHECK_DIR)/package.json $(HPTCHECK_DIR)/package-lock.json
+	cd $(HPTCHECK_DIR) && npm ci --no-audit --no-fund
+	touch $@
+
+# diffcheck runs a longer random campaign of the differential test:
+# N mutated files from SEED; each disagreement is printed with its file.
+N ?= 5000
+SEED ?= 1
+diffcheck: $(HPTCHECK_DEP)
+	CMSDIFF_N=$(N) CMSDIFF_SEED=$(SEED) $(GO) test -v -count=1 -timeout 30m -run '^TestCMSDiffCampaign$$' ./functions/mrf/
+
 # deploy provisions infra/main.bicep and zip-deploys dist/functionapp with the
 # az CLI (AZURE_ENV_NAME and AZURE_LOCATION required); see docs/deploy.md.
 deploy:
@@ -49,7 +65,7 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 
-test: azurite $(BICEP_CHECK_DEP) fmt-check vet
+test: azurite $(BICEP_CHECK_DEP) $(HPTCHECK_DEP) fmt-check vet
 	$(GO) test -race -count=1 -timeout 12m $(PKGS)
 
 bench: azurite

@@ -48,13 +48,18 @@ type chargesIn struct {
 type payerIn struct {
 	payer, plan, dollar, pct, alg, est, median, p10, p90, count, methodology, notes field
 	// altNotes is another notes column that also satisfies a notes
-	// requirement (wide CSV: additional_generic_notes).
+	// requirement in JSON.
 	altNotes field
+	// condNotes, when csv, is the one notes column CMS's conditional rules
+	// ("other" methodology, count 0) read: tall additional_generic_notes,
+	// wide additional_payer_notes|payer|plan.
+	condNotes field
 }
 
 // checker applies the rules of one template family.
 type checker struct {
 	fam  family
+	ver  cmsVersion
 	csv  bool // CSV compares enumerations ignoring case and accepts M/D/YYYY dates
 	row  int
 	ps   *problems
@@ -149,12 +154,18 @@ func (c *checker) item(it *itemIn) priceline.Charge {
 	if it.modifiers.set {
 		ch.Modifiers = splitPipe(it.modifiers.val)
 	}
-	if len(ch.Codes) == 0 && len(ch.Modifiers) == 0 {
+	if !hasCodeInfo(it) && (len(ch.Modifiers) == 0 || !c.csv || c.ver < v220) {
+		// Before v2.2.0 there are no modifier rows: every row needs a code.
 		col := "code|1"
 		if len(it.codes) > 0 {
 			col = it.codes[0].code.col
 		}
-		c.errf(col, RuleChargeNeedsCode, "every item needs at least one code and code type (or, in CSV, a modifier)")
+		c.errf(col, RuleChargeNeedsCode, "every item needs at least one code and code type (or, in CSV from v2.2.0, a modifier)")
+	}
+	if c.ver < v220 {
+		// The drug columns and their rules arrived with v2.2.0: read, not judged.
+		ch.DrugUnit, ch.DrugType = it.drugUnit.str(), strings.ToUpper(it.drugType.str())
+		return ch
 	}
 	if it.drugUnit.set != it.drugType.set {
 		missing := it.drugType
@@ -182,11 +193,36 @@ func (c *checker) item(it *itemIn) priceline.Charge {
 	return ch
 }
 
+// hasCodeInfo is CMS's "found at least one code": a code or a code type.
+func hasCodeInfo(it *itemIn) bool {
+	for _, cd := range it.codes {
+		if cd.code.set || cd.typ.set {
+			return true
+		}
+	}
+	return false
+}
+
+// modifierOnly reports a CSV row CMS treats as a modifier row: from v2.2.0,
+// no code at all but a modifier.
+func (c *checker) modifierOnly(it *itemIn, base priceline.Charge) bool {
+	return c.csv && c.ver >= v220 && !hasCodeInfo(it) && len(base.Modifiers) > 0
+}
+
 // charges checks one set of charges of an item and returns one Charge per
 // payer (or one without a payer). base carries the item's fields.
 func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly bool) []priceline.Charge {
-	base.Setting = c.enum(ci.setting, settings, RuleEnumSetting, "setting (inpatient, outpatient, both)")
-	c.required(ci.setting, "a setting")
+	if modifierOnly && c.csv {
+		// CMS checks no setting on a modifier row; keep what it says.
+		base.Setting, _ = inSet(settings, ci.setting.str(), true)
+	} else {
+		base.Setting = c.enum(ci.setting, settings, RuleEnumSetting, "setting (inpatient, outpatient, both)")
+		c.required(ci.setting, "a setting")
+	}
+	// CSV's conditional rules start with v2.1.0 (CMS's applicableVersion
+	// ">=2.1.0"); JSON's are in each version's schema.
+	conditional := !c.csv || c.ver >= v210
+	anyExtra := ci.genericNotes.set
 	base.Gross = c.money(ci.gross)
 	base.DiscountedCash = c.money(ci.cash)
 	base.Min = c.money(ci.min)
@@ -208,28 +244,44 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 		hasNotes := p.notes.set || p.altNotes.set
 		anyDollar = anyDollar || p.dollar.set
 		anyCharge = anyCharge || hasCharge
-		if hasCharge || p.methodology.set || p.payer.set || p.plan.set {
+		condNotes := hasNotes
+		if c.csv {
+			condNotes = p.condNotes.set
+		}
+		anyExtra = anyExtra || hasCharge || (p.notes.set && p.payer.col == "payer")
+		if !c.csv && (hasCharge || p.methodology.set || p.payer.set || p.plan.set) {
 			c.required(p.payer, "a payer name")
 			c.required(p.plan, "a plan name")
 		}
 		switch {
 		case modifierOnly:
-			if !hasCharge && !hasNotes {
-				c.errf(p.dollar.col, RuleModifierNeedsCharge, "a modifier row needs a negotiated dollar, percentage or algorithm, or notes")
-			}
+		case !conditional:
 		case !hasCharge:
-			c.errf(p.dollar.col, RulePayerNeedsCharge, "payer %q plan %q has no negotiated dollar, percentage or algorithm", ch.Payer, ch.Plan)
-		case !p.methodology.set:
-			c.errf(p.methodology.col, RulePayerNeedsMethodology, "a payer-specific negotiated charge needs a methodology")
+			// CSV: only v3.0.0 asks a tall row with a payer and plan for a
+			// charge; v2 rows with only min, max and methodology are fine.
+			// JSON: the v3.0.0 schema requires one.
+			if (!c.csv && c.ver >= v300) || (c.ver >= v300 && p.payer.set && p.plan.set && p.payer.col != "payer") {
+				c.errf(p.dollar.col, RulePayerNeedsCharge, "payer %q plan %q has no negotiated dollar, percentage or algorithm", ch.Payer, ch.Plan)
+			}
+		default:
+			if c.csv && p.payer.col != "payer" { // tall: payer and plan columns
+				c.required(p.payer, "a payer name")
+				c.required(p.plan, "a plan name")
+			}
+			if !p.methodology.set {
+				c.errf(p.methodology.col, RulePayerNeedsMethodology, "a payer-specific negotiated charge needs a methodology")
+			}
 		}
-		if ch.Methodology == "other" && !hasNotes {
+		if conditional && !modifierOnly && ch.Methodology == "other" && !condNotes {
 			c.errf(p.notes.col, RuleOtherNeedsNotes, "methodology \"other\" needs additional notes explaining it")
 		}
 		pctOrAlg := p.pct.set || p.alg.set
 		switch c.fam {
 		case familyV2:
-			ch.EstimatedAmount = c.money(p.est)
-			if pctOrAlg && !p.dollar.set && !p.est.set && !modifierOnly {
+			if !c.csv || c.ver.is22() {
+				ch.EstimatedAmount = c.money(p.est)
+			}
+			if pctOrAlg && !p.dollar.set && !p.est.set && !modifierOnly && c.ver.is22() {
 				c.errf(p.est.col, RulePercentageNeedsEst, "a negotiated percentage or algorithm without a dollar amount needs an estimated amount")
 			}
 		case familyV3:
@@ -246,12 +298,16 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 			if p.count.set && !validCount(ch.Count) {
 				c.errf(p.count.col, RuleCount, "count of allowed amounts %q must be 0, \"1 through 10\" or a whole number of 11 or more", clip(p.count.val))
 			}
+			if c.csv && !pctOrAlg && !modifierOnly && ch.Count == "0" && !condNotes {
+				// CSV: CMS asks for notes on any count of 0, not only with a percentage or algorithm.
+				c.errf(p.notes.col, RuleZeroCountNeedsNotes, "a count of 0 allowed amounts needs notes explaining it")
+			}
 			if pctOrAlg && !modifierOnly {
 				switch {
 				case !p.count.set:
 					c.errf(p.count.col, RulePercentageNeedsCount, "a negotiated percentage or algorithm needs the count of allowed amounts")
 				case ch.Count == "0":
-					if !hasNotes {
+					if !condNotes {
 						c.errf(p.notes.col, RuleZeroCountNeedsNotes, "a count of 0 allowed amounts needs notes explaining it")
 					}
 				default:
@@ -264,6 +320,15 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 			}
 		}
 		out = append(out, ch)
+	}
+	if modifierOnly && !anyExtra {
+		c.errf(ci.genericNotes.col, RuleModifierNeedsCharge, "a modifier row needs a negotiated dollar, percentage or algorithm, or notes")
+	}
+	if !conditional {
+		if len(out) == 0 {
+			out = append(out, base)
+		}
+		return out
 	}
 	if anyDollar && !modifierOnly && (!ci.min.set || !ci.max.set) {
 		col := ci.min.col

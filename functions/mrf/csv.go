@@ -295,6 +295,11 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 	var groups []*group
 	byKey := map[string]*group{}
 	codeIdx := map[string]bool{}
+	has22 := false
+	for _, h := range row3 {
+		has22 = has22 || is22Header(normHeader(h))
+	}
+	r.ver = chooseVersion(r.version, r.fam, has22, ps, "version")
 	allBlank := true
 	for i, h := range row3 {
 		n := normHeader(h)
@@ -312,7 +317,7 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 		switch {
 		case len(parts) == 2 && parts[0] == "code", len(parts) == 3 && parts[0] == "code" && parts[2] == "type":
 			codeIdx[parts[1]] = true
-		case (len(parts) == 4 && parts[0] == "standard_charge") || (len(parts) == 3 && isWidePrefix(parts[0])):
+		case (len(parts) == 4 && parts[0] == "standard_charge") || (len(parts) == 3 && isWidePrefix(parts[0], r.ver)):
 			field := parts[len(parts)-1]
 			if len(parts) == 3 {
 				field = parts[0]
@@ -345,21 +350,35 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 		return i
 	}
 	c := &st.cols
-	_, tall := idx["payer_name"]
+	// CMS calls row 3 tall when it has both payer_name and plan_name.
+	_, hasPayer := idx["payer_name"]
+	_, hasPlan := idx["plan_name"]
+	tall := hasPayer && hasPlan
 	switch {
 	case tall:
 		r.format = FormatCSVTall
-	case len(groups) > 0 || col("description") >= 0:
+	case len(groups) > 0:
 		r.format = FormatCSVWide
+	case col("description") >= 0:
+		// Neither tall nor wide for CMS (its AmbiguousFormatError). Read
+		// on as wide without payers, so ingest keeps the gross and cash
+		// prices; the verdict is invalid.
+		r.format = FormatCSVWide
+		ps.errorf(line, "", RuleLayoutNoPayers, "row 3 has neither payer_name and plan_name (tall) nor standard_charge|[payer]|[plan]|… columns (wide)")
 	default:
 		ps.errorf(line, "", RuleHeaderUnrecognized, "row 3 is neither a tall header (with payer_name) nor a wide header (with standard_charge|[payer]|[plan]|… columns)")
 		return
 	}
 	c.description = need("description")
 	c.setting = need("setting")
-	c.drugUnit = need("drug_unit_of_measurement")
-	c.drugType = need("drug_type_of_measurement")
-	c.modifiers = need("modifiers")
+	// v2.2.0 added these columns; earlier files may lack them.
+	needFrom22 := col
+	if r.ver >= v220 {
+		needFrom22 = need
+	}
+	c.drugUnit = needFrom22("drug_unit_of_measurement")
+	c.drugType = needFrom22("drug_type_of_measurement")
+	c.modifiers = needFrom22("modifiers")
 	c.gross = need("standard_charge|gross")
 	c.cash = need("standard_charge|discounted_cash")
 	c.min = need("standard_charge|min")
@@ -392,8 +411,10 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 		if v3 {
 			p.median, p.p10, p.p90, p.count = need("median_amount"), need("10th_percentile"), need("90th_percentile"), need("count")
 			p.est = col("estimated_amount")
-		} else {
+		} else if r.ver.is22() {
 			p.est = need("estimated_amount")
+		} else {
+			p.est = col("estimated_amount")
 		}
 		c.tall = p
 		if len(groups) > 0 {
@@ -423,7 +444,7 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 		p.meth = gcol("methodology", true)
 		p.notes = gcol("additional_payer_notes", true)
 		p.median, p.p10, p.p90, p.count = gcol("median_amount", v3), gcol("10th_percentile", v3), gcol("90th_percentile", v3), gcol("count", v3)
-		p.est = gcol("estimated_amount", !v3)
+		p.est = gcol("estimated_amount", r.ver.is22())
 		for f := range g.cols {
 			switch f {
 			case "negotiated_dollar", "negotiated_percentage", "negotiated_algorithm", "methodology", "additional_payer_notes",
@@ -436,12 +457,24 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 	}
 }
 
-func isWidePrefix(s string) bool {
+// isWidePrefix reports the first parts of wide payer columns "x|payer|plan"
+// in version v, as CMS's getPayersPlans reads them.
+func isWidePrefix(s string, v cmsVersion) bool {
 	switch s {
-	case "estimated_amount", "additional_payer_notes", "median_amount", "10th_percentile", "90th_percentile", "count":
+	case "additional_payer_notes":
 		return true
+	case "estimated_amount":
+		return v.is22()
+	case "median_amount", "10th_percentile", "90th_percentile", "count":
+		return v >= v300
 	}
 	return false
+}
+
+// is22Header reports a row-3 header v2.2.0 added.
+func is22Header(n string) bool {
+	return n == "modifiers" || n == "drug_unit_of_measurement" || n == "drug_type_of_measurement" ||
+		n == "estimated_amount" || strings.HasPrefix(n, "estimated_amount|")
 }
 
 // next reads one data row.
@@ -518,6 +551,7 @@ func (st *csvState) row(rec []string, line int) ([]priceline.Charge, []Problem, 
 		} else {
 			p.altNotes = ci.genericNotes
 		}
+		p.condNotes = ci.genericNotes
 		if p.payer.set || p.plan.set || p.dollar.set || p.pct.set || p.alg.set || p.methodology.set || p.est.set ||
 			p.median.set || p.p10.set || p.p90.set || p.count.set {
 			ci.payers = append(ci.payers, p)
@@ -528,6 +562,7 @@ func (st *csvState) row(rec []string, line int) ([]priceline.Charge, []Problem, 
 			p.payer = field{col: "payer", val: pc.payerName, set: true}
 			p.plan = field{col: "plan", val: pc.planName, set: true}
 			p.altNotes = ci.genericNotes
+			p.condNotes = p.notes
 			if p.dollar.set || p.pct.set || p.alg.set || p.methodology.set || p.est.set || p.median.set ||
 				p.p10.set || p.p90.set || p.count.set || p.notes.set {
 				ci.payers = append(ci.payers, p)
@@ -535,9 +570,8 @@ func (st *csvState) row(rec []string, line int) ([]priceline.Charge, []Problem, 
 		}
 	}
 	var ps problems
-	ck := checker{fam: st.rd.fam, csv: true, row: line, ps: &ps, hosp: st.rd.hospital.ID}
+	ck := checker{fam: st.rd.fam, ver: st.rd.ver, csv: true, row: line, ps: &ps, hosp: st.rd.hospital.ID}
 	base := ck.item(&it)
-	modifierOnly := len(base.Codes) == 0 && len(base.Modifiers) > 0
-	chs := ck.charges(base, &ci, modifierOnly)
+	chs := ck.charges(base, &ci, ck.modifierOnly(&it, base))
 	return chs, ps, nil
 }

@@ -19,13 +19,14 @@
 // Problems about the file as a whole (headers, the hospital's data, missing
 // top-level JSON keys) are in FileProblems.
 //
-// Versions: a file is checked against the CMS template family it declares:
-// v2 (2.0.0, 2.1.0, 2.2.0, 2.2.1; all checked with the v2.2 rules, the last
-// and binding v2 template, as the CMS validator does) or v3.0.0. A file whose
-// layout plainly belongs to the other family (for example a v3 attestation
-// with version "2.0.0") is checked by its layout with a "version.mismatch"
-// warning; an unknown version is checked as v3.0.0 with a "version.unknown"
-// warning.
+// Versions: a file is checked against the rules of one CMS data-dictionary
+// version, 2.0.0, 2.1.0, 2.2.0 or 3.0.0, each rule applying to exactly the
+// versions CMS's own validator (@cmsgov/hpt-validator) applies it to. The
+// version is chosen from the declared one and the layout (chooseVersion;
+// docs/prices.md has the table), reported as Report.Applied, and explained
+// by a "version.unknown" or "version.mismatch" warning when the declared
+// string is not a CMS version or names another family. A differential test
+// (cmsdiff_test.go) holds the verdicts to CMS's.
 //
 // Values: amounts are exact (priceline.Money keeps the decimal as written
 // and cents rounded half-to-even; CMS sets no limit on decimals). CSV

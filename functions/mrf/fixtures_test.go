@@ -63,7 +63,7 @@ var fixtureCases = []fixtureCase{
 	{file: "hpt-validator-fixtures/sample-valid-bom.json", valid: true},
 	{file: "hpt-validator-fixtures/sample-empty.json", rule: RuleRequired, warnings: []string{RuleVersionUnknown}},
 	{file: "hpt-validator-fixtures/sample-invalid.json", rule: RuleJSONSyntax},
-	{file: "hpt-validator-fixtures/sample-no-charges.json", rule: RulePayerNeedsCharge},
+	{file: "hpt-validator-fixtures/sample-no-charges.json", rule: RuleItemNeedsCharge},
 	{file: "hpt-validator-fixtures/sample-no-min-max.json", rule: RuleDollarNeedsMinMax},
 	{file: "hpt-validator-fixtures/sample-other-no-notes.json", rule: RuleOtherNeedsNotes},
 	{file: "hpt-validator-fixtures/sample-ndc-no-drug-info.json", rule: RuleNDCNeedsDrugInfo},

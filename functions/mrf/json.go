@@ -170,10 +170,11 @@ func (st *jsonState) startItems() {
 		// are read as v3.0.0 without a hospital ID and finishMeta settles
 		// the version once the keys arrive.
 		r.file.warnf(0, "/standard_charge_information", RuleJSONOrder, "standard_charge_information comes before the hospital's data; its items are checked as v3.0.0 and read without a hospital ID")
-		r.fam, st.provisional = familyV3, true
+		r.fam, r.ver, st.provisional = familyV3, v300, true
 		return
 	}
 	r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
+	r.ver = chooseVersion(r.version, r.fam, true, &r.file, "/version")
 	r.hospital = st.hospital()
 }
 
@@ -310,7 +311,7 @@ func (j jctx) arr(m map[string]any, key, path string, required bool) ([]any, boo
 }
 
 func (st *jsonState) item(v any, ps *problems) []priceline.Charge {
-	ck := &checker{fam: st.rd.fam, row: st.nItems, ps: ps, hosp: st.rd.hospital.ID}
+	ck := &checker{fam: st.rd.fam, ver: st.rd.ver, row: st.nItems, ps: ps, hosp: st.rd.hospital.ID}
 	j := jctx{ck: ck, fam: st.rd.fam}
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -335,7 +336,13 @@ func (st *jsonState) item(v any, ps *problems) []priceline.Charge {
 	if !hasCodes {
 		ck.errf("/code_information", RuleRequired, "/code_information is required")
 	}
-	if di, ok := j.obj(m, "drug_information", ""); ok {
+	if st.rd.ver < v220 && st.rd.fam == familyV2 {
+		// drug_information arrived with v2.2.0; earlier schemas ignore it.
+		if di, ok := m["drug_information"].(map[string]any); ok {
+			it.drugUnit = field{col: "/drug_information/unit", val: fmt.Sprint(di["unit"]), set: di["unit"] != nil}
+			it.drugType = field{col: "/drug_information/type", val: fmt.Sprint(di["type"]), set: di["type"] != nil}
+		}
+	} else if di, ok := j.obj(m, "drug_information", ""); ok {
 		if st.rd.fam == familyV3 {
 			it.drugUnit = j.num(di, "unit", "/drug_information")
 			it.drugUnitNum = true
@@ -343,7 +350,7 @@ func (st *jsonState) item(v any, ps *problems) []priceline.Charge {
 			it.drugUnit = j.str(di, "unit", "/drug_information", true)
 		}
 		it.drugType = j.str(di, "type", "/drug_information", true)
-		if !it.drugUnit.set && !it.drugType.set {
+		if !it.drugUnit.set && !it.drugType.set && st.rd.ver >= v220 {
 			ck.errf("/drug_information", RuleRequired, "drug_information needs unit and type")
 		}
 	} else {
@@ -417,6 +424,7 @@ func (st *jsonState) modifiers() error {
 	if r.fam == 0 {
 		r.version, _ = st.meta["version"].(string)
 		r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
+		r.ver = chooseVersion(r.version, r.fam, true, &r.file, "/version")
 	}
 	for st.dec.More() {
 		st.lim.reset()
@@ -426,7 +434,7 @@ func (st *jsonState) modifiers() error {
 		}
 		p := "/modifier_information/" + strconv.Itoa(st.nMods)
 		st.nMods++
-		ck := &checker{fam: r.fam, ps: &r.file}
+		ck := &checker{fam: r.fam, ver: r.ver, ps: &r.file}
 		j := jctx{ck: ck, fam: r.fam}
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -471,12 +479,13 @@ func (st *jsonState) finishMeta() {
 	case st.provisional:
 		r.version, _ = st.meta["version"].(string)
 		r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
+		r.ver = chooseVersion(r.version, r.fam, true, &r.file, "/version")
 		if r.fam != familyV3 {
 			r.file.warnf(0, "/version", RuleJSONOrder, "the file is v%d.0 but its items came before its version and were checked as v3.0.0", r.fam)
 		}
 		r.hospital = st.hospital()
 	}
-	ck := &checker{fam: r.fam, ps: &r.file}
+	ck := &checker{fam: r.fam, ver: r.ver, ps: &r.file}
 	j := jctx{ck: ck, fam: r.fam}
 	m := st.meta
 	ck.required(j.str(m, "hospital_name", "", true), "hospital_name")

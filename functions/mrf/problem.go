@@ -46,6 +46,7 @@ const (
 	RuleHeaderUnknown         = "header.unknown_column"
 	RuleHeaderUnrecognized    = "header.unrecognized"
 	RuleHeaderAmbiguous       = "header.ambiguous_format"
+	RuleLayoutNoPayers        = "layout.no_payer_columns"
 	RuleVersionUnknown        = "version.unknown"
 	RuleVersionMismatch       = "version.mismatch"
 	RuleAttestationFalse      = "attestation.false"
@@ -90,6 +91,7 @@ func (ps *problems) warnf(row int, col, rule, format string, args ...any) {
 type FormatError struct {
 	Name     string
 	Problems []Problem
+	Applied  string // the CMS version whose rules were being applied, "" if not yet chosen
 }
 
 // Error summarises the first problem.

@@ -25,6 +25,7 @@ type Reader struct {
 	format   string
 	version  string
 	fam      family
+	ver      cmsVersion // the data dictionary whose rules apply
 	hospital priceline.Hospital
 	file     problems // file-level problems; complete once Next returned io.EOF
 	items    int      // rows (CSV) or standard_charge_information items (JSON) read so far
@@ -42,6 +43,12 @@ func (r *Reader) Hospital() priceline.Hospital { return r.hospital }
 // Version returns the version string the file declares, as written. A JSON
 // file that puts its items before its version has it only after io.EOF.
 func (r *Reader) Version() string { return r.version }
+
+// AppliedVersion returns the CMS data-dictionary version whose rules were
+// applied ("2.0.0", "2.1.0", "2.2.0" or "3.0.0"; see chooseVersion), "" until
+// the header is read. A JSON file whose items come before its version has it
+// only after io.EOF.
+func (r *Reader) AppliedVersion() string { return r.ver.String() }
 
 // Format returns FormatCSVTall, FormatCSVWide or FormatJSON.
 func (r *Reader) Format() string { return r.format }
@@ -73,7 +80,11 @@ func (r *Reader) Next() (priceline.Charge, []Problem, error) {
 	if err != nil {
 		r.done = err
 		if errors.Is(err, io.EOF) && r.items == 0 {
-			r.file.errorf(0, "", RuleMinRows, "the file has no items or services")
+			row := 0
+			if r.format != FormatJSON {
+				row = 1 // CMS names the first row
+			}
+			r.file.errorf(row, "", RuleMinRows, "the file has no items or services")
 		}
 		return priceline.Charge{}, nil, err
 	}
@@ -146,7 +157,7 @@ func firstNonSpace(br *bufio.Reader) (byte, error) {
 // file: a *priceline.Error, so the web layer maps it like any bad input,
 // wrapping a *FormatError with every problem found so far.
 func (r *Reader) formatErr() error {
-	fe := &FormatError{Name: r.name, Problems: append([]Problem(nil), r.file...)}
+	fe := &FormatError{Name: r.name, Problems: append([]Problem(nil), r.file...), Applied: r.ver.String()}
 	return formatError(fe)
 }
 

@@ -12,7 +12,8 @@ const MaxReportedProblems = 1000
 // Report is the verdict of a strict check of a whole file.
 type Report struct {
 	Valid        bool           // no errors (warnings are allowed)
-	Version      string         // the version the file declares
+	Version      string         // the version the file declares, as written
+	Applied      string         // the CMS data-dictionary version whose rules were applied ("2.2.0"); "" when the file is unreadable
 	Format       string         // FormatCSVTall, FormatCSVWide or FormatJSON; "" when unrecognisable
 	Errors       []Problem      // the first MaxReportedProblems errors, in file order
 	ErrorCount   int            // all errors
@@ -49,6 +50,7 @@ func Validate(r io.Reader, name string) (Report, error) {
 	var fe *FormatError
 	if errors.As(err, &fe) {
 		rep.add(fe.Problems)
+		rep.Applied = fe.Applied
 		return rep, nil
 	}
 	if err != nil {
@@ -74,6 +76,7 @@ func Validate(r io.Reader, name string) (Report, error) {
 	rep.add(rd.FileProblems()[headerCount:])
 	rep.Rows = rd.Rows()
 	rep.Version = rd.Version() // a JSON file may declare it after its items
+	rep.Applied = rd.AppliedVersion()
 	rep.Valid = rep.ErrorCount == 0
 	return rep, nil
 }

@@ -79,13 +79,46 @@ func TestValidCount(t *testing.T) {
 }
 
 func TestVersionFamily(t *testing.T) {
-	for v, want := range map[string]family{"2.0": familyV2, "2.0.0": familyV2, "2.1.0": familyV2, "2.2.0": familyV2, "2.2.1": familyV2, "3.0.0": familyV3, "3.0": familyV3} {
-		if got, ok := versionFamily(v); !ok || got != want {
-			t.Errorf("versionFamily(%q) = %v, %v", v, got, ok)
+	for v, want := range map[string]family{"2": familyV2, "2.0": familyV2, "2.0.0": familyV2, "2.1.0": familyV2, "2.2.0": familyV2, "2.2.1": familyV2, "v2.2": familyV2, "3.0.0": familyV3, "3.0": familyV3} {
+		if got, ok := declaredFamily(v); !ok || got != want {
+			t.Errorf("declaredFamily(%q) = %v, %v", v, got, ok)
 		}
 	}
-	if _, ok := versionFamily("4.0.0"); ok {
-		t.Errorf("4.0.0 known")
+	for _, v := range []string{"4.0.0", "1.0.0", "csv_wide", ""} {
+		if _, ok := declaredFamily(v); ok {
+			t.Errorf("%q known", v)
+		}
+	}
+}
+
+// TestChooseVersion pins which data dictionary a declared version and a
+// layout select, and that non-CMS strings are warned about.
+func TestChooseVersion(t *testing.T) {
+	for _, tc := range []struct {
+		declared string
+		fam      family
+		has22    bool
+		want     cmsVersion
+		warn     bool
+	}{
+		{"2.0.0", familyV2, true, v220, false},
+		{"2.0.0", familyV2, false, v200, false},
+		{"2.1.0", familyV2, true, v210, false},
+		{"2.2.0", familyV2, true, v220, false},
+		{"2.2.1", familyV2, true, v220, false},
+		{"2.2.0", familyV2, false, v210, true},
+		{"2", familyV2, false, v200, true},
+		{"2.0", familyV2, true, v220, true},
+		{"1.0.0", familyV2, true, v220, true},
+		{"csv_wide", familyV2, false, v200, true},
+		{"3.0.0", familyV3, false, v300, false},
+		{"2.0.0", familyV3, false, v300, false},
+	} {
+		var ps problems
+		got := chooseVersion(tc.declared, tc.fam, tc.has22, &ps, "version")
+		if got != tc.want || (len(ps) > 0) != tc.warn {
+			t.Errorf("chooseVersion(%q, v%d, %v) = %s with %v; want %s, warning %v", tc.declared, tc.fam, tc.has22, got, ps, tc.want, tc.warn)
+		}
 	}
 }
 

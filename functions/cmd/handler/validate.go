@@ -59,8 +59,12 @@ func printReport(w io.Writer, path string, rep mrf.Report) {
 	if format == "" {
 		format = "unrecognised"
 	}
-	fmt.Fprintf(w, "%s: %s (version %s, format %s, %d rows, %d errors, %d warnings)\n",
-		printable(path), verdict, printable(version), format, rep.Rows, rep.ErrorCount, rep.WarningCount)
+	applied := rep.Applied
+	if applied == "" {
+		applied = "none"
+	}
+	fmt.Fprintf(w, "%s: %s (version %s, checked as CMS %s, format %s, %d rows, %d errors, %d warnings)\n",
+		printable(path), verdict, printable(version), applied, format, rep.Rows, rep.ErrorCount, rep.WarningCount)
 	show := func(kind string, ps []mrf.Problem, total int) {
 		for i, p := range ps {
 			if i == validateShown {

@@ -88,7 +88,7 @@ func TestRunValidatePrintsErrors(t *testing.T) {
 		t.Fatalf("exit %d", got)
 	}
 	out := stdout.String()
-	for _, want := range []string{"INVALID", "version 2.0.0", "format csv-wide", "1 errors", "error row ", "[enum.code_type]", "code|1|type"} {
+	for _, want := range []string{"INVALID", "version 2.0.0", "checked as CMS 2.2.0", "format csv-wide", "1 errors", "error row ", "[enum.code_type]", "code|1|type"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
