@@ -29,6 +29,7 @@ param tableNames array = [
   'catalog'
   'hospcode'
   'saved'
+  'outbox'
 ]
 
 @description('Key Vault secret whose versions are the session signing keys.')
