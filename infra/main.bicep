@@ -29,6 +29,7 @@ param tableNames array = [
   'catalog'
   'hospcode'
   'saved'
+  'outbox'
 ]
 
 @description('Key Vault secret whose versions are the session signing keys.')
@@ -86,6 +87,16 @@ param b2cEditPolicy string = ''
 @description('Downstream API scopes, space-separated, for example https://TENANT.onmicrosoft.com/API/SCOPE. Only when set are the B2C access and refresh tokens kept, per session, in the tokencaches table. Empty: none kept.')
 param b2cApiScopes string = ''
 
+@description('Where email data rests (Communication Services data location).')
+param mailDataLocation string = 'United States'
+
+@description('Breached-password check at registration, reset and change: hibp (Have I Been Pwned range API, k-anonymity, fail-open) or empty for none.')
+@allowed([
+  ''
+  'hibp'
+])
+param breachedPasswords string = 'hibp'
+
 @description('Upper bound on Flex Consumption instances (40-1000).')
 @minValue(40)
 @maxValue(1000)
@@ -131,6 +142,16 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+module communication 'modules/communication.bicep' = {
+  name: 'communication'
+  params: {
+    tags: tags
+    communicationServiceName: 'acs-${resourceToken}'
+    emailServiceName: 'ecs-${resourceToken}'
+    dataLocation: mailDataLocation
+  }
+}
+
 module keyVault 'modules/keyvault.bicep' = {
   name: 'keyvault'
   params: {
@@ -147,7 +168,8 @@ module keyVault 'modules/keyvault.bicep' = {
 // belongs in Azure is here, and nothing secret: storage and vault are named
 // by endpoint and reached with the managed identity. A test keeps this list
 // in step with the code. The local-only settings (PRICELINE_DEV_SIGNING_KEY,
-// PRICELINE_TABLES_CONNECTION_STRING, PRICELINE_B2C_CLIENT_SECRET) must never
+// PRICELINE_TABLES_CONNECTION_STRING, PRICELINE_B2C_CLIENT_SECRET,
+// PRICELINE_DEV_MAIL_DIR) must never
 // appear; FUNCTIONS_WORKER_RUNTIME is functionAppConfig.runtime on Flex and
 // FUNCTIONS_CUSTOMHANDLER_PORT is set by the host.
 var appSettings = {
@@ -172,6 +194,11 @@ var appSettings = {
   PRICELINE_B2C_RESET_POLICY: b2cResetPolicy
   PRICELINE_B2C_EDIT_POLICY: b2cEditPolicy
   PRICELINE_B2C_API_SCOPES: b2cApiScopes
+  // Email through Communication Services with the managed identity; the
+  // sender is the managed domain's verified DoNotReply address.
+  PRICELINE_MAIL_ENDPOINT: communication.outputs.endpoint
+  PRICELINE_MAIL_SENDER: communication.outputs.senderAddress
+  PRICELINE_BREACHED_PASSWORDS: breachedPasswords
 }
 
 module functionApp 'modules/functionapp.bicep' = {
@@ -197,6 +224,7 @@ module roles 'modules/roles.bicep' = {
     storageAccountName: storage.outputs.name
     keyVaultName: keyVault.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    communicationServiceName: communication.outputs.name
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType
   }

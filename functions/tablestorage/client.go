@@ -186,7 +186,7 @@ func validatePrefix(p string) error {
 // allTables lists every table the app uses; EnsureTables creates them.
 var allTables = []string{
 	usersTable, sessionsTable, attemptsTable, authFlowsTable, tokenCachesTable,
-	hospitalsTable, chargesTable, catalogTable, hospCodesTable, savedTable,
+	hospitalsTable, chargesTable, catalogTable, hospCodesTable, savedTable, outboxTable,
 }
 
 // table returns a table's name under c's prefix.

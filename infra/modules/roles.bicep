@@ -14,6 +14,9 @@ param keyVaultName string
 @description('Application Insights component the host sends telemetry to.')
 param applicationInsightsName string
 
+@description('Communication Services resource the app sends email through.')
+param communicationServiceName string
+
 @description('Object ID of whoever deploys (azd sets AZURE_PRINCIPAL_ID); granted Key Vault Secrets Officer so the deploy scripts can replace and rotate the signing key. Empty: no grant.')
 param deployerPrincipalId string = ''
 
@@ -38,6 +41,15 @@ var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 // The host sends telemetry with an Entra ID token; local auth is off.
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+// The app sends email with an Entra ID token (acsmail). Microsoft documents
+// "Communication and Email Service Owner" as the built-in role for sending
+// email with Entra ID (Microsoft Learn, Azure Communication Services, "Set up
+// a Microsoft Entra application for SMTP authentication" and "Send email with
+// Microsoft Entra ID"); the narrower alternative it documents is a custom
+// role with Microsoft.Communication/CommunicationServices/Read and /Write
+// and Microsoft.Communication/EmailServices/write. The built-in role is
+// scoped to the one Communication Services resource, never the group.
+var communicationAndEmailServiceOwner = '09976791-48a7-449e-bb21-39d1a415f350'
 // The deployer sets new signing-key versions and disables old ones.
 var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 
@@ -51,6 +63,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
+}
+
+resource communication 'Microsoft.Communication/communicationServices@2023-04-01' existing = {
+  name: communicationServiceName
 }
 
 resource appTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
@@ -88,6 +104,16 @@ resource hostTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: appInsights
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource appMail 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(communication.id, appPrincipalId, communicationAndEmailServiceOwner)
+  scope: communication
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', communicationAndEmailServiceOwner)
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -26,6 +26,10 @@ type config struct {
 	TrustForwardedFor bool
 	ManagedIdentityID string       // AZURE_CLIENT_ID: a user-assigned identity, optional
 	B2C               *b2cSettings // nil: cloud sign-in is off
+	MailEndpoint      string       // ACS endpoint, https://NAME.communication.azure.com; "" with MailSender ""
+	MailSender        string       // verified ACS sender address
+	DevMailDir        string       // local only: write mail as .eml files here; refused in Azure
+	BreachedPasswords string       // "hibp" or "" (off)
 }
 
 // settingNames lists every setting loadConfig reads. A test checks that the
@@ -37,6 +41,7 @@ var settingNames = []string{
 	"PRICELINE_SESSION_LIFETIME", "PRICELINE_SESSION_CACHE_TTL", "PRICELINE_TRUST_FORWARDED_FOR", "AZURE_CLIENT_ID",
 	"PRICELINE_B2C_AUTHORITY", "PRICELINE_B2C_CLIENT_ID", "PRICELINE_B2C_CLIENT_SECRET",
 	"PRICELINE_B2C_CLIENT_SECRET_NAME", "PRICELINE_B2C_RESET_POLICY", "PRICELINE_B2C_EDIT_POLICY", "PRICELINE_B2C_API_SCOPES",
+	"PRICELINE_MAIL_ENDPOINT", "PRICELINE_MAIL_SENDER", "PRICELINE_DEV_MAIL_DIR", "PRICELINE_BREACHED_PASSWORDS",
 }
 
 // settingError names the setting that stopped startup.
@@ -153,7 +158,55 @@ func loadConfig(getenv func(string) string, runningInAzure bool) (*config, error
 	if c.B2C, err = loadB2CConfig(getenv, c.PublicURL); err != nil {
 		return nil, err
 	}
+	if err := loadMailConfig(c, getenv, runningInAzure); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// loadMailConfig reads where email goes: ACS (endpoint and sender, both or
+// neither), or locally a folder of .eml files, which is refused in Azure
+// because the files hold live single-use links. Neither is an error here;
+// the flows that need mail decide what to do without it.
+func loadMailConfig(c *config, getenv func(string) string, runningInAzure bool) error {
+	bad := func(name, format string, args ...any) error {
+		return &settingError{Name: name, Problem: fmt.Sprintf(format, args...)}
+	}
+	c.MailEndpoint = strings.TrimRight(getenv("PRICELINE_MAIL_ENDPOINT"), "/")
+	c.MailSender = strings.TrimSpace(getenv("PRICELINE_MAIL_SENDER"))
+	if c.MailEndpoint != "" {
+		u, err := url.Parse(c.MailEndpoint)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+			return bad("PRICELINE_MAIL_ENDPOINT", "%q must be an https URL such as https://NAME.communication.azure.com", c.MailEndpoint)
+		}
+		if c.MailSender == "" {
+			return bad("PRICELINE_MAIL_SENDER", "is required with PRICELINE_MAIL_ENDPOINT (the verified sender, such as DoNotReply@GUID.azurecomm.net)")
+		}
+	}
+	if c.MailSender != "" {
+		if c.MailEndpoint == "" {
+			return bad("PRICELINE_MAIL_ENDPOINT", "is required with PRICELINE_MAIL_SENDER")
+		}
+		if !strings.Contains(c.MailSender, "@") || strings.ContainsAny(c.MailSender, " \r\n<>") {
+			return bad("PRICELINE_MAIL_SENDER", "%q is not an email address", c.MailSender)
+		}
+	}
+	c.DevMailDir = getenv("PRICELINE_DEV_MAIL_DIR")
+	if c.DevMailDir != "" {
+		if runningInAzure {
+			return bad("PRICELINE_DEV_MAIL_DIR", "is for local use only and is refused in Azure; use PRICELINE_MAIL_ENDPOINT")
+		}
+		if c.MailEndpoint != "" {
+			return bad("PRICELINE_DEV_MAIL_DIR", "set either it or PRICELINE_MAIL_ENDPOINT, not both")
+		}
+	}
+	switch v := getenv("PRICELINE_BREACHED_PASSWORDS"); v {
+	case "", "hibp":
+		c.BreachedPasswords = v
+	default:
+		return bad("PRICELINE_BREACHED_PASSWORDS", "%q is not hibp or empty", v)
+	}
+	return nil
 }
 
 func durationSetting(getenv func(string) string, name string, def, lo, hi time.Duration) (time.Duration, error) {

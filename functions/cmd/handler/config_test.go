@@ -80,6 +80,13 @@ func TestLoadConfigErrorsNameTheSetting(t *testing.T) {
 		{"bad cache ttl", map[string]string{"PRICELINE_SESSION_CACHE_TTL": "soon"}, false, "PRICELINE_SESSION_CACHE_TTL"},
 		{"cache ttl too long", map[string]string{"PRICELINE_SESSION_CACHE_TTL": "2m"}, false, "PRICELINE_SESSION_CACHE_TTL"},
 		{"bad trust", map[string]string{"PRICELINE_TRUST_FORWARDED_FOR": "maybe"}, false, "PRICELINE_TRUST_FORWARDED_FOR"},
+		{"http mail endpoint", map[string]string{"PRICELINE_MAIL_ENDPOINT": "http://a.communication.azure.com", "PRICELINE_MAIL_SENDER": "x@y.z"}, false, "PRICELINE_MAIL_ENDPOINT"},
+		{"mail endpoint without sender", map[string]string{"PRICELINE_MAIL_ENDPOINT": "https://a.communication.azure.com"}, false, "PRICELINE_MAIL_SENDER"},
+		{"mail sender without endpoint", map[string]string{"PRICELINE_MAIL_SENDER": "x@y.z"}, false, "PRICELINE_MAIL_ENDPOINT"},
+		{"bad mail sender", map[string]string{"PRICELINE_MAIL_ENDPOINT": "https://a.communication.azure.com", "PRICELINE_MAIL_SENDER": "nobody"}, false, "PRICELINE_MAIL_SENDER"},
+		{"dev mail dir in azure", map[string]string{"PRICELINE_DEV_SIGNING_KEY": "", "PRICELINE_KEYVAULT_URL": "https://v.vault.azure.net", "PRICELINE_DEV_MAIL_DIR": "bin/mail"}, true, "PRICELINE_DEV_MAIL_DIR"},
+		{"dev mail dir and acs", map[string]string{"PRICELINE_MAIL_ENDPOINT": "https://a.communication.azure.com", "PRICELINE_MAIL_SENDER": "x@y.z", "PRICELINE_DEV_MAIL_DIR": "bin/mail"}, false, "PRICELINE_DEV_MAIL_DIR"},
+		{"bad breached passwords", map[string]string{"PRICELINE_BREACHED_PASSWORDS": "yes"}, false, "PRICELINE_BREACHED_PASSWORDS"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

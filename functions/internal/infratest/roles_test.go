@@ -13,6 +13,7 @@ var neededRoles = map[string]string{
 	"b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner: the Functions host's identity-based AzureWebJobsStorage and the Flex deployment container",
 	"4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User: functions/keyvault lists and reads signing-key versions",
 	"3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher: the host sends telemetry with Entra ID (local auth is off)",
+	"09976791-48a7-449e-bb21-39d1a415f350": "Communication and Email Service Owner: functions/acsmail sends email with Entra ID (the built-in role Microsoft documents for it)",
 }
 
 // deployerRoles are the only roles the deploying principal is given.
@@ -86,11 +87,12 @@ func TestASVS_V13_2_2_IdentitiesGetOnlyTheRolesTheyNeedOnOneResourceEach(t *test
 		}
 	}
 	// Symbols of the resources an assignment may be scoped to: one storage
-	// account, one vault, one Application Insights component.
+	// account, one vault, one Application Insights component, one
+	// Communication Services resource.
 	allowedScopes := map[string]bool{}
 	for _, r := range resources(t, files, "") {
 		switch strings.ToLower(r.Type) {
-		case "microsoft.storage/storageaccounts", "microsoft.keyvault/vaults", "microsoft.insights/components":
+		case "microsoft.storage/storageaccounts", "microsoft.keyvault/vaults", "microsoft.insights/components", "microsoft.communication/communicationservices":
 			allowedScopes[r.Symbol] = true
 		}
 	}
@@ -101,7 +103,7 @@ func TestASVS_V13_2_2_IdentitiesGetOnlyTheRolesTheyNeedOnOneResourceEach(t *test
 	for _, r := range assignments {
 		scope := property(r.Body, "scope")
 		if len(scope) != 1 || !allowedScopes[scope[0]] {
-			t.Errorf("%s: %s is scoped to %v; want one storage account, vault or Application Insights component, not a resource group or subscription", r.File, r.Symbol, scope)
+			t.Errorf("%s: %s is scoped to %v; want one storage account, vault, Application Insights component or Communication Services resource, not a resource group or subscription", r.File, r.Symbol, scope)
 		}
 		var allowed map[string]string
 		switch principal := property(r.Body, "principalId"); {

@@ -13,9 +13,11 @@ import (
 )
 
 // localOnly are settings for a developer's machine. They carry a secret or a
-// shared key, so the Bicep must never set or even name them.
+// shared key, or (PRICELINE_DEV_MAIL_DIR) put live single-use links on disk,
+// so the Bicep must never set or even name them.
 var localOnly = []string{
 	"PRICELINE_DEV_SIGNING_KEY",
+	"PRICELINE_DEV_MAIL_DIR",
 	"PRICELINE_TABLES_CONNECTION_STRING",
 	"PRICELINE_B2C_CLIENT_SECRET",
 }

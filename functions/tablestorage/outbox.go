@@ -1,0 +1,220 @@
+package tablestorage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// outboxTable holds email waiting to be delivered (see package outbox):
+//
+//	outbox: "outbox" / <entry ID> → To, Subject, Text, MessageID, Kind, Created,
+//	        Attempts, NextAttemptAt, ExpiresAt, LastError
+//
+// The entry ID is the hex SHA-256 of the Message-ID (priceline.OutboxID) and
+// is checked before use. One partition: the outbox is small and short-lived
+// (an entry is deleted once sent), and a sender lists it with one
+// single-partition query on NextAttemptAt.
+const outboxTable = "outbox"
+
+const outboxPartition = "outbox"
+
+// OutboxStore keeps priceline.OutboxEntry records in the outbox table.
+type OutboxStore struct {
+	c     *Client
+	table *aztables.Client
+}
+
+var _ priceline.OutboxStore = (*OutboxStore)(nil)
+
+func (c *Client) outboxTableName() string { return c.table(outboxTable) }
+
+// Outbox returns the outbox store.
+func (c *Client) Outbox() *OutboxStore {
+	return &OutboxStore{c: c, table: c.svc.NewClient(c.outboxTableName())}
+}
+
+// EnsureOutboxTable creates the outbox table if it does not exist yet; it
+// is safe to call on every start.
+func (c *Client) EnsureOutboxTable(ctx context.Context) error {
+	return c.ensure(ctx, outboxTable)
+}
+
+type outboxRecord struct {
+	RowKey        string `json:"RowKey"`
+	ETag          string `json:"odata.etag"`
+	To            string `json:"To"`
+	Subject       string `json:"Subject"`
+	Text          string `json:"Text"`
+	MessageID     string `json:"MessageID"`
+	Kind          string `json:"Kind"`
+	Created       string `json:"Created"`
+	Attempts      int    `json:"Attempts"`
+	NextAttemptAt string `json:"NextAttemptAt"`
+	ExpiresAt     string `json:"ExpiresAt"`
+	LastError     string `json:"LastError"`
+}
+
+func outboxNotFound() error {
+	return priceline.Errorf(priceline.KindNotFound, "outbox_not_found", "The queued message is gone.")
+}
+
+func validOutboxID(id string) bool { return priceline.IsLowerHex(id, 64) }
+
+// PutOutbox adds e; an existing entry with the same ID is a conflict.
+func (s *OutboxStore) PutOutbox(ctx context.Context, e *priceline.OutboxEntry) error {
+	if e == nil || !validOutboxID(e.ID) || e.ID != priceline.OutboxID(e.Message.MessageID) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_outbox_entry", "The queued message has no valid ID.")
+	}
+	if e.Message.To == "" || e.NextAttemptAt.IsZero() || e.Message.Created.IsZero() {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_outbox_entry", "The queued message has no recipient or times.")
+	}
+	if len(e.Message.Text) > priceline.MaxMailTextBytes || len(e.Message.Subject) > 1000 {
+		return priceline.Errorf(priceline.KindInvalid, "mail_too_large", "The message is too long.")
+	}
+	ent := entity{
+		"PartitionKey": outboxPartition, "RowKey": e.ID,
+		"To": e.Message.To, "Subject": e.Message.Subject, "Text": e.Message.Text,
+		"MessageID": e.Message.MessageID, "Kind": e.Message.Kind,
+		"Attempts": e.Attempts, "LastError": e.LastError,
+	}
+	ent.setTime("Created", e.Message.Created)
+	ent.setTime("NextAttemptAt", e.NextAttemptAt)
+	ent.setTime("ExpiresAt", e.ExpiresAt)
+	body, err := json.Marshal(ent)
+	if err != nil {
+		return translate(err, "encode outbox entry")
+	}
+	resp, err := s.table.AddEntity(ctx, body, nil)
+	if err := missingTable(err, s.c.outboxTableName()); err != nil {
+		return err
+	}
+	if isStatus(err, 409) {
+		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "outbox_exists", "The message is already queued.")
+	}
+	if err != nil {
+		return translate(err, "add outbox entry")
+	}
+	e.Version = string(resp.ETag)
+	return nil
+}
+
+// DueOutbox lists up to limit entries due at now. The filter holds only a
+// constant and a time this package formats.
+func (s *OutboxStore) DueOutbox(ctx context.Context, now time.Time, limit int) ([]*priceline.OutboxEntry, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	filter := fmt.Sprintf("PartitionKey eq %s and NextAttemptAt le %s", odataString(outboxPartition), odataDateTime(now))
+	top := int32(min(limit, 1000))
+	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Top: &top})
+	var out []*priceline.OutboxEntry
+	for pager.More() && len(out) < limit {
+		page, err := pager.NextPage(ctx)
+		if err := missingTable(err, s.c.outboxTableName()); err != nil {
+			return nil, err
+		}
+		if err != nil {
+			return nil, translate(err, "list due outbox entries")
+		}
+		for _, raw := range page.Entities {
+			var rec outboxRecord
+			if err := json.Unmarshal(raw, &rec); err != nil {
+				return nil, translate(err, "decode outbox entry")
+			}
+			e, err := rec.entry()
+			if err != nil {
+				return nil, err
+			}
+			if len(out) < limit {
+				out = append(out, e)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (rec *outboxRecord) entry() (*priceline.OutboxEntry, error) {
+	e := &priceline.OutboxEntry{
+		ID: rec.RowKey, Attempts: rec.Attempts, LastError: rec.LastError, Version: rec.ETag,
+		Message: priceline.Message{To: rec.To, Subject: rec.Subject, Text: rec.Text, MessageID: rec.MessageID, Kind: rec.Kind},
+	}
+	var err error
+	for _, f := range []struct {
+		dst *time.Time
+		v   string
+	}{{&e.Message.Created, rec.Created}, {&e.NextAttemptAt, rec.NextAttemptAt}, {&e.ExpiresAt, rec.ExpiresAt}} {
+		if *f.dst, err = parseTime(f.v); err != nil {
+			return nil, translate(err, "decode outbox entry time")
+		}
+	}
+	return e, nil
+}
+
+// ClaimOutbox merges the attempt count and the lease's end under e.Version.
+func (s *OutboxStore) ClaimOutbox(ctx context.Context, e *priceline.OutboxEntry) error {
+	return s.update(ctx, e, "claim outbox entry")
+}
+
+// MarkOutboxFailed merges the failure and the next attempt's time under
+// e.Version.
+func (s *OutboxStore) MarkOutboxFailed(ctx context.Context, e *priceline.OutboxEntry) error {
+	return s.update(ctx, e, "record outbox failure")
+}
+
+func (s *OutboxStore) update(ctx context.Context, e *priceline.OutboxEntry, op string) error {
+	if e == nil || !validOutboxID(e.ID) {
+		return outboxNotFound()
+	}
+	if e.Version == "" || e.NextAttemptAt.IsZero() {
+		return priceline.Errorf(priceline.KindConflict, "outbox_changed", "The queued message was changed by another sender.")
+	}
+	ent := entity{"PartitionKey": outboxPartition, "RowKey": e.ID, "Attempts": e.Attempts, "LastError": e.LastError}
+	ent.setTime("NextAttemptAt", e.NextAttemptAt)
+	body, err := json.Marshal(ent)
+	if err != nil {
+		return translate(err, "encode outbox entry")
+	}
+	etag := azcore.ETag(e.Version)
+	resp, err := s.table.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
+	if err := missingTable(err, s.c.outboxTableName()); err != nil {
+		return err
+	}
+	switch {
+	case isStatus(err, 404):
+		return outboxNotFound()
+	case isConflictStatus(err):
+		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "outbox_changed", "The queued message was changed by another sender.")
+	case err != nil:
+		return translate(err, op)
+	}
+	e.Version = string(resp.ETag)
+	return nil
+}
+
+// MarkOutboxSent deletes the entry: once the provider has the message, the
+// single-use link in its text must not stay in storage.
+func (s *OutboxStore) MarkOutboxSent(ctx context.Context, id string) error {
+	return s.DeleteOutbox(ctx, id)
+}
+
+// DeleteOutbox removes an entry; a missing one is fine.
+func (s *OutboxStore) DeleteOutbox(ctx context.Context, id string) error {
+	if !validOutboxID(id) {
+		return nil
+	}
+	_, err := s.table.DeleteEntity(ctx, outboxPartition, id, nil)
+	if err := missingTable(err, s.c.outboxTableName()); err != nil {
+		return err
+	}
+	if err != nil && !isStatus(err, 404) {
+		return translate(err, "delete outbox entry")
+	}
+	return nil
+}
