@@ -15,6 +15,7 @@ import (
 
 	"hospitalpriceline/functions/ingest"
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/pricing"
 )
 
 // priceSampleFiles are imported for the price pages: the CMS tall example
@@ -37,7 +38,7 @@ func newPricePagesEnv(t *testing.T) *testEnv {
 	if err := e.tables.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e.web.Prices = &PriceAPI{Store: e.tables.Prices(), Saved: e.tables.Saved()}
+	e.web.Prices = &PriceAPI{Service: &pricing.Service{Store: e.tables.Prices(), Saved: e.tables.Saved()}}
 	e.srv.Close()
 	e.srv = httptest.NewServer(e.web.Handler())
 	t.Cleanup(e.srv.Close)

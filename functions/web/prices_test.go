@@ -20,6 +20,7 @@ import (
 	"hospitalpriceline/functions/ingest"
 	"hospitalpriceline/functions/internal/azurite"
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/pricing"
 	"hospitalpriceline/functions/tablestorage"
 )
 
@@ -43,7 +44,7 @@ func newPriceEnv(t *testing.T) *priceEnv {
 		t.Fatal(err)
 	}
 	store := tables.Prices()
-	api := &PriceAPI{Store: store, CursorKey: func() []byte { return []byte("test cursor key, 32 bytes long!!") }}
+	api := &PriceAPI{Service: &pricing.Service{Store: store, CursorKey: func() []byte { return []byte("test cursor key, 32 bytes long!!") }}}
 	return &priceEnv{t: t, api: api, store: store, h: priceHandler(api)}
 }
 
@@ -310,7 +311,13 @@ func TestASVS_V2_2_1_ForgedTamperedOrReusedCursorIsInvalid(t *testing.T) {
 	raw, _ := base64.RawURLEncoding.DecodeString(cursor)
 	tampered := append([]byte(nil), raw...)
 	tampered[4] ^= 0x01 // another offset, same tag
-	otherKey := (&PriceAPI{CursorKey: func() []byte { return []byte("some other key") }}).makeCursor(1, map[string]string{"code": "99213", "codeType": "CPT"})
+	// The same page of the same query, signed with another key.
+	other := &pricing.Service{Store: e.store, CursorKey: func() []byte { return []byte("some other key") }}
+	forged, err := other.Search(context.Background(), pricing.PriceQuery{Code: "99213", CodeType: "CPT", Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKey := forged.NextCursor
 	for name, path := range map[string]string{
 		"other query": "/api/prices?code=99213&codeType=CPT&payer=x&cursor=" + cursor,
 		"other code":  "/api/prices?code=0450&codeType=RC&cursor=" + cursor,
@@ -522,7 +529,7 @@ func benchEnv(b *testing.B) *priceEnv {
 	if err := store.PutProcedures(ctx, procs); err != nil {
 		b.Fatal(err)
 	}
-	api := &PriceAPI{Store: store}
+	api := &PriceAPI{Service: &pricing.Service{Store: store}}
 	return &priceEnv{api: api, store: store, h: priceHandler(api)}
 }
 
@@ -635,7 +642,7 @@ func savedEnv(t *testing.T) (*testEnv, http.Handler) {
 	if err := e.tables.EnsureTables(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	api := &PriceAPI{Store: e.tables.Prices(), Saved: e.tables.Saved()}
+	api := &PriceAPI{Service: &pricing.Service{Store: e.tables.Prices(), Saved: e.tables.Saved()}}
 	return e, mountPriceRoutes(e.web, api)
 }
 

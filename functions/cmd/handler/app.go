@@ -18,6 +18,7 @@ import (
 	"hospitalpriceline/functions/keyvault"
 	"hospitalpriceline/functions/password"
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/pricing"
 	"hospitalpriceline/functions/tablestorage"
 	"hospitalpriceline/functions/token"
 	"hospitalpriceline/functions/web"
@@ -174,11 +175,11 @@ func buildAppWith(ctx context.Context, cfg *config, logger *slog.Logger, deps ap
 		Logger:     logger,
 		B2C:        sso,
 		B2CEnabled: sso != nil,
-		Prices: &web.PriceAPI{
+		Prices: &web.PriceAPI{Service: &pricing.Service{
 			Store:     tables.Prices(),
 			Saved:     tables.Saved(),
 			CursorKey: func() []byte { return cursorKey(keys) },
-		},
+		}},
 	}
 	ok = true
 	return &app{Handler: srv.Handler(), Server: srv, stop: stop}, nil

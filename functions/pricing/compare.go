@@ -1,0 +1,152 @@
+package pricing
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// maxDescriptions bounds the descriptions a detailed comparison collects:
+// hospitals word one procedure in a few ways, and a page shows only some.
+const maxDescriptions = 5
+
+// CompareQuery asks for one procedure's prices across hospitals.
+type CompareQuery struct {
+	Code, CodeType string
+	// Payer and Plan choose the negotiated rate (case-insensitive; a plan
+	// needs its payer, and no plan takes any plan of the payer).
+	Payer, Plan string
+	Sort        string // one of CompareOrders; "" is "hospital"
+}
+
+// Comparison is a procedure's prices across hospitals, with the hospitals
+// in the order asked for.
+type Comparison struct {
+	Code        priceline.Code // as asked, trimmed
+	Payer, Plan string         // as asked, trimmed
+	priceline.Comparison
+	Names map[string]string // hospital ID to name
+}
+
+// ComparisonDetail is a Comparison with what the hospitals' rows say beyond
+// the amounts, for a page about the procedure.
+type ComparisonDetail struct {
+	Comparison
+	Descriptions []string // distinct, sorted, at most maxDescriptions
+	Settings     []string // distinct, lower-case, sorted
+	Payers       []Choice // the payers in the rows
+	Plans        []Choice // the chosen payer's plans, or every plan when none is chosen
+}
+
+// Choice is one payer or plan the rows name, spelt as the first row that
+// names it (runs of spaces made one), and whether the query chose it.
+type Choice struct {
+	Name   string
+	Chosen bool
+}
+
+// Compare gives one entry per hospital for a procedure and the spread of
+// each price across hospitals. A procedure no hospital lists is an empty
+// comparison. It reads only the fields a comparison needs
+// (PriceStore.CompareRows).
+func (s *Service) Compare(ctx context.Context, q CompareQuery) (*Comparison, error) {
+	c, _, err := s.compare(ctx, q, false)
+	return c, err
+}
+
+// CompareDetail is Compare with the descriptions, settings, payers and plans
+// of the procedure's rows. A procedure no hospital lists is not found.
+func (s *Service) CompareDetail(ctx context.Context, q CompareQuery) (*ComparisonDetail, error) {
+	c, rows, err := s.compare(ctx, q, true)
+	if err != nil {
+		return nil, err
+	}
+	d := &ComparisonDetail{Comparison: *c}
+	d.Descriptions, d.Settings = describe(rows)
+	d.Payers, d.Plans = choices(rows, c.Payer, c.Plan)
+	return d, nil
+}
+
+// compare checks q, reads the procedure's rows (whole rows when detail is
+// set) and compares them.
+func (s *Service) compare(ctx context.Context, q CompareQuery, detail bool) (*Comparison, []priceline.Charge, error) {
+	st, err := s.store()
+	if err != nil {
+		return nil, nil, err
+	}
+	code, _, err := codeOf(q.Code, q.CodeType, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	payer, plan := strings.TrimSpace(q.Payer), strings.TrimSpace(q.Plan)
+	if plan != "" && payer == "" {
+		return nil, nil, invalid("missing_payer", "plan needs a payer.")
+	}
+	if q.Sort != "" && !slices.Contains(CompareOrders, q.Sort) {
+		return nil, nil, invalid("invalid_sort", "The table can be sorted only by hospital, gross, cash, negotiated, min or max.")
+	}
+	var rows []priceline.Charge
+	if detail {
+		rows, err = st.ChargesFor(ctx, code)
+		if err == nil && len(rows) == 0 {
+			err = priceline.Errorf(priceline.KindNotFound, "procedure_not_found",
+				"No hospital lists prices for %s %s. Search again by name from the home page.", strings.ToUpper(code.Type), code.Code)
+		}
+	} else {
+		rows, err = st.CompareRows(ctx, code)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	names, err := hospitalNames(ctx, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &Comparison{Code: code, Payer: payer, Plan: plan, Names: names,
+		Comparison: priceline.Compare(rows, payer, plan, func(id string) string { return names[id] })}
+	slices.SortStableFunc(c.Prices, hospitalOrder(q.Sort, names))
+	return c, rows, nil
+}
+
+// describe collects the distinct descriptions and settings hospitals give.
+func describe(rows []priceline.Charge) (descs, settings []string) {
+	for i := range rows {
+		if d := strings.TrimSpace(rows[i].Description); d != "" && !slices.Contains(descs, d) && len(descs) < maxDescriptions {
+			descs = append(descs, d)
+		}
+		if st := strings.ToLower(rows[i].Setting); st != "" && !slices.Contains(settings, st) {
+			settings = append(settings, st)
+		}
+	}
+	slices.Sort(descs)
+	slices.Sort(settings)
+	return descs, settings
+}
+
+// fold is the key under which spellings of one payer or plan are the same,
+// as priceline.Compare matches them.
+func fold(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
+// choices lists the payers in the rows, and the plans of the chosen payer
+// (every plan when none is chosen), each once, in alphabetical order.
+func choices(rows []priceline.Charge, payer, plan string) (payers, plans []Choice) {
+	seenPayer, seenPlan := map[string]bool{}, map[string]bool{}
+	for i := range rows {
+		c := &rows[i]
+		if c.Payer != "" && !seenPayer[fold(c.Payer)] {
+			seenPayer[fold(c.Payer)] = true
+			payers = append(payers, Choice{Name: strings.Join(strings.Fields(c.Payer), " "), Chosen: fold(c.Payer) == fold(payer)})
+		}
+		if c.Plan != "" && (payer == "" || fold(c.Payer) == fold(payer)) && !seenPlan[fold(c.Plan)] {
+			seenPlan[fold(c.Plan)] = true
+			plans = append(plans, Choice{Name: strings.Join(strings.Fields(c.Plan), " "), Chosen: fold(c.Plan) == fold(plan)})
+		}
+	}
+	byName := func(a, b Choice) int { return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) }
+	slices.SortFunc(payers, byName)
+	slices.SortFunc(plans, byName)
+	return payers, plans
+}

@@ -1,0 +1,107 @@
+package pricing
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+const userA, userB = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+
+// savedService is a service with a saved-estimate store and a fixed clock
+// that is not UTC and not on a millisecond.
+func savedService() (*Service, *memSaved, time.Time) {
+	at := time.Date(2026, 5, 4, 9, 30, 15, 123456789, time.FixedZone("PDT", -7*3600))
+	st := newMemSaved()
+	return &Service{Saved: st, Now: func() time.Time { return at }}, st, at
+}
+
+// One construction for the JSON API and the form: text trimmed, the code
+// type upper-cased, the service clock in UTC to the millisecond, a fresh
+// random ID.
+func TestSaveEstimateIsBuiltOneWay(t *testing.T) {
+	svc, st, at := savedService()
+	ctx := context.Background()
+	e, err := svc.SaveEstimate(ctx, userA, SaveInput{Code: " 70551 ", CodeType: " cpt ", HospitalID: alpha.ID,
+		Payer: " Acme ", Plan: " PPO ", Label: "  my MRI  "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := priceline.SavedEstimate{ID: e.ID, UserID: userA, Code: "70551", CodeType: "CPT", HospitalID: alpha.ID,
+		Payer: "Acme", Plan: "PPO", Label: "my MRI", CreatedAt: at.UTC().Truncate(time.Millisecond)}
+	if *e != want {
+		t.Errorf("saved\n %+v, want\n %+v", *e, want)
+	}
+	if !priceline.IsLowerHex(e.ID, 32) || e.CreatedAt.Location() != time.UTC {
+		t.Errorf("id %q, location %v", e.ID, e.CreatedAt.Location())
+	}
+	listed, err := svc.SavedEstimates(ctx, userA)
+	if err != nil || len(listed) != 1 || listed[0] != want {
+		t.Errorf("listed %+v %v", listed, err)
+	}
+	e2, err := svc.SaveEstimate(ctx, userA, SaveInput{Code: "0450", CodeType: "Rc"})
+	if err != nil || e2.ID == e.ID || e2.CodeType != "RC" {
+		t.Errorf("second: %+v %v", e2, err)
+	}
+	if n := len(st.byUser[userA]); n != 2 {
+		t.Errorf("%d stored, want 2", n)
+	}
+}
+
+func TestSaveEstimateRefusesBadInput(t *testing.T) {
+	svc, st, _ := savedService()
+	for name, in := range map[string]SaveInput{
+		"no code":              {CodeType: "CPT"},
+		"blank code":           {Code: "  ", CodeType: "CPT"},
+		"no code type":         {Code: "1"},
+		"code type with space": {Code: "1", CodeType: "C PT"},
+		// ToUpper would make this "CPI", valid: the check comes first.
+		"non-ASCII code type": {Code: "1", CodeType: "cpı"},
+		"hospital not an id":  {Code: "1", CodeType: "CPT", HospitalID: "../x"},
+		"plan without payer":  {Code: "1", CodeType: "CPT", Plan: "PPO"},
+		"label too long":      {Code: "1", CodeType: "CPT", Label: strings.Repeat("x", 101)},
+		"control character":   {Code: "1", CodeType: "CPT", Label: "a\x00b"},
+	} {
+		_, err := svc.SaveEstimate(context.Background(), userA, in)
+		wantCode(t, name, err, priceline.KindInvalid, "invalid_estimate")
+	}
+	if len(st.byUser) != 0 {
+		t.Errorf("stored %v", st.byUser)
+	}
+}
+
+func TestSaveEstimateLimit(t *testing.T) {
+	svc, _, _ := savedService()
+	ctx := context.Background()
+	for i := range priceline.MaxSavedEstimates {
+		if _, err := svc.SaveEstimate(ctx, userA, SaveInput{Code: fmt.Sprint(i), CodeType: "CPT"}); err != nil {
+			t.Fatalf("save %d: %v", i, err)
+		}
+	}
+	_, err := svc.SaveEstimate(ctx, userA, SaveInput{Code: "1", CodeType: "CPT"})
+	wantCode(t, "one past the limit", err, priceline.KindConflict, "saved_limit")
+	if _, err := svc.SaveEstimate(ctx, userB, SaveInput{Code: "1", CodeType: "CPT"}); err != nil {
+		t.Errorf("the limit is per user: %v", err)
+	}
+}
+
+func TestDeleteSavedEstimateOnlyTheUsersOwn(t *testing.T) {
+	svc, _, _ := savedService()
+	ctx := context.Background()
+	e, err := svc.SaveEstimate(ctx, userA, SaveInput{Code: "1", CodeType: "CPT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "another user's", svc.DeleteSavedEstimate(ctx, userB, e.ID), priceline.KindNotFound, "saved_not_found")
+	if err := svc.DeleteSavedEstimate(ctx, userA, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "deleted twice", svc.DeleteSavedEstimate(ctx, userA, e.ID), priceline.KindNotFound, "saved_not_found")
+	if es, _ := svc.SavedEstimates(ctx, userA); len(es) != 0 {
+		t.Errorf("left %v", es)
+	}
+}

@@ -1,0 +1,316 @@
+package web
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/pricing"
+)
+
+// The comparison page's view: what compare.html shows of a
+// pricing.ComparisonDetail — the table with its sortable headings, the bar
+// chart and the sentences about the spread. Everything here is layout; the
+// numbers and their order come from the price service.
+
+// compareView is a procedure's comparison page.
+type compareView struct {
+	Code, CodeType string
+	Heading        string
+	Descriptions   []string
+	Settings       string
+	Payer, Plan    string
+	Payers, Plans  []optionView
+	Sort           string
+	Columns        []columnView
+	Rows           []compareRow
+	Chart          chartView
+	Spreads        []string
+	URL            string // this comparison, canonical
+	SignInURL      string // sign in, then come back here
+}
+
+// optionView is one <option> of a chooser.
+type optionView struct {
+	Value    string
+	Selected bool
+}
+
+// columnView is a sortable column heading.
+type columnView struct {
+	Label, URL, AriaSort, Mark string
+	Num                        bool
+}
+
+// compareRow is one hospital's row of the comparison table.
+type compareRow struct {
+	Hospital                string
+	Gross, Cash, Negotiated string
+	Min, Max                string
+	NegotiatedNote          string
+	ShowNegotiated          bool
+}
+
+// chartView is the inline SVG bar chart: geometry is computed here so the
+// template needs no arithmetic and the SVG no style attributes.
+type chartView struct {
+	Title, Summary string
+	Width, Height  int
+	Bars           []barView
+}
+
+// barView is one hospital's bar, with its name and amount as text so the
+// chart is readable without colour.
+type barView struct {
+	Name, Amount                string
+	Listed, Lowest              bool
+	NameY, BarY, AmountY, Width int
+	AmountX                     int
+}
+
+// compareURL is the canonical address of a comparison.
+func compareURL(c priceline.Code, payer, plan, sort string) string {
+	v := url.Values{"code": {c.Code}, "codeType": {c.Type}}
+	if payer != "" {
+		v.Set("payer", payer)
+	}
+	if plan != "" {
+		v.Set("plan", plan)
+	}
+	if sort != "" {
+		v.Set("sort", sort)
+	}
+	return "/compare?" + v.Encode()
+}
+
+// newCompareView lays out a comparison, its hospitals already in the order
+// sort names.
+func newCompareView(d *pricing.ComparisonDetail, sort string) *compareView {
+	payer, plan := d.Payer, d.Plan
+	name := func(id string) string { return d.Names[id] }
+	v := &compareView{Code: d.Code.Code, CodeType: strings.ToUpper(d.Code.Type), Payer: payer, Plan: plan, Sort: sort}
+	v.URL = compareURL(priceline.Code{Code: v.Code, Type: v.CodeType}, payer, plan, sort)
+	v.SignInURL = "/login?returnTo=" + url.QueryEscape(v.URL)
+	v.Descriptions, v.Settings = d.Descriptions, strings.Join(d.Settings, ", ")
+	v.Heading = v.CodeType + " " + v.Code
+	if len(v.Descriptions) > 0 {
+		v.Heading = v.Descriptions[0] + " (" + v.CodeType + " " + v.Code + ")"
+	}
+	v.Payers, v.Plans = options(d.Payers), options(d.Plans)
+	for i := range d.Prices {
+		v.Rows = append(v.Rows, toCompareRow(&d.Prices[i], name, payer != ""))
+	}
+	v.Columns = columns(v, payer != "")
+	v.Chart = chart(d.Prices, name, chartMeasure(sort, payer, d.Comparison.Comparison), payer, plan)
+	for _, sp := range []struct {
+		what string
+		s    priceline.Spread
+		on   bool
+	}{
+		{"Gross charges", d.Gross, true},
+		{"Discounted cash prices", d.DiscountedCash, true},
+		{"Negotiated rates of " + payerPlan(payer, plan), d.Negotiated, payer != ""},
+	} {
+		if t := spreadText(sp.what, sp.s); sp.on && t != "" {
+			v.Spreads = append(v.Spreads, t)
+		}
+	}
+	return v
+}
+
+// options are the <option>s of a chooser.
+func options(cs []pricing.Choice) []optionView {
+	var out []optionView
+	for _, c := range cs {
+		out = append(out, optionView{Value: c.Name, Selected: c.Chosen})
+	}
+	return out
+}
+
+func toCompareRow(h *priceline.HospitalPrice, name func(string) string, withPayer bool) compareRow {
+	row := compareRow{
+		Hospital: name(h.HospitalID), Gross: orDash(h.Gross), Cash: orDash(h.DiscountedCash),
+		Min: orDash(h.Min), Max: orDash(h.Max), ShowNegotiated: withPayer, Negotiated: orDash(h.Negotiated),
+	}
+	if withPayer && !h.Negotiated.Set {
+		switch {
+		case h.PayerRows == 0:
+			row.NegotiatedNote = "not listed for this plan"
+		case h.NegotiatedPercentage != "":
+			row.NegotiatedNote = h.NegotiatedPercentage + "% of billed charges"
+		case h.NegotiatedAlgorithm != "":
+			row.NegotiatedNote = "set by a formula: ask the hospital"
+		}
+	}
+	return row
+}
+
+func orDash(m priceline.Money) string {
+	if !m.Set {
+		return "—"
+	}
+	return formatUSD(m)
+}
+
+// formatUSD writes an exact amount as dollars with thousands separators and
+// at least two decimals ("1234.5" is $1,234.50), from the decimal string, so
+// no amount ever passes through a float. Amounts with more decimals (drug
+// unit prices) keep them all.
+func formatUSD(m priceline.Money) string {
+	if !m.Set {
+		return ""
+	}
+	d := m.Decimal
+	sign := ""
+	if strings.HasPrefix(d, "-") {
+		sign, d = "-", d[1:]
+	}
+	whole, frac, _ := strings.Cut(d, ".")
+	whole = strings.TrimLeft(whole, "0")
+	if whole == "" {
+		whole = "0"
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return sign + "$" + b.String() + "." + frac
+}
+
+// columns are the table's headings, each a link that sorts by it: once
+// ascending, again descending.
+func columns(v *compareView, withPayer bool) []columnView {
+	cols := []struct {
+		key, label string
+		on         bool
+	}{
+		{"hospital", "Hospital", true},
+		{"gross", "Gross charge", true},
+		{"cash", "Cash price", true},
+		{"negotiated", "Negotiated rate", withPayer},
+		{"min", "Lowest negotiated (any insurer)", true},
+		{"max", "Highest negotiated (any insurer)", true},
+	}
+	cur := v.Sort
+	if cur == "" {
+		cur = "hospital"
+	}
+	var out []columnView
+	for _, c := range cols {
+		if !c.on {
+			continue
+		}
+		col := columnView{Label: c.label, Num: c.key != "hospital"}
+		next := c.key
+		switch cur {
+		case c.key:
+			col.AriaSort, col.Mark, next = "ascending", " ▲", "-"+c.key
+		case "-" + c.key:
+			col.AriaSort, col.Mark = "descending", " ▼"
+		}
+		col.URL = compareURL(priceline.Code{Code: v.Code, Type: v.CodeType}, v.Payer, v.Plan, next)
+		out = append(out, col)
+	}
+	return out
+}
+
+// chartMeasure picks what the chart shows: the amount the table is sorted
+// by, or else the negotiated rate when an insurer is chosen and listed,
+// else the cash price, else the gross charge.
+func chartMeasure(sort, payer string, c priceline.Comparison) string {
+	if k := strings.TrimPrefix(sort, "-"); pricing.Measure(k) != nil && (k != "negotiated" || payer != "") {
+		return k
+	}
+	switch {
+	case payer != "" && c.Negotiated.Hospitals > 0:
+		return "negotiated"
+	case c.DiscountedCash.Hospitals > 0:
+		return "cash"
+	}
+	return "gross"
+}
+
+var measureNames = map[string]string{
+	"gross": "Gross charge", "cash": "Discounted cash price", "negotiated": "Negotiated rate",
+	"min": "Lowest negotiated rate (any insurer)", "max": "Highest negotiated rate (any insurer)",
+}
+
+// Chart geometry, in SVG user units.
+const (
+	chartWidth  = 720
+	chartBarMax = 520
+	chartRow    = 58
+	chartBarH   = 20
+)
+
+// chart draws one bar per hospital for measure, in the table's order.
+func chart(ps []priceline.HospitalPrice, name func(string) string, measure, payer, plan string) chartView {
+	get := pricing.Measure(measure)
+	title := measureNames[measure]
+	if measure == "negotiated" {
+		title += " of " + payerPlan(payer, plan)
+	}
+	cv := chartView{Title: title + " at each hospital", Width: chartWidth, Height: len(ps)*chartRow + 8}
+	var top, low int64 = 0, -1
+	for i := range ps {
+		if m := get(&ps[i]); m.Set {
+			top = max(top, m.Cents)
+			if low < 0 || m.Cents < low {
+				low = m.Cents
+			}
+		}
+	}
+	var summary []string
+	for i := range ps {
+		m := get(&ps[i])
+		y := i * chartRow
+		b := barView{Name: name(ps[i].HospitalID), Listed: m.Set, NameY: y + 18, BarY: y + 26, AmountY: y + 41}
+		if m.Set {
+			b.Amount = formatUSD(m)
+			b.Lowest = m.Cents == low && len(ps) > 1
+			if top > 0 {
+				b.Width = int(m.Cents * chartBarMax / top)
+			}
+			if b.Width < 2 {
+				b.Width = 2
+			}
+			b.AmountX = b.Width + 8
+			item := b.Name + " " + b.Amount
+			if b.Lowest {
+				item += " (lowest)"
+			}
+			summary = append(summary, item)
+		} else {
+			summary = append(summary, b.Name+" not listed")
+		}
+		cv.Bars = append(cv.Bars, b)
+	}
+	cv.Summary = cv.Title + ": " + strings.Join(summary, "; ") + "."
+	return cv
+}
+
+func payerPlan(payer, plan string) string {
+	if plan == "" {
+		return payer + " (any plan)"
+	}
+	return payer + " " + plan
+}
+
+// spreadText says how far apart the hospitals are on one amount.
+func spreadText(what string, s priceline.Spread) string {
+	if s.Hospitals < 2 {
+		return ""
+	}
+	t := what + " range from " + formatUSD(s.Low) + " to " + formatUSD(s.High) + " across " + strconv.Itoa(s.Hospitals) + " hospitals"
+	if s.RatioPercent != "" {
+		t += ": the highest is " + s.RatioPercent + "% of the lowest"
+	}
+	return t + "."
+}

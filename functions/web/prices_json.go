@@ -1,0 +1,219 @@
+package web
+
+import (
+	"strconv"
+	"time"
+
+	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/pricing"
+)
+
+// The JSON shapes of the price API (docs/api.md) and the functions that
+// turn the price service's answers into them.
+
+// moneyJSON is an exact amount: a decimal string and whole cents, in USD.
+type moneyJSON struct {
+	Amount   string `json:"amount"`
+	Cents    int64  `json:"cents"`
+	Currency string `json:"currency"`
+}
+
+func toMoney(m priceline.Money) *moneyJSON {
+	if !m.Set {
+		return nil
+	}
+	return &moneyJSON{Amount: m.Decimal, Cents: m.Cents, Currency: "USD"}
+}
+
+// percentJSON is a percentage as the file gives it: "62.5" means 62.5 %.
+type percentJSON struct {
+	Value string `json:"value"`
+	Unit  string `json:"unit"`
+}
+
+func toPercent(s string) *percentJSON {
+	if s == "" {
+		return nil
+	}
+	return &percentJSON{Value: s, Unit: "percent"}
+}
+
+type hospitalRefJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type codeJSON struct {
+	Code string `json:"code"`
+	Type string `json:"type"`
+}
+
+// hospitalJSON is the public view of a hospital.
+type hospitalJSON struct {
+	ID            string   `json:"id"`
+	Name          string   `json:"name"`
+	Locations     []string `json:"locations"`
+	Addresses     []string `json:"addresses"`
+	LicenseNumber string   `json:"licenseNumber,omitempty"`
+	LicenseState  string   `json:"licenseState,omitempty"`
+	LastUpdatedOn string   `json:"lastUpdatedOn"`
+	FileVersion   string   `json:"fileVersion"`
+}
+
+func toHospitalJSON(h *priceline.Hospital) hospitalJSON {
+	return hospitalJSON{
+		ID: h.ID, Name: h.Name, Locations: nonNil(h.Locations), Addresses: nonNil(h.Addresses),
+		LicenseNumber: h.LicenseNumber, LicenseState: h.LicenseState, LastUpdatedOn: h.LastUpdatedOn, FileVersion: h.Version,
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+type procedureJSON struct {
+	Code        string `json:"code"`
+	CodeType    string `json:"codeType"`
+	Description string `json:"description"`
+}
+
+// chargeJSON is one charge row. Amounts are exact (see moneyJSON); the
+// negotiated percentage is a percentage of the gross charge, as CMS defines.
+type chargeJSON struct {
+	Hospital             hospitalRefJSON `json:"hospital"`
+	Description          string          `json:"description"`
+	Code                 string          `json:"code"`
+	CodeType             string          `json:"codeType"`
+	Codes                []codeJSON      `json:"codes"`
+	Setting              string          `json:"setting"`
+	Modifiers            []string        `json:"modifiers"`
+	DrugUnit             string          `json:"drugUnit,omitempty"`
+	DrugType             string          `json:"drugType,omitempty"`
+	Gross                *moneyJSON      `json:"gross"`
+	DiscountedCash       *moneyJSON      `json:"discountedCash"`
+	Min                  *moneyJSON      `json:"min"`
+	Max                  *moneyJSON      `json:"max"`
+	Payer                string          `json:"payer"`
+	Plan                 string          `json:"plan"`
+	NegotiatedDollar     *moneyJSON      `json:"negotiatedDollar"`
+	NegotiatedPercentage *percentJSON    `json:"negotiatedPercentage"`
+	NegotiatedAlgorithm  string          `json:"negotiatedAlgorithm"`
+	Median               *moneyJSON      `json:"median"`
+	P10                  *moneyJSON      `json:"p10"`
+	P90                  *moneyJSON      `json:"p90"`
+	Count                string          `json:"count"`
+	Methodology          string          `json:"methodology"`
+	PayerNotes           string          `json:"payerNotes"`
+	Notes                string          `json:"notes"`
+}
+
+func toChargeJSON(c *priceline.Charge, code priceline.Code, names map[string]string) chargeJSON {
+	out := chargeJSON{
+		Hospital: hospitalRefJSON{ID: c.HospitalID, Name: names[c.HospitalID]}, Description: c.Description,
+		Code: code.Code, CodeType: code.Type, Codes: []codeJSON{}, Setting: c.Setting, Modifiers: nonNil(c.Modifiers),
+		DrugUnit: c.DrugUnit, DrugType: c.DrugType, Gross: toMoney(c.Gross), DiscountedCash: toMoney(c.DiscountedCash),
+		Min: toMoney(c.Min), Max: toMoney(c.Max), Payer: c.Payer, Plan: c.Plan, NegotiatedDollar: toMoney(c.NegotiatedDollar),
+		NegotiatedPercentage: toPercent(c.NegotiatedPercentage), NegotiatedAlgorithm: c.NegotiatedAlgorithm,
+		Median: toMoney(c.Median), P10: toMoney(c.P10), P90: toMoney(c.P90), Count: c.Count, Methodology: c.Methodology,
+		PayerNotes: c.PayerNotes, Notes: c.GenericNotes,
+	}
+	want := priceline.NormalizeCode(code)
+	for _, cd := range c.Codes {
+		out.Codes = append(out.Codes, codeJSON{Code: cd.Code, Type: cd.Type})
+		if priceline.NormalizeCode(cd) == want {
+			out.Code, out.CodeType = cd.Code, cd.Type // as this hospital writes it
+		}
+	}
+	return out
+}
+
+type hospitalPriceJSON struct {
+	Hospital       hospitalRefJSON `json:"hospital"`
+	Rows           int             `json:"rows"`
+	Gross          *moneyJSON      `json:"gross"`
+	DiscountedCash *moneyJSON      `json:"discountedCash"`
+	Min            *moneyJSON      `json:"min"`
+	Max            *moneyJSON      `json:"max"`
+	Negotiated     *negotiatedJSON `json:"negotiated"`
+}
+
+type negotiatedJSON struct {
+	Payer      string       `json:"payer"`
+	Plan       string       `json:"plan"`
+	Rows       int          `json:"rows"`
+	Dollar     *moneyJSON   `json:"dollar"`
+	Percentage *percentJSON `json:"percentage"`
+	Algorithm  string       `json:"algorithm"`
+	Method     string       `json:"methodology"`
+}
+
+type spreadJSON struct {
+	Hospitals    int        `json:"hospitals"`
+	Low          *moneyJSON `json:"low"`
+	High         *moneyJSON `json:"high"`
+	Difference   *moneyJSON `json:"difference"`
+	RatioPercent string     `json:"highAsPercentOfLow,omitempty"`
+}
+
+func toSpread(s priceline.Spread) spreadJSON {
+	out := spreadJSON{Hospitals: s.Hospitals, Low: toMoney(s.Low), High: toMoney(s.High), RatioPercent: s.RatioPercent}
+	if s.Low.Set && s.High.Set {
+		d := s.High.Cents - s.Low.Cents
+		out.Difference = &moneyJSON{Amount: strconv.FormatInt(d/100, 10) + "." + twoDigits(d%100), Cents: d, Currency: "USD"}
+	}
+	return out
+}
+
+func twoDigits(n int64) string {
+	if n < 10 {
+		return "0" + strconv.FormatInt(n, 10)
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// toCompareJSON is the body of GET /api/prices/compare.
+func toCompareJSON(c *pricing.Comparison) map[string]any {
+	withPayer := c.Payer != ""
+	out := make([]hospitalPriceJSON, 0, len(c.Prices))
+	for _, hp := range c.Prices {
+		e := hospitalPriceJSON{
+			Hospital: hospitalRefJSON{ID: hp.HospitalID, Name: c.Names[hp.HospitalID]}, Rows: hp.Rows,
+			Gross: toMoney(hp.Gross), DiscountedCash: toMoney(hp.DiscountedCash), Min: toMoney(hp.Min), Max: toMoney(hp.Max),
+		}
+		if withPayer {
+			e.Negotiated = &negotiatedJSON{
+				Payer: c.Payer, Plan: c.Plan, Rows: hp.PayerRows, Dollar: toMoney(hp.Negotiated),
+				Percentage: toPercent(hp.NegotiatedPercentage), Algorithm: hp.NegotiatedAlgorithm, Method: hp.Methodology,
+			}
+		}
+		out = append(out, e)
+	}
+	spread := map[string]spreadJSON{"gross": toSpread(c.Gross), "discountedCash": toSpread(c.DiscountedCash)}
+	if withPayer {
+		spread["negotiated"] = toSpread(c.Negotiated)
+	}
+	return map[string]any{
+		"code": c.Code.Code, "codeType": c.Code.Type, "payer": c.Payer, "plan": c.Plan,
+		"hospitals": out, "spread": spread,
+	}
+}
+
+// savedJSON is the public view of a saved estimate.
+type savedJSON struct {
+	ID         string    `json:"id"`
+	Code       string    `json:"code"`
+	CodeType   string    `json:"codeType"`
+	HospitalID string    `json:"hospital,omitempty"`
+	Payer      string    `json:"payer,omitempty"`
+	Plan       string    `json:"plan,omitempty"`
+	Label      string    `json:"label,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
+}
+
+func toSavedJSON(e *priceline.SavedEstimate) savedJSON {
+	return savedJSON{ID: e.ID, Code: e.Code, CodeType: e.CodeType, HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan,
+		Label: e.Label, CreatedAt: e.CreatedAt.UTC()}
+}
