@@ -65,9 +65,7 @@ func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		p.Title = "Compare hospital prices"
 		p.Form["q"] = keepTyped(r.URL.Query().Get("q"), maxQueryLen)
-		_, p.Error = publicError(err)
-		s.render(w, statusOf(err), "home.html", p)
-		return nil
+		return asForm(err, "home.html", p)
 	}
 	ps, err := s.prices().Procedures(r.Context(), q["q"], searchResultLimit)
 	if err != nil {
@@ -186,8 +184,7 @@ func (s *Server) handleSaveEstimate(w http.ResponseWriter, r *http.Request, u *p
 		http.Redirect(w, r, "/saved?done=saved", http.StatusSeeOther)
 		return nil
 	}
-	status := statusOf(err)
-	if status >= 500 || status == http.StatusForbidden {
+	if !formCanShow(statusOf(err)) {
 		return err
 	}
 	v, cerr := s.comparison(r.Context(), pricing.CompareQuery{Code: in["code"], CodeType: in["codeType"], Payer: in["payer"], Plan: in["plan"]})
@@ -196,12 +193,10 @@ func (s *Server) handleSaveEstimate(w http.ResponseWriter, r *http.Request, u *p
 	}
 	p := &pageData{Title: v.Heading, User: u, CSRF: sess.CSRFToken, B2CEnabled: s.B2CEnabled, Compare: v,
 		Form: map[string]string{"label": keepTyped(in["label"], 100)}}
-	_, p.Error = publicError(err)
 	if priceline.ErrorCode(err) == "saved_limit" {
-		p.Error += " Delete one on the Saved page first."
+		err = withNextStep(err, "Delete one on the Saved page first.")
 	}
-	s.render(w, status, "compare.html", p)
-	return nil
+	return asForm(err, "compare.html", p)
 }
 
 // handleDeleteEstimate deletes one of the user's saved estimates.

@@ -22,9 +22,8 @@ const (
 type shownError struct {
 	err   error
 	as    shownAs
-	form  string    // shownAsForm: the form's template
-	data  *pageData // shownAsForm: the page data, with what the person typed
-	extra string    // appended to the message: what to do next
+	form string    // shownAsForm: the form's template
+	data *pageData // shownAsForm: the page data, with what the person typed
 }
 
 func (e *shownError) Error() string { return e.err.Error() }
@@ -45,15 +44,33 @@ func asForm(err error, page string, data *pageData) error {
 	return shown(err, &shownError{as: shownAsForm, form: page, data: data})
 }
 
-// withNextStep adds a sentence telling the person what to do next to the
-// error page's message.
-func withNextStep(err error, next string) error {
-	return shown(err, &shownError{as: shownAsPage, extra: " " + next})
+// nextStepError carries a sentence telling the person what to do next; it
+// is shown on pages and forms after the error's message (the API's
+// messages stay as documented).
+type nextStepError struct {
+	err  error
+	next string
 }
 
-func shown(err error, how *shownError) error {
+func (e *nextStepError) Error() string { return e.err.Error() }
+func (e *nextStepError) Unwrap() error { return e.err }
+
+// withNextStep adds a sentence telling the person what to do next to the
+// message a page or form shows for err.
+func withNextStep(err error, next string) error {
 	if err == nil {
 		return nil
+	}
+	return &nextStepError{err: err, next: next}
+}
+
+// shown attaches how to err, unless err already says how it is shown: the
+// choice made closest to the error (a form showing itself again) wins over a
+// route-wide one (a page route's asPage).
+func shown(err error, how *shownError) error {
+	var inner *shownError
+	if err == nil || errors.As(err, &inner) {
+		return err
 	}
 	how.err = err
 	return how
@@ -77,15 +94,19 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, err error) {
 	code, msg := publicError(err)
 	how := &shownError{as: shownByRequest}
 	errors.As(err, &how)
+	shownMsg := msg
+	if ns := (*nextStepError)(nil); errors.As(err, &ns) {
+		shownMsg += " " + ns.next
+	}
 	switch {
 	case how.as == shownAsForm && formCanShow(status):
-		how.data.Error = msg
+		how.data.Error = shownMsg
 		s.render(w, status, how.form, how.data)
 	case how.as == shownAsPage,
 		how.as == shownAsForm,
 		how.as == shownAsBrowserPage && acceptsHTML(r),
 		how.as == shownByRequest && wantsHTML(r):
-		s.render(w, status, "error.html", &pageData{Title: http.StatusText(status), Message: msg + how.extra})
+		s.render(w, status, "error.html", &pageData{Title: http.StatusText(status), Message: shownMsg})
 	default:
 		var body errorBody
 		body.Error.Code, body.Error.Message = code, msg
