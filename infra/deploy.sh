@@ -98,7 +98,9 @@ else
   (cd dist/functionapp && python3 -m zipfile -c "$zip" ./*)
 fi
 echo "deploy.sh: zip-deploying dist/functionapp to $app" >&2
-az functionapp deployment source config-zip --resource-group "$rg" --name "$app" --src "$zip" -o none
+# shellcheck source=infra/zip-deploy.sh
+. infra/zip-deploy.sh
+zip_deploy "$rg" "$app" "$zip"
 rm -f "$zip"
 
 echo "App:   $app_url"

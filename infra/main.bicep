@@ -69,6 +69,9 @@ param sessionLifetime string = '12h'
 @description('How long a verified session may be served from memory (Go duration). Empty: the app default.')
 param sessionCacheTtl string = ''
 
+@description('How many proxies append to X-Forwarded-For in front of the handler: 1 for the Function App alone, 2 behind Azure Front Door.')
+param trustedProxyHops string = '1'
+
 @description('B2C / External ID authority URL, for example https://TENANT.b2clogin.com/TENANT.onmicrosoft.com/B2C_1_signin. Empty: B2C sign-in is not configured.')
 param b2cAuthority string = ''
 
@@ -188,6 +191,9 @@ var appSettings = {
   // Every request reaches the handler from the host on loopback; the client
   // address is in X-Forwarded-For. Set explicitly rather than inferred.
   PRICELINE_TRUST_FORWARDED_FOR: 'true'
+  // How many proxies append to X-Forwarded-For: the App Service front end
+  // alone. Set 2 when Azure Front Door is put in front (docs/deploy.md).
+  PRICELINE_TRUSTED_PROXY_HOPS: trustedProxyHops
   PRICELINE_B2C_AUTHORITY: b2cAuthority
   PRICELINE_B2C_CLIENT_ID: b2cClientId
   PRICELINE_B2C_CLIENT_SECRET_NAME: b2cClientSecretName

@@ -8,24 +8,24 @@
 // HTTP/timer binding documentation and the azure-functions-host and
 // azure-webjobs-sdk-extensions sources:
 //
-//   - Forwarding. With customHandler.enableForwardingHttpRequest true, the
-//     host sends the original HTTP request to the handler instead of the
-//     JSON invocation payload, but only for a function whose metadata has
-//     exactly one input binding, of type httpTrigger, and exactly one output
-//     binding, of type http (FunctionMetadata.IsHttpInAndOutFunction; types
-//     compared case-insensitively, binding names do not matter). Any extra
-//     binding silently switches that function back to the JSON payload, so
-//     CheckApp insists on exactly those two. The forwarded request keeps the
-//     method, path and headers (Host and Cookie included); the handler's
-//     answer goes back as is (redirects are not followed). Not quite
-//     unchanged: the query is rebuilt from a dictionary (repeated keys
-//     joined with ",", re-encoded), the body is copied only when
-//     Content-Length is positive, and the host adds
-//     X-Azure-Functions-InvocationId, X-Azure-Functions-HostVersion and
-//     "Azure-Functions-Host/<version>" in User-Agent. The handler sees the
-//     host's loopback address as RemoteAddr. The newer
-//     enableProxyingHttpRequest setting (a streaming proxy) takes precedence
-//     when set.
+//   - Proxying. With customHandler.enableProxyingHttpRequest true, the host
+//     proxies the original HTTP request to the handler (YARP's IHttpForwarder:
+//     azure-functions-host src/WebJobs.Script/Workers/Http/HttpProxyService/
+//     DefaultHttpProxyService.cs) instead of sending the JSON invocation
+//     payload, but only for a function whose metadata has exactly one input
+//     binding, of type httpTrigger, and exactly one output binding, of type
+//     http (FunctionMetadata.IsHttpInAndOutFunction; types compared
+//     case-insensitively, binding names do not matter). Any extra binding
+//     silently switches that function back to the JSON payload, so CheckApp
+//     insists on exactly those two. The proxy streams the body whatever its
+//     framing, passes the query on as sent, and adds an invocation-ID
+//     header. The handler sees the host's loopback address as RemoteAddr.
+//     The legacy enableForwardingHttpRequest instead rebuilds the request
+//     (HttpWorkerOptions: "the legacy setting that rebuilds the HTTP request
+//     for forwarding"; DefaultHttpWorkerService.ProcessHttpInAndOutInvocation
+//     Request), re-encoding the query from a dictionary and copying the body
+//     only when Content-Length is positive, so a chunked body would reach
+//     the handler empty: CheckApp refuses it.
 //   - Invocation payload. Every other function (here: timers) is invoked with
 //     POST /{FunctionName} on the handler's port and a JSON body
 //     {"Data": {<binding name>: ...}, "Metadata": {"sys": {...}, ...}}. The
@@ -51,7 +51,7 @@
 //     The TimeSpan form ("01:00:00") works only on App Service (Dedicated)
 //     plans, so ValidateSchedule rejects it.
 //
-// Why forwarding rather than the payload for HTTP: the web package stays an
+// Why proxying rather than the payload for HTTP: the web package stays an
 // ordinary net/http server that runs the same way under the host, locally
 // and in tests.
 package funchost

@@ -35,6 +35,7 @@ type hostJSON struct {
 			WorkingDirectory      string `json:"workingDirectory"`
 		} `json:"description"`
 		EnableForwardingHTTPRequest *bool `json:"enableForwardingHttpRequest"`
+		EnableProxyingHTTPRequest   *bool `json:"enableProxyingHttpRequest"`
 	} `json:"customHandler"`
 	Extensions *struct {
 		HTTP *struct {
@@ -66,10 +67,16 @@ func checkHostJSON(data []byte) (executable string, err error) {
 	if ch == nil || ch.Description == nil || ch.Description.DefaultExecutablePath == "" {
 		return bad(`"customHandler.description.defaultExecutablePath" must name the handler binary.`)
 	}
-	if ch.EnableForwardingHTTPRequest == nil || !*ch.EnableForwardingHTTPRequest {
+	if ch.EnableProxyingHTTPRequest == nil || !*ch.EnableProxyingHTTPRequest {
 		// Without it every HTTP request arrives as a JSON invocation
-		// payload that the web package does not speak.
-		return bad(`"customHandler.enableForwardingHttpRequest" must be true.`)
+		// payload that the web package does not speak (see doc.go for why
+		// proxying and not the legacy forwarding).
+		return bad(`"customHandler.enableProxyingHttpRequest" must be true.`)
+	}
+	if ch.EnableForwardingHTTPRequest != nil && *ch.EnableForwardingHTTPRequest {
+		// The legacy setting drops chunked bodies; leaving it set next to
+		// proxying would only make host.json say two things.
+		return bad(`"customHandler.enableForwardingHttpRequest" must not be set: use enableProxyingHttpRequest.`)
 	}
 	if h.Extensions == nil || h.Extensions.HTTP == nil || h.Extensions.HTTP.RoutePrefix == nil || *h.Extensions.HTTP.RoutePrefix != "" {
 		// Left out, the prefix is "api" and every route would move.

@@ -277,11 +277,20 @@ func TestCheckApp_RejectsBrokenApps(t *testing.T) {
 		{"function.json not JSON", func(t *testing.T, dir string) {
 			writeJSONFile(t, filepath.Join(dir, "Extra", "function.json"), `{"bindings":[`)
 		}, "invalid_function_json"},
-		{"host.json without forwarding", func(t *testing.T, dir string) {
-			editHostJSON(t, dir, func(h map[string]any) { delete(section(h, "customHandler"), "enableForwardingHttpRequest") })
+		{"host.json without proxying", func(t *testing.T, dir string) {
+			editHostJSON(t, dir, func(h map[string]any) { delete(section(h, "customHandler"), "enableProxyingHttpRequest") })
 		}, "invalid_host_json"},
-		{"host.json with forwarding false", func(t *testing.T, dir string) {
-			editHostJSON(t, dir, func(h map[string]any) { section(h, "customHandler")["enableForwardingHttpRequest"] = false })
+		{"host.json with proxying false", func(t *testing.T, dir string) {
+			editHostJSON(t, dir, func(h map[string]any) { section(h, "customHandler")["enableProxyingHttpRequest"] = false })
+		}, "invalid_host_json"},
+		{"host.json with the legacy forwarding as well", func(t *testing.T, dir string) {
+			editHostJSON(t, dir, func(h map[string]any) { section(h, "customHandler")["enableForwardingHttpRequest"] = true })
+		}, "invalid_host_json"},
+		{"host.json with only the legacy forwarding", func(t *testing.T, dir string) {
+			editHostJSON(t, dir, func(h map[string]any) {
+				delete(section(h, "customHandler"), "enableProxyingHttpRequest")
+				section(h, "customHandler")["enableForwardingHttpRequest"] = true
+			})
 		}, "invalid_host_json"},
 		{"host.json without route prefix", func(t *testing.T, dir string) {
 			editHostJSON(t, dir, func(h map[string]any) { delete(h, "extensions") })

@@ -2,7 +2,6 @@ package web
 
 import (
 	"crypto/subtle"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -89,30 +88,6 @@ func checkCSRF(r *http.Request, sess *priceline.Session) error {
 		return priceline.Errorf(priceline.KindForbidden, "csrf_failed", "This form has expired or did not come from this site. Reload the page and try again.")
 	}
 	return nil
-}
-
-// clientIP returns the address used for throttling. Behind the Functions
-// host every request arrives from loopback, and the real client is the last
-// address the platform's front end appended to X-Forwarded-For; when running
-// as a plain binary without a proxy, RemoteAddr is the client.
-func (s *Server) clientIP(r *http.Request) string {
-	if s.Config.TrustForwardedFor {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			ip := strings.TrimSpace(parts[len(parts)-1])
-			if host, _, err := net.SplitHostPort(ip); err == nil {
-				ip = host
-			}
-			if net.ParseIP(ip) != nil {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // isForm reports whether the body is an HTML form post.

@@ -20,8 +20,8 @@ const (
 
 // shownError is an error with how to show it.
 type shownError struct {
-	err   error
-	as    shownAs
+	err  error
+	as   shownAs
 	form string    // shownAsForm: the form's template
 	data *pageData // shownAsForm: the page data, with what the person typed
 }

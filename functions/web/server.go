@@ -26,9 +26,13 @@ const (
 // Config is what the HTTP layer needs to know about its deployment.
 type Config struct {
 	PublicURL string // e.g. https://priceline.example.org; used for Origin checks and redirects
-	// TrustForwardedFor takes the client address from the last
-	// X-Forwarded-For entry, as set by the Functions front end.
+	// TrustForwardedFor takes the client address from X-Forwarded-For, as
+	// written by the proxies in front of the app (see clientaddr.go).
 	TrustForwardedFor bool
+	// TrustedProxyHops is how many proxies append to X-Forwarded-For in
+	// front of the handler: 1 for a bare Function App, 2 behind Front Door.
+	// Below 1 counts as 1 when TrustForwardedFor is set.
+	TrustedProxyHops int
 }
 
 // HealthCheck reports on one dependency for /api/health.

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/../.."
 port=${FUNCTIONS_CUSTOMHANDLER_PORT:-7071}
 tport=${AZURITE_TABLE_PORT:-10002}
 ./infra/local/azurite/node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$tport" \
-  --inMemoryPersistence --skipApiVersionCheck --disableProductStyleUrl --silent &
+  --inMemoryPersistence --skipApiVersionCheck --disableProductStyleUrl --disableTelemetry --silent &
 azurite_pid=$!
 trap 'kill $azurite_pid 2>/dev/null; wait' EXIT INT TERM
 for _ in $(seq 1 50); do

@@ -79,9 +79,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      // Flex Consumption offers no FTP endpoint at all; stating 'Disabled'
-      // documents that and keeps it off should the plan ever change.
-      ftpsState: 'Disabled'
+      // No ftpsState: Flex Consumption has no FTP(S) endpoint, and ARM
+      // refuses the property on a Flex site (error 51021, "FtpsState for
+      // Flex Consumption sites is invalid"). Microsoft's "Flex Consumption
+      // plan deprecations" list (functions-app-settings, see docs/deploy.md)
+      // names the siteConfig properties and app settings Flex does not take;
+      // functions/internal/infratest/flex_test.go keeps them out.
       http20Enabled: true
       appSettings: [
         for setting in items(appSettings): {
@@ -114,15 +117,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
 }
 
 // Deployments authenticate with Entra ID (az and azd both do); publishing
-// user names and passwords are turned off for FTP and for the SCM site.
-resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
-  parent: app
-  name: 'ftp'
-  properties: {
-    allow: false
-  }
-}
-
+// user names and passwords are turned off for the SCM site, through which
+// Flex's one-deploy publish goes. There is no 'ftp' policy: Flex has no FTP
+// endpoint to turn off (the same deprecation that makes ftpsState invalid),
+// so the resource would only add a second thing for ARM to refuse.
 resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
   parent: app
   name: 'scm'

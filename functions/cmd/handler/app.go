@@ -169,7 +169,7 @@ func buildAppWith(ctx context.Context, cfg *config, logger *slog.Logger, deps ap
 	}
 	health = append(health, b2cHealth...)
 	srv := &web.Server{
-		Config:     web.Config{PublicURL: cfg.PublicURL, TrustForwardedFor: cfg.TrustForwardedFor},
+		Config:     web.Config{PublicURL: cfg.PublicURL, TrustForwardedFor: cfg.TrustForwardedFor, TrustedProxyHops: cfg.TrustedProxyHops},
 		Auth:       svc,
 		Health:     health,
 		Logger:     logger,

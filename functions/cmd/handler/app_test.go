@@ -82,7 +82,7 @@ func TestStagedAppMeetsCustomHandlerContract(t *testing.T) {
 			Description struct {
 				DefaultExecutablePath string `json:"defaultExecutablePath"`
 			} `json:"description"`
-			EnableForwardingHTTPRequest bool `json:"enableForwardingHttpRequest"`
+			EnableProxyingHTTPRequest bool `json:"enableProxyingHttpRequest"`
 		} `json:"customHandler"`
 		Extensions struct {
 			HTTP struct {
@@ -93,7 +93,7 @@ func TestStagedAppMeetsCustomHandlerContract(t *testing.T) {
 	if err := json.Unmarshal(host, &h); err != nil {
 		t.Fatal(err)
 	}
-	if h.CustomHandler.Description.DefaultExecutablePath != "handler" || !h.CustomHandler.EnableForwardingHTTPRequest ||
+	if h.CustomHandler.Description.DefaultExecutablePath != "handler" || !h.CustomHandler.EnableProxyingHTTPRequest ||
 		h.Extensions.HTTP.RoutePrefix == nil || *h.Extensions.HTTP.RoutePrefix != "" {
 		t.Fatalf("host.json: %+v", h)
 	}

@@ -24,6 +24,7 @@ type config struct {
 	SessionLifetime   time.Duration
 	SessionCacheTTL   time.Duration // 0 = every request reads its session record
 	TrustForwardedFor bool
+	TrustedProxyHops  int          // proxies appending to X-Forwarded-For; see web/clientaddr.go
 	ManagedIdentityID string       // AZURE_CLIENT_ID: a user-assigned identity, optional
 	B2C               *b2cSettings // nil: cloud sign-in is off
 	MailEndpoint      string       // ACS endpoint, https://NAME.communication.azure.com; "" with MailSender ""
@@ -38,7 +39,8 @@ var settingNames = []string{
 	"FUNCTIONS_CUSTOMHANDLER_PORT", "FUNCTIONS_WORKER_RUNTIME", "PRICELINE_PUBLIC_URL",
 	"PRICELINE_TABLES_CONNECTION_STRING", "PRICELINE_TABLES_ENDPOINT", "PRICELINE_KEYVAULT_URL",
 	"PRICELINE_SIGNING_SECRET_NAME", "PRICELINE_DEV_SIGNING_KEY", "PRICELINE_IDLE_TIMEOUT",
-	"PRICELINE_SESSION_LIFETIME", "PRICELINE_SESSION_CACHE_TTL", "PRICELINE_TRUST_FORWARDED_FOR", "AZURE_CLIENT_ID",
+	"PRICELINE_SESSION_LIFETIME", "PRICELINE_SESSION_CACHE_TTL", "PRICELINE_TRUST_FORWARDED_FOR",
+	"PRICELINE_TRUSTED_PROXY_HOPS", "AZURE_CLIENT_ID",
 	"PRICELINE_B2C_AUTHORITY", "PRICELINE_B2C_CLIENT_ID", "PRICELINE_B2C_CLIENT_SECRET",
 	"PRICELINE_B2C_CLIENT_SECRET_NAME", "PRICELINE_B2C_RESET_POLICY", "PRICELINE_B2C_EDIT_POLICY", "PRICELINE_B2C_API_SCOPES",
 	"PRICELINE_MAIL_ENDPOINT", "PRICELINE_MAIL_SENDER", "PRICELINE_DEV_MAIL_DIR", "PRICELINE_BREACHED_PASSWORDS",
@@ -153,6 +155,16 @@ func loadConfig(getenv func(string) string, runningInAzure bool) (*config, error
 			return nil, bad("PRICELINE_TRUST_FORWARDED_FOR", "%q is not true or false", v)
 		}
 		c.TrustForwardedFor = b
+	}
+	// 1: the App Service front end alone (a bare Function App); 2 with
+	// Azure Front Door or Application Gateway in front (docs/deploy.md).
+	c.TrustedProxyHops = 1
+	if v := getenv("PRICELINE_TRUSTED_PROXY_HOPS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10 {
+			return nil, bad("PRICELINE_TRUSTED_PROXY_HOPS", "%q must be a whole number from 1 to 10 (1 for a bare Function App, 2 behind Front Door)", v)
+		}
+		c.TrustedProxyHops = n
 	}
 	c.ManagedIdentityID = getenv("AZURE_CLIENT_ID")
 	if c.B2C, err = loadB2CConfig(getenv, c.PublicURL); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,5 +132,35 @@ func TestLocalSettingsSampleIsCompleteAndValid(t *testing.T) {
 	}
 	if _, err := loadConfig(env(s.Values), false); err != nil {
 		t.Fatalf("the sample settings do not start: %v", err)
+	}
+}
+
+func TestTrustedProxyHopsSetting(t *testing.T) {
+	base := map[string]string{
+		"PRICELINE_PUBLIC_URL":      "https://priceline.example.org",
+		"PRICELINE_TABLES_ENDPOINT": "https://acct.table.core.windows.net",
+		"PRICELINE_KEYVAULT_URL":    "https://vault.vault.azure.net",
+		"FUNCTIONS_WORKER_RUNTIME":  "custom",
+	}
+	load := func(hops string) (*config, error) {
+		env := maps.Clone(base)
+		if hops != "" {
+			env["PRICELINE_TRUSTED_PROXY_HOPS"] = hops
+		}
+		return loadConfig(func(k string) string { return env[k] }, true)
+	}
+	c, err := load("")
+	if err != nil || c.TrustedProxyHops != 1 {
+		t.Fatalf("default: %+v, %v; want 1 (a bare Function App)", c, err)
+	}
+	if c, err = load("2"); err != nil || c.TrustedProxyHops != 2 {
+		t.Fatalf("2 (Front Door): %+v, %v", c, err)
+	}
+	for _, bad := range []string{"0", "-1", "11", "two", "1.5"} {
+		_, err := load(bad)
+		var se *settingError
+		if !errors.As(err, &se) || se.Name != "PRICELINE_TRUSTED_PROXY_HOPS" {
+			t.Errorf("PRICELINE_TRUSTED_PROXY_HOPS=%q: %v, want an error naming the setting", bad, err)
+		}
 	}
 }

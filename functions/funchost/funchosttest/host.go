@@ -1,18 +1,17 @@
 // Package funchosttest is a small stand-in for the Azure Functions host, for
 // tests. It reads a staged function app with funchost.CheckApp and plays the
 // host's part in front of a running handler: HTTP requests whose method and
-// path match a function's route are forwarded unchanged, as with
-// enableForwardingHttpRequest; everything else gets the host's 404; and
+// path match a function's route are proxied, as with
+// enableProxyingHttpRequest; everything else gets the host's 404; and
 // InvokeTimer POSTs a timer's invocation payload to /<FunctionName>.
 //
 // It does not start the handler binary: tests run the handler in-process
 // (an httptest.Server) and pass its URL, so a test exercises the same mux
 // the binary serves while the app folder proves what the host would route.
 //
-// Like the real host it rebuilds the query string (repeated keys joined
-// with ","), drops a body sent without Content-Length, keeps Host and
-// cookies, adds the X-Azure-Functions-* headers and does not follow
-// redirects. Unlike it, there are no function keys, CORS handling or
+// Like the real host's proxy it passes the query string and the body on as
+// they came (a chunked body stays chunked), keeps Host and cookies, adds the
+// X-Azure-Functions-* headers and does not follow redirects. Unlike it, there are no function keys, CORS handling or
 // /admin API, and no platform front end: behind the real host RemoteAddr
 // is the host's loopback address and the client is only known from the
 // X-Forwarded-* headers the front end adds, which a test must set itself.
@@ -119,11 +118,11 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request) {
 	target := *h.handler
 	target.Path = r.URL.Path
 	target.RawPath = r.URL.RawPath
-	target.RawQuery = rebuildQuery(r.URL.RawQuery)
-	// The host copies the body only when Content-Length is positive: a
-	// chunked body is dropped, and so are the content headers with it.
+	target.RawQuery = r.URL.RawQuery
+	// The proxy streams the body whatever its framing; ContentLength -1
+	// (chunked) stays chunked on the way to the handler.
 	var body io.Reader
-	if r.ContentLength > 0 {
+	if r.ContentLength != 0 {
 		body = r.Body
 	}
 	out, err := http.NewRequestWithContext(r.Context(), r.Method, target.String(), body)
@@ -161,56 +160,6 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, resp.Body)
-}
-
-// rebuildQuery does to a query string what the host does when forwarding:
-// it parses it into a dictionary, joining repeated keys' values with ","
-// (so "a=1&a=2" arrives as "a=1%2C2"), and encodes it again, keeping only
-// unreserved characters literal.
-func rebuildQuery(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	var keys []string
-	values := map[string][]string{}
-	for pair := range strings.SplitSeq(raw, "&") {
-		if pair == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		k, err1 := url.QueryUnescape(k)
-		v, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil || k == "" {
-			continue
-		}
-		if _, ok := values[k]; !ok {
-			keys = append(keys, k)
-		}
-		values[k] = append(values[k], v)
-	}
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, encodeQueryComponent(k)+"="+encodeQueryComponent(strings.Join(values[k], ",")))
-	}
-	return strings.Join(parts, "&")
-}
-
-// encodeQueryComponent percent-encodes every byte but RFC 3986 unreserved
-// characters, as .NET's default URL encoder does.
-func encodeQueryComponent(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
-	}
-	return b.String()
 }
 
 // addHostHeaders adds what the host adds to every request it sends: an

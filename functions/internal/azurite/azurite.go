@@ -79,13 +79,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	args := []string{"--tableHost", "127.0.0.1", "--tablePort", fmt.Sprint(port), "--skipApiVersionCheck", "--disableProductStyleUrl"}
-	if opt.DataDir == "" {
-		args = append(args, "--inMemoryPersistence")
-	} else {
-		args = append(args, "--location", opt.DataDir)
-	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, Args(port, opt.DataDir)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -218,4 +212,17 @@ func RunTests(m *testing.M, after ...func()) {
 		f()
 	}
 	os.Exit(code)
+}
+
+// Args is the azurite-table command line for a table service on 127.0.0.1
+// at port, in memory when dataDir is "". --disableTelemetry keeps local
+// runs and tests from sending usage data off the machine (Azurite 3.32 and
+// later collect it by default; `azurite-table --help` lists the flag).
+func Args(port int, dataDir string) []string {
+	args := []string{"--tableHost", "127.0.0.1", "--tablePort", fmt.Sprint(port),
+		"--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry"}
+	if dataDir == "" {
+		return append(args, "--inMemoryPersistence")
+	}
+	return append(args, "--location", dataDir)
 }

