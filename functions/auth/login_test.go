@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"hospitalpriceline/functions/password"
 	"hospitalpriceline/functions/memstore"
+	"hospitalpriceline/functions/password"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -85,7 +85,7 @@ func TestLoginOverlongPasswordIsInvalidCredentials(t *testing.T) {
 	for _, email := range []string{"ada@example.org", "nobody@example.org"} {
 		_, err := e.svc.Login(context.Background(), email, strings.Repeat("a", 5000), client)
 		wantCode(t, err, priceline.KindUnauthorized, "invalid_credentials")
-		if got := e.failures(t, "acct:" + email); got != 1 {
+		if got := e.failures(t, "acct:"+email); got != 1 {
 			t.Errorf("%s: failures = %d, want 1", email, got)
 		}
 	}

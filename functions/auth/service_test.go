@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"hospitalpriceline/functions/password"
 	"hospitalpriceline/functions/memstore"
+	"hospitalpriceline/functions/password"
 	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/token"
 )
