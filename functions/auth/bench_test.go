@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/password"
 	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/token"
@@ -22,9 +23,9 @@ func BenchmarkAuthenticate(b *testing.B) {
 		b.Fatal(err)
 	}
 	svc := &Service{
-		Users:    newMemUsers(),
-		Sessions: newMemSessions(),
-		Attempts: newMemAttempts(),
+		Users:    memstore.NewUsers(),
+		Sessions: memstore.NewSessions(),
+		Attempts: memstore.NewAttempts(),
 		Hasher:   password.NewHasher(cheapParams, 4, time.Second),
 		Policy:   password.DefaultPolicy(),
 		Tokens:   &token.Codec{Keys: keys, Issuer: "https://bench.example", Audience: "priceline-bench"},

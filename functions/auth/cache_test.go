@@ -4,53 +4,34 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
 )
 
-// countingSessions counts session point reads.
-type countingSessions struct {
-	*memSessions
-	reads atomic.Int64
-}
-
-func (c *countingSessions) Session(ctx context.Context, userID, key string) (*priceline.Session, error) {
-	c.reads.Add(1)
-	return c.memSessions.Session(ctx, userID, key)
-}
-
-// countingUsers counts user reads by ID.
-type countingUsers struct {
-	*memUsers
-	reads atomic.Int64
-}
-
-func (c *countingUsers) UserByID(ctx context.Context, id string) (*priceline.User, error) {
-	c.reads.Add(1)
-	return c.memUsers.UserByID(ctx, id)
-}
-
-// cachedEnv is a test env whose service counts store reads and caches
-// sessions for ttl (0 = off).
+// cachedEnv is a test env whose service caches sessions for ttl (0 = off),
+// and which counts the store reads the requests make.
 type cachedEnv struct {
 	*testEnv
-	sessionReads *countingSessions
-	userReads    *countingUsers
+	userMark int // user reads before the ones counted
 }
 
 func newCachedEnv(t *testing.T, ttl time.Duration) *cachedEnv {
 	t.Helper()
 	e := &cachedEnv{testEnv: newTestEnv(t)}
-	e.sessionReads = &countingSessions{memSessions: e.sessions}
-	e.userReads = &countingUsers{memUsers: e.users}
-	e.svc.Sessions = e.sessionReads
-	e.svc.Users = e.userReads
 	e.svc.Config.SessionCacheTTL = ttl
 	return e
 }
+
+// sessionReads is how many session point reads were made.
+func (e *cachedEnv) sessionReads() int { return e.sessions.Calls("Session") }
+
+// userReads is how many user reads by ID were made since the mark.
+func (e *cachedEnv) userReads() int { return e.users.Calls("UserByID") - e.userMark }
+
+// markUserReads starts counting user reads from now.
+func (e *cachedEnv) markUserReads() { e.userMark = e.users.Calls("UserByID") }
 
 // otherInstance returns a second Service over the same stores, keys and
 // clock: another Functions instance with its own cache.
@@ -88,19 +69,19 @@ func TestSessionCacheOffReadsTheSessionOnEveryRequest(t *testing.T) {
 	e := newCachedEnv(t, 0)
 	e.register(t, "ada@example.org")
 	r := e.login(t, "ada@example.org")
-	e.userReads.reads.Store(0) // count the requests' reads, not the login's
+	e.markUserReads() // count the requests' reads, not the login's
 	for i := range 10 {
 		authOK(t, e.svc, r.Cookie, fmt.Sprintf("request %d", i))
 	}
-	if got := e.sessionReads.reads.Load(); got != 10 {
+	if got := e.sessionReads(); got != 10 {
 		t.Errorf("session reads = %d for 10 requests with the cache off, want 10", got)
 	}
-	if got := e.userReads.reads.Load(); got != 1 {
+	if got := e.userReads(); got != 1 {
 		t.Errorf("user reads = %d for 10 requests within the user cache TTL, want 1", got)
 	}
 	e.clock.Advance(userCacheTTL)
 	authOK(t, e.svc, r.Cookie, "after the user cache TTL")
-	if got := e.userReads.reads.Load(); got != 2 {
+	if got := e.userReads(); got != 2 {
 		t.Errorf("user reads after the user cache TTL = %d, want 2", got)
 	}
 }
@@ -134,7 +115,7 @@ func TestSessionCacheReadsAtMostOncePerTTL(t *testing.T) {
 	e := newCachedEnv(t, time.Second)
 	e.register(t, "ada@example.org")
 	r := e.login(t, "ada@example.org")
-	e.userReads.reads.Store(0)
+	e.markUserReads()
 
 	// A burst from many goroutines within one TTL: the first read fills the
 	// cache; racing misses may read too, but only those that started before
@@ -153,15 +134,15 @@ func TestSessionCacheReadsAtMostOncePerTTL(t *testing.T) {
 	wg.Wait()
 	e.clock.Advance(999 * time.Millisecond)
 	authOK(t, e.svc, r.Cookie, "just inside the TTL")
-	if got := e.sessionReads.reads.Load(); got != 1 {
+	if got := e.sessionReads(); got != 1 {
 		t.Errorf("session reads within one 1s TTL = %d, want 1", got)
 	}
-	if got := e.userReads.reads.Load(); got != 1 {
+	if got := e.userReads(); got != 1 {
 		t.Errorf("user reads within one 1s TTL = %d, want 1", got)
 	}
 	e.clock.Advance(time.Millisecond)
 	authOK(t, e.svc, r.Cookie, "at the TTL")
-	if got := e.sessionReads.reads.Load(); got != 2 {
+	if got := e.sessionReads(); got != 2 {
 		t.Errorf("session reads after the TTL passed = %d, want 2", got)
 	}
 	// Ten seconds of steady use: one read per second.
@@ -169,7 +150,7 @@ func TestSessionCacheReadsAtMostOncePerTTL(t *testing.T) {
 		e.clock.Advance(100 * time.Millisecond)
 		authOK(t, e.svc, r.Cookie, "steady use")
 	}
-	if got := e.sessionReads.reads.Load(); got < 11 || got > 12 {
+	if got := e.sessionReads(); got < 11 || got > 12 {
 		t.Errorf("session reads over 10 more seconds = %d in all, want 12 (one per second)", got)
 	}
 }
@@ -251,7 +232,7 @@ func TestASVS_V7_3_1_SessionCacheKeepsIdleTimeout(t *testing.T) {
 	authOK(t, e.svc, r.Cookie, "after 29 idle minutes")
 	e.clock.Advance(30 * time.Minute)
 	authRefused(t, e.svc, r.Cookie, "after 30 idle minutes, cached")
-	if e.sessions.count(r.User.ID) != 0 {
+	if e.sessionCount(t, r.User.ID) != 0 {
 		t.Errorf("idle-expired session record not deleted")
 	}
 }
@@ -272,7 +253,7 @@ func TestASVS_V7_3_2_SessionCacheKeepsAbsoluteLifetime(t *testing.T) {
 	}
 	e.clock.Advance(10 * time.Minute)
 	authRefused(t, e.svc, r.Cookie, "after 12 hours")
-	if got := e.sessionReads.reads.Load(); got > 2 {
+	if got := e.sessionReads(); got > 2 {
 		t.Errorf("session reads = %d over a day with a 24h TTL, want the one read (touches write, they do not read)", got)
 	}
 }
@@ -285,11 +266,11 @@ func TestSessionCacheHitStillSlidesIdleDeadline(t *testing.T) {
 	e.register(t, "ada@example.org")
 	r := e.login(t, "ada@example.org")
 	authOK(t, e.svc, r.Cookie, "first")
-	touches := e.sessions.touchCount()
+	touches := e.sessions.Succeeded("TouchSession")
 	e.clock.Advance(2 * time.Minute)
 	s := authOK(t, e.svc, r.Cookie, "cached, 2 minutes later")
-	if e.sessions.touchCount() != touches+1 {
-		t.Fatalf("touches = %d, want %d: a cache hit must still slide the idle deadline", e.sessions.touchCount(), touches+1)
+	if e.sessions.Succeeded("TouchSession") != touches+1 {
+		t.Fatalf("touches = %d, want %d: a cache hit must still slide the idle deadline", e.sessions.Succeeded("TouchSession"), touches+1)
 	}
 	stored, err := e.sessions.Session(context.Background(), r.User.ID, r.Session.Key)
 	if err != nil {
@@ -300,7 +281,7 @@ func TestSessionCacheHitStillSlidesIdleDeadline(t *testing.T) {
 	}
 	// The next hit sees the updated record and does not touch again.
 	authOK(t, e.svc, r.Cookie, "cached, right after")
-	if e.sessions.touchCount() != touches+1 {
+	if e.sessions.Succeeded("TouchSession") != touches+1 {
 		t.Errorf("a second touch within the touch interval")
 	}
 	// A revocation on another instance is found by the next touch.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -45,8 +46,8 @@ func TestSignInExternalCreatesUserAndSession(t *testing.T) {
 	if again.Session.Key == res.Session.Key || again.Cookie == res.Cookie {
 		t.Fatal("second sign-in reused the session")
 	}
-	if e.sessions.count(u.ID) != 2 {
-		t.Fatalf("sessions = %d, want 2", e.sessions.count(u.ID))
+	if e.sessionCount(t, u.ID) != 2 {
+		t.Fatalf("sessions = %d, want 2", e.sessionCount(t, u.ID))
 	}
 }
 
@@ -125,8 +126,8 @@ func TestSignInExternalRefusesIdentityWithoutSubject(t *testing.T) {
 			t.Errorf("%s: err = %v, want external_identity_invalid", name, err)
 		}
 	}
-	if e.users.writes != 0 || e.sessions.creates != 0 {
-		t.Fatalf("wrote %d users and %d sessions for invalid identities", e.users.writes, e.sessions.creates)
+	if e.userWrites() != 0 || e.sessions.Calls("CreateSession") != 0 {
+		t.Fatalf("wrote %d users and %d sessions for invalid identities", e.userWrites(), e.sessions.Calls("CreateSession"))
 	}
 }
 
@@ -181,12 +182,12 @@ func TestSignInExternalConcurrentFirstSignInsMakeOneUser(t *testing.T) {
 
 func TestSignInExternalStorageFailureStartsNoSession(t *testing.T) {
 	e := newTestEnv(t)
-	e.users.failRead = unavailable()
+	e.users.Fail = memstore.FailOn(unavailable(), userReadOps...)
 	_, err := e.svc.SignInExternal(context.Background(), b2cIdentity("oid-6", "", "X"), cloudClient)
 	if priceline.ErrorKind(err) != priceline.KindUnavailable {
 		t.Fatalf("err = %v, want unavailable", err)
 	}
-	if e.sessions.creates != 0 || e.users.writes != 0 {
+	if e.sessions.Calls("CreateSession") != 0 || e.userWrites() != 0 {
 		t.Fatal("wrote during a storage outage")
 	}
 }
@@ -219,10 +220,10 @@ func TestUpdateCloudProfileRenamesSignedInUser(t *testing.T) {
 
 	// A token without a usable name or address keeps the stored ones, and
 	// an unchanged profile writes nothing.
-	writes := e.users.writes
+	writes := e.userWrites()
 	same, err := e.svc.UpdateCloudProfile(ctx, got, b2cIdentity("oid-p1", "not an address", "\x00"))
-	if err != nil || same.Name != "New Name" || same.Email != "new@example.com" || e.users.writes != writes {
-		t.Fatalf("unusable claims: %+v, %v, writes %d→%d", same, err, writes, e.users.writes)
+	if err != nil || same.Name != "New Name" || same.Email != "new@example.com" || e.userWrites() != writes {
+		t.Fatalf("unusable claims: %+v, %v, writes %d→%d", same, err, writes, e.userWrites())
 	}
 }
 
@@ -241,7 +242,7 @@ func TestASVS_V10_5_2_ProfileEditForAnotherIdentityRefused(t *testing.T) {
 	wrongProvider := b2cIdentity("oid-p2", "", "Mallory")
 	wrongProvider.Provider = priceline.ProviderLocal
 	noSubject := b2cIdentity("", "", "Mallory")
-	writes := e.users.writes
+	writes := e.userWrites()
 	for name, c := range map[string]struct {
 		u  *priceline.User
 		id *priceline.ExternalIdentity
@@ -260,7 +261,7 @@ func TestASVS_V10_5_2_ProfileEditForAnotherIdentityRefused(t *testing.T) {
 			t.Errorf("%s: err = %v, want forbidden b2c_profile_other_user", name, err)
 		}
 	}
-	if e.users.writes != writes {
+	if e.userWrites() != writes {
 		t.Fatal("a refused profile edit wrote to the user store")
 	}
 	if u, _ := e.users.UserByID(ctx, res.User.ID); u.Name != "Me" {
@@ -275,7 +276,7 @@ func TestUpdateCloudProfileStorageFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.users.failWrite = unavailable()
+	e.users.Fail = memstore.FailOn(unavailable(), userWriteOps...)
 	if _, err := e.svc.UpdateCloudProfile(ctx, res.User, b2cIdentity("oid-p3", "", "After")); priceline.ErrorKind(err) != priceline.KindUnavailable {
 		t.Fatalf("err = %v, want unavailable", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -48,13 +49,14 @@ func (p *fakeProvider) Begin(_ context.Context, policy, returnTo string) (string
 	}
 	now := p.now()
 	flow := &priceline.AuthFlow{
-		ID:        priceline.NewToken(32),
-		State:     priceline.NewToken(16),
-		Nonce:     priceline.NewToken(16),
-		ReturnTo:  priceline.SafeReturnTo(returnTo),
-		Policy:    strings.ToUpper(policy),
-		CreatedAt: now,
-		ExpiresAt: now.Add(priceline.AuthFlowLifetime),
+		ID:           priceline.NewToken(32),
+		State:        priceline.NewToken(16),
+		Nonce:        priceline.NewToken(16),
+		PKCEVerifier: priceline.NewToken(32),
+		ReturnTo:     priceline.SafeReturnTo(returnTo),
+		Policy:       strings.ToUpper(policy),
+		CreatedAt:    now,
+		ExpiresAt:    now.Add(priceline.AuthFlowLifetime),
 	}
 	return "https://idp.example/" + policy + "/authorize?state=" + flow.State, flow, nil
 }
@@ -107,8 +109,8 @@ func (p *fakeProvider) LogoutURL(_ context.Context, policy, _, postLogoutRedirec
 type cloudEnv struct {
 	*testEnv
 	idp    *fakeProvider
-	flows  *memFlows
-	tokens *memTokenCaches
+	flows  *memstore.AuthFlows
+	tokens *memstore.TokenCaches
 	sso    *CloudSignIn
 }
 
@@ -118,8 +120,8 @@ func newCloudEnv(t *testing.T) *cloudEnv {
 	c := &cloudEnv{
 		testEnv: e,
 		idp:     &fakeProvider{now: e.clock.Now, identity: b2cIdentity("oid-cloud", "cloud@example.com", "Cloud User")},
-		flows:   newMemFlows(),
-		tokens:  newMemTokenCaches(e.sessions),
+		flows:   &memstore.AuthFlows{Now: e.clock.Now},
+		tokens:  &memstore.TokenCaches{Now: e.clock.Now, Sessions: e.sessions},
 	}
 	c.sso = &CloudSignIn{Client: c.idp, Flows: c.flows, Tokens: c.tokens, ResetPolicy: fakeResetPolicy, EditPolicy: fakeEditPolicy}
 	return c
@@ -170,8 +172,8 @@ func TestCloudSignInBeginThenFinishStartsSession(t *testing.T) {
 	if !started.ToProvider || !strings.HasPrefix(started.Redirect, "https://idp.example/") || !priceline.IsLowerHex(started.FlowID, 64) || started.Session != nil {
 		t.Fatalf("begin = %+v", started)
 	}
-	if c.flows.count() != 1 {
-		t.Fatalf("flows stored = %d, want 1", c.flows.count())
+	if c.flows.Len() != 1 {
+		t.Fatalf("flows stored = %d, want 1", c.flows.Len())
 	}
 	out, err := c.svc.FinishCloudSignIn(ctx, c.sso, back(t, started, ""))
 	if err != nil {
@@ -186,7 +188,7 @@ func TestCloudSignInBeginThenFinishStartsSession(t *testing.T) {
 	if u, _, err := c.svc.Authenticate(ctx, out.Session.Cookie); err != nil || u.ID != out.Session.User.ID {
 		t.Fatalf("Authenticate(new cookie) = %v, %v", u, err)
 	}
-	if c.flows.count() != 0 {
+	if c.flows.Len() != 0 {
 		t.Fatal("the flow was not taken")
 	}
 }
@@ -201,16 +203,27 @@ func TestASVS_V3_7_2_CloudSignInReturnToStaysOnSite(t *testing.T) {
 	}
 }
 
-// A flow older than its lifetime is refused, even if the store still
-// handed it out, and starts no session.
+// A flow older than its lifetime is refused, whether the store refuses it
+// or (its clock behind the service's) still hands it out, and starts no
+// session.
 func TestASVS_V10_1_2_CloudFlowExpiredRefused(t *testing.T) {
 	c := newCloudEnv(t)
 	started := c.begin(t, "/")
 	c.clock.Advance(priceline.AuthFlowLifetime)
 	_, err := c.svc.FinishCloudSignIn(context.Background(), c.sso, back(t, started, ""))
 	wantCode(t, err, priceline.KindForbidden, "b2c_flow_expired")
-	if n := len(c.users.byID); n != 0 {
-		t.Fatalf("an expired flow created %d users", n)
+
+	lagging := c.clock.Now()
+	c.flows.Now = func() time.Time { return lagging }
+	started = c.begin(t, "/")
+	c.clock.Advance(priceline.AuthFlowLifetime)
+	_, err = c.svc.FinishCloudSignIn(context.Background(), c.sso, back(t, started, ""))
+	wantCode(t, err, priceline.KindForbidden, "b2c_flow_expired")
+	if c.flows.Len() != 0 {
+		t.Fatal("the expired flow handed out is still stored")
+	}
+	if n := c.users.Calls("CreateUser") + c.sessions.Calls("CreateSession"); n != 0 {
+		t.Fatalf("expired flows made %d user or session writes", n)
 	}
 }
 
@@ -230,7 +243,7 @@ func TestASVS_V10_1_2_CloudFlowTakenOnce(t *testing.T) {
 		_, err := c.svc.FinishCloudSignIn(ctx, c.sso, cb)
 		wantCode(t, err, priceline.KindForbidden, "b2c_flow_missing")
 	}
-	if n := len(c.users.byID); n != 1 {
+	if n := c.users.Succeeded("CreateUser"); n != 1 {
 		t.Fatalf("users = %d, want the one of the first callback", n)
 	}
 }
@@ -245,7 +258,7 @@ func TestASVS_V10_2_1_CloudStateMismatchStartsNoSession(t *testing.T) {
 	cb.Query = url.Values{"state": {"forged-" + good}, "code": {"c"}}
 	_, err := c.svc.FinishCloudSignIn(ctx, c.sso, cb)
 	wantCode(t, err, priceline.KindForbidden, "b2c_state_mismatch")
-	if n := len(c.users.byID); n != 0 {
+	if n := c.users.Succeeded("CreateUser"); n != 0 {
 		t.Fatalf("a mismatched state created %d users", n)
 	}
 	cb.Query.Set("state", good)
@@ -290,7 +303,7 @@ func TestASVS_V10_5_2_CloudProfileEditForAnotherUserRefused(t *testing.T) {
 	if u, _ := c.users.UserByID(ctx, me.User.ID); u.Name != "Renamed" {
 		t.Fatalf("after the edit the name is %q", u.Name)
 	}
-	if e := c.sessions.count(me.User.ID); e != 1 {
+	if e := c.sessionCount(t, me.User.ID); e != 1 {
 		t.Fatalf("sessions after the edit = %d, want the one it was made in", e)
 	}
 }
@@ -301,7 +314,7 @@ func TestCloudProfileEditRefusesLocalAccount(t *testing.T) {
 	local := c.register(t, "local@example.com")
 	_, err := c.svc.BeginCloudProfileEdit(context.Background(), c.sso, local, "")
 	wantCode(t, err, priceline.KindForbidden, "b2c_not_cloud_account")
-	if c.flows.count() != 0 {
+	if c.flows.Len() != 0 {
 		t.Fatal("a refused edit stored a flow")
 	}
 }
@@ -361,7 +374,7 @@ func TestASVS_V10_1_1_CloudTokenCacheKeptAndDropped(t *testing.T) {
 func TestCloudTokenCacheNotKeptIsReportedNotFatal(t *testing.T) {
 	c := newCloudEnv(t)
 	c.idp.tokens = []byte(`{"AccessToken":{"secret":"at-123"}}`)
-	c.tokens.failPut = priceline.Errorf(priceline.KindInvalid, "token_cache_too_large", "The token cache is too large.")
+	c.tokens.Fail = memstore.FailOn(priceline.Errorf(priceline.KindInvalid, "token_cache_too_large", "The token cache is too large."), "PutTokenCache")
 	out := c.signIn(t)
 	if priceline.ErrorCode(out.TokensNotKept) != "token_cache_too_large" || strings.Contains(out.TokensNotKept.Error(), "at-123") {
 		t.Fatalf("TokensNotKept = %v", out.TokensNotKept)
@@ -530,16 +543,17 @@ func TestCloudCheckNotConfiguredNotReady(t *testing.T) {
 func TestCloudFlowStoreDownAndSweep(t *testing.T) {
 	c := newCloudEnv(t)
 	ctx := context.Background()
-	c.flows.fail = unavailable()
+	down := unavailable()
+	c.flows.Fail = memstore.FailOn(down)
 	out, err := c.svc.BeginCloudSignIn(ctx, c.sso, "/")
 	if out != nil || priceline.ErrorKind(err) != priceline.KindUnavailable {
 		t.Fatalf("begin with the store down = %+v, %v", out, err)
 	}
 	_, err = c.svc.FinishCloudSignIn(ctx, c.sso, CloudCallback{FlowID: strings.Repeat("ab", 32)})
-	if priceline.ErrorKind(err) != priceline.KindUnavailable || !errors.Is(err, c.flows.fail) {
+	if priceline.ErrorKind(err) != priceline.KindUnavailable || !errors.Is(err, down) {
 		t.Fatalf("finish with the store down: %v", err)
 	}
-	c.flows.fail = nil
+	c.flows.Fail = nil
 
 	c.begin(t, "/")
 	if n, err := c.svc.DeleteExpiredCloudFlows(ctx, c.sso); err != nil || n != 0 {

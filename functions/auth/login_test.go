@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/password"
 	"hospitalpriceline/functions/priceline"
 )
@@ -84,7 +85,7 @@ func TestLoginOverlongPasswordIsInvalidCredentials(t *testing.T) {
 	for _, email := range []string{"ada@example.org", "nobody@example.org"} {
 		_, err := e.svc.Login(context.Background(), email, strings.Repeat("a", 5000), client)
 		wantCode(t, err, priceline.KindUnauthorized, "invalid_credentials")
-		if got := e.attempts.failures("acct:" + email); got != 1 {
+		if got := e.failures(t, "acct:"+email); got != 1 {
 			t.Errorf("%s: failures = %d, want 1", email, got)
 		}
 	}
@@ -110,11 +111,11 @@ func TestLoginRehashesWeakHash(t *testing.T) {
 		t.Errorf("stored hash = %q, want a rehash with m=64", stored.PasswordHash)
 	}
 	// The new hash works and needs no further rehash.
-	writes := e.users.writes
+	writes := e.userWrites()
 	if _, err := e.svc.Login(context.Background(), "ada@example.org", goodPassword, client); err != nil {
 		t.Fatal(err)
 	}
-	if e.users.writes != writes {
+	if e.userWrites() != writes {
 		t.Errorf("second login rewrote the hash")
 	}
 }
@@ -129,7 +130,7 @@ func TestLoginRehashFailureIsNotFatal(t *testing.T) {
 	if err := e.users.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}
-	e.users.failWrite = unavailable()
+	e.users.Fail = memstore.FailOn(unavailable(), userWriteOps...)
 	if _, err := e.svc.Login(context.Background(), "ada@example.org", goodPassword, client); err != nil {
 		t.Fatalf("login failed because the rehash could not be stored: %v", err)
 	}
@@ -141,7 +142,7 @@ func TestLoginRehashFailureIsNotFatal(t *testing.T) {
 func TestLoginStorageFailurePropagates(t *testing.T) {
 	e := newTestEnv(t)
 	e.register(t, "ada@example.org")
-	e.users.failRead = unavailable()
+	e.users.Fail = memstore.FailOn(unavailable(), userReadOps...)
 	_, err := e.svc.Login(context.Background(), "ada@example.org", goodPassword, client)
 	wantCode(t, err, priceline.KindUnavailable, "storage_unavailable")
 	if e.hasher.verifications() != 0 {
@@ -193,7 +194,7 @@ func TestASVS_V6_3_1_AccountBackoffAfterFiveFailures(t *testing.T) {
 	if e.hasher.verifications() != before {
 		t.Errorf("a throttled attempt reached the password check")
 	}
-	if got := e.attempts.failures("acct:ada@example.org"); got != 5 {
+	if got := e.failures(t, "acct:ada@example.org"); got != 5 {
 		t.Errorf("failures = %d, want 5 (refused attempts are not counted)", got)
 	}
 
@@ -224,10 +225,10 @@ func TestASVS_V6_3_1_SuccessResetsAccountCounter(t *testing.T) {
 	e.register(t, "ada@example.org")
 	e.fail(t, "ada@example.org", "203.0.113.7", 4)
 	e.login(t, "ada@example.org")
-	if got := e.attempts.failures("acct:ada@example.org"); got != 0 {
+	if got := e.failures(t, "acct:ada@example.org"); got != 0 {
 		t.Errorf("failures after success = %d, want 0", got)
 	}
-	if got := e.attempts.failures("ip:203.0.113.7"); got != 4 {
+	if got := e.failures(t, "ip:203.0.113.7"); got != 4 {
 		t.Errorf("IP failures after success = %d, want 4 (a success must not clear an address)", got)
 	}
 }
@@ -315,7 +316,7 @@ func TestNIST_800_63B_ThrottleAtMost100ConsecutiveFailures(t *testing.T) {
 	if checked != 100 {
 		t.Errorf("password checks before the lock = %d, want exactly 100", checked)
 	}
-	if got := e.attempts.failures("acct:ada@example.org"); got != 100 {
+	if got := e.failures(t, "acct:ada@example.org"); got != 100 {
 		t.Errorf("stored failures = %d, want 100", got)
 	}
 	if took := e.clock.Now().Sub(start); took < 20*time.Hour {
@@ -336,7 +337,7 @@ func TestNIST_800_63B_ThrottleAtMost100ConsecutiveFailures(t *testing.T) {
 		}
 		e.clock.Advance(10 * time.Minute)
 	}
-	if got := e.attempts.failures("acct:ada@example.org"); got != 100 {
+	if got := e.failures(t, "acct:ada@example.org"); got != 100 {
 		t.Errorf("stored failures after hammering the lock = %d, want still 100", got)
 	}
 }
@@ -373,7 +374,7 @@ func TestASVS_V6_1_1_OldFailuresAreForgotten(t *testing.T) {
 	e.clock.Advance(24 * time.Hour)
 	_, err := e.svc.Login(context.Background(), "ada@example.org", wrongPassword, client)
 	wantCode(t, err, priceline.KindUnauthorized, "invalid_credentials")
-	if got := e.attempts.failures("acct:ada@example.org"); got != 1 {
+	if got := e.failures(t, "acct:ada@example.org"); got != 1 {
 		t.Errorf("failures = %d, want 1 (the 7 from a day ago forgotten)", got)
 	}
 }
@@ -433,7 +434,7 @@ func TestLoginWithoutFailuresWritesNoAttempts(t *testing.T) {
 	e := newTestEnv(t)
 	e.register(t, "ada@example.org")
 	e.login(t, "ada@example.org")
-	if n := e.attempts.writeCount(); n != 0 {
+	if n := e.attemptWrites(); n != 0 {
 		t.Errorf("attempt writes on a clean login = %d, want 0", n)
 	}
 }

@@ -35,8 +35,8 @@ func TestASVS_V7_4_3_PasswordChangeTerminatesOtherSessions(t *testing.T) {
 		_, _, err := e.svc.Authenticate(context.Background(), r.Cookie)
 		wantCode(t, err, priceline.KindUnauthorized, "unauthenticated")
 	}
-	if e.sessions.count(u.ID) != 1 {
-		t.Errorf("%d session records after the change, want only the new one", e.sessions.count(u.ID))
+	if e.sessionCount(t, u.ID) != 1 {
+		t.Errorf("%d session records after the change, want only the new one", e.sessionCount(t, u.ID))
 	}
 	// The browser that changed the password gets a fresh session (V7.2.4).
 	if res.Session.Key == rs[0].Session.Key || res.Cookie == rs[0].Cookie {
@@ -62,7 +62,7 @@ func TestASVS_V6_2_3_PasswordChangeRequiresCurrentPassword(t *testing.T) {
 	if e.hasher.hash.Load() != hashes {
 		t.Errorf("a new hash was made although the current password was wrong")
 	}
-	if got := e.attempts.failures("acct:ada@example.org"); got != 1 {
+	if got := e.failures(t, "acct:ada@example.org"); got != 1 {
 		t.Errorf("account failures = %d, want the wrong current password counted", got)
 	}
 	for _, r := range rs {
@@ -95,7 +95,7 @@ func TestASVS_V6_3_1_PasswordChangeIsThrottled(t *testing.T) {
 	if _, err := e.svc.ChangePassword(context.Background(), u, rs[0].Session, goodPassword, otherPassword, client); err != nil {
 		t.Fatalf("change after the wait: %v", err)
 	}
-	if got := e.attempts.failures("acct:ada@example.org"); got != 0 {
+	if got := e.failures(t, "acct:ada@example.org"); got != 0 {
 		t.Errorf("failures after a successful change = %d, want 0", got)
 	}
 }
@@ -103,7 +103,7 @@ func TestASVS_V6_3_1_PasswordChangeIsThrottled(t *testing.T) {
 func TestPasswordChangeNewPasswordPolicyWritesNothing(t *testing.T) {
 	e := newTestEnv(t)
 	u, rs := signedIn(t, e, 2)
-	writes, attemptWrites := e.users.writes, e.attempts.writeCount()
+	writes, attemptWrites := e.userWrites(), e.attemptWrites()
 	for _, tt := range []struct{ pw, code string }{
 		{"too short", "password_too_short"},
 		{"password1234567890", "password_common"},
@@ -112,7 +112,7 @@ func TestPasswordChangeNewPasswordPolicyWritesNothing(t *testing.T) {
 		_, err := e.svc.ChangePassword(context.Background(), u, rs[0].Session, goodPassword, tt.pw, client)
 		wantCode(t, err, priceline.KindInvalid, tt.code)
 	}
-	if e.users.writes != writes || e.attempts.writeCount() != attemptWrites || e.sessions.count(u.ID) != 2 {
+	if e.userWrites() != writes || e.attemptWrites() != attemptWrites || e.sessionCount(t, u.ID) != 2 {
 		t.Errorf("a refused change wrote something")
 	}
 }

@@ -55,8 +55,8 @@ func TestRegisterRejectsBadInputAndWritesNothing(t *testing.T) {
 			e := newTestEnv(t)
 			_, err := e.svc.Register(context.Background(), tt.email, tt.password, tt.displayName)
 			wantCode(t, err, priceline.KindInvalid, tt.code)
-			if e.users.writes != 0 || e.hasher.hash.Load() != 0 {
-				t.Errorf("writes = %d, hashes = %d; want nothing written or hashed", e.users.writes, e.hasher.hash.Load())
+			if e.userWrites() != 0 || e.hasher.hash.Load() != 0 {
+				t.Errorf("writes = %d, hashes = %d; want nothing written or hashed", e.userWrites(), e.hasher.hash.Load())
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/password"
 	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/token"
@@ -51,9 +52,9 @@ func (h *countingHasher) verifications() int64 { return h.verify.Load() + h.dumm
 type testEnv struct {
 	svc      *Service
 	clock    *testClock
-	users    *memUsers
-	sessions *memSessions
-	attempts *memAttempts
+	users    *memstore.Users
+	sessions *memstore.Sessions
+	attempts *memstore.Attempts
 	hasher   *countingHasher
 	logs     *bytes.Buffer
 }
@@ -67,9 +68,9 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	e := &testEnv{
 		clock:    clock,
-		users:    newMemUsers(),
-		sessions: newMemSessions(),
-		attempts: newMemAttempts(),
+		users:    &memstore.Users{Now: clock.Now},
+		sessions: memstore.NewSessions(),
+		attempts: memstore.NewAttempts(),
 		hasher:   &countingHasher{inner: password.NewHasher(cheapParams, 4, 5*time.Second)},
 		logs:     &bytes.Buffer{},
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/token"
 )
@@ -84,7 +85,7 @@ func TestStartSessionWithoutSigningKeyWritesNothing(t *testing.T) {
 	e.svc.Tokens.Keys = token.NewKeyring()
 	_, err := e.svc.StartSession(context.Background(), u, priceline.MethodPassword, client)
 	wantCode(t, err, priceline.KindUnavailable, "signing_key_unavailable")
-	if e.sessions.count(u.ID) != 0 {
+	if e.sessionCount(t, u.ID) != 0 {
 		t.Errorf("a session was stored without a cookie")
 	}
 }
@@ -106,7 +107,7 @@ func TestASVS_V7_3_1_IdleTimeout(t *testing.T) {
 	e.clock.Advance(30 * time.Minute)
 	_, _, err := e.svc.Authenticate(context.Background(), r.Cookie)
 	wantCode(t, err, priceline.KindUnauthorized, "unauthenticated")
-	if e.sessions.count(r.User.ID) != 0 {
+	if e.sessionCount(t, r.User.ID) != 0 {
 		t.Errorf("idle-expired session record not deleted")
 	}
 }
@@ -237,7 +238,7 @@ func TestAuthenticateDeletedUserIsUnauthenticated(t *testing.T) {
 	e := newTestEnv(t)
 	e.register(t, "ada@example.org")
 	r := e.login(t, "ada@example.org")
-	e.users.deleteUser(r.User.ID)
+	e.users.DeleteUser(r.User.ID)
 	_, _, err := e.svc.Authenticate(context.Background(), r.Cookie)
 	wantCode(t, err, priceline.KindUnauthorized, "unauthenticated")
 }
@@ -246,11 +247,11 @@ func TestAuthenticateStorageUnavailablePropagates(t *testing.T) {
 	e := newTestEnv(t)
 	e.register(t, "ada@example.org")
 	r := e.login(t, "ada@example.org")
-	e.sessions.fail = unavailable()
+	e.sessions.Fail = memstore.FailOn(unavailable())
 	_, _, err := e.svc.Authenticate(context.Background(), r.Cookie)
 	wantCode(t, err, priceline.KindUnavailable, "storage_unavailable")
-	e.sessions.fail = nil
-	e.users.failRead = unavailable()
+	e.sessions.Fail = nil
+	e.users.Fail = memstore.FailOn(unavailable(), userReadOps...)
 	_, _, err = e.svc.Authenticate(context.Background(), r.Cookie)
 	wantCode(t, err, priceline.KindUnavailable, "storage_unavailable")
 }
@@ -266,7 +267,7 @@ func TestSlidingRefreshWritesAtMostOncePerTouchInterval(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := e.sessions.touchCount(); got != 10 {
+	if got := e.sessions.Succeeded("TouchSession"); got != 10 {
 		t.Errorf("touch writes in 10 minutes = %d, want 10 (one per minute)", got)
 	}
 	s, _ := e.sessions.Session(context.Background(), r.User.ID, r.Session.Key)
@@ -287,7 +288,7 @@ func TestConcurrentTouchesDoNotFailRequests(t *testing.T) {
 	var arrived sync.WaitGroup
 	arrived.Add(n)
 	gate := make(chan struct{})
-	e.sessions.preTouch = func(*priceline.Session) { arrived.Done(); <-gate }
+	e.sessions.BeforeTouch = func(*priceline.Session) { arrived.Done(); <-gate }
 	go func() { arrived.Wait(); close(gate) }()
 
 	var wg sync.WaitGroup
@@ -308,7 +309,7 @@ func TestConcurrentTouchesDoNotFailRequests(t *testing.T) {
 			t.Errorf("concurrent request failed: %v", err)
 		}
 	}
-	if got := e.sessions.touchCount(); got != 1 {
+	if got := e.sessions.Succeeded("TouchSession"); got != 1 {
 		t.Errorf("touch writes = %d, want 1", got)
 	}
 }
@@ -319,7 +320,7 @@ func TestTouchOfRevokedSessionIsUnauthenticated(t *testing.T) {
 	r := e.login(t, "ada@example.org")
 	e.clock.Advance(2 * time.Minute)
 	// Revoked between the read and the touch.
-	e.sessions.preTouch = func(s *priceline.Session) {
+	e.sessions.BeforeTouch = func(s *priceline.Session) {
 		_ = e.sessions.DeleteSession(context.Background(), s.UserID, s.Key)
 	}
 	_, _, err := e.svc.Authenticate(context.Background(), r.Cookie)
@@ -380,8 +381,8 @@ func TestASVS_V7_5_2_ListAndRevokeSessions(t *testing.T) {
 			t.Errorf("session %d after revoking others: %v", i, err)
 		}
 	}
-	if e.sessions.count(userID) != 1 {
-		t.Errorf("%d records left, want only the current one", e.sessions.count(userID))
+	if e.sessionCount(t, userID) != 1 {
+		t.Errorf("%d records left, want only the current one", e.sessionCount(t, userID))
 	}
 }
 
@@ -402,7 +403,7 @@ func TestCleanupExpired(t *testing.T) {
 	if _, _, err := e.svc.Authenticate(context.Background(), r2.Cookie); err != nil {
 		t.Errorf("live session removed: %v", err)
 	}
-	e.sessions.fail = unavailable()
+	e.sessions.Fail = memstore.FailOn(unavailable())
 	if _, err := e.svc.CleanupExpired(context.Background()); priceline.ErrorKind(err) != priceline.KindUnavailable {
 		t.Errorf("CleanupExpired with storage down = %v", err)
 	}

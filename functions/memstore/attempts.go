@@ -14,6 +14,8 @@ type Attempts struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail func(op string) error
 
+	counter // Calls and Succeeded
+
 	mu      sync.Mutex
 	rows    map[string]priceline.Attempts
 	version int
@@ -25,7 +27,8 @@ var _ priceline.AttemptStore = (*Attempts)(nil)
 func NewAttempts() *Attempts { return &Attempts{} }
 
 // Attempts returns the record for key, or a zero record.
-func (m *Attempts) Attempts(_ context.Context, key string) (*priceline.Attempts, error) {
+func (m *Attempts) Attempts(_ context.Context, key string) (_ *priceline.Attempts, err error) {
+	defer m.count("Attempts", &err)
 	if err := hook(m.Fail, "Attempts"); err != nil {
 		return nil, err
 	}
@@ -40,7 +43,8 @@ func (m *Attempts) Attempts(_ context.Context, key string) (*priceline.Attempts,
 
 // RecordFailure increments the count for key under the store's lock, so
 // concurrent failures are all counted.
-func (m *Attempts) RecordFailure(_ context.Context, key string, at time.Time) (*priceline.Attempts, error) {
+func (m *Attempts) RecordFailure(_ context.Context, key string, at time.Time) (_ *priceline.Attempts, err error) {
+	defer m.count("RecordFailure", &err)
 	if err := hook(m.Fail, "RecordFailure"); err != nil {
 		return nil, err
 	}
@@ -60,7 +64,8 @@ func (m *Attempts) RecordFailure(_ context.Context, key string, at time.Time) (*
 }
 
 // ResetAttempts clears the record for key.
-func (m *Attempts) ResetAttempts(_ context.Context, key string) error {
+func (m *Attempts) ResetAttempts(_ context.Context, key string) (err error) {
+	defer m.count("ResetAttempts", &err)
 	if err := hook(m.Fail, "ResetAttempts"); err != nil {
 		return err
 	}

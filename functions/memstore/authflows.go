@@ -16,6 +16,8 @@ type AuthFlows struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail func(op string) error
 
+	counter // Calls and Succeeded
+
 	mu    sync.Mutex
 	flows map[string]priceline.AuthFlow
 }
@@ -31,7 +33,8 @@ func authFlowNotFound() error {
 }
 
 // PutFlow stores f; an existing ID is a conflict.
-func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) error {
+func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) (err error) {
+	defer m.count("PutFlow", &err)
 	if err := hook(m.Fail, "PutFlow"); err != nil {
 		return err
 	}
@@ -67,7 +70,8 @@ func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) error {
 }
 
 // TakeFlow reads and deletes the flow under the lock, so it completes once.
-func (m *AuthFlows) TakeFlow(_ context.Context, id string) (*priceline.AuthFlow, error) {
+func (m *AuthFlows) TakeFlow(_ context.Context, id string) (_ *priceline.AuthFlow, err error) {
+	defer m.count("TakeFlow", &err)
 	if err := hook(m.Fail, "TakeFlow"); err != nil {
 		return nil, err
 	}
@@ -87,7 +91,8 @@ func (m *AuthFlows) TakeFlow(_ context.Context, id string) (*priceline.AuthFlow,
 
 // DeleteExpiredFlows removes flows expired at now, like the real store's
 // clean-up, and returns how many it removed.
-func (m *AuthFlows) DeleteExpiredFlows(_ context.Context, now time.Time) (int, error) {
+func (m *AuthFlows) DeleteExpiredFlows(_ context.Context, now time.Time) (_ int, err error) {
+	defer m.count("DeleteExpiredFlows", &err)
 	if err := hook(m.Fail, "DeleteExpiredFlows"); err != nil {
 		return 0, err
 	}
@@ -101,4 +106,12 @@ func (m *AuthFlows) DeleteExpiredFlows(_ context.Context, now time.Time) (int, e
 		}
 	}
 	return n, nil
+}
+
+// Len returns how many flows are stored, expired ones included: what a
+// test reads to see that a flow was kept or taken. For tests.
+func (m *AuthFlows) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.flows)
 }

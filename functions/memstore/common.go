@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -18,6 +19,61 @@ func hook(fail func(op string) error, op string) error {
 		return nil
 	}
 	return fail(op)
+}
+
+// FailOn returns a Fail hook that makes the methods named in ops return
+// err, or every method when ops is empty; the others run as usual.
+func FailOn(err error, ops ...string) func(op string) error {
+	return func(op string) error {
+		if len(ops) == 0 {
+			return err
+		}
+		for _, o := range ops {
+			if o == op {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// counter counts, per method name, the calls a store has had and how many
+// of them returned no error, so a test can tell how often the code above
+// read or wrote without wrapping the store. The counts are kept under their
+// own lock, apart from the store's data.
+type counter struct {
+	countMu   sync.Mutex
+	calls, ok map[string]int
+}
+
+// count records one call to op that ended with *err; deferred as the first
+// statement of every counted method.
+func (c *counter) count(op string, err *error) {
+	c.countMu.Lock()
+	defer c.countMu.Unlock()
+	if c.calls == nil {
+		c.calls, c.ok = map[string]int{}, map[string]int{}
+	}
+	c.calls[op]++
+	if *err == nil {
+		c.ok[op]++
+	}
+}
+
+// Calls returns how many times the method named op has been called,
+// including the calls that failed or that the Fail hook refused.
+func (c *counter) Calls(op string) int {
+	c.countMu.Lock()
+	defer c.countMu.Unlock()
+	return c.calls[op]
+}
+
+// Succeeded returns how many calls to the method named op returned no
+// error: for a write, how many writes the store took.
+func (c *counter) Succeeded(op string) int {
+	c.countMu.Lock()
+	defer c.countMu.Unlock()
+	return c.ok[op]
 }
 
 // clock returns now(), or the time when now is nil.

@@ -24,8 +24,9 @@ func TestAuthFlowStoreContract(t *testing.T) {
 }
 
 func TestTokenCacheStoreContract(t *testing.T) {
-	pricelinetest.TestTokenCacheStore(t, func(t *testing.T, clock *pricelinetest.Clock) priceline.TokenCacheStore {
-		return &TokenCaches{Now: clock.Now}
+	pricelinetest.TestTokenCacheStore(t, func(t *testing.T, clock *pricelinetest.Clock) (priceline.TokenCacheStore, priceline.SessionStore) {
+		sessions := NewSessions()
+		return &TokenCaches{Now: clock.Now, Sessions: sessions}, sessions
 	})
 }
 

@@ -23,6 +23,8 @@ type Sessions struct {
 	// test can change the record under a touch in progress.
 	BeforeTouch func(s *priceline.Session)
 
+	counter // Calls and Succeeded
+
 	mu      sync.Mutex
 	rows    map[string]map[string]priceline.Session // userID → key → record
 	version int
@@ -56,7 +58,8 @@ func truncateUserAgent(ua string) string {
 }
 
 // CreateSession stores s (its user agent truncated) and sets s.Version.
-func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error {
+func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) (err error) {
+	defer m.count("CreateSession", &err)
 	if err := hook(m.Fail, "CreateSession"); err != nil {
 		return err
 	}
@@ -94,7 +97,8 @@ func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error 
 }
 
 // Session is a point read.
-func (m *Sessions) Session(_ context.Context, userID, key string) (*priceline.Session, error) {
+func (m *Sessions) Session(_ context.Context, userID, key string) (_ *priceline.Session, err error) {
+	defer m.count("Session", &err)
 	if err := hook(m.Fail, "Session"); err != nil {
 		return nil, err
 	}
@@ -108,7 +112,8 @@ func (m *Sessions) Session(_ context.Context, userID, key string) (*priceline.Se
 }
 
 // TouchSession writes the activity times if s.Version is still current.
-func (m *Sessions) TouchSession(_ context.Context, s *priceline.Session) error {
+func (m *Sessions) TouchSession(_ context.Context, s *priceline.Session) (err error) {
+	defer m.count("TouchSession", &err)
 	if err := hook(m.Fail, "TouchSession"); err != nil {
 		return err
 	}
@@ -138,7 +143,8 @@ func (m *Sessions) TouchSession(_ context.Context, s *priceline.Session) error {
 }
 
 // DeleteSession removes a record; a missing one is fine.
-func (m *Sessions) DeleteSession(_ context.Context, userID, key string) error {
+func (m *Sessions) DeleteSession(_ context.Context, userID, key string) (err error) {
+	defer m.count("DeleteSession", &err)
 	if err := hook(m.Fail, "DeleteSession"); err != nil {
 		return err
 	}
@@ -149,7 +155,8 @@ func (m *Sessions) DeleteSession(_ context.Context, userID, key string) error {
 }
 
 // UserSessions lists a user's records, expired ones included.
-func (m *Sessions) UserSessions(_ context.Context, userID string) ([]*priceline.Session, error) {
+func (m *Sessions) UserSessions(_ context.Context, userID string) (_ []*priceline.Session, err error) {
+	defer m.count("UserSessions", &err)
 	if err := hook(m.Fail, "UserSessions"); err != nil {
 		return nil, err
 	}
@@ -163,7 +170,8 @@ func (m *Sessions) UserSessions(_ context.Context, userID string) ([]*priceline.
 }
 
 // DeleteExpiredSessions removes records expired at now.
-func (m *Sessions) DeleteExpiredSessions(_ context.Context, now time.Time) (int, error) {
+func (m *Sessions) DeleteExpiredSessions(_ context.Context, now time.Time) (_ int, err error) {
+	defer m.count("DeleteExpiredSessions", &err)
 	if err := hook(m.Fail, "DeleteExpiredSessions"); err != nil {
 		return 0, err
 	}

@@ -19,6 +19,8 @@ type TokenCaches struct {
 	// against; without it only an entry's own expiry ends it.
 	Sessions priceline.SessionStore
 
+	counter // Calls and Succeeded
+
 	mu      sync.Mutex
 	entries map[tokenKey]tokenEntry
 }
@@ -40,7 +42,8 @@ func tokenCacheNotFound() error {
 }
 
 // PutTokenCache stores a copy of blob, replacing an earlier entry.
-func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) error {
+func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) (err error) {
+	defer m.count("PutTokenCache", &err)
 	if err := hook(m.Fail, "PutTokenCache"); err != nil {
 		return err
 	}
@@ -67,7 +70,8 @@ func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string
 }
 
 // TokenCache returns a copy of the live entry.
-func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) ([]byte, error) {
+func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) (_ []byte, err error) {
+	defer m.count("TokenCache", &err)
 	if err := hook(m.Fail, "TokenCache"); err != nil {
 		return nil, err
 	}
@@ -81,7 +85,8 @@ func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) (
 }
 
 // DeleteTokenCache removes the entry; a missing one is fine.
-func (m *TokenCaches) DeleteTokenCache(_ context.Context, userID, sessionKey string) error {
+func (m *TokenCaches) DeleteTokenCache(_ context.Context, userID, sessionKey string) (err error) {
+	defer m.count("DeleteTokenCache", &err)
 	if err := hook(m.Fail, "DeleteTokenCache"); err != nil {
 		return err
 	}
@@ -94,7 +99,8 @@ func (m *TokenCaches) DeleteTokenCache(_ context.Context, userID, sessionKey str
 // DeleteOrphanedTokenCaches removes every entry expired at now or whose
 // session (in Sessions, when set) is gone or no longer live, like the real
 // store's clean-up, and returns how many it removed.
-func (m *TokenCaches) DeleteOrphanedTokenCaches(ctx context.Context, now time.Time) (int, error) {
+func (m *TokenCaches) DeleteOrphanedTokenCaches(ctx context.Context, now time.Time) (_ int, err error) {
+	defer m.count("DeleteOrphanedTokenCaches", &err)
 	if err := hook(m.Fail, "DeleteOrphanedTokenCaches"); err != nil {
 		return 0, err
 	}

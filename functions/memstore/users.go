@@ -17,6 +17,8 @@ type Users struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail func(op string) error
 
+	counter // Calls and Succeeded
+
 	mu        sync.Mutex
 	byID      map[string]priceline.User
 	byEmail   map[string]emailIndex
@@ -77,7 +79,8 @@ func validateUser(u *priceline.User) error {
 }
 
 // CreateUser stores u and its index, or nothing.
-func (m *Users) CreateUser(_ context.Context, u *priceline.User) error {
+func (m *Users) CreateUser(_ context.Context, u *priceline.User) (err error) {
+	defer m.count("CreateUser", &err)
 	if err := hook(m.Fail, "CreateUser"); err != nil {
 		return err
 	}
@@ -124,7 +127,8 @@ func (m *Users) get(id string) (*priceline.User, error) {
 }
 
 // UserByID returns the user with id.
-func (m *Users) UserByID(_ context.Context, id string) (*priceline.User, error) {
+func (m *Users) UserByID(_ context.Context, id string) (_ *priceline.User, err error) {
+	defer m.count("UserByID", &err)
 	if err := hook(m.Fail, "UserByID"); err != nil {
 		return nil, err
 	}
@@ -134,7 +138,8 @@ func (m *Users) UserByID(_ context.Context, id string) (*priceline.User, error) 
 }
 
 // UserByEmail finds a local user through the email index.
-func (m *Users) UserByEmail(_ context.Context, email string) (*priceline.User, error) {
+func (m *Users) UserByEmail(_ context.Context, email string) (_ *priceline.User, err error) {
+	defer m.count("UserByEmail", &err)
 	if err := hook(m.Fail, "UserByEmail"); err != nil {
 		return nil, err
 	}
@@ -155,7 +160,8 @@ func (m *Users) UserByEmail(_ context.Context, email string) (*priceline.User, e
 }
 
 // PasswordHint reads the email index: the user's ID and its copy of the hash.
-func (m *Users) PasswordHint(_ context.Context, email string) (string, string, error) {
+func (m *Users) PasswordHint(_ context.Context, email string) (_, _ string, err error) {
+	defer m.count("PasswordHint", &err)
 	if err := hook(m.Fail, "PasswordHint"); err != nil {
 		return "", "", err
 	}
@@ -169,7 +175,8 @@ func (m *Users) PasswordHint(_ context.Context, email string) (string, string, e
 }
 
 // RepairPasswordHint copies the user's hash into the index that names it.
-func (m *Users) RepairPasswordHint(_ context.Context, userID string) error {
+func (m *Users) RepairPasswordHint(_ context.Context, userID string) (err error) {
+	defer m.count("RepairPasswordHint", &err)
 	if err := hook(m.Fail, "RepairPasswordHint"); err != nil {
 		return err
 	}
@@ -194,7 +201,8 @@ func (m *Users) syncHint(u *priceline.User) {
 }
 
 // UserBySubject finds a cloud user through the subject index.
-func (m *Users) UserBySubject(_ context.Context, provider, subject string) (*priceline.User, error) {
+func (m *Users) UserBySubject(_ context.Context, provider, subject string) (_ *priceline.User, err error) {
+	defer m.count("UserBySubject", &err)
 	if err := hook(m.Fail, "UserBySubject"); err != nil {
 		return nil, err
 	}
@@ -215,7 +223,8 @@ func (m *Users) UserBySubject(_ context.Context, provider, subject string) (*pri
 }
 
 // UpdatePasswordHash replaces the hash if it is still oldHash.
-func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash string) error {
+func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash string) (err error) {
+	defer m.count("UpdatePasswordHash", &err)
 	if err := hook(m.Fail, "UpdatePasswordHash"); err != nil {
 		return err
 	}
@@ -238,7 +247,8 @@ func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash s
 }
 
 // UpdateProfile replaces the display name and email.
-func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) error {
+func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) (err error) {
+	defer m.count("UpdateProfile", &err)
 	if err := hook(m.Fail, "UpdateProfile"); err != nil {
 		return err
 	}

@@ -24,10 +24,10 @@ func TestAuthFlowStoreContract(t *testing.T) {
 }
 
 func TestTokenCacheStoreContract(t *testing.T) {
-	pricelinetest.TestTokenCacheStore(t, func(t *testing.T, clock *pricelinetest.Clock) priceline.TokenCacheStore {
+	pricelinetest.TestTokenCacheStore(t, func(t *testing.T, clock *pricelinetest.Clock) (priceline.TokenCacheStore, priceline.SessionStore) {
 		c := newTestClient(t)
 		c.now = clock.Now
-		return c.TokenCaches()
+		return c.TokenCaches(), c.Sessions()
 	})
 }
 

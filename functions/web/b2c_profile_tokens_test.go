@@ -12,6 +12,7 @@ import (
 	"hospitalpriceline/functions/b2c"
 	"hospitalpriceline/functions/b2c/b2ctest"
 	"hospitalpriceline/functions/internal/syncbuf"
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -193,18 +194,12 @@ func TestB2CTokenCacheDeletedWhenSessionEnds(t *testing.T) {
 	}
 }
 
-// failingTokens is a token cache store whose writes fail.
-type failingTokens struct{ priceline.TokenCacheStore }
-
-func (failingTokens) PutTokenCache(context.Context, string, string, []byte, time.Time) error {
-	return priceline.Errorf(priceline.KindInvalid, "token_cache_too_large", "The token cache is too large.")
-}
-
 // A cache that cannot be kept (too large, storage down) does not undo the
 // sign-in; it is logged, by size and code, never by content.
 func TestB2CTokenCacheThatCannotBeKeptIsLoggedNotFatal(t *testing.T) {
 	b, logs := newB2CTokenEnv(t, true)
-	b.sso.Tokens = failingTokens{b.sso.Tokens}
+	b.sso.Tokens = &memstore.TokenCaches{Fail: memstore.FailOn(
+		priceline.Errorf(priceline.KindInvalid, "token_cache_too_large", "The token cache is too large."), "PutTokenCache")}
 	c := b.signedInB2C()
 	if me := b.meWith(c); me.Status != http.StatusOK {
 		t.Fatalf("/api/me after sign-in: %d", me.Status)

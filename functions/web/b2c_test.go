@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 	"hospitalpriceline/functions/auth"
 	"hospitalpriceline/functions/b2c"
 	"hospitalpriceline/functions/b2c/b2ctest"
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -652,26 +652,13 @@ func TestB2CResetAndEditProfileFlows(t *testing.T) {
 // Storage down when starting: a clear 503 page, no cookie, no redirect.
 func TestB2CLoginWithStorageDownShowsErrorPage(t *testing.T) {
 	b := newB2CEnv(t, b2ctest.Options{})
-	b.sso.Flows = failingFlows{}
+	b.sso.Flows = &memstore.AuthFlows{Fail: memstore.FailOn(&priceline.Error{Kind: priceline.KindUnavailable, Code: "storage_unavailable",
+		Message: "The service is temporarily unavailable. Please try again shortly.", RetryAfter: time.Second})}
 	b.serve(b2cTestHandler(b.web, b.sso))
 	r := b.get("/api/auth/b2c/login", nil, "Accept", "text/html")
 	if r.Status != http.StatusServiceUnavailable || r.setCookie(B2CFlowCookie) != nil || !strings.Contains(string(r.Body), "temporarily unavailable") {
 		t.Fatalf("login with storage down: %d %s", r.Status, r.Body)
 	}
-}
-
-type failingFlows struct{}
-
-func (failingFlows) PutFlow(context.Context, *priceline.AuthFlow) error {
-	return &priceline.Error{Kind: priceline.KindUnavailable, Code: "storage_unavailable", Message: "The service is temporarily unavailable. Please try again shortly.", RetryAfter: time.Second}
-}
-
-func (failingFlows) TakeFlow(context.Context, string) (*priceline.AuthFlow, error) {
-	return nil, io.ErrUnexpectedEOF
-}
-
-func (failingFlows) DeleteExpiredFlows(context.Context, time.Time) (int, error) {
-	return 0, io.ErrUnexpectedEOF
 }
 
 // The clean-up timer's helper removes flows abandoned at the provider.

@@ -142,6 +142,41 @@ func TestAuthFlowStore(t *testing.T, newStore func(t *testing.T) priceline.AuthF
 		wantKind(t, s.PutFlow(ctx, nil), priceline.KindInvalid, "")
 	})
 
+	// The clean-up timer's sweep removes the flows expired at or before the
+	// time it is given, and only those. The swept flows are still live by
+	// the store's own clock, so finding them gone proves the sweep took them.
+	t.Run("DeleteExpiredFlows", func(t *testing.T) {
+		s := newStore(t)
+		if n, err := s.DeleteExpiredFlows(ctx, now); err != nil || n != 0 {
+			t.Fatalf("sweep of an empty store = %d, %v; want 0", n, err)
+		}
+		sweepAt := now.Add(2 * time.Minute)
+		before, at, after := newFlow(now), newFlow(now), newFlow(now)
+		before.ExpiresAt = sweepAt.Add(-time.Minute)
+		at.ExpiresAt = sweepAt
+		after.ExpiresAt = sweepAt.Add(time.Millisecond)
+		for _, f := range []*priceline.AuthFlow{before, at, after} {
+			if err := s.PutFlow(ctx, f); err != nil {
+				t.Fatalf("PutFlow: %v", err)
+			}
+		}
+		if n, err := s.DeleteExpiredFlows(ctx, sweepAt); err != nil || n != 2 {
+			t.Fatalf("DeleteExpiredFlows = %d, %v; want the 2 expired at or before the sweep", n, err)
+		}
+		for name, f := range map[string]*priceline.AuthFlow{"expired before": before, "expired at": at} {
+			if _, err := s.TakeFlow(ctx, f.ID); priceline.ErrorCode(err) != "auth_flow_not_found" {
+				t.Errorf("flow %s the sweep: TakeFlow = %v, want auth_flow_not_found", name, err)
+			}
+		}
+		if n, err := s.DeleteExpiredFlows(ctx, sweepAt); err != nil || n != 0 {
+			t.Fatalf("second sweep = %d, %v; want 0", n, err)
+		}
+		got, err := s.TakeFlow(ctx, after.ID)
+		if err != nil || got.State != after.State {
+			t.Fatalf("the flow expiring after the sweep: %+v, %v", got, err)
+		}
+	})
+
 	t.Run("HostileIDsAreNotFound", func(t *testing.T) {
 		s := newStore(t)
 		for name, id := range hostileStrings() {

@@ -10,13 +10,15 @@ import (
 )
 
 // TestTokenCacheStore runs the TokenCacheStore contract against stores made
-// by newStore, which must read the time from clock.
-func TestTokenCacheStore(t *testing.T, newStore func(t *testing.T, clock *Clock) priceline.TokenCacheStore) {
+// by newStore, which must read the time from clock. newStore also returns
+// the session store whose records the store's DeleteOrphanedTokenCaches
+// checks entries against.
+func TestTokenCacheStore(t *testing.T, newStore func(t *testing.T, clock *Clock) (priceline.TokenCacheStore, priceline.SessionStore)) {
 	ctx := context.Background()
 
 	t.Run("PutGetReplaceDelete", func(t *testing.T) {
 		clock := newClock()
-		s := newStore(t, clock)
+		s, _ := newStore(t, clock)
 		user, key := priceline.NewUserID(), priceline.SessionKey(priceline.NewSessionID())
 		exp := clock.Now().Add(time.Hour)
 		blob := []byte(`{"AccessToken":{}}` + "\x00\xff binary-safe")
@@ -51,7 +53,7 @@ func TestTokenCacheStore(t *testing.T, newStore func(t *testing.T, clock *Clock)
 
 	t.Run("SizeLimit", func(t *testing.T) {
 		clock := newClock()
-		s := newStore(t, clock)
+		s, _ := newStore(t, clock)
 		user := priceline.NewUserID()
 		exp := clock.Now().Add(time.Hour)
 		atLimit := bytes.Repeat([]byte{'a'}, priceline.MaxTokenCacheSize)
@@ -70,7 +72,7 @@ func TestTokenCacheStore(t *testing.T, newStore func(t *testing.T, clock *Clock)
 
 	t.Run("BadInputRefused", func(t *testing.T) {
 		clock := newClock()
-		s := newStore(t, clock)
+		s, _ := newStore(t, clock)
 		user, key := priceline.NewUserID(), priceline.SessionKey(priceline.NewSessionID())
 		exp := clock.Now().Add(time.Hour)
 		wantKind(t, s.PutTokenCache(ctx, user, key, nil, exp), priceline.KindInvalid, "invalid_token_cache")
@@ -92,7 +94,7 @@ func TestTokenCacheStore(t *testing.T, newStore func(t *testing.T, clock *Clock)
 
 	t.Run("ExpiredIsNotFound", func(t *testing.T) {
 		clock := newClock()
-		s := newStore(t, clock)
+		s, _ := newStore(t, clock)
 		user, key := priceline.NewUserID(), priceline.SessionKey(priceline.NewSessionID())
 		if err := s.PutTokenCache(ctx, user, key, []byte("{}"), clock.Now().Add(time.Minute)); err != nil {
 			t.Fatalf("PutTokenCache: %v", err)
@@ -104,5 +106,71 @@ func TestTokenCacheStore(t *testing.T, newStore func(t *testing.T, clock *Clock)
 		clock.Advance(time.Millisecond)
 		_, err := s.TokenCache(ctx, user, key)
 		wantKind(t, err, priceline.KindNotFound, "token_cache_not_found")
+	})
+	// ASVS V10.1.1: a provider token outlives its session by at most one
+	// timer period. The clean-up timer's sweep removes every entry whose own
+	// expiry has come or whose session has ended in any way, and only those. The swept entries are all unexpired by the store's clock, so
+	// finding them gone proves the sweep took them.
+	t.Run("ASVS_V10_1_1_DeleteOrphanedTokenCaches", func(t *testing.T) {
+		clock := newClock()
+		s, sessions := newStore(t, clock)
+		now := clock.Now()
+		sweepAt := now.Add(time.Minute)
+		if n, err := s.DeleteOrphanedTokenCaches(ctx, sweepAt); err != nil || n != 0 {
+			t.Fatalf("sweep of an empty store = %d, %v; want 0", n, err)
+		}
+		ada, bob := priceline.NewUserID(), priceline.NewUserID()
+		live := newSession(ada, now)
+		shortCache := newSession(ada, now)
+		idled := newSession(ada, now.Add(time.Minute-idle)) // idles out at sweepAt
+		revoked := newSession(ada, now)
+		bobs := newSession(bob, now)
+		for _, sess := range []*priceline.Session{live, shortCache, idled, revoked, bobs} {
+			mustCreateSession(t, sessions, sess)
+		}
+		if err := sessions.DeleteSession(ctx, revoked.UserID, revoked.Key); err != nil {
+			t.Fatalf("DeleteSession: %v", err)
+		}
+		type entry struct{ user, key string }
+		keep := []entry{{ada, live.Key}, {bob, bobs.Key}}
+		swept := map[string]entry{
+			"own expiry at the sweep": {ada, shortCache.Key},
+			"idle-expired session":    {ada, idled.Key},
+			"revoked session":         {ada, revoked.Key},
+			"never a session":         {ada, priceline.SessionKey(priceline.NewSessionID())},
+			"another user's session":  {bob, live.Key},
+		}
+		put := func(e entry, exp time.Time) {
+			t.Helper()
+			if err := s.PutTokenCache(ctx, e.user, e.key, []byte(`{"AccessToken":{}}`), exp); err != nil {
+				t.Fatalf("PutTokenCache: %v", err)
+			}
+		}
+		for _, e := range keep {
+			put(e, now.Add(lifetime))
+		}
+		for name, e := range swept {
+			exp := now.Add(lifetime)
+			if name == "own expiry at the sweep" {
+				exp = sweepAt
+			}
+			put(e, exp)
+		}
+		if n, err := s.DeleteOrphanedTokenCaches(ctx, sweepAt); err != nil || n != len(swept) {
+			t.Fatalf("DeleteOrphanedTokenCaches = %d, %v; want %d", n, err, len(swept))
+		}
+		for name, e := range swept {
+			if _, err := s.TokenCache(ctx, e.user, e.key); !priceline.IsNotFound(err) {
+				t.Errorf("%s: TokenCache after the sweep = %v, want not found", name, err)
+			}
+		}
+		for _, e := range keep {
+			if _, err := s.TokenCache(ctx, e.user, e.key); err != nil {
+				t.Errorf("a live session's tokens were swept: %v", err)
+			}
+		}
+		if n, err := s.DeleteOrphanedTokenCaches(ctx, sweepAt); err != nil || n != 0 {
+			t.Fatalf("second sweep = %d, %v; want 0", n, err)
+		}
 	})
 }
