@@ -34,7 +34,8 @@ func clipRunes(s string, n int) string {
 
 // PutProcedures adds catalog entries: one per code (the last description
 // written wins) and one per distinct description of it.
-func (m *Prices) PutProcedures(_ context.Context, ps []priceline.Procedure) error {
+func (m *Prices) PutProcedures(_ context.Context, ps []priceline.Procedure) (err error) {
+	defer m.count("PutProcedures", &err)
 	if err := hook(m.Fail, "PutProcedures"); err != nil {
 		return err
 	}
@@ -58,7 +59,8 @@ func (m *Prices) PutProcedures(_ context.Context, ps []priceline.Procedure) erro
 // description that has a word starting with each word of q: with a single
 // description holding them all, or failing any such, for up to
 // maxIntersectWords words, across the procedure's descriptions.
-func (m *Prices) Procedures(_ context.Context, q string, limit int) ([]priceline.Procedure, error) {
+func (m *Prices) Procedures(_ context.Context, q string, limit int) (_ []priceline.Procedure, err error) {
+	defer m.count("Procedures", &err)
 	if err := hook(m.Fail, "Procedures"); err != nil {
 		return nil, err
 	}

@@ -12,8 +12,7 @@
 // before the method does anything, and a non-nil error it returns is what the
 // method returns. Tests use it to inject outages (FailOn builds one).
 //
-// The stores the sign-in flows use (Users, Sessions, Attempts, AuthFlows,
-// TokenCaches) also count their calls: Calls(op) is how many times a method
+// Every store also counts its calls: Calls(op) is how many times a method
 // was called, Succeeded(op) how many of those returned no error, so a test
 // can prove that a refused request wrote nothing or that a busy session is
 // touched once a minute without wrapping the store.

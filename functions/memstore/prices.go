@@ -23,7 +23,8 @@ type Prices struct {
 	// Now is the clock for abandonment; nil means time.Now.
 	Now func() time.Time
 	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
+	Fail    func(op string) error
+	counter // Calls and Succeeded
 
 	mu        sync.Mutex
 	hospitals map[string]committed                    // hospital ID → committed file
@@ -87,7 +88,8 @@ func malformedImport() error {
 }
 
 // BeginImport refuses a file older than the committed one.
-func (m *Prices) BeginImport(_ context.Context, h priceline.Hospital, gen string) error {
+func (m *Prices) BeginImport(_ context.Context, h priceline.Hospital, gen string) (err error) {
+	defer m.count("BeginImport", &err)
 	if err := hook(m.Fail, "BeginImport"); err != nil {
 		return err
 	}
@@ -126,7 +128,8 @@ func (m *Prices) record(hospitalID, gen string, code codeKey) *rows {
 }
 
 // PrepareCharges records the procedures a generation will write.
-func (m *Prices) PrepareCharges(_ context.Context, hospitalID, gen string, codes []priceline.Code) error {
+func (m *Prices) PrepareCharges(_ context.Context, hospitalID, gen string, codes []priceline.Code) (err error) {
+	defer m.count("PrepareCharges", &err)
 	if err := hook(m.Fail, "PrepareCharges"); err != nil {
 		return err
 	}
@@ -143,7 +146,8 @@ func (m *Prices) PrepareCharges(_ context.Context, hospitalID, gen string, codes
 
 // PutCharges stores charges under gen; identical charges in one call are
 // kept once.
-func (m *Prices) PutCharges(_ context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) error {
+func (m *Prices) PutCharges(_ context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) (err error) {
+	defer m.count("PutCharges", &err)
 	if err := hook(m.Fail, "PutCharges"); err != nil {
 		return err
 	}
@@ -204,7 +208,8 @@ func cloneCharge(c *priceline.Charge, hospitalID string) priceline.Charge {
 
 // CommitImport makes gen current and deletes the generation it replaced and
 // those abandoned (first written longer than AbandonAfter ago).
-func (m *Prices) CommitImport(_ context.Context, h priceline.Hospital, gen string) (int, error) {
+func (m *Prices) CommitImport(_ context.Context, h priceline.Hospital, gen string) (_ int, err error) {
+	defer m.count("CommitImport", &err)
 	if err := hook(m.Fail, "CommitImport"); err != nil {
 		return 0, err
 	}
@@ -252,7 +257,8 @@ func (m *Prices) abandonAfter() time.Duration {
 }
 
 // Hospitals lists the committed hospitals by ID, the real store's key order.
-func (m *Prices) Hospitals(_ context.Context) ([]priceline.Hospital, error) {
+func (m *Prices) Hospitals(_ context.Context) (_ []priceline.Hospital, err error) {
+	defer m.count("Hospitals", &err)
 	if err := hook(m.Fail, "Hospitals"); err != nil {
 		return nil, err
 	}
@@ -279,7 +285,8 @@ func compareStrings(a, b string) int {
 }
 
 // ChargesFor returns copies of the committed charges filed under code.
-func (m *Prices) ChargesFor(_ context.Context, code priceline.Code) ([]priceline.Charge, error) {
+func (m *Prices) ChargesFor(_ context.Context, code priceline.Code) (_ []priceline.Charge, err error) {
+	defer m.count("ChargesFor", &err)
 	if err := hook(m.Fail, "ChargesFor"); err != nil {
 		return nil, err
 	}
@@ -287,7 +294,8 @@ func (m *Prices) ChargesFor(_ context.Context, code priceline.Code) ([]priceline
 }
 
 // CompareRows is ChargesFor with only the fields a comparison reads.
-func (m *Prices) CompareRows(_ context.Context, code priceline.Code) ([]priceline.Charge, error) {
+func (m *Prices) CompareRows(_ context.Context, code priceline.Code) (_ []priceline.Charge, err error) {
+	defer m.count("CompareRows", &err)
 	if err := hook(m.Fail, "CompareRows"); err != nil {
 		return nil, err
 	}

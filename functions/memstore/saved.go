@@ -12,7 +12,8 @@ import (
 // Saved is an in-memory priceline.SavedStore.
 type Saved struct {
 	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
+	Fail    func(op string) error
+	counter // Calls and Succeeded
 
 	mu     sync.Mutex
 	byUser map[string][]priceline.SavedEstimate
@@ -24,7 +25,8 @@ var _ priceline.SavedStore = (*Saved)(nil)
 func NewSaved() *Saved { return &Saved{} }
 
 // SaveEstimate stores e unless the user already has MaxSavedEstimates.
-func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) error {
+func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) (err error) {
+	defer m.count("SaveEstimate", &err)
 	if err := hook(m.Fail, "SaveEstimate"); err != nil {
 		return err
 	}
@@ -50,7 +52,8 @@ func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) erro
 }
 
 // SavedEstimates lists the user's estimates, oldest first (ties by ID).
-func (m *Saved) SavedEstimates(_ context.Context, userID string) ([]priceline.SavedEstimate, error) {
+func (m *Saved) SavedEstimates(_ context.Context, userID string) (_ []priceline.SavedEstimate, err error) {
+	defer m.count("SavedEstimates", &err)
 	if err := hook(m.Fail, "SavedEstimates"); err != nil {
 		return nil, err
 	}
@@ -67,7 +70,8 @@ func (m *Saved) SavedEstimates(_ context.Context, userID string) ([]priceline.Sa
 }
 
 // DeleteSavedEstimate removes the user's estimate with id.
-func (m *Saved) DeleteSavedEstimate(_ context.Context, userID, id string) error {
+func (m *Saved) DeleteSavedEstimate(_ context.Context, userID, id string) (err error) {
+	defer m.count("DeleteSavedEstimate", &err)
 	if err := hook(m.Fail, "DeleteSavedEstimate"); err != nil {
 		return err
 	}

@@ -133,20 +133,55 @@ func fold(s string) string { return strings.ToLower(strings.Join(strings.Fields(
 // choices lists the payers in the rows, and the plans of the chosen payer
 // (every plan when none is chosen), each once, in alphabetical order.
 func choices(rows []priceline.Charge, payer, plan string) (payers, plans []Choice) {
-	seenPayer, seenPlan := map[string]bool{}, map[string]bool{}
+	// Files spell one payer several ways; each is listed once, under its
+	// most frequent spelling (ties: the first in byte order), so the list
+	// does not depend on the order the store returned the rows in.
+	payerNames, planNames := spellings{}, spellings{}
 	for i := range rows {
 		c := &rows[i]
-		if c.Payer != "" && !seenPayer[fold(c.Payer)] {
-			seenPayer[fold(c.Payer)] = true
-			payers = append(payers, Choice{Name: strings.Join(strings.Fields(c.Payer), " "), Chosen: fold(c.Payer) == fold(payer)})
+		payerNames.add(c.Payer)
+		if payer == "" || fold(c.Payer) == fold(payer) {
+			planNames.add(c.Plan)
 		}
-		if c.Plan != "" && (payer == "" || fold(c.Payer) == fold(payer)) && !seenPlan[fold(c.Plan)] {
-			seenPlan[fold(c.Plan)] = true
-			plans = append(plans, Choice{Name: strings.Join(strings.Fields(c.Plan), " "), Chosen: fold(c.Plan) == fold(plan)})
-		}
+	}
+	for key, name := range payerNames.best() {
+		payers = append(payers, Choice{Name: name, Chosen: key == fold(payer)})
+	}
+	for key, name := range planNames.best() {
+		plans = append(plans, Choice{Name: name, Chosen: key == fold(plan)})
 	}
 	byName := func(a, b Choice) int { return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) }
 	slices.SortFunc(payers, byName)
 	slices.SortFunc(plans, byName)
 	return payers, plans
+}
+
+// spellings counts the spellings of names that fold to the same key.
+type spellings map[string]map[string]int
+
+func (sp spellings) add(name string) {
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" {
+		return
+	}
+	key := fold(name)
+	if sp[key] == nil {
+		sp[key] = map[string]int{}
+	}
+	sp[key][name]++
+}
+
+// best returns each key's most frequent spelling.
+func (sp spellings) best() map[string]string {
+	out := make(map[string]string, len(sp))
+	for key, names := range sp {
+		best, n := "", 0
+		for name, c := range names {
+			if c > n || c == n && name < best {
+				best, n = name, c
+			}
+		}
+		out[key] = best
+	}
+	return out
 }

@@ -100,9 +100,11 @@ func TestCompareDetailListsWhatTheRowsSay(t *testing.T) {
 	if fmt.Sprint(d.Descriptions) != "[Office visit, established patient]" || fmt.Sprint(d.Settings) != "[both inpatient outpatient]" {
 		t.Errorf("descriptions %v, settings %v", d.Descriptions, d.Settings)
 	}
-	// One entry per payer however files spell it; plans of the chosen
-	// payer only; the chosen ones marked.
-	if got := fmt.Sprint(d.Payers); got != "[{Acme true} {Other false} {Zen false}]" {
+	// One entry per payer however files spell it (the most frequent
+	// spelling; a tie goes to the first in byte order, whatever order the
+	// store returned the rows in); plans of the chosen payer only; the
+	// chosen ones marked.
+	if got := fmt.Sprint(d.Payers); got != "[{ACME true} {Other false} {Zen false}]" {
 		t.Errorf("payers %s", got)
 	}
 	if got := fmt.Sprint(d.Plans); got != "[{PPO true}]" {
@@ -131,7 +133,7 @@ func TestCompareChecksItsQuery(t *testing.T) {
 		_, err = svc.CompareDetail(context.Background(), q)
 		wantCode(t, "detail "+code, err, priceline.KindInvalid, code)
 	}
-	if st.reads != 0 {
-		t.Errorf("%d reads for invalid queries, want none", st.reads)
+	if storeReads(st) != 0 {
+		t.Errorf("%d reads for invalid queries, want none", storeReads(st))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -14,9 +15,9 @@ const userA, userB = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba
 
 // savedService is a service with a saved-estimate store and a fixed clock
 // that is not UTC and not on a millisecond.
-func savedService() (*Service, *memSaved, time.Time) {
+func savedService() (*Service, *memstore.Saved, time.Time) {
 	at := time.Date(2026, 5, 4, 9, 30, 15, 123456789, time.FixedZone("PDT", -7*3600))
-	st := newMemSaved()
+	st := &memstore.Saved{}
 	return &Service{Saved: st, Now: func() time.Time { return at }}, st, at
 }
 
@@ -47,7 +48,7 @@ func TestSaveEstimateIsBuiltOneWay(t *testing.T) {
 	if err != nil || e2.ID == e.ID || e2.CodeType != "RC" {
 		t.Errorf("second: %+v %v", e2, err)
 	}
-	if n := len(st.byUser[userA]); n != 2 {
+	if n := st.Succeeded("SaveEstimate"); n != 2 {
 		t.Errorf("%d stored, want 2", n)
 	}
 }
@@ -69,8 +70,8 @@ func TestSaveEstimateRefusesBadInput(t *testing.T) {
 		_, err := svc.SaveEstimate(context.Background(), userA, in)
 		wantCode(t, name, err, priceline.KindInvalid, "invalid_estimate")
 	}
-	if len(st.byUser) != 0 {
-		t.Errorf("stored %v", st.byUser)
+	if n := st.Calls("SaveEstimate"); n != 0 {
+		t.Errorf("%d writes for refused input, want none", n)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -195,8 +196,8 @@ func TestSearchChecksEveryParameter(t *testing.T) {
 	}
 	_, err := svc.Search(context.Background(), PriceQuery{})
 	wantCode(t, "nothing asked", err, priceline.KindInvalid, "missing_code")
-	if st.reads != 0 {
-		t.Errorf("%d reads for invalid queries, want none", st.reads)
+	if storeReads(st) != 0 {
+		t.Errorf("%d reads for invalid queries, want none", storeReads(st))
 	}
 	// Every limit from 1 to the maximum is a page of that many rows.
 	for _, limit := range []int{1, 4, MaxPriceLimit} {
@@ -209,7 +210,7 @@ func TestSearchChecksEveryParameter(t *testing.T) {
 
 func TestSearchPassesStoreErrorsOn(t *testing.T) {
 	svc, st := seeded(t)
-	st.fail = priceline.Errorf(priceline.KindUnavailable, "procedure_too_large", "too many rows")
+	st.Fail = memstore.FailOn(priceline.Errorf(priceline.KindUnavailable, "procedure_too_large", "too many rows"))
 	_, err := svc.Search(context.Background(), PriceQuery{Code: "99213", CodeType: "CPT"})
 	wantCode(t, "search", err, priceline.KindUnavailable, "procedure_too_large")
 	_, err = svc.Compare(context.Background(), CompareQuery{Code: "99213", CodeType: "CPT"})

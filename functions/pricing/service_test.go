@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -48,10 +49,10 @@ func row(h priceline.Hospital, payer, plan, setting string, gross, cash, neg int
 //	Alpha: 99213 Acme PPO 200/150/90, Zen HMO 200/150/95; 0450 ER
 //	beta:  99213 ACME  ppo 500/300/120, Other EPO 500/300/140 (inpatient)
 //	Gamma: 99213 without amounts (the file left them out)
-func seeded(t *testing.T) (*Service, *memPrices) {
+func seeded(t *testing.T) (*Service, *memstore.Prices) {
 	t.Helper()
 	ctx := context.Background()
-	st := newMemPrices()
+	st := memstore.NewPrices()
 	for _, hc := range []struct {
 		h  priceline.Hospital
 		cs []priceline.Charge
