@@ -33,7 +33,7 @@ type CloudSignIn struct {
 	// produces anything to keep.
 	Tokens priceline.TokenCacheStore
 
-	late atomic.Pointer[lateClient] // set by SetClient when Client is nil
+	late atomic.Pointer[lateClient] // set by SetClient; wins over Client
 }
 
 // lateClient boxes the provider SetClient supplies, since atomic.Pointer
@@ -41,7 +41,9 @@ type CloudSignIn struct {
 type lateClient struct{ p priceline.IdentityProvider }
 
 // SetClient supplies the identity provider to a CloudSignIn that started
-// without one; it is safe while requests are being served.
+// without one, or replaces the current one (a rotated client secret); it is
+// safe while requests are being served, and a step that has already begun
+// finishes with the provider it started with.
 func (c *CloudSignIn) SetClient(p priceline.IdentityProvider) { c.late.Store(&lateClient{p: p}) }
 
 // Ready reports whether there is an identity provider to sign in with.
@@ -49,13 +51,10 @@ func (c *CloudSignIn) Ready() bool { return c != nil && c.client() != nil }
 
 // client returns the identity provider, or nil while there is none yet.
 func (c *CloudSignIn) client() priceline.IdentityProvider {
-	if c.Client != nil {
-		return c.Client
-	}
 	if l := c.late.Load(); l != nil {
 		return l.p
 	}
-	return nil
+	return c.Client
 }
 
 // CloudStep names a step of cloud sign-in, for Check.

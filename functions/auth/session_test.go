@@ -84,9 +84,30 @@ func TestStartSessionWithoutSigningKeyWritesNothing(t *testing.T) {
 	u := e.register(t, "ada@example.org")
 	e.svc.Tokens.Keys = token.NewKeyring()
 	_, err := e.svc.StartSession(context.Background(), u, priceline.MethodPassword, client)
-	wantCode(t, err, priceline.KindUnavailable, "signing_key_unavailable")
+	wantCode(t, err, priceline.KindUnavailable, "signing_keys_unavailable")
 	if e.sessionCount(t, u.ID) != 0 {
 		t.Errorf("a session was stored without a cookie")
+	}
+}
+
+// An instance that started while Key Vault was unreachable has no keys: a
+// cookie it cannot verify yet is KindUnavailable signing_keys_unavailable
+// (503), not unauthenticated (401, which clears the cookie), and the same
+// cookie works once the keys load. The session record is left alone.
+func TestAuthenticateBeforeKeysLoadIsUnavailableNotUnauthenticated(t *testing.T) {
+	e := newTestEnv(t)
+	e.register(t, "ada@example.org")
+	r := e.login(t, "ada@example.org")
+	loaded := e.svc.Tokens.Keys
+	e.svc.Tokens.Keys = token.NewKeyring()
+	_, _, err := e.svc.Authenticate(context.Background(), r.Cookie)
+	wantCode(t, err, priceline.KindUnavailable, "signing_keys_unavailable")
+	if e.sessionCount(t, r.User.ID) != 1 {
+		t.Fatalf("the session record was touched while the keys were missing")
+	}
+	e.svc.Tokens.Keys = loaded
+	if _, _, err := e.svc.Authenticate(context.Background(), r.Cookie); err != nil {
+		t.Fatalf("the cookie once the keys are loaded: %v", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -133,13 +134,7 @@ func (c *Codec) Sign(cl Claims) (string, error) {
 	}
 	key, ok := c.Keys.Signing()
 	if !ok {
-		return "", &priceline.Error{
-			Kind:       priceline.KindUnavailable,
-			Code:       "signing_key_unavailable",
-			Message:    "Sign-in is temporarily unavailable. Please try again shortly.",
-			RetryAfter: 30 * time.Second,
-			Err:        errors.New("sign session token: no signing key loaded"),
-		}
+		return "", NoKeysError("sign session token")
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, &payload{
 		Type:      sessionType,
@@ -158,11 +153,40 @@ func (c *Codec) Sign(cl Claims) (string, error) {
 	return s, nil
 }
 
+// noKeysRetryAfter is what a client is told to wait while no signing key is
+// loaded. That happens only at startup (a loaded keyring keeps its keys
+// through vault outages), and the first load is retried from one second up.
+const noKeysRetryAfter = 5 * time.Second
+
+// NoKeysError is the answer while no signing key has been loaded yet (Key
+// Vault has not answered since the process started): KindUnavailable
+// "signing_keys_unavailable" with RetryAfter. op says what could not be done,
+// for logs. The web layer uses it too, so the code is the same whichever
+// layer notices first.
+func NoKeysError(op string) *priceline.Error {
+	return &priceline.Error{
+		Kind:       priceline.KindUnavailable,
+		Code:       "signing_keys_unavailable",
+		Message:    "Sign-in is temporarily unavailable. Please try again shortly.",
+		RetryAfter: noKeysRetryAfter,
+		Err:        fmt.Errorf("%s: no signing key loaded", op),
+	}
+}
+
 // Verify checks tok's size, algorithm, key, signature, issuer, audience,
 // type and validity period, and returns its claims. Every failure is the same
 // KindUnauthorized "invalid_session" error, so callers cannot leak which
 // check failed; the cause is kept for logs.
+//
+// One exception: while no key is loaded at all, a token that looks like a
+// session cookie cannot be judged, so it is NoKeysError (503), never
+// invalid_session. An instance that starts while Key Vault is unreachable
+// must not tell browsers to drop cookies another instance signed and will
+// verify. Something that is not even shaped like a JWT is still refused.
 func (c *Codec) Verify(tok string) (Claims, error) {
+	if c.Keys != nil && !c.Keys.Loaded() && looksLikeJWT(tok) {
+		return Claims{}, NoKeysError("verify session token")
+	}
 	cl, err := c.verify(tok)
 	if err != nil {
 		return Claims{}, priceline.Wrap(err, priceline.KindUnauthorized, "invalid_session", "Your session is not valid. Please sign in again.")
@@ -197,6 +221,25 @@ func (c *Codec) verify(tok string) (Claims, error) {
 		IssuedAt:  p.IssuedAt.Time,
 		ExpiresAt: p.ExpiresAt.Time,
 	}, nil
+}
+
+// looksLikeJWT reports whether tok has the shape of a compact JWS within
+// MaxTokenBytes: three non-empty base64url parts. It proves nothing about
+// the token; it only separates "cannot judge yet" from "not a cookie of ours".
+func looksLikeJWT(tok string) bool {
+	if len(tok) > MaxTokenBytes {
+		return false
+	}
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || strings.Trim(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // key picks the secret named by the header's kid. An unknown or missing kid

@@ -191,8 +191,8 @@ func TestSignWithoutKeysIsUnavailable(t *testing.T) {
 	c.Keys = NewKeyring()
 	_, err := c.Sign(validClaims())
 	var pe *priceline.Error
-	if !errors.As(err, &pe) || pe.Kind != priceline.KindUnavailable || pe.Code != "signing_key_unavailable" || pe.RetryAfter <= 0 {
-		t.Errorf("Sign with empty keyring: err = %v, want KindUnavailable/signing_key_unavailable with RetryAfter", err)
+	if !errors.As(err, &pe) || pe.Kind != priceline.KindUnavailable || pe.Code != "signing_keys_unavailable" || pe.RetryAfter <= 0 {
+		t.Errorf("Sign with empty keyring: err = %v, want KindUnavailable/signing_keys_unavailable with RetryAfter", err)
 	}
 }
 
@@ -519,5 +519,35 @@ func BenchmarkVerify(b *testing.B) {
 		if _, err := c.Verify(tok); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// An instance whose keyring has not loaded yet cannot judge a cookie
+// another instance signed: it is 503 signing_keys_unavailable, never the
+// 401 that would make the browser drop it, and the same cookie verifies
+// once the keys are in. Something not even shaped like a JWT is still 401.
+func TestVerifyBeforeKeysLoadIsUnavailableNotUnauthorized(t *testing.T) {
+	signer := newCodec(t)
+	tok, err := signer.Sign(validClaims())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := newCodec(t)
+	fresh.Keys = NewKeyring()
+	_, err = fresh.Verify(tok)
+	var pe *priceline.Error
+	if !errors.As(err, &pe) || pe.Kind != priceline.KindUnavailable || pe.Code != "signing_keys_unavailable" || pe.RetryAfter <= 0 {
+		t.Fatalf("Verify before keys load = %v, want KindUnavailable/signing_keys_unavailable with RetryAfter", err)
+	}
+	for _, junk := range []string{"", "not-a-jwt", "a.b", "a..c", "a.b.c.d", "a.b!.c", strings.Repeat("a", MaxTokenBytes) + ".b.c"} {
+		if _, err := fresh.Verify(junk); priceline.ErrorCode(err) != "invalid_session" {
+			t.Errorf("Verify(%.20q) before keys load = %v, want invalid_session", junk, err)
+		}
+	}
+	if err := fresh.Keys.Set([]priceline.SigningKey{{Version: "v1", Secret: secret(1), Enabled: true, Created: testNow}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fresh.Verify(tok); err != nil {
+		t.Fatalf("Verify once the keys are in: %v", err)
 	}
 }

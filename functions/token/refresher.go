@@ -29,9 +29,14 @@ type Refresher struct {
 	Interval time.Duration    // between successful refreshes; DefaultRefreshInterval when zero
 	Logger   *slog.Logger     // slog.Default when nil
 	Now      func() time.Time // time.Now when nil
+	// AttemptTimeout bounds each refresh Run makes (none when zero): a vault
+	// that accepts connections and never answers must not stall the loop,
+	// which would keep an instance without keys long after the vault is back.
+	AttemptTimeout time.Duration
 
-	mu     sync.Mutex
-	status RefreshStatus
+	mu        sync.Mutex
+	status    RefreshStatus
+	attempted bool
 }
 
 // RefreshStatus reports how the last refreshes went, for health checks.
@@ -70,6 +75,7 @@ func (r *Refresher) Refresh(ctx context.Context) error {
 	err := r.load(ctx)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.attempted = true
 	if err != nil {
 		r.status.LastError = err.Error()
 	} else {
@@ -128,7 +134,7 @@ func (r *Refresher) Run(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
-		if err := r.Refresh(ctx); err != nil {
+		if err := r.attempt(ctx); err != nil {
 			if ctx.Err() != nil {
 				return
 			}
@@ -145,6 +151,24 @@ func (r *Refresher) Run(ctx context.Context) {
 		}
 		timer.Reset(wait)
 	}
+}
+
+// attempt is one Refresh within AttemptTimeout.
+func (r *Refresher) attempt(ctx context.Context) error {
+	if r.AttemptTimeout <= 0 {
+		return r.Refresh(ctx)
+	}
+	c, cancel := context.WithTimeout(ctx, r.AttemptTimeout)
+	defer cancel()
+	return r.Refresh(c)
+}
+
+// Attempted reports whether a refresh has finished, successfully or not,
+// so health can tell "still loading" from "failed".
+func (r *Refresher) Attempted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.attempted
 }
 
 // jitter spreads d by up to ±10%.

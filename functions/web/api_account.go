@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"sync"
@@ -43,14 +44,17 @@ func toSessionJSON(s *priceline.Session, current string) sessionJSON {
 	}
 }
 
-// handleHealth reports each dependency; any failure makes it 503.
+// handleHealth reports each dependency: "ok", "starting" (still loading
+// for the first time since the process started) or "unavailable". Anything but ok
+// makes it 503 with Retry-After: "starting" when only loading is pending,
+// "degraded" when a check failed.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	checks := map[string]string{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	ok := true
+	ok, starting := true, false
 	for _, hc := range s.Health {
 		wg.Add(1)
 		go func() {
@@ -58,6 +62,11 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 			err := hc.Check(ctx)
 			mu.Lock()
 			defer mu.Unlock()
+			if errors.Is(err, ErrStarting) {
+				starting = true
+				checks[hc.Name] = "starting"
+				return
+			}
 			if err != nil {
 				ok = false
 				checks[hc.Name] = "unavailable"
@@ -69,9 +78,14 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	}
 	wg.Wait()
 	status, code := "ok", http.StatusOK
-	if !ok {
+	switch {
+	case !ok:
 		status, code = "degraded", http.StatusServiceUnavailable
-		w.Header().Set("Retry-After", "5")
+	case starting:
+		status, code = "starting", http.StatusServiceUnavailable
+	}
+	if code != http.StatusOK {
+		w.Header().Set("Retry-After", strconv.Itoa(int(startingRetryAfter.Seconds())))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, code, map[string]any{"status": status, "checks": checks})

@@ -124,11 +124,15 @@ func (s *Server) b2cRedirect(w http.ResponseWriter, r *http.Request, out *auth.C
 // b2cRoute wraps a B2C handler: 404 b2c_not_configured without settings,
 // 503 b2c_not_ready while there is no provider client yet (step decides:
 // sign-out can always end the session here), 404 for an unset user flow,
-// and every error answered once by b2cFail.
+// then 503 while what the route needs (routeNeeds) is not ready, and every
+// error answered once by b2cFail.
 func (s *Server) b2cRoute(sso *auth.CloudSignIn, step auth.CloudStep, next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		err := sso.Check(step)
-		if priceline.ErrorCode(err) == "b2c_not_ready" {
+		if err == nil {
+			err = s.Ready.check(routeNeeds[r.Pattern])
+		}
+		if priceline.ErrorKind(err) == priceline.KindUnavailable {
 			w.Header().Set("Cache-Control", "no-store")
 		}
 		if err == nil {

@@ -85,6 +85,9 @@ func (s *Server) pageSession(w http.ResponseWriter, r *http.Request) (*priceline
 			clearSessionCookie(w)
 			return nil, nil, nil
 		}
+		// A page that could not check its cookie (an outage, or keys not
+		// loaded yet) must not be cached as the signed-out page.
+		w.Header().Set("Cache-Control", "no-store")
 		return nil, nil, err
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"hospitalpriceline/functions/auth"
@@ -37,9 +39,16 @@ type Config struct {
 
 // HealthCheck reports on one dependency for /api/health.
 type HealthCheck struct {
-	Name  string
+	Name string
+	// Check returns nil when the dependency is usable, ErrStarting while it
+	// is still loading for the first time (it must then return at once,
+	// without probing what has not answered yet), or why it is unavailable.
 	Check func(ctx context.Context) error
 }
+
+// ErrStarting is what a HealthCheck returns while its dependency has not
+// loaded yet since the process started; health reports it as "starting".
+var ErrStarting = errors.New("starting: not loaded yet")
 
 // Server serves the API, the pages and the timer function.
 type Server struct {
@@ -56,6 +65,10 @@ type Server struct {
 	// Prices serves hospitals, procedures, prices and saved estimates; nil
 	// answers 503 on those routes.
 	Prices *PriceAPI
+	// Ready says which dependencies have loaded since the process started;
+	// each route answers 503 until what it needs (routeNeeds) is ready. Nil
+	// is ready for everything.
+	Ready *Readiness
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -155,6 +168,11 @@ func (s *Server) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		h := rt.Handle
+		if !strings.HasPrefix(rt.Path, b2cPrefix) {
+			// Cloud sign-in routes check readiness in b2cRoute, after
+			// cloud sign-in's own Check (not configured, not ready).
+			h = s.gated(needOf(rt), h)
+		}
 		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
 				s.respond(w, r, err)
@@ -223,6 +241,11 @@ func (s *Server) authenticate(r *http.Request) (*priceline.User, *priceline.Sess
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
 		return nil, nil, unauthenticated()
+	}
+	// Until the keys and the tables are ready the cookie can be neither
+	// verified nor looked up: 503, never 401, so that it is not cleared.
+	if err := s.Ready.check(needSession); err != nil {
+		return nil, nil, err
 	}
 	u, sess, err := s.Auth.Authenticate(r.Context(), c.Value)
 	if err != nil {

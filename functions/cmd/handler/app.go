@@ -9,7 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"runtime"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -43,17 +43,22 @@ const keyRefreshInterval = 5 * time.Minute
 // a version before any instance signs with it.
 const keyActivationDelay = keyRefreshInterval + 2*time.Minute
 
-// startupKeyWait bounds how long startup waits for the first key load; after
-// that the app serves (health says degraded) and the refresher keeps trying.
-const startupKeyWait = 10 * time.Second
+// vaultReadTimeout bounds each read of Key Vault (signing keys, B2C client
+// secret). A vault that accepts connections and never answers would
+// otherwise hold a background load forever.
+const vaultReadTimeout = 10 * time.Second
 
-// b2cSecretFirstRetry and b2cSecretMaxRetry bound the background retries
-// of the B2C client secret after Key Vault failed at startup: the waits
-// double from the first to the most, so a blip costs seconds and a long
-// outage a read a minute per instance.
+// ensureTablesTimeout bounds each attempt to create the tables.
+const ensureTablesTimeout = 15 * time.Second
+
+// Background loads (tables, B2C client secret) retry after a failure from
+// firstRetry, doubling to at most maxRetry (±10 % jitter, so instances
+// started together do not retry together): a blip costs a second, a long
+// outage one attempt a minute per instance. The signing keys' refresher
+// backs off the same way (token.Refresher.Run).
 const (
-	b2cSecretFirstRetry = time.Second
-	b2cSecretMaxRetry   = time.Minute
+	firstRetry = time.Second
+	maxRetry   = time.Minute
 )
 
 // appDeps are the connections buildApp makes beyond what the settings say.
@@ -66,12 +71,23 @@ type appDeps struct {
 }
 
 // buildApp wires adapters, flows and the HTTP layer from cfg.
-func buildApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, error) {
-	return buildAppWith(ctx, cfg, logger, appDeps{})
+func buildApp(cfg *config, logger *slog.Logger) (*app, error) {
+	return buildAppWith(cfg, logger, appDeps{})
 }
 
 // buildAppWith is buildApp with deps in place of the defaults.
-func buildAppWith(ctx context.Context, cfg *config, logger *slog.Logger, deps appDeps) (*app, error) {
+//
+// Nothing here waits on the network. The Functions host gives a custom
+// handler 30 s to answer on its port before it gives up on the worker
+// (HttpWorkerOptions.InitializationTimeout in Azure/azure-functions-host,
+// src/WebJobs.Script/Workers/Http/Configuration/HttpWorkerOptions.cs;
+// DefaultHttpWorkerService.IsWorkerReady polls http://127.0.0.1:PORT/ every
+// 25 ms and HttpWorkerChannel.DelayUntilWokerInitialized fails the start
+// with "Initializing HttpWorker timed out."). Tables, signing keys and the
+// B2C client secret therefore load in the background, retrying with bounded
+// backoff until Close, and the routes that need one answer 503 with
+// Retry-After until it has loaded (web.Readiness).
+func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) {
 	bg, stop := context.WithCancel(context.Background())
 	ok := false
 	defer func() {
@@ -94,19 +110,19 @@ func buildAppWith(ctx context.Context, cfg *config, logger *slog.Logger, deps ap
 	if err != nil {
 		return nil, err
 	}
-	// Create tables in the background when missing; a storage outage at
-	// startup must not stop the instance from answering 503s.
-	ensureCtx, cancelEnsure := context.WithTimeout(ctx, 15*time.Second)
-	if err := tables.EnsureTables(ensureCtx); err != nil {
-		logger.Warn("could not ensure tables at startup; will retry", "err", err)
-		go retryEnsureTables(bg, tables, logger)
-	}
-	cancelEnsure()
+	var tablesReady atomic.Bool
+	go ensureTables(bg, tables, &tablesReady, logger)
+	ready := &web.Readiness{Tables: tablesReady.Load}
+	health := []web.HealthCheck{{Name: "tables", Check: func(ctx context.Context) error {
+		if !tablesReady.Load() {
+			return web.ErrStarting
+		}
+		return tables.Ping(ctx)
+	}}}
 
 	keys := token.NewKeyring()
 	var refresher *token.Refresher // nil with the local development key
 	var vault *keyvault.Source     // set when the signing key comes from Key Vault
-	health := []web.HealthCheck{{Name: "tables", Check: tables.Ping}}
 	if cfg.DevSigningKey != nil {
 		if err := keys.Set([]priceline.SigningKey{{Version: "dev", Secret: cfg.DevSigningKey, Enabled: true, Created: time.Now()}}); err != nil {
 			return nil, fmt.Errorf("setting PRICELINE_DEV_SIGNING_KEY: %w", err)
@@ -121,19 +137,21 @@ func buildAppWith(ctx context.Context, cfg *config, logger *slog.Logger, deps ap
 		// A new version signs only once every instance has loaded it: older
 		// than the longest refresh gap (interval plus 10 % jitter) with margin.
 		keys.SetActivationDelay(keyActivationDelay, nil)
-		ref := &token.Refresher{Keys: keys, Source: src, Name: cfg.SigningSecretName, Interval: keyRefreshInterval, Logger: logger}
-		refresher = ref
-		first, cancel := context.WithTimeout(ctx, startupKeyWait)
-		if err := ref.Refresh(first); err != nil {
-			logger.Error("signing keys not loaded at startup; serving degraded until they are", "vault", cfg.KeyVaultURL, "err", err)
-		}
-		cancel()
-		go ref.Run(bg)
+		refresher = &token.Refresher{Keys: keys, Source: src, Name: cfg.SigningSecretName, Interval: keyRefreshInterval, AttemptTimeout: vaultReadTimeout, Logger: logger}
+		// Run loads at once (the keyring is empty) and retries from a
+		// second up; until then cookies are 503 signing_keys_unavailable,
+		// never 401, so that no browser drops a cookie another instance
+		// signed.
+		go refresher.Run(bg)
 	}
+	ready.SigningKeys = keys.Loaded
 	// Degraded also while the last refresh failed: the instance still serves
 	// with its cached keys, but a rotation would not reach it.
 	health = append(health, web.HealthCheck{Name: "signingKeys", Check: func(context.Context) error {
 		if !keys.Loaded() {
+			if refresher != nil && !refresher.Attempted() {
+				return web.ErrStarting
+			}
 			return fmt.Errorf("no signing key loaded")
 		}
 		if refresher != nil {
@@ -163,7 +181,7 @@ func buildAppWith(ctx context.Context, cfg *config, logger *slog.Logger, deps ap
 	if vault != nil {
 		secrets = vault
 	}
-	sso, b2cHealth, err := startB2C(ctx, bg, cfg.B2C, secrets, tables.AuthFlows(), tables.TokenCaches(), logger)
+	sso, b2cHealth, err := startB2C(bg, cfg.B2C, secrets, tables.AuthFlows(), tables.TokenCaches(), logger)
 	if err != nil {
 		return nil, err
 	}
@@ -175,6 +193,7 @@ func buildAppWith(ctx context.Context, cfg *config, logger *slog.Logger, deps ap
 		Logger:     logger,
 		B2C:        sso,
 		B2CEnabled: sso != nil,
+		Ready:      ready,
 		Prices: &web.PriceAPI{Service: &pricing.Service{
 			Store:     tables.Prices(),
 			Saved:     tables.Saved(),
@@ -213,124 +232,35 @@ func newTables(cfg *config, cred azcore.TokenCredential, opt tablestorage.Option
 	return c, nil
 }
 
-func retryEnsureTables(ctx context.Context, tables *tablestorage.Client, logger *slog.Logger) {
-	delay := time.Second
+// ensureTables creates the tables when missing, retrying until it succeeds
+// or ctx ends, and then marks them ready. A storage outage at startup must
+// not stop the instance from answering (503 tables_unavailable meanwhile).
+func ensureTables(ctx context.Context, tables *tablestorage.Client, ready *atomic.Bool, logger *slog.Logger) {
+	delay := firstRetry
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-		c, cancel := context.WithTimeout(ctx, 15*time.Second)
+		c, cancel := context.WithTimeout(ctx, ensureTablesTimeout)
 		err := tables.EnsureTables(c)
 		cancel()
 		if err == nil {
-			logger.Info("tables ensured")
-			return
-		}
-		delay = min(2*delay, time.Minute)
-	}
-}
-
-// startB2C builds cloud sign-in from s (nil when it is off). When the client
-// secret cannot be read from Key Vault because the vault is unavailable, the
-// app starts anyway, as it does without signing keys: the B2C routes answer
-// 503 until a background retry, cancelled with bg, reads the secret. Any
-// other failure (no such secret, no access, an unusable value) is a
-// configuration error that retrying will not fix, and stops startup. A
-// secret read from Key Vault comes with a health check that is degraded
-// until it has been read.
-func startB2C(ctx, bg context.Context, s *b2cSettings, secrets secretReader, flows priceline.AuthFlowStore, tokens priceline.TokenCacheStore, logger *slog.Logger) (*auth.CloudSignIn, []web.HealthCheck, error) {
-	first, cancel := context.WithTimeout(ctx, startupKeyWait)
-	sso, err := newB2CSignIn(first, s, secrets, flows, tokens)
-	cancel()
-	if s == nil || s.ClientSecretName == "" {
-		return sso, nil, err
-	}
-	state := &b2cSecretState{}
-	health := []web.HealthCheck{{Name: "b2cClientSecret", Check: state.check}}
-	if err == nil {
-		return sso, health, nil
-	}
-	if priceline.ErrorKind(err) != priceline.KindUnavailable {
-		return nil, nil, err
-	}
-	logger.Error("B2C client secret not read at startup; cloud sign-in answers 503 until it is", "secret", s.ClientSecretName, "err", err)
-	state.failed(err)
-	pending := &auth.CloudSignIn{Flows: flows, ResetPolicy: s.ResetPolicy, EditPolicy: s.EditPolicy}
-	// As newB2CSignIn decides: provider tokens are kept only for
-	// downstream API scopes.
-	if len(s.APIScopes) > 0 {
-		pending.Tokens = tokens
-	}
-	go retryB2CSecret(bg, s, secrets, pending, state, logger)
-	return pending, health, nil
-}
-
-// b2cSecretState is what the health check knows of the B2C client secret:
-// read, or the last reason it was not.
-type b2cSecretState struct {
-	mu      sync.Mutex
-	pending bool
-	lastErr string
-}
-
-func (st *b2cSecretState) failed(err error) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.pending, st.lastErr = true, err.Error()
-}
-
-func (st *b2cSecretState) read() {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.pending, st.lastErr = false, ""
-}
-
-func (st *b2cSecretState) check(context.Context) error {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.pending {
-		return fmt.Errorf("B2C client secret not read yet (cloud sign-in answers 503): %s", st.lastErr)
-	}
-	return nil
-}
-
-// retryB2CSecret reads the B2C client secret until it succeeds or ctx ends,
-// waiting longer after each failure (with jitter, so instances started
-// together do not retry together), and then hands the client to sso.
-func retryB2CSecret(ctx context.Context, s *b2cSettings, secrets secretReader, sso *auth.CloudSignIn, state *b2cSecretState, logger *slog.Logger) {
-	delay := b2cSecretFirstRetry
-	timer := time.NewTimer(delay)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
-		c, cancel := context.WithTimeout(ctx, startupKeyWait)
-		built, err := newB2CSignIn(c, s, secrets, nil, nil)
-		cancel()
-		if err == nil {
-			sso.SetClient(built.Client)
-			state.read()
-			logger.Info("B2C client secret read; cloud sign-in is ready", "secret", s.ClientSecretName)
+			ready.Store(true)
+			logger.Info("tables ready")
 			return
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		state.failed(err)
-		delay = min(2*delay, b2cSecretMaxRetry)
-		wait := delay - delay/10 + rand.N(delay/5+1)
-		if priceline.ErrorKind(err) != priceline.KindUnavailable {
-			// Startup would have stopped on this (a deleted secret, revoked
-			// access): an operator must act, so it is an error, not a blip.
-			logger.Error("B2C client secret cannot be read; fix the setting or the vault, will retry", "secret", s.ClientSecretName, "err", err, "retry_in", wait)
-		} else {
-			logger.Warn("B2C client secret still not read; will retry", "secret", s.ClientSecretName, "err", err, "retry_in", wait)
+		wait := jitter(delay)
+		logger.Warn("could not ensure tables; routes that need them answer 503 until they are", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
 		}
-		timer.Reset(wait)
+		delay = min(2*delay, maxRetry)
 	}
+}
+
+// jitter spreads d by ±10 %.
+func jitter(d time.Duration) time.Duration {
+	return d - d/10 + rand.N(d/5+1)
 }

@@ -130,17 +130,26 @@ func TestServeThroughFunctionsHost(t *testing.T) {
 
 	host := funchosttest.NewHost(t, stage(t), "http://"+addr)
 	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(host.URL() + "/api/health")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("health through the host: %d %s", resp.StatusCode, body)
+	// The handler listens before the tables are ensured: health is 503
+	// "starting" until they are, then 200.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := client.Get(host.URL() + "/api/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), `"starting"`) || time.Now().After(deadline) {
+			t.Fatalf("health through the host: %d %s", resp.StatusCode, body)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	reg := `{"email":"host@example.com","password":"purple-Tiger-42-bicycle","name":"Host Test"}`
-	resp, err = client.Post(host.URL()+"/api/register", "application/json", strings.NewReader(reg))
+	resp, err := client.Post(host.URL()+"/api/register", "application/json", strings.NewReader(reg))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,21 +75,27 @@ func runServe(stderr io.Writer) int {
 
 // serve builds the app from the settings and serves until ctx ends. ready,
 // when not nil, receives the listening address (tests use it).
+//
+// It listens before anything else and waits on no dependency: the
+// Functions host gives the handler 30 s to answer on its port (see
+// buildAppWith), and a vault or storage account that does not answer must
+// not use them up. What is not loaded yet is reported by /api/health and
+// answered 503 with Retry-After by the routes that need it.
 func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger, ready chan<- string) error {
 	cfg, err := loadConfig(getenv, keyvault.RunningInAzure())
 	if err != nil {
 		return err
 	}
-	app, err := buildApp(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("listen on FUNCTIONS_CUSTOMHANDLER_PORT=%d: %w", cfg.Port, err)
 	}
+	app, err := buildApp(cfg, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer app.Close()
 	srv := &http.Server{
 		Handler:           app.Handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -167,8 +167,8 @@ func TestKeyVaultDownAtStartupServesDegradedAndRecovers(t *testing.T) {
 	email := uniqueEmail(t, "kv-startup")
 	a.api.register(t, email, testPassword)
 	r := a.api.must(t, "POST", "/api/login", map[string]string{"email": email, "password": testPassword}, nil)
-	if r.status != http.StatusServiceUnavailable || r.errorCode() != "signing_key_unavailable" || r.header.Get("Retry-After") == "" {
-		t.Errorf("login with no signing key = %s (Retry-After %q), want 503 signing_key_unavailable with Retry-After", r, r.header.Get("Retry-After"))
+	if r.status != http.StatusServiceUnavailable || r.errorCode() != "signing_keys_unavailable" || r.header.Get("Retry-After") == "" {
+		t.Errorf("login with no signing key = %s (Retry-After %q), want 503 signing_keys_unavailable with Retry-After", r, r.header.Get("Retry-After"))
 	}
 	if len(r.header.Values("Set-Cookie")) != 0 {
 		t.Errorf("login with no signing key set cookies: %v", r.header.Values("Set-Cookie"))
