@@ -379,4 +379,3 @@ func is22Header(n string) bool {
 	return n == "modifiers" || n == "drug_unit_of_measurement" || n == "drug_type_of_measurement" ||
 		n == "estimated_amount" || strings.HasPrefix(n, "estimated_amount|")
 }
-
