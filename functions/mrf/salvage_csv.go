@@ -121,13 +121,18 @@ func warnUnknownItemHeaders(ps *problems, line int, row3 []string, payerCols []b
 	}
 }
 
-// salvageRecord fits a ragged row to row 3. Trailing empty cells (a
-// spreadsheet's stray commas) are dropped. A row with k cells too many whose
-// description holds unquoted commas is rejoined when that puts a known value
-// back into a column that checks it (code type or setting). Otherwise the
-// extra cells are ignored and missing ones read as empty, with a warning.
+// salvageRecord fits a ragged row to row 3. A row whose description held
+// unquoted commas (so every cell after it moved right) is rejoined when
+// that puts known values back into the columns that check them (code
+// types, setting). Trailing empty cells (a spreadsheet's stray commas) are
+// dropped. Otherwise extra cells are ignored and missing ones read as
+// empty, with a warning.
 func (st *csvState) salvageRecord(rec []string, line int, ps *problems) []string {
 	n := len(st.headers)
+	if fixed, k, ok := st.rejoin(rec); ok {
+		ps.warnf(line, st.headers[st.cols.description], RuleSalvageRagged, "the description held %d unquoted comma(s); its cells were rejoined", k)
+		rec = fixed
+	}
 	for len(rec) > n && strings.TrimSpace(rec[len(rec)-1]) == "" {
 		rec = rec[:len(rec)-1]
 	}
@@ -135,41 +140,69 @@ func (st *csvState) salvageRecord(rec []string, line int, ps *problems) []string
 	case len(rec) < n:
 		ps.warnf(line, "", RuleSalvageRagged, "the row has %d cells, row 3 has %d; the missing ones are read as empty", len(rec), n)
 	case len(rec) > n:
-		if fixed, ok := st.rejoin(rec); ok {
-			ps.warnf(line, st.headers[st.cols.description], RuleSalvageRagged, "the row has %d cells, row 3 has %d: the description held unquoted commas and was rejoined", len(rec), n)
-			return fixed
-		}
 		ps.warnf(line, "", RuleSalvageRagged, "the row has %d cells, row 3 has %d; the extra ones are ignored", len(rec), n)
 	}
 	return rec
 }
 
-// rejoin merges the description with the k cells after it when the row has
-// k cells too many and the merge makes a checked column readable.
-func (st *csvState) rejoin(rec []string) ([]string, bool) {
-	d, k := st.cols.description, len(rec)-len(st.headers)
-	if d < 0 || d+k >= len(rec) {
-		return nil, false
-	}
-	fixed := make([]string, 0, len(st.headers))
-	fixed = append(fixed, rec[:d]...)
-	fixed = append(fixed, strings.Join(rec[d:d+k+1], ","))
-	fixed = append(fixed, rec[d+k+1:]...)
-	checks := 0
-	better := func(i int, ok func(string) bool) {
-		if i <= d || i >= len(fixed) {
-			return
-		}
-		switch {
-		case ok(fixed[i]) && !ok(rec[i]):
-			checks++
-		case !ok(fixed[i]) && ok(rec[i]):
-			checks--
-		}
-	}
+// rejoin merges the description with the k cells after it (k up to 3) for
+// the first k that makes more checked columns (code types, setting) hold
+// a known value and none fewer. It does nothing when they all do already.
+func (st *csvState) rejoin(rec []string) ([]string, int, bool) {
+	d := st.cols.description
+	type check struct{ col, code int } // code: the code column of a type column, -1 for the setting
+	var checked []check
 	for _, cd := range st.cols.codes {
-		better(cd.typ, func(s string) bool { _, ok := inSet(codeTypesV3, s, true); return ok })
+		if cd.typ > d {
+			checked = append(checked, check{cd.typ, cd.code})
+		}
 	}
-	better(st.cols.setting, func(s string) bool { _, ok := inSet(settings, s, true); return ok })
-	return fixed, checks > 0
+	if st.cols.setting > d {
+		checked = append(checked, check{st.cols.setting, -1})
+	}
+	cell := func(row []string, i int) string {
+		if i < 0 || i >= len(row) {
+			return ""
+		}
+		return strings.TrimSpace(row[i])
+	}
+	// fine: a known value, or a code type left empty with its code.
+	fine := func(row []string, c check) bool {
+		v := cell(row, c.col)
+		if c.code >= 0 {
+			if v == "" && cell(row, c.code) == "" {
+				return true
+			}
+			_, ok := inSet(codeTypesV3, v, true)
+			return ok
+		}
+		_, ok := inSet(settings, v, true)
+		return ok
+	}
+	score := func(row []string) int {
+		n := 0
+		for _, c := range checked {
+			if fine(row, c) {
+				n++
+			}
+		}
+		return n
+	}
+	if d < 0 || len(checked) == 0 {
+		return nil, 0, false
+	}
+	base := score(rec)
+	if base == len(checked) {
+		return nil, 0, false
+	}
+	for k := 1; k <= 3 && d+k < len(rec); k++ {
+		fixed := make([]string, 0, len(rec)-k)
+		fixed = append(fixed, rec[:d]...)
+		fixed = append(fixed, strings.Join(rec[d:d+k+1], ","))
+		fixed = append(fixed, rec[d+k+1:]...)
+		if score(fixed) > base {
+			return fixed, k, true
+		}
+	}
+	return nil, 0, false
 }
