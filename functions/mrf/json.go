@@ -441,6 +441,9 @@ func (st *jsonState) modifiers() error {
 		r.version, _ = st.meta["version"].(string)
 		r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
 		r.ver = chooseVersion(r.version, r.fam, true, &r.file, "/version")
+		// The hospital's keys came first too (startItems will not run
+		// again to read them).
+		r.hospital = st.hospital()
 	}
 	for st.dec.More() {
 		st.lim.reset()
