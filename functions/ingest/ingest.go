@@ -27,6 +27,10 @@ import (
 const (
 	RuleNoCode   = "ingest.no_code"   // no code with a code type: nothing to file the charge under
 	RuleTooLarge = "ingest.too_large" // a charge whose text passes MaxChargeTextBytes
+	// RuleNoPrice: a row with errors that, once its bad cells are dropped,
+	// has no price left (gross, cash, min, max, or a payer's dollar amount,
+	// percentage, algorithm, estimated or median amount).
+	RuleNoPrice = "ingest.no_price"
 )
 
 // ModifierCodeType is the code type under which charges that describe only
@@ -101,12 +105,19 @@ type Summary struct {
 	RowsImported   int            // rows whose charges were stored
 	RowsRejected   int            // rows left out; see RejectedByRule
 	RejectedByRule map[string]int // rows rejected, by the rules they broke (a row may break several)
-	FirstErrors    []mrf.Problem  // the first errors, with their rows
-	Warnings       int            // warnings (rows with only warnings are imported)
-	FileProblems   []mrf.Problem  // problems with the file as a whole
-	Charges        int            // charges written (one per payer and plan, and per code)
-	StaleDeleted   int            // rows of the hospital's previous files removed
-	Elapsed        time.Duration
+	// RowsSalvaged counts the imported rows that CMS's rules reject or that
+	// lost a cell: they carry a code and a price, and are stored without
+	// the cells that could not be read ("imported with dropped cells").
+	RowsSalvaged int
+	CellsDropped int                  // cells left out of imported and rejected rows (rule mrf.RuleSalvageCellDropped)
+	ByRule       map[string]RuleCount // every problem of the file and its rows, by rule
+
+	FirstErrors  []mrf.Problem // the first errors, with their rows
+	Warnings     int           // warnings (rows with only warnings are imported)
+	FileProblems []mrf.Problem // problems with the file as a whole
+	Charges      int           // charges written (one per payer and plan, and per code)
+	StaleDeleted int           // rows of the hospital's previous files removed
+	Elapsed      time.Duration
 }
 
 // Service imports price files into Store.
@@ -152,7 +163,7 @@ func (s *Service) Import(ctx context.Context, f io.ReadSeeker, name string) (*Su
 		return nil, fmt.Errorf("rewind %s: %w", name, err)
 	}
 	cr := &countingReader{r: f}
-	rd, err := mrf.Open(cr, name)
+	rd, err := mrf.OpenWith(cr, name, mrf.Options{Salvage: true})
 	if err != nil {
 		var fe *mrf.FormatError
 		if errors.As(err, &fe) {
@@ -162,7 +173,7 @@ func (s *Service) Import(ctx context.Context, f io.ReadSeeker, name string) (*Su
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	hosp := rd.Hospital()
-	sum := &Summary{File: name, Hospital: hosp, Format: rd.Format(), Version: rd.Version(), RejectedByRule: map[string]int{}}
+	sum := &Summary{File: name, Hospital: hosp, Format: rd.Format(), Version: rd.Version(), RejectedByRule: map[string]int{}, ByRule: map[string]RuleCount{}}
 	sum.FileProblems = append(sum.FileProblems, rd.FileProblems()...)
 	switch {
 	case strings.TrimSpace(hosp.Name) == "":
@@ -227,9 +238,12 @@ func (s *Service) progress(p Progress) {
 	}
 }
 
-// readRows streams the file into w. A row is imported or rejected whole:
-// its problems arrive with its first charge, so the decision is made there
-// and applies to the row's other charges too.
+// readRows streams the file into w. A row's problems arrive with its
+// first charge, so the decision is made there: a row without errors is
+// imported; a row with errors is salvaged (imported without its unreadable
+// cells, which mrf's salvage reading has already left out) when it carries
+// a code and a price, and rejected otherwise. A row is imported or rejected
+// whole, except that a salvaged row's charges without a price are left out.
 func (s *Service) readRows(ctx context.Context, rd *mrf.Reader, cr *countingReader, total int64, w *writer, sum *Summary, start time.Time) error {
 	firstErrors := s.Options.FirstErrors
 	if firstErrors <= 0 {
@@ -241,12 +255,39 @@ func (s *Service) readRows(ctx context.Context, rd *mrf.Reader, cr *countingRead
 	}
 	lastProgress := time.Now()
 	headerProblems := len(rd.FileProblems())
-	rows, rowOK, rowStored := 0, false, false
-	lines := &rowNumbers{csv: rd.Format() != mrf.FormatJSON}
+	count := func(ps []mrf.Problem) {
+		for _, p := range ps {
+			rc := sum.ByRule[p.Rule]
+			if p.Severity == mrf.SeverityError {
+				rc.Errors++
+			} else {
+				rc.Warnings++
+			}
+			sum.ByRule[p.Rule] = rc
+		}
+	}
+	count(rd.FileProblems())
+	var (
+		rows                  int
+		rowOK, rowStored      bool // rowOK: not rejected by the importer's own rules
+		rowErrors, rowDropped bool // CMS errors; cells left out
+		rowNoPrice            bool // a charge was skipped for want of a price
+		rowRules              []string
+		lines                 = &rowNumbers{csv: rd.Format() != mrf.FormatJSON}
+		addRule               = func(rule string) {
+			if !slices.Contains(rowRules, rule) {
+				rowRules = append(rowRules, rule)
+			}
+		}
+		firstError = func(p mrf.Problem) {
+			if len(sum.FirstErrors) < firstErrors {
+				sum.FirstErrors = append(sum.FirstErrors, p)
+			}
+		}
+	)
 	if lines.csv {
 		lines.offset = 3
 	}
-	var rowRules []string
 	finishRow := func() {
 		if rows == 0 {
 			return
@@ -254,21 +295,27 @@ func (s *Service) readRows(ctx context.Context, rd *mrf.Reader, cr *countingRead
 		switch {
 		case rowOK && rowStored:
 			sum.RowsImported++
-		default:
-			sum.RowsRejected++
-			for _, r := range rowRules {
-				sum.RejectedByRule[r]++
+			if rowErrors || rowDropped {
+				sum.RowsSalvaged++
 			}
+			return
+		case rowOK && rowNoPrice:
+			p := mrf.Problem{Row: lines.of(rows), Rule: RuleNoPrice, Severity: mrf.SeverityError,
+				Message: "the row has errors and, without its unreadable cells, no price"}
+			addRule(RuleNoPrice)
+			firstError(p)
+			count([]mrf.Problem{p})
+		}
+		sum.RowsRejected++
+		for _, r := range rowRules {
+			sum.RejectedByRule[r]++
 		}
 	}
 	reject := func(rule string, p mrf.Problem) {
 		rowOK = false
-		if !slices.Contains(rowRules, rule) {
-			rowRules = append(rowRules, rule)
-		}
-		if len(sum.FirstErrors) < firstErrors {
-			sum.FirstErrors = append(sum.FirstErrors, p)
-		}
+		addRule(rule)
+		firstError(p)
+		count([]mrf.Problem{p})
 	}
 	for {
 		if err := w.failed(); err != nil {
@@ -288,11 +335,10 @@ func (s *Service) readRows(ctx context.Context, rd *mrf.Reader, cr *countingRead
 			if errors.As(err, &fe) {
 				finishRow()
 				rows = 0
+				count(fe.Problems)
 				for _, p := range fe.Problems {
 					sum.RejectedByRule[p.Rule]++
-					if len(sum.FirstErrors) < firstErrors {
-						sum.FirstErrors = append(sum.FirstErrors, p)
-					}
+					firstError(p)
 				}
 				break
 			}
@@ -301,17 +347,29 @@ func (s *Service) readRows(ctx context.Context, rd *mrf.Reader, cr *countingRead
 		if rd.Rows() != rows {
 			finishRow()
 			rows = rd.Rows()
-			rowOK, rowStored, rowRules = true, false, nil
+			rowOK, rowStored, rowErrors, rowDropped, rowNoPrice, rowRules = true, false, false, false, false, nil
 			lines.observe(rows, ps)
+			count(ps)
 			for _, p := range ps {
-				if p.Severity == mrf.SeverityError {
-					reject(p.Rule, p)
-				} else {
+				switch {
+				case p.Severity == mrf.SeverityError:
+					rowErrors = true
+					addRule(p.Rule)
+					firstError(p)
+				case p.Rule == mrf.RuleSalvageCellDropped:
+					rowDropped = true
+					sum.CellsDropped++
+					sum.Warnings++
+				default:
 					sum.Warnings++
 				}
 			}
 		}
 		if !rowOK {
+			continue
+		}
+		if rowErrors && !hasPrice(&c) {
+			rowNoPrice = true
 			continue
 		}
 		codes := chargeCodes(c.Codes)
@@ -347,7 +405,9 @@ func (s *Service) readRows(ctx context.Context, rd *mrf.Reader, cr *countingRead
 	}
 	finishRow()
 	sum.RowsRead = rd.Rows()
-	sum.FileProblems = append(sum.FileProblems, rd.FileProblems()[headerProblems:]...)
+	late := rd.FileProblems()[headerProblems:]
+	count(late)
+	sum.FileProblems = append(sum.FileProblems, late...)
 	return w.flushAll()
 }
 

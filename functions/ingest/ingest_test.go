@@ -152,7 +152,9 @@ func TestImport_NewerFileReplacesRows(t *testing.T) {
 	}
 }
 
-func TestImport_LenientRowsRejectedByRuleWithRowNumbers(t *testing.T) {
+// A row CMS rejects for a bad setting carries a code and a price: it is
+// salvaged without the setting, and its error is still counted and listed.
+func TestImport_LenientRowsSalvagedWithRowNumbers(t *testing.T) {
 	store := newStore(t)
 	svc := &Service{Store: store}
 	data := string(generated(t, mrf.FormatCSVTall, 10, 3))
@@ -163,8 +165,9 @@ func TestImport_LenientRowsRejectedByRuleWithRowNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.RowsRead != 10 || sum.RowsImported != 9 || sum.RowsRejected != 1 || sum.RejectedByRule[mrf.RuleEnumSetting] != 1 {
-		t.Fatalf("summary: read %d imported %d rejected %d by rule %v", sum.RowsRead, sum.RowsImported, sum.RowsRejected, sum.RejectedByRule)
+	if sum.RowsRead != 10 || sum.RowsImported != 10 || sum.RowsRejected != 0 || sum.RowsSalvaged != 1 || sum.CellsDropped != 1 ||
+		sum.ByRule[mrf.RuleEnumSetting].Errors != 1 || sum.ByRule[mrf.RuleSalvageCellDropped].Warnings != 1 {
+		t.Fatalf("summary: read %d imported %d rejected %d salvaged %d dropped %d by rule %v", sum.RowsRead, sum.RowsImported, sum.RowsRejected, sum.RowsSalvaged, sum.CellsDropped, sum.ByRule)
 	}
 	if len(sum.FirstErrors) != 1 || sum.FirstErrors[0].Row != 5 {
 		t.Fatalf("first errors: %+v", sum.FirstErrors)
@@ -232,7 +235,7 @@ func TestImport_TooLargeRowsAreCountedWithTheirLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.RowsRead != 6 || sum.RowsImported != 4 || sum.RowsRejected != 2 || sum.RejectedByRule[RuleTooLarge] != 1 {
+	if sum.RowsRead != 6 || sum.RowsImported != 5 || sum.RowsRejected != 1 || sum.RejectedByRule[RuleTooLarge] != 1 {
 		t.Fatalf("rows read %d, imported %d, rejected %d by %v", sum.RowsRead, sum.RowsImported, sum.RowsRejected, sum.RejectedByRule)
 	}
 	var got []string

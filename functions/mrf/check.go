@@ -64,6 +64,9 @@ type checker struct {
 	row  int
 	ps   *problems
 	hosp string // hospital ID stamped on every charge
+	// salvage reads or drops what CMS rejects (Options.Salvage); the
+	// problems reported stay CMS's, plus salvage.* warnings.
+	salvage bool
 }
 
 func (c *checker) errf(col, rule, format string, args ...any) {
@@ -84,7 +87,7 @@ func (c *checker) money(f field) priceline.Money {
 		d, ok := parseCSVDecimal(s)
 		if !ok {
 			c.errf(f.col, RuleNumber, "%q is not a number; CMS allows digits and a decimal point only (no $, commas or spaces)", clip(f.val))
-			return priceline.Money{}
+			return c.salvageMoney(f)
 		}
 		s = d
 	}
@@ -96,6 +99,10 @@ func (c *checker) money(f field) priceline.Money {
 		c.errf(f.col, RuleNumber, "%q is not a number", clip(f.val))
 	case !positive:
 		c.errf(f.col, RuleNumberPositive, "%q must be a positive number", clip(f.val))
+	}
+	if c.salvage && (!ok || !positive || isNineNines(s)) {
+		c.drop(f, "not a positive amount (999999999 is a placeholder)")
+		return priceline.Money{}
 	}
 	return m
 }
@@ -114,6 +121,9 @@ func (c *checker) enum(f field, set map[string]bool, rule, what string) string {
 	v, ok := inSet(set, f.val, c.csv)
 	if !ok {
 		c.errf(f.col, rule, "%q is not an allowed %s", clip(f.val), what)
+		if c.salvage {
+			return c.salvageEnum(f, set, rule)
+		}
 	}
 	return v
 }
@@ -144,6 +154,9 @@ func (c *checker) item(it *itemIn) priceline.Charge {
 			c.errf(cd.code.col, RuleRequired, "a code is required when its code type (%q) is given", clip(cd.typ.val))
 		}
 		t := c.enum(cd.typ, codeTypes, RuleEnumCodeType, "code type")
+		if c.salvage && t == "" && cd.code.set {
+			t = c.inferCodeType(cd)
+		}
 		if t == "NDC" {
 			hasNDC = true
 		}
@@ -235,6 +248,9 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 		p := &ci.payers[i]
 		ch := base
 		ch.Payer, ch.Plan = p.payer.str(), p.plan.str()
+		if c.salvage && ch.Payer != "" && ch.Plan == "" {
+			ch.Plan = AllPlans
+		}
 		ch.NegotiatedDollar = c.money(p.dollar)
 		ch.NegotiatedPercentage = c.decimal(p.pct)
 		ch.NegotiatedAlgorithm = p.alg.str()
@@ -297,6 +313,10 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 			ch.Count = p.count.str()
 			if p.count.set && !validCount(ch.Count) {
 				c.errf(p.count.col, RuleCount, "count of allowed amounts %q must be 0, \"1 through 10\" or a whole number of 11 or more", clip(p.count.val))
+				if c.salvage {
+					c.drop(p.count, "not a count")
+					ch.Count = ""
+				}
 			}
 			if c.csv && !pctOrAlg && !modifierOnly && ch.Count == "0" && !condNotes {
 				// CSV: CMS asks for notes on any count of 0, not only with a percentage or algorithm.

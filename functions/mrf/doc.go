@@ -33,6 +33,12 @@
 // amounts must be plain numbers: "1,234.50" or "$5" is a "number" error.
 // CSV enumerations ignore case; JSON ones are exact, as in the schemas.
 //
+// Salvage: OpenWith with Options.Salvage (what ingest uses) reads what a
+// person could use from a file CMS's rules reject: it reads through header
+// faults other than an unrecognisable or mixed tall/wide row 3, decodes
+// Windows-1252, and reads or drops bad cells with salvage.* warnings, while
+// reporting CMS's problems as Open does. Open and Validate never salvage.
+//
 // Limits: one CSV record or one JSON item may be at most 16 MiB (a
 // "too_large" error), so a hostile file cannot make memory grow with it.
 package mrf

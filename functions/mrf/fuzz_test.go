@@ -11,10 +11,16 @@ import (
 // finding of runaway output shows as a failure, not a hang.
 const fuzzMaxCharges = 100_000
 
-// drain opens and reads data to the end; it must never panic, and must
-// either fail at Open or end in io.EOF or a FormatError.
+// drain opens and reads data to the end, strictly and in salvage mode; it
+// must never panic, and must either fail at Open or end in io.EOF or a
+// FormatError.
 func drain(t *testing.T, data []byte) {
-	rd, err := Open(bytes.NewReader(data), "fuzz")
+	drainWith(t, data, Options{})
+	drainWith(t, data, Options{Salvage: true})
+}
+
+func drainWith(t *testing.T, data []byte, opt Options) {
+	rd, err := OpenWith(bytes.NewReader(data), "fuzz", opt)
 	if err != nil {
 		var fe *FormatError
 		if !errors.As(err, &fe) {

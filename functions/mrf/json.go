@@ -203,6 +203,14 @@ func (st *jsonState) hospital() priceline.Hospital {
 	}
 	if d, ok := st.meta["last_updated_on"].(string); ok {
 		h.LastUpdatedOn, _ = parseDate(d, false)
+		if h.LastUpdatedOn == "" && st.rd.salvage {
+			if h.LastUpdatedOn, ok = lenientDate(d); ok {
+				st.rd.file.warnf(0, "/last_updated_on", RuleSalvageDate, "last_updated_on %q read as %s", clip(d), h.LastUpdatedOn)
+			}
+		}
+	}
+	if _, known := states[h.LicenseState]; !known && st.rd.salvage && h.LicenseState != "" {
+		h.LicenseState, _ = salvageState(h.LicenseState)
 	}
 	h.ID = priceline.HospitalID(h.Name, h.LicenseNumber, h.LicenseState)
 	return h
@@ -273,6 +281,14 @@ func (j jctx) num(m map[string]any, key, path string) field {
 	n, isNum := v.(json.Number)
 	if !isNum {
 		j.ck.errf(f.col, RuleType, "%s must be a number", f.col)
+		if s, isStr := v.(string); isStr && j.ck.salvage && strings.TrimSpace(s) != "" {
+			// A number written as a string ("1234.50", "$1,234.50"): read
+			// it as CSV's amounts are, or drop it.
+			f.val = s
+			if m := j.ck.salvageMoney(f); m.Set {
+				f.val, f.set = m.Decimal, true
+			}
+		}
 		return f
 	}
 	f.val, f.set = n.String(), true
@@ -311,7 +327,7 @@ func (j jctx) arr(m map[string]any, key, path string, required bool) ([]any, boo
 }
 
 func (st *jsonState) item(v any, ps *problems) []priceline.Charge {
-	ck := &checker{fam: st.rd.fam, ver: st.rd.ver, row: st.nItems, ps: ps, hosp: st.rd.hospital.ID}
+	ck := &checker{fam: st.rd.fam, ver: st.rd.ver, row: st.nItems, ps: ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage}
 	j := jctx{ck: ck, fam: st.rd.fam}
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -425,6 +441,9 @@ func (st *jsonState) modifiers() error {
 		r.version, _ = st.meta["version"].(string)
 		r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
 		r.ver = chooseVersion(r.version, r.fam, true, &r.file, "/version")
+		// The hospital's keys came first too (startItems will not run
+		// again to read them).
+		r.hospital = st.hospital()
 	}
 	for st.dec.More() {
 		st.lim.reset()

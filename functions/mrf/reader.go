@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 
+	"golang.org/x/text/transform"
+
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -29,6 +31,10 @@ type Reader struct {
 	hospital priceline.Hospital
 	file     problems // file-level problems; complete once Next returned io.EOF
 	items    int      // rows (CSV) or standard_charge_information items (JSON) read so far
+	salvage  bool     // Options.Salvage
+	text     *salvageText
+	// notedTranscode and notedCR: the salvage.* file warnings were given.
+	notedTranscode, notedCR bool
 
 	// src reads the next row or item and returns its charges (at least one)
 	// and its problems.
@@ -79,6 +85,7 @@ func (r *Reader) Next() (priceline.Charge, []Problem, error) {
 	chs, ps, err := r.src()
 	if err != nil {
 		r.done = err
+		r.noteText()
 		if errors.Is(err, io.EOF) && r.items == 0 {
 			row := 0
 			if r.format != FormatJSON {
@@ -109,7 +116,16 @@ const sniffBufferSize = 64 << 10
 // *priceline.Error (KindInvalid, or KindTooLarge for an oversized record)
 // wrapping a *FormatError that lists the problems; errors.As finds both.
 // Any other error is a failure to read r.
-func Open(r io.Reader, name string) (*Reader, error) {
+func Open(r io.Reader, name string) (*Reader, error) { return OpenWith(r, name, Options{}) }
+
+// OpenWith is Open with options; Options.Salvage reads what a person could
+// use from a file CMS's rules reject (see Options).
+func OpenWith(r io.Reader, name string, opt Options) (*Reader, error) {
+	var text *salvageText
+	if opt.Salvage {
+		text = &salvageText{}
+		r = transform.NewReader(r, text)
+	}
 	br := bufio.NewReaderSize(r, sniffBufferSize)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
@@ -121,7 +137,7 @@ func Open(r io.Reader, name string) (*Reader, error) {
 		}
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	rd := &Reader{name: name}
+	rd := &Reader{name: name, salvage: opt.Salvage, text: text}
 	if first == '{' {
 		err = rd.openJSON(br)
 	} else {
@@ -130,6 +146,7 @@ func Open(r io.Reader, name string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	rd.noteText()
 	return rd, nil
 }
 

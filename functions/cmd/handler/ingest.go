@@ -183,8 +183,8 @@ func printSummary(w io.Writer, s *ingest.Summary) {
 	license := strings.TrimSpace(h.LicenseState + " " + h.LicenseNumber)
 	fmt.Fprintf(w, "%s: %s (license %s; id %s), last updated %s, version %s, %s\n",
 		printable(s.File), printable(h.Name), printable(license), h.ID, printable(h.LastUpdatedOn), printable(s.Version), s.Format)
-	fmt.Fprintf(w, "  rows read %d, imported %d, rejected %d; charges written %d; stale rows removed %d; warnings %d; %s\n",
-		s.RowsRead, s.RowsImported, s.RowsRejected, s.Charges, s.StaleDeleted, s.Warnings, s.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "  rows read %d, imported %d, rejected %d; imported with dropped cells %d (cells dropped %d); charges written %d; stale rows removed %d; warnings %d; %s\n",
+		s.RowsRead, s.RowsImported, s.RowsRejected, s.RowsSalvaged, s.CellsDropped, s.Charges, s.StaleDeleted, s.Warnings, s.Elapsed.Round(time.Millisecond))
 	if len(s.RejectedByRule) > 0 {
 		rules := make([]string, 0, len(s.RejectedByRule))
 		for r := range s.RejectedByRule {
@@ -194,6 +194,18 @@ func printSummary(w io.Writer, s *ingest.Summary) {
 		fmt.Fprintf(w, "  rejected by rule:")
 		for _, r := range rules {
 			fmt.Fprintf(w, " %s %d;", r, s.RejectedByRule[r])
+		}
+		fmt.Fprintln(w)
+	}
+	if len(s.ByRule) > 0 {
+		rules := make([]string, 0, len(s.ByRule))
+		for r := range s.ByRule {
+			rules = append(rules, r)
+		}
+		slices.Sort(rules)
+		fmt.Fprintf(w, "  problems by rule (errors, warnings):")
+		for _, r := range rules {
+			fmt.Fprintf(w, " %s %d, %d;", r, s.ByRule[r].Errors, s.ByRule[r].Warnings)
 		}
 		fmt.Fprintln(w)
 	}
