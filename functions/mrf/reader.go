@@ -101,7 +101,8 @@ const sniffBufferSize = 64 << 10
 // its first row or item. The format is decided by content, not by name:
 // JSON starts with "{" (after an optional byte-order mark and white space);
 // anything else is read as CSV, tall or wide according to its third header
-// row. name is used only in messages.
+// row. A gzip, or a zip holding one file, is read as the file inside it,
+// streamed (see unwrapArchive). name is used only in messages.
 //
 // Open fails before any row is read when the file cannot be a CMS price
 // file: CSV that is not comma-separated, header rows with missing, duplicate
@@ -110,7 +111,10 @@ const sniffBufferSize = 64 << 10
 // wrapping a *FormatError that lists the problems; errors.As finds both.
 // Any other error is a failure to read r.
 func Open(r io.Reader, name string) (*Reader, error) {
-	br := bufio.NewReaderSize(r, sniffBufferSize)
+	br, err := unwrapArchive(r, bufio.NewReaderSize(r, sniffBufferSize), name)
+	if err != nil {
+		return nil, err
+	}
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
 	}
