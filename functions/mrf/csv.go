@@ -138,7 +138,7 @@ func (r *Reader) openCSV(br *bufio.Reader) error {
 	if hasErrors(r.file) && headerBroken(r.file) {
 		return r.formatErr()
 	}
-	r.src = st.next
+	r.src = newCSVPipeline(st).next
 	return nil
 }
 
@@ -475,32 +475,6 @@ func isWidePrefix(s string, v cmsVersion) bool {
 func is22Header(n string) bool {
 	return n == "modifiers" || n == "drug_unit_of_measurement" || n == "drug_type_of_measurement" ||
 		n == "estimated_amount" || strings.HasPrefix(n, "estimated_amount|")
-}
-
-// next reads one data row.
-func (st *csvState) next() ([]priceline.Charge, []Problem, error) {
-	for {
-		st.lim.reset()
-		rec, err := st.cr.Read()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, nil, io.EOF
-			}
-			return nil, nil, st.rd.csvErr(err)
-		}
-		blank := true
-		for _, f := range rec {
-			if strings.TrimSpace(f) != "" {
-				blank = false
-				break
-			}
-		}
-		if blank {
-			continue // spreadsheet exports end with rows of bare commas
-		}
-		line, _ := st.cr.FieldPos(0)
-		return st.row(rec, line)
-	}
 }
 
 func (st *csvState) row(rec []string, line int) ([]priceline.Charge, []Problem, error) {
