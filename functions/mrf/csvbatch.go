@@ -143,9 +143,15 @@ func (p *csvPipeline) check(b *csvBatch) {
 			b.out[i] = rowResult{chs: chs, ps: ps}
 		}
 	}
+	parallelFor(n, span)
+}
+
+// parallelFor runs f over [0, n) split into one contiguous part per core,
+// and returns when every part is done.
+func parallelFor(n int, f func(lo, hi int)) {
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || n < csvParallelMin {
-		span(0, n)
+		f(0, n)
 		return
 	}
 	chunk := (n + workers - 1) / workers
@@ -154,9 +160,9 @@ func (p *csvPipeline) check(b *csvBatch) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			span(lo, min(lo+chunk, n))
+			f(lo, min(lo+chunk, n))
 		}()
 	}
-	span(0, min(chunk, n))
+	f(0, min(chunk, n))
 	wg.Wait()
 }
