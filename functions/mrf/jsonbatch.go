@@ -109,4 +109,3 @@ func (p *jsonPipeline) nextItem() (chs []priceline.Charge, ps []Problem, done bo
 		p.cur, p.i = b, 0
 	}
 }
-
