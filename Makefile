@@ -5,7 +5,7 @@ AZURITE_DIR := infra/local/azurite
 AZURITE_BIN := $(AZURITE_DIR)/node_modules/.bin/azurite-table
 PKGS := ./functions/...
 
-.PHONY: build app run test bench load screenshots azurite bicep-check zips deploy vet fmt-check clean diffcheck
+.PHONY: build app run test bench bench-validate load screenshots azurite bicep-check zips deploy vet fmt-check clean diffcheck
 
 build:
 	$(GO) build -o bin/handler ./functions/cmd/handler
@@ -61,6 +61,14 @@ zips: $(ZIPDATA_DEP)
 $(ZIPDATA_DEP): $(ZIPDATA_DIR)/package.json $(ZIPDATA_DIR)/package-lock.json
 	cd $(ZIPDATA_DIR) && npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
+
+# bench-validate generates a tall, a wide and a JSON file of the issue-12
+# sizes and runs "handler validate" (plain and gzipped) and CMS's validator
+# on each, one after the other, RUNS times; it prints the median times, the
+# ratios and the peak RSS (docs/benchmarks.md). Not part of make test.
+RUNS ?= 3
+bench-validate: build $(HPTCHECK_DEP)
+	$(GO) run ./functions/cmd/benchvalidate -runs $(RUNS)
 
 # deploy provisions infra/main.bicep and zip-deploys dist/functionapp with the
 # az CLI (AZURE_ENV_NAME and AZURE_LOCATION required); see docs/deploy.md.

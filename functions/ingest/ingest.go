@@ -149,6 +149,22 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// countingReaderAt is a countingReader that also offers random access and
+// the file's size, which a zip needs; its reads count towards progress too.
+type countingReaderAt struct {
+	*countingReader
+	ra   io.ReaderAt
+	size int64
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.ra.ReadAt(p, off)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (c *countingReaderAt) Size() int64 { return c.size }
+
 // Import reads the whole file twice: once to hash it (the generation), once
 // to import it. A file that is not a price file, or that names no hospital
 // or date, is refused before anything is written.
@@ -163,7 +179,12 @@ func (s *Service) Import(ctx context.Context, f io.ReadSeeker, name string) (*Su
 		return nil, fmt.Errorf("rewind %s: %w", name, err)
 	}
 	cr := &countingReader{r: f}
-	rd, err := mrf.OpenWith(cr, name, mrf.Options{Salvage: true})
+	var src io.Reader = cr
+	if ra, ok := f.(io.ReaderAt); ok {
+		// A zip is read by random access (mrf.Open).
+		src = &countingReaderAt{countingReader: cr, ra: ra, size: total}
+	}
+	rd, err := mrf.OpenWith(src, name, mrf.Options{Salvage: true})
 	if err != nil {
 		var fe *mrf.FormatError
 		if errors.As(err, &fe) {

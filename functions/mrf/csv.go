@@ -147,7 +147,7 @@ func (r *Reader) openCSV(br *bufio.Reader) error {
 		}
 		r.file.warnf(0, "", RuleSalvageHeader, "the header rows break CMS's rules (see the errors); the rows are read with the columns that are there")
 	}
-	r.src = st.next
+	r.src = newCSVPipeline(st).next
 	return nil
 }
 
@@ -174,32 +174,6 @@ func (r *Reader) csvErr(err error) error {
 		return r.formatErr()
 	}
 	return fmt.Errorf("read %s: %w", r.name, err)
-}
-
-// next reads one data row.
-func (st *csvState) next() ([]priceline.Charge, []Problem, error) {
-	for {
-		st.lim.reset()
-		rec, err := st.cr.Read()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, nil, io.EOF
-			}
-			return nil, nil, st.rd.csvErr(err)
-		}
-		blank := true
-		for _, f := range rec {
-			if strings.TrimSpace(f) != "" {
-				blank = false
-				break
-			}
-		}
-		if blank {
-			continue // spreadsheet exports end with rows of bare commas
-		}
-		line, _ := st.cr.FieldPos(0)
-		return st.row(rec, line)
-	}
 }
 
 func (st *csvState) row(rec []string, line int) ([]priceline.Charge, []Problem, error) {

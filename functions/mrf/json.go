@@ -29,6 +29,7 @@ type jsonState struct {
 	provisional bool
 	nItems      int
 	nMods       int
+	pipe        *jsonPipeline
 }
 
 func (r *Reader) openJSON(br *bufio.Reader) error {
@@ -216,28 +217,28 @@ func (st *jsonState) hospital() priceline.Hospital {
 	return h
 }
 
-// next decodes one element of standard_charge_information.
+// next returns the charges of the next element of standard_charge_information
+// (decoded and checked in batches by a jsonPipeline).
 func (st *jsonState) next() ([]priceline.Charge, []Problem, error) {
 	for st.inItems {
-		if !st.dec.More() {
-			if _, err := st.dec.Token(); err != nil { // ']'
-				return nil, nil, st.syntax(err)
-			}
-			st.inItems = false
-			if err := st.walkTop(); err != nil {
-				return nil, nil, err
-			}
-			break
+		if st.pipe == nil {
+			st.pipe = &jsonPipeline{st: st}
 		}
-		st.nItems++
-		st.lim.reset()
-		var item any
-		if err := st.dec.Decode(&item); err != nil {
+		chs, ps, done, err := st.pipe.nextItem()
+		if err != nil {
+			return nil, nil, err
+		}
+		if !done {
+			return chs, ps, nil
+		}
+		if _, err := st.dec.Token(); err != nil { // ']'
 			return nil, nil, st.syntax(err)
 		}
-		var ps problems
-		chs := st.item(item, &ps)
-		return chs, ps, nil
+		st.inItems = false
+		if err := st.walkTop(); err != nil {
+			return nil, nil, err
+		}
+		break
 	}
 	if !st.metaDone {
 		st.finishMeta()
@@ -326,8 +327,10 @@ func (j jctx) arr(m map[string]any, key, path string, required bool) ([]any, boo
 	return a, true
 }
 
-func (st *jsonState) item(v any, ps *problems) []priceline.Charge {
-	ck := &checker{fam: st.rd.fam, ver: st.rd.ver, row: st.nItems, ps: ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage}
+// item checks one decoded element, the row'th (1-based). It only reads st,
+// so several items are checked at once.
+func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
+	ck := &checker{fam: st.rd.fam, ver: st.rd.ver, row: row, ps: ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage}
 	j := jctx{ck: ck, fam: st.rd.fam}
 	m, ok := v.(map[string]any)
 	if !ok {

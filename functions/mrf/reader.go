@@ -108,7 +108,8 @@ const sniffBufferSize = 64 << 10
 // its first row or item. The format is decided by content, not by name:
 // JSON starts with "{" (after an optional byte-order mark and white space);
 // anything else is read as CSV, tall or wide according to its third header
-// row. name is used only in messages.
+// row. A gzip, or a zip holding one file, is read as the file inside it,
+// streamed (see unwrapArchive). name is used only in messages.
 //
 // Open fails before any row is read when the file cannot be a CMS price
 // file: CSV that is not comma-separated, header rows with missing, duplicate
@@ -119,14 +120,18 @@ const sniffBufferSize = 64 << 10
 func Open(r io.Reader, name string) (*Reader, error) { return OpenWith(r, name, Options{}) }
 
 // OpenWith is Open with options; Options.Salvage reads what a person could
-// use from a file CMS's rules reject (see Options).
+// use from a file CMS's rules reject (see Options). A gzip or zip file is
+// unpacked first (archive.go), so salvage reads the text inside.
 func OpenWith(r io.Reader, name string, opt Options) (*Reader, error) {
+	br, err := unwrapArchive(r, bufio.NewReaderSize(r, sniffBufferSize), name)
+	if err != nil {
+		return nil, err
+	}
 	var text *salvageText
 	if opt.Salvage {
 		text = &salvageText{}
-		r = transform.NewReader(r, text)
+		br = bufio.NewReaderSize(transform.NewReader(br, text), sniffBufferSize)
 	}
-	br := bufio.NewReaderSize(r, sniffBufferSize)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
 	}

@@ -167,15 +167,25 @@ func plainMoney(s string) (m priceline.Money, positive, ok, done bool) {
 			cents++
 		}
 	}
-	nonzero := strings.Trim(intPart+frac, "0") != ""
-	intPart = strings.TrimLeft(intPart, "0")
-	frac = strings.TrimRight(frac, "0")
-	if intPart == "" {
-		intPart = "0"
+	nonzero := strings.Trim(intPart, "0") != "" || strings.Trim(frac, "0") != ""
+	// The canonical form (no leading zeros, no trailing fractional zeros)
+	// is a substring of the literal unless the integer part is missing
+	// (".5"), so most amounts cost no allocation.
+	lead := len(intPart) - len(strings.TrimLeft(intPart, "0"))
+	if lead == len(intPart) && lead > 0 {
+		lead-- // keep one zero: "00.5" is "0.5"
 	}
-	dec := intPart
-	if frac != "" {
-		dec += "." + frac
+	frac = strings.TrimRight(frac, "0")
+	var dec string
+	switch {
+	case intPart == "" && frac == "":
+		dec = "0"
+	case intPart == "":
+		dec = "0." + frac
+	case frac == "":
+		dec = intPart[lead:]
+	default:
+		dec = lit[lead : len(intPart)+1+len(frac)]
 	}
 	if neg && nonzero {
 		dec, cents = "-"+dec, -cents
