@@ -46,15 +46,6 @@ func (h *HospitalPrice) Basis() string {
 	return BasisNone
 }
 
-// RateFigure is the dollar figure of Basis: the negotiated dollar, or the
-// median allowed amount, or nothing.
-func (h *HospitalPrice) RateFigure() Money {
-	if h.Negotiated.Set {
-		return h.Negotiated
-	}
-	return h.Allowed.Median
-}
-
 // Spread is the range of one amount across hospitals.
 type Spread struct {
 	Hospitals int   // hospitals that list the amount
