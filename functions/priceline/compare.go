@@ -24,7 +24,26 @@ type HospitalPrice struct {
 	NegotiatedPercentage string
 	NegotiatedAlgorithm  string
 	Methodology          string
-	PayerRows            int // rows of the chosen payer and plan
+	// Allowed is the allowed amounts of the chosen payer and plan (v3.0.0):
+	// of the row with the lowest median, so that the range and count are
+	// that median's own; when no row has a median, a row's count alone.
+	Allowed   Allowed
+	PayerRows int // rows of the chosen payer and plan
+}
+
+// Basis says which dollar figure stands for the hospital's rate with the
+// chosen payer and plan: the negotiated dollar when the hospital states
+// one, else the median allowed amount when its rows give one, else none.
+// A median allowed amount is what the payer paid, not a negotiated price,
+// so a consumer must label it (BasisMedianAllowed).
+func (h *HospitalPrice) Basis() string {
+	switch {
+	case h.Negotiated.Set:
+		return BasisNegotiatedDollar
+	case h.Allowed.Median.Set:
+		return BasisMedianAllowed
+	}
+	return BasisNone
 }
 
 // Spread is the range of one amount across hospitals.
@@ -43,6 +62,9 @@ type Comparison struct {
 	Gross          Spread
 	DiscountedCash Spread
 	Negotiated     Spread
+	// MedianAllowed is the spread of the hospitals' median allowed amounts
+	// for the chosen payer and plan, kept apart from Negotiated.
+	MedianAllowed Spread
 }
 
 // Compare builds a comparison from the charges of one procedure. Payer and
@@ -83,6 +105,9 @@ func Compare(rows []Charge, payer, plan string, hospitalName func(id string) str
 		if hp.Methodology == "" {
 			hp.Methodology = c.Methodology
 		}
+		if a := c.Allowed(); !a.IsZero() && (hp.Allowed.IsZero() || compareAllowed(a, hp.Allowed) < 0) {
+			hp.Allowed = a
+		}
 	}
 	slices.SortFunc(order, func(a, b string) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(hospitalName(a)), strings.ToLower(hospitalName(b))), cmp.Compare(a, b))
@@ -116,5 +141,6 @@ func Compare(rows []Charge, payer, plan string, hospitalName func(id string) str
 	cmpn.Gross = spread(func(h *HospitalPrice) Money { return h.Gross })
 	cmpn.DiscountedCash = spread(func(h *HospitalPrice) Money { return h.DiscountedCash })
 	cmpn.Negotiated = spread(func(h *HospitalPrice) Money { return h.Negotiated })
+	cmpn.MedianAllowed = spread(func(h *HospitalPrice) Money { return h.Allowed.Median })
 	return cmpn
 }

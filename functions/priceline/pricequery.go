@@ -63,36 +63,59 @@ func sameFold(a, b string) bool {
 }
 
 // Sort orders for charge rows. A leading "-" on the money orders reverses
-// them; rows without the amount always come last.
+// them; rows without the amount always come last. "negotiated" sorts by the
+// negotiated dollar amount; rows that have none but a median allowed amount
+// (a rate stated as a percentage or an algorithm, v3.0.0) come after every
+// row with a negotiated dollar, in either direction, ordered among
+// themselves by their median in the same direction, and rows with neither
+// come last: a median is what the payer paid, not a negotiated price, so it
+// never takes a negotiated dollar's place in the order.
 var SortOrders = []string{"hospital", "gross", "-gross", "cash", "-cash", "negotiated", "-negotiated"}
 
 // ChargeOrder returns the comparison of order (one of SortOrders; ""
 // means "hospital"), with ties broken so that the order is total and stable
 // across requests. hospitalName names each hospital ID.
 func ChargeOrder(order string, hospitalName func(id string) string) func(a, b *Charge) int {
-	money := func(c *Charge) *Money { return nil }
+	// amount returns the amount a row sorts by and its tier: 0 for the
+	// amount itself, 1 for the median allowed amount standing in for a
+	// missing negotiated dollar, 2 for none (last).
+	amount := func(c *Charge) (Money, int) { return Money{}, 2 }
 	desc := strings.HasPrefix(order, "-")
+	byMoney := func(get func(c *Charge) Money) func(c *Charge) (Money, int) {
+		return func(c *Charge) (Money, int) {
+			if m := get(c); m.Set {
+				return m, 0
+			}
+			return Money{}, 2
+		}
+	}
 	switch strings.TrimPrefix(order, "-") {
 	case "gross":
-		money = func(c *Charge) *Money { return &c.Gross }
+		amount = byMoney(func(c *Charge) Money { return c.Gross })
 	case "cash":
-		money = func(c *Charge) *Money { return &c.DiscountedCash }
+		amount = byMoney(func(c *Charge) Money { return c.DiscountedCash })
 	case "negotiated":
-		money = func(c *Charge) *Money { return &c.NegotiatedDollar }
+		amount = func(c *Charge) (Money, int) {
+			switch {
+			case c.NegotiatedDollar.Set:
+				return c.NegotiatedDollar, 0
+			case c.Median.Set:
+				return c.Median, 1
+			}
+			return Money{}, 2
+		}
 	}
 	return func(a, b *Charge) int {
-		if ma, mb := money(a), money(b); ma != nil {
-			switch {
-			case ma.Set && !mb.Set:
-				return -1
-			case !ma.Set && mb.Set:
-				return 1
-			case ma.Set && mb.Set && ma.Cents != mb.Cents:
-				if desc {
-					return cmp.Compare(mb.Cents, ma.Cents)
-				}
-				return cmp.Compare(ma.Cents, mb.Cents)
+		ma, ta := amount(a)
+		mb, tb := amount(b)
+		switch {
+		case ta != tb:
+			return cmp.Compare(ta, tb)
+		case ta < 2 && ma.Cents != mb.Cents:
+			if desc {
+				return cmp.Compare(mb.Cents, ma.Cents)
 			}
+			return cmp.Compare(ma.Cents, mb.Cents)
 		}
 		return cmp.Or(
 			cmp.Compare(strings.ToLower(hospitalName(a.HospitalID)), strings.ToLower(hospitalName(b.HospitalID))),
@@ -109,6 +132,7 @@ func ChargeOrder(order string, hospitalName func(id string) string) func(a, b *C
 			cmp.Compare(a.DiscountedCash.Cents, b.DiscountedCash.Cents),
 			cmp.Compare(a.Payer, b.Payer),
 			cmp.Compare(a.Plan, b.Plan),
+			cmp.Compare(a.Median.Cents, b.Median.Cents),
 		)
 	}
 }

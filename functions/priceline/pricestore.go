@@ -60,7 +60,8 @@ type PriceStore interface {
 	// CompareRows returns the same rows as ChargesFor with only the fields
 	// Compare reads set (HospitalID, Gross, DiscountedCash, Min, Max, Payer,
 	// Plan, NegotiatedDollar, NegotiatedPercentage, NegotiatedAlgorithm,
-	// Methodology), so that a store can read less for a comparison.
+	// Methodology, and the allowed amounts Median, P10, P90 and Count), so
+	// that a store can read less for a comparison.
 	CompareRows(ctx context.Context, code Code) ([]Charge, error)
 }
 

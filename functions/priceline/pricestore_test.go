@@ -3,7 +3,10 @@ package priceline
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+
+	gocmp "github.com/google/go-cmp/cmp"
 )
 
 func usd(cents int64) Money {
@@ -110,5 +113,74 @@ func TestCompareSpreadIsExact(t *testing.T) {
 	}
 	if c.Negotiated.Hospitals != 1 || c.Negotiated.RatioPercent != "" {
 		t.Errorf("negotiated spread: %+v", c.Negotiated)
+	}
+}
+
+// "negotiated" sorts by the negotiated dollar; rows with only a median
+// allowed amount come after every negotiated dollar in both directions,
+// ordered by their median, and rows with neither come last.
+func TestChargeOrderPutsMedianOnlyRowsAfterNegotiatedDollars(t *testing.T) {
+	name := func(id string) string { return id }
+	rows := []Charge{
+		{HospitalID: "a", Payer: "M1", NegotiatedPercentage: "80", Median: usd(50)},
+		{HospitalID: "a", Payer: "N"},
+		{HospitalID: "a", Payer: "D1", NegotiatedDollar: usd(1000)},
+		{HospitalID: "a", Payer: "M2", NegotiatedAlgorithm: "formula", Median: usd(90000)},
+		{HospitalID: "a", Payer: "D2", NegotiatedDollar: usd(2000), Median: usd(10)},
+	}
+	for order, want := range map[string]string{
+		"negotiated":  "D1 D2 M1 M2 N",
+		"-negotiated": "D2 D1 M2 M1 N",
+	} {
+		rs := slices.Clone(rows)
+		c := ChargeOrder(order, name)
+		slices.SortFunc(rs, func(a, b Charge) int { return c(&a, &b) })
+		var got []string
+		for _, r := range rs {
+			got = append(got, r.Payer)
+		}
+		if g := strings.Join(got, " "); g != want {
+			t.Errorf("order %q: %s, want %s", order, g, want)
+		}
+	}
+}
+
+// A comparison carries the allowed amounts of the chosen payer's row with
+// the lowest median, with that row's own range and count, whatever order
+// the rows come in; the basis says which dollar figure stands for the rate.
+func TestCompareCarriesAllowedAmountsAndTheirBasis(t *testing.T) {
+	rows := []Charge{
+		{HospitalID: "a", Payer: "Acme", Plan: "PPO", NegotiatedPercentage: "80", Median: usd(12000), P10: usd(5000), P90: usd(16000), Count: "299"},
+		{HospitalID: "a", Payer: "Acme", Plan: "PPO", NegotiatedPercentage: "75", Median: usd(11000), P10: usd(8000), P90: usd(17000), Count: "1 through 10"},
+		{HospitalID: "a", Payer: "Other", Plan: "PPO", NegotiatedPercentage: "10", Median: usd(100), Count: "12"},
+		{HospitalID: "b", Payer: "acme", Plan: "ppo", NegotiatedDollar: usd(9000), Median: usd(9500), P10: usd(1), P90: usd(2), Count: "14"},
+		{HospitalID: "c", Payer: "Acme", Plan: "PPO", NegotiatedAlgorithm: "formula", Count: "0"},
+		{HospitalID: "d", Payer: "Other"},
+	}
+	reversed := slices.Clone(rows)
+	slices.Reverse(reversed)
+	for _, rs := range [][]Charge{rows, reversed} {
+		c := Compare(rs, "Acme", "PPO", func(id string) string { return id })
+		got := map[string]string{}
+		for i := range c.Prices {
+			h := &c.Prices[i]
+			a := h.Allowed
+			got[h.HospitalID] = fmt.Sprintf("%s %s %s-%s %q", h.Basis(), a.Median.Decimal, a.P10.Decimal, a.P90.Decimal, a.Count)
+		}
+		want := map[string]string{
+			"a": `medianAllowed 110.00 80.00-170.00 "1 through 10"`,
+			"b": `negotiatedDollar 95.00 0.01-0.02 "14"`,
+			"c": `none  - "0"`,
+			"d": `none  - ""`,
+		}
+		if diff := gocmp.Diff(want, got); diff != "" {
+			t.Errorf("allowed mismatch (-want, +got):\n%s", diff)
+		}
+		if c.Negotiated.Hospitals != 1 || c.Negotiated.Low.Cents != 9000 {
+			t.Errorf("negotiated spread mixes in medians: %+v", c.Negotiated)
+		}
+		if c.MedianAllowed.Hospitals != 2 || c.MedianAllowed.Low.Cents != 9500 || c.MedianAllowed.High.Cents != 11000 {
+			t.Errorf("median allowed spread: %+v", c.MedianAllowed)
+		}
 	}
 }

@@ -19,6 +19,8 @@ var CompareOrders = []string{"hospital", "-hospital", "gross", "-gross", "cash",
 
 // Measure returns the amount of a hospital's prices that a key of
 // CompareOrders (without "-") names, or nil for "hospital" and unknown keys.
+// "negotiated" is the negotiated dollar alone: a median allowed amount is
+// never returned as one.
 func Measure(key string) func(*priceline.HospitalPrice) priceline.Money {
 	switch key {
 	case "gross":
@@ -47,14 +49,19 @@ func rowOrder(sort string, names map[string]string) func(a, b PriceRow) int {
 
 // hospitalOrder is the order of a comparison's hospitals for sort (one of
 // CompareOrders; "" is "hospital"). Each hospital stands in ChargeOrder as
-// a charge whose gross amount is the amount sorted by, so the rule for
-// missing amounts, directions and ties is ChargeOrder's own; "-hospital"
-// is the name order reversed.
+// a charge carrying the amount sorted by, so the rule for missing amounts,
+// directions and ties is ChargeOrder's own: "negotiated" puts the
+// hospital's negotiated dollar and median allowed amount where ChargeOrder
+// sorts by them (a median only after every negotiated dollar), any other
+// amount goes in the gross charge's place; "-hospital" is the name order
+// reversed.
 func hospitalOrder(sort string, names map[string]string) func(a, b priceline.HospitalPrice) int {
 	key, desc := strings.CutPrefix(sort, "-")
 	measure := Measure(key)
 	by := "hospital"
 	switch {
+	case key == "negotiated":
+		by = sort
 	case measure != nil && desc:
 		by = "-gross"
 	case measure != nil:
@@ -63,7 +70,10 @@ func hospitalOrder(sort string, names map[string]string) func(a, b priceline.Hos
 	order := priceline.ChargeOrder(by, func(id string) string { return names[id] })
 	asCharge := func(h *priceline.HospitalPrice) *priceline.Charge {
 		c := &priceline.Charge{HospitalID: h.HospitalID}
-		if measure != nil {
+		switch {
+		case key == "negotiated":
+			c.NegotiatedDollar, c.Median = h.Negotiated, h.Allowed.Median
+		case measure != nil:
 			c.Gross = measure(h)
 		}
 		return c

@@ -16,7 +16,8 @@ func compareView(c *priceline.Charge) priceline.Charge {
 	return priceline.Charge{
 		HospitalID: c.HospitalID, Gross: c.Gross, DiscountedCash: c.DiscountedCash, Min: c.Min, Max: c.Max,
 		Payer: c.Payer, Plan: c.Plan, NegotiatedDollar: c.NegotiatedDollar, NegotiatedPercentage: c.NegotiatedPercentage,
-		NegotiatedAlgorithm: c.NegotiatedAlgorithm, Methodology: c.Methodology,
+		NegotiatedAlgorithm: c.NegotiatedAlgorithm, Methodology: c.Methodology, Median: c.Median, P10: c.P10, P90: c.P90,
+		Count: c.Count,
 	}
 }
 

@@ -181,4 +181,24 @@ func TestBrowserCompareWorksWithoutJavaScript(t *testing.T) {
 	if first != "West Mercy Hospital" { // Region HMO: $250.00, the lowest
 		t.Fatalf("sorted by negotiated rate, the first hospital is %q", first)
 	}
+	// Where the rate is only a percentage, the median allowed amount is
+	// the figure, visibly labelled with its range, and sorts after the
+	// negotiated dollars.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/compare?code=99283&codeType=CPT&payer=Platform+Health+Insurance&plan=PPO&sort=negotiated"),
+		chromedp.WaitVisible(chromedp.CSS("#allowed-help")),
+		shot("compare-median-allowed"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#compare-table tbody tr:last-child`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"West Mercy Hospital", "$12,000.12", "median allowed amount", "10th–90th percentile $5,123.74–$16,784.22", "80% of billed charges"} {
+		if !strings.Contains(last, want) {
+			t.Errorf("the median-only row %q lacks %q", last, want)
+		}
+	}
 }

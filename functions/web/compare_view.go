@@ -27,8 +27,11 @@ type compareView struct {
 	Rows           []compareRow
 	Chart          chartView
 	Spreads        []string
-	URL            string // this comparison, canonical
-	SignInURL      string // sign in, then come back here
+	// HasAllowed is set when a row shows a median allowed amount in the
+	// negotiated column, so the page explains what that figure is.
+	HasAllowed bool
+	URL        string // this comparison, canonical
+	SignInURL  string // sign in, then come back here
 }
 
 // optionView is one <option> of a chooser.
@@ -50,6 +53,11 @@ type compareRow struct {
 	Min, Max                string
 	NegotiatedNote          string
 	ShowNegotiated          bool
+	// Allowed is the median allowed amount shown in the negotiated column
+	// when the hospital states the rate only as a percentage or an
+	// algorithm; AllowedLabel says so, with the 10th–90th percentile range
+	// and the count. Both are empty when a negotiated dollar is shown.
+	Allowed, AllowedLabel string
 }
 
 // chartView is the inline SVG bar chart: geometry is computed here so the
@@ -61,9 +69,9 @@ type chartView struct {
 }
 
 // barView is one hospital's bar, with its name and amount as text so the
-// chart is readable without colour.
+// chart is readable without colour. Missing says why a hospital has no bar.
 type barView struct {
-	Name, Amount                string
+	Name, Amount, Missing       string
 	Listed, Lowest              bool
 	NameY, BarY, AmountY, Width int
 	AmountX                     int
@@ -99,7 +107,9 @@ func newCompareView(d *pricing.ComparisonDetail, sort string) *compareView {
 	}
 	v.Payers, v.Plans = options(d.Payers), options(d.Plans)
 	for i := range d.Prices {
-		v.Rows = append(v.Rows, toCompareRow(&d.Prices[i], name, payer != ""))
+		row := toCompareRow(&d.Prices[i], name, payer != "")
+		v.HasAllowed = v.HasAllowed || row.Allowed != ""
+		v.Rows = append(v.Rows, row)
 	}
 	v.Columns = columns(v, payer != "")
 	v.Chart = chart(d.Prices, name, chartMeasure(sort, payer, d.Comparison.Comparison), payer, plan)
@@ -111,6 +121,7 @@ func newCompareView(d *pricing.ComparisonDetail, sort string) *compareView {
 		{"Gross charges", d.Gross, true},
 		{"Discounted cash prices", d.DiscountedCash, true},
 		{"Negotiated rates of " + payerPlan(payer, plan), d.Negotiated, payer != ""},
+		{"Median allowed amounts of " + payerPlan(payer, plan), d.MedianAllowed, payer != ""},
 	} {
 		if t := spreadText(sp.what, sp.s); sp.on && t != "" {
 			v.Spreads = append(v.Spreads, t)
@@ -138,12 +149,33 @@ func toCompareRow(h *priceline.HospitalPrice, name func(string) string, withPaye
 		case h.PayerRows == 0:
 			row.NegotiatedNote = "not listed for this plan"
 		case h.NegotiatedPercentage != "":
-			row.NegotiatedNote = h.NegotiatedPercentage + "% of billed charges"
+			row.NegotiatedNote = "rate: " + h.NegotiatedPercentage + "% of billed charges"
 		case h.NegotiatedAlgorithm != "":
-			row.NegotiatedNote = "set by a formula: ask the hospital"
+			row.NegotiatedNote = "rate: set by a formula"
+			if !h.Allowed.Median.Set {
+				row.NegotiatedNote += ": ask the hospital"
+			}
+		}
+		if h.Basis() == priceline.BasisMedianAllowed {
+			row.Allowed, row.AllowedLabel = formatUSD(h.Allowed.Median), allowedLabel(h.Allowed)
+		} else if h.Allowed.Count == "0" {
+			row.NegotiatedNote += "; no payments in the file’s lookback period to show a median allowed amount"
 		}
 	}
 	return row
+}
+
+// allowedLabel names a median allowed amount as such, with its range and
+// count, so that it is never read as a negotiated price.
+func allowedLabel(a priceline.Allowed) string {
+	t := "median allowed amount"
+	if a.P10.Set && a.P90.Set {
+		t += "; 10th–90th percentile " + formatUSD(a.P10) + "–" + formatUSD(a.P90)
+	}
+	if a.Count != "" {
+		t += "; from " + a.Count + " payments"
+	}
+	return t
 }
 
 func orDash(m priceline.Money) string {
@@ -288,7 +320,13 @@ func chart(ps []priceline.HospitalPrice, name func(string) string, measure, paye
 			}
 			summary = append(summary, item)
 		} else {
-			summary = append(summary, b.Name+" not listed")
+			b.Missing = "Not listed"
+			if measure == "negotiated" && ps[i].Basis() == priceline.BasisMedianAllowed {
+				// The bar scale is negotiated dollars; a median allowed
+				// amount is named beside it, never drawn as one.
+				b.Missing = "No negotiated dollar rate; median allowed amount " + formatUSD(ps[i].Allowed.Median)
+			}
+			summary = append(summary, b.Name+": "+strings.ToLower(b.Missing[:1])+b.Missing[1:])
 		}
 		cv.Bars = append(cv.Bars, b)
 	}

@@ -140,14 +140,38 @@ type hospitalPriceJSON struct {
 	Negotiated     *negotiatedJSON `json:"negotiated"`
 }
 
+// negotiatedJSON is a hospital's rate with the chosen payer and plan.
+// Basis names the dollar figure that stands for it ("negotiatedDollar":
+// dollar; "medianAllowed": allowed.median, because the rate is only a
+// percentage or an algorithm; "none"), so that a client never shows a
+// median allowed amount as a negotiated price.
 type negotiatedJSON struct {
 	Payer      string       `json:"payer"`
 	Plan       string       `json:"plan"`
 	Rows       int          `json:"rows"`
+	Basis      string       `json:"basis"`
 	Dollar     *moneyJSON   `json:"dollar"`
 	Percentage *percentJSON `json:"percentage"`
 	Algorithm  string       `json:"algorithm"`
 	Method     string       `json:"methodology"`
+	Allowed    *allowedJSON `json:"allowed"`
+}
+
+// allowedJSON is the v3.0.0 allowed amounts: what the payer paid, not a
+// negotiated rate. Count is as the file writes it ("0", "1 through 10",
+// "299"); "" when the file gives none.
+type allowedJSON struct {
+	Median *moneyJSON `json:"median"`
+	P10    *moneyJSON `json:"p10"`
+	P90    *moneyJSON `json:"p90"`
+	Count  string     `json:"count"`
+}
+
+func toAllowed(a priceline.Allowed) *allowedJSON {
+	if a.IsZero() {
+		return nil
+	}
+	return &allowedJSON{Median: toMoney(a.Median), P10: toMoney(a.P10), P90: toMoney(a.P90), Count: a.Count}
 }
 
 type spreadJSON struct {
@@ -185,8 +209,9 @@ func toCompareJSON(c *pricing.Comparison) map[string]any {
 		}
 		if withPayer {
 			e.Negotiated = &negotiatedJSON{
-				Payer: c.Payer, Plan: c.Plan, Rows: hp.PayerRows, Dollar: toMoney(hp.Negotiated),
+				Payer: c.Payer, Plan: c.Plan, Rows: hp.PayerRows, Basis: hp.Basis(), Dollar: toMoney(hp.Negotiated),
 				Percentage: toPercent(hp.NegotiatedPercentage), Algorithm: hp.NegotiatedAlgorithm, Method: hp.Methodology,
+				Allowed: toAllowed(hp.Allowed),
 			}
 		}
 		out = append(out, e)
@@ -194,6 +219,7 @@ func toCompareJSON(c *pricing.Comparison) map[string]any {
 	spread := map[string]spreadJSON{"gross": toSpread(c.Gross), "discountedCash": toSpread(c.DiscountedCash)}
 	if withPayer {
 		spread["negotiated"] = toSpread(c.Negotiated)
+		spread["medianAllowed"] = toSpread(c.MedianAllowed)
 	}
 	return map[string]any{
 		"code": c.Code.Code, "codeType": c.Code.Type, "payer": c.Payer, "plan": c.Plan,

@@ -32,7 +32,8 @@ func charge(code priceline.Code, payer string, cents int64) priceline.Charge {
 		Description: "Office visit, established patient", Codes: []priceline.Code{code}, Setting: "outpatient",
 		Modifiers: []string{"25"}, Gross: money(fmt.Sprintf("%d.00", cents/100), cents), DiscountedCash: money("80", 8000),
 		Payer: payer, Plan: "PPO", NegotiatedDollar: money("55.5", 5550), Methodology: "fee schedule",
-		PayerNotes: "notes", Count: "1 through 10",
+		PayerNotes: "notes", Median: money("61.25", 6125), P10: money("40", 4000), P90: money("90.125", 9013),
+		Count: "1 through 10",
 	}
 }
 
@@ -236,7 +237,12 @@ func TestPriceStore(t *testing.T, newStore func(t *testing.T) priceline.PriceSto
 		h := hospital("Compare", "2026-01-01")
 		c := charge(cpt, "Aetna", 100)
 		c.NegotiatedPercentage, c.NegotiatedAlgorithm, c.Min, c.Max = "62.5", "algo", money("1", 100), money("9", 900)
-		importFile(t, s, h, "g1", cpt, true, c)
+		// A v3.0.0 row whose rate is an algorithm with no allowed amounts:
+		// the count "0" is kept as the file writes it.
+		none := charge(cpt, "Bcbs", 100)
+		none.NegotiatedDollar, none.NegotiatedAlgorithm, none.Median, none.P10, none.P90, none.Count =
+			priceline.Money{}, "algo", priceline.Money{}, priceline.Money{}, priceline.Money{}, "0"
+		importFile(t, s, h, "g1", cpt, true, c, none)
 		got, err := s.CompareRows(ctx, cpt)
 		if err != nil {
 			t.Fatalf("CompareRows: %v", err)
@@ -245,8 +251,12 @@ func TestPriceStore(t *testing.T, newStore func(t *testing.T) priceline.PriceSto
 			HospitalID: h.ID, Gross: c.Gross, DiscountedCash: c.DiscountedCash, Min: c.Min, Max: c.Max, Payer: c.Payer,
 			Plan: c.Plan, NegotiatedDollar: c.NegotiatedDollar, NegotiatedPercentage: c.NegotiatedPercentage,
 			NegotiatedAlgorithm: c.NegotiatedAlgorithm, Methodology: c.Methodology,
+			Median: c.Median, P10: c.P10, P90: c.P90, Count: c.Count,
+		}, {
+			HospitalID: h.ID, Gross: none.Gross, DiscountedCash: none.DiscountedCash, Payer: none.Payer, Plan: none.Plan,
+			NegotiatedAlgorithm: "algo", Methodology: none.Methodology, Count: "0",
 		}}
-		if diff := gocmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		if diff := gocmp.Diff(want, sortCharges(got), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("CompareRows mismatch (-want, +got):\n%s", diff)
 		}
 	})
