@@ -337,7 +337,7 @@ func (s *Service) readRows(ctx context.Context, rd *mrf.Reader, cr *countingRead
 			continue
 		}
 		c.HospitalID = sum.Hospital.ID
-		w.services.add(c.HospitalID, codes, c.Description)
+		w.services.add(c.HospitalID, codes, &c)
 		for _, code := range codes {
 			if err := w.add(code, c); err != nil {
 				return err

@@ -25,7 +25,18 @@ func newServiceIndexer() *serviceIndexer {
 
 // add matches one row, filed under codes (the row's usable codes, as the
 // writer files it).
-func (x *serviceIndexer) add(hospitalID string, codes []priceline.Code, description string) {
+func (x *serviceIndexer) add(hospitalID string, codes []priceline.Code, c *priceline.Charge) {
+	if p := strings.TrimSpace(c.Payer); p != "" {
+		// The payer directory (GET /api/payers) lists each raw payer and
+		// plan once per file.
+		pk := "\x01" + p + "\x00" + c.Plan
+		if !x.seen[pk] {
+			x.seen[pk] = true
+			x.rows = append(x.rows, priceline.ServiceRow{ServiceID: priceline.PayerNamesIndexID, HospitalID: hospitalID,
+				Code: priceline.Code{Code: p, Type: "PAYER"}, Description: strings.TrimSpace(c.Plan), By: "payer"})
+		}
+	}
+	description := c.Description
 	var k strings.Builder
 	k.WriteString(description)
 	for _, c := range codes {

@@ -33,3 +33,9 @@ type ServiceIndex interface {
 	// hospitals, in no particular order.
 	ServiceRows(ctx context.Context, serviceID string) ([]ServiceRow, error)
 }
+
+// PayerNamesIndexID is the reserved index entry under which an import lists
+// its file's raw payer and plan names (ServiceRow.Code.Code is the payer,
+// Description the plan), so that the payer directory follows the
+// generations of the files. It is no service's ID: those are slugs.
+const PayerNamesIndexID = "~payers"
