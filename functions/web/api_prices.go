@@ -142,12 +142,23 @@ func (p *PriceAPI) handleCompare(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	byDistance, err := distanceSort(q)
+	if err != nil {
+		return err
+	}
+	if _, _, err := pricing.ParseOrigin(q["zip"], q["radiusMiles"]); err != nil {
+		return err
+	}
 	c, rows, err := p.service().CompareRows(r.Context(), pricing.CompareQuery{Code: q["code"], CodeType: q["codeType"], Payer: q["payer"], Plan: q["plan"], Sort: q["sort"]})
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "public, max-age="+priceCacheSeconds)
-	writeJSON(w, http.StatusOK, withEstimates(toCompareJSON(c), c, pricing.Estimates(rows, c.Payer, c.Plan, b)))
+	body, err := withDistances(r.Context(), p.service(), withEstimates(toCompareJSON(c), c, pricing.Estimates(rows, c.Payer, c.Plan, b)), q, byDistance)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, body)
 	return nil
 }
 

@@ -78,6 +78,7 @@ func (p *PriceAPI) handlePayers(w http.ResponseWriter, r *http.Request) error {
 var compareExtraParams = map[string]int{
 	"service": 100, "descriptionMatches": 5, "sort": maxSortLen,
 	"deductibleRemaining": 40, "coinsurancePercent": 20, "copay": 40, "oopMaxRemaining": 40,
+	"zip": 10, "radiusMiles": 10,
 }
 
 // benefitsOf reads the four benefit parameters (400 with the estimate
@@ -115,6 +116,13 @@ func (p *PriceAPI) handleServiceCompare(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
+	byDistance, err := distanceSort(q)
+	if err != nil {
+		return err
+	}
+	if _, _, err := pricing.ParseOrigin(q["zip"], q["radiusMiles"]); err != nil {
+		return err
+	}
 	c, err := p.service().CompareService(r.Context(), pricing.ServiceQuery{
 		ServiceID: q["service"], DescriptionMatches: withDesc, Payer: q["payer"], Plan: q["plan"], Sort: q["sort"], Benefits: b,
 	})
@@ -142,6 +150,9 @@ func (p *PriceAPI) handleServiceCompare(w http.ResponseWriter, r *http.Request, 
 		entries = append(entries, e)
 	}
 	body["hospitals"] = entries
+	if body, err = withDistances(r.Context(), p.service(), body, q, byDistance); err != nil {
+		return err
+	}
 	w.Header().Set("Cache-Control", "public, max-age="+priceCacheSeconds)
 	writeJSON(w, http.StatusOK, body)
 	return nil

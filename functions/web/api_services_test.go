@@ -25,21 +25,22 @@ func serviceEnv(t *testing.T) *priceEnv {
 	lines := strings.SplitN(string(b), "\n", 4)
 	store := memstore.NewPrices()
 	imp := &ingest.Service{Store: store}
-	file := func(name, license string, rows ...string) {
+	file := func(name, license, address string, rows ...string) {
 		l1 := strings.ReplaceAll(lines[1], "East Valley Medical Center", name)
+		l1 = strings.Replace(l1, "400 Orchard Road, Riverside, CA 92501", address, 1)
 		l1 = strings.Replace(l1, ",60112,", ","+license+",", 1)
 		data := strings.Join(append([]string{lines[0], l1, lines[2]}, rows...), "\n") + "\n"
 		if sum, err := imp.Import(context.Background(), bytes.NewReader([]byte(data)), name+".csv"); err != nil {
 			t.Fatalf("import %s: %v (%+v)", name, err, sum)
 		}
 	}
-	file("Alpha Hospital", "1001",
+	file("Alpha Hospital", "1001", "400 Orchard Road, Riverside, CA 92501",
 		"LIPID PANEL,1314112,CDM,,,outpatient,,,120,90,BCBS of AL,PPO,,45,,,,,,,45,45,fee schedule,",
 		"LIPID PANEL,1314112,CDM,,,outpatient,,,120,90,Aetna,PPO,,0,,,,,,,0,45,fee schedule,")
-	file("Beta Hospital", "1002",
+	file("Beta Hospital", "1002", "1 Temple St, Los Angeles, CA 90012",
 		"LIPID PROFILE,80061,CPT,300100,CDM,outpatient,,,150,100,Blue Cross Blue Shield of Alabama,Blue Advantage PPO,,60,,,,,,,60,60,fee schedule,",
 		"LIPID PROFILE,80061,CPT,300100,CDM,outpatient,,,150,100,BLUE CROSS OF AL,PPO,,1000.01,,,,,,,60,60,fee schedule,")
-	file("Gamma Hospital", "1003",
+	file("Gamma Hospital", "1003", "Hill Road, Somewhere",
 		"LIPID PROFILE W/ LDL,80061,CPT,,,outpatient,,,9999999,80,Blue Cross Blue Shield of Alabama,PPO,,,62.5,,70.00,50,90,11,,,percent of total billed charges,")
 	api := &PriceAPI{Service: &pricing.Service{Store: store}}
 	return &priceEnv{t: t, api: api, h: priceHandler(api)}
@@ -187,6 +188,52 @@ func TestEstimate_CentBoundariesThroughTheAPI(t *testing.T) {
 	} {
 		if r := e.get(base + params); r.Status != 400 || r.errorCode() != code {
 			t.Errorf("%s = %d %s; want 400 %s", params, r.Status, r.Body, code)
+		}
+	}
+}
+
+func TestDistance_ZIPRadiusAndSort(t *testing.T) {
+	e := serviceEnv(t)
+	r := e.ok("/api/prices/compare?service=lipid-panel&zip=90012&sort=distance")
+	list := r.JSON["hospitals"].([]any)
+	var order []string
+	for _, x := range list {
+		order = append(order, x.(map[string]any)["hospital"].(map[string]any)["name"].(string))
+	}
+	if strings.Join(order, ",") != "Beta Hospital,Alpha Hospital,Gamma Hospital" {
+		t.Errorf("sort=distance order = %v; want nearest first, the hospital without a ZIP last", order)
+	}
+	got := hospitalEntries(t, r)
+	// Downtown Los Angeles (90012) to Riverside (92501): about 52 miles
+	// as the crow flies.
+	if d, _ := got["Alpha Hospital"]["distanceMiles"].(float64); d < 47 || d > 57 {
+		t.Errorf("Alpha distance = %v; want about 52 miles", got["Alpha Hospital"]["distanceMiles"])
+	}
+	if d, ok := got["Beta Hospital"]["distanceMiles"].(float64); !ok || d != 0 {
+		t.Errorf("Beta distance = %v; want 0 (its own ZIP)", got["Beta Hospital"]["distanceMiles"])
+	}
+	if _, ok := got["Gamma Hospital"]["distanceMiles"]; ok {
+		t.Errorf("Gamma has no ZIP but got a distance")
+	}
+	got = hospitalEntries(t, e.ok("/api/prices/compare?service=lipid-panel&zip=90012&radiusMiles=10"))
+	if _, ok := got["Alpha Hospital"]; ok || len(got) != 2 {
+		t.Errorf("radiusMiles=10 = %v; want Beta, and Gamma (no ZIP, never dropped)", got)
+	}
+	for path, code := range map[string]string{
+		"/api/prices/compare?service=lipid-panel&zip=00000":                 "unknown_zip",
+		"/api/prices/compare?service=lipid-panel&zip=90012&radiusMiles=0":   "invalid_radius",
+		"/api/prices/compare?service=lipid-panel&zip=90012&radiusMiles=501": "invalid_radius",
+		"/api/prices/compare?service=lipid-panel&sort=distance":             "missing_zip",
+	} {
+		if r := e.get(path); r.Status != 400 || r.errorCode() != code {
+			t.Errorf("GET %s = %d %s; want 400 %s", path, r.Status, r.Body, code)
+		}
+	}
+	hs := e.ok("/api/hospitals").JSON["hospitals"].([]any)
+	for _, x := range hs {
+		h := x.(map[string]any)
+		if h["name"] == "Beta Hospital" && (h["zip"] != "90012" || h["latitude"] == nil || h["longitude"] == nil) {
+			t.Errorf("hospital = %v; want zip, latitude and longitude", h)
 		}
 	}
 }
