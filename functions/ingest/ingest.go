@@ -216,6 +216,9 @@ func (s *Service) Import(ctx context.Context, f io.ReadSeeker, name string) (*Su
 	if werr := w.close(); err == nil {
 		err = werr
 	}
+	if err == nil && sum.RowsImported > 0 {
+		err = w.services.write(ctx, s.Store, hosp.ID, sum.Generation)
+	}
 	sum.Charges = int(w.written.Load())
 	sum.Elapsed = time.Since(start)
 	s.progress(Progress{File: name, Bytes: cr.n.Load(), TotalBytes: total, Rows: rd.Rows(), Charges: sum.Charges, Elapsed: sum.Elapsed, Done: true})
@@ -413,6 +416,7 @@ func (s *Service) readRows(ctx context.Context, rd *mrf.Reader, cr *countingRead
 			continue
 		}
 		c.HospitalID = sum.Hospital.ID
+		w.services.add(c.HospitalID, codes, &c)
 		for _, code := range codes {
 			if err := w.add(code, c); err != nil {
 				return err
@@ -461,6 +465,7 @@ type writer struct {
 	catalog     map[priceline.Code]bool
 	prepared    map[priceline.Code]bool // declared with PrepareCharges (or sent, which declares)
 	procs       []priceline.Procedure
+	services    *serviceIndexer // the service index rows of the file
 	jobs        chan func(context.Context) error
 	wg          sync.WaitGroup
 	ctx         context.Context
@@ -488,7 +493,7 @@ func (s *Service) newWriter(ctx context.Context, hospitalID, gen string) *writer
 	w := &writer{
 		store: s.Store, hospitalID: hospitalID, gen: gen, maxBuffered: mb,
 		buffers: map[priceline.Code]*batch{}, catalog: map[priceline.Code]bool{}, prepared: map[priceline.Code]bool{},
-		jobs: make(chan func(context.Context) error, n),
+		jobs: make(chan func(context.Context) error, n), services: newServiceIndexer(),
 	}
 	w.ctx, w.cancel = context.WithCancel(ctx)
 	for range n {

@@ -37,3 +37,7 @@ func TestPriceStoreContract(t *testing.T) {
 func TestSavedStoreContract(t *testing.T) {
 	pricelinetest.TestSavedStore(t, func(t *testing.T) priceline.SavedStore { return NewSaved() })
 }
+
+func TestServiceIndexContract(t *testing.T) {
+	pricelinetest.TestServiceIndex(t, func(t *testing.T) pricelinetest.IndexedPriceStore { return NewPrices() })
+}

@@ -31,6 +31,8 @@ type Prices struct {
 	written   map[string]map[string]map[codeKey]*rows // hospital → generation → procedure → rows
 	codes     map[codeKey]priceline.Procedure         // catalog: one entry per code
 	descs     map[descKey]priceline.Procedure         // catalog: one entry per distinct description
+
+	serviceRows map[string]map[string]*indexRows // hospital → generation → service index rows
 }
 
 // committed is a hospital's current file and the generation holding its rows.
@@ -228,6 +230,7 @@ func (m *Prices) CommitImport(_ context.Context, h priceline.Hospital, gen strin
 	kept.Locations, kept.Addresses = slices.Clone(h.Locations), slices.Clone(h.Addresses)
 	m.hospitals[h.ID] = committed{h: kept, gen: gen}
 	abandoned := clock(m.Now).Add(-m.abandonAfter())
+	m.dropServiceRows(h.ID, gen, cur.gen, abandoned)
 	deleted := 0
 	for g, byCode := range m.written[h.ID] {
 		if g == gen {

@@ -105,8 +105,9 @@ func (s *Service) compare(ctx context.Context, q CompareQuery, detail bool) (*Co
 	if err != nil {
 		return nil, nil, err
 	}
+	pm := newPayerMatch(payer, plan)
 	c := &Comparison{Code: code, Payer: payer, Plan: plan, Names: names,
-		Comparison: priceline.Compare(rows, payer, plan, func(id string) string { return names[id] })}
+		Comparison: priceline.Compare(pm.forCompare(rows, payer, plan), payer, plan, func(id string) string { return names[id] })}
 	slices.SortStableFunc(c.Prices, hospitalOrder(q.Sort, names))
 	return c, rows, nil
 }
@@ -136,19 +137,23 @@ func choices(rows []priceline.Charge, payer, plan string) (payers, plans []Choic
 	// Files spell one payer several ways; each is listed once, under its
 	// most frequent spelling (ties: the first in byte order), so the list
 	// does not depend on the order the store returned the rows in.
+	// The lists show normalised names (package payers); the rows keep the
+	// hospital's wording.
 	payerNames, planNames := spellings{}, spellings{}
+	pm := newPayerMatch(payer, "")
 	for i := range rows {
 		c := &rows[i]
-		payerNames.add(c.Payer)
-		if payer == "" || fold(c.Payer) == fold(payer) {
-			planNames.add(c.Plan)
+		np, nplan := pm.normalized(c.Payer, c.Plan)
+		payerNames.add(np)
+		if pm.match(c) {
+			planNames.add(nplan)
 		}
 	}
-	for key, name := range payerNames.best() {
-		payers = append(payers, Choice{Name: name, Chosen: key == fold(payer)})
+	for _, name := range payerNames.best() {
+		payers = append(payers, Choice{Name: name, Chosen: payer != "" && (sameKey(name, payer) || pm.payerNorm == payerKey(name))})
 	}
-	for key, name := range planNames.best() {
-		plans = append(plans, Choice{Name: name, Chosen: key == fold(plan)})
+	for _, name := range planNames.best() {
+		plans = append(plans, Choice{Name: name, Chosen: plan != "" && sameKey(name, plan)})
 	}
 	byName := func(a, b Choice) int { return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) }
 	slices.SortFunc(payers, byName)

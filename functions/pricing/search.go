@@ -70,7 +70,9 @@ func (s *Service) Search(ctx context.Context, q PriceQuery) (*PricePage, error) 
 	if err != nil {
 		return nil, err
 	}
-	filter := priceline.PriceQuery{Payer: q.Payer, Plan: q.Plan, HospitalID: q.HospitalID}
+	// Payer and plan are normalised names (payerMatch), not the rows' own.
+	filter := priceline.PriceQuery{HospitalID: q.HospitalID}
+	pm := newPayerMatch(strings.TrimSpace(q.Payer), strings.TrimSpace(q.Plan))
 	if q.Setting != "" {
 		if !slices.Contains(Settings, strings.ToLower(q.Setting)) {
 			return nil, invalid("invalid_setting", "setting must be inpatient, outpatient or both.")
@@ -113,7 +115,7 @@ func (s *Service) Search(ctx context.Context, q PriceQuery) (*PricePage, error) 
 	if err != nil {
 		return nil, err
 	}
-	kept := slices.DeleteFunc(rows, func(r PriceRow) bool { return !filter.Match(&r.Charge) })
+	kept := slices.DeleteFunc(rows, func(r PriceRow) bool { return !filter.Match(&r.Charge) || !pm.match(&r.Charge) })
 	slices.SortStableFunc(kept, rowOrder(q.Sort, names))
 
 	end := min(offset+limit, len(kept))

@@ -38,3 +38,7 @@ func TestPriceStoreContract(t *testing.T) {
 func TestSavedStoreContract(t *testing.T) {
 	pricelinetest.TestSavedStore(t, func(t *testing.T) priceline.SavedStore { return newTestClient(t).Saved() })
 }
+
+func TestServiceIndexContract(t *testing.T) {
+	pricelinetest.TestServiceIndex(t, func(t *testing.T) pricelinetest.IndexedPriceStore { return newTestClient(t).Prices() })
+}

@@ -31,7 +31,7 @@ func (p *PriceAPI) service() *pricing.Service {
 // public ones, and the saved estimates behind s.withSession (signed in; the
 // CSRF token on POST and DELETE).
 func (s *Server) priceRoutes(p *PriceAPI) []route {
-	return []route{
+	return append([]route{
 		{"Hospitals", "GET", "/api/hospitals", p.handleHospitals},
 		{"Procedures", "GET", "/api/procedures", p.handleProcedures},
 		{"Prices", "GET", "/api/prices", p.handlePrices},
@@ -39,7 +39,7 @@ func (s *Server) priceRoutes(p *PriceAPI) []route {
 		{"MeSaved", "GET", "/api/me/saved", s.withSession(p.handleListSaved)},
 		{"MeSaved", "POST", "/api/me/saved", s.withSession(p.handleCreateSaved)},
 		{"MeSavedItem", "DELETE", "/api/me/saved/{id}", s.withSession(p.handleDeleteSaved)},
-	}
+	}, p.serviceRoutes()...)
 }
 
 // priceCacheSeconds is how long browsers and proxies may keep a public
@@ -124,16 +124,41 @@ func (p *PriceAPI) handlePrices(w http.ResponseWriter, r *http.Request) error {
 // handleCompare gives one entry per hospital for a procedure and the spread
 // of each price across hospitals.
 func (p *PriceAPI) handleCompare(w http.ResponseWriter, r *http.Request) error {
-	q, err := queryParams(r, map[string]int{"code": maxCodeLen, "codeType": maxCodeTypeLen, "payer": maxNameLen, "plan": maxNameLen})
+	limits := map[string]int{"code": maxCodeLen, "codeType": maxCodeTypeLen, "payer": maxNameLen, "plan": maxNameLen}
+	for k, v := range compareExtraParams {
+		limits[k] = v
+	}
+	q, err := queryParams(r, limits)
 	if err != nil {
 		return err
 	}
-	c, err := p.service().Compare(r.Context(), pricing.CompareQuery{Code: q["code"], CodeType: q["codeType"], Payer: q["payer"], Plan: q["plan"]})
+	if _, ok := q["service"]; ok {
+		return p.handleServiceCompare(w, r, q)
+	}
+	if _, ok := q["descriptionMatches"]; ok {
+		return invalid("invalid_query", "descriptionMatches applies to a service comparison (service=ID).")
+	}
+	b, err := benefitsOf(q)
+	if err != nil {
+		return err
+	}
+	byDistance, err := distanceSort(q)
+	if err != nil {
+		return err
+	}
+	if _, _, err := pricing.ParseOrigin(q["zip"], q["radiusMiles"]); err != nil {
+		return err
+	}
+	c, rows, err := p.service().CompareRows(r.Context(), pricing.CompareQuery{Code: q["code"], CodeType: q["codeType"], Payer: q["payer"], Plan: q["plan"], Sort: q["sort"]})
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "public, max-age="+priceCacheSeconds)
-	writeJSON(w, http.StatusOK, toCompareJSON(c))
+	body, err := withDistances(r.Context(), p.service(), withEstimates(toCompareJSON(c), c, pricing.Estimates(rows, c.Payer, c.Plan, b)), q, byDistance)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, body)
 	return nil
 }
 

@@ -58,13 +58,20 @@ type hospitalJSON struct {
 	LicenseState  string   `json:"licenseState,omitempty"`
 	LastUpdatedOn string   `json:"lastUpdatedOn"`
 	FileVersion   string   `json:"fileVersion"`
+	// Where the hospital is, from its address ZIP (geo), and whether its
+	// file is older than a year; see hospitalPlace.
+	Zip       string   `json:"zip,omitempty"`
+	Latitude  *float64 `json:"latitude,omitempty"`
+	Longitude *float64 `json:"longitude,omitempty"`
+	Stale     bool     `json:"stale"`
 }
 
 func toHospitalJSON(h *priceline.Hospital) hospitalJSON {
 	return hospitalJSON{
 		ID: h.ID, Name: h.Name, Locations: nonNil(h.Locations), Addresses: nonNil(h.Addresses),
 		LicenseNumber: h.LicenseNumber, LicenseState: h.LicenseState, LastUpdatedOn: h.LastUpdatedOn, FileVersion: h.Version,
-	}
+		Stale: staleFile(h.LastUpdatedOn, time.Now()),
+	}.withPlace(h)
 }
 
 func nonNil(s []string) []string {

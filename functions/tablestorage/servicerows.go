@@ -1,0 +1,148 @@
+package tablestorage
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// servicePrefix starts the charges-table partition of a service's index
+// rows. keyEncode never writes "~", so no procedure key can start with it,
+// and filing the index in the charges table lets the generation machinery
+// (record, deleteStale) remove a replaced file's index rows with its
+// charges, unchanged.
+const servicePrefix = "S~"
+
+// maxServiceRows bounds one service's read, like maxPartitionRows.
+const maxServiceRows = 100_000
+
+// serviceRowEntity is one index row as stored, under RowKey
+// hospital.generation.hash. N is 0 so that deleting it counts no charge.
+type serviceRowEntity struct {
+	PartitionKey string
+	RowKey       string
+	N            int
+	Code         string
+	CodeType     string
+	Description  string
+	By           string
+	Score        float64
+}
+
+// servicePartition is the index partition of a service ID.
+func servicePartition(serviceID string) string { return servicePrefix + keyEncode(serviceID) }
+
+// PutServiceRows upserts index rows, one entity each, in batch transactions
+// per service.
+func (s *PriceStore) PutServiceRows(ctx context.Context, hospitalID, gen string, rows []priceline.ServiceRow) error {
+	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+		return invalidImport("The hospital ID or import generation is malformed.")
+	}
+	if len(rows) > priceline.MaxServiceRowBatch {
+		return invalidImport("At most %d service rows can be written at once.", priceline.MaxServiceRowBatch)
+	}
+	byPK := map[string][]aztables.TransactionAction{}
+	var order []string
+	seen := map[string]bool{} // a batch may not hold one entity twice
+	for _, r := range rows {
+		if r.ServiceID == "" || len(r.ServiceID) > 100 {
+			return invalidImport("A service row needs a service ID of at most 100 bytes.")
+		}
+		pk := servicePartition(r.ServiceID)
+		desc := clipRunes(r.Description, 2000)
+		rk := hospitalID + "." + gen + "." + hashHex(r.Code.Type, r.Code.Code, desc)[:32]
+		if seen[pk+"/"+rk] {
+			continue
+		}
+		seen[pk+"/"+rk] = true
+		body, err := json.Marshal(serviceRowEntity{
+			PartitionKey: pk, RowKey: rk,
+			Code: clipRunes(r.Code.Code, 200), CodeType: clipRunes(r.Code.Type, 50), Description: desc, By: r.By, Score: r.Score,
+		})
+		if err != nil {
+			return translate(err, "encode service row")
+		}
+		if _, ok := byPK[pk]; !ok {
+			order = append(order, pk)
+		}
+		byPK[pk] = append(byPK[pk], aztables.TransactionAction{ActionType: aztables.TransactionTypeInsertReplace, Entity: body})
+	}
+	for _, pk := range order {
+		if err := s.record(ctx, hospitalID, gen, pk); err != nil {
+			return err
+		}
+		actions := byPK[pk]
+		for len(actions) > 0 {
+			n := min(len(actions), priceline.MaxChargeBatch)
+			if err := s.submit(ctx, s.charges, actions[:n]); err != nil {
+				return err
+			}
+			actions = actions[n:]
+		}
+	}
+	return nil
+}
+
+// ServiceRows reads a service's index partition and keeps the rows of each
+// hospital's committed generation, as readPartition does for charges.
+func (s *PriceStore) ServiceRows(ctx context.Context, serviceID string) ([]priceline.ServiceRow, error) {
+	if serviceID == "" {
+		return nil, nil
+	}
+	hs, at, err := s.cachedHospitals(ctx, hospitalCacheTTL)
+	if err != nil {
+		return nil, err
+	}
+	filter := "PartitionKey eq " + odataString(servicePartition(serviceID))
+	pager := s.charges.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
+	type row struct {
+		hospitalID, gen string
+		r               priceline.ServiceRow
+	}
+	var rows []row
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, translate(err, "read service rows")
+		}
+		for _, raw := range page.Entities {
+			var e serviceRowEntity
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return nil, translate(err, "decode service row")
+			}
+			parts := strings.SplitN(e.RowKey, ".", 3)
+			if len(parts) != 3 {
+				continue
+			}
+			if len(rows) >= maxServiceRows {
+				return nil, priceline.Errorf(priceline.KindUnavailable, "service_too_large", "This service has too many prices to show at once.")
+			}
+			rows = append(rows, row{hospitalID: parts[0], gen: parts[1], r: priceline.ServiceRow{
+				ServiceID: serviceID, HospitalID: parts[0], Code: priceline.Code{Code: e.Code, Type: e.CodeType},
+				Description: e.Description, By: e.By, Score: e.Score,
+			}})
+		}
+	}
+	gens := generations(hs)
+	if time.Since(at) >= genRecheck && slices.ContainsFunc(rows, func(r row) bool { return gens[r.hospitalID] != r.gen }) {
+		if hs, _, err = s.cachedHospitals(ctx, 0); err != nil {
+			return nil, err
+		}
+		gens = generations(hs)
+	}
+	var out []priceline.ServiceRow
+	for _, r := range rows {
+		if g := gens[r.hospitalID]; g != "" && g == r.gen {
+			out = append(out, r.r)
+		}
+	}
+	return out, nil
+}
+
+var _ priceline.ServiceIndex = (*PriceStore)(nil)
