@@ -311,7 +311,7 @@ func TestStoppedAzuriteFailsFastAsUnavailable(t *testing.T) {
 			return c.Sessions().TouchSession(ctx, &priceline.Session{UserID: uid, Key: priceline.SessionKey("x"), Version: "v"})
 		},
 		"Reserve": func() error { _, err := c.Attempts().Reserve(ctx, "ip:x", time.Now(), 0, nil); return err },
-		"Sweep":         func() error { _, err := c.Sessions().DeleteExpiredSessions(ctx, time.Now()); return err },
+		"Sweep":   func() error { _, err := c.Sessions().DeleteExpiredSessions(ctx, time.Now()); return err },
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {
