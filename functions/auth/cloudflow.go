@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -40,15 +41,42 @@ type CloudOutcome struct {
 // provider for the authorization URL and a new flow (state, nonce, PKCE),
 // stores the flow for whichever instance receives the callback, and returns
 // both. returnTo is where the browser goes once signed in, kept only if
-// SafeReturnTo keeps it.
-func (s *Service) BeginCloudSignIn(ctx context.Context, sso *CloudSignIn, returnTo string) (*CloudOutcome, error) {
+// SafeReturnTo keeps it. Each start stores a record until it expires, so
+// starts are counted per client address c (Config.Throttle.CloudStart) and
+// refused with KindTooManyRequests "too_many_attempts" past the limit.
+func (s *Service) BeginCloudSignIn(ctx context.Context, sso *CloudSignIn, returnTo string, c Client) (*CloudOutcome, error) {
+	if err := s.countCloudStart(ctx, sso, CloudLogin, c); err != nil {
+		return nil, err
+	}
 	return s.beginCloud(ctx, sso, CloudLogin, returnTo)
 }
 
 // BeginCloudPasswordReset starts the password-reset user flow (B2C only),
-// which ends signed in like a sign-in.
-func (s *Service) BeginCloudPasswordReset(ctx context.Context, sso *CloudSignIn, returnTo string) (*CloudOutcome, error) {
+// which ends signed in like a sign-in; it is counted with the sign-in
+// starts of the same address.
+func (s *Service) BeginCloudPasswordReset(ctx context.Context, sso *CloudSignIn, returnTo string, c Client) (*CloudOutcome, error) {
+	if err := s.countCloudStart(ctx, sso, CloudResetPassword, c); err != nil {
+		return nil, err
+	}
 	return s.beginCloud(ctx, sso, CloudResetPassword, returnTo)
+}
+
+// countCloudStart counts a signed-out start of a cloud user flow against
+// the client's address ("b2c:" and the address) before the flow is stored.
+// A client without a usable address is not counted, as for registration.
+func (s *Service) countCloudStart(ctx context.Context, sso *CloudSignIn, step CloudStep, c Client) error {
+	if err := sso.Check(step); err != nil {
+		return err
+	}
+	ip := s.ipKey(c.IP)
+	if ip == "" {
+		return nil
+	}
+	start := counter{name: "cloud_start", key: "b2c:" + strings.TrimPrefix(ip, "ip:"), limit: s.config().Throttle.CloudStart}
+	if _, err := s.reserve(ctx, []counter{start}, s.now()); err != nil {
+		return fmt.Errorf("begin cloud sign-in: %w", err)
+	}
+	return nil
 }
 
 // BeginCloudProfileEdit starts the profile-edit user flow for u, the user

@@ -140,7 +140,7 @@ func state(t *testing.T, authURL string) string {
 // begin starts a sign-in and returns the outcome.
 func (c *cloudEnv) begin(t *testing.T, returnTo string) *CloudOutcome {
 	t.Helper()
-	out, err := c.svc.BeginCloudSignIn(context.Background(), c.sso, returnTo)
+	out, err := c.svc.BeginCloudSignIn(context.Background(), c.sso, returnTo, client)
 	if err != nil {
 		t.Fatalf("BeginCloudSignIn: %v", err)
 	}
@@ -427,7 +427,7 @@ func TestCloudForgotPasswordStartsResetFlow(t *testing.T) {
 func TestCloudCancelReturnsToSignInOrBack(t *testing.T) {
 	c := newCloudEnv(t)
 	ctx := context.Background()
-	reset, err := c.svc.BeginCloudPasswordReset(ctx, c.sso, "/saved")
+	reset, err := c.svc.BeginCloudPasswordReset(ctx, c.sso, "/saved", client)
 	if err != nil || !strings.Contains(reset.Redirect, fakeResetPolicy) {
 		t.Fatalf("BeginCloudPasswordReset = %+v, %v", reset, err)
 	}
@@ -509,7 +509,7 @@ func TestCloudCheckNotConfiguredNotReady(t *testing.T) {
 	for _, step := range []CloudStep{CloudLogin, CloudResetPassword, CloudEditProfile, CloudFinish, CloudLogout} {
 		wantCode(t, none.Check(step), priceline.KindNotFound, "b2c_not_configured")
 	}
-	_, err := c.svc.BeginCloudSignIn(ctx, nil, "/")
+	_, err := c.svc.BeginCloudSignIn(ctx, nil, "/", client)
 	wantCode(t, err, priceline.KindNotFound, "b2c_not_configured")
 	if none.Ready() {
 		t.Fatal("a nil CloudSignIn is Ready")
@@ -534,7 +534,7 @@ func TestCloudCheckNotConfiguredNotReady(t *testing.T) {
 	pending.ResetPolicy, pending.EditPolicy = "", ""
 	wantCode(t, pending.Check(CloudResetPassword), priceline.KindNotFound, "b2c_reset_not_configured")
 	wantCode(t, pending.Check(CloudEditProfile), priceline.KindNotFound, "b2c_edit_not_configured")
-	_, err = c.svc.BeginCloudPasswordReset(ctx, pending, "/")
+	_, err = c.svc.BeginCloudPasswordReset(ctx, pending, "/", client)
 	wantCode(t, err, priceline.KindNotFound, "b2c_reset_not_configured")
 }
 
@@ -545,7 +545,7 @@ func TestCloudFlowStoreDownAndSweep(t *testing.T) {
 	ctx := context.Background()
 	down := unavailable()
 	c.flows.Fail = memstore.FailOn(down)
-	out, err := c.svc.BeginCloudSignIn(ctx, c.sso, "/")
+	out, err := c.svc.BeginCloudSignIn(ctx, c.sso, "/", client)
 	if out != nil || priceline.ErrorKind(err) != priceline.KindUnavailable {
 		t.Fatalf("begin with the store down = %+v, %v", out, err)
 	}
@@ -565,5 +565,52 @@ func TestCloudFlowStoreDownAndSweep(t *testing.T) {
 	}
 	if n, err := c.svc.DeleteExpiredCloudFlows(ctx, nil); err != nil || n != 0 {
 		t.Fatalf("sweep without cloud sign-in = %d, %v", n, err)
+	}
+}
+
+// TestASVS_V6_3_1_CloudStartsCountedPerAddress: every signed-out start of a
+// cloud flow stores a record, so starts are counted per client address; past
+// the free ones an address waits (Retry-After) and stores nothing, while
+// another address is unaffected.
+func TestASVS_V6_3_1_CloudStartsCountedPerAddress(t *testing.T) {
+	c := newCloudEnv(t)
+	ctx := context.Background()
+	from := Client{IP: "192.0.2.61"}
+	for i := range 60 {
+		begin := c.svc.BeginCloudSignIn
+		if i%2 == 1 {
+			begin = c.svc.BeginCloudPasswordReset
+		}
+		if _, err := begin(ctx, c.sso, "/", from); err != nil {
+			t.Fatalf("start %d: %v", i+1, err)
+		}
+	}
+	stored := c.flows.Calls("PutFlow")
+	for _, begin := range []func(context.Context, *CloudSignIn, string, Client) (*CloudOutcome, error){c.svc.BeginCloudSignIn, c.svc.BeginCloudPasswordReset} {
+		_, err := begin(ctx, c.sso, "/", from)
+		if pe := wantCode(t, err, priceline.KindTooManyRequests, "too_many_attempts"); pe.RetryAfter != time.Second {
+			t.Errorf("RetryAfter after 60 starts = %v, want 1s", pe.RetryAfter)
+		}
+	}
+	if got := c.flows.Calls("PutFlow"); got != stored {
+		t.Errorf("refused starts stored %d flows", got-stored)
+	}
+	if _, err := c.svc.BeginCloudSignIn(ctx, c.sso, "/", Client{IP: "192.0.2.62"}); err != nil {
+		t.Errorf("a start from another address: %v", err)
+	}
+	c.clock.Advance(time.Second)
+	if _, err := c.svc.BeginCloudSignIn(ctx, c.sso, "/", from); err != nil {
+		t.Errorf("a start after waiting: %v", err)
+	}
+	// An address that stays quiet for a flow's lifetime starts afresh.
+	c.clock.Advance(10 * time.Minute)
+	if got := c.failures(t, "b2c:192.0.2.61"); got != 61 {
+		t.Errorf("stored starts = %d, want 61", got)
+	}
+	if _, err := c.svc.BeginCloudSignIn(ctx, c.sso, "/", from); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.failures(t, "b2c:192.0.2.61"); got != 1 {
+		t.Errorf("starts after a quiet period = %d, want 1", got)
 	}
 }

@@ -24,6 +24,16 @@ type ThrottlePolicy struct {
 	// argon2id hash, and "email_taken" tells whether an address has an
 	// account, so registration must not be free to repeat.
 	Register Limit
+	// Device counts failed logins made with a valid device cookie, in place
+	// of the account counter [5 free, 1s, 15m, distrusted at 10, forget
+	// after 24h]: at LockAt the cookie stops being trusted and the browser
+	// is throttled like any other (see the package doc).
+	Device Limit
+	// CloudStart counts every start of a cloud sign-in or password reset
+	// per client address [60 free, 1s, 10s, no lock, forget after 10m]:
+	// each start stores a flow record until it expires, so an address can
+	// keep at most about 60 + 60 of them alive at once.
+	CloudStart Limit
 }
 
 // Limit is one throttle: some free failures, then an exponentially growing
@@ -74,6 +84,14 @@ func (c Config) withDefaults() Config {
 	c.Throttle.Register = c.Throttle.Register.withDefaults(Limit{
 		FreeFailures: 20, BaseDelay: time.Second, MaxDelay: 15 * time.Minute,
 		ForgetAfter: 24 * time.Hour,
+	})
+	c.Throttle.Device = c.Throttle.Device.withDefaults(Limit{
+		FreeFailures: 5, BaseDelay: time.Second, MaxDelay: 15 * time.Minute,
+		LockAt: 10, ForgetAfter: 24 * time.Hour,
+	})
+	c.Throttle.CloudStart = c.Throttle.CloudStart.withDefaults(Limit{
+		FreeFailures: 60, BaseDelay: time.Second, MaxDelay: 10 * time.Second,
+		ForgetAfter: 10 * time.Minute,
 	})
 	return c
 }

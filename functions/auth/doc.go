@@ -62,6 +62,9 @@
 //	                 free failures  first delay  longest delay  lock at  forgotten after
 //	per account      5              1s           15m            100      24h without a failure
 //	per IP address   50             1s           15m            never    24h without a failure
+//	per device       5              1s           15m            10 (*)   24h without a failure
+//
+// (*) a device cookie at its limit is no longer trusted; see below.
 //
 // So after the 5th consecutive failure on an account the next attempt must
 // wait 1s, after the 6th 2s, then 4s, … up to 15 minutes. An attempt that comes
@@ -80,9 +83,11 @@
 // guessing. A determined attacker can thus keep one account unusable for most
 // of the time, but only by sustaining the attack, and the real user waits at
 // most 15 minutes between attempts until the lock; this is the balance NIST
-// describes between online guessing and malicious lockout. A successful login
-// (or password change) clears the account counter; a password reset flow,
-// when one is added, must clear it too.
+// describes between online guessing and malicious lockout, and device
+// cookies (below) keep the owner's known browsers out of that lock. A
+// successful login without a device cookie (or a password change) clears
+// the account counter; a password reset flow, when one is added, must clear
+// it too.
 //
 // A successful login clears the account counter but not the IP counter;
 // otherwise an attacker could clear their own address by signing in to an
@@ -91,11 +96,45 @@
 // what keeps a busy shared address (a hospital or a mobile carrier NAT)
 // usable.
 //
-// Within one instance, attempts on the same account are checked and verified
-// one at a time, so a burst of parallel requests cannot slip several guesses
-// through one opening of the delay window. Attempts on different instances can
-// still race, so with n instances up to n guesses can pass one opening and the
-// hard limit can be overshot by at most n-1.
+// Counting is reserve-then-check: an attempt is counted on its counters
+// before the password is hashed, by AttemptStore.Reserve, which makes the
+// limit's decision and the increment one write conditional on the record
+// the decision saw (the Table entity's ETag; a 412 means another instance
+// wrote first, and the decision is made again on the fresh record). So a
+// burst of parallel attempts, on one instance or many, gets distinct counts,
+// and no more of them reach the hasher than the limit allows: 200 parallel
+// failed logins from one address check exactly 50 passwords. A refused
+// attempt writes nothing. Once the password has been checked, a failure
+// stays counted; a success resets the account counter and gives the address
+// counter its attempt back (AttemptStore.Release); an attempt the system
+// could not decide (store down, hashers busy) is given back on every counter.
+// Within one instance, reservations on one key queue on a lock held only
+// while reserving, so the conditional writes race only between instances.
+//
+// # Device cookies (OWASP "Slow down online guessing attacks with device cookies")
+//
+// The account lock lets an attacker who fails about 100 times a day keep an
+// owner out. So every password sign-in gives the browser a device cookie
+// (token.Codec.SignDevice: a random nonce and an expiry, HMAC-signed over
+// them and the account with a key derived from the session-signing keys;
+// valid DeviceCookieLifetime). A login that brings a valid device cookie for
+// the very account it is for is counted on that device's own counter
+// (ThrottlePolicy.Device: 5 free failures, the same doubling waits, and at
+// 10 failures the cookie is no longer trusted until 24 quiet hours have
+// passed) and not on the account's or the address's: the owner on a known
+// browser still signs in while the account is locked for everyone else, and
+// the owner's success leaves the attacker's count on the account as it was.
+// A forged cookie, an expired one, one signed with a disabled key version
+// and another account's cookie are ignored: the attempt is counted like one
+// without a cookie.
+//
+// # Cloud sign-in starts
+//
+// BeginCloudSignIn and BeginCloudPasswordReset store a flow record that
+// lives until it expires (the clean-up timer sweeps expired ones), so every
+// start is counted per client address ("b2c:" counter, ThrottlePolicy.
+// CloudStart: 60 free, then waits doubling from 1s to 10s, forgotten after
+// 10 quiet minutes) and refused past that with "too_many_attempts".
 //
 // A wrong current password in a password change counts as a failed attempt
 // on the account, and a throttled account cannot change its password either,

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -18,51 +19,46 @@ func errInvalidCredentials() error {
 }
 
 // Login checks an email and password and, if they match a local account,
-// starts a new session. See the package doc for the throttling rules.
+// starts a new session and issues a device cookie for the account. See the
+// package doc for the throttling rules: the attempt is counted before the
+// password is checked, on the device cookie's counter when c.Device is a
+// trusted device cookie for this account, else on the account's and the
+// address's.
 func (s *Service) Login(ctx context.Context, email, password string, c Client) (*Result, error) {
 	email = priceline.NormalizeEmail(email)
-	keys := throttleKeys{account: accountKey(email), ip: s.ipKey(c.IP)}
+	account := accountKey(email)
 
-	unlock, err := s.locks.lock(ctx, keys.account)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-
-	// The account lookup runs alongside the throttle check: they are
-	// independent reads, and a login's latency is its chain of round trips.
+	// The account lookup runs alongside the reservation: they are
+	// independent, and a login's latency is its chain of round trips.
 	lookupCtx, cancelLookup := context.WithCancel(ctx)
 	defer cancelLookup()
 	found := make(chan userLookup, 1)
-	go func() { found <- s.lookupUser(lookupCtx, email, keys.account != "") }()
+	go func() { found <- s.lookupUser(lookupCtx, email, account != "") }()
 
-	failures, err := s.checkThrottle(ctx, keys, s.now())
+	counted, err := s.reserveLogin(ctx, account, c)
 	if err != nil {
 		return nil, err
 	}
 	u, needsRehash, err := s.checkCredentials(ctx, <-found, password)
 	if err != nil {
+		counted.cancel(ctx)
 		return nil, err
 	}
 	if u == nil {
-		if err := s.recordFailure(ctx, keys, s.now()); err != nil {
-			// Failing closed: an attempt we could not count must not look
-			// like an ordinary wrong password that can be retried at once.
-			return nil, fmt.Errorf("login: %w", err)
-		}
-		return nil, errInvalidCredentials()
-	}
-	if failures > 0 {
-		if err := s.Attempts.ResetAttempts(ctx, keys.account); err != nil {
-			// The user proved the password; a stale counter only means
-			// they get fewer free failures next time.
-			s.log().Warn("login: reset failure counter", "user_id", u.ID, "error", err)
-		}
+		return nil, errInvalidCredentials() // counted when reserved
 	}
 	if needsRehash {
 		s.rehash(ctx, u, password)
 	}
-	return s.StartSession(ctx, u, priceline.MethodPassword, c)
+	var settled sync.WaitGroup
+	settled.Go(func() { counted.succeeded(ctx) })
+	res, err := s.StartSession(ctx, u, priceline.MethodPassword, c)
+	settled.Wait()
+	if err != nil {
+		return nil, err
+	}
+	res.Device = s.issueDevice(account, u.ID)
+	return res, nil
 }
 
 // userLookup is the result of looking up a login's email.

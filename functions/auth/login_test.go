@@ -430,11 +430,19 @@ func TestThrottleWaitHonoursContext(t *testing.T) {
 	}
 }
 
-func TestLoginWithoutFailuresWritesNoAttempts(t *testing.T) {
+// A clean login reserves its attempt on the account and the address before
+// the password check and gives both back once it succeeds: two writes
+// before, two after, and no count left behind.
+func TestLoginWithoutFailuresLeavesNoCounts(t *testing.T) {
 	e := newTestEnv(t)
 	e.register(t, "ada@example.org")
 	e.login(t, "ada@example.org")
-	if n := e.attemptWrites(); n != 0 {
-		t.Errorf("attempt writes on a clean login = %d, want 0", n)
+	if n := e.attemptWrites(); n != 4 {
+		t.Errorf("attempt writes on a clean login = %d, want 4 (2 reservations, 2 settlements)", n)
+	}
+	for _, key := range []string{"acct:ada@example.org", "ip:203.0.113.7"} {
+		if got := e.failures(t, key); got != 0 {
+			t.Errorf("%s after a clean login = %d, want 0", key, got)
+		}
 	}
 }

@@ -39,32 +39,25 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 		return nil, err
 	}
 
-	keys := throttleKeys{account: accountKey(u.Email), ip: s.ipKey(c.IP)}
-	unlock, err := s.locks.lock(ctx, keys.account)
+	cfg := s.config().Throttle
+	counted, err := s.reserve(ctx, []counter{
+		{name: "account", key: accountKey(u.Email), limit: cfg.Account, reset: true},
+		{name: "ip", key: s.ipKey(c.IP), limit: cfg.IP},
+	}, s.now())
 	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	failures, err := s.checkThrottle(ctx, keys, s.now())
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("change password: %w", err)
 	}
 	ok, _, err := s.hasher().Verify(ctx, currentPassword, u.PasswordHash)
 	if err != nil && priceline.ErrorKind(err) != priceline.KindInvalid {
+		counted.cancel(ctx)
 		return nil, fmt.Errorf("change password: verify current password: %w", err)
 	}
 	if !ok {
-		if err := s.recordFailure(ctx, keys, s.now()); err != nil {
-			return nil, fmt.Errorf("change password: %w", err)
-		}
+		// Counted as a failure when reserved.
 		return nil, priceline.Errorf(priceline.KindInvalid, "current_password_incorrect",
 			"Your current password is incorrect.")
 	}
-	if failures > 0 {
-		if err := s.Attempts.ResetAttempts(ctx, keys.account); err != nil {
-			s.log().Warn("change password: reset failure counter", "user_id", u.ID, "error", err)
-		}
-	}
+	counted.succeeded(ctx)
 
 	hash, err := s.hasher().Hash(ctx, newPassword)
 	if err != nil {

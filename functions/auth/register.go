@@ -17,29 +17,15 @@ const maxNameRunes = 100
 // RegisterFrom is Register for a request from client c: registrations are
 // counted per client address and throttled like failed logins (see
 // Config.Throttle.Register), so one client can neither keep the hashers busy
-// nor test emails for accounts at will. The attempt is counted before any
-// work, so parallel requests are all counted. A client without a usable
+// nor test emails for accounts at will. The attempt is counted (reserved,
+// with a conditional write) before any work, so parallel requests on any
+// number of instances are all counted and no more get through than the limit. A client without a usable
 // address (loopback behind an untrusted proxy) is not throttled here.
 func (s *Service) RegisterFrom(ctx context.Context, email, password, name string, c Client) (*priceline.User, error) {
 	if ip := s.ipKey(c.IP); ip != "" {
-		key := "reg:" + strings.TrimPrefix(ip, "ip:")
-		lim := s.config().Throttle.Register
-		now := s.now()
-		a, err := s.Attempts.Attempts(ctx, key)
-		if err != nil {
-			return nil, fmt.Errorf("register: read attempts: %w", err)
-		}
-		if w, _ := lim.wait(a.Failures, a.LastFailure, now); w > 0 {
-			s.log().Info("registration throttled", "attempts", a.Failures, "retry_after", w)
-			return nil, errTooManyAttempts(w)
-		}
-		if a.Failures > 0 && now.Sub(a.LastFailure) >= lim.ForgetAfter {
-			if err := s.Attempts.ResetAttempts(ctx, key); err != nil {
-				return nil, fmt.Errorf("register: forget old attempts: %w", err)
-			}
-		}
-		if _, err := s.Attempts.RecordFailure(ctx, key, now); err != nil {
-			return nil, fmt.Errorf("register: count attempt: %w", err)
+		reg := counter{name: "register", key: "reg:" + strings.TrimPrefix(ip, "ip:"), limit: s.config().Throttle.Register}
+		if _, err := s.reserve(ctx, []counter{reg}, s.now()); err != nil {
+			return nil, fmt.Errorf("register: %w", err)
 		}
 	}
 	return s.Register(ctx, email, password, name)

@@ -24,8 +24,9 @@ type Service struct {
 	Now      func() time.Time // nil → time.Now
 	Logger   *slog.Logger     // nil → discard
 
-	// locks serialises throttle check and password verification per account
-	// within this instance; see the package doc.
+	// locks queues reservations on one attempt counter within this
+	// instance, so that the store's conditional writes race only between
+	// instances (see reserveOne).
 	locks keyLocks
 
 	// hashOverride lets tests count hashing work; nil in production.
@@ -46,6 +47,8 @@ type Service struct {
 type Client struct {
 	IP        string
 	UserAgent string
+	// Device is the browser's device cookie, "" for none; see Login.
+	Device string
 }
 
 // Result is a new session: the record, its user, and the signed cookie value to set.
@@ -53,6 +56,9 @@ type Result struct {
 	User    *priceline.User
 	Session *priceline.Session
 	Cookie  string
+	// Device is a device cookie to give the browser (password sign-in
+	// only; "" for none), valid for DeviceCookieLifetime.
+	Device string
 }
 
 // hasher is the part of *password.Hasher the flows use.

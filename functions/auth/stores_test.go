@@ -58,7 +58,7 @@ func (e *testEnv) userWrites() int {
 
 // attemptWrites is how many writes were asked of the attempt store.
 func (e *testEnv) attemptWrites() int {
-	return e.attempts.Calls("RecordFailure") + e.attempts.Calls("ResetAttempts")
+	return e.attempts.Calls("Reserve") + e.attempts.Calls("Release") + e.attempts.Calls("ResetAttempts")
 }
 
 // sessionCount is how many session records the user has, expired ones

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -10,13 +11,6 @@ import (
 
 	"hospitalpriceline/functions/priceline"
 )
-
-// throttleKeys names the two AttemptStore counters of one attempt; an empty
-// key is not throttled.
-type throttleKeys struct {
-	account string
-	ip      string
-}
 
 // accountKey is the counter key of a normalised email, or "" when the email
 // is not valid: no account can have it, and bounding what reaches the store
@@ -54,82 +48,148 @@ func (s *Service) ipKey(ip string) string {
 	return "ip:" + addr.String()
 }
 
-// checkThrottle refuses the attempt, without touching the password, when
-// either counter says it comes too early. It returns the account's stored
-// failure count so that a success only writes a reset when there is one.
-func (s *Service) checkThrottle(ctx context.Context, keys throttleKeys, now time.Time) (int, error) {
-	cfg := s.config().Throttle
-	counters := []struct {
-		name, key string
-		limit     Limit
-	}{{"account", keys.account, cfg.Account}, {"ip", keys.ip, cfg.IP}}
-	// Read both counters at once: two independent point reads.
-	records := make([]*priceline.Attempts, len(counters))
-	errs := make([]error, len(counters))
+// counter is one throttle an attempt is counted on.
+type counter struct {
+	name  string // for logs: account, ip, device, register, cloud_start
+	key   string // "" is not throttled
+	limit Limit
+	// reset: a success clears the counter (account, device) instead of
+	// only taking its own attempt back (address).
+	reset bool
+}
+
+// throttled is a check's refusal: the attempt must wait.
+type throttled struct {
+	counter  string
+	failures int
+	wait     time.Duration
+	locked   bool // the counter's hard lock (LockAt), not a delay
+}
+
+func (e *throttled) Error() string {
+	return fmt.Sprintf("%s throttle: wait %s", e.counter, e.wait)
+}
+
+// reserveOne counts one attempt on c before the work it guards, unless c's
+// limit refuses it (a *throttled error; nothing is then written, so refused
+// attempts never lengthen a wait). The store makes the check and the count
+// one conditional write, so parallel attempts on any number of instances
+// get distinct counts. Within this instance, reservations on one key queue
+// on a lock held only for the reservation (never for the hashing), so the
+// store's conditional writes only ever race between instances.
+func (s *Service) reserveOne(ctx context.Context, c counter, now time.Time) (*priceline.Attempts, error) {
+	unlock, err := s.locks.lock(ctx, c.key)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return s.Attempts.Reserve(ctx, c.key, now, c.limit.ForgetAfter, func(cur priceline.Attempts) error {
+		if w, locked := c.limit.wait(cur.Failures, cur.LastFailure, now); w > 0 {
+			return &throttled{counter: c.name, failures: cur.Failures, wait: w, locked: locked}
+		}
+		return nil
+	})
+}
+
+// reservation is the attempts one request has counted. A failure needs
+// nothing more (it was counted when reserved); a success or an undecided
+// attempt settles them.
+type reservation struct {
+	s    *Service
+	held []heldAttempt
+}
+
+type heldAttempt struct {
+	c counter
+	a *priceline.Attempts
+}
+
+// reserve counts one attempt on each counter with a key, all at once. If any
+// refuses, the others are taken back and the attempt is refused with the
+// longest wait (KindTooManyRequests "too_many_attempts"); a store failure
+// takes them back too and is returned.
+func (s *Service) reserve(ctx context.Context, counters []counter, now time.Time) (*reservation, error) {
+	type outcome struct {
+		a   *priceline.Attempts
+		err error
+	}
+	out := make([]outcome, len(counters))
 	var wg sync.WaitGroup
 	for i, c := range counters {
 		if c.key == "" {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			records[i], errs[i] = s.Attempts.Attempts(ctx, c.key)
-		}()
+		wg.Go(func() {
+			a, err := s.reserveOne(ctx, c, now)
+			out[i] = outcome{a, err}
+		})
 	}
 	wg.Wait()
+	r := &reservation{s: s}
 	var wait time.Duration
-	accountFailures := 0
+	var failed error
 	for i, c := range counters {
-		if c.key == "" {
-			continue
-		}
-		a, err := records[i], errs[i]
-		if err != nil {
-			return 0, fmt.Errorf("read login attempts: %w", err)
-		}
-		if c.name == "account" {
-			accountFailures = a.Failures
-		}
-		w, locked := c.limit.wait(a.Failures, a.LastFailure, now)
-		if w > 0 {
+		o := out[i]
+		var th *throttled
+		switch {
+		case c.key == "":
+		case o.err == nil:
+			r.held = append(r.held, heldAttempt{c, o.a})
+		case errors.As(o.err, &th):
 			// Whether the account exists is never logged or reflected here.
-			s.log().Info("login throttled", "counter", c.name, "failures", a.Failures, "locked", locked, "retry_after", w)
+			s.log().Info("attempt throttled", "counter", c.name, "failures", th.failures, "locked", th.locked, "retry_after", th.wait)
+			wait = max(wait, th.wait)
+		case failed == nil:
+			failed = o.err
 		}
-		wait = max(wait, w)
 	}
-	if wait > 0 {
-		return accountFailures, errTooManyAttempts(wait)
+	if failed != nil || wait > 0 {
+		r.cancel(ctx)
+		if failed != nil {
+			// Failing closed: an attempt we could not count is not made.
+			return nil, fmt.Errorf("count attempt: %w", failed)
+		}
+		return nil, errTooManyAttempts(wait)
 	}
-	return accountFailures, nil
+	return r, nil
 }
 
-// recordFailure counts a failed attempt on both counters. A record whose last
-// failure is older than ForgetAfter is cleared first, so that the count is of
-// recent consecutive failures only.
-func (s *Service) recordFailure(ctx context.Context, keys throttleKeys, now time.Time) error {
-	cfg := s.config().Throttle
-	for _, c := range []struct {
-		key   string
-		limit Limit
-	}{{keys.account, cfg.Account}, {keys.ip, cfg.IP}} {
-		if c.key == "" {
-			continue
-		}
-		a, err := s.Attempts.Attempts(ctx, c.key)
-		if err != nil {
-			return fmt.Errorf("read login attempts: %w", err)
-		}
-		if a.Failures > 0 && now.Sub(a.LastFailure) >= c.limit.ForgetAfter {
-			if err := s.Attempts.ResetAttempts(ctx, c.key); err != nil {
-				return fmt.Errorf("forget old login failures: %w", err)
-			}
-		}
-		if _, err := s.Attempts.RecordFailure(ctx, c.key, now); err != nil {
-			return fmt.Errorf("record failed login: %w", err)
-		}
+// succeeded settles a successful attempt: counters that a success clears
+// are reset, the others get their attempt back. Failures are logged, not
+// returned: the attempt did succeed, and a stale counter only means fewer
+// free failures later.
+func (r *reservation) succeeded(ctx context.Context) {
+	r.settle(ctx, true)
+}
+
+// cancel takes every counted attempt back: the attempt was not decided (the
+// store or the hasher failed, or another counter refused it), so it is
+// neither a failure nor a success.
+func (r *reservation) cancel(ctx context.Context) {
+	r.settle(ctx, false)
+}
+
+func (r *reservation) settle(ctx context.Context, success bool) {
+	if r == nil {
+		return
 	}
-	return nil
+	// A client that hung up must not leave its attempt counted.
+	ctx = context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
+	for _, h := range r.held {
+		wg.Go(func() {
+			var err error
+			if success && h.c.reset {
+				err = r.s.Attempts.ResetAttempts(ctx, h.c.key)
+			} else {
+				err = r.s.Attempts.Release(ctx, h.a)
+			}
+			if err != nil {
+				r.s.log().Warn("settle counted attempt", "counter", h.c.name, "success", success, "error", err)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // errTooManyAttempts is the refusal of a throttled attempt. RetryAfter is
@@ -210,6 +270,6 @@ func (l *keyLocks) lock(ctx context.Context, key string) (func(), error) {
 		return func() { <-e.ch; done() }, nil
 	case <-ctx.Done():
 		done()
-		return nil, fmt.Errorf("wait for login attempt on the same account: %w", ctx.Err())
+		return nil, fmt.Errorf("wait for another attempt on the same counter: %w", ctx.Err())
 	}
 }

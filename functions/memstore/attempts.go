@@ -41,26 +41,68 @@ func (m *Attempts) Attempts(_ context.Context, key string) (_ *priceline.Attempt
 	return &a, nil
 }
 
-// RecordFailure increments the count for key under the store's lock, so
-// concurrent failures are all counted.
-func (m *Attempts) RecordFailure(_ context.Context, key string, at time.Time) (_ *priceline.Attempts, err error) {
-	defer m.count("RecordFailure", &err)
-	if err := hook(m.Fail, "RecordFailure"); err != nil {
+// Reserve checks and counts under the store's lock, which makes the pair
+// atomic as the Table store's conditional write does.
+func (m *Attempts) Reserve(_ context.Context, key string, at time.Time, forgetAfter time.Duration, check priceline.AttemptCheck) (_ *priceline.Attempts, err error) {
+	defer m.count("Reserve", &err)
+	if err := hook(m.Fail, "Reserve"); err != nil {
 		return nil, err
 	}
+	at = stored(at)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	cur, ok := m.rows[key]
+	if !ok {
+		cur = priceline.Attempts{Key: key}
+	}
+	base := cur
+	if forgetAfter > 0 && base.Failures > 0 && !at.Before(base.LastFailure.Add(forgetAfter)) {
+		base.Failures, base.LastFailure = 0, time.Time{}
+	}
+	if check != nil {
+		if err := check(base); err != nil {
+			return nil, err
+		}
+	}
 	if m.rows == nil {
 		m.rows = map[string]priceline.Attempts{}
 	}
-	a := m.rows[key]
-	a.Key = key
-	a.Failures++
-	a.LastFailure = stored(at)
+	a := priceline.Attempts{Key: key, Failures: base.Failures + 1, LastFailure: at}
+	if at.Before(base.LastFailure) {
+		a.LastFailure = base.LastFailure
+	}
 	m.version++
 	a.Version = strconv.Itoa(m.version)
 	m.rows[key] = a
+	a.Previous = cur.LastFailure
 	return &a, nil
+}
+
+// Release takes back one counted attempt.
+func (m *Attempts) Release(_ context.Context, r *priceline.Attempts) (err error) {
+	defer m.count("Release", &err)
+	if err := hook(m.Fail, "Release"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.rows[r.Key]
+	if !ok || cur.Failures <= 0 {
+		return nil
+	}
+	if cur.Failures == 1 {
+		delete(m.rows, r.Key)
+		return nil
+	}
+	untouched := cur.Version == r.Version
+	cur.Failures--
+	if untouched {
+		cur.LastFailure = r.Previous
+	}
+	m.version++
+	cur.Version = strconv.Itoa(m.version)
+	m.rows[r.Key] = cur
+	return nil
 }
 
 // ResetAttempts clears the record for key.

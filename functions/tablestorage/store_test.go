@@ -149,8 +149,8 @@ func TestASVS_V6_3_1_FailuresFromSeveralInstancesAllCounted(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := store.RecordFailure(ctx, key, time.Now()); err != nil {
-				t.Errorf("RecordFailure: %v", err)
+			if _, err := store.Reserve(ctx, key, time.Now(), 0, nil); err != nil {
+				t.Errorf("Reserve: %v", err)
 			}
 		}()
 	}
@@ -165,8 +165,8 @@ func TestAttemptKeyIsNotStoredInTheClear(t *testing.T) {
 	c := newTestClient(t)
 	ctx := context.Background()
 	key := "acct:private.person@example.com"
-	if _, err := c.Attempts().RecordFailure(ctx, key, time.Now()); err != nil {
-		t.Fatalf("RecordFailure: %v", err)
+	if _, err := c.Attempts().Reserve(ctx, key, time.Now(), 0, nil); err != nil {
+		t.Fatalf("Reserve: %v", err)
 	}
 	pk, rk := attemptKeys(key)
 	resp, err := c.attempts.GetEntity(ctx, pk, rk, nil)
@@ -310,8 +310,8 @@ func TestStoppedAzuriteFailsFastAsUnavailable(t *testing.T) {
 		"TouchSession": func() error {
 			return c.Sessions().TouchSession(ctx, &priceline.Session{UserID: uid, Key: priceline.SessionKey("x"), Version: "v"})
 		},
-		"RecordFailure": func() error { _, err := c.Attempts().RecordFailure(ctx, "ip:x", time.Now()); return err },
-		"Sweep":         func() error { _, err := c.Sessions().DeleteExpiredSessions(ctx, time.Now()); return err },
+		"Reserve": func() error { _, err := c.Attempts().Reserve(ctx, "ip:x", time.Now(), 0, nil); return err },
+		"Sweep":   func() error { _, err := c.Sessions().DeleteExpiredSessions(ctx, time.Now()); return err },
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {

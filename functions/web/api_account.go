@@ -152,14 +152,32 @@ func (s *Server) endPreviousSession(r *http.Request) {
 	}
 }
 
-// startSession sets the cookie of a new session on the response.
+// startSession sets the cookie of a new session on the response, and the
+// device cookie a password sign-in issued.
 func (s *Server) startSession(w http.ResponseWriter, res *auth.Result) {
 	w.Header().Set("Cache-Control", "no-store")
 	setSessionCookie(w, res.Cookie, res.Session.ExpiresAt, s.now())
+	if res.Device != "" {
+		http.SetCookie(w, &http.Cookie{
+			Name:     DeviceCookie,
+			Value:    res.Device,
+			Path:     "/",
+			Secure:   true,
+			HttpOnly: true,
+			SameSite: http.SameSiteStrictMode,
+			MaxAge:   int(auth.DeviceCookieLifetime / time.Second),
+		})
+	}
 }
 
+// client is where a request came from, with its device cookie if any
+// (which only auth can tell valid or not).
 func (s *Server) client(r *http.Request) auth.Client {
-	return auth.Client{IP: s.clientIP(r), UserAgent: r.UserAgent()}
+	c := auth.Client{IP: s.clientIP(r), UserAgent: r.UserAgent()}
+	if d, err := r.Cookie(DeviceCookie); err == nil {
+		c.Device = d.Value
+	}
+	return c
 }
 
 // handleLogout deletes the session record and clears the cookie.

@@ -21,7 +21,7 @@ const B2CFlowCookie = "__Host-b2cflow"
 // GET /api/auth/b2c/login?returnTo=/path.
 func (s *Server) handleB2CLogin(sso *auth.CloudSignIn) handlerFunc {
 	return s.b2cStart(sso, auth.CloudLogin, func(r *http.Request) (*auth.CloudOutcome, error) {
-		return s.Auth.BeginCloudSignIn(r.Context(), sso, r.URL.Query().Get("returnTo"))
+		return s.Auth.BeginCloudSignIn(r.Context(), sso, r.URL.Query().Get("returnTo"), s.client(r))
 	})
 }
 
@@ -29,7 +29,7 @@ func (s *Server) handleB2CLogin(sso *auth.CloudSignIn) handlerFunc {
 // GET /api/auth/b2c/reset-password?returnTo=/path.
 func (s *Server) handleB2CResetPassword(sso *auth.CloudSignIn) handlerFunc {
 	return s.b2cStart(sso, auth.CloudResetPassword, func(r *http.Request) (*auth.CloudOutcome, error) {
-		return s.Auth.BeginCloudPasswordReset(r.Context(), sso, r.URL.Query().Get("returnTo"))
+		return s.Auth.BeginCloudPasswordReset(r.Context(), sso, r.URL.Query().Get("returnTo"), s.client(r))
 	})
 }
 

@@ -18,6 +18,12 @@ import (
 // browser insist on Secure, Path=/ and no Domain (ASVS V3.3.3).
 const SessionCookie = "__Host-session"
 
+// DeviceCookie marks a browser that has signed in to an account with its
+// password before, so that the login throttle can let the owner in while
+// the account is locked for everyone else (auth.Service.Login). Strict, so
+// that no other site can make the browser use it.
+const DeviceCookie = "__Host-device"
+
 // CleanupFunction is the timer function that deletes expired sessions, and
 // CleanupSchedule its NCRONTAB schedule (every 15 minutes).
 const (
