@@ -201,6 +201,49 @@ func (m *memUsers) UpdateProfile(_ context.Context, userID, name, email string) 
 	return nil
 }
 
+// The account-lifecycle methods below are not what these older fakes are
+// for; the new flows are tested against package memstore.
+
+func (m *memUsers) MarkEmailVerified(_ context.Context, userID, email string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, ok := m.byID[userID]
+	if !ok {
+		return notFound("user")
+	}
+	if u.Email != email {
+		return priceline.Errorf(priceline.KindConflict, "email_changed", "changed")
+	}
+	u.EmailVerified = true
+	m.byID[userID] = u
+	return nil
+}
+
+func (m *memUsers) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, ok := m.byID[userID]
+	if !ok {
+		return notFound("user")
+	}
+	if u.Email != oldEmail {
+		return priceline.Errorf(priceline.KindConflict, "email_changed", "changed")
+	}
+	if id, ok := m.byEmail[newEmail]; ok && id != userID {
+		return priceline.Errorf(priceline.KindConflict, "email_taken", "taken")
+	}
+	delete(m.byEmail, oldEmail)
+	m.byEmail[newEmail], m.hints[newEmail] = userID, u.PasswordHash
+	u.Email, u.EmailVerified = newEmail, true
+	m.byID[userID] = u
+	return nil
+}
+
+func (m *memUsers) DeleteUser(_ context.Context, id string) error {
+	m.deleteUser(id)
+	return nil
+}
+
 func (m *memUsers) deleteUser(id string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -36,3 +36,11 @@ func TestPriceStoreContract(t *testing.T) {
 func TestSavedStoreContract(t *testing.T) {
 	pricelinetest.TestSavedStore(t, func(t *testing.T) priceline.SavedStore { return NewSaved() })
 }
+
+func TestAccountTokenStoreContract(t *testing.T) {
+	pricelinetest.TestAccountTokenStore(t, func(t *testing.T) priceline.AccountTokenStore { return NewAccountTokens() })
+}
+
+func TestOutboxStoreContract(t *testing.T) {
+	pricelinetest.TestOutboxStore(t, func(t *testing.T) priceline.OutboxStore { return NewOutbox() })
+}

@@ -38,3 +38,7 @@ func TestPriceStoreContract(t *testing.T) {
 func TestSavedStoreContract(t *testing.T) {
 	pricelinetest.TestSavedStore(t, func(t *testing.T) priceline.SavedStore { return newTestClient(t).Saved() })
 }
+
+func TestAccountTokenStoreContract(t *testing.T) {
+	pricelinetest.TestAccountTokenStore(t, func(t *testing.T) priceline.AccountTokenStore { return newTestClient(t).AccountTokens() })
+}
