@@ -38,9 +38,13 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 
 	failures, err := s.checkThrottle(ctx, keys, s.now())
 	if err != nil {
+		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
+			s.event(ctx, EventThrottled, OutcomeFailure, "sign_in", c, "")
+		}
 		return nil, err
 	}
-	u, needsRehash, err := s.checkCredentials(ctx, <-found, password)
+	lookup := <-found
+	u, needsRehash, err := s.checkCredentials(ctx, lookup, password)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +54,11 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 			// like an ordinary wrong password that can be retried at once.
 			return nil, fmt.Errorf("login: %w", err)
 		}
+		reason := "wrong_password"
+		if lookup.userID == "" {
+			reason = "unknown_account"
+		}
+		s.event(ctx, EventSignIn, OutcomeFailure, reason, c, lookup.userID)
 		return nil, errInvalidCredentials()
 	}
 	if failures > 0 {
@@ -62,7 +71,11 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	if needsRehash {
 		s.rehash(ctx, u, password)
 	}
-	return s.StartSession(ctx, u, priceline.MethodPassword, c)
+	res, err := s.StartSession(ctx, u, priceline.MethodPassword, c)
+	if err == nil {
+		s.event(ctx, EventSignIn, OutcomeSuccess, "password", c, u.ID)
+	}
+	return res, err
 }
 
 // userLookup is the result of looking up a login's email.

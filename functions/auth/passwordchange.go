@@ -38,6 +38,9 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 	if err := s.Policy.Check(newPassword, local, u.Name); err != nil {
 		return nil, err
 	}
+	if err := s.checkBreached(ctx, newPassword); err != nil {
+		return nil, err
+	}
 
 	keys := throttleKeys{account: accountKey(u.Email), ip: s.ipKey(c.IP)}
 	unlock, err := s.locks.lock(ctx, keys.account)
@@ -47,6 +50,9 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 	defer unlock()
 	failures, err := s.checkThrottle(ctx, keys, s.now())
 	if err != nil {
+		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
+			s.event(ctx, EventThrottled, OutcomeFailure, "password_change", c, u.ID)
+		}
 		return nil, err
 	}
 	ok, _, err := s.hasher().Verify(ctx, currentPassword, u.PasswordHash)
@@ -57,6 +63,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 		if err := s.recordFailure(ctx, keys, s.now()); err != nil {
 			return nil, fmt.Errorf("change password: %w", err)
 		}
+		s.event(ctx, EventPasswordChanged, OutcomeFailure, "wrong_password", c, u.ID)
 		return nil, priceline.Errorf(priceline.KindInvalid, "current_password_incorrect",
 			"Your current password is incorrect.")
 	}
@@ -77,6 +84,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 	}
 	s.forgetUser(u.ID)
 	s.log().Info("password changed", "user_id", u.ID)
+	s.event(ctx, EventPasswordChanged, OutcomeSuccess, "", c, u.ID)
 
 	// The current session is ended as well: the browser gets a new session
 	// ID, and a copy of the old cookie (the reason to change a password is
