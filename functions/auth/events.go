@@ -47,9 +47,12 @@ type EventLog struct {
 	// Logger receives the events; it should write JSON (slog.JSONHandler).
 	Logger *slog.Logger
 	// Key keys the HMAC that turns a user ID into the logged account key;
-	// nil uses a random key made once per process (keys then differ
-	// between instances and restarts).
+	// nil uses KeySource, and without either a random key made once per
+	// process (keys then differ between instances and restarts).
 	Key []byte
+	// KeySource supplies the key when Key is nil (a key derived from a
+	// secret that is loaded after start); nil or empty falls back as above.
+	KeySource func() []byte
 
 	once sync.Once
 	key  []byte
@@ -87,14 +90,18 @@ func (l *EventLog) Emit(ctx context.Context, ev Event) {
 // AccountKey is what the log calls an account: the first 128 bits of
 // HMAC-SHA-256(key, user ID), hex.
 func (l *EventLog) AccountKey(userID string) string {
-	l.once.Do(func() {
-		l.key = l.Key
-		if len(l.key) == 0 {
+	key := l.Key
+	if len(key) == 0 && l.KeySource != nil {
+		key = l.KeySource()
+	}
+	if len(key) == 0 {
+		l.once.Do(func() {
 			l.key = make([]byte, 32)
 			_, _ = rand.Read(l.key)
-		}
-	})
-	m := hmac.New(sha256.New, l.key)
+		})
+		key = l.key
+	}
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte("priceline account key v1\x00" + userID))
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }

@@ -13,14 +13,15 @@ import (
 
 // userJSON is the public view of a user.
 type userJSON struct {
-	ID       string `json:"id"`
-	Email    string `json:"email"`
-	Name     string `json:"name"`
-	Provider string `json:"provider"`
+	ID            string `json:"id"`
+	Email         string `json:"email"`
+	Name          string `json:"name"`
+	Provider      string `json:"provider"`
+	EmailVerified bool   `json:"emailVerified"`
 }
 
 func toUserJSON(u *priceline.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Provider: u.Provider}
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Provider: u.Provider, EmailVerified: u.EmailVerified}
 }
 
 // sessionJSON is the public view of a session. Its id is the storage key
@@ -78,7 +79,8 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handleRegister creates a local account (it does not sign in).
+// handleRegister creates a local account (it does not sign in). The answer
+// is the same whether or not the address already had an account.
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkOrigin(r); err != nil {
 		return err
@@ -87,15 +89,14 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.Auth.RegisterFrom(r.Context(), in["email"], in["password"], in["name"], s.client(r))
-	if err != nil {
+	if _, err := s.Auth.RegisterFrom(r.Context(), in["email"], in["password"], in["name"], s.client(r)); err != nil {
 		return err
 	}
 	if isForm(r) {
 		http.Redirect(w, r, "/login?registered=1", http.StatusSeeOther)
 		return nil
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"user": toUserJSON(u)})
+	writeJSON(w, http.StatusCreated, registeredBody)
 	return nil
 }
 
@@ -145,7 +146,7 @@ func (s *Server) startSession(w http.ResponseWriter, res *auth.Result) {
 }
 
 func (s *Server) client(r *http.Request) auth.Client {
-	return auth.Client{IP: s.clientIP(r), UserAgent: r.UserAgent()}
+	return auth.Client{IP: s.clientIP(r), UserAgent: r.UserAgent(), RequestID: requestID(r)}
 }
 
 // handleLogout deletes the session record and clears the cookie.
@@ -216,6 +217,7 @@ func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request, u *
 	if err := s.Auth.RevokeSession(r.Context(), u.ID, id); err != nil {
 		return err
 	}
+	s.Auth.Events.Emit(r.Context(), auth.Event{Name: auth.EventSessionRevoked, Outcome: auth.OutcomeSuccess, Reason: "one", Client: s.client(r), UserID: u.ID})
 	if id == sess.Key {
 		clearSessionCookie(w)
 	}
@@ -223,9 +225,14 @@ func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request, u *
 	return nil
 }
 
-// handleRevokeOtherSessions signs out every session but this one.
+// handleRevokeOtherSessions signs out every session but this one, after
+// re-authentication (the current password; cloud accounts a recent sign-in).
 func (s *Server) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	n, err := s.Auth.RevokeOtherSessions(r.Context(), u.ID, sess.Key)
+	in, err := readInput(r, false, nil, []string{"currentPassword"})
+	if err != nil {
+		return err
+	}
+	n, err := s.Auth.RevokeOtherSessionsReauth(r.Context(), u, sess, in["currentPassword"], s.client(r))
 	if err != nil {
 		return err
 	}
