@@ -43,7 +43,10 @@ func (s *Server) handleResetPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Referrer-Policy", "no-referrer") // the URL holds the link's token
+	// The URL holds the link's token: never send it to another site. Not
+	// no-referrer, which makes the browser send "Origin: null" on the form
+	// post, which checkOrigin must refuse.
+	w.Header().Set("Referrer-Policy", "same-origin")
 	p.Token = r.URL.Query().Get("token")
 	s.render(w, http.StatusOK, "reset.html", p)
 	return nil
@@ -54,7 +57,7 @@ func (s *Server) handleResetForm(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Referrer-Policy", "same-origin")
 	in, err := readInput(r, true, []string{"token", "newPassword"}, nil)
 	p := &pageData{Title: "Choose a new password", Token: in["token"], Form: map[string]string{}}
 	if err == nil {
@@ -76,7 +79,7 @@ func (s *Server) handleVerifyPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Referrer-Policy", "same-origin")
 	p.Token = r.URL.Query().Get("token")
 	s.render(w, http.StatusOK, "verify.html", p)
 	return nil
@@ -88,7 +91,7 @@ func (s *Server) handleVerifyForm(w http.ResponseWriter, r *http.Request) error 
 	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Referrer-Policy", "same-origin")
 	p, err := s.page(w, r, "Confirm your email address")
 	if err != nil {
 		return err
