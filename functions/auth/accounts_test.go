@@ -623,3 +623,39 @@ func TestASVS_V16_2_1_EventsCarryMetadataAndNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+// breachedList is a priceline.BreachedPasswords that knows some passwords.
+type breachedList map[string]bool
+
+func (b breachedList) CheckBreached(_ context.Context, pw string) error {
+	if b[pw] {
+		return priceline.Errorf(priceline.KindInvalid, "password_breached", "That password is known from data breaches.")
+	}
+	return nil
+}
+
+// ASVS 5.0 V6.2.12: the breach check runs at registration, reset and
+// change, and refuses before anything is written.
+func TestASVS_V6_2_12_BreachCheckAtRegistrationResetAndChange(t *testing.T) {
+	e := newAcctEnv(t)
+	ctx := context.Background()
+	const leaked = "correct horse battery staple"
+	e.svc.Breached = breachedList{leaked: true}
+	_, err := e.svc.RegisterFrom(ctx, "leak@example.org", leaked, "Ada Lovelace", from)
+	wantCode(t, err, priceline.KindInvalid, "password_breached")
+	if _, err := e.users.UserByEmail(ctx, "leak@example.org"); !priceline.IsNotFound(err) {
+		t.Fatal("a refused registration created an account")
+	}
+	u := e.register(t, "ada@example.org")
+	r := e.login(t, "ada@example.org", goodPassword)
+	_, err = e.svc.ChangePassword(ctx, u, r.Session, goodPassword, leaked, from)
+	wantCode(t, err, priceline.KindInvalid, "password_breached")
+	if err := e.svc.ForgotPassword(ctx, "ada@example.org", from); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.link(t, "ada@example.org", priceline.MailPasswordReset)
+	wantCode(t, e.svc.ResetPassword(ctx, tok, leaked, from), priceline.KindInvalid, "password_breached")
+	if err := e.svc.ResetPassword(ctx, tok, otherPassword, from); err != nil {
+		t.Fatalf("the link was used up by a refused password: %v", err)
+	}
+}

@@ -1,6 +1,8 @@
 // Package auth runs the account and session flows — registration, login,
-// logout, the session list, password change, session clean-up and cloud
-// sign-in — against the domain interfaces in package priceline. It knows
+// logout, the session list, password change, session clean-up, cloud
+// sign-in, and the account lifecycle (email verification, password reset,
+// email change, deletion, re-authentication; mail through the outbox;
+// security events) — against the domain interfaces in package priceline. It knows
 // nothing of HTTP, so the JSON API, the HTML forms and the B2C callback all
 // run the same code and get the same controls (ASVS 5.0 V6.3.4).
 //
@@ -81,8 +83,7 @@
 // of the time, but only by sustaining the attack, and the real user waits at
 // most 15 minutes between attempts until the lock; this is the balance NIST
 // describes between online guessing and malicious lockout. A successful login
-// (or password change) clears the account counter; a password reset flow,
-// when one is added, must clear it too.
+// (or password change, or password reset) clears the account counter.
 //
 // A successful login clears the account counter but not the IP counter;
 // otherwise an attacker could clear their own address by signing in to an

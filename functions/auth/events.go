@@ -36,6 +36,15 @@ const (
 	EventTokenRefused     = "account_token_refused" // a forged, used, expired or replaced link
 )
 
+// SecurityEvents lists every event name, for the inventory in
+// docs/security-log.md (ASVS 5.0 V16.1.1) and the test that holds the two
+// together.
+var SecurityEvents = []string{
+	EventSignIn, EventThrottled, EventRegistered, EventPasswordChanged, EventResetRequested, EventResetCompleted,
+	EventEmailVerified, EventEmailChangeAsked, EventEmailChanged, EventAccountDeleted, EventSessionRevoked,
+	EventReauthFailed, EventCSRFRefused, EventCrossOrigin, EventBadCookie, EventCloudRefused, EventTokenRefused,
+}
+
 // Outcomes of an event.
 const (
 	OutcomeSuccess = "success"
