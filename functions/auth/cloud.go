@@ -43,7 +43,11 @@ func (s *Service) SignInExternal(ctx context.Context, id *priceline.ExternalIden
 		// as another.
 		return nil, fmt.Errorf("sign in with %s: store returned user %s for another subject", id.Provider, u.ID)
 	}
-	return s.StartSession(ctx, u, priceline.MethodB2C, c)
+	res, err := s.StartSession(ctx, u, priceline.MethodB2C, c)
+	if err == nil {
+		s.event(ctx, EventSignIn, OutcomeSuccess, "b2c", c, u.ID)
+	}
+	return res, err
 }
 
 // createCloudUser creates the account of a first cloud sign-in. Two first

@@ -1,6 +1,8 @@
 // Package auth runs the account and session flows — registration, login,
-// logout, the session list, password change, session clean-up and cloud
-// sign-in — against the domain interfaces in package priceline. It knows
+// logout, the session list, password change, session clean-up, cloud
+// sign-in, and the account lifecycle (email verification, password reset,
+// email change, deletion, re-authentication; mail through the outbox;
+// security events) — against the domain interfaces in package priceline. It knows
 // nothing of HTTP, so the JSON API, the HTML forms and the B2C callback all
 // run the same code and get the same controls (ASVS 5.0 V6.3.4).
 //
@@ -85,9 +87,8 @@
 // most 15 minutes between attempts until the lock; this is the balance NIST
 // describes between online guessing and malicious lockout, and device
 // cookies (below) keep the owner's known browsers out of that lock. A
-// successful login without a device cookie (or a password change) clears
-// the account counter; a password reset flow, when one is added, must clear
-// it too.
+// successful login without a device cookie, a password change or a password
+// reset clears the account counter.
 //
 // A successful login clears the account counter but not the IP counter;
 // otherwise an attacker could clear their own address by signing in to an

@@ -37,15 +37,25 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 
 	counted, err := s.reserveLogin(ctx, account, c)
 	if err != nil {
+		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
+			s.event(ctx, EventThrottled, OutcomeFailure, "sign_in", c, "")
+		}
 		return nil, err
 	}
-	u, needsRehash, err := s.checkCredentials(ctx, <-found, password)
+	lookup := <-found
+	u, needsRehash, err := s.checkCredentials(ctx, lookup, password)
 	if err != nil {
 		counted.cancel(ctx)
 		return nil, err
 	}
 	if u == nil {
-		return nil, errInvalidCredentials() // counted when reserved
+		// Counted when reserved.
+		reason := "wrong_password"
+		if lookup.userID == "" {
+			reason = "unknown_account"
+		}
+		s.event(ctx, EventSignIn, OutcomeFailure, reason, c, lookup.userID)
+		return nil, errInvalidCredentials()
 	}
 	if needsRehash {
 		s.rehash(ctx, u, password)
@@ -58,6 +68,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		return nil, err
 	}
 	res.Device = s.issueDevice(account, u.ID)
+	s.event(ctx, EventSignIn, OutcomeSuccess, "password", c, u.ID)
 	return res, nil
 }
 

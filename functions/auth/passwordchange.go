@@ -38,6 +38,9 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 	if err := s.Policy.Check(newPassword, local, u.Name); err != nil {
 		return nil, err
 	}
+	if err := s.checkBreached(ctx, newPassword); err != nil {
+		return nil, err
+	}
 
 	cfg := s.config().Throttle
 	counted, err := s.reserve(ctx, []counter{
@@ -45,6 +48,9 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 		{name: "ip", key: s.ipKey(c.IP), limit: cfg.IP},
 	}, s.now())
 	if err != nil {
+		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
+			s.event(ctx, EventThrottled, OutcomeFailure, "password_change", c, u.ID)
+		}
 		return nil, fmt.Errorf("change password: %w", err)
 	}
 	ok, _, err := s.hasher().Verify(ctx, currentPassword, u.PasswordHash)
@@ -54,6 +60,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 	}
 	if !ok {
 		// Counted as a failure when reserved.
+		s.event(ctx, EventPasswordChanged, OutcomeFailure, "wrong_password", c, u.ID)
 		return nil, priceline.Errorf(priceline.KindInvalid, "current_password_incorrect",
 			"Your current password is incorrect.")
 	}
@@ -70,6 +77,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 	}
 	s.forgetUser(u.ID)
 	s.log().Info("password changed", "user_id", u.ID)
+	s.event(ctx, EventPasswordChanged, OutcomeSuccess, "", c, u.ID)
 
 	// The current session is ended as well: the browser gets a new session
 	// ID, and a copy of the old cookie (the reason to change a password is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,12 +29,23 @@ func (s *Service) RegisterFrom(ctx context.Context, email, password, name string
 			return nil, fmt.Errorf("register: %w", err)
 		}
 	}
-	return s.Register(ctx, email, password, name)
+	return s.register(ctx, email, password, name, c)
 }
 
-// Register creates a local account. It writes nothing unless every check
-// passes. Requests from clients go through RegisterFrom.
+// Register creates a local account and sends its owner a verification
+// link. It writes nothing unless every check passes. Requests from clients
+// go through RegisterFrom.
+//
+// Registration does not reveal which addresses have accounts (ASVS 5.0
+// V6.3.7 in spirit): when the address is taken, Register does the same
+// work (the password is hashed either way), creates nothing, tells the
+// address's owner by email, and returns a nil user with a nil error, which
+// callers answer exactly as a success.
 func (s *Service) Register(ctx context.Context, email, password, name string) (*priceline.User, error) {
+	return s.register(ctx, email, password, name, Client{})
+}
+
+func (s *Service) register(ctx context.Context, email, password, name string, c Client) (*priceline.User, error) {
 	email = priceline.NormalizeEmail(email)
 	if err := priceline.ValidateEmail(email); err != nil {
 		return nil, err
@@ -44,6 +56,9 @@ func (s *Service) Register(ctx context.Context, email, password, name string) (*
 	}
 	local, _, _ := strings.Cut(email, "@")
 	if err := s.Policy.Check(password, local, name); err != nil {
+		return nil, err
+	}
+	if err := s.checkBreached(ctx, password); err != nil {
 		return nil, err
 	}
 	hash, err := s.hasher().Hash(ctx, password)
@@ -60,12 +75,48 @@ func (s *Service) Register(ctx context.Context, email, password, name string) (*
 		CreatedAt:    now,
 		UpdatedAt:    now,
 	}
-	if err := s.Users.CreateUser(ctx, u); err != nil {
-		// email_taken passes through as the store's KindConflict error.
+	// Queue first, then change: a crash in between leaves a message about
+	// an account that does not exist (its link is refused), never an
+	// account whose owner was not asked to verify it. See docs/mail.md.
+	verify, err := s.issueToken(ctx, u, priceline.TokenVerifyEmail, email, priceline.VerifyTokenLifetime)
+	if err != nil {
 		return nil, fmt.Errorf("register: %w", err)
 	}
+	if err := s.Users.CreateUser(ctx, u); err != nil {
+		s.dropToken(ctx, u.ID, verify)
+		if priceline.ErrorCode(err) != "email_taken" {
+			return nil, fmt.Errorf("register: %w", err)
+		}
+		s.tellOwnerOfTakenAddress(ctx, email)
+		s.event(ctx, EventRegistered, OutcomeSuccess, "address_taken", c, "")
+		return nil, nil
+	}
+	s.deliverSoon(ctx, verify.mail)
 	s.log().Info("registered", "user_id", u.ID)
+	s.event(ctx, EventRegistered, OutcomeSuccess, "created", c, u.ID)
 	return u, nil
+}
+
+// tellOwnerOfTakenAddress mails the owner of an address someone tried to
+// register again, at most 5 times an hour; a failure is only logged, since
+// the answer must look like any other registration.
+func (s *Service) tellOwnerOfTakenAddress(ctx context.Context, email string) {
+	if s.Mail == nil {
+		return
+	}
+	if err := s.countMail(ctx, mailKeyAddress(email)); err != nil {
+		if priceline.ErrorKind(err) != priceline.KindTooManyRequests {
+			s.log().Warn("register: count mail to a taken address", "error", err)
+		}
+		return
+	}
+	subject, text := s.registrationAttemptText()
+	q, err := s.queueMail(ctx, priceline.MailRegistrationAttempt, email, subject, text, time.Time{})
+	if err != nil {
+		s.log().Warn("register: tell the owner of a taken address", "error", err)
+		return
+	}
+	s.deliverSoon(ctx, q)
 }
 
 // cleanName trims a display name and checks it is 1 to 100 characters with

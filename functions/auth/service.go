@@ -24,6 +24,18 @@ type Service struct {
 	Now      func() time.Time // nil → time.Now
 	Logger   *slog.Logger     // nil → discard
 
+	// AccountTokens keeps the single-use links of verification, reset and
+	// email change; nil turns those flows off (they answer 503).
+	AccountTokens priceline.AccountTokenStore
+	// Mail sends the flows' email; nil sends nothing.
+	Mail *Mail
+	// Breached checks new passwords against known breaches; nil skips it.
+	Breached priceline.BreachedPasswords
+	// Saved is deleted with an account; nil when there is nothing to delete.
+	Saved priceline.SavedStore
+	// Events receives the security events; nil writes none.
+	Events *EventLog
+
 	// locks queues reservations on one attempt counter within this
 	// instance, so that the store's conditional writes race only between
 	// instances (see reserveOne).
@@ -48,7 +60,8 @@ type Client struct {
 	IP        string
 	UserAgent string
 	// Device is the browser's device cookie, "" for none; see Login.
-	Device string
+	Device    string
+	RequestID string // for the security log
 }
 
 // Result is a new session: the record, its user, and the signed cookie value to set.

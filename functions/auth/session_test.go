@@ -259,7 +259,7 @@ func TestAuthenticateDeletedUserIsUnauthenticated(t *testing.T) {
 	e := newTestEnv(t)
 	e.register(t, "ada@example.org")
 	r := e.login(t, "ada@example.org")
-	e.users.DeleteUser(r.User.ID)
+	e.users.DropUserRecord(r.User.ID)
 	_, _, err := e.svc.Authenticate(context.Background(), r.Cookie)
 	wantCode(t, err, priceline.KindUnauthorized, "unauthenticated")
 }

@@ -41,3 +41,11 @@ func TestSavedStoreContract(t *testing.T) {
 func TestServiceIndexContract(t *testing.T) {
 	pricelinetest.TestServiceIndex(t, func(t *testing.T) pricelinetest.IndexedPriceStore { return NewPrices() })
 }
+
+func TestAccountTokenStoreContract(t *testing.T) {
+	pricelinetest.TestAccountTokenStore(t, func(t *testing.T) priceline.AccountTokenStore { return NewAccountTokens() })
+}
+
+func TestOutboxStoreContract(t *testing.T) {
+	pricelinetest.TestOutboxStore(t, func(t *testing.T) priceline.OutboxStore { return NewOutbox() })
+}

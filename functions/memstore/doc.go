@@ -1,6 +1,6 @@
 // Package memstore keeps everything in memory: one implementation of every
 // store interface in priceline (Users, Sessions, Attempts, AuthFlows,
-// TokenCaches, Prices, Saved), for the tests of the flows above the domain
+// TokenCaches, Prices, Saved, AccountTokens, Outbox), for the tests of the flows above the domain
 // and for running without Azure.
 //
 // Each store is safe for concurrent use, and its zero value is ready to use.

@@ -272,9 +272,9 @@ func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) (er
 	return nil
 }
 
-// DeleteUser removes a user record and leaves its index behind, as a
+// DropUserRecord removes a user record and leaves its index behind, as a
 // registration that failed half-way does in the real store. For tests.
-func (m *Users) DeleteUser(id string) {
+func (m *Users) DropUserRecord(id string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.byID, id)
@@ -289,4 +289,83 @@ func (m *Users) SetPasswordHint(email, hash string) {
 		idx.hash = hash
 		m.byEmail[email] = idx
 	}
+}
+
+func emailChanged() error {
+	return priceline.Errorf(priceline.KindConflict, "email_changed", "The account's email address changed meanwhile.")
+}
+
+// MarkEmailVerified sets EmailVerified when the user's email is still email.
+func (m *Users) MarkEmailVerified(_ context.Context, userID, email string) error {
+	if err := hook(m.Fail, "MarkEmailVerified"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, err := m.get(userID)
+	if err != nil {
+		return err
+	}
+	if u.Provider != priceline.ProviderLocal || u.Email != email {
+		return emailChanged()
+	}
+	u.EmailVerified, u.UpdatedAt = true, stored(clock(m.Now))
+	m.byID[userID] = *u
+	return nil
+}
+
+// ChangeEmail moves a local user and its index to newEmail, verified.
+func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string) error {
+	if err := hook(m.Fail, "ChangeEmail"); err != nil {
+		return err
+	}
+	if err := checkText("email", newEmail); err != nil {
+		return err
+	}
+	if newEmail == "" {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_email", "A local account needs an email address.")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.init()
+	u, err := m.get(userID)
+	if err != nil {
+		return err
+	}
+	if u.Provider != priceline.ProviderLocal || u.Email != oldEmail {
+		return emailChanged()
+	}
+	if idx, ok := m.byEmail[newEmail]; ok && idx.userID != userID {
+		return priceline.Errorf(priceline.KindConflict, "email_taken", "An account with that email address already exists.")
+	}
+	m.byEmail[newEmail] = emailIndex{userID: userID, hash: u.PasswordHash}
+	if idx, ok := m.byEmail[oldEmail]; ok && idx.userID == userID && oldEmail != newEmail {
+		delete(m.byEmail, oldEmail)
+	}
+	u.Email, u.EmailVerified, u.UpdatedAt = newEmail, true, stored(clock(m.Now))
+	m.byID[userID] = *u
+	return nil
+}
+
+// DeleteUser removes the user and the index that names it.
+func (m *Users) DeleteUser(_ context.Context, userID string) error {
+	if err := hook(m.Fail, "DeleteUser"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.init()
+	u, ok := m.byID[userID]
+	if !ok {
+		return nil
+	}
+	delete(m.byID, userID)
+	if idx, ok := m.byEmail[u.Email]; ok && idx.userID == userID {
+		delete(m.byEmail, u.Email)
+	}
+	k := subjectKey{u.Provider, u.Subject}
+	if id, ok := m.bySubject[k]; ok && id == userID {
+		delete(m.bySubject, k)
+	}
+	return nil
 }

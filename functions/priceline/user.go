@@ -21,8 +21,13 @@ type User struct {
 	Email        string // normalised (see NormalizeEmail); may be "" for cloud users
 	Name         string
 	PasswordHash string // PHC-format argon2id; "" for cloud users
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// EmailVerified is set once the owner of Email followed a link sent to
+	// it (verification, password reset, email change); a new address
+	// starts unverified. Cloud users' addresses are the provider's business
+	// and stay false here.
+	EmailVerified bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // UserStore keeps accounts. Implementations must look users up by key, never
@@ -63,4 +68,21 @@ type UserStore interface {
 	// KindInvalid/"email_change_not_supported"; a cloud user's email is only
 	// shown and may change freely (or become "").
 	UpdateProfile(ctx context.Context, userID, name, email string) error
+	// MarkEmailVerified sets EmailVerified on a local user whose email is
+	// still email: KindConflict/"email_changed" when the address changed
+	// since the link was sent, KindNotFound if no user.
+	MarkEmailVerified(ctx context.Context, userID, email string) error
+	// ChangeEmail moves a local user from oldEmail to newEmail, which
+	// becomes verified (the change is made only by following a link sent
+	// to it). The email index moves with it so that no two accounts ever
+	// hold one address: the new index is claimed first (KindConflict/
+	// "email_taken" when another account has it), then the record changes
+	// (KindConflict/"email_changed" when its email is no longer oldEmail),
+	// then the old index is released. KindNotFound if no user.
+	ChangeEmail(ctx context.Context, userID, oldEmail, newEmail string) error
+	// DeleteUser removes the user record, its lookup index (only when the
+	// index still names this user) and everything else the store keeps in
+	// the user's name (account tokens). Deleting a missing user is not an
+	// error.
+	DeleteUser(ctx context.Context, userID string) error
 }

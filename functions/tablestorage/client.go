@@ -12,9 +12,10 @@
 //
 // Layout (table: PartitionKey / RowKey → properties):
 //
-//	users:       <userID> / "user"                       → Provider, Subject, Email, Name, PasswordHash, CreatedAt, UpdatedAt
+//	users:       <userID> / "user"                       → Provider, Subject, Email, Name, PasswordHash, EmailVerified, CreatedAt, UpdatedAt
 //	users:       "email-"+sha256(email) / "index"        → UserID, Email, PasswordHash, CreatedAt (local users)
 //	users:       "subject-"+sha256(provider, subject) / "index" → UserID, Provider, Subject, CreatedAt (cloud users)
+//	users:       <userID> / "token-"+purpose              → Hash (SHA-256 of the link's secret), Email, CreatedAt, ExpiresAt (accounts.go)
 //	sessions:    <userID> / <session key>                → Method, CSRFToken, UserAgent, CreatedAt, LastSeenAt, IdleExpiresAt, ExpiresAt
 //	attempts:    "attempt"+sha256(key)[:2] / sha256(key) → Failures, LastFailure
 //	authflows:   "flow"+id[:2] / <flow id>               → State, Nonce, PKCEVerifier, ReturnTo, Policy, CreatedAt, ExpiresAt

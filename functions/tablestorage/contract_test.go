@@ -42,3 +42,7 @@ func TestSavedStoreContract(t *testing.T) {
 func TestServiceIndexContract(t *testing.T) {
 	pricelinetest.TestServiceIndex(t, func(t *testing.T) pricelinetest.IndexedPriceStore { return newTestClient(t).Prices() })
 }
+
+func TestAccountTokenStoreContract(t *testing.T) {
+	pricelinetest.TestAccountTokenStore(t, func(t *testing.T) priceline.AccountTokenStore { return newTestClient(t).AccountTokens() })
+}

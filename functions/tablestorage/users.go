@@ -26,13 +26,14 @@ var _ priceline.UserStore = (*UserStore)(nil)
 const maxStringUnits = 32 * 1024
 
 type userRecord struct {
-	Provider     string `json:"Provider"`
-	Subject      string `json:"Subject"`
-	Email        string `json:"Email"`
-	Name         string `json:"Name"`
-	PasswordHash string `json:"PasswordHash"`
-	CreatedAt    string `json:"CreatedAt"`
-	UpdatedAt    string `json:"UpdatedAt"`
+	Provider      string `json:"Provider"`
+	Subject       string `json:"Subject"`
+	Email         string `json:"Email"`
+	Name          string `json:"Name"`
+	PasswordHash  string `json:"PasswordHash"`
+	EmailVerified bool   `json:"EmailVerified"`
+	CreatedAt     string `json:"CreatedAt"`
+	UpdatedAt     string `json:"UpdatedAt"`
 }
 
 type indexRecord struct {
@@ -136,6 +137,7 @@ func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
 	rec := entity{
 		"PartitionKey": u.ID, "RowKey": userRowKey,
 		"Provider": u.Provider, "Subject": u.Subject, "Email": u.Email, "Name": u.Name, "PasswordHash": u.PasswordHash,
+		"EmailVerified": u.EmailVerified,
 	}
 	rec.setTime("CreatedAt", u.CreatedAt)
 	rec.setTime("UpdatedAt", u.UpdatedAt)
@@ -190,9 +192,9 @@ func (s *UserStore) claimIndex(ctx context.Context, idx entity, taken error) (az
 		if err != nil {
 			return "", err
 		}
-		if _, err := s.UserByID(ctx, cur.UserID); err == nil {
+		if u, err := s.UserByID(ctx, cur.UserID); err == nil && indexHolds(cur, u) {
 			return "", taken
-		} else if !priceline.IsNotFound(err) {
+		} else if err != nil && !priceline.IsNotFound(err) {
 			return "", err
 		}
 		created, perr := parseTime(cur.CreatedAt)
@@ -210,6 +212,17 @@ func (s *UserStore) claimIndex(ctx context.Context, idx entity, taken error) (az
 		return "", translate(err, "take over index")
 	}
 	return "", taken
+}
+
+// indexHolds reports whether idx still belongs to u: an email index whose
+// user has moved to another address (an email change that stopped after
+// claiming the new index, or before releasing the old one) is an orphan
+// like an index without a user.
+func indexHolds(idx *indexRecord, u *priceline.User) bool {
+	if idx.Email != "" {
+		return u.Provider == priceline.ProviderLocal && u.Email == idx.Email
+	}
+	return u.Provider == idx.Provider && u.Subject == idx.Subject
 }
 
 // releaseIndex undoes claimIndex after a failed user write. It runs even if
@@ -256,7 +269,7 @@ func (s *UserStore) readUser(ctx context.Context, id string) (*priceline.User, a
 	if err := json.Unmarshal(resp.Value, &rec); err != nil {
 		return nil, "", translate(err, "decode user")
 	}
-	u := &priceline.User{ID: id, Provider: rec.Provider, Subject: rec.Subject, Email: rec.Email, Name: rec.Name, PasswordHash: rec.PasswordHash}
+	u := &priceline.User{ID: id, Provider: rec.Provider, Subject: rec.Subject, Email: rec.Email, Name: rec.Name, PasswordHash: rec.PasswordHash, EmailVerified: rec.EmailVerified}
 	if u.CreatedAt, err = parseTime(rec.CreatedAt); err != nil {
 		return nil, "", translate(err, "decode user")
 	}

@@ -14,14 +14,15 @@ import (
 
 // userJSON is the public view of a user.
 type userJSON struct {
-	ID       string `json:"id"`
-	Email    string `json:"email"`
-	Name     string `json:"name"`
-	Provider string `json:"provider"`
+	ID            string `json:"id"`
+	Email         string `json:"email"`
+	Name          string `json:"name"`
+	Provider      string `json:"provider"`
+	EmailVerified bool   `json:"emailVerified"`
 }
 
 func toUserJSON(u *priceline.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Provider: u.Provider}
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Provider: u.Provider, EmailVerified: u.EmailVerified}
 }
 
 // sessionJSON is the public view of a session. Its id is the storage key
@@ -92,7 +93,8 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handleRegister creates a local account (it does not sign in).
+// handleRegister creates a local account (it does not sign in). The answer
+// is the same whether or not the address already had an account.
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkOrigin(r); err != nil {
 		return err
@@ -101,15 +103,14 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.Auth.RegisterFrom(r.Context(), in["email"], in["password"], in["name"], s.client(r))
-	if err != nil {
+	if _, err := s.Auth.RegisterFrom(r.Context(), in["email"], in["password"], in["name"], s.client(r)); err != nil {
 		return err
 	}
 	if isForm(r) {
 		http.Redirect(w, r, "/login?registered=1", http.StatusSeeOther)
 		return nil
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"user": toUserJSON(u)})
+	writeJSON(w, http.StatusCreated, registeredBody)
 	return nil
 }
 
@@ -173,7 +174,7 @@ func (s *Server) startSession(w http.ResponseWriter, res *auth.Result) {
 // client is where a request came from, with its device cookie if any
 // (which only auth can tell valid or not).
 func (s *Server) client(r *http.Request) auth.Client {
-	c := auth.Client{IP: s.clientIP(r), UserAgent: r.UserAgent()}
+	c := auth.Client{IP: s.clientIP(r), UserAgent: r.UserAgent(), RequestID: requestID(r)}
 	if d, err := r.Cookie(DeviceCookie); err == nil {
 		c.Device = d.Value
 	}
@@ -248,6 +249,7 @@ func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request, u *
 	if err := s.Auth.RevokeSession(r.Context(), u.ID, id); err != nil {
 		return err
 	}
+	s.Auth.Events.Emit(r.Context(), auth.Event{Name: auth.EventSessionRevoked, Outcome: auth.OutcomeSuccess, Reason: "one", Client: s.client(r), UserID: u.ID})
 	if id == sess.Key {
 		clearSessionCookie(w)
 	}
@@ -255,9 +257,14 @@ func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request, u *
 	return nil
 }
 
-// handleRevokeOtherSessions signs out every session but this one.
+// handleRevokeOtherSessions signs out every session but this one, after
+// re-authentication (the current password; cloud accounts a recent sign-in).
 func (s *Server) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	n, err := s.Auth.RevokeOtherSessions(r.Context(), u.ID, sess.Key)
+	in, err := readInput(r, false, nil, []string{"currentPassword"})
+	if err != nil {
+		return err
+	}
+	n, err := s.Auth.RevokeOtherSessionsReauth(r.Context(), u, sess, in["currentPassword"], s.client(r))
 	if err != nil {
 		return err
 	}

@@ -78,6 +78,9 @@ func (s *Server) handleB2CCallback(sso *auth.CloudSignIn) handlerFunc {
 		out, err := s.Auth.FinishCloudSignIn(r.Context(), sso, cb)
 		if err != nil {
 			clearFlowCookie(w) // the flow is spent or was never this browser's
+			if k := priceline.ErrorKind(err); k != priceline.KindInternal && k != priceline.KindUnavailable {
+				s.securityEvent(r, auth.EventCloudRefused, priceline.ErrorCode(err), "")
+			}
 			return err
 		}
 		if out.Session != nil {

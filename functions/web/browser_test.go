@@ -54,6 +54,9 @@ func (e *testEnv) serveLoopback(t *testing.T, handler func() http.Handler) strin
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	e.web.Config.PublicURL = base
+	if e.web.Auth != nil && e.web.Auth.Mail != nil {
+		e.web.Auth.Mail.PublicURL = base
+	}
 	srv.Config.Handler = handler()
 	srv.Start()
 	e.srv = srv
@@ -182,7 +185,7 @@ func TestBrowserRegisterSignInSignOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(text(ctx, t), "Your account is ready") {
+	if !strings.Contains(text(ctx, t), "Check your email") {
 		t.Fatalf("no confirmation after registering: %s", text(ctx, t))
 	}
 	if err := chromedp.Do(ctx, signInInBrowser("robin@example.com", goodPassword), shot("signed-in-header")); err != nil {

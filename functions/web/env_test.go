@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,7 +16,9 @@ import (
 	"time"
 
 	"hospitalpriceline/functions/auth"
+	"hospitalpriceline/functions/devmail"
 	"hospitalpriceline/functions/internal/azurite"
+	"hospitalpriceline/functions/outbox"
 	"hospitalpriceline/functions/password"
 	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/tablestorage"
@@ -40,13 +43,15 @@ func (c *clock) Advance(d time.Duration) {
 // testEnv is the real stack — web, auth, token, password and the Table
 // Storage adapter — against Azurite, served by httptest.
 type testEnv struct {
-	t      *testing.T
-	srv    *httptest.Server
-	web    *Server
-	tables *tablestorage.Client
-	keys   *token.Keyring
-	clock  *clock
-	key    []byte
+	t       *testing.T
+	srv     *httptest.Server
+	web     *Server
+	tables  *tablestorage.Client
+	keys    *token.Keyring
+	clock   *clock
+	key     []byte
+	mailDir string      // the dev mail folder the env's messages land in
+	logs    *logCapture // every log line of the env, checked for secrets at the end
 }
 
 const testOrigin = "http://localhost:7071"
@@ -71,14 +76,28 @@ func newEnv(t *testing.T) *testEnv {
 	}
 	// Cheap argon2id parameters: the cost is not what these tests are about.
 	cheap := password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	logs := &logCapture{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	mailDir := t.TempDir()
+	mailer, err := devmail.New(mailDir, "priceline@localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := outbox.New(tables.Outbox(), mailer)
+	sender.Logger = logger
 	svc := &auth.Service{
-		Users:    tables.Users(),
-		Sessions: tables.Sessions(),
-		Attempts: tables.Attempts(),
-		Hasher:   password.NewHasher(cheap, 4, time.Second),
-		Policy:   password.DefaultPolicy(),
-		Tokens:   &token.Codec{Keys: keys, Issuer: testOrigin, Audience: testOrigin, Now: clk.Now},
-		Now:      clk.Now,
+		Users:         tables.Users(),
+		Sessions:      tables.Sessions(),
+		Attempts:      tables.Attempts(),
+		Hasher:        password.NewHasher(cheap, 4, time.Second),
+		Policy:        password.DefaultPolicy(),
+		Tokens:        &token.Codec{Keys: keys, Issuer: testOrigin, Audience: testOrigin, Now: clk.Now},
+		Now:           clk.Now,
+		Logger:        logger,
+		AccountTokens: tables.AccountTokens(),
+		Saved:         tables.Saved(),
+		Mail:          &auth.Mail{Outbox: sender, PublicURL: testOrigin},
+		Events:        &auth.EventLog{Logger: logger, Key: key},
 	}
 	ws := &Server{
 		Config: Config{PublicURL: testOrigin},
@@ -89,11 +108,17 @@ func newEnv(t *testing.T) *testEnv {
 			}
 			return nil
 		}}},
-		Now: clk.Now,
+		Now:    clk.Now,
+		Logger: logger,
 	}
 	srv := httptest.NewServer(ws.Handler())
 	t.Cleanup(srv.Close)
-	return &testEnv{t: t, srv: srv, web: ws, tables: tables, keys: keys, clock: clk, key: key}
+	e := &testEnv{t: t, srv: srv, web: ws, tables: tables, keys: keys, clock: clk, key: key, mailDir: mailDir, logs: logs}
+	t.Cleanup(func() {
+		svc.WaitMail()
+		logs.checkNoSecrets(t)
+	})
+	return e
 }
 
 func randHex(t testing.TB, n int) string {

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"hospitalpriceline/functions/auth"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -56,14 +58,44 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 func (s *Server) checkOrigin(r *http.Request) error {
 	forbidden := priceline.Errorf(priceline.KindForbidden, "cross_origin", "This request came from another site and was refused.")
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		s.securityEvent(r, auth.EventCrossOrigin, "sec_fetch_site", "")
 		return forbidden
 	}
 	if origin := r.Header.Get("Origin"); origin != "" {
 		if origin == "null" || !sameOrigin(origin, s.Config.PublicURL) {
+			s.securityEvent(r, auth.EventCrossOrigin, "origin", "")
 			return forbidden
 		}
 	}
 	return nil
+}
+
+// securityEvent logs a refusal of the web layer as a security event (see
+// docs/security-log.md).
+func (s *Server) securityEvent(r *http.Request, name, reason, userID string) {
+	if s.Auth == nil {
+		return
+	}
+	s.Auth.Events.Emit(r.Context(), auth.Event{Name: name, Outcome: auth.OutcomeFailure, Reason: reason, Client: s.client(r), UserID: userID})
+}
+
+type requestIDKey struct{}
+
+// withRequestID gives every request an ID, for the security log and for a
+// person to quote (the X-Request-ID response header). It is random, never
+// taken from the request, so a client cannot forge log correlations.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := priceline.NewToken(8)
+		w.Header().Set("X-Request-ID", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// requestID returns the request's ID ("" outside withRequestID).
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	return id
 }
 
 // sameOrigin compares scheme, host and port of two URLs.

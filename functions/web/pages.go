@@ -46,6 +46,8 @@ type pageData struct {
 	Message    string            // error pages
 	Form       map[string]string // what the user typed (never passwords)
 	ReturnTo   string
+	Token      string        // the single-use token of a reset or verification page
+	Verified   *verifiedView // the verify page, after the link worked
 	B2CEnabled bool
 	Sessions   []sessionView
 	Search     *searchView    // search results
@@ -112,6 +114,9 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Get("deleted") == "1" && p.User == nil {
+		p.Notice = "Your account and everything saved in it were deleted."
+	}
 	s.render(w, http.StatusOK, "home.html", p)
 	return nil
 }
@@ -123,7 +128,10 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.ReturnTo = safeReturnTo(r.URL.Query().Get("returnTo"))
 	if r.URL.Query().Get("registered") == "1" {
-		p.Notice = "Your account is ready. Sign in to continue."
+		p.Notice = "Check your email: we sent a link to confirm your address. Then sign in."
+	}
+	if r.URL.Query().Get("reset") == "1" {
+		p.Notice = "Your password was changed and you were signed out everywhere. Sign in with the new password."
 	}
 	if r.URL.Query().Get("expired") == "1" {
 		p.Notice = "Your session has ended. Sign in again to continue."
@@ -199,6 +207,7 @@ func (s *Server) withPageSession(next authedFunc) handlerFunc {
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if err := checkCSRF(r, sess); err != nil {
+				s.securityEvent(r, auth.EventCSRFRefused, "csrf_token", u.ID)
 				return err
 			}
 		}
@@ -219,6 +228,10 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, u *pr
 		p.Notice = "That device was signed out."
 	case "others":
 		p.Notice = "You were signed out everywhere else."
+	case "email":
+		p.Notice = "We sent a link to your new address. Your address changes when you open it."
+	case "resent":
+		p.Notice = "We sent you a new link. Earlier links no longer work."
 	}
 	for _, x := range list {
 		p.Sessions = append(p.Sessions, sessionView{
@@ -256,6 +269,7 @@ func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request, u *
 	if err := s.Auth.RevokeSession(r.Context(), u.ID, in["id"]); err != nil {
 		return err
 	}
+	s.Auth.Events.Emit(r.Context(), auth.Event{Name: auth.EventSessionRevoked, Outcome: auth.OutcomeSuccess, Reason: "one", Client: s.client(r), UserID: u.ID})
 	if in["id"] == sess.Key {
 		clearSessionCookie(w)
 		http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -266,8 +280,12 @@ func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request, u *
 }
 
 func (s *Server) handleAccountRevokeOthers(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	if _, err := s.Auth.RevokeOtherSessions(r.Context(), u.ID, sess.Key); err != nil {
+	in, err := readInput(r, true, nil, []string{"currentPassword", "csrf_token"})
+	if err != nil {
 		return err
+	}
+	if _, err := s.Auth.RevokeOtherSessionsReauth(r.Context(), u, sess, in["currentPassword"], s.client(r)); err != nil {
+		return withNextStep(err, "Go back to your account page to try again.")
 	}
 	http.Redirect(w, r, "/account?done=others", http.StatusSeeOther)
 	return nil

@@ -131,6 +131,24 @@ var routeNeeds = map[string]Need{
 	"DELETE /api/me/saved/{id}": needSession,
 	"GET /api/services":         0, // the embedded catalogue
 	"GET /api/payers":           NeedTables,
+
+	// Account lifecycle: the links and forms read and write users and
+	// tokens; a reset or verification ends sessions, signed or not.
+	"DELETE /api/me":                needSession,
+	"POST /api/me/email":            needSession,
+	"POST /api/email/verify":        NeedTables,
+	"POST /api/email/verify/resend": needSession,
+	"POST /api/password/forgot":     NeedTables,
+	"POST /api/password/reset":      NeedTables,
+	"POST /account/email":           needSession,
+	"POST /account/verify/resend":   needSession,
+	"POST /account/delete":          needSession,
+	"GET /forgot-password":          0,
+	"POST /forgot-password":         NeedTables,
+	"GET /reset-password":           0,
+	"POST /reset-password":          NeedTables,
+	"GET /verify-email":             0,
+	"POST /verify-email":            NeedTables,
 }
 
 // needOf returns what rt needs; an unlisted route needs everything.

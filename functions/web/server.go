@@ -116,6 +116,12 @@ func (s *Server) routes() []route {
 		{"MeSessions", "GET", "/api/me/sessions", s.withSession(s.handleListSessions)},
 		{"MeSessions", "DELETE", "/api/me/sessions", s.withSession(s.handleRevokeOtherSessions)},
 		{"MeSession", "DELETE", "/api/me/sessions/{id}", s.withSession(s.handleRevokeSession)},
+		{"Me", "DELETE", "/api/me", s.withSession(s.handleDeleteAccount)},
+		{"MeEmail", "POST", "/api/me/email", s.withSession(s.handleChangeEmail)},
+		{"EmailVerify", "POST", "/api/email/verify", s.handleVerifyEmail},
+		{"EmailVerifyResend", "POST", "/api/email/verify/resend", s.withSession(s.handleResendVerification)},
+		{"PasswordForgot", "POST", "/api/password/forgot", s.handleForgotPassword},
+		{"PasswordReset", "POST", "/api/password/reset", s.handleResetPassword},
 		{"B2CLogin", "GET", "/api/auth/b2c/login", s.handleB2CLogin(s.B2C)},
 		{"B2CCallback", "GET", "/api/auth/b2c/callback", s.handleB2CCallback(s.B2C)},
 		{"B2CLogout", "GET", "/api/auth/b2c/logout", s.handleB2CLogout(s.B2C)},
@@ -131,6 +137,15 @@ func (s *Server) routes() []route {
 		{"PageAccountPassword", "POST", "/account/password", s.withPageSession(s.handleAccountPassword)},
 		{"PageAccountRevoke", "POST", "/account/sessions/revoke", s.withPageSession(s.handleAccountRevoke)},
 		{"PageAccountRevokeOthers", "POST", "/account/sessions/revoke-others", s.withPageSession(s.handleAccountRevokeOthers)},
+		{"PageAccountEmail", "POST", "/account/email", s.withPageSession(s.handleAccountEmail)},
+		{"PageAccountResend", "POST", "/account/verify/resend", s.withPageSession(s.handleAccountResend)},
+		{"PageAccountDelete", "POST", "/account/delete", s.withPageSession(s.handleAccountDelete)},
+		{"PageForgotPassword", "GET", "/forgot-password", s.handleForgotPage},
+		{"PageForgotPassword", "POST", "/forgot-password", s.handleForgotForm},
+		{"PageResetPassword", "GET", "/reset-password", s.handleResetPage},
+		{"PageResetPassword", "POST", "/reset-password", s.handleResetForm},
+		{"PageVerifyEmail", "GET", "/verify-email", s.handleVerifyPage},
+		{"PageVerifyEmail", "POST", "/verify-email", s.handleVerifyForm},
 		{"PageSearch", "GET", "/search", s.htmlPage(s.handleSearchPage)},
 		{"PageCompare", "GET", "/compare", s.htmlPage(s.handleComparePage)},
 		{"PageSaved", "GET", "/saved", s.htmlPage(s.withPageSession(s.handleSavedPage))},
@@ -166,7 +181,7 @@ func (s *Server) Functions() []funchost.Function {
 
 // Handler returns the complete HTTP handler.
 func (s *Server) Handler() http.Handler {
-	return securityHeaders(s.limitBody(s.mux()))
+	return securityHeaders(withRequestID(s.limitBody(s.mux())))
 }
 
 // mux routes the route table and the timer function.
@@ -209,6 +224,11 @@ func (s *Server) runCleanup(ctx context.Context, _ funchost.InvokeRequest) ([]st
 	} else if f > 0 {
 		s.logger().Info("expired B2C sign-in flows deleted", "count", f)
 	}
+	if r, err := s.Auth.DeliverQueuedMail(ctx); err != nil {
+		s.logger().Warn("could not deliver queued mail", "err", err)
+	} else if r.Sent+r.Retry+r.Dropped > 0 {
+		s.logger().Info("queued mail delivered", "sent", r.Sent, "retry", r.Retry, "dropped", r.Dropped)
+	}
 	if n, err := s.Auth.DeleteOrphanedCloudTokens(ctx, s.B2C); err != nil {
 		s.logger().Warn("could not delete the provider tokens of ended sessions", "err", err)
 	} else if n > 0 {
@@ -235,6 +255,7 @@ func (s *Server) withSession(next authedFunc) handlerFunc {
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if err := checkCSRF(r, sess); err != nil {
+				s.securityEvent(r, auth.EventCSRFRefused, "csrf_token", u.ID)
 				return err
 			}
 		}
@@ -256,6 +277,9 @@ func (s *Server) authenticate(r *http.Request) (*priceline.User, *priceline.Sess
 	u, sess, err := s.Auth.Authenticate(r.Context(), c.Value)
 	if err != nil {
 		if priceline.ErrorKind(err) == priceline.KindUnauthorized {
+			// Forged, expired, revoked or of a deleted account: the cause
+			// says which, but the log keeps only that it was refused.
+			s.securityEvent(r, auth.EventBadCookie, "not_live", "")
 			return nil, nil, unauthenticated()
 		}
 		return nil, nil, err

@@ -17,6 +17,12 @@ export PRICELINE_TABLES_CONNECTION_STRING="DefaultEndpointsProtocol=http;Account
 # A fresh random signing key each run: local sessions do not survive a restart.
 export PRICELINE_DEV_SIGNING_KEY=${PRICELINE_DEV_SIGNING_KEY:-$(head -c 32 /dev/urandom | base64)}
 export FUNCTIONS_CUSTOMHANDLER_PORT=$port
+# Mail (verification and reset links) goes to .eml files in the ignored build
+# output; open them with any mail reader or a text editor. Links and tokens
+# never go into any log, so this folder is where to find them.
+export PRICELINE_DEV_MAIL_DIR=${PRICELINE_DEV_MAIL_DIR:-$PWD/bin/mail}
+mkdir -p "$PRICELINE_DEV_MAIL_DIR"
+echo "Mail the app sends is written to: $PRICELINE_DEV_MAIL_DIR"
 # Sample prices: the CMS example files (three formats, one fictional hospital).
 ./bin/handler ingest functions/ingest/testdata/samples/*.csv functions/ingest/testdata/samples/*.json
 echo "Hospital Priceline: http://localhost:$port  (Ctrl-C stops the app and Azurite)"

@@ -97,7 +97,7 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 	}()
 
 	var cred azcore.TokenCredential
-	needCred := cfg.TablesEndpoint != "" || cfg.KeyVaultURL != ""
+	needCred := cfg.TablesEndpoint != "" || cfg.KeyVaultURL != "" || cfg.MailEndpoint != ""
 	if needCred {
 		c, err := keyvault.Credential(cfg.ManagedIdentityID, nil)
 		if err != nil {
@@ -167,6 +167,10 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 	// Hashing with p=1 is CPU-bound, so more hashes than cores add memory
 	// and latency, not throughput.
 	hashers := max(2, runtime.NumCPU())
+	mailer, err := newMailer(cfg, cred, logger)
+	if err != nil {
+		return nil, err
+	}
 	svc := &auth.Service{
 		Users:    tables.Users(),
 		Sessions: tables.Sessions(),
@@ -176,6 +180,12 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 		Tokens:   &token.Codec{Keys: keys, Issuer: cfg.PublicURL, Audience: cfg.PublicURL, Leeway: 30 * time.Second},
 		Config:   auth.Config{IdleTimeout: cfg.IdleTimeout, Lifetime: cfg.SessionLifetime, SessionCacheTTL: cfg.SessionCacheTTL},
 		Logger:   logger,
+
+		AccountTokens: tables.AccountTokens(),
+		Mail:          newAccountMail(cfg, tables.Outbox(), mailer, logger),
+		Breached:      newBreachCheck(cfg, logger),
+		Saved:         tables.Saved(),
+		Events:        &auth.EventLog{Logger: logger, KeySource: eventKey(keys)},
 	}
 	var secrets secretReader // stays a nil interface without a vault
 	if vault != nil {
@@ -195,13 +205,14 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 		B2CEnabled: sso != nil,
 		Ready:      ready,
 		Prices: &web.PriceAPI{Service: &pricing.Service{
-			Store:     tables.Prices(),
-			Saved:     tables.Saved(),
+			Store: tables.Prices(),
+			// Saving more than a few estimates needs a verified address.
+			Saved:     &auth.VerifiedSaves{SavedStore: tables.Saved(), Users: tables.Users()},
 			CursorKey: func() []byte { return cursorKey(keys) },
 		}},
 	}
 	ok = true
-	return &app{Handler: srv.Handler(), Server: srv, stop: stop}, nil
+	return &app{Handler: srv.Handler(), Server: srv, stop: func() { stop(); svc.WaitMail() }}, nil
 }
 
 // cursorKey derives the key that signs price-list cursors from the newest

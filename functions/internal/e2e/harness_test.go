@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -167,4 +170,31 @@ func mentionsInternals(body []byte) bool {
 		}
 	}
 	return false
+}
+
+// verifyByMail follows the verification link the instance wrote to its dev
+// mail folder dir for email.
+func (a *api) verifyByMail(t testing.TB, dir, email string) {
+	t.Helper()
+	link := regexp.MustCompile(`verify-email\?token=([0-9a-z]+)`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		files, _ := filepath.Glob(filepath.Join(dir, "*-verify_email-*.eml"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil || !strings.Contains(string(b), "\r\nTo: "+email+"\r\n") {
+				continue
+			}
+			if m := link.FindSubmatch(b); m != nil {
+				if r := a.must(t, "POST", "/api/email/verify", map[string]string{"token": string(m[1])}, nil); r.status != http.StatusOK {
+					t.Fatalf("verify %s: %s", email, r)
+				}
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no verification message to %s in %s", email, dir)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -67,7 +67,8 @@ func TestStorageOutageFailsFastAndRecoversWithoutRestart(t *testing.T) {
 	current := az
 	t.Cleanup(func() { current.Stop() })
 
-	in := startInstance(t, "instance", az.ConnectionString())
+	mailDir := t.TempDir()
+	in := startInstance(t, "instance", az.ConnectionString(), "PRICELINE_DEV_MAIL_DIR="+mailDir)
 	c := newAPI(in.URL)
 	c.client.Timeout = 2 * outageDeadline
 	// One account per client, each with a session made before the outage.
@@ -80,6 +81,8 @@ func TestStorageOutageFailsFastAndRecoversWithoutRestart(t *testing.T) {
 	for range clients {
 		owner := uniqueEmail(t, "outage-owner")
 		c.register(t, owner, testPassword)
+		// More than 3 saved estimates need a verified address.
+		c.verifyByMail(t, mailDir, owner)
 		owners = append(owners, owner)
 		sessions = append(sessions, c.login(t, owner, testPassword))
 	}

@@ -313,4 +313,127 @@ func TestUserStore(t *testing.T, newStore func(t *testing.T) priceline.UserStore
 		noSubject := cloudUser("")
 		wantKind(t, s.CreateUser(ctx, noSubject), priceline.KindInvalid, "")
 	})
+
+	t.Run("MarkEmailVerified", func(t *testing.T) {
+		s := newStore(t)
+		u := localUser("verify@example.com")
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		wantKind(t, s.MarkEmailVerified(ctx, u.ID, "other@example.com"), priceline.KindConflict, "email_changed")
+		if got, _ := s.UserByID(ctx, u.ID); got.EmailVerified {
+			t.Fatal("verified for another address")
+		}
+		if err := s.MarkEmailVerified(ctx, u.ID, u.Email); err != nil {
+			t.Fatalf("MarkEmailVerified: %v", err)
+		}
+		got, err := s.UserByID(ctx, u.ID)
+		if err != nil || !got.EmailVerified || got.PasswordHash != u.PasswordHash {
+			t.Fatalf("after MarkEmailVerified: %+v, %v", got, err)
+		}
+		wantKind(t, s.MarkEmailVerified(ctx, priceline.NewUserID(), u.Email), priceline.KindNotFound, "")
+	})
+
+	t.Run("ChangeEmailMovesTheIndex", func(t *testing.T) {
+		s := newStore(t)
+		u := localUser("old@example.com")
+		other := localUser("taken@example.com")
+		for _, x := range []*priceline.User{u, other} {
+			if err := s.CreateUser(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wantKind(t, s.ChangeEmail(ctx, u.ID, u.Email, other.Email), priceline.KindConflict, "email_taken")
+		wantKind(t, s.ChangeEmail(ctx, u.ID, "stale@example.com", "new@example.com"), priceline.KindConflict, "email_changed")
+		if got, err := s.UserByEmail(ctx, "old@example.com"); err != nil || got.ID != u.ID {
+			t.Fatalf("refused changes moved the address: %v, %v", got, err)
+		}
+		if got, err := s.UserByEmail(ctx, other.Email); err != nil || got.ID != other.ID {
+			t.Fatalf("refused change took another account's address: %v, %v", got, err)
+		}
+		if err := s.ChangeEmail(ctx, u.ID, u.Email, "new@example.com"); err != nil {
+			t.Fatalf("ChangeEmail: %v", err)
+		}
+		got, err := s.UserByEmail(ctx, "new@example.com")
+		if err != nil || got.ID != u.ID || !got.EmailVerified || got.Email != "new@example.com" {
+			t.Fatalf("by new address: %+v, %v", got, err)
+		}
+		if id, hint, err := s.PasswordHint(ctx, "new@example.com"); err != nil || id != u.ID || (hint != "" && hint != u.PasswordHash) {
+			t.Fatalf("PasswordHint of new address = %q, %q, %v", id, hint, err)
+		}
+		_, err = s.UserByEmail(ctx, "old@example.com")
+		wantKind(t, err, priceline.KindNotFound, "")
+		// The old address is free for a new account.
+		if err := s.CreateUser(ctx, localUser("old@example.com")); err != nil {
+			t.Fatalf("register the released address: %v", err)
+		}
+		wantKind(t, s.ChangeEmail(ctx, priceline.NewUserID(), "a@example.com", "b@example.com"), priceline.KindNotFound, "")
+	})
+
+	t.Run("ChangeEmailRaceGivesOneAddressOneAccount", func(t *testing.T) {
+		s := newStore(t)
+		a, b := localUser("a-race@example.com"), localUser("b-race@example.com")
+		for _, x := range []*priceline.User{a, b} {
+			if err := s.CreateUser(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		errs := make(chan error, 2)
+		for _, x := range []*priceline.User{a, b} {
+			go func() { errs <- s.ChangeEmail(ctx, x.ID, x.Email, "both@example.com") }()
+		}
+		won := 0
+		for range 2 {
+			if err := <-errs; err == nil {
+				won++
+			} else {
+				wantKind(t, err, priceline.KindConflict, "email_taken")
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d changes to one address succeeded, want 1", won)
+		}
+		holder, err := s.UserByEmail(ctx, "both@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		loser := a
+		if holder.ID == a.ID {
+			loser = b
+		}
+		if got, _ := s.UserByID(ctx, loser.ID); got.Email != loser.Email {
+			t.Fatalf("the losing account's email became %q", got.Email)
+		}
+	})
+
+	t.Run("DeleteUser", func(t *testing.T) {
+		s := newStore(t)
+		u, c := localUser("gone@example.com"), cloudUser("gone-subject")
+		for _, x := range []*priceline.User{u, c} {
+			if err := s.CreateUser(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, x := range []*priceline.User{u, c} {
+			if err := s.DeleteUser(ctx, x.ID); err != nil {
+				t.Fatalf("DeleteUser: %v", err)
+			}
+			_, err := s.UserByID(ctx, x.ID)
+			wantKind(t, err, priceline.KindNotFound, "")
+		}
+		_, err := s.UserByEmail(ctx, u.Email)
+		wantKind(t, err, priceline.KindNotFound, "")
+		_, err = s.UserBySubject(ctx, c.Provider, c.Subject)
+		wantKind(t, err, priceline.KindNotFound, "")
+		// The address and the subject can be used again at once.
+		if err := s.CreateUser(ctx, localUser(u.Email)); err != nil {
+			t.Fatalf("register a deleted account's address: %v", err)
+		}
+		if err := s.CreateUser(ctx, cloudUser(c.Subject)); err != nil {
+			t.Fatalf("sign up a deleted account's subject: %v", err)
+		}
+		if err := s.DeleteUser(ctx, priceline.NewUserID()); err != nil {
+			t.Fatalf("DeleteUser of nobody: %v", err)
+		}
+	})
 }

@@ -1,0 +1,129 @@
+package memstore
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// Outbox is an in-memory priceline.OutboxStore with the real store's
+// version checks, so two senders cannot both claim one entry.
+type Outbox struct {
+	// Fail, when set, is called with the method name before each call.
+	Fail func(op string) error
+
+	mu      sync.Mutex
+	entries map[string]priceline.OutboxEntry
+	seq     int
+}
+
+var _ priceline.OutboxStore = (*Outbox)(nil)
+
+// NewOutbox returns an empty outbox.
+func NewOutbox() *Outbox { return &Outbox{} }
+
+func (m *Outbox) version() string { m.seq++; return strconv.Itoa(m.seq) }
+
+// PutOutbox stores e; KindConflict if its ID exists.
+func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
+	if err := hook(m.Fail, "PutOutbox"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.entries == nil {
+		m.entries = map[string]priceline.OutboxEntry{}
+	}
+	if _, ok := m.entries[e.ID]; ok {
+		return priceline.Errorf(priceline.KindConflict, "outbox_exists", "That message is already queued.")
+	}
+	e.Version = m.version()
+	m.entries[e.ID] = *e
+	return nil
+}
+
+// DueOutbox lists up to limit entries due at now, oldest first.
+func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) ([]*priceline.OutboxEntry, error) {
+	if err := hook(m.Fail, "DueOutbox"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*priceline.OutboxEntry
+	for _, e := range m.entries {
+		if !e.NextAttemptAt.After(now) {
+			c := e
+			out = append(out, &c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Message.Created.Before(out[j].Message.Created) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (m *Outbox) update(op string, e *priceline.OutboxEntry) error {
+	if err := hook(m.Fail, op); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.entries[e.ID]
+	if !ok {
+		return priceline.Errorf(priceline.KindNotFound, "outbox_not_found", "That message is no longer queued.")
+	}
+	if cur.Version != e.Version {
+		return priceline.Errorf(priceline.KindConflict, "outbox_changed", "Another sender has that message.")
+	}
+	e.Version = m.version()
+	m.entries[e.ID] = *e
+	return nil
+}
+
+// ClaimOutbox records the start of an attempt under the version check.
+func (m *Outbox) ClaimOutbox(_ context.Context, e *priceline.OutboxEntry) error {
+	return m.update("ClaimOutbox", e)
+}
+
+// MarkOutboxFailed records a failed attempt under the version check.
+func (m *Outbox) MarkOutboxFailed(_ context.Context, e *priceline.OutboxEntry) error {
+	return m.update("MarkOutboxFailed", e)
+}
+
+// MarkOutboxSent removes a delivered entry.
+func (m *Outbox) MarkOutboxSent(_ context.Context, id string) error {
+	if err := hook(m.Fail, "MarkOutboxSent"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.entries, id)
+	return nil
+}
+
+// DeleteOutbox removes an entry; a missing one is fine.
+func (m *Outbox) DeleteOutbox(_ context.Context, id string) error {
+	if err := hook(m.Fail, "DeleteOutbox"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.entries, id)
+	return nil
+}
+
+// Entries returns a copy of every queued entry. For tests.
+func (m *Outbox) Entries() []priceline.OutboxEntry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]priceline.OutboxEntry, 0, len(m.entries))
+	for _, e := range m.entries {
+		out = append(out, e)
+	}
+	return out
+}

@@ -1,0 +1,97 @@
+package priceline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// Purposes of an account token. The purpose is the token's first character,
+// so a link made for one purpose is refused by every other.
+const (
+	TokenVerifyEmail   = "v" // verifies the address the account has
+	TokenChangeEmail   = "e" // completes a change to the address it was sent to
+	TokenResetPassword = "r" // sets a new password without the old one
+)
+
+// AccountTokenLifetime is how long a reset or email-change link works:
+// long enough to open a mail, short enough that a mailbox read later, or a
+// link found in a browser history, is useless (ASVS 5.0 V6.4.1).
+const AccountTokenLifetime = 30 * time.Minute
+
+// VerifyTokenLifetime is how long a verification link sent at registration
+// works: verifying only proves the address, so a day is kinder to people
+// who read their mail tomorrow.
+const VerifyTokenLifetime = 24 * time.Hour
+
+// AccountToken is the stored half of a single-use link sent by email. The
+// secret travels only in the link; the store keeps its SHA-256, so a leaked
+// table cannot be turned into working links.
+type AccountToken struct {
+	UserID    string
+	Purpose   string // one of the Token* purposes
+	Hash      string // hex SHA-256 of the secret part of the token
+	Email     string // the address the link was sent to
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Expired reports whether t no longer works at now.
+func (t *AccountToken) Expired(now time.Time) bool { return !now.Before(t.ExpiresAt) }
+
+// AccountTokenStore keeps at most one token per (user, purpose): a new
+// request replaces the old token, which then stops working.
+type AccountTokenStore interface {
+	// PutAccountToken stores t, replacing the user's earlier token of the
+	// same purpose.
+	PutAccountToken(ctx context.Context, t *AccountToken) error
+	// TakeAccountToken reads and deletes, atomically, the user's token of
+	// purpose if its hash is hash, so a token works at most once however
+	// many requests race. KindNotFound when there is none, or when the
+	// stored token has another hash (replaced or forged; it is then kept).
+	// Expiry is the caller's to check.
+	TakeAccountToken(ctx context.Context, userID, purpose, hash string) (*AccountToken, error)
+	// DeleteAccountTokens removes every token of the user.
+	DeleteAccountTokens(ctx context.Context, userID string) error
+}
+
+// NewAccountToken returns a fresh token for userID and purpose, as sent in
+// a link (purpose, user ID, 256 random bits; 97 characters), and the hash
+// to store.
+func NewAccountToken(userID, purpose string) (token, hash string) {
+	secret := randomHex(32)
+	return purpose + userID + secret, TokenHash(secret)
+}
+
+// ParseAccountToken splits a token from a link into its user ID and the
+// hash of its secret, and checks its purpose and shape. ok is false for
+// anything NewAccountToken cannot have made for purpose.
+func ParseAccountToken(token, purpose string) (userID, hash string, ok bool) {
+	if len(token) != 1+32+64 || token[:1] != purpose {
+		return "", "", false
+	}
+	userID, secret := token[1:33], token[33:]
+	if !IsLowerHex(userID, 32) || !IsLowerHex(secret, 64) {
+		return "", "", false
+	}
+	return userID, TokenHash(secret), true
+}
+
+// TokenPurpose returns the purpose a token names, "" if none.
+func TokenPurpose(token string) string {
+	if token == "" {
+		return ""
+	}
+	switch p := token[:1]; p {
+	case TokenVerifyEmail, TokenChangeEmail, TokenResetPassword:
+		return p
+	}
+	return ""
+}
+
+// TokenHash is the stored form of a token's secret.
+func TokenHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,221 @@
+package tablestorage
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// The account-lifecycle half of UserStore: verified addresses, email
+// changes and deletion. Account tokens live in the users table too, in the
+// user's own partition (<userID> / "token-"+purpose), so that deleting a
+// user is one partition's work and no other table needs to be created.
+
+func emailChanged() error {
+	return priceline.Errorf(priceline.KindConflict, "email_changed", "The account's email address changed meanwhile.")
+}
+
+// MarkEmailVerified merges EmailVerified into the record, conditional on
+// the ETag of the read that found the email unchanged.
+func (s *UserStore) MarkEmailVerified(ctx context.Context, userID, email string) error {
+	u, etag, err := s.readUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if u.Provider != priceline.ProviderLocal || u.Email != email {
+		return emailChanged()
+	}
+	err = s.mergeUser(ctx, userID, etag, entity{"EmailVerified": true}, "mark email verified")
+	if priceline.IsConflict(err) {
+		return s.MarkEmailVerified(ctx, userID, email) // changed meanwhile: check again
+	}
+	return err
+}
+
+// ChangeEmail claims the new address's index (the uniqueness check, as in
+// CreateUser), then changes the record conditionally, then releases the old
+// index. A crash between the steps leaves an index that names a user with
+// another address, which every lookup ignores and a later registration
+// takes over after the orphan window (see claimIndex), so no crash can give
+// one address to two accounts or leave one bound to none for long.
+func (s *UserStore) ChangeEmail(ctx context.Context, userID, oldEmail, newEmail string) error {
+	if err := checkText("email", newEmail); err != nil {
+		return err
+	}
+	if newEmail == "" {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_email", "A local account needs an email address.")
+	}
+	u, etag, err := s.readUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if u.Provider != priceline.ProviderLocal || u.Email != oldEmail {
+		return emailChanged()
+	}
+	if newEmail == oldEmail {
+		return s.mergeUser(ctx, userID, etag, entity{"EmailVerified": true}, "change email")
+	}
+	idx := entity{"PartitionKey": emailIndexKey(newEmail), "RowKey": indexRowKey, "UserID": userID, "Email": newEmail, "PasswordHash": u.PasswordHash}
+	idx.setTime("CreatedAt", s.c.now())
+	taken := priceline.Errorf(priceline.KindConflict, "email_taken", "An account with that email address already exists.")
+	idxETag, err := s.claimIndex(ctx, idx, taken)
+	if err != nil {
+		return err
+	}
+	if err := s.mergeUser(ctx, userID, etag, entity{"Email": newEmail, "EmailVerified": true}, "change email"); err != nil {
+		s.releaseIndex(ctx, idx, idxETag)
+		if priceline.IsConflict(err) {
+			return emailChanged()
+		}
+		return err
+	}
+	// Release the old index if it still names this user. If this fails the
+	// index is an orphan (it names a user with another address now).
+	if old, oldETag, err := s.readIndex(ctx, emailIndexKey(oldEmail)); err == nil && old.UserID == userID {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_, _ = s.c.users.DeleteEntity(dctx, emailIndexKey(oldEmail), indexRowKey, &aztables.DeleteEntityOptions{IfMatch: &oldETag})
+	}
+	return nil
+}
+
+// DeleteUser deletes the account tokens and the user record, then the
+// lookup index if it still names the user. Record before index: a crash in
+// between leaves an index without a user, which lookups ignore and a new
+// registration takes over (see claimIndex).
+func (s *UserStore) DeleteUser(ctx context.Context, userID string) error {
+	u, _, err := s.readUser(ctx, userID)
+	if priceline.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.c.AccountTokens().DeleteAccountTokens(ctx, userID); err != nil {
+		return err
+	}
+	if _, err := s.c.users.DeleteEntity(ctx, userID, userRowKey, nil); err != nil && !isStatus(err, 404) {
+		return translate(err, "delete user")
+	}
+	pk := emailIndexKey(u.Email)
+	if u.Provider != priceline.ProviderLocal {
+		pk = subjectIndexKey(u.Provider, u.Subject)
+	}
+	idx, etag, err := s.readIndex(ctx, pk)
+	if priceline.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if idx.UserID != userID {
+		return nil
+	}
+	if _, err := s.c.users.DeleteEntity(ctx, pk, indexRowKey, &aztables.DeleteEntityOptions{IfMatch: &etag}); err != nil && !isStatus(err, 404) && !isConflictStatus(err) {
+		return translate(err, "delete index")
+	}
+	return nil
+}
+
+// AccountTokenStore keeps priceline.AccountToken records in the users
+// table: <userID> / "token-"+purpose → Hash, Email, CreatedAt, ExpiresAt.
+// One row per purpose is what makes a new token replace the old one.
+type AccountTokenStore struct{ c *Client }
+
+var _ priceline.AccountTokenStore = (*AccountTokenStore)(nil)
+
+// AccountTokens returns the account-token store.
+func (c *Client) AccountTokens() *AccountTokenStore { return &AccountTokenStore{c: c} }
+
+const tokenRowPrefix = "token-"
+
+var tokenPurposes = []string{priceline.TokenVerifyEmail, priceline.TokenChangeEmail, priceline.TokenResetPassword}
+
+type tokenRecord struct {
+	Hash      string `json:"Hash"`
+	Email     string `json:"Email"`
+	CreatedAt string `json:"CreatedAt"`
+	ExpiresAt string `json:"ExpiresAt"`
+}
+
+func tokenNotFound() error {
+	return priceline.Errorf(priceline.KindNotFound, "token_not_found", "No such token.")
+}
+
+// PutAccountToken upserts the user's row for the purpose.
+func (s *AccountTokenStore) PutAccountToken(ctx context.Context, t *priceline.AccountToken) error {
+	if t == nil || !validUserID(t.UserID) || priceline.TokenPurpose(t.Purpose) == "" || !validSessionKey(t.Hash) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_token", "The token is malformed.")
+	}
+	if err := checkText("email", t.Email); err != nil {
+		return err
+	}
+	e := entity{"PartitionKey": t.UserID, "RowKey": tokenRowPrefix + t.Purpose, "Hash": t.Hash, "Email": t.Email}
+	e.setTime("CreatedAt", t.CreatedAt)
+	e.setTime("ExpiresAt", t.ExpiresAt)
+	body, err := json.Marshal(e)
+	if err != nil {
+		return translate(err, "encode account token")
+	}
+	if _, err := s.c.users.UpsertEntity(ctx, body, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace}); err != nil {
+		return translate(err, "put account token")
+	}
+	return nil
+}
+
+// TakeAccountToken reads the row, compares the hash in constant time and
+// deletes the row conditional on the ETag it read: of racing takers, one
+// delete succeeds and the others get 412, which is "not found".
+func (s *AccountTokenStore) TakeAccountToken(ctx context.Context, userID, purpose, hash string) (*priceline.AccountToken, error) {
+	if !validUserID(userID) || priceline.TokenPurpose(purpose) == "" || !validSessionKey(hash) {
+		return nil, tokenNotFound()
+	}
+	resp, err := s.c.users.GetEntity(ctx, userID, tokenRowPrefix+purpose, nil)
+	if isStatus(err, 404) {
+		return nil, tokenNotFound()
+	}
+	if err != nil {
+		return nil, translate(err, "read account token")
+	}
+	var rec tokenRecord
+	if err := json.Unmarshal(resp.Value, &rec); err != nil {
+		return nil, translate(err, "decode account token")
+	}
+	if subtle.ConstantTimeCompare([]byte(rec.Hash), []byte(hash)) != 1 {
+		return nil, tokenNotFound()
+	}
+	etag := resp.ETag
+	if _, err := s.c.users.DeleteEntity(ctx, userID, tokenRowPrefix+purpose, &aztables.DeleteEntityOptions{IfMatch: &etag}); err != nil {
+		if isStatus(err, 404) || isConflictStatus(err) {
+			return nil, tokenNotFound()
+		}
+		return nil, translate(err, "take account token")
+	}
+	t := &priceline.AccountToken{UserID: userID, Purpose: purpose, Hash: rec.Hash, Email: rec.Email}
+	var e1, e2 error
+	t.CreatedAt, e1 = parseTime(rec.CreatedAt)
+	t.ExpiresAt, e2 = parseTime(rec.ExpiresAt)
+	if err := errors.Join(e1, e2); err != nil {
+		return nil, translate(err, "decode account token")
+	}
+	return t, nil
+}
+
+// DeleteAccountTokens deletes the user's row of every purpose.
+func (s *AccountTokenStore) DeleteAccountTokens(ctx context.Context, userID string) error {
+	if !validUserID(userID) {
+		return nil
+	}
+	for _, p := range tokenPurposes {
+		if _, err := s.c.users.DeleteEntity(ctx, userID, tokenRowPrefix+p, nil); err != nil && !isStatus(err, 404) {
+			return translate(err, "delete account tokens")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+package web
+
+import (
+	"net/http"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// The pages of the account lifecycle: forgotten password, reset, email
+// verification, and the account page's email change, resend and deletion.
+// Each runs the same auth flow as its JSON route.
+
+func (s *Server) handleForgotPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.page(w, r, "Forgot your password?")
+	if err != nil {
+		return err
+	}
+	s.render(w, http.StatusOK, "forgot.html", p)
+	return nil
+}
+
+// handleForgotForm asks for a reset link; the page says the same whatever
+// the address.
+func (s *Server) handleForgotForm(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	in, err := readInput(r, true, []string{"email"}, nil)
+	p := &pageData{Title: "Forgot your password?", Form: map[string]string{"email": in["email"]}}
+	if err == nil {
+		if err = s.Auth.ForgotPassword(r.Context(), in["email"], s.client(r)); err == nil {
+			p.Form = map[string]string{}
+			p.Notice = "If that address has an account, we have sent it a link to reset the password. The link works for 30 minutes."
+			s.render(w, http.StatusOK, "forgot.html", p)
+			return nil
+		}
+	}
+	return asForm(err, "forgot.html", p)
+}
+
+func (s *Server) handleResetPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.page(w, r, "Choose a new password")
+	if err != nil {
+		return err
+	}
+	// The URL holds the link's token: never send it to another site. Not
+	// no-referrer, which makes the browser send "Origin: null" on the form
+	// post, which checkOrigin must refuse.
+	w.Header().Set("Referrer-Policy", "same-origin")
+	p.Token = r.URL.Query().Get("token")
+	s.render(w, http.StatusOK, "reset.html", p)
+	return nil
+}
+
+// handleResetForm sets the new password and sends the person to sign in.
+func (s *Server) handleResetForm(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	w.Header().Set("Referrer-Policy", "same-origin")
+	in, err := readInput(r, true, []string{"token", "newPassword"}, nil)
+	p := &pageData{Title: "Choose a new password", Token: in["token"], Form: map[string]string{}}
+	if err == nil {
+		if err = s.Auth.ResetPassword(r.Context(), in["token"], in["newPassword"], s.client(r)); err == nil {
+			http.Redirect(w, r, "/login?reset=1", http.StatusSeeOther)
+			return nil
+		}
+	}
+	if priceline.ErrorCode(err) == "invalid_token" {
+		p.Token = "" // nothing to retry with: offer a new link instead
+	}
+	return asForm(err, "reset.html", p)
+}
+
+// handleVerifyPage shows a button that verifies: mail scanners open links,
+// and a link that changed something on a GET would be used up by them.
+func (s *Server) handleVerifyPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.page(w, r, "Confirm your email address")
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Referrer-Policy", "same-origin")
+	p.Token = r.URL.Query().Get("token")
+	s.render(w, http.StatusOK, "verify.html", p)
+	return nil
+}
+
+// handleVerifyForm follows the link. A link that no longer works is
+// explained kindly when the signed-in person's address is verified anyway.
+func (s *Server) handleVerifyForm(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	w.Header().Set("Referrer-Policy", "same-origin")
+	p, err := s.page(w, r, "Confirm your email address")
+	if err != nil {
+		return err
+	}
+	in, err := readInput(r, true, []string{"token"}, nil)
+	if err == nil {
+		var v *verifiedView
+		if v, err = s.verify(r, in["token"]); err == nil {
+			p.Verified = v
+			s.render(w, http.StatusOK, "verify.html", p)
+			return nil
+		}
+	}
+	if priceline.ErrorCode(err) == "invalid_token" && p.User != nil && p.User.EmailVerified {
+		p.Verified = &verifiedView{Already: true}
+		s.render(w, http.StatusOK, "verify.html", p)
+		return nil
+	}
+	return asForm(err, "verify.html", p)
+}
+
+// verifiedView is what the verify page shows after a link worked.
+type verifiedView struct {
+	Already      bool // the link was used before, and the address is verified
+	EmailChanged bool
+}
+
+func (s *Server) verify(r *http.Request, token string) (*verifiedView, error) {
+	v, err := s.Auth.VerifyEmail(r.Context(), token, s.client(r))
+	if err != nil {
+		return nil, err
+	}
+	return &verifiedView{EmailChanged: v.EmailChanged}, nil
+}
+
+// handleAccountEmail starts an email change from the account page.
+func (s *Server) handleAccountEmail(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	in, err := readInput(r, true, []string{"newEmail", "currentPassword"}, []string{"csrf_token"})
+	if err == nil {
+		if err = s.Auth.RequestEmailChange(r.Context(), u, sess, in["newEmail"], in["currentPassword"], s.client(r)); err == nil {
+			http.Redirect(w, r, "/account?done=email", http.StatusSeeOther)
+			return nil
+		}
+	}
+	return withNextStep(err, "Go back to your account page to try again.")
+}
+
+// handleAccountResend sends a new verification link.
+func (s *Server) handleAccountResend(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
+	if err := s.Auth.ResendVerification(r.Context(), u, s.client(r)); err != nil {
+		return withNextStep(err, "Go back to your account page.")
+	}
+	http.Redirect(w, r, "/account?done=resent", http.StatusSeeOther)
+	return nil
+}
+
+// handleAccountDelete deletes the account and goes home signed out.
+func (s *Server) handleAccountDelete(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	in, err := readInput(r, true, nil, []string{"currentPassword", "csrf_token"})
+	if err == nil {
+		if err = s.Auth.DeleteAccount(r.Context(), s.B2C, u, sess, in["currentPassword"], s.client(r)); err == nil {
+			clearSessionCookie(w)
+			http.Redirect(w, r, "/?deleted=1", http.StatusSeeOther)
+			return nil
+		}
+	}
+	return withNextStep(err, "Go back to your account page to try again.")
+}
