@@ -37,3 +37,19 @@ func TestPriceStoreContract(t *testing.T) {
 func TestSavedStoreContract(t *testing.T) {
 	pricelinetest.TestSavedStore(t, func(t *testing.T) priceline.SavedStore { return NewSaved() })
 }
+
+func TestTOTPStoreContract(t *testing.T) {
+	pricelinetest.TestTOTPStore(t, func(t *testing.T) priceline.TOTPStore { return NewMFA() })
+}
+
+func TestRecoveryCodeStoreContract(t *testing.T) {
+	pricelinetest.TestRecoveryCodeStore(t, func(t *testing.T) priceline.RecoveryCodeStore { return NewMFA() })
+}
+
+func TestPasskeyStoreContract(t *testing.T) {
+	pricelinetest.TestPasskeyStore(t, func(t *testing.T) priceline.PasskeyStore { return NewPasskeys() })
+}
+
+func TestChallengeStoreContract(t *testing.T) {
+	pricelinetest.TestChallengeStore(t, func(t *testing.T) priceline.ChallengeStore { return NewChallenges() })
+}
