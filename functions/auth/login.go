@@ -62,7 +62,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	if needsRehash {
 		s.rehash(ctx, u, password)
 	}
-	return s.StartSession(ctx, u, priceline.MethodPassword, c)
+	return s.passwordProved(ctx, u, c) // mfa_login.go: a second factor, if the account has one
 }
 
 // userLookup is the result of looking up a login's email.

@@ -23,6 +23,8 @@ type Service struct {
 	Config   Config
 	Now      func() time.Time // nil → time.Now
 	Logger   *slog.Logger     // nil → discard
+	// MFA turns on second factors and passkeys (mfa.go); nil → password only.
+	MFA *MFAConfig
 
 	// locks serialises throttle check and password verification per account
 	// within this instance; see the package doc.
@@ -48,11 +50,14 @@ type Client struct {
 	UserAgent string
 }
 
-// Result is a new session: the record, its user, and the signed cookie value to set.
+// Result is a new session: the record, its user, and the signed cookie value
+// to set; or, when the password was right but a second factor is needed,
+// only Pending (mfa_login.go).
 type Result struct {
 	User    *priceline.User
 	Session *priceline.Session
 	Cookie  string
+	Pending *PendingSignIn
 }
 
 // hasher is the part of *password.Hasher the flows use.

@@ -57,7 +57,6 @@ func totpChanged(err error) error {
 	return priceline.Wrap(redactKeys(err), priceline.KindConflict, "totp_changed", "The authenticator app was changed by another request.")
 }
 
-
 // PutTOTP upserts the user's enrolment (replacing any other).
 func (s *MFAStore) PutTOTP(ctx context.Context, e *priceline.TOTPEnrolment) error {
 	if e == nil || !validUserID(e.UserID) {
