@@ -118,6 +118,11 @@ func (s *Service) FinishMFA(ctx context.Context, pendingID string, proof MFAProo
 	if ch.Kind != priceline.ChallengeMFASignIn || ch.UserID == "" {
 		return nil, errPendingGone(errors.New("challenge is not a pending sign-in"))
 	}
+	// The store refuses expired challenges by its own clock; the service
+	// checks by its clock too, so neither alone decides.
+	if ch.Expired(s.now()) {
+		return nil, errPendingGone(errors.New("pending sign-in expired"))
+	}
 	u, err := s.Users.UserByID(ctx, ch.UserID)
 	if err != nil {
 		if priceline.IsNotFound(err) {

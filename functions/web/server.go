@@ -122,6 +122,7 @@ func (s *Server) routes() []route {
 		// the handler; this function makes them our readable 404 too.
 		{"NotFound", "GET", "/{path...}", s.handleNotFound},
 	}
+	rs = append(rs, s.mfaRoutes()...) // api_mfa.go
 	return append(rs, s.priceRoutes(s.Prices)...)
 }
 
