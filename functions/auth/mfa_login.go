@@ -196,3 +196,16 @@ func (s *Service) checkSecondFactor(ctx context.Context, m *MFAConfig, u *pricel
 	ok, err := s.useTOTPCode(ctx, m, e, proof.Code, false)
 	return priceline.MethodPasswordTOTP, ok, err
 }
+
+// DeleteExpiredChallenges removes pending sign-ins and passkey ceremonies
+// that expired unused, for the clean-up timer; 0 when MFA is off.
+func (s *Service) DeleteExpiredChallenges(ctx context.Context) (int, error) {
+	if s.MFA == nil || s.MFA.Challenges == nil {
+		return 0, nil
+	}
+	n, err := s.MFA.Challenges.DeleteExpiredChallenges(ctx, s.now())
+	if err != nil {
+		return n, fmt.Errorf("delete expired challenges: %w", err)
+	}
+	return n, nil
+}

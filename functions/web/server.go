@@ -191,6 +191,11 @@ func (s *Server) runCleanup(ctx context.Context, _ funchost.InvokeRequest) ([]st
 	} else if n > 0 {
 		s.logger().Info("provider tokens of ended sessions deleted", "count", n)
 	}
+	if c, err := s.Auth.DeleteExpiredChallenges(ctx); err != nil {
+		s.logger().Warn("could not delete expired two-step sign-ins and passkey ceremonies", "err", err)
+	} else if c > 0 {
+		s.logger().Info("expired two-step sign-ins and passkey ceremonies deleted", "count", c)
+	}
 	return []string{"deleted expired sessions: " + itoa(n)}, nil
 }
 

@@ -159,6 +159,12 @@ func buildAppWith(ctx context.Context, cfg *config, logger *slog.Logger, deps ap
 		Config:   auth.Config{IdleTimeout: cfg.IdleTimeout, Lifetime: cfg.SessionLifetime, SessionCacheTTL: cfg.SessionCacheTTL},
 		Logger:   logger,
 	}
+	mfa, mfaHealth, err := startMFA(ctx, bg, cfg, vault, tables, logger) // mfa.go
+	if err != nil {
+		return nil, err
+	}
+	svc.MFA = mfa
+	health = append(health, mfaHealth...)
 	var secrets secretReader // stays a nil interface without a vault
 	if vault != nil {
 		secrets = vault
