@@ -334,3 +334,29 @@ func TestMFASealedSecretBoundToUserAndKey(t *testing.T) {
 		t.Error("a tampered secret opened")
 	}
 }
+
+// ASVS 5.0 V6.5.3 and V6.5.4: TOTP seeds and recovery codes come from
+// crypto/rand with room to spare: 160-bit seeds (32 base32 characters),
+// 125-bit recovery codes, none repeated over many draws.
+func TestASVS_V6_5_3_SecretsAreRandomAndLongEnough(t *testing.T) {
+	e := newMFAEnv(t)
+	u := e.register(t, "ada@example.org")
+	seen := map[string]bool{}
+	for range 20 {
+		setup, err := e.svc.BeginTOTP(context.Background(), u, goodPassword, client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(setup.Secret) < 32 || seen[setup.Secret] {
+			t.Fatalf("seed %q is short or repeated", setup.Secret)
+		}
+		seen[setup.Secret] = true
+	}
+	for range 1000 {
+		c := newRecoveryCode()
+		if n := len(normaliseRecoveryCode(c)); n != 25 || seen[c] {
+			t.Fatalf("recovery code %q: %d characters or repeated", c, n)
+		}
+		seen[c] = true
+	}
+}
