@@ -194,8 +194,32 @@ const maxPasskeyName = 60
 // FinishPasskeyRegistration checks the browser's answer (response, the
 // PublicKeyCredential as JSON) to ceremony id and stores the passkey as
 // name. Bad answers, unsupported attestation formats and a credential ID
-// that is registered already are refused as the client's errors.
-func (s *Service) FinishPasskeyRegistration(ctx context.Context, u *priceline.User, id, name string, response []byte) (*priceline.Passkey, error) {
+// that is registered already are refused as the client's errors. When the
+// account had no recovery codes (this passkey turns two-step sign-in on),
+// it gets a set, returned to show once: without them, losing the only
+// passkey would lock the password out too.
+func (s *Service) FinishPasskeyRegistration(ctx context.Context, u *priceline.User, id, name string, response []byte) (*priceline.Passkey, []string, error) {
+	p, err := s.finishPasskeyRegistration(ctx, u, id, name, response)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := s.MFA
+	left, err := m.RecoveryCodes.RecoveryCodesLeft(ctx, u.ID)
+	if err != nil || left > 0 {
+		if err != nil {
+			s.log().Warn("passkey added; could not count recovery codes", "user_id", u.ID, "error", err)
+		}
+		return p, nil, nil
+	}
+	codes, err := s.newRecoveryCodes(ctx, m, u)
+	if err != nil {
+		s.log().Warn("passkey added; could not make recovery codes", "user_id", u.ID, "error", err)
+		return p, nil, nil
+	}
+	return p, codes, nil
+}
+
+func (s *Service) finishPasskeyRegistration(ctx context.Context, u *priceline.User, id, name string, response []byte) (*priceline.Passkey, error) {
 	m, err := s.passkeys()
 	if err != nil {
 		return nil, err

@@ -150,9 +150,12 @@ func (e *mfaEnv) addPasskey(t *testing.T, u *priceline.User, k *softKey) *pricel
 	if err != nil {
 		t.Fatalf("BeginPasskeyRegistration: %v", err)
 	}
-	p, err := e.svc.FinishPasskeyRegistration(ctx, u, cer.ID, "Laptop", k.register(t, cer.Options, u))
+	p, codes, err := e.svc.FinishPasskeyRegistration(ctx, u, cer.ID, "Laptop", k.register(t, cer.Options, u))
 	if err != nil {
 		t.Fatalf("FinishPasskeyRegistration: %v", err)
+	}
+	if left, _ := e.mfa.RecoveryCodesLeft(ctx, u.ID); left != 10 || (codes != nil && len(codes) != 10) {
+		t.Fatalf("after adding a passkey: %d recovery codes stored, %d shown; want 10", left, len(codes))
 	}
 	return p
 }
@@ -190,8 +193,8 @@ func TestASVS_V6_3_3_PasskeySignInWithoutPassword(t *testing.T) {
 		t.Errorf("after use: %+v", got)
 	}
 	pend := e.pending(t, "ada@example.org", client)
-	if strings.Join(pend.Methods, ",") != "passkey" {
-		t.Errorf("methods = %v, want passkey", pend.Methods)
+	if strings.Join(pend.Methods, ",") != "passkey,recovery" {
+		t.Errorf("methods = %v, want passkey,recovery", pend.Methods)
 	}
 }
 
@@ -239,7 +242,7 @@ func TestPasskeyCredentialOfAnotherUserRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.svc.FinishPasskeyRegistration(ctx, mallory, cer.ID, "Stolen", k.register(t, cer.Options, mallory))
+	_, _, err = e.svc.FinishPasskeyRegistration(ctx, mallory, cer.ID, "Stolen", k.register(t, cer.Options, mallory))
 	wantCode(t, err, priceline.KindConflict, "passkey_exists")
 	// The user handle the credential answers with must name its owner.
 	k.user = []byte(mallory.ID)
@@ -258,11 +261,11 @@ func TestPasskeyUnsupportedAttestationFormatRefusedCleanly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.svc.FinishPasskeyRegistration(ctx, u, cer.ID, "Key", k.register(t, cer.Options, u))
+		_, _, err = e.svc.FinishPasskeyRegistration(ctx, u, cer.ID, "Key", k.register(t, cer.Options, u))
 		wantCode(t, err, priceline.KindInvalid, "unsupported_attestation")
 	}
 	cer, _ := e.svc.BeginPasskeyRegistration(ctx, u)
-	_, err := e.svc.FinishPasskeyRegistration(ctx, u, cer.ID, "Key", []byte(`{"id":"x","type":"public-key","response":{}}`))
+	_, _, err := e.svc.FinishPasskeyRegistration(ctx, u, cer.ID, "Key", []byte(`{"id":"x","type":"public-key","response":{}}`))
 	wantCode(t, err, priceline.KindInvalid, "passkey_invalid")
 }
 

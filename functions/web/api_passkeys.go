@@ -131,11 +131,15 @@ func (s *Server) handleAddPasskey(w http.ResponseWriter, r *http.Request, u *pri
 	if err != nil {
 		return err
 	}
-	p, err := s.Auth.FinishPasskeyRegistration(r.Context(), u, id, b.Name, b.Credential)
+	p, codes, err := s.Auth.FinishPasskeyRegistration(r.Context(), u, id, b.Name, b.Credential)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"passkey": toPasskeyJSON(p)})
+	out := map[string]any{"passkey": toPasskeyJSON(p)}
+	if codes != nil {
+		out["recoveryCodes"] = codes // the account's first recovery codes, shown once
+	}
+	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
 

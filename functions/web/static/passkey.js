@@ -65,8 +65,35 @@
         }).then(function (cred) {
           var name = document.getElementById("passkeyName").value;
           return post("/api/me/passkeys", { name: name, credential: credentialJSON(cred) }, csrf);
-        }).then(function () {
-          window.location.assign("/account?done=passkey-added");
+        }).then(function (j) {
+          if (!j.recoveryCodes) {
+            window.location.assign("/account?done=passkey-added");
+            return;
+          }
+          // The account's first recovery codes: shown here once.
+          add.textContent = "";
+          var h = document.createElement("h4");
+          h.id = "new-recovery-codes-heading";
+          h.textContent = "Your passkey was added. Save these recovery codes now: they will not be shown again.";
+          var ul = document.createElement("ul");
+          ul.id = "recovery-codes";
+          ul.className = "codes";
+          ul.setAttribute("aria-labelledby", h.id);
+          j.recoveryCodes.forEach(function (c) {
+            var li = document.createElement("li"), code = document.createElement("code");
+            code.textContent = c;
+            li.appendChild(code);
+            ul.appendChild(li);
+          });
+          var done = document.createElement("a");
+          done.className = "button";
+          done.id = "codes-saved";
+          done.href = "/account?done=passkey-added";
+          done.textContent = "I have saved my codes";
+          add.appendChild(h);
+          add.appendChild(ul);
+          add.appendChild(done);
+          done.focus();
         }).catch(failed);
       });
     }
