@@ -53,12 +53,15 @@ type Notifier interface {
 
 // Notice kinds sent through Notifier.
 const (
-	NoticeMFAEnabled          = "mfa_enabled"
-	NoticeMFADisabled         = "mfa_disabled"
-	NoticeRecoveryCodesRenew  = "recovery_codes_regenerated"
-	NoticePasskeyAdded        = "passkey_added"
-	NoticePasskeyRemoved      = "passkey_removed"
-	NoticeRecoveryCodeUsed    = "recovery_code_used"
+	NoticeMFAEnabled         = "mfa_enabled"
+	NoticeMFADisabled        = "mfa_disabled"
+	NoticeRecoveryCodesRenew = "recovery_codes_regenerated"
+	NoticePasskeyAdded       = "passkey_added"
+	NoticePasskeyRemoved     = "passkey_removed"
+	NoticeRecoveryCodeUsed   = "recovery_code_used"
+)
+
+const (
 	recoveryCodeCount         = 10
 	recoveryCodeGroups        = 5 // groups of five base32 characters: 125 bits
 	mfaUnavailableDescription = "Two-step sign-in is not available right now. Please try again shortly."

@@ -2,6 +2,7 @@ package priceline
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -94,16 +95,18 @@ type PasskeyStore interface {
 
 // Challenge kinds: what a ceremony or pending sign-in is for.
 const (
-	ChallengeMFASignIn        = "mfa"              // password proved; waiting for the second factor
-	ChallengePasskeyRegister  = "passkey_register" // adding a passkey to a signed-in account
-	ChallengePasskeySignIn    = "passkey_signin"   // signing in with a discoverable passkey
-	ChallengePasskeyReauth    = "passkey_reauth"   // reserved: re-authentication with a passkey
-	ChallengeLifetime         = 5 * time.Minute    // how long any challenge may be completed
-	challengeKindsDescription = "mfa, passkey_register, passkey_signin, passkey_reauth"
+	ChallengeMFASignIn       = "mfa"              // password proved; waiting for the second factor
+	ChallengePasskeyRegister = "passkey_register" // adding a passkey to a signed-in account
+	ChallengePasskeySignIn   = "passkey_signin"   // signing in with a discoverable passkey
 )
 
+// ChallengeLifetime is how long a pending sign-in or a WebAuthn ceremony
+// may take: the server-side state and the cookie binding it both live this
+// long.
+const ChallengeLifetime = 5 * time.Minute
+
 // ChallengeKinds lists the kinds a ChallengeStore accepts.
-var ChallengeKinds = []string{ChallengeMFASignIn, ChallengePasskeyRegister, ChallengePasskeySignIn, ChallengePasskeyReauth}
+var ChallengeKinds = []string{ChallengeMFASignIn, ChallengePasskeyRegister, ChallengePasskeySignIn}
 
 // Challenge is the server-side state of a pending multi-factor sign-in or a
 // WebAuthn ceremony. It is single use and bound to the browser: ID also
@@ -148,7 +151,7 @@ func ValidChallenge(c *Challenge) error {
 		known = known || c.Kind == k
 	}
 	if !known {
-		return bad("The challenge kind must be one of " + challengeKindsDescription + ".")
+		return bad("The challenge kind must be one of " + strings.Join(ChallengeKinds, ", ") + ".")
 	}
 	if c.UserID != "" && !IsLowerHex(c.UserID, 32) {
 		return bad("The challenge names no valid user.")
