@@ -30,6 +30,9 @@ param tableNames array = [
   'hospcode'
   'saved'
   'outbox'
+  'mfa'
+  'passkeys'
+  'challenges'
 ]
 
 @description('Key Vault secret whose versions are the session signing keys.')
@@ -89,6 +92,9 @@ param b2cEditPolicy string = ''
 
 @description('Downstream API scopes, space-separated, for example https://TENANT.onmicrosoft.com/API/SCOPE. Only when set are the B2C access and refresh tokens kept, per session, in the tokencaches table. Empty: none kept.')
 param b2cApiScopes string = ''
+
+@description('Name of the Key Vault secret whose versions seal authenticator-app secrets (two-step sign-in and passkeys). An operator creates it with 32 random bytes, base64 (docs/security.md); never set here. Empty: two-step sign-in and passkeys are off.')
+param mfaSecretName string = ''
 
 @description('Where email data rests (Communication Services data location).')
 param mailDataLocation string = 'United States'
@@ -172,7 +178,7 @@ module keyVault 'modules/keyvault.bicep' = {
 // by endpoint and reached with the managed identity. A test keeps this list
 // in step with the code. The local-only settings (PRICELINE_DEV_SIGNING_KEY,
 // PRICELINE_TABLES_CONNECTION_STRING, PRICELINE_B2C_CLIENT_SECRET,
-// PRICELINE_DEV_MAIL_DIR) must never
+// PRICELINE_DEV_MAIL_DIR, PRICELINE_DEV_MFA_KEY) must never
 // appear; FUNCTIONS_WORKER_RUNTIME is functionAppConfig.runtime on Flex and
 // FUNCTIONS_CUSTOMHANDLER_PORT is set by the host.
 var appSettings = {
@@ -205,6 +211,7 @@ var appSettings = {
   PRICELINE_MAIL_ENDPOINT: communication.outputs.endpoint
   PRICELINE_MAIL_SENDER: communication.outputs.senderAddress
   PRICELINE_BREACHED_PASSWORDS: breachedPasswords
+  PRICELINE_MFA_SECRET_NAME: mfaSecretName
 }
 
 module functionApp 'modules/functionapp.bicep' = {

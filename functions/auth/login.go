@@ -62,10 +62,16 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	}
 	var settled sync.WaitGroup
 	settled.Go(func() { counted.succeeded(ctx) })
-	res, err := s.StartSession(ctx, u, priceline.MethodPassword, c)
+	// A session, or a pending sign-in when the account has a second factor
+	// (mfa_login.go).
+	res, err := s.passwordProved(ctx, u, c)
 	settled.Wait()
 	if err != nil {
 		return nil, err
+	}
+	if res.Pending != nil {
+		s.event(ctx, EventSignIn, OutcomeSuccess, "password_second_factor_required", c, u.ID)
+		return res, nil
 	}
 	res.Device = s.issueDevice(account, u.ID)
 	s.event(ctx, EventSignIn, OutcomeSuccess, "password", c, u.ID)

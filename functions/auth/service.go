@@ -23,6 +23,8 @@ type Service struct {
 	Config   Config
 	Now      func() time.Time // nil → time.Now
 	Logger   *slog.Logger     // nil → discard
+	// MFA turns on second factors and passkeys (mfa.go); nil → password only.
+	MFA *MFAConfig
 
 	// AccountTokens keeps the single-use links of verification, reset and
 	// email change; nil turns those flows off (they answer 503).
@@ -64,7 +66,9 @@ type Client struct {
 	RequestID string // for the security log
 }
 
-// Result is a new session: the record, its user, and the signed cookie value to set.
+// Result is a new session: the record, its user, and the signed cookie value
+// to set; or, when the password was right but a second factor is needed,
+// only Pending (mfa_login.go).
 type Result struct {
 	User    *priceline.User
 	Session *priceline.Session
@@ -72,6 +76,8 @@ type Result struct {
 	// Device is a device cookie to give the browser (password sign-in
 	// only; "" for none), valid for DeviceCookieLifetime.
 	Device string
+	// Pending is set instead of a session when a second factor is needed.
+	Pending *PendingSignIn
 }
 
 // hasher is the part of *password.Hasher the flows use.

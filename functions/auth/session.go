@@ -35,7 +35,7 @@ func (s *Service) StartSession(ctx context.Context, u *priceline.User, method st
 	if u == nil || u.ID == "" {
 		return nil, errors.New("start session: no user")
 	}
-	if method != priceline.MethodPassword && method != priceline.MethodB2C {
+	if !knownMethod(method) { // knownMethod: mfa.go
 		return nil, fmt.Errorf("start session: unknown method %q", method)
 	}
 	cfg := s.config()

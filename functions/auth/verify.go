@@ -191,6 +191,16 @@ func (s *Service) reauthenticate(ctx context.Context, u *priceline.User, sess *p
 		return nil, priceline.Errorf(priceline.KindForbidden, "reauthentication_required",
 			"For your safety, sign in again with the cloud sign-in, then do this within 5 minutes.")
 	}
+	if err := s.checkCurrentPassword(ctx, fresh, currentPassword, c); err != nil {
+		return nil, err
+	}
+	return fresh, nil
+}
+
+// checkCurrentPassword verifies a signed-in local user's current password
+// before a sensitive change, counted on the account and address throttles
+// like a login: a wrong one is a failure on the account.
+func (s *Service) checkCurrentPassword(ctx context.Context, fresh *priceline.User, currentPassword string, c Client) error {
 	cfg := s.config().Throttle
 	counted, err := s.reserve(ctx, []counter{
 		{name: "account", key: accountKey(fresh.Email), limit: cfg.Account, reset: true},
@@ -200,18 +210,18 @@ func (s *Service) reauthenticate(ctx context.Context, u *priceline.User, sess *p
 		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
 			s.event(ctx, EventThrottled, OutcomeFailure, "reauthentication", c, fresh.ID)
 		}
-		return nil, fmt.Errorf("reauthenticate: %w", err)
+		return fmt.Errorf("reauthenticate: %w", err)
 	}
 	ok, _, err := s.hasher().Verify(ctx, currentPassword, fresh.PasswordHash)
 	if err != nil && priceline.ErrorKind(err) != priceline.KindInvalid {
 		counted.cancel(ctx)
-		return nil, fmt.Errorf("reauthenticate: verify current password: %w", err)
+		return fmt.Errorf("reauthenticate: verify current password: %w", err)
 	}
 	if !ok {
 		// Counted as a failure when reserved.
 		s.event(ctx, EventReauthFailed, OutcomeFailure, "wrong_password", c, fresh.ID)
-		return nil, priceline.Errorf(priceline.KindInvalid, "current_password_incorrect", "Your current password is incorrect.")
+		return priceline.Errorf(priceline.KindInvalid, "current_password_incorrect", "Your current password is incorrect.")
 	}
 	counted.succeeded(ctx)
-	return fresh, nil
+	return nil
 }

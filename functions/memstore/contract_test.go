@@ -49,3 +49,19 @@ func TestAccountTokenStoreContract(t *testing.T) {
 func TestOutboxStoreContract(t *testing.T) {
 	pricelinetest.TestOutboxStore(t, func(t *testing.T) priceline.OutboxStore { return NewOutbox() })
 }
+
+func TestTOTPStoreContract(t *testing.T) {
+	pricelinetest.TestTOTPStore(t, func(t *testing.T) priceline.TOTPStore { return NewMFA() })
+}
+
+func TestRecoveryCodeStoreContract(t *testing.T) {
+	pricelinetest.TestRecoveryCodeStore(t, func(t *testing.T) priceline.RecoveryCodeStore { return NewMFA() })
+}
+
+func TestPasskeyStoreContract(t *testing.T) {
+	pricelinetest.TestPasskeyStore(t, func(t *testing.T) priceline.PasskeyStore { return NewPasskeys() })
+}
+
+func TestChallengeStoreContract(t *testing.T) {
+	pricelinetest.TestChallengeStore(t, func(t *testing.T) priceline.ChallengeStore { return NewChallenges() })
+}

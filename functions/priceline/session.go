@@ -22,7 +22,7 @@ const (
 type Session struct {
 	Key           string // hex SHA-256 of the secret session ID (64 chars)
 	UserID        string
-	Method        string // MethodPassword or MethodB2C
+	Method        string // MethodPassword, MethodB2C, or a multi-factor method (mfa.go)
 	CSRFToken     string // synchroniser token for state-changing requests
 	UserAgent     string // shown in the session list; truncated by the store
 	CreatedAt     time.Time

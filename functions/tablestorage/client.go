@@ -8,7 +8,7 @@
 // Every read is a point read by (PartitionKey, RowKey) or a single-partition
 // query; keys derived from user input are hashed or encoded (see keys.go and
 // prices_keys.go) so that no input can break, collide with or inject into a
-// key or a filter. EnsureTables creates all ten tables.
+// key or a filter. EnsureTables creates every table in allTables.
 //
 // Layout (table: PartitionKey / RowKey → properties):
 //
@@ -26,6 +26,7 @@
 //	catalog:     "c."+code[:1] / <code>.<type>           → Code, CodeType, Description
 //	catalog:     "w."+word[:2] / <word>.<procedure key>.<description hash> → Code, CodeType, Description
 //	saved:       <userID> / "s00" … "s49"                → ID, Code, CodeType, HospitalID, Payer, Plan, Label, CreatedAt
+//	mfa, passkeys, challenges: second factors (see mfa.go, passkeys.go, challenges.go)
 //
 // Times are Edm.DateTime in UTC (100 ns resolution).
 package tablestorage
@@ -188,6 +189,7 @@ func validatePrefix(p string) error {
 var allTables = []string{
 	usersTable, sessionsTable, attemptsTable, authFlowsTable, tokenCachesTable,
 	hospitalsTable, chargesTable, catalogTable, hospCodesTable, savedTable, outboxTable,
+	mfaTable, passkeysTable, challengesTable,
 }
 
 // table returns a table's name under c's prefix.

@@ -46,3 +46,19 @@ func TestServiceIndexContract(t *testing.T) {
 func TestAccountTokenStoreContract(t *testing.T) {
 	pricelinetest.TestAccountTokenStore(t, func(t *testing.T) priceline.AccountTokenStore { return newTestClient(t).AccountTokens() })
 }
+
+func TestTOTPStoreContract(t *testing.T) {
+	pricelinetest.TestTOTPStore(t, func(t *testing.T) priceline.TOTPStore { return newTestClient(t).MFA() })
+}
+
+func TestRecoveryCodeStoreContract(t *testing.T) {
+	pricelinetest.TestRecoveryCodeStore(t, func(t *testing.T) priceline.RecoveryCodeStore { return newTestClient(t).MFA() })
+}
+
+func TestPasskeyStoreContract(t *testing.T) {
+	pricelinetest.TestPasskeyStore(t, func(t *testing.T) priceline.PasskeyStore { return newTestClient(t).Passkeys() })
+}
+
+func TestChallengeStoreContract(t *testing.T) {
+	pricelinetest.TestChallengeStore(t, func(t *testing.T) priceline.ChallengeStore { return newTestClient(t).Challenges() })
+}

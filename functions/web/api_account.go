@@ -127,6 +127,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if res.Pending != nil {
+		return s.answerPending(w, r, res.Pending, in["returnTo"]) // api_mfa.go
+	}
 	s.endPreviousSession(r)
 	s.startSession(w, res)
 	if isForm(r) {

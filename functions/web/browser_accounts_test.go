@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -9,17 +8,6 @@ import (
 
 	"hospitalpriceline/functions/priceline"
 )
-
-// waitText fails unless the page's text holds want once it is loaded.
-func waitText(ctx context.Context, t *testing.T, want string) {
-	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
-		t.Fatal(err)
-	}
-	if body := text(ctx, t); !strings.Contains(body, want) {
-		t.Fatalf("the page does not say %q: %s", want, body)
-	}
-}
 
 // The whole lifecycle of a local account in Chromium, reading each link
 // from the dev mail folder: verify (the nudge, resend, confirm, confirm

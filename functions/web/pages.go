@@ -53,11 +53,13 @@ type pageData struct {
 	Search     *searchView    // search results
 	Compare    *compareView   // a procedure's comparison
 	Saved      *savedListView // the user's saved estimates
+	MFA        *mfaView       // two-step sign-in and passkeys (pages_mfa.go)
 }
 
 // sessionView is one row of the account page's session list.
 type sessionView struct {
 	ID, Device, Started, StartedText, LastSeen, LastSeenText string
+	Method                                                   string // how it was signed in (methodText)
 	Current                                                  bool
 }
 
@@ -139,6 +141,7 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) error {
 	if n := b2cLoginNotice(r.URL.Query()); n != "" {
 		p.Notice = n
 	}
+	p.MFA = s.loginMFAView() // pages_mfa.go: the passkey button
 	s.render(w, http.StatusOK, "login.html", p)
 	return nil
 }
@@ -150,10 +153,13 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in, err := readInput(r, true, []string{"email", "password"}, []string{"returnTo"})
-	p := &pageData{Title: "Sign in", Form: map[string]string{"email": in["email"]}, ReturnTo: safeReturnTo(in["returnTo"]), B2CEnabled: s.B2CEnabled}
+	p := &pageData{Title: "Sign in", Form: map[string]string{"email": in["email"]}, ReturnTo: safeReturnTo(in["returnTo"]), B2CEnabled: s.B2CEnabled, MFA: s.loginMFAView()}
 	if err == nil {
 		var res *auth.Result
 		if res, err = s.Auth.Login(r.Context(), in["email"], in["password"], s.client(r)); err == nil {
+			if res.Pending != nil {
+				return s.answerPending(w, r, res.Pending, p.ReturnTo) // api_mfa.go
+			}
 			s.endPreviousSession(r)
 			s.startSession(w, res)
 			http.Redirect(w, r, p.ReturnTo, http.StatusSeeOther)
@@ -232,10 +238,15 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, u *pr
 		p.Notice = "We sent a link to your new address. Your address changes when you open it."
 	case "resent":
 		p.Notice = "We sent you a new link. Earlier links no longer work."
+	default:
+		p.Notice = mfaNotice(r.URL.Query().Get("done")) // pages_mfa.go
+	}
+	if p.MFA, err = s.accountMFAView(r.Context(), u); err != nil { // pages_mfa.go
+		return err
 	}
 	for _, x := range list {
 		p.Sessions = append(p.Sessions, sessionView{
-			ID: x.Key, Device: deviceName(x.UserAgent), Current: x.Key == sess.Key,
+			ID: x.Key, Device: deviceName(x.UserAgent), Current: x.Key == sess.Key, Method: methodText(x.Method),
 			Started: x.CreatedAt.UTC().Format(time.RFC3339), StartedText: x.CreatedAt.UTC().Format("2 Jan 2006 15:04 UTC"),
 			LastSeen: x.LastSeenAt.UTC().Format(time.RFC3339), LastSeenText: x.LastSeenAt.UTC().Format("2 Jan 2006 15:04 UTC"),
 		})

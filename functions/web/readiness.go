@@ -149,6 +149,28 @@ var routeNeeds = map[string]Need{
 	"POST /reset-password":          NeedTables,
 	"GET /verify-email":             0,
 	"POST /verify-email":            NeedTables,
+
+	// Two-step sign-in and passkeys (the MFA key's own readiness is the
+	// flows' 503). Finishing a sign-in issues a session.
+	"POST /api/login/mfa":              NeedTables | NeedSigningKeys,
+	"GET /login/mfa":                   0,
+	"POST /login/mfa":                  NeedTables | NeedSigningKeys,
+	"POST /api/login/passkey/options":  NeedTables,
+	"POST /api/login/passkey":          NeedTables | NeedSigningKeys,
+	"GET /api/me/mfa":                  needSession,
+	"POST /api/me/mfa/totp":            needSession,
+	"DELETE /api/me/mfa/totp":          needSession,
+	"POST /api/me/mfa/totp/confirm":    needSession,
+	"POST /api/me/mfa/recovery-codes":  needSession,
+	"POST /account/mfa/totp":           needSession,
+	"POST /account/mfa/totp/confirm":   needSession,
+	"POST /account/mfa/totp/off":       needSession,
+	"POST /account/mfa/recovery-codes": needSession,
+	"POST /api/me/passkeys/options":    needSession,
+	"GET /api/me/passkeys":             needSession,
+	"POST /api/me/passkeys":            needSession,
+	"DELETE /api/me/passkeys/{id}":     needSession,
+	"POST /account/passkeys/delete":    needSession,
 }
 
 // needOf returns what rt needs; an unlisted route needs everything.

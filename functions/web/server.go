@@ -156,6 +156,7 @@ func (s *Server) routes() []route {
 		// the handler; this function makes them our readable 404 too.
 		{"NotFound", "GET", "/{path...}", s.handleNotFound},
 	}
+	rs = append(rs, s.mfaRoutes()...) // api_mfa.go
 	return append(rs, s.priceRoutes(s.Prices)...)
 }
 
@@ -233,6 +234,11 @@ func (s *Server) runCleanup(ctx context.Context, _ funchost.InvokeRequest) ([]st
 		s.logger().Warn("could not delete the provider tokens of ended sessions", "err", err)
 	} else if n > 0 {
 		s.logger().Info("provider tokens of ended sessions deleted", "count", n)
+	}
+	if c, err := s.Auth.DeleteExpiredChallenges(ctx); err != nil {
+		s.logger().Warn("could not delete expired two-step sign-ins and passkey ceremonies", "err", err)
+	} else if c > 0 {
+		s.logger().Info("expired two-step sign-ins and passkey ceremonies deleted", "count", c)
 	}
 	return []string{"deleted expired sessions: " + itoa(n)}, nil
 }

@@ -187,6 +187,12 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 		Saved:         tables.Saved(),
 		Events:        &auth.EventLog{Logger: logger, KeySource: eventKey(keys)},
 	}
+	mfa, mfaHealth, err := startMFA(bg, cfg, vault, tables, logger) // mfa.go
+	if err != nil {
+		return nil, err
+	}
+	svc.MFA = mfa
+	health = append(health, mfaHealth...)
 	var secrets secretReader // stays a nil interface without a vault
 	if vault != nil {
 		secrets = vault

@@ -31,6 +31,8 @@ type config struct {
 	MailSender        string       // verified ACS sender address
 	DevMailDir        string       // local only: write mail as .eml files here; refused in Azure
 	BreachedPasswords string       // "hibp" or "" (off)
+	MFASecretName     string       // Key Vault secret sealing authenticator-app secrets; "" with DevMFAKey nil: MFA off
+	DevMFAKey         []byte       // local only; refused in Azure
 }
 
 // settingNames lists every setting loadConfig reads. A test checks that the
@@ -44,6 +46,7 @@ var settingNames = []string{
 	"PRICELINE_B2C_AUTHORITY", "PRICELINE_B2C_CLIENT_ID", "PRICELINE_B2C_CLIENT_SECRET",
 	"PRICELINE_B2C_CLIENT_SECRET_NAME", "PRICELINE_B2C_RESET_POLICY", "PRICELINE_B2C_EDIT_POLICY", "PRICELINE_B2C_API_SCOPES",
 	"PRICELINE_MAIL_ENDPOINT", "PRICELINE_MAIL_SENDER", "PRICELINE_DEV_MAIL_DIR", "PRICELINE_BREACHED_PASSWORDS",
+	"PRICELINE_MFA_SECRET_NAME", "PRICELINE_DEV_MFA_KEY",
 }
 
 // settingError names the setting that stopped startup.
@@ -171,6 +174,9 @@ func loadConfig(getenv func(string) string, runningInAzure bool) (*config, error
 		return nil, err
 	}
 	if err := loadMailConfig(c, getenv, runningInAzure); err != nil {
+		return nil, err
+	}
+	if err := loadMFAConfig(c, getenv, runningInAzure); err != nil { // mfaconfig.go
 		return nil, err
 	}
 	return c, nil

@@ -18,6 +18,7 @@ import (
 var localOnly = []string{
 	"PRICELINE_DEV_SIGNING_KEY",
 	"PRICELINE_DEV_MAIL_DIR",
+	"PRICELINE_DEV_MFA_KEY",
 	"PRICELINE_TABLES_CONNECTION_STRING",
 	"PRICELINE_B2C_CLIENT_SECRET",
 }
@@ -114,6 +115,7 @@ func TestBicepSetsTheB2CSettingsAsOptionalParameters(t *testing.T) {
 		"PRICELINE_B2C_EDIT_POLICY":        "b2cEditPolicy",
 		"PRICELINE_B2C_API_SCOPES":         "b2cApiScopes",
 		"PRICELINE_SESSION_CACHE_TTL":      "sessionCacheTtl",
+		"PRICELINE_MFA_SECRET_NAME":        "mfaSecretName",
 	} {
 		if !set[setting] {
 			t.Errorf("appSettings does not set %s", setting)

@@ -1,0 +1,100 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// Challenges is an in-memory priceline.ChallengeStore: a challenge is taken
+// at most once, and an expired one is deleted and refused.
+type Challenges struct {
+	// Now is the clock TakeChallenge checks expiry against; nil means time.Now.
+	Now func() time.Time
+	// Fail, when set, is called with the method name before each call.
+	Fail func(op string) error
+
+	counter // Calls and Succeeded
+
+	mu   sync.Mutex
+	byID map[string]priceline.Challenge
+}
+
+var _ priceline.ChallengeStore = (*Challenges)(nil)
+
+// NewChallenges returns an empty store.
+func NewChallenges() *Challenges { return &Challenges{} }
+
+// PutChallenge stores c; an existing ID is a conflict.
+func (m *Challenges) PutChallenge(_ context.Context, c *priceline.Challenge) (err error) {
+	defer m.count("PutChallenge", &err)
+	if err := hook(m.Fail, "PutChallenge"); err != nil {
+		return err
+	}
+	if err := priceline.ValidChallenge(c); err != nil {
+		return err
+	}
+	if err := checkText("return path", c.ReturnTo); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byID == nil {
+		m.byID = map[string]priceline.Challenge{}
+	}
+	if _, ok := m.byID[c.ID]; ok {
+		return priceline.Errorf(priceline.KindConflict, "challenge_exists", "This challenge exists already.")
+	}
+	rec := *c
+	rec.Data = slices.Clone(c.Data)
+	rec.CreatedAt, rec.ExpiresAt = stored(c.CreatedAt), stored(c.ExpiresAt)
+	m.byID[c.ID] = rec
+	return nil
+}
+
+// TakeChallenge reads and deletes the challenge under the lock.
+func (m *Challenges) TakeChallenge(_ context.Context, id string) (_ *priceline.Challenge, err error) {
+	defer m.count("TakeChallenge", &err)
+	if err := hook(m.Fail, "TakeChallenge"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.byID[id]
+	if !ok {
+		return nil, priceline.ChallengeNotFound()
+	}
+	delete(m.byID, id)
+	if c.Expired(clock(m.Now)) {
+		return nil, priceline.ChallengeExpired()
+	}
+	return &c, nil
+}
+
+// DeleteExpiredChallenges removes challenges expired at now.
+func (m *Challenges) DeleteExpiredChallenges(_ context.Context, now time.Time) (_ int, err error) {
+	defer m.count("DeleteExpiredChallenges", &err)
+	if err := hook(m.Fail, "DeleteExpiredChallenges"); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for id, c := range m.byID {
+		if c.Expired(now) {
+			delete(m.byID, id)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Len returns how many challenges are stored, expired ones included. For tests.
+func (m *Challenges) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.byID)
+}

@@ -1,0 +1,183 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// MFA is an in-memory priceline.TOTPStore and priceline.RecoveryCodeStore,
+// with ETag-like versions on enrolments.
+type MFA struct {
+	// Fail, when set, is called with the method name before each call.
+	Fail func(op string) error
+
+	counter // Calls and Succeeded
+
+	mu      sync.Mutex
+	version int
+	totp    map[string]priceline.TOTPEnrolment
+	codes   map[string]map[string]bool // user → hash → unused
+}
+
+var (
+	_ priceline.TOTPStore         = (*MFA)(nil)
+	_ priceline.RecoveryCodeStore = (*MFA)(nil)
+)
+
+// NewMFA returns an empty store.
+func NewMFA() *MFA { return &MFA{} }
+
+func (m *MFA) nextVersion() string {
+	m.version++
+	return `W/"` + strconv.Itoa(m.version) + `"`
+}
+
+func invalidUser() error {
+	return priceline.Errorf(priceline.KindInvalid, "invalid_user_id", "The user ID is not valid.")
+}
+
+// PutTOTP replaces the user's enrolment.
+func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) (err error) {
+	defer m.count("PutTOTP", &err)
+	if err := hook(m.Fail, "PutTOTP"); err != nil {
+		return err
+	}
+	if e == nil || !validUserID(e.UserID) {
+		return invalidUser()
+	}
+	if len(e.SealedSecret) == 0 {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_totp", "The enrolment has no sealed secret.")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.totp == nil {
+		m.totp = map[string]priceline.TOTPEnrolment{}
+	}
+	rec := *e
+	rec.SealedSecret = slices.Clone(e.SealedSecret)
+	rec.CreatedAt = stored(e.CreatedAt)
+	rec.Version = m.nextVersion()
+	m.totp[e.UserID] = rec
+	e.Version = rec.Version
+	return nil
+}
+
+// TOTP reads the user's enrolment.
+func (m *MFA) TOTP(_ context.Context, userID string) (_ *priceline.TOTPEnrolment, err error) {
+	defer m.count("TOTP", &err)
+	if err := hook(m.Fail, "TOTP"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, ok := m.totp[userID]
+	if !ok {
+		return nil, priceline.TOTPNotFound()
+	}
+	rec.SealedSecret = slices.Clone(rec.SealedSecret)
+	return &rec, nil
+}
+
+// UpdateTOTP writes Confirmed and LastStep if the version still matches.
+func (m *MFA) UpdateTOTP(_ context.Context, e *priceline.TOTPEnrolment) (err error) {
+	defer m.count("UpdateTOTP", &err)
+	if err := hook(m.Fail, "UpdateTOTP"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, ok := m.totp[e.UserID]
+	if !ok {
+		return priceline.TOTPNotFound()
+	}
+	if rec.Version != e.Version {
+		return priceline.Errorf(priceline.KindConflict, "totp_changed", "The authenticator app was changed by another request.")
+	}
+	rec.Confirmed, rec.LastStep = e.Confirmed, e.LastStep
+	rec.Version = m.nextVersion()
+	m.totp[e.UserID] = rec
+	e.Version = rec.Version
+	return nil
+}
+
+// DeleteTOTP removes the enrolment.
+func (m *MFA) DeleteTOTP(_ context.Context, userID string) (err error) {
+	defer m.count("DeleteTOTP", &err)
+	if err := hook(m.Fail, "DeleteTOTP"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.totp, userID)
+	return nil
+}
+
+// ReplaceRecoveryCodes makes hashes the user's only codes.
+func (m *MFA) ReplaceRecoveryCodes(_ context.Context, userID string, hashes []string, _ time.Time) (err error) {
+	defer m.count("ReplaceRecoveryCodes", &err)
+	if err := hook(m.Fail, "ReplaceRecoveryCodes"); err != nil {
+		return err
+	}
+	if !validUserID(userID) {
+		return invalidUser()
+	}
+	for _, h := range hashes {
+		if !priceline.IsLowerHex(h, 64) {
+			return priceline.Errorf(priceline.KindInvalid, "invalid_recovery_code", "A recovery code hash is not 64 hex characters.")
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.codes == nil {
+		m.codes = map[string]map[string]bool{}
+	}
+	set := map[string]bool{}
+	for _, h := range hashes {
+		set[h] = true
+	}
+	m.codes[userID] = set
+	return nil
+}
+
+// UseRecoveryCode deletes the code under the lock, so it works once.
+func (m *MFA) UseRecoveryCode(_ context.Context, userID, hash string) (err error) {
+	defer m.count("UseRecoveryCode", &err)
+	if err := hook(m.Fail, "UseRecoveryCode"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.codes[userID][hash] {
+		return priceline.RecoveryCodeNotFound()
+	}
+	delete(m.codes[userID], hash)
+	return nil
+}
+
+// RecoveryCodesLeft counts the user's unused codes.
+func (m *MFA) RecoveryCodesLeft(_ context.Context, userID string) (_ int, err error) {
+	defer m.count("RecoveryCodesLeft", &err)
+	if err := hook(m.Fail, "RecoveryCodesLeft"); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.codes[userID]), nil
+}
+
+// DeleteRecoveryCodes removes all the user's codes.
+func (m *MFA) DeleteRecoveryCodes(_ context.Context, userID string) (err error) {
+	defer m.count("DeleteRecoveryCodes", &err)
+	if err := hook(m.Fail, "DeleteRecoveryCodes"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.codes, userID)
+	return nil
+}

@@ -1,0 +1,147 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// Passkeys is an in-memory priceline.PasskeyStore with ETag-like versions.
+type Passkeys struct {
+	// Fail, when set, is called with the method name before each call.
+	Fail func(op string) error
+
+	counter // Calls and Succeeded
+
+	mu      sync.Mutex
+	version int
+	byID    map[string]priceline.Passkey
+}
+
+var _ priceline.PasskeyStore = (*Passkeys)(nil)
+
+// NewPasskeys returns an empty store.
+func NewPasskeys() *Passkeys { return &Passkeys{} }
+
+func (m *Passkeys) nextVersion() string {
+	m.version++
+	return `W/"` + strconv.Itoa(m.version) + `"`
+}
+
+func clonePasskey(p priceline.Passkey) *priceline.Passkey {
+	p.PublicKey = slices.Clone(p.PublicKey)
+	p.AAGUID = slices.Clone(p.AAGUID)
+	p.Transports = slices.Clone(p.Transports)
+	return &p
+}
+
+// AddPasskey stores p; a credential ID registered to anyone is a conflict.
+func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) (err error) {
+	defer m.count("AddPasskey", &err)
+	if err := hook(m.Fail, "AddPasskey"); err != nil {
+		return err
+	}
+	if err := priceline.ValidPasskey(p); err != nil {
+		return err
+	}
+	if err := checkText("passkey name", p.Name); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byID == nil {
+		m.byID = map[string]priceline.Passkey{}
+	}
+	if _, ok := m.byID[p.ID]; ok {
+		return priceline.PasskeyExists()
+	}
+	rec := *clonePasskey(*p)
+	rec.CreatedAt, rec.LastUsedAt = stored(p.CreatedAt), stored(p.LastUsedAt)
+	if p.LastUsedAt.IsZero() {
+		rec.LastUsedAt = p.LastUsedAt
+	}
+	rec.Version = m.nextVersion()
+	m.byID[p.ID] = rec
+	p.Version = rec.Version
+	return nil
+}
+
+// PasskeyByID finds a passkey by credential ID.
+func (m *Passkeys) PasskeyByID(_ context.Context, id string) (_ *priceline.Passkey, err error) {
+	defer m.count("PasskeyByID", &err)
+	if err := hook(m.Fail, "PasskeyByID"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.byID[id]
+	if !ok {
+		return nil, priceline.PasskeyNotFound()
+	}
+	return clonePasskey(p), nil
+}
+
+// UserPasskeys lists the user's passkeys, oldest first.
+func (m *Passkeys) UserPasskeys(_ context.Context, userID string) (_ []*priceline.Passkey, err error) {
+	defer m.count("UserPasskeys", &err)
+	if err := hook(m.Fail, "UserPasskeys"); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*priceline.Passkey
+	for _, p := range m.byID {
+		if p.UserID == userID {
+			out = append(out, clonePasskey(p))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.Before(out[j].CreatedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// UpdatePasskeyUse writes the use fields if the version still matches.
+func (m *Passkeys) UpdatePasskeyUse(_ context.Context, p *priceline.Passkey) (err error) {
+	defer m.count("UpdatePasskeyUse", &err)
+	if err := hook(m.Fail, "UpdatePasskeyUse"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, ok := m.byID[p.ID]
+	if !ok || rec.UserID != p.UserID {
+		return priceline.PasskeyNotFound()
+	}
+	if rec.Version != p.Version {
+		return priceline.Errorf(priceline.KindConflict, "passkey_changed", "The passkey was used by another request.")
+	}
+	rec.SignCount, rec.BackupState, rec.LastUsedAt = p.SignCount, p.BackupState, stored(p.LastUsedAt)
+	rec.Version = m.nextVersion()
+	m.byID[p.ID] = rec
+	p.Version = rec.Version
+	return nil
+}
+
+// DeletePasskey removes the user's passkey.
+func (m *Passkeys) DeletePasskey(_ context.Context, userID, id string) (err error) {
+	defer m.count("DeletePasskey", &err)
+	if err := hook(m.Fail, "DeletePasskey"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.byID[id]
+	if !ok || p.UserID != userID {
+		return priceline.PasskeyNotFound()
+	}
+	delete(m.byID, id)
+	return nil
+}

@@ -1,0 +1,257 @@
+package tablestorage
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// mfaTable holds each user's second factors other than passkeys:
+//
+//	mfa: <userID> / "totp"        → Secret (Edm.Binary, sealed), Confirmed, LastStep (Edm.Int64), CreatedAt
+//	mfa: <userID> / "rc-"+<hash>  → CreatedAt (one entity per unused recovery code)
+//
+// One partition per user keeps a user's recovery codes one query, and
+// deleting a code's entity is what makes it single use.
+const mfaTable = "mfa"
+
+const (
+	totpRowKey         = "totp"
+	recoveryCodePrefix = "rc-"
+)
+
+// MFAStore keeps authenticator-app enrolments and recovery codes; it is a
+// priceline.TOTPStore and a priceline.RecoveryCodeStore.
+type MFAStore struct {
+	c     *Client
+	table *aztables.Client
+}
+
+var (
+	_ priceline.TOTPStore         = (*MFAStore)(nil)
+	_ priceline.RecoveryCodeStore = (*MFAStore)(nil)
+)
+
+// MFA returns the second-factor store.
+func (c *Client) MFA() *MFAStore {
+	return &MFAStore{c: c, table: c.svc.NewClient(c.table(mfaTable))}
+}
+
+type totpRecord struct {
+	Secret    []byte `json:"Secret"`
+	Confirmed bool   `json:"Confirmed"`
+	LastStep  string `json:"LastStep"` // Edm.Int64 travels as a string
+	CreatedAt string `json:"CreatedAt"`
+}
+
+func invalidUserID() error {
+	return priceline.Errorf(priceline.KindInvalid, "invalid_user_id", "The user ID is not valid.")
+}
+
+func totpChanged(err error) error {
+	return priceline.Wrap(redactKeys(err), priceline.KindConflict, "totp_changed", "The authenticator app was changed by another request.")
+}
+
+// PutTOTP upserts the user's enrolment (replacing any other).
+func (s *MFAStore) PutTOTP(ctx context.Context, e *priceline.TOTPEnrolment) error {
+	if e == nil || !validUserID(e.UserID) {
+		return invalidUserID()
+	}
+	if len(e.SealedSecret) == 0 {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_totp", "The enrolment has no sealed secret.")
+	}
+	ent := entity{
+		"PartitionKey": e.UserID, "RowKey": totpRowKey,
+		"Secret": e.SealedSecret, "Secret@odata.type": "Edm.Binary",
+		"Confirmed": e.Confirmed,
+		"LastStep":  int64Text(e.LastStep), "LastStep@odata.type": "Edm.Int64",
+	}
+	ent.setTime("CreatedAt", e.CreatedAt)
+	body, err := json.Marshal(ent)
+	if err != nil {
+		return translate(err, "encode totp")
+	}
+	resp, err := s.table.UpsertEntity(ctx, body, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
+	if err != nil {
+		return translate(err, "put totp")
+	}
+	e.Version = string(resp.ETag)
+	return nil
+}
+
+// TOTP is a point read.
+func (s *MFAStore) TOTP(ctx context.Context, userID string) (*priceline.TOTPEnrolment, error) {
+	if !validUserID(userID) {
+		return nil, priceline.TOTPNotFound()
+	}
+	resp, err := s.table.GetEntity(ctx, userID, totpRowKey, nil)
+	if isStatus(err, 404) {
+		return nil, priceline.TOTPNotFound()
+	}
+	if err != nil {
+		return nil, translate(err, "read totp")
+	}
+	var rec totpRecord
+	if err := json.Unmarshal(resp.Value, &rec); err != nil {
+		return nil, translate(err, "decode totp")
+	}
+	e := &priceline.TOTPEnrolment{UserID: userID, SealedSecret: rec.Secret, Confirmed: rec.Confirmed, Version: string(resp.ETag)}
+	if e.LastStep, err = parseInt64(rec.LastStep); err != nil {
+		return nil, translate(err, "decode totp step")
+	}
+	if e.CreatedAt, err = parseTime(rec.CreatedAt); err != nil {
+		return nil, translate(err, "decode totp time")
+	}
+	return e, nil
+}
+
+// UpdateTOTP merges Confirmed and LastStep if the ETag still matches.
+func (s *MFAStore) UpdateTOTP(ctx context.Context, e *priceline.TOTPEnrolment) error {
+	if e == nil || !validUserID(e.UserID) {
+		return priceline.TOTPNotFound()
+	}
+	if e.Version == "" {
+		return totpChanged(nil)
+	}
+	body, err := json.Marshal(entity{
+		"PartitionKey": e.UserID, "RowKey": totpRowKey, "Confirmed": e.Confirmed,
+		"LastStep": int64Text(e.LastStep), "LastStep@odata.type": "Edm.Int64",
+	})
+	if err != nil {
+		return translate(err, "encode totp")
+	}
+	etag := azcore.ETag(e.Version)
+	resp, err := s.table.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
+	switch {
+	case isStatus(err, 404):
+		return priceline.TOTPNotFound()
+	case isConflictStatus(err):
+		return totpChanged(err)
+	case err != nil:
+		return translate(err, "update totp")
+	}
+	e.Version = string(resp.ETag)
+	return nil
+}
+
+// DeleteTOTP removes the enrolment; a missing one is fine.
+func (s *MFAStore) DeleteTOTP(ctx context.Context, userID string) error {
+	if !validUserID(userID) {
+		return nil
+	}
+	if _, err := s.table.DeleteEntity(ctx, userID, totpRowKey, nil); err != nil && !isStatus(err, 404) {
+		return translate(err, "delete totp")
+	}
+	return nil
+}
+
+// recoveryRowKeys lists the row keys of the user's unused codes.
+func (s *MFAStore) recoveryRowKeys(ctx context.Context, userID string) ([]string, error) {
+	// Row keys "rc-" … "rc." cover exactly the prefix; the user ID was
+	// checked to be hex before it reaches the filter.
+	filter := "PartitionKey eq " + odataString(userID) + " and RowKey ge 'rc-' and RowKey lt 'rc.'"
+	sel := "RowKey"
+	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
+	var keys []string
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, translate(err, "list recovery codes")
+		}
+		for _, raw := range page.Entities {
+			var k struct{ RowKey string }
+			if err := json.Unmarshal(raw, &k); err != nil {
+				return nil, translate(err, "decode recovery code key")
+			}
+			keys = append(keys, k.RowKey)
+		}
+	}
+	return keys, nil
+}
+
+// ReplaceRecoveryCodes deletes the user's codes and adds the new ones in one
+// entity-group transaction (one partition, at most 100 operations), so the
+// old set and the new never mix.
+func (s *MFAStore) ReplaceRecoveryCodes(ctx context.Context, userID string, hashes []string, at time.Time) error {
+	if !validUserID(userID) {
+		return invalidUserID()
+	}
+	for _, h := range hashes {
+		if !priceline.IsLowerHex(h, 64) {
+			return priceline.Errorf(priceline.KindInvalid, "invalid_recovery_code", "A recovery code hash is not 64 hex characters.")
+		}
+	}
+	old, err := s.recoveryRowKeys(ctx, userID)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, h := range hashes {
+		keep[recoveryCodePrefix+h] = true
+	}
+	var actions []aztables.TransactionAction
+	for _, rk := range old {
+		if keep[rk] {
+			continue
+		}
+		body, _ := json.Marshal(entity{"PartitionKey": userID, "RowKey": rk})
+		actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeDelete, Entity: body})
+	}
+	for _, h := range hashes {
+		e := entity{"PartitionKey": userID, "RowKey": recoveryCodePrefix + h}
+		e.setTime("CreatedAt", at)
+		body, err := json.Marshal(e)
+		if err != nil {
+			return translate(err, "encode recovery code")
+		}
+		actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeInsertReplace, Entity: body})
+	}
+	if len(actions) == 0 {
+		return nil
+	}
+	if len(actions) > 100 {
+		return priceline.Errorf(priceline.KindInvalid, "too_many_recovery_codes", "Too many recovery codes.")
+	}
+	if _, err := s.table.SubmitTransaction(ctx, actions, nil); err != nil {
+		return translate(err, "replace recovery codes")
+	}
+	return nil
+}
+
+// UseRecoveryCode deletes the code's entity: only the request whose delete
+// finds it succeeds.
+func (s *MFAStore) UseRecoveryCode(ctx context.Context, userID, hash string) error {
+	if !validUserID(userID) || !priceline.IsLowerHex(hash, 64) {
+		return priceline.RecoveryCodeNotFound()
+	}
+	_, err := s.table.DeleteEntity(ctx, userID, recoveryCodePrefix+hash, nil)
+	if isStatus(err, 404) {
+		return priceline.RecoveryCodeNotFound()
+	}
+	if err != nil {
+		return translate(err, "use recovery code")
+	}
+	return nil
+}
+
+// RecoveryCodesLeft counts the user's code entities.
+func (s *MFAStore) RecoveryCodesLeft(ctx context.Context, userID string) (int, error) {
+	if !validUserID(userID) {
+		return 0, nil
+	}
+	keys, err := s.recoveryRowKeys(ctx, userID)
+	return len(keys), err
+}
+
+// DeleteRecoveryCodes removes all the user's codes.
+func (s *MFAStore) DeleteRecoveryCodes(ctx context.Context, userID string) error {
+	if !validUserID(userID) {
+		return nil
+	}
+	return s.ReplaceRecoveryCodes(ctx, userID, nil, time.Time{})
+}

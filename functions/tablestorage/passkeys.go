@@ -1,0 +1,246 @@
+package tablestorage
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// passkeysTable holds WebAuthn credentials:
+//
+//	passkeys: "cred"+h[:2] / h      → CredentialID, UserID, Name, PublicKey, AttestationType, AAGUID, Transports, SignCount, BackupEligible, BackupState, CreatedAt, LastUsedAt
+//	passkeys: "user-"+userID / h    → (none: the user's list)
+//
+// h is the hex SHA-256 of the credential ID, which can be longer than a key
+// may be. The credential entity is the authority: AddEntity on it is what
+// makes a credential ID belong to one user, and a sign-in with a
+// discoverable credential is one point read. The user's list entities only
+// name credentials; a list entry whose credential entity is gone or belongs
+// to someone else is skipped.
+const passkeysTable = "passkeys"
+
+// PasskeyStore keeps priceline.Passkeys.
+type PasskeyStore struct {
+	c     *Client
+	table *aztables.Client
+}
+
+var _ priceline.PasskeyStore = (*PasskeyStore)(nil)
+
+// Passkeys returns the passkey store.
+func (c *Client) Passkeys() *PasskeyStore {
+	return &PasskeyStore{c: c, table: c.svc.NewClient(c.table(passkeysTable))}
+}
+
+type passkeyRecord struct {
+	CredentialID    string `json:"CredentialID"`
+	UserID          string `json:"UserID"`
+	Name            string `json:"Name"`
+	PublicKey       []byte `json:"PublicKey"`
+	AttestationType string `json:"AttestationType"`
+	AAGUID          []byte `json:"AAGUID"`
+	Transports      string `json:"Transports"`
+	SignCount       int64  `json:"SignCount"`
+	BackupEligible  bool   `json:"BackupEligible"`
+	BackupState     bool   `json:"BackupState"`
+	CreatedAt       string `json:"CreatedAt"`
+	LastUsedAt      string `json:"LastUsedAt"`
+}
+
+func credentialKeys(id string) (pk, rk string) {
+	h := hashHex(id)
+	return "cred" + h[:2], h
+}
+
+func userPasskeyPartition(userID string) string { return "user-" + userID }
+
+// AddPasskey adds the credential entity (a conflict means the ID is taken)
+// and then the user's list entry; if the second write fails the first is
+// undone.
+func (s *PasskeyStore) AddPasskey(ctx context.Context, p *priceline.Passkey) error {
+	if err := priceline.ValidPasskey(p); err != nil {
+		return err
+	}
+	if err := checkText("passkey name", p.Name); err != nil {
+		return err
+	}
+	pk, rk := credentialKeys(p.ID)
+	e := entity{
+		"PartitionKey": pk, "RowKey": rk, "CredentialID": p.ID, "UserID": p.UserID, "Name": p.Name,
+		"PublicKey": p.PublicKey, "PublicKey@odata.type": "Edm.Binary",
+		"AttestationType": p.AttestationType, "Transports": strings.Join(p.Transports, ","),
+		"SignCount": int64(p.SignCount), "BackupEligible": p.BackupEligible, "BackupState": p.BackupState,
+	}
+	if len(p.AAGUID) > 0 {
+		e["AAGUID"], e["AAGUID@odata.type"] = p.AAGUID, "Edm.Binary"
+	}
+	e.setTime("CreatedAt", p.CreatedAt)
+	e.setTime("LastUsedAt", p.LastUsedAt)
+	body, err := json.Marshal(e)
+	if err != nil {
+		return translate(err, "encode passkey")
+	}
+	resp, err := s.table.AddEntity(ctx, body, nil)
+	if isStatus(err, 409) {
+		return priceline.PasskeyExists()
+	}
+	if err != nil {
+		return translate(err, "add passkey")
+	}
+	list, _ := json.Marshal(entity{"PartitionKey": userPasskeyPartition(p.UserID), "RowKey": rk})
+	if _, err := s.table.UpsertEntity(ctx, list, nil); err != nil {
+		// Undo, so that the credential does not work unlisted; if the undo
+		// fails too, the error below still tells the user it was not added.
+		_, _ = s.table.DeleteEntity(ctx, pk, rk, nil)
+		return translate(err, "add passkey to user list")
+	}
+	p.Version = string(resp.ETag)
+	return nil
+}
+
+func (s *PasskeyStore) read(ctx context.Context, pk, rk string) (*priceline.Passkey, error) {
+	resp, err := s.table.GetEntity(ctx, pk, rk, nil)
+	if isStatus(err, 404) {
+		return nil, priceline.PasskeyNotFound()
+	}
+	if err != nil {
+		return nil, translate(err, "read passkey")
+	}
+	var rec passkeyRecord
+	if err := json.Unmarshal(resp.Value, &rec); err != nil {
+		return nil, translate(err, "decode passkey")
+	}
+	p := &priceline.Passkey{
+		ID: rec.CredentialID, UserID: rec.UserID, Name: rec.Name, PublicKey: rec.PublicKey,
+		AttestationType: rec.AttestationType, AAGUID: rec.AAGUID, SignCount: uint32(rec.SignCount),
+		BackupEligible: rec.BackupEligible, BackupState: rec.BackupState, Version: string(resp.ETag),
+	}
+	if rec.Transports != "" {
+		p.Transports = strings.Split(rec.Transports, ",")
+	}
+	if p.CreatedAt, err = parseTime(rec.CreatedAt); err != nil {
+		return nil, translate(err, "decode passkey time")
+	}
+	if p.LastUsedAt, err = parseTime(rec.LastUsedAt); err != nil {
+		return nil, translate(err, "decode passkey time")
+	}
+	return p, nil
+}
+
+// PasskeyByID is a point read of the credential entity.
+func (s *PasskeyStore) PasskeyByID(ctx context.Context, credentialID string) (*priceline.Passkey, error) {
+	if credentialID == "" || len(credentialID) > 2048 {
+		return nil, priceline.PasskeyNotFound()
+	}
+	pk, rk := credentialKeys(credentialID)
+	p, err := s.read(ctx, pk, rk)
+	if err == nil && p.ID != credentialID {
+		return nil, priceline.PasskeyNotFound()
+	}
+	return p, err
+}
+
+// UserPasskeys reads the user's list, then each credential.
+func (s *PasskeyStore) UserPasskeys(ctx context.Context, userID string) ([]*priceline.Passkey, error) {
+	if !validUserID(userID) {
+		return nil, nil
+	}
+	filter := "PartitionKey eq " + odataString(userPasskeyPartition(userID))
+	sel := "RowKey"
+	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
+	var out []*priceline.Passkey
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, translate(err, "list passkeys")
+		}
+		for _, raw := range page.Entities {
+			var k struct{ RowKey string }
+			if err := json.Unmarshal(raw, &k); err != nil {
+				return nil, translate(err, "decode passkey key")
+			}
+			if !priceline.IsLowerHex(k.RowKey, 64) {
+				continue
+			}
+			p, err := s.read(ctx, "cred"+k.RowKey[:2], k.RowKey)
+			if priceline.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if p.UserID == userID {
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.Before(out[j].CreatedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// UpdatePasskeyUse merges the use fields if the ETag still matches.
+func (s *PasskeyStore) UpdatePasskeyUse(ctx context.Context, p *priceline.Passkey) error {
+	if p == nil || p.ID == "" || len(p.ID) > 2048 {
+		return priceline.PasskeyNotFound()
+	}
+	pk, rk := credentialKeys(p.ID)
+	e := entity{"PartitionKey": pk, "RowKey": rk, "SignCount": int64(p.SignCount), "BackupState": p.BackupState}
+	e.setTime("LastUsedAt", p.LastUsedAt)
+	body, err := json.Marshal(e)
+	if err != nil {
+		return translate(err, "encode passkey use")
+	}
+	etag := azcore.ETag(p.Version)
+	resp, err := s.table.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
+	switch {
+	case isStatus(err, 404):
+		return priceline.PasskeyNotFound()
+	case isConflictStatus(err):
+		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "passkey_changed", "The passkey was used by another request.")
+	case err != nil:
+		return translate(err, "update passkey use")
+	}
+	p.Version = string(resp.ETag)
+	return nil
+}
+
+// DeletePasskey deletes the credential entity if it is the user's, then the
+// list entry.
+func (s *PasskeyStore) DeletePasskey(ctx context.Context, userID, credentialID string) error {
+	if !validUserID(userID) {
+		return priceline.PasskeyNotFound()
+	}
+	p, err := s.PasskeyByID(ctx, credentialID)
+	if err != nil {
+		return err
+	}
+	if p.UserID != userID {
+		return priceline.PasskeyNotFound()
+	}
+	pk, rk := credentialKeys(credentialID)
+	etag := azcore.ETag(p.Version)
+	_, err = s.table.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: &etag})
+	switch {
+	case isStatus(err, 404):
+		return priceline.PasskeyNotFound()
+	case isConflictStatus(err):
+		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "passkey_changed", "The passkey was used by another request. Please try again.")
+	case err != nil:
+		return translate(err, "delete passkey")
+	}
+	// The credential is gone, so it no longer signs in; a list entry left
+	// behind by a failure here is skipped when listed.
+	_, _ = s.table.DeleteEntity(ctx, userPasskeyPartition(userID), rk, nil)
+	return nil
+}

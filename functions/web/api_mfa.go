@@ -1,0 +1,180 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"hospitalpriceline/functions/auth"
+	"hospitalpriceline/functions/priceline"
+)
+
+// PendingCookie binds a pending two-step sign-in (and a passkey ceremony)
+// to the browser that started it: __Host- (Secure, Path=/, no Domain),
+// HttpOnly, SameSite=Strict, living as long as the server-side state
+// (5 minutes); every attempt uses it up and a failed one sets a new value.
+const PendingCookie = "__Host-mfa-pending"
+
+// mfaRoutes are the two-step sign-in and passkey routes (appended to the
+// route table in server.go).
+func (s *Server) mfaRoutes() []route {
+	rs := []route{
+		{"LoginMFA", "POST", "/api/login/mfa", s.handleLoginMFA},
+		{"MeMFA", "GET", "/api/me/mfa", s.withSession(s.handleMFAStatus)},
+		{"MeMFATOTP", "POST", "/api/me/mfa/totp", s.withSession(s.handleTOTPBegin)},
+		{"MeMFATOTP", "DELETE", "/api/me/mfa/totp", s.withSession(s.handleTOTPDisable)},
+		{"MeMFATOTPConfirm", "POST", "/api/me/mfa/totp/confirm", s.withSession(s.handleTOTPConfirm)},
+		{"MeMFARecoveryCodes", "POST", "/api/me/mfa/recovery-codes", s.withSession(s.handleRecoveryCodes)},
+		{"PageLoginMFA", "GET", "/login/mfa", s.handleLoginMFAPage},
+		{"PageLoginMFA", "POST", "/login/mfa", s.handleLoginMFAForm},
+		{"PageAccountTOTP", "POST", "/account/mfa/totp", s.withPageSession(s.handleAccountTOTPBegin)},
+		{"PageAccountTOTPConfirm", "POST", "/account/mfa/totp/confirm", s.withPageSession(s.handleAccountTOTPConfirm)},
+		{"PageAccountTOTPOff", "POST", "/account/mfa/totp/off", s.withPageSession(s.handleAccountTOTPOff)},
+		{"PageAccountRecovery", "POST", "/account/mfa/recovery-codes", s.withPageSession(s.handleAccountRecoveryCodes)},
+	}
+	return append(rs, s.passkeyRoutes()...) // api_passkeys.go
+}
+
+// setPendingCookie sets (or with value "" clears) the pending cookie.
+func setPendingCookie(w http.ResponseWriter, value string, expires, now time.Time) {
+	maxAge := int(expires.Sub(now).Seconds())
+	if value == "" || maxAge < 1 {
+		value, maxAge = "", -1
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: PendingCookie, Value: value, Path: "/", Secure: true, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: maxAge,
+	})
+}
+
+// answerPending answers a login whose password was right but which needs a
+// second factor: no session, the pending cookie, and for forms the page
+// that asks for the code.
+func (s *Server) answerPending(w http.ResponseWriter, r *http.Request, p *auth.PendingSignIn, returnTo string) error {
+	w.Header().Set("Cache-Control", "no-store")
+	setPendingCookie(w, p.ID, p.ExpiresAt, s.now())
+	if isForm(r) {
+		http.Redirect(w, r, "/login/mfa?returnTo="+url.QueryEscape(safeReturnTo(returnTo)), http.StatusSeeOther)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"mfaRequired": true, "methods": p.Methods})
+	return nil
+}
+
+// finishMFA runs the second step from r's pending cookie. A failure that
+// renewed the pending sign-in sets the new cookie; one that ended it
+// clears the cookie.
+func (s *Server) finishMFA(w http.ResponseWriter, r *http.Request, proof auth.MFAProof) (*auth.Result, error) {
+	w.Header().Set("Cache-Control", "no-store")
+	c, err := r.Cookie(PendingCookie)
+	if err != nil || c.Value == "" {
+		return nil, priceline.Errorf(priceline.KindUnauthorized, "mfa_sign_in_expired",
+			"This sign-in has expired or was already used. Please sign in again.")
+	}
+	res, err := s.Auth.FinishMFA(r.Context(), c.Value, proof, s.client(r))
+	switch {
+	case err == nil:
+		setPendingCookie(w, "", time.Time{}, s.now())
+	case res != nil && res.Pending != nil:
+		setPendingCookie(w, res.Pending.ID, res.Pending.ExpiresAt, s.now())
+	default:
+		setPendingCookie(w, "", time.Time{}, s.now())
+	}
+	return res, err
+}
+
+// handleLoginMFA finishes a two-step sign-in with an authenticator code or
+// a recovery code and answers like a login.
+func (s *Server) handleLoginMFA(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	in, err := readInput(r, true, nil, []string{"code", "recoveryCode", "returnTo"})
+	if err != nil {
+		return err
+	}
+	res, err := s.finishMFA(w, r, auth.MFAProof{Code: in["code"], RecoveryCode: in["recoveryCode"]})
+	if err != nil {
+		return err
+	}
+	s.endPreviousSession(r)
+	s.startSession(w, res)
+	if isForm(r) {
+		http.Redirect(w, r, safeReturnTo(in["returnTo"]), http.StatusSeeOther)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": toUserJSON(res.User), "csrfToken": res.Session.CSRFToken})
+	return nil
+}
+
+// mfaStatusJSON is the public view of auth.MFAStatus.
+type mfaStatusJSON struct {
+	TOTP              bool `json:"totp"`
+	TOTPPending       bool `json:"totpPending"`
+	Passkeys          int  `json:"passkeys"`
+	RecoveryCodesLeft int  `json:"recoveryCodesLeft"`
+	Enabled           bool `json:"enabled"`
+}
+
+func (s *Server) handleMFAStatus(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
+	st, err := s.Auth.MFAStatusOf(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, mfaStatusJSON{
+		TOTP: st.TOTP, TOTPPending: st.TOTPPending, Passkeys: st.Passkeys,
+		RecoveryCodesLeft: st.RecoveryCodesLeft, Enabled: st.Enabled(),
+	})
+	return nil
+}
+
+func (s *Server) handleTOTPBegin(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
+	in, err := readInput(r, false, []string{"currentPassword"}, nil)
+	if err != nil {
+		return err
+	}
+	setup, err := s.Auth.BeginTOTP(r.Context(), u, in["currentPassword"], s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"secret": setup.Secret, "otpauthUri": setup.OTPAuthURI, "qrCode": setup.QRCode})
+	return nil
+}
+
+func (s *Server) handleTOTPConfirm(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
+	in, err := readInput(r, false, []string{"code"}, nil)
+	if err != nil {
+		return err
+	}
+	codes, err := s.Auth.ConfirmTOTP(r.Context(), u, in["code"])
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"recoveryCodes": codes})
+	return nil
+}
+
+func (s *Server) handleTOTPDisable(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
+	in, err := readInput(r, false, []string{"currentPassword"}, nil)
+	if err != nil {
+		return err
+	}
+	if err := s.Auth.DisableTOTP(r.Context(), u, in["currentPassword"], s.client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handleRecoveryCodes(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
+	in, err := readInput(r, false, []string{"currentPassword"}, nil)
+	if err != nil {
+		return err
+	}
+	codes, err := s.Auth.RegenerateRecoveryCodes(r.Context(), u, in["currentPassword"], s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"recoveryCodes": codes})
+	return nil
+}

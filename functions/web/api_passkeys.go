@@ -1,0 +1,219 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"hospitalpriceline/functions/auth"
+	"hospitalpriceline/functions/priceline"
+)
+
+// CeremonyCookie binds a WebAuthn ceremony (adding a passkey, or signing in
+// with one) to the browser that began it; like PendingCookie it is
+// __Host-, HttpOnly, SameSite=Strict and lives 5 minutes, and the server
+// state it names is used once.
+const CeremonyCookie = "__Host-webauthn"
+
+// passkeyRoutes are the passkey routes (part of mfaRoutes).
+func (s *Server) passkeyRoutes() []route {
+	return []route{
+		{"MePasskeyOptions", "POST", "/api/me/passkeys/options", s.withSession(s.handlePasskeyOptions)},
+		{"MePasskeys", "GET", "/api/me/passkeys", s.withSession(s.handleListPasskeys)},
+		{"MePasskeys", "POST", "/api/me/passkeys", s.withSession(s.handleAddPasskey)},
+		{"MePasskey", "DELETE", "/api/me/passkeys/{id}", s.withSession(s.handleDeletePasskey)},
+		{"LoginPasskeyOptions", "POST", "/api/login/passkey/options", s.handlePasskeySignInOptions},
+		{"LoginPasskey", "POST", "/api/login/passkey", s.handlePasskeySignIn},
+		{"PageAccountPasskeyDelete", "POST", "/account/passkeys/delete", s.withPageSession(s.handleAccountPasskeyDelete)},
+	}
+}
+
+func setCeremonyCookie(w http.ResponseWriter, value string, expires, now time.Time) {
+	maxAge := int(expires.Sub(now).Seconds())
+	if value == "" || maxAge < 1 {
+		value, maxAge = "", -1
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: CeremonyCookie, Value: value, Path: "/", Secure: true, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: maxAge,
+	})
+}
+
+// takeCeremonyCookie returns the ceremony ID and clears the cookie: the
+// ceremony is used up whatever happens next.
+func (s *Server) takeCeremonyCookie(w http.ResponseWriter, r *http.Request) (string, error) {
+	setCeremonyCookie(w, "", time.Time{}, s.now())
+	c, err := r.Cookie(CeremonyCookie)
+	if err != nil || c.Value == "" {
+		return "", priceline.Errorf(priceline.KindUnauthorized, "mfa_sign_in_expired",
+			"This passkey step has expired or was already used. Please start again.")
+	}
+	return c.Value, nil
+}
+
+// answerCeremony sends a ceremony's options and binds it to the browser.
+func (s *Server) answerCeremony(w http.ResponseWriter, c *auth.Ceremony) {
+	w.Header().Set("Cache-Control", "no-store")
+	setCeremonyCookie(w, c.ID, c.ExpiresAt, s.now())
+	writeJSON(w, http.StatusOK, c.Options)
+}
+
+// passkeyBody is the body that finishes a ceremony: the browser's
+// PublicKeyCredential as JSON, and for a new passkey its name.
+type passkeyBody struct {
+	Name       string          `json:"name"`
+	Credential json.RawMessage `json:"credential"`
+	ReturnTo   string          `json:"returnTo"`
+}
+
+func readPasskeyBody(r *http.Request) (*passkeyBody, error) {
+	if err := requireJSON(r); err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, bodyReadError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var b passkeyBody
+	if err := dec.Decode(&b); err != nil {
+		return nil, invalid("malformed_json", "The request body is not the expected JSON object.")
+	}
+	if len(b.Credential) == 0 || b.Credential[0] != '{' {
+		return nil, invalid("invalid_field", "The field %q must be the passkey's credential object.", "credential")
+	}
+	return &b, nil
+}
+
+func requireJSON(r *http.Request) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return priceline.Errorf(priceline.KindUnsupported, "unsupported_media_type", "Send the request body as application/json.")
+	}
+	return nil
+}
+
+// passkeyJSON is the public view of a passkey.
+type passkeyJSON struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	LastUsedAt *time.Time `json:"lastUsedAt"`
+}
+
+func toPasskeyJSON(p *priceline.Passkey) passkeyJSON {
+	out := passkeyJSON{ID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt.UTC()}
+	if !p.LastUsedAt.IsZero() {
+		t := p.LastUsedAt.UTC()
+		out.LastUsedAt = &t
+	}
+	return out
+}
+
+func (s *Server) handlePasskeyOptions(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
+	c, err := s.Auth.BeginPasskeyRegistration(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	s.answerCeremony(w, c)
+	return nil
+}
+
+func (s *Server) handleAddPasskey(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
+	b, err := readPasskeyBody(r)
+	if err != nil {
+		return err
+	}
+	id, err := s.takeCeremonyCookie(w, r)
+	if err != nil {
+		return err
+	}
+	p, codes, err := s.Auth.FinishPasskeyRegistration(r.Context(), u, id, b.Name, b.Credential)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"passkey": toPasskeyJSON(p)}
+	if codes != nil {
+		out["recoveryCodes"] = codes // the account's first recovery codes, shown once
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (s *Server) handleListPasskeys(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
+	list, err := s.Auth.ListPasskeys(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	out := make([]passkeyJSON, 0, len(list))
+	for _, p := range list {
+		out = append(out, toPasskeyJSON(p))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"passkeys": out})
+	return nil
+}
+
+func (s *Server) handleDeletePasskey(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
+	in, err := readInput(r, false, []string{"currentPassword"}, nil)
+	if err != nil {
+		return err
+	}
+	if err := s.Auth.DeletePasskey(r.Context(), u, r.PathValue("id"), in["currentPassword"], s.client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handlePasskeySignInOptions(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	c, err := s.Auth.BeginPasskeySignIn(r.Context())
+	if err != nil {
+		return err
+	}
+	s.answerCeremony(w, c)
+	return nil
+}
+
+// handlePasskeySignIn finishes a passkey sign-in and answers like a login,
+// with returnTo (made safe) for the page to go to.
+func (s *Server) handlePasskeySignIn(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	b, err := readPasskeyBody(r)
+	if err != nil {
+		return err
+	}
+	id, err := s.takeCeremonyCookie(w, r)
+	if err != nil {
+		return err
+	}
+	res, err := s.Auth.FinishPasskeySignIn(r.Context(), id, b.Credential, s.client(r))
+	if err != nil {
+		return err
+	}
+	s.endPreviousSession(r)
+	s.startSession(w, res)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"user": toUserJSON(res.User), "csrfToken": res.Session.CSRFToken, "returnTo": safeReturnTo(b.ReturnTo),
+	})
+	return nil
+}
+
+func (s *Server) handleAccountPasskeyDelete(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
+	in, err := readInput(r, true, []string{"id", "currentPassword"}, []string{"csrf_token"})
+	if err == nil {
+		err = s.Auth.DeletePasskey(r.Context(), u, in["id"], in["currentPassword"], s.client(r))
+	}
+	if err != nil {
+		return withNextStep(err, backToAccount)
+	}
+	http.Redirect(w, r, "/account?done=passkey-removed", http.StatusSeeOther)
+	return nil
+}
