@@ -125,7 +125,15 @@ func (s *Server) comparison(ctx context.Context, q pricing.CompareQuery) (*compa
 	if err != nil {
 		return nil, err
 	}
-	return newCompareView(d, q.Sort), nil
+	hs, err := s.prices().Hospitals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*priceline.Hospital, len(hs))
+	for i := range hs {
+		byID[hs[i].ID] = &hs[i]
+	}
+	return newCompareView(d, q.Sort, byID), nil
 }
 
 // handleSavedPage lists the signed-in user's saved estimates.

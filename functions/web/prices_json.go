@@ -64,6 +64,32 @@ type hospitalJSON struct {
 	Latitude  *float64 `json:"latitude,omitempty"`
 	Longitude *float64 `json:"longitude,omitempty"`
 	Stale     bool     `json:"stale"`
+	// What the import of the current file found (see priceline.ImportFacts):
+	// attestsComplete is absent when the file gave no valid answer, import
+	// absent for hospitals imported before the counts were kept.
+	AttestsComplete *bool       `json:"attestsComplete,omitempty"`
+	Import          *importJSON `json:"import,omitempty"`
+}
+
+// importJSON is the counts of a hospital's current file's import.
+type importJSON struct {
+	RowsRead     int `json:"rowsRead"`
+	RowsImported int `json:"rowsImported"`
+	RowsRejected int `json:"rowsRejected"`
+	RowsSalvaged int `json:"rowsSalvaged"`
+	CellsDropped int `json:"cellsDropped"`
+}
+
+// withFacts adds what the import of the hospital's file found.
+func (j hospitalJSON) withFacts(f priceline.ImportFacts) hospitalJSON {
+	if f.Attests != "" {
+		yes := f.Attests == "true"
+		j.AttestsComplete = &yes
+	}
+	if f.Known() {
+		j.Import = &importJSON{RowsRead: f.RowsRead, RowsImported: f.RowsImported, RowsRejected: f.RowsRejected, RowsSalvaged: f.RowsSalvaged, CellsDropped: f.CellsDropped}
+	}
+	return j
 }
 
 func toHospitalJSON(h *priceline.Hospital) hospitalJSON {
@@ -71,7 +97,7 @@ func toHospitalJSON(h *priceline.Hospital) hospitalJSON {
 		ID: h.ID, Name: h.Name, Locations: nonNil(h.Locations), Addresses: nonNil(h.Addresses),
 		LicenseNumber: h.LicenseNumber, LicenseState: h.LicenseState, LastUpdatedOn: h.LastUpdatedOn, FileVersion: h.Version,
 		Stale: staleFile(h.LastUpdatedOn, time.Now()),
-	}.withPlace(h)
+	}.withPlace(h).withFacts(h.Facts)
 }
 
 func nonNil(s []string) []string {
