@@ -93,6 +93,7 @@ func (p *PriceAPI) handlePrices(w http.ResponseWriter, r *http.Request) error {
 	q, err := queryParams(r, map[string]int{
 		"code": maxCodeLen, "codeType": maxCodeTypeLen, "q": maxQueryLen, "payer": maxNameLen, "plan": maxNameLen,
 		"setting": 20, "hospital": 32, "sort": maxSortLen, "limit": 4, "cursor": maxCursorLen,
+		"zip": geoParams["zip"], "radiusMiles": geoParams["radiusMiles"],
 	})
 	if err != nil {
 		return err
@@ -104,13 +105,18 @@ func (p *PriceAPI) handlePrices(w http.ResponseWriter, r *http.Request) error {
 	page, err := p.service().Search(r.Context(), pricing.PriceQuery{
 		Code: q["code"], CodeType: q["codeType"], Q: q["q"], Payer: q["payer"], Plan: q["plan"],
 		Setting: q["setting"], HospitalID: q["hospital"], Sort: q["sort"], Limit: limit, Cursor: q["cursor"],
+		Zip: q["zip"], RadiusMiles: q["radiusMiles"],
 	})
 	if err != nil {
 		return err
 	}
 	out := make([]chargeJSON, 0, len(page.Rows))
 	for i := range page.Rows {
-		out = append(out, toChargeJSON(&page.Rows[i].Charge, page.Rows[i].Code, page.Names))
+		c := toChargeJSON(&page.Rows[i].Charge, page.Rows[i].Code, page.Names)
+		if miles, ok := page.Distances[page.Rows[i].Charge.HospitalID]; ok {
+			c.DistanceMiles = &miles
+		}
+		out = append(out, c)
 	}
 	body := map[string]any{"prices": out, "total": page.Total}
 	if page.NextCursor != "" {

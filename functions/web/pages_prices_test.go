@@ -97,7 +97,7 @@ func hospitalOrder(body string) []string {
 	tbl := body[i:]
 	tbl = tbl[:strings.Index(tbl, "</table>")]
 	var out []string
-	for _, m := range regexp.MustCompile(`<th scope="row">([^<]*)<`).FindAllStringSubmatch(tbl, -1) {
+	for _, m := range regexp.MustCompile(`<th scope="row"><span class="hospital-name">([^<]*)<`).FindAllStringSubmatch(tbl, -1) {
 		out = append(out, m[1])
 	}
 	return out

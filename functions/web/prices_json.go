@@ -141,6 +141,9 @@ type chargeJSON struct {
 	Methodology          string          `json:"methodology"`
 	PayerNotes           string          `json:"payerNotes"`
 	Notes                string          `json:"notes"`
+	// DistanceMiles is the great-circle distance from the query's zip to
+	// the hospital; absent without a zip or when the hospital has none.
+	DistanceMiles *float64 `json:"distanceMiles,omitempty"`
 }
 
 func toChargeJSON(c *priceline.Charge, code priceline.Code, names map[string]string) chargeJSON {
