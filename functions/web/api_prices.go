@@ -39,6 +39,8 @@ func (s *Server) priceRoutes(p *PriceAPI) []route {
 		{"MeSaved", "GET", "/api/me/saved", s.withSession(p.handleListSaved)},
 		{"MeSaved", "POST", "/api/me/saved", s.withSession(p.handleCreateSaved)},
 		{"MeSavedItem", "DELETE", "/api/me/saved/{id}", s.withSession(p.handleDeleteSaved)},
+		{"MePlan", "GET", "/api/me/plan", s.withSession(p.handleGetPlan)},
+		{"MePlan", "PUT", "/api/me/plan", s.withSession(p.handlePutPlan)},
 	}, p.serviceRoutes()...)
 }
 
@@ -189,12 +191,13 @@ func (p *PriceAPI) handleListSaved(w http.ResponseWriter, r *http.Request, u *pr
 // handleCreateSaved saves an estimate (POST /api/me/saved, behind
 // withSession, which requires the CSRF token).
 func (p *PriceAPI) handleCreateSaved(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	in, err := readInput(r, false, []string{"code", "codeType"}, []string{"hospital", "payer", "plan", "label"})
+	in, err := readInput(r, false, []string{"code", "codeType"}, append([]string{"hospital", "payer", "plan", "label"}, benefitFields...))
 	if err != nil {
 		return err
 	}
 	e, err := p.service().SaveEstimate(r.Context(), u.ID, pricing.SaveInput{
 		Code: in["code"], CodeType: in["codeType"], HospitalID: in["hospital"], Payer: in["payer"], Plan: in["plan"], Label: in["label"],
+		Benefits: benefitsInput(in),
 	})
 	if err != nil {
 		return err

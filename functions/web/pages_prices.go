@@ -167,6 +167,9 @@ func toSavedView(e *priceline.SavedEstimate) savedView {
 	} else {
 		detail += " · cash and list prices"
 	}
+	if b := e.Benefits; !b.IsZero() {
+		detail += " · your plan: " + benefitsText(b)
+	}
 	title := e.Label
 	if title == "" {
 		title = strings.ToUpper(e.CodeType) + " " + e.Code
@@ -222,4 +225,24 @@ func (s *Server) handleDeleteEstimate(w http.ResponseWriter, r *http.Request, u 
 	}
 	http.Redirect(w, r, "/saved?done=deleted", http.StatusSeeOther)
 	return nil
+}
+
+// benefitsText lists the plan details an estimate was saved with.
+func benefitsText(b priceline.PlanBenefits) string {
+	var parts []string
+	add := func(what, v, unit string) {
+		if v == "" {
+			return
+		}
+		if unit == "%" {
+			parts = append(parts, what+" "+v+"%")
+		} else {
+			parts = append(parts, what+" $"+v)
+		}
+	}
+	add("deductible remaining", b.DeductibleRemaining, "$")
+	add("coinsurance", b.CoinsurancePercent, "%")
+	add("copay", b.Copay, "$")
+	add("out-of-pocket max remaining", b.OOPMaxRemaining, "$")
+	return strings.Join(parts, ", ")
 }

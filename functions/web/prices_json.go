@@ -273,9 +273,28 @@ type savedJSON struct {
 	Plan       string    `json:"plan,omitempty"`
 	Label      string    `json:"label,omitempty"`
 	CreatedAt  time.Time `json:"createdAt"`
+	// Benefits are the plan details the estimate used; absent when none.
+	Benefits *planJSON `json:"benefits,omitempty"`
 }
 
 func toSavedJSON(e *priceline.SavedEstimate) savedJSON {
-	return savedJSON{ID: e.ID, Code: e.Code, CodeType: e.CodeType, HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan,
+	j := savedJSON{ID: e.ID, Code: e.Code, CodeType: e.CodeType, HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan,
 		Label: e.Label, CreatedAt: e.CreatedAt.UTC()}
+	if !e.Benefits.IsZero() {
+		p := toPlanJSON(e.Benefits)
+		j.Benefits = &p
+	}
+	return j
+}
+
+// planJSON is a user's plan details: decimal strings, "" for one left out.
+type planJSON struct {
+	DeductibleRemaining string `json:"deductibleRemaining"`
+	CoinsurancePercent  string `json:"coinsurancePercent"`
+	Copay               string `json:"copay"`
+	OOPMaxRemaining     string `json:"oopMaxRemaining"`
+}
+
+func toPlanJSON(b priceline.PlanBenefits) planJSON {
+	return planJSON{DeductibleRemaining: b.DeductibleRemaining, CoinsurancePercent: b.CoinsurancePercent, Copay: b.Copay, OOPMaxRemaining: b.OOPMaxRemaining}
 }
