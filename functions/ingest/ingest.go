@@ -228,6 +228,8 @@ func (s *Service) Import(ctx context.Context, f io.ReadSeeker, name string) (*Su
 	if sum.RowsImported == 0 {
 		return sum, priceline.Errorf(priceline.KindInvalid, "no_valid_rows", "%s has no rows that could be imported; the hospital's current prices were kept.", name)
 	}
+	hosp.Facts = facts(sum)
+	sum.Hospital.Facts = hosp.Facts
 	deleted, err := s.Store.CommitImport(ctx, hosp, sum.Generation)
 	sum.StaleDeleted = deleted
 	sum.Elapsed = time.Since(start)

@@ -17,6 +17,7 @@ type Saved struct {
 
 	mu     sync.Mutex
 	byUser map[string][]priceline.SavedEstimate
+	plans  map[string]priceline.PlanBenefits
 }
 
 var _ priceline.SavedStore = (*Saved)(nil)
@@ -83,5 +84,54 @@ func (m *Saved) DeleteSavedEstimate(_ context.Context, userID, id string) (err e
 		return priceline.Errorf(priceline.KindNotFound, "saved_not_found", "That saved estimate was not found.")
 	}
 	m.byUser[userID] = slices.Delete(es, i, i+1)
+	return nil
+}
+
+// PlanBenefits returns the user's plan details, zero when none.
+func (m *Saved) PlanBenefits(_ context.Context, userID string) (_ priceline.PlanBenefits, err error) {
+	defer m.count("PlanBenefits", &err)
+	if err := hook(m.Fail, "PlanBenefits"); err != nil {
+		return priceline.PlanBenefits{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.plans[userID], nil
+}
+
+// PutPlanBenefits keeps b as the user's plan details; zero b forgets them.
+func (m *Saved) PutPlanBenefits(_ context.Context, userID string, b priceline.PlanBenefits) (err error) {
+	defer m.count("PutPlanBenefits", &err)
+	if err := hook(m.Fail, "PutPlanBenefits"); err != nil {
+		return err
+	}
+	if !validUserID(userID) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_plan", "The user ID is malformed.")
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if b.IsZero() {
+		delete(m.plans, userID)
+		return nil
+	}
+	if m.plans == nil {
+		m.plans = map[string]priceline.PlanBenefits{}
+	}
+	m.plans[userID] = b
+	return nil
+}
+
+// DeleteUserData forgets the user's saved estimates and plan details.
+func (m *Saved) DeleteUserData(_ context.Context, userID string) (err error) {
+	defer m.count("DeleteUserData", &err)
+	if err := hook(m.Fail, "DeleteUserData"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.byUser, userID)
+	delete(m.plans, userID)
 	return nil
 }

@@ -17,7 +17,28 @@ type Hospital struct {
 	LicenseState  string   // two-letter code
 	LastUpdatedOn string   // YYYY-MM-DD, normalised from the file's date
 	Version       string   // the version string the file declares, as written
+	// Facts are what the import of the current file found; stores keep
+	// them with the hospital so that readers can judge the file.
+	Facts ImportFacts
 }
+
+// ImportFacts are the counts and statements of one imported file that tell
+// a reader how far to trust its numbers (from the ingest summary).
+type ImportFacts struct {
+	// Attests is "true" or "false" as the file answers its attestation
+	// (v3) or affirmation (v2) that it is complete, "" when it gives no
+	// valid answer (or the file was imported before the store kept it).
+	Attests      string
+	RowsRead     int // data rows (CSV) or items (JSON)
+	RowsImported int // rows whose charges were stored
+	RowsRejected int // rows left out
+	RowsSalvaged int // rows imported with cells the import dropped
+	CellsDropped int // cells left out of imported and rejected rows
+}
+
+// Known reports whether the facts were recorded at all: hospitals
+// imported before the store kept them have none.
+func (f ImportFacts) Known() bool { return f.RowsRead > 0 }
 
 // HospitalID derives a stable ID for a hospital from the values that identify
 // it in its price file, so that re-importing a file finds the same hospital.

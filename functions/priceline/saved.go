@@ -23,6 +23,9 @@ type SavedEstimate struct {
 	Plan       string
 	Label      string // the user's own name for it
 	CreatedAt  time.Time
+	// Benefits are the plan details the estimate was made with, so the
+	// saved page can show what the person would pay; zero when none.
+	Benefits PlanBenefits
 }
 
 // Validate checks the user-supplied fields with the same limits as the
@@ -52,6 +55,9 @@ func (e *SavedEstimate) Validate() error {
 	case e.Plan != "" && e.Payer == "":
 		return bad("plan needs a payer.")
 	}
+	if err := e.Benefits.Validate(); err != nil {
+		return bad("the plan details must be plain amounts such as 1500.00 or 20.")
+	}
 	for _, f := range []struct {
 		name, v string
 		max     int
@@ -74,4 +80,14 @@ type SavedStore interface {
 	// DeleteSavedEstimate removes one; KindNotFound when the user has no
 	// estimate with that ID.
 	DeleteSavedEstimate(ctx context.Context, userID, id string) error
+	// PlanBenefits returns the plan details the user keeps on the account,
+	// zero when none.
+	PlanBenefits(ctx context.Context, userID string) (PlanBenefits, error)
+	// PutPlanBenefits keeps b as the user's plan details (replacing any);
+	// zero b forgets them.
+	PutPlanBenefits(ctx context.Context, userID string, b PlanBenefits) error
+	// DeleteUserData deletes everything the store keeps for the user (saved
+	// estimates and plan details), for account deletion; deleting a user
+	// with nothing stored succeeds.
+	DeleteUserData(ctx context.Context, userID string) error
 }

@@ -30,6 +30,7 @@ func queryDigest(q PriceQuery) []byte {
 	for k, v := range map[string]string{
 		"code": q.Code, "codeType": q.CodeType, "q": q.Q, "payer": q.Payer, "plan": q.Plan,
 		"setting": q.Setting, "hospital": q.HospitalID, "sort": q.Sort,
+		"zip": q.Zip, "radiusMiles": q.RadiusMiles,
 	} {
 		if v != "" {
 			params[k] = v

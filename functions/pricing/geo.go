@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"cmp"
 	"regexp"
 	"strconv"
 	"strings"
@@ -73,6 +74,38 @@ func (o Origin) Distance(h *priceline.Hospital) (miles float64, ok bool) {
 		return 0, false
 	}
 	return geo.RoundMiles(geo.DistanceMiles(o.At, at)), true
+}
+
+// SortDistance is the sort key of the price rows nearest first.
+const SortDistance = "distance"
+
+// Distances measures the miles from o to each hospital with a known ZIP.
+func (o Origin) Distances(hs []priceline.Hospital) map[string]float64 {
+	out := make(map[string]float64, len(hs))
+	for i := range hs {
+		if miles, ok := o.Distance(&hs[i]); ok {
+			out[hs[i].ID] = miles
+		}
+	}
+	return out
+}
+
+// distanceOrder orders price rows nearest first, rows of hospitals without
+// a ZIP last, ties by then.
+func distanceOrder(dist map[string]float64, then func(a, b PriceRow) int) func(a, b PriceRow) int {
+	return func(a, b PriceRow) int {
+		da, okA := dist[a.Charge.HospitalID]
+		db, okB := dist[b.Charge.HospitalID]
+		switch {
+		case okA && !okB:
+			return -1
+		case !okA && okB:
+			return 1
+		case okA && da != db:
+			return cmp.Compare(da, db)
+		}
+		return then(a, b)
+	}
 }
 
 // Keep reports whether a hospital is within the radius: hospitals without

@@ -15,6 +15,9 @@ type SaveInput struct {
 	HospitalID     string // "" for every hospital
 	Payer, Plan    string
 	Label          string
+	// Benefits are the plan details the estimate used, checked as
+	// ParsePlanBenefits checks them; all empty for none.
+	Benefits BenefitsInput
 }
 
 // SavedEstimates lists the user's saved estimates, oldest first.
@@ -37,10 +40,14 @@ func (s *Service) SaveEstimate(ctx context.Context, userID string, in SaveInput)
 	if err != nil {
 		return nil, err
 	}
+	benefits, err := ParsePlanBenefits(in.Benefits)
+	if err != nil {
+		return nil, err
+	}
 	e := &priceline.SavedEstimate{
 		ID: priceline.NewToken(16), UserID: userID, Code: strings.TrimSpace(in.Code), CodeType: strings.TrimSpace(in.CodeType),
 		HospitalID: in.HospitalID, Payer: strings.TrimSpace(in.Payer), Plan: strings.TrimSpace(in.Plan),
-		Label: strings.TrimSpace(in.Label), CreatedAt: s.now().UTC().Truncate(time.Millisecond),
+		Label: strings.TrimSpace(in.Label), CreatedAt: s.now().UTC().Truncate(time.Millisecond), Benefits: benefits,
 	}
 	if err := e.Validate(); err != nil {
 		return nil, err

@@ -37,6 +37,11 @@ type PriceQuery struct {
 	Sort           string // one of priceline.SortOrders; "" is "hospital"
 	Limit          int    // rows per page, 1 to MaxPriceLimit; 0 is DefaultPriceLimit
 	Cursor         string // NextCursor of the previous page of the same query
+	// Zip and RadiusMiles measure each row's hospital's distance (see
+	// ParseOrigin): rows outside the radius are left out, and Sort may be
+	// "distance" (nearest first; hospitals without a ZIP last, never
+	// dropped).
+	Zip, RadiusMiles string
 }
 
 // PriceRow is one charge row of an answer with the code it was found under.
@@ -51,6 +56,9 @@ type PricePage struct {
 	Total      int               // rows of the whole answer, every page
 	NextCursor string            // "" on the last page
 	Names      map[string]string // hospital ID to name, for every row
+	// Distances are the miles from the query's ZIP to each row's hospital
+	// that has a known ZIP; nil when the query gave no ZIP.
+	Distances map[string]float64
 }
 
 // Search answers q: it checks every parameter (in the order the API has
@@ -82,8 +90,15 @@ func (s *Service) Search(ctx context.Context, q PriceQuery) (*PricePage, error) 
 	if q.HospitalID != "" && !priceline.IsLowerHex(q.HospitalID, 32) {
 		return nil, invalid("invalid_hospital", "hospital must be an id from /api/hospitals.")
 	}
-	if q.Sort != "" && !slices.Contains(priceline.SortOrders, q.Sort) {
-		return nil, invalid("invalid_sort", "sort must be one of %s.", strings.Join(priceline.SortOrders, ", "))
+	if q.Sort != "" && q.Sort != SortDistance && !slices.Contains(priceline.SortOrders, q.Sort) {
+		return nil, invalid("invalid_sort", "sort must be one of %s or %s.", strings.Join(priceline.SortOrders, ", "), SortDistance)
+	}
+	origin, near, err := ParseOrigin(strings.TrimSpace(q.Zip), strings.TrimSpace(q.RadiusMiles))
+	if err != nil {
+		return nil, err
+	}
+	if q.Sort == SortDistance && !near {
+		return nil, invalid("missing_zip", "sort=distance needs a zip.")
 	}
 	if !hasCode && q.Q == "" {
 		return nil, invalid("missing_code", "Give code and codeType, or q to search descriptions.")
@@ -111,15 +126,35 @@ func (s *Service) Search(ctx context.Context, q PriceQuery) (*PricePage, error) 
 	if err != nil {
 		return nil, err
 	}
-	names, err := hospitalNames(ctx, st)
+	hs, err := st.Hospitals(ctx)
 	if err != nil {
 		return nil, err
 	}
-	kept := slices.DeleteFunc(rows, func(r PriceRow) bool { return !filter.Match(&r.Charge) || !pm.match(&r.Charge) })
-	slices.SortStableFunc(kept, rowOrder(q.Sort, names))
+	names := make(map[string]string, len(hs))
+	for _, h := range hs {
+		names[h.ID] = h.Name
+	}
+	var dist map[string]float64
+	if near {
+		dist = origin.Distances(hs)
+	}
+	kept := slices.DeleteFunc(rows, func(r PriceRow) bool {
+		if near {
+			miles, known := dist[r.Charge.HospitalID]
+			if !origin.Keep(miles, known) {
+				return true
+			}
+		}
+		return !filter.Match(&r.Charge) || !pm.match(&r.Charge)
+	})
+	if q.Sort == SortDistance {
+		slices.SortStableFunc(kept, distanceOrder(dist, rowOrder("", names)))
+	} else {
+		slices.SortStableFunc(kept, rowOrder(q.Sort, names))
+	}
 
 	end := min(offset+limit, len(kept))
-	page := &PricePage{Total: len(kept), Names: names}
+	page := &PricePage{Total: len(kept), Names: names, Distances: dist}
 	if offset < end {
 		page.Rows = kept[offset:end]
 	}

@@ -23,6 +23,7 @@ type hospitalEntity struct {
 	LastUpdatedOn string
 	Version       string
 	Gen           string // the committed generation; readers see only its rows
+	Facts         string // JSON of priceline.ImportFacts; "" for hospitals imported before it was kept
 }
 
 func (e *hospitalEntity) hospital() priceline.Hospital {
@@ -32,6 +33,9 @@ func (e *hospitalEntity) hospital() priceline.Hospital {
 	}
 	_ = json.Unmarshal([]byte(e.Locations), &h.Locations)
 	_ = json.Unmarshal([]byte(e.Addresses), &h.Addresses)
+	if e.Facts != "" {
+		_ = json.Unmarshal([]byte(e.Facts), &h.Facts)
+	}
 	return h
 }
 

@@ -204,9 +204,14 @@ func (s *PriceStore) CommitImport(ctx context.Context, h priceline.Hospital, gen
 			"A newer file of %s was imported meanwhile (last updated %s).", h.Name, cur.LastUpdatedOn)
 	}
 	locs, addrs := boundedList(h.Locations), boundedList(h.Addresses)
+	facts, err := json.Marshal(h.Facts)
+	if err != nil {
+		return 0, translate(err, "encode import facts")
+	}
 	body, err := json.Marshal(hospitalEntity{
 		PartitionKey: hospitalPartition, RowKey: h.ID, Name: h.Name, Locations: string(locs), Addresses: string(addrs),
 		LicenseNumber: h.LicenseNumber, LicenseState: h.LicenseState, LastUpdatedOn: h.LastUpdatedOn, Version: h.Version, Gen: gen,
+		Facts: string(facts),
 	})
 	if err != nil {
 		return 0, translate(err, "encode hospital")

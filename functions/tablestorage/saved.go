@@ -40,13 +40,18 @@ type savedEntity struct {
 	Plan         string
 	Label        string
 	CreatedAt    string
+	Benefits     string // JSON of priceline.PlanBenefits; "" when none
 	ETag         string `json:"odata.etag"`
 }
+
+// planRowKey is the row of the user's plan details in their partition:
+// outside the slot keys ("s00" …), which list reads alone.
+const planRowKey = "plan"
 
 func slotKey(i int) string { return fmt.Sprintf("s%02d", i) }
 
 func (s *SavedStore) list(ctx context.Context, userID string) ([]savedEntity, error) {
-	filter := "PartitionKey eq " + odataString(userID)
+	filter := "PartitionKey eq " + odataString(userID) + " and RowKey ge 's' and RowKey lt 't'"
 	pager := s.t.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
 	var out []savedEntity
 	for pager.More() {
@@ -92,6 +97,10 @@ func (s *SavedStore) SaveEstimate(ctx context.Context, e *priceline.SavedEstimat
 			ent := entity{"PartitionKey": e.UserID, "RowKey": slotKey(i), "ID": e.ID, "Code": e.Code, "CodeType": e.CodeType,
 				"HospitalID": e.HospitalID, "Payer": e.Payer, "Plan": e.Plan, "Label": e.Label}
 			ent.setTime("CreatedAt", e.CreatedAt)
+			if !e.Benefits.IsZero() {
+				b, _ := json.Marshal(e.Benefits)
+				ent["Benefits"] = string(b)
+			}
 			body, err := json.Marshal(ent)
 			if err != nil {
 				return translate(err, "encode saved estimate")
@@ -122,8 +131,12 @@ func (s *SavedStore) SavedEstimates(ctx context.Context, userID string) ([]price
 	out := make([]priceline.SavedEstimate, 0, len(es))
 	for _, e := range es {
 		created, _ := parseTime(e.CreatedAt)
-		out = append(out, priceline.SavedEstimate{ID: e.ID, UserID: userID, Code: e.Code, CodeType: e.CodeType,
-			HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan, Label: e.Label, CreatedAt: created})
+		se := priceline.SavedEstimate{ID: e.ID, UserID: userID, Code: e.Code, CodeType: e.CodeType,
+			HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan, Label: e.Label, CreatedAt: created}
+		if e.Benefits != "" {
+			_ = json.Unmarshal([]byte(e.Benefits), &se.Benefits)
+		}
+		out = append(out, se)
 	}
 	slices.SortStableFunc(out, func(a, b priceline.SavedEstimate) int {
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
@@ -165,6 +178,89 @@ func (s *SavedStore) deleteSlot(ctx context.Context, e savedEntity, notFound err
 	}
 	if err != nil {
 		return translate(err, "delete saved estimate")
+	}
+	return nil
+}
+
+// planEntity is a user's plan details as stored.
+type planEntity struct {
+	PartitionKey        string
+	RowKey              string
+	DeductibleRemaining string
+	CoinsurancePercent  string
+	Copay               string
+	OOPMaxRemaining     string
+}
+
+// PlanBenefits reads the user's plan details, zero when none.
+func (s *SavedStore) PlanBenefits(ctx context.Context, userID string) (priceline.PlanBenefits, error) {
+	if !validUserID(userID) {
+		return priceline.PlanBenefits{}, nil
+	}
+	resp, err := s.t.GetEntity(ctx, userID, planRowKey, nil)
+	if err != nil {
+		if isStatus(err, 404) && !hasErrorCode(err, aztables.TableNotFound) {
+			return priceline.PlanBenefits{}, nil
+		}
+		return priceline.PlanBenefits{}, translate(err, "read plan details")
+	}
+	var e planEntity
+	if err := json.Unmarshal(resp.Value, &e); err != nil {
+		return priceline.PlanBenefits{}, translate(err, "decode plan details")
+	}
+	return priceline.PlanBenefits{DeductibleRemaining: e.DeductibleRemaining, CoinsurancePercent: e.CoinsurancePercent,
+		Copay: e.Copay, OOPMaxRemaining: e.OOPMaxRemaining}, nil
+}
+
+// PutPlanBenefits writes the user's plan details in one upsert; zero b
+// deletes them.
+func (s *SavedStore) PutPlanBenefits(ctx context.Context, userID string, b priceline.PlanBenefits) error {
+	if !validUserID(userID) {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_plan", "The user ID is malformed.")
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	if b.IsZero() {
+		if _, err := s.t.DeleteEntity(ctx, userID, planRowKey, nil); err != nil && !(isStatus(err, 404) && !hasErrorCode(err, aztables.TableNotFound)) {
+			return translate(err, "delete plan details")
+		}
+		return nil
+	}
+	body, err := json.Marshal(planEntity{PartitionKey: userID, RowKey: planRowKey, DeductibleRemaining: b.DeductibleRemaining,
+		CoinsurancePercent: b.CoinsurancePercent, Copay: b.Copay, OOPMaxRemaining: b.OOPMaxRemaining})
+	if err != nil {
+		return translate(err, "encode plan details")
+	}
+	if _, err := s.t.UpsertEntity(ctx, body, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace}); err != nil {
+		return translate(err, "save plan details")
+	}
+	return nil
+}
+
+// DeleteUserData deletes every entity of the user's partition: the saved
+// estimates and the plan details.
+func (s *SavedStore) DeleteUserData(ctx context.Context, userID string) error {
+	if !validUserID(userID) {
+		return nil
+	}
+	filter := "PartitionKey eq " + odataString(userID)
+	sel := "PartitionKey,RowKey"
+	pager := s.t.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return translate(err, "list user data")
+		}
+		for _, raw := range page.Entities {
+			var e struct{ PartitionKey, RowKey string }
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return translate(err, "decode user data")
+			}
+			if _, err := s.t.DeleteEntity(ctx, e.PartitionKey, e.RowKey, nil); err != nil && !isStatus(err, 404) {
+				return translate(err, "delete user data")
+			}
+		}
 	}
 	return nil
 }

@@ -39,6 +39,8 @@ func (s *Server) priceRoutes(p *PriceAPI) []route {
 		{"MeSaved", "GET", "/api/me/saved", s.withSession(p.handleListSaved)},
 		{"MeSaved", "POST", "/api/me/saved", s.withSession(p.handleCreateSaved)},
 		{"MeSavedItem", "DELETE", "/api/me/saved/{id}", s.withSession(p.handleDeleteSaved)},
+		{"MePlan", "GET", "/api/me/plan", s.withSession(p.handleGetPlan)},
+		{"MePlan", "PUT", "/api/me/plan", s.withSession(p.handlePutPlan)},
 	}, p.serviceRoutes()...)
 }
 
@@ -93,6 +95,7 @@ func (p *PriceAPI) handlePrices(w http.ResponseWriter, r *http.Request) error {
 	q, err := queryParams(r, map[string]int{
 		"code": maxCodeLen, "codeType": maxCodeTypeLen, "q": maxQueryLen, "payer": maxNameLen, "plan": maxNameLen,
 		"setting": 20, "hospital": 32, "sort": maxSortLen, "limit": 4, "cursor": maxCursorLen,
+		"zip": geoParams["zip"], "radiusMiles": geoParams["radiusMiles"],
 	})
 	if err != nil {
 		return err
@@ -104,13 +107,18 @@ func (p *PriceAPI) handlePrices(w http.ResponseWriter, r *http.Request) error {
 	page, err := p.service().Search(r.Context(), pricing.PriceQuery{
 		Code: q["code"], CodeType: q["codeType"], Q: q["q"], Payer: q["payer"], Plan: q["plan"],
 		Setting: q["setting"], HospitalID: q["hospital"], Sort: q["sort"], Limit: limit, Cursor: q["cursor"],
+		Zip: q["zip"], RadiusMiles: q["radiusMiles"],
 	})
 	if err != nil {
 		return err
 	}
 	out := make([]chargeJSON, 0, len(page.Rows))
 	for i := range page.Rows {
-		out = append(out, toChargeJSON(&page.Rows[i].Charge, page.Rows[i].Code, page.Names))
+		c := toChargeJSON(&page.Rows[i].Charge, page.Rows[i].Code, page.Names)
+		if miles, ok := page.Distances[page.Rows[i].Charge.HospitalID]; ok {
+			c.DistanceMiles = &miles
+		}
+		out = append(out, c)
 	}
 	body := map[string]any{"prices": out, "total": page.Total}
 	if page.NextCursor != "" {
@@ -183,12 +191,13 @@ func (p *PriceAPI) handleListSaved(w http.ResponseWriter, r *http.Request, u *pr
 // handleCreateSaved saves an estimate (POST /api/me/saved, behind
 // withSession, which requires the CSRF token).
 func (p *PriceAPI) handleCreateSaved(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	in, err := readInput(r, false, []string{"code", "codeType"}, []string{"hospital", "payer", "plan", "label"})
+	in, err := readInput(r, false, []string{"code", "codeType"}, append([]string{"hospital", "payer", "plan", "label"}, benefitFields...))
 	if err != nil {
 		return err
 	}
 	e, err := p.service().SaveEstimate(r.Context(), u.ID, pricing.SaveInput{
 		Code: in["code"], CodeType: in["codeType"], HospitalID: in["hospital"], Payer: in["payer"], Plan: in["plan"], Label: in["label"],
+		Benefits: benefitsInput(in),
 	})
 	if err != nil {
 		return err

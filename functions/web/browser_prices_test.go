@@ -174,7 +174,7 @@ func TestBrowserCompareWorksWithoutJavaScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitLocation(ctx, t, "sort=negotiated")
-	first, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#compare-table tbody th`)))
+	first, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#compare-table tbody th .hospital-name`)))
 	if err != nil {
 		t.Fatal(err)
 	}

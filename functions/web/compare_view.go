@@ -1,9 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/pricing"
@@ -58,6 +60,12 @@ type compareRow struct {
 	// algorithm; AllowedLabel says so, with the 10th–90th percentile range
 	// and the count. Both are empty when a negotiated dollar is shown.
 	Allowed, AllowedLabel string
+	// Facts says how far to trust the hospital's file: when it was last
+	// updated, its template version, whether it attests to being complete
+	// and what the import rejected or salvaged; Stale flags a file older
+	// than a year.
+	Facts string
+	Stale bool
 }
 
 // chartView is the inline SVG bar chart: geometry is computed here so the
@@ -94,7 +102,7 @@ func compareURL(c priceline.Code, payer, plan, sort string) string {
 
 // newCompareView lays out a comparison, its hospitals already in the order
 // sort names.
-func newCompareView(d *pricing.ComparisonDetail, sort string) *compareView {
+func newCompareView(d *pricing.ComparisonDetail, sort string, hospitals map[string]*priceline.Hospital) *compareView {
 	payer, plan := d.Payer, d.Plan
 	name := func(id string) string { return d.Names[id] }
 	v := &compareView{Code: d.Code.Code, CodeType: strings.ToUpper(d.Code.Type), Payer: payer, Plan: plan, Sort: sort}
@@ -108,6 +116,9 @@ func newCompareView(d *pricing.ComparisonDetail, sort string) *compareView {
 	v.Payers, v.Plans = options(d.Payers), options(d.Plans)
 	for i := range d.Prices {
 		row := toCompareRow(&d.Prices[i], name, payer != "")
+		if h := hospitals[d.Prices[i].HospitalID]; h != nil {
+			row.Facts, row.Stale = factsText(h), staleFile(h.LastUpdatedOn, time.Now())
+		}
 		v.HasAllowed = v.HasAllowed || row.Allowed != ""
 		v.Rows = append(v.Rows, row)
 	}
@@ -349,6 +360,28 @@ func spreadText(what string, s priceline.Spread) string {
 	t := what + " range from " + formatUSD(s.Low) + " to " + formatUSD(s.High) + " across " + strconv.Itoa(s.Hospitals) + " hospitals"
 	if s.RatioPercent != "" {
 		t += ": the highest is " + s.RatioPercent + "% of the lowest"
+	}
+	return t + "."
+}
+
+// factsText is one line on how far to trust a hospital's file.
+func factsText(h *priceline.Hospital) string {
+	t := "File updated " + h.LastUpdatedOn
+	if h.Version != "" {
+		t += ", template " + h.Version
+	}
+	switch h.Facts.Attests {
+	case "true":
+		t += "; attests it is complete"
+	case "false":
+		t += "; does not attest it is complete"
+	default:
+		if h.Facts.Known() {
+			t += "; no valid attestation"
+		}
+	}
+	if f := h.Facts; f.Known() {
+		t += fmt.Sprintf("; %d rows read, %d rejected, %d imported with dropped cells", f.RowsRead, f.RowsRejected, f.RowsSalvaged)
 	}
 	return t + "."
 }

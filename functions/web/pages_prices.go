@@ -125,7 +125,15 @@ func (s *Server) comparison(ctx context.Context, q pricing.CompareQuery) (*compa
 	if err != nil {
 		return nil, err
 	}
-	return newCompareView(d, q.Sort), nil
+	hs, err := s.prices().Hospitals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*priceline.Hospital, len(hs))
+	for i := range hs {
+		byID[hs[i].ID] = &hs[i]
+	}
+	return newCompareView(d, q.Sort, byID), nil
 }
 
 // handleSavedPage lists the signed-in user's saved estimates.
@@ -158,6 +166,9 @@ func toSavedView(e *priceline.SavedEstimate) savedView {
 		detail += " · " + payerPlan(e.Payer, e.Plan)
 	} else {
 		detail += " · cash and list prices"
+	}
+	if b := e.Benefits; !b.IsZero() {
+		detail += " · your plan: " + benefitsText(b)
 	}
 	title := e.Label
 	if title == "" {
@@ -214,4 +225,24 @@ func (s *Server) handleDeleteEstimate(w http.ResponseWriter, r *http.Request, u 
 	}
 	http.Redirect(w, r, "/saved?done=deleted", http.StatusSeeOther)
 	return nil
+}
+
+// benefitsText lists the plan details an estimate was saved with.
+func benefitsText(b priceline.PlanBenefits) string {
+	var parts []string
+	add := func(what, v, unit string) {
+		if v == "" {
+			return
+		}
+		if unit == "%" {
+			parts = append(parts, what+" "+v+"%")
+		} else {
+			parts = append(parts, what+" $"+v)
+		}
+	}
+	add("deductible remaining", b.DeductibleRemaining, "$")
+	add("coinsurance", b.CoinsurancePercent, "%")
+	add("copay", b.Copay, "$")
+	add("out-of-pocket max remaining", b.OOPMaxRemaining, "$")
+	return strings.Join(parts, ", ")
 }

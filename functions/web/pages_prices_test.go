@@ -97,7 +97,7 @@ func hospitalOrder(body string) []string {
 	tbl := body[i:]
 	tbl = tbl[:strings.Index(tbl, "</table>")]
 	var out []string
-	for _, m := range regexp.MustCompile(`<th scope="row">([^<]*)</th>`).FindAllStringSubmatch(tbl, -1) {
+	for _, m := range regexp.MustCompile(`<th scope="row"><span class="hospital-name">([^<]*)<`).FindAllStringSubmatch(tbl, -1) {
 		out = append(out, m[1])
 	}
 	return out
@@ -114,6 +114,8 @@ func TestComparePage_TableChartAndExactMoney(t *testing.T) {
 		"$2,450.75", "$1,960.60", "$612.40", "$540.00", // East Valley
 		"$3,100.00", "$2,325.50", "$1,125.25", "$980.00", // North Shore
 		"CPT 70551", "MRI of brain (no contrast)", "outpatient",
+		// How far to trust each file, from its import.
+		"; attests it is complete;", "rows read, 0 rejected, 0 imported with dropped cells.", "template 3.0.0",
 		`<option value="Platform Health Insurance" selected>`, `<option value="PPO" selected>`, `<label for="payer">`, `<label for="plan">`,
 		`<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title chart-desc"`,
 		`<title id="chart-title">Negotiated rate of Platform Health Insurance PPO at each hospital</title>`,

@@ -64,6 +64,32 @@ type hospitalJSON struct {
 	Latitude  *float64 `json:"latitude,omitempty"`
 	Longitude *float64 `json:"longitude,omitempty"`
 	Stale     bool     `json:"stale"`
+	// What the import of the current file found (see priceline.ImportFacts):
+	// attestsComplete is absent when the file gave no valid answer, import
+	// absent for hospitals imported before the counts were kept.
+	AttestsComplete *bool       `json:"attestsComplete,omitempty"`
+	Import          *importJSON `json:"import,omitempty"`
+}
+
+// importJSON is the counts of a hospital's current file's import.
+type importJSON struct {
+	RowsRead     int `json:"rowsRead"`
+	RowsImported int `json:"rowsImported"`
+	RowsRejected int `json:"rowsRejected"`
+	RowsSalvaged int `json:"rowsSalvaged"`
+	CellsDropped int `json:"cellsDropped"`
+}
+
+// withFacts adds what the import of the hospital's file found.
+func (j hospitalJSON) withFacts(f priceline.ImportFacts) hospitalJSON {
+	if f.Attests != "" {
+		yes := f.Attests == "true"
+		j.AttestsComplete = &yes
+	}
+	if f.Known() {
+		j.Import = &importJSON{RowsRead: f.RowsRead, RowsImported: f.RowsImported, RowsRejected: f.RowsRejected, RowsSalvaged: f.RowsSalvaged, CellsDropped: f.CellsDropped}
+	}
+	return j
 }
 
 func toHospitalJSON(h *priceline.Hospital) hospitalJSON {
@@ -71,7 +97,7 @@ func toHospitalJSON(h *priceline.Hospital) hospitalJSON {
 		ID: h.ID, Name: h.Name, Locations: nonNil(h.Locations), Addresses: nonNil(h.Addresses),
 		LicenseNumber: h.LicenseNumber, LicenseState: h.LicenseState, LastUpdatedOn: h.LastUpdatedOn, FileVersion: h.Version,
 		Stale: staleFile(h.LastUpdatedOn, time.Now()),
-	}.withPlace(h)
+	}.withPlace(h).withFacts(h.Facts)
 }
 
 func nonNil(s []string) []string {
@@ -115,6 +141,9 @@ type chargeJSON struct {
 	Methodology          string          `json:"methodology"`
 	PayerNotes           string          `json:"payerNotes"`
 	Notes                string          `json:"notes"`
+	// DistanceMiles is the great-circle distance from the query's zip to
+	// the hospital; absent without a zip or when the hospital has none.
+	DistanceMiles *float64 `json:"distanceMiles,omitempty"`
 }
 
 func toChargeJSON(c *priceline.Charge, code priceline.Code, names map[string]string) chargeJSON {
@@ -244,9 +273,28 @@ type savedJSON struct {
 	Plan       string    `json:"plan,omitempty"`
 	Label      string    `json:"label,omitempty"`
 	CreatedAt  time.Time `json:"createdAt"`
+	// Benefits are the plan details the estimate used; absent when none.
+	Benefits *planJSON `json:"benefits,omitempty"`
 }
 
 func toSavedJSON(e *priceline.SavedEstimate) savedJSON {
-	return savedJSON{ID: e.ID, Code: e.Code, CodeType: e.CodeType, HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan,
+	j := savedJSON{ID: e.ID, Code: e.Code, CodeType: e.CodeType, HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan,
 		Label: e.Label, CreatedAt: e.CreatedAt.UTC()}
+	if !e.Benefits.IsZero() {
+		p := toPlanJSON(e.Benefits)
+		j.Benefits = &p
+	}
+	return j
+}
+
+// planJSON is a user's plan details: decimal strings, "" for one left out.
+type planJSON struct {
+	DeductibleRemaining string `json:"deductibleRemaining"`
+	CoinsurancePercent  string `json:"coinsurancePercent"`
+	Copay               string `json:"copay"`
+	OOPMaxRemaining     string `json:"oopMaxRemaining"`
+}
+
+func toPlanJSON(b priceline.PlanBenefits) planJSON {
+	return planJSON{DeductibleRemaining: b.DeductibleRemaining, CoinsurancePercent: b.CoinsurancePercent, Copay: b.Copay, OOPMaxRemaining: b.OOPMaxRemaining}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/google/go-cmp/cmp"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -98,6 +99,8 @@ func (e *priceEnv) seed() (a, b priceline.Hospital) {
 			LastUpdatedOn: "2026-04-01", Version: "3.0.0", Locations: []string{name}, Addresses: []string{"1 Main St"}}
 	}
 	a, b = mk("Alpha General", "CA"), mk("Beta Memorial", "NV")
+	a.Facts = priceline.ImportFacts{Attests: "true", RowsRead: 12, RowsImported: 11, RowsRejected: 1, RowsSalvaged: 2, CellsDropped: 3}
+	b.Facts = priceline.ImportFacts{Attests: "false", RowsRead: 2, RowsImported: 2}
 	charge := func(h priceline.Hospital, code, typ, payer, plan string, gross, cash, neg int64) priceline.Charge {
 		return priceline.Charge{HospitalID: h.ID, Description: "Office visit, established patient", Codes: []priceline.Code{{Code: code, Type: typ}},
 			Setting: "outpatient", Gross: money(gross), DiscountedCash: money(cash), Min: money(neg - 100), Max: money(neg + 100),
@@ -152,6 +155,13 @@ func TestPrices_HospitalsListsImportedHospitals(t *testing.T) {
 		if first[k] != want {
 			t.Errorf("%s = %v, want %v", k, first[k], want)
 		}
+	}
+	if first["attestsComplete"] != true || hs[1].(map[string]any)["attestsComplete"] != false || first["stale"] != false {
+		t.Errorf("attestsComplete, stale: %s", r.Body)
+	}
+	wantImport := map[string]any{"rowsRead": 12.0, "rowsImported": 11.0, "rowsRejected": 1.0, "rowsSalvaged": 2.0, "cellsDropped": 3.0}
+	if diff := cmp.Diff(wantImport, first["import"]); diff != "" {
+		t.Errorf("import mismatch (-want, +got):\n%s", diff)
 	}
 	if locs, _ := first["locations"].([]any); len(locs) != 1 {
 		t.Errorf("locations: %v", first["locations"])

@@ -129,6 +129,8 @@ var routeNeeds = map[string]Need{
 	"GET /api/me/saved":         needSession,
 	"POST /api/me/saved":        needSession,
 	"DELETE /api/me/saved/{id}": needSession,
+	"GET /api/me/plan":          needSession,
+	"PUT /api/me/plan":          needSession,
 	"GET /api/services":         0, // the embedded catalogue
 	"GET /api/payers":           NeedTables,
 

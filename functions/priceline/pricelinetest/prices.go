@@ -19,6 +19,8 @@ func hospital(name, updated string) priceline.Hospital {
 		ID: priceline.HospitalID(name, "LIC-1", "CA"), Name: name, Locations: []string{name + " Main"},
 		Addresses: []string{"1 Main St, Springfield, CA"}, LicenseNumber: "LIC-1", LicenseState: "CA",
 		LastUpdatedOn: updated, Version: "3.0.0",
+		// The import facts travel with the hospital through CommitImport.
+		Facts: priceline.ImportFacts{Attests: "false", RowsRead: 2_500_000_000, RowsImported: 2_499_999_990, RowsRejected: 10, RowsSalvaged: 3, CellsDropped: 4},
 	}
 }
 

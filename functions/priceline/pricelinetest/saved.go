@@ -15,6 +15,7 @@ func newEstimate(userID string, created time.Time) *priceline.SavedEstimate {
 	return &priceline.SavedEstimate{
 		ID: priceline.NewToken(16), UserID: userID, Code: "99213", CodeType: "CPT",
 		HospitalID: priceline.NewToken(16), Payer: "Aetna", Plan: "PPO", Label: "Check-up", CreatedAt: created,
+		Benefits: priceline.PlanBenefits{DeductibleRemaining: "1500.00", CoinsurancePercent: "12.5", Copay: "25.00"},
 	}
 }
 
@@ -44,6 +45,71 @@ func TestSavedStore(t *testing.T, newStore func(t *testing.T) priceline.SavedSto
 		}
 		if other, err := s.SavedEstimates(ctx, priceline.NewUserID()); err != nil || len(other) != 0 {
 			t.Errorf("another user's estimates = %v, %v; want none", other, err)
+		}
+	})
+
+	t.Run("PlanBenefitsKeptPerUserAndForgotten", func(t *testing.T) {
+		s := newStore(t)
+		user, other := priceline.NewUserID(), priceline.NewUserID()
+		if b, err := s.PlanBenefits(ctx, user); err != nil || !b.IsZero() {
+			t.Fatalf("PlanBenefits before any = %+v, %v; want zero", b, err)
+		}
+		want := priceline.PlanBenefits{DeductibleRemaining: "250.50", CoinsurancePercent: "20", Copay: "0.00", OOPMaxRemaining: "3000.00"}
+		for _, b := range []priceline.PlanBenefits{{Copay: "10.00"}, want} {
+			if err := s.PutPlanBenefits(ctx, user, b); err != nil {
+				t.Fatalf("PutPlanBenefits: %v", err)
+			}
+		}
+		if got, err := s.PlanBenefits(ctx, user); err != nil || got != want {
+			t.Errorf("PlanBenefits = %+v, %v; want the last put %+v", got, err, want)
+		}
+		if got, err := s.PlanBenefits(ctx, other); err != nil || !got.IsZero() {
+			t.Errorf("another user's plan = %+v, %v; want zero", got, err)
+		}
+		if err := s.PutPlanBenefits(ctx, user, priceline.PlanBenefits{Copay: "-1"}); priceline.ErrorKind(err) != priceline.KindInvalid {
+			t.Errorf("PutPlanBenefits(negative) = %v; want invalid", err)
+		}
+		// The plan row is no saved estimate and takes no slot.
+		if es, err := s.SavedEstimates(ctx, user); err != nil || len(es) != 0 {
+			t.Errorf("SavedEstimates with only a plan = %v, %v; want none", es, err)
+		}
+		if err := s.PutPlanBenefits(ctx, user, priceline.PlanBenefits{}); err != nil {
+			t.Fatalf("PutPlanBenefits(zero): %v", err)
+		}
+		if got, err := s.PlanBenefits(ctx, user); err != nil || !got.IsZero() {
+			t.Errorf("PlanBenefits after zero put = %+v, %v; want forgotten", got, err)
+		}
+	})
+
+	t.Run("DeleteUserDataRemovesEstimatesAndPlanOfThatUserOnly", func(t *testing.T) {
+		s := newStore(t)
+		user, other := priceline.NewUserID(), priceline.NewUserID()
+		keep := priceline.PlanBenefits{Copay: "5.00"}
+		for _, u := range []string{user, other} {
+			if err := s.SaveEstimate(ctx, newEstimate(u, ms(0))); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.PutPlanBenefits(ctx, u, keep); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.DeleteUserData(ctx, user); err != nil {
+			t.Fatalf("DeleteUserData: %v", err)
+		}
+		if es, err := s.SavedEstimates(ctx, user); err != nil || len(es) != 0 {
+			t.Errorf("estimates after DeleteUserData = %v, %v", es, err)
+		}
+		if b, err := s.PlanBenefits(ctx, user); err != nil || !b.IsZero() {
+			t.Errorf("plan after DeleteUserData = %+v, %v", b, err)
+		}
+		if es, err := s.SavedEstimates(ctx, other); err != nil || len(es) != 1 {
+			t.Errorf("other user's estimates = %v, %v; want kept", es, err)
+		}
+		if b, err := s.PlanBenefits(ctx, other); err != nil || b != keep {
+			t.Errorf("other user's plan = %+v, %v; want kept", b, err)
+		}
+		if err := s.DeleteUserData(ctx, priceline.NewUserID()); err != nil {
+			t.Errorf("DeleteUserData of a user with nothing: %v", err)
 		}
 	})
 
