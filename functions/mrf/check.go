@@ -67,6 +67,24 @@ type checker struct {
 	// salvage reads or drops what CMS rejects (Options.Salvage); the
 	// problems reported stay CMS's, plus salvage.* warnings.
 	salvage bool
+	// arena, when set, is where charges puts its Charges (see chargeArena).
+	arena *chargeArena
+}
+
+// chargeArena hands out the Charges of a batch's rows from one slice that
+// the batch reuses: the rows' charges are handed to the caller before the
+// batch is checked again, so allocating a Charge per row only fed the
+// garbage collector.
+type chargeArena struct{ buf []priceline.Charge }
+
+// take returns an empty slice with room for n Charges, backed by the arena.
+func (a *chargeArena) take(n int) []priceline.Charge {
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]priceline.Charge, 0, max(2*cap(a.buf), 256, n))
+	}
+	l := len(a.buf)
+	a.buf = a.buf[:l+n]
+	return a.buf[l:l:l+n]
 }
 
 func (c *checker) errf(col, rule, format string, args ...any) {
@@ -243,10 +261,17 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 	base.GenericNotes = ci.genericNotes.str()
 
 	var out []priceline.Charge
+	if c.arena != nil {
+		out = c.arena.take(max(1, len(ci.payers)))
+	} else {
+		out = make([]priceline.Charge, 0, max(1, len(ci.payers)))
+	}
 	anyDollar, anyCharge := false, ci.gross.set || ci.cash.set
 	for i := range ci.payers {
 		p := &ci.payers[i]
-		ch := base
+		// Filled in place: a Charge is a few hundred bytes, copied twice otherwise.
+		out = append(out, base)
+		ch := &out[len(out)-1]
 		ch.Payer, ch.Plan = p.payer.str(), p.plan.str()
 		if c.salvage && ch.Payer != "" && ch.Plan == "" {
 			ch.Plan = AllPlans
@@ -339,7 +364,6 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 				}
 			}
 		}
-		out = append(out, ch)
 	}
 	if modifierOnly && !anyExtra {
 		c.errf(ci.genericNotes.col, RuleModifierNeedsCharge, "a modifier row needs a negotiated dollar, percentage or algorithm, or notes")

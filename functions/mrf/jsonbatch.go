@@ -99,7 +99,7 @@ func (p *jsonPipeline) nextItem() (chs []priceline.Charge, ps []Problem, done bo
 			b.out = make([]rowResult, n)
 		}
 		b.out = b.out[:n]
-		parallelFor(n, func(lo, hi int) {
+		parallelFor(n, func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				var ps problems
 				chs := st.item(b.items[i], first+i, &ps)
