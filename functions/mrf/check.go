@@ -84,7 +84,7 @@ func (a *chargeArena) take(n int) []priceline.Charge {
 	}
 	l := len(a.buf)
 	a.buf = a.buf[:l+n]
-	return a.buf[l:l:l+n]
+	return a.buf[l : l : l+n]
 }
 
 func (c *checker) errf(col, rule, format string, args ...any) {

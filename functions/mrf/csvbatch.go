@@ -38,7 +38,7 @@ type csvBatch struct {
 	rows   []csvSpan
 	out    []rowResult
 	arenas []chargeArena // one per part of check's parallelFor, reused
-	err    error // what ended the read: nil (the batch is full), io.EOF or a failure
+	err    error         // what ended the read: nil (the batch is full), io.EOF or a failure
 }
 
 // csvPipeline feeds Reader.Next from batches.
