@@ -9,14 +9,18 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"hospitalpriceline/functions/priceline"
 )
 
 // jsonState is the JSON side of a Reader. The decoder walks the top-level
 // object token by token; only one element of standard_charge_information
-// (or modifier_information) is decoded into memory at a time.
+// (or modifier_information) is held in memory at a time (a batch of them,
+// see jsonbatch.go). The jsontext decoder checks the syntax; values are
+// built by parseJSONValue.
 type jsonState struct {
-	dec      *json.Decoder
+	dec      *jsontext.Decoder
 	lim      *recordLimiter
 	rd       *Reader
 	meta     map[string]any // top-level values other than the two arrays
@@ -35,14 +39,15 @@ type jsonState struct {
 func (r *Reader) openJSON(br *bufio.Reader) error {
 	r.format = FormatJSON
 	lim := &recordLimiter{r: br}
-	dec := json.NewDecoder(lim)
-	dec.UseNumber()
+	// encoding/json, which this reader replaced, accepted both; so does
+	// CMS's validator (JSON.parse keeps the last duplicate).
+	dec := jsontext.NewDecoder(lim, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	st := &jsonState{dec: dec, rd: r, lim: lim, meta: map[string]any{}, seen: map[string]bool{}}
-	tok, err := dec.Token()
+	tok, err := dec.ReadToken()
 	if err != nil {
 		return st.syntax(err)
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	if tok.Kind() != '{' {
 		r.file.errorf(0, "", RuleJSONSyntax, "a JSON price file must be one object")
 		return r.formatErr()
 	}
@@ -55,14 +60,17 @@ func (r *Reader) openJSON(br *bufio.Reader) error {
 
 // syntax records a JSON syntax error as a problem.
 func (st *jsonState) syntax(err error) error {
-	var se *json.SyntaxError
+	var se *jsontext.SyntacticError
+	if f := st.lim.failed; f != nil && !limitErr(f) {
+		return fmt.Errorf("read %s: %w", st.rd.name, f)
+	}
 	switch {
-	case limitErr(err):
+	case limitErr(err) || limitErr(st.lim.failed):
 		return st.rd.tooLarge(st.nItems)
-	case errors.As(err, &se):
-		st.rd.file.errorf(st.nItems, "", RuleJSONSyntax, "invalid JSON at byte %d: %v", se.Offset, se)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		st.rd.file.errorf(st.nItems, "", RuleJSONSyntax, "the JSON ends before the object is complete")
+	case errors.As(err, &se):
+		st.rd.file.errorf(st.nItems, "", RuleJSONSyntax, "invalid JSON at byte %d: %v", se.ByteOffset, se.Err)
 	default:
 		return fmt.Errorf("read %s: %w", st.rd.name, err)
 	}
@@ -72,31 +80,28 @@ func (st *jsonState) syntax(err error) error {
 // walkTop reads top-level keys until standard_charge_information opens (it
 // returns with inItems set) or the object ends.
 func (st *jsonState) walkTop() error {
-	for st.dec.More() {
+	for st.more() {
 		st.lim.reset()
-		tok, err := st.dec.Token()
+		tok, err := st.dec.ReadToken()
 		if err != nil {
 			return st.syntax(err)
 		}
-		key, _ := tok.(string)
+		key := tok.String()
 		if st.seen[key] {
 			st.rd.file.warnf(0, "/"+key, RuleHeaderDuplicate, "key %q appears twice; the last value counts", key)
 		}
 		st.seen[key] = true
 		switch key {
 		case "standard_charge_information", "modifier_information":
-			tok, err := st.dec.Token()
-			if err != nil {
-				return st.syntax(err)
-			}
-			if d, ok := tok.(json.Delim); !ok || d != '[' {
+			if st.dec.PeekKind() != '[' {
 				st.rd.file.errorf(0, "/"+key, RuleType, "%s must be an array", key)
-				if d, ok := tok.(json.Delim); ok {
-					if err := st.skipRest(d); err != nil {
-						return err
-					}
+				if err := st.dec.SkipValue(); err != nil {
+					return st.syntax(err)
 				}
 				continue
+			}
+			if _, err := st.dec.ReadToken(); err != nil {
+				return st.syntax(err)
 			}
 			if key == "modifier_information" {
 				if err := st.modifiers(); err != nil {
@@ -109,41 +114,35 @@ func (st *jsonState) walkTop() error {
 			st.startItems()
 			return nil
 		default:
-			var v any
-			if err := st.dec.Decode(&v); err != nil {
+			raw, err := st.dec.ReadValue()
+			if err != nil {
 				return st.syntax(err)
 			}
-			st.meta[key] = v
+			st.meta[key] = parseJSONValue(raw)
 		}
 	}
-	if _, err := st.dec.Token(); err != nil { // the closing '}'
+	if _, err := st.dec.ReadToken(); err != nil { // the closing '}'
 		return st.syntax(err)
 	}
-	if _, err := st.dec.Token(); !errors.Is(err, io.EOF) {
+	if _, err := st.dec.ReadToken(); !errors.Is(err, io.EOF) {
 		st.rd.file.errorf(0, "", RuleJSONSyntax, "unexpected data after the JSON object")
 	}
 	st.finishMeta()
 	return nil
 }
 
-// skipRest consumes the remainder of an array or object whose opening
-// delimiter has been read.
-func (st *jsonState) skipRest(open json.Delim) error {
-	depth := 1
-	for depth > 0 {
-		tok, err := st.dec.Token()
-		if err != nil {
-			return st.syntax(err)
-		}
-		if d, ok := tok.(json.Delim); ok {
-			if d == '{' || d == '[' {
-				depth++
-			} else {
-				depth--
-			}
-		}
-	}
-	return nil
+// more reports whether the array or object being read has another
+// element, as encoding/json's Decoder.More: a syntax error counts as more,
+// so that reading it reports it.
+func (st *jsonState) more() bool {
+	k := st.dec.PeekKind()
+	return k != ']' && k != '}' && !(k == 0 && st.atEOF())
+}
+
+// atEOF reports whether the input ended (PeekKind found nothing).
+func (st *jsonState) atEOF() bool {
+	_, err := st.dec.ReadValue()
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // layoutFamily tells the template family from which keys the file has.
@@ -231,7 +230,7 @@ func (st *jsonState) next() ([]priceline.Charge, []Problem, error) {
 		if !done {
 			return chs, ps, nil
 		}
-		if _, err := st.dec.Token(); err != nil { // ']'
+		if _, err := st.dec.ReadToken(); err != nil { // ']'
 			return nil, nil, st.syntax(err)
 		}
 		st.inItems = false
@@ -448,12 +447,13 @@ func (st *jsonState) modifiers() error {
 		// again to read them).
 		r.hospital = st.hospital()
 	}
-	for st.dec.More() {
+	for st.more() {
 		st.lim.reset()
-		var v any
-		if err := st.dec.Decode(&v); err != nil {
+		raw, err := st.dec.ReadValue()
+		if err != nil {
 			return st.syntax(err)
 		}
+		v := parseJSONValue(raw)
 		p := "/modifier_information/" + strconv.Itoa(st.nMods)
 		st.nMods++
 		ck := &checker{fam: r.fam, ver: r.ver, ps: &r.file}
@@ -481,7 +481,7 @@ func (st *jsonState) modifiers() error {
 			ck.required(j.str(pm, "description", pp, true), pp+"/description")
 		}
 	}
-	_, err := st.dec.Token() // ']'
+	_, err := st.dec.ReadToken() // ']'
 	if err != nil {
 		return st.syntax(err)
 	}
