@@ -23,7 +23,7 @@ type jsonState struct {
 	dec      *jsontext.Decoder
 	lim      *recordLimiter
 	rd       *Reader
-	meta     map[string]any // top-level values other than the two arrays
+	meta     jsonObject // top-level values other than the two arrays
 	seen     map[string]bool
 	inItems  bool // positioned inside standard_charge_information
 	metaDone bool
@@ -42,7 +42,7 @@ func (r *Reader) openJSON(br *bufio.Reader) error {
 	// encoding/json, which this reader replaced, accepted both; so does
 	// CMS's validator (JSON.parse keeps the last duplicate).
 	dec := jsontext.NewDecoder(lim, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	st := &jsonState{dec: dec, rd: r, lim: lim, meta: map[string]any{}, seen: map[string]bool{}}
+	st := &jsonState{dec: dec, rd: r, lim: lim, seen: map[string]bool{}}
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return st.syntax(err)
@@ -118,7 +118,7 @@ func (st *jsonState) walkTop() error {
 			if err != nil {
 				return st.syntax(err)
 			}
-			st.meta[key] = parseJSONValue(raw)
+			st.meta = append(st.meta, jsonMember{key: key, val: parseJSONValue(raw)})
 		}
 	}
 	if _, err := st.dec.ReadToken(); err != nil { // the closing '}'
@@ -162,9 +162,9 @@ func (st *jsonState) startItems() {
 		return
 	}
 	r := st.rd
-	r.version, _ = st.meta["version"].(string)
-	_, hasName := st.meta["hospital_name"]
-	_, hasVersion := st.meta["version"]
+	r.version, _ = st.meta.val("version").(string)
+	_, hasName := st.meta.get("hospital_name")
+	_, hasVersion := st.meta.get("version")
 	if st.inItems && (!hasName || !hasVersion && st.layoutFamily() == 0) {
 		// The items come first. Streaming cannot wait for the rest, so they
 		// are read as v3.0.0 without a hospital ID and finishMeta settles
@@ -180,7 +180,7 @@ func (st *jsonState) startItems() {
 
 func (st *jsonState) hospital() priceline.Hospital {
 	strs := func(k string) []string {
-		arr, _ := st.meta[k].([]any)
+		arr, _ := st.meta.val(k).([]any)
 		var out []string
 		for _, v := range arr {
 			if s, ok := v.(string); ok && strings.TrimSpace(s) != "" {
@@ -190,18 +190,18 @@ func (st *jsonState) hospital() priceline.Hospital {
 		return out
 	}
 	h := priceline.Hospital{Version: st.rd.version, Addresses: strs("hospital_address")}
-	h.Name, _ = st.meta["hospital_name"].(string)
+	h.Name, _ = st.meta.val("hospital_name").(string)
 	h.Name = strings.TrimSpace(h.Name)
 	if st.rd.fam == familyV3 {
 		h.Locations = strs("location_name")
 	} else {
 		h.Locations = strs("hospital_location")
 	}
-	if li, ok := st.meta["license_information"].(map[string]any); ok {
-		h.LicenseNumber, _ = li["license_number"].(string)
-		h.LicenseState, _ = li["state"].(string)
+	if li, ok := st.meta.val("license_information").(jsonObject); ok {
+		h.LicenseNumber, _ = li.val("license_number").(string)
+		h.LicenseState, _ = li.val("state").(string)
 	}
-	if d, ok := st.meta["last_updated_on"].(string); ok {
+	if d, ok := st.meta.val("last_updated_on").(string); ok {
 		h.LastUpdatedOn, _ = parseDate(d, false)
 		if h.LastUpdatedOn == "" && st.rd.salvage {
 			if h.LastUpdatedOn, ok = lenientDate(d); ok {
@@ -251,20 +251,20 @@ type jctx struct {
 	fam family
 }
 
-func (j jctx) str(m map[string]any, key, path string, nonEmpty bool) field {
-	v, ok := m[key]
-	f := field{col: path + "/" + key}
+func (j jctx) str(m jsonObject, key, path string, nonEmpty bool) field {
+	v, ok := m.get(key)
+	f := field{col: key, path: path, inJSON: true}
 	if !ok {
 		return f
 	}
 	s, isStr := v.(string)
 	if !isStr {
-		j.ck.errf(f.col, RuleType, "%s must be a string", f.col)
+		j.ck.errf(f.column(), RuleType, "%s must be a string", f.column())
 		return f
 	}
 	if strings.TrimSpace(s) == "" {
 		if nonEmpty || j.fam == familyV3 {
-			j.ck.errf(f.col, RuleEmpty, "%s must not be empty", f.col)
+			j.ck.errf(f.column(), RuleEmpty, "%s must not be empty", f.column())
 		}
 		return f
 	}
@@ -272,15 +272,15 @@ func (j jctx) str(m map[string]any, key, path string, nonEmpty bool) field {
 	return f
 }
 
-func (j jctx) num(m map[string]any, key, path string) field {
-	v, ok := m[key]
-	f := field{col: path + "/" + key}
+func (j jctx) num(m jsonObject, key, path string) field {
+	v, ok := m.get(key)
+	f := field{col: key, path: path, inJSON: true}
 	if !ok {
 		return f
 	}
 	n, isNum := v.(json.Number)
 	if !isNum {
-		j.ck.errf(f.col, RuleType, "%s must be a number", f.col)
+		j.ck.errf(f.column(), RuleType, "%s must be a number", f.column())
 		if s, isStr := v.(string); isStr && j.ck.salvage && strings.TrimSpace(s) != "" {
 			// A number written as a string ("1234.50", "$1,234.50"): read
 			// it as CSV's amounts are, or drop it.
@@ -295,20 +295,20 @@ func (j jctx) num(m map[string]any, key, path string) field {
 	return f
 }
 
-func (j jctx) obj(m map[string]any, key, path string) (map[string]any, bool) {
-	v, ok := m[key]
+func (j jctx) obj(m jsonObject, key, path string) (jsonObject, bool) {
+	v, ok := m.get(key)
 	if !ok {
 		return nil, false
 	}
-	o, isObj := v.(map[string]any)
+	o, isObj := v.(jsonObject)
 	if !isObj {
 		j.ck.errf(path+"/"+key, RuleType, "%s/%s must be an object", path, key)
 	}
 	return o, isObj
 }
 
-func (j jctx) arr(m map[string]any, key, path string, required bool) ([]any, bool) {
-	v, ok := m[key]
+func (j jctx) arr(m jsonObject, key, path string, required bool) ([]any, bool) {
+	v, ok := m.get(key)
 	if !ok {
 		if required {
 			j.ck.errf(path+"/"+key, RuleRequired, "%s/%s is required", path, key)
@@ -331,7 +331,7 @@ func (j jctx) arr(m map[string]any, key, path string, required bool) ([]any, boo
 func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 	ck := &checker{fam: st.rd.fam, ver: st.rd.ver, row: row, ps: ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage}
 	j := jctx{ck: ck, fam: st.rd.fam}
-	m, ok := v.(map[string]any)
+	m, ok := v.(jsonObject)
 	if !ok {
 		ck.errf("", RuleType, "each element of standard_charge_information must be an object")
 		return []priceline.Charge{{HospitalID: st.rd.hospital.ID}}
@@ -339,8 +339,8 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 	it := itemIn{description: j.str(m, "description", "", true)}
 	codes, hasCodes := j.arr(m, "code_information", "", false)
 	for i, c := range codes {
-		p := "/code_information/" + strconv.Itoa(i)
-		cm, ok := c.(map[string]any)
+		p := indexPath("/code_information/", i)
+		cm, ok := c.(jsonObject)
 		if !ok {
 			ck.errf(p, RuleType, "%s must be an object", p)
 			continue
@@ -356,9 +356,9 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 	}
 	if st.rd.ver < v220 && st.rd.fam == familyV2 {
 		// drug_information arrived with v2.2.0; earlier schemas ignore it.
-		if di, ok := m["drug_information"].(map[string]any); ok {
-			it.drugUnit = field{col: "/drug_information/unit", val: fmt.Sprint(di["unit"]), set: di["unit"] != nil}
-			it.drugType = field{col: "/drug_information/type", val: fmt.Sprint(di["type"]), set: di["type"] != nil}
+		if di, ok := m.val("drug_information").(jsonObject); ok {
+			it.drugUnit = field{col: "/drug_information/unit", val: fmt.Sprint(di.val("unit")), set: di.val("unit") != nil}
+			it.drugType = field{col: "/drug_information/type", val: fmt.Sprint(di.val("type")), set: di.val("type") != nil}
 		}
 	} else if di, ok := j.obj(m, "drug_information", ""); ok {
 		if st.rd.fam == familyV3 {
@@ -378,8 +378,8 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 	scs, _ := j.arr(m, "standard_charges", "", true)
 	var out []priceline.Charge
 	for i, sv := range scs {
-		p := "/standard_charges/" + strconv.Itoa(i)
-		sm, ok := sv.(map[string]any)
+		p := indexPath("/standard_charges/", i)
+		sm, ok := sv.(jsonObject)
 		if !ok {
 			ck.errf(p, RuleType, "%s must be an object", p)
 			continue
@@ -405,8 +405,8 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 		}
 		pays, _ := j.arr(sm, "payers_information", p, false)
 		for k, pv := range pays {
-			pp := fmt.Sprintf("%s/payers_information/%d", p, k)
-			pm, ok := pv.(map[string]any)
+			pp := payerPath(i, p, k)
+			pm, ok := pv.(jsonObject)
 			if !ok {
 				ck.errf(pp, RuleType, "%s must be an object", pp)
 				continue
@@ -416,9 +416,6 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 				dollar: j.num(pm, "standard_charge_dollar", pp), pct: j.num(pm, "standard_charge_percentage", pp),
 				alg: j.str(pm, "standard_charge_algorithm", pp, false), est: j.num(pm, "estimated_amount", pp),
 				methodology: j.str(pm, "methodology", pp, true), notes: j.str(pm, "additional_payer_notes", pp, false),
-			}
-			if pin.payer.col == "" {
-				pin.payer.col = pp + "/payer_name"
 			}
 			if st.rd.fam == familyV3 {
 				pin.median = j.num(pm, "median_amount", pp)
@@ -440,7 +437,7 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 func (st *jsonState) modifiers() error {
 	r := st.rd
 	if r.fam == 0 {
-		r.version, _ = st.meta["version"].(string)
+		r.version, _ = st.meta.val("version").(string)
 		r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
 		r.ver = chooseVersion(r.version, r.fam, true, &r.file, "/version")
 		// The hospital's keys came first too (startItems will not run
@@ -458,7 +455,7 @@ func (st *jsonState) modifiers() error {
 		st.nMods++
 		ck := &checker{fam: r.fam, ver: r.ver, ps: &r.file}
 		j := jctx{ck: ck, fam: r.fam}
-		m, ok := v.(map[string]any)
+		m, ok := v.(jsonObject)
 		if !ok {
 			ck.errf(p, RuleType, "%s must be an object", p)
 			continue
@@ -471,7 +468,7 @@ func (st *jsonState) modifiers() error {
 		mps, _ := j.arr(m, "modifier_payer_information", p, true)
 		for k, mv := range mps {
 			pp := fmt.Sprintf("%s/modifier_payer_information/%d", p, k)
-			pm, ok := mv.(map[string]any)
+			pm, ok := mv.(jsonObject)
 			if !ok {
 				ck.errf(pp, RuleType, "%s must be an object", pp)
 				continue
@@ -499,7 +496,7 @@ func (st *jsonState) finishMeta() {
 	case r.fam == 0:
 		st.startItems()
 	case st.provisional:
-		r.version, _ = st.meta["version"].(string)
+		r.version, _ = st.meta.val("version").(string)
 		r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
 		r.ver = chooseVersion(r.version, r.fam, true, &r.file, "/version")
 		if r.fam != familyV3 {
@@ -515,7 +512,7 @@ func (st *jsonState) finishMeta() {
 	if d := j.str(m, "last_updated_on", "", true); !d.set {
 		ck.required(d, "last_updated_on")
 	} else if _, ok := parseDate(d.val, false); !ok {
-		ck.errf(d.col, RuleDate, "last_updated_on %q must be a date in the form YYYY-MM-DD", clip(d.val))
+		ck.errf(d.column(), RuleDate, "last_updated_on %q must be a date in the form YYYY-MM-DD", clip(d.val))
 	}
 	strArray := func(key string) {
 		a, ok := j.arr(m, key, "", true)
@@ -547,7 +544,7 @@ func (st *jsonState) finishMeta() {
 			ck.enum(st, states, RuleEnumState, "US state or territory code")
 		}
 		j.str(li, "license_number", "/license_information", r.fam == familyV3)
-	} else if _, present := m["license_information"]; !present {
+	} else if _, present := m.get("license_information"); !present {
 		ck.errf("/license_information", RuleRequired, "/license_information is required")
 	}
 	key, text, confirm := "affirmation", affirmationV2, "confirm_affirmation"
@@ -558,9 +555,9 @@ func (st *jsonState) finishMeta() {
 		if t := j.str(a, key, "/"+key, true); !t.set {
 			ck.required(t, key+"/"+key)
 		} else if t.val != text {
-			ck.errf(t.col, RuleAttestationText, "the %s must be the exact CMS wording", key)
+			ck.errf(t.column(), RuleAttestationText, "the %s must be the exact CMS wording", key)
 		}
-		switch c := a[confirm].(type) {
+		switch c := a.val(confirm).(type) {
 		case bool:
 			if !c {
 				ck.warnf("/"+key+"/"+confirm, RuleAttestationFalse, "the hospital did not confirm the %s", key)
@@ -573,10 +570,49 @@ func (st *jsonState) finishMeta() {
 		if r.fam == familyV3 {
 			ck.required(j.str(a, "attester_name", "/"+key, true), "attestation/attester_name")
 		}
-	} else if _, present := m[key]; !present {
+	} else if _, present := m.get(key); !present {
 		ck.errf("/"+key, RuleRequired, "/%s is required", key)
 	}
 	if !st.itemsSet {
 		ck.errf("/standard_charge_information", RuleRequired, "/standard_charge_information is required")
 	}
+}
+
+// Paths of the first elements, made once: building "/standard_charges/0/
+// payers_information/3" for every payer of every item was a tenth of the
+// JSON reader's allocations, and most items have few charges.
+const (
+	cachedCharges = 4
+	cachedPayers  = 64
+)
+
+var (
+	chargePaths [cachedCharges]string
+	payerPaths  [cachedCharges][cachedPayers]string
+)
+
+func init() {
+	for i := range cachedCharges {
+		chargePaths[i] = "/standard_charges/" + strconv.Itoa(i)
+		for k := range cachedPayers {
+			payerPaths[i][k] = chargePaths[i] + "/payers_information/" + strconv.Itoa(k)
+		}
+	}
+}
+
+// indexPath is prefix followed by i.
+func indexPath(prefix string, i int) string {
+	if prefix == "/standard_charges/" && i < cachedCharges {
+		return chargePaths[i]
+	}
+	return prefix + strconv.Itoa(i)
+}
+
+// payerPath is the path of payers_information element k of charge i, whose
+// path is p.
+func payerPath(i int, p string, k int) string {
+	if i < cachedCharges && k < cachedPayers {
+		return payerPaths[i][k]
+	}
+	return p + "/payers_information/" + strconv.Itoa(k)
 }

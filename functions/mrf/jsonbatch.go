@@ -13,11 +13,11 @@ const (
 
 // jsonBatch is a run of decoded items.
 type jsonBatch struct {
-	text  []byte  // the items' JSON text, one after the other
-	ends  []int   // where each item's text ends in text
-	out   []rowResult
-	end   bool  // the array ended after these items
-	err   error // decoding failed after these items
+	text []byte // the items' JSON text, one after the other
+	ends []int  // where each item's text ends in text
+	out  []rowResult
+	end  bool  // the array ended after these items
+	err  error // decoding failed after these items
 }
 
 // jsonPipeline feeds jsonState.next from batches.

@@ -7,13 +7,39 @@ import (
 	"unicode/utf8"
 )
 
+// jsonObject is a JSON object as its members in file order. Items have a
+// dozen keys at most, so a scan finds one faster than a map, and building
+// a map per object was the largest cost of reading JSON.
+type jsonObject []jsonMember
+
+type jsonMember struct {
+	key string
+	val any
+}
+
+// get returns the value of key; a duplicate key's last value counts, as in
+// encoding/json and JSON.parse.
+func (o jsonObject) get(key string) (any, bool) {
+	for i := len(o) - 1; i >= 0; i-- {
+		if o[i].key == key {
+			return o[i].val, true
+		}
+	}
+	return nil, false
+}
+
+// val is get without the presence flag.
+func (o jsonObject) val(key string) any {
+	v, _ := o.get(key)
+	return v
+}
+
 // parseJSONValue builds the value of one JSON text that the jsontext
 // decoder has already checked, in the shapes encoding/json gives an `any`
-// with UseNumber (map[string]any, []any, string, json.Number, bool, nil), so
-// the rules read it unchanged. It is several times cheaper than
-// encoding/json: the text is copied once and its strings are slices of that
-// copy unless they hold escapes or invalid UTF-8, and nothing is checked
-// twice. Duplicate keys keep the last value, as encoding/json does.
+// with UseNumber ([]any, string, json.Number, bool, nil), objects aside:
+// they are jsonObjects. It is several times cheaper than encoding/json: the
+// text is copied once and its strings are slices of that copy unless they
+// hold escapes or invalid UTF-8, and nothing is checked twice.
 func parseJSONValue(raw []byte) any {
 	p := valueParser{s: string(raw)}
 	return p.value()
@@ -41,7 +67,7 @@ func (p *valueParser) value() any {
 	switch p.s[p.i] {
 	case '{':
 		p.i++
-		m := make(map[string]any)
+		m := make(jsonObject, 0, 8)
 		p.space()
 		if p.s[p.i] == '}' {
 			p.i++
@@ -52,7 +78,7 @@ func (p *valueParser) value() any {
 			k := p.str()
 			p.space()
 			p.i++ // ':'
-			m[k] = p.value()
+			m = append(m, jsonMember{key: k, val: p.value()})
 			p.space()
 			c := p.s[p.i]
 			p.i++
