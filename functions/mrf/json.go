@@ -328,15 +328,16 @@ func (j jctx) arr(m jsonObject, key, path string, required bool) ([]any, bool) {
 
 // item checks one decoded element, the row'th (1-based). It only reads st,
 // so several items are checked at once.
-func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
-	ck := &checker{fam: st.rd.fam, ver: st.rd.ver, row: row, ps: ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage}
+func (st *jsonState) item(v any, row int, ps *problems, sc *rowScratch) []priceline.Charge {
+	ck := &checker{fam: st.rd.fam, ver: st.rd.ver, row: row, ps: ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage,
+		arena: sc.arena}
 	j := jctx{ck: ck, fam: st.rd.fam}
 	m, ok := v.(jsonObject)
 	if !ok {
 		ck.errf("", RuleType, "each element of standard_charge_information must be an object")
 		return []priceline.Charge{{HospitalID: st.rd.hospital.ID}}
 	}
-	it := itemIn{description: j.str(m, "description", "", true)}
+	it := itemIn{description: j.str(m, "description", "", true), codes: sc.codes[:0]}
 	codes, hasCodes := j.arr(m, "code_information", "", false)
 	for i, c := range codes {
 		p := indexPath("/code_information/", i)
@@ -374,6 +375,7 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 	} else {
 		it.drugUnit.col, it.drugType.col = "/drug_information/unit", "/drug_information/type"
 	}
+	sc.codes = it.codes
 	base := ck.item(&it)
 	scs, _ := j.arr(m, "standard_charges", "", true)
 	var out []priceline.Charge
@@ -389,6 +391,7 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 			gross:   j.num(sm, "gross_charge", p), cash: j.num(sm, "discounted_cash", p),
 			min: j.num(sm, "minimum", p), max: j.num(sm, "maximum", p),
 			genericNotes: j.str(sm, "additional_generic_notes", p, false),
+			payers:       sc.payers[:0],
 		}
 		b := base
 		if mods, ok := j.arr(sm, "modifier_code", p, false); ok {
@@ -411,21 +414,26 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 				ck.errf(pp, RuleType, "%s must be an object", pp)
 				continue
 			}
-			pin := payerIn{
-				payer: j.str(pm, "payer_name", pp, true), plan: j.str(pm, "plan_name", pp, true),
-				dollar: j.num(pm, "standard_charge_dollar", pp), pct: j.num(pm, "standard_charge_percentage", pp),
-				alg: j.str(pm, "standard_charge_algorithm", pp, false), est: j.num(pm, "estimated_amount", pp),
-				methodology: j.str(pm, "methodology", pp, true), notes: j.str(pm, "additional_payer_notes", pp, false),
-			}
+			// Filled in place in the reused scratch: a payerIn is about 900 bytes.
+			ci.payers = append(ci.payers, payerIn{})
+			pin := &ci.payers[len(ci.payers)-1]
+			pin.payer, pin.plan = j.str(pm, "payer_name", pp, true), j.str(pm, "plan_name", pp, true)
+			pin.dollar, pin.pct = j.num(pm, "standard_charge_dollar", pp), j.num(pm, "standard_charge_percentage", pp)
+			pin.alg, pin.est = j.str(pm, "standard_charge_algorithm", pp, false), j.num(pm, "estimated_amount", pp)
+			pin.methodology, pin.notes = j.str(pm, "methodology", pp, true), j.str(pm, "additional_payer_notes", pp, false)
 			if st.rd.fam == familyV3 {
 				pin.median = j.num(pm, "median_amount", pp)
 				pin.p10 = j.num(pm, "10th_percentile", pp)
 				pin.p90 = j.num(pm, "90th_percentile", pp)
 				pin.count = j.str(pm, "count", pp, true)
 			}
-			ci.payers = append(ci.payers, pin)
 		}
-		out = append(out, ck.charges(b, &ci, false)...)
+		sc.payers = ci.payers
+		if chs := ck.charges(b, &ci, false); out == nil {
+			out = chs // the usual single set of charges: no copy
+		} else {
+			out = append(out, chs...)
+		}
 	}
 	if len(out) == 0 {
 		out = append(out, base)

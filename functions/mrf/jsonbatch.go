@@ -1,6 +1,10 @@
 package mrf
 
-import "hospitalpriceline/functions/priceline"
+import (
+	"runtime"
+
+	"hospitalpriceline/functions/priceline"
+)
 
 // The items of standard_charge_information are read in batches, as CSV
 // rows are (csvbatch.go): one goroutine reads the next batch's items (their
@@ -16,8 +20,10 @@ type jsonBatch struct {
 	text []byte // the items' JSON text, one after the other
 	ends []int  // where each item's text ends in text
 	out  []rowResult
-	end  bool  // the array ended after these items
-	err  error // decoding failed after these items
+	// arenas hold the charges, one per part of parallelFor (see chargeArena).
+	arenas []chargeArena
+	end    bool  // the array ended after these items
+	err    error // decoding failed after these items
 }
 
 // jsonPipeline feeds jsonState.next from batches.
@@ -98,14 +104,21 @@ func (p *jsonPipeline) nextItem() (chs []priceline.Charge, ps []Problem, done bo
 			b.out = make([]rowResult, n)
 		}
 		b.out = b.out[:n]
-		parallelFor(n, func(_, lo, hi int) {
+		if parts := runtime.GOMAXPROCS(0); len(b.arenas) < parts {
+			b.arenas = make([]chargeArena, parts)
+		}
+		for i := range b.arenas {
+			b.arenas[i].buf = b.arenas[i].buf[:0]
+		}
+		parallelFor(n, func(part, lo, hi int) {
+			sc := rowScratch{arena: &b.arenas[part]}
 			for i := lo; i < hi; i++ {
 				var ps problems
 				start := 0
 				if i > 0 {
 					start = b.ends[i-1]
 				}
-				chs := st.item(parseJSONValue(b.text[start:b.ends[i]]), first+i, &ps)
+				chs := st.item(parseJSONValue(b.text[start:b.ends[i]]), first+i, &ps, &sc)
 				b.out[i] = rowResult{chs: chs, ps: ps}
 			}
 		})
