@@ -555,27 +555,12 @@ func (w *writer) sendProcs() {
 	w.jobs <- func(ctx context.Context) error { return w.store.PutProcedures(ctx, procs) }
 }
 
-func (w *writer) send(key priceline.Code) { w.sendAfter(key, nil) }
-
-// sendAfter is send for a batch whose partition is declared by a job in
-// flight: it writes once prepared is closed (nil: at once). A job that
-// waits holds no other job up: the declaration was queued before it.
-func (w *writer) sendAfter(key priceline.Code, prepared <-chan struct{}) {
+func (w *writer) send(key priceline.Code) {
 	b := w.buffers[key]
 	w.prepared[key] = true
 	delete(w.buffers, key)
 	w.buffered -= len(b.charges)
 	w.jobs <- func(ctx context.Context) error {
-		if prepared != nil {
-			select {
-			case <-prepared:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			if w.failed() != nil {
-				return nil // the declaration failed; that is the import's error
-			}
-		}
 		if err := w.store.PutCharges(ctx, w.hospitalID, w.gen, b.code, b.charges); err != nil {
 			return fmt.Errorf("write %d charges of %s %s: %w", len(b.charges), b.code.Type, b.code.Code, err)
 		}
@@ -598,25 +583,15 @@ func (w *writer) flushAll() error {
 			fresh = append(fresh, b.code)
 		}
 	}
-	// The declaration runs as a job of its own, ahead of the pages that
-	// need it (they wait for it), so the file is read on meanwhile: done
-	// synchronously, it stalled reading for a second per flush on Azurite.
-	var prepared <-chan struct{}
 	if len(fresh) > 1 {
-		done := make(chan struct{})
-		prepared = done
-		w.jobs <- func(ctx context.Context) error {
-			err := w.store.PrepareCharges(ctx, w.hospitalID, w.gen, fresh)
-			if err != nil {
-				w.fail(err) // before the pages waiting for it look
-			}
-			close(done)
+		if err := w.store.PrepareCharges(w.ctx, w.hospitalID, w.gen, fresh); err != nil {
+			w.fail(err)
 			return err
 		}
 	}
 	slices.SortFunc(keys, func(a, b priceline.Code) int { return len(w.buffers[b].charges) - len(w.buffers[a].charges) })
 	for _, k := range keys {
-		w.sendAfter(k, prepared)
+		w.send(k)
 	}
 	if len(w.procs) > 0 {
 		w.sendProcs()
