@@ -2,6 +2,7 @@ package mrf
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -221,4 +222,43 @@ func hex4(s string) rune {
 		}
 	}
 	return r
+}
+
+// Paths of the first elements, made once: building "/standard_charges/0/
+// payers_information/3" for every payer of every item was a tenth of the
+// JSON reader's allocations, and most items have few charges.
+const (
+	cachedCharges = 4
+	cachedPayers  = 64
+)
+
+var (
+	chargePaths [cachedCharges]string
+	payerPaths  [cachedCharges][cachedPayers]string
+)
+
+func init() {
+	for i := range cachedCharges {
+		chargePaths[i] = "/standard_charges/" + strconv.Itoa(i)
+		for k := range cachedPayers {
+			payerPaths[i][k] = chargePaths[i] + "/payers_information/" + strconv.Itoa(k)
+		}
+	}
+}
+
+// indexPath is prefix followed by i.
+func indexPath(prefix string, i int) string {
+	if prefix == "/standard_charges/" && i < cachedCharges {
+		return chargePaths[i]
+	}
+	return prefix + strconv.Itoa(i)
+}
+
+// payerPath is the path of payers_information element k of charge i, whose
+// path is p.
+func payerPath(i int, p string, k int) string {
+	if i < cachedCharges && k < cachedPayers {
+		return payerPaths[i][k]
+	}
+	return p + "/payers_information/" + strconv.Itoa(k)
 }
