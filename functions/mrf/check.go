@@ -12,6 +12,19 @@ type field struct {
 	col string
 	val string
 	set bool
+	// path, when inJSON, is the JSON path of the object col is a key of:
+	// the full path is built only for a problem (column), since joining it
+	// for every value was a tenth of the JSON reader's time.
+	path   string
+	inJSON bool
+}
+
+// column is the name f is reported under: the CSV header or the JSON path.
+func (f field) column() string {
+	if f.inJSON {
+		return f.path + "/" + f.col
+	}
+	return f.col
 }
 
 func (f field) str() string {
@@ -67,6 +80,24 @@ type checker struct {
 	// salvage reads or drops what CMS rejects (Options.Salvage); the
 	// problems reported stay CMS's, plus salvage.* warnings.
 	salvage bool
+	// arena, when set, is where charges puts its Charges (see chargeArena).
+	arena *chargeArena
+}
+
+// chargeArena hands out the Charges of a batch's rows from one slice that
+// the batch reuses: the rows' charges are handed to the caller before the
+// batch is checked again, so allocating a Charge per row only fed the
+// garbage collector.
+type chargeArena struct{ buf []priceline.Charge }
+
+// take returns an empty slice with room for n Charges, backed by the arena.
+func (a *chargeArena) take(n int) []priceline.Charge {
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]priceline.Charge, 0, max(2*cap(a.buf), 256, n))
+	}
+	l := len(a.buf)
+	a.buf = a.buf[:l+n]
+	return a.buf[l : l : l+n]
 }
 
 func (c *checker) errf(col, rule, format string, args ...any) {
@@ -86,7 +117,7 @@ func (c *checker) money(f field) priceline.Money {
 	if c.csv {
 		d, ok := parseCSVDecimal(s)
 		if !ok {
-			c.errf(f.col, RuleNumber, "%q is not a number; CMS allows digits and a decimal point only (no $, commas or spaces)", clip(f.val))
+			c.errf(f.column(), RuleNumber, "%q is not a number; CMS allows digits and a decimal point only (no $, commas or spaces)", clip(f.val))
 			return c.salvageMoney(f)
 		}
 		s = d
@@ -94,11 +125,11 @@ func (c *checker) money(f field) priceline.Money {
 	m, positive, ok := decimalMoney(s)
 	switch {
 	case !ok && positive:
-		c.errf(f.col, RuleNumberTooLarge, "%q is too large to be an amount", clip(f.val))
+		c.errf(f.column(), RuleNumberTooLarge, "%q is too large to be an amount", clip(f.val))
 	case !ok:
-		c.errf(f.col, RuleNumber, "%q is not a number", clip(f.val))
+		c.errf(f.column(), RuleNumber, "%q is not a number", clip(f.val))
 	case !positive:
-		c.errf(f.col, RuleNumberPositive, "%q must be a positive number", clip(f.val))
+		c.errf(f.column(), RuleNumberPositive, "%q must be a positive number", clip(f.val))
 	}
 	if c.salvage && (!ok || !positive || isNineNines(s)) {
 		c.drop(f, "not a positive amount (999999999 is a placeholder)")
@@ -120,7 +151,7 @@ func (c *checker) enum(f field, set map[string]bool, rule, what string) string {
 	}
 	v, ok := inSet(set, f.val, c.csv)
 	if !ok {
-		c.errf(f.col, rule, "%q is not an allowed %s", clip(f.val), what)
+		c.errf(f.column(), rule, "%q is not an allowed %s", clip(f.val), what)
 		if c.salvage {
 			return c.salvageEnum(f, set, rule)
 		}
@@ -130,7 +161,7 @@ func (c *checker) enum(f field, set map[string]bool, rule, what string) string {
 
 func (c *checker) required(f field, what string) {
 	if !f.set {
-		c.errf(f.col, RuleRequired, "%s is required", what)
+		c.errf(f.column(), RuleRequired, "%s is required", what)
 	}
 }
 
@@ -149,9 +180,9 @@ func (c *checker) item(it *itemIn) priceline.Charge {
 	for _, cd := range it.codes {
 		switch {
 		case cd.code.set && !cd.typ.set:
-			c.errf(cd.typ.col, RuleCodeNeedsType, "code %q has no code type", clip(cd.code.val))
+			c.errf(cd.typ.column(), RuleCodeNeedsType, "code %q has no code type", clip(cd.code.val))
 		case !cd.code.set && cd.typ.set:
-			c.errf(cd.code.col, RuleRequired, "a code is required when its code type (%q) is given", clip(cd.typ.val))
+			c.errf(cd.code.column(), RuleRequired, "a code is required when its code type (%q) is given", clip(cd.typ.val))
 		}
 		t := c.enum(cd.typ, codeTypes, RuleEnumCodeType, "code type")
 		if c.salvage && t == "" && cd.code.set {
@@ -171,7 +202,7 @@ func (c *checker) item(it *itemIn) priceline.Charge {
 		// Before v2.2.0 there are no modifier rows: every row needs a code.
 		col := "code|1"
 		if len(it.codes) > 0 {
-			col = it.codes[0].code.col
+			col = it.codes[0].code.column()
 		}
 		c.errf(col, RuleChargeNeedsCode, "every item needs at least one code and code type (or, in CSV from v2.2.0, a modifier)")
 	}
@@ -185,7 +216,7 @@ func (c *checker) item(it *itemIn) priceline.Charge {
 		if !it.drugUnit.set {
 			missing = it.drugUnit
 		}
-		c.errf(missing.col, RuleDrugUnitNeedsType, "drug unit and drug type of measurement go together; %s is missing", missing.col)
+		c.errf(missing.column(), RuleDrugUnitNeedsType, "drug unit and drug type of measurement go together; %s is missing", missing.column())
 	}
 	if it.drugUnit.set {
 		if it.drugUnitNum || c.csv || c.fam == familyV3 {
@@ -197,9 +228,9 @@ func (c *checker) item(it *itemIn) priceline.Charge {
 	}
 	ch.DrugType = c.enum(it.drugType, drugTypes, RuleEnumDrugType, "drug type of measurement")
 	if hasNDC && (!it.drugUnit.set || !it.drugType.set) {
-		col := it.drugUnit.col
+		col := it.drugUnit.column()
 		if it.drugUnit.set {
-			col = it.drugType.col
+			col = it.drugType.column()
 		}
 		c.errf(col, RuleNDCNeedsDrugInfo, "an NDC-coded item needs the drug unit and type of measurement")
 	}
@@ -243,10 +274,17 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 	base.GenericNotes = ci.genericNotes.str()
 
 	var out []priceline.Charge
+	if c.arena != nil {
+		out = c.arena.take(max(1, len(ci.payers)))
+	} else {
+		out = make([]priceline.Charge, 0, max(1, len(ci.payers)))
+	}
 	anyDollar, anyCharge := false, ci.gross.set || ci.cash.set
 	for i := range ci.payers {
 		p := &ci.payers[i]
-		ch := base
+		// Filled in place: a Charge is a few hundred bytes, copied twice otherwise.
+		out = append(out, base)
+		ch := &out[len(out)-1]
 		ch.Payer, ch.Plan = p.payer.str(), p.plan.str()
 		if c.salvage && ch.Payer != "" && ch.Plan == "" {
 			ch.Plan = AllPlans
@@ -277,7 +315,7 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 			// charge; v2 rows with only min, max and methodology are fine.
 			// JSON: the v3.0.0 schema requires one.
 			if (!c.csv && c.ver >= v300) || (c.ver >= v300 && p.payer.set && p.plan.set && p.payer.col != "payer") {
-				c.errf(p.dollar.col, RulePayerNeedsCharge, "payer %q plan %q has no negotiated dollar, percentage or algorithm", ch.Payer, ch.Plan)
+				c.errf(p.dollar.column(), RulePayerNeedsCharge, "payer %q plan %q has no negotiated dollar, percentage or algorithm", ch.Payer, ch.Plan)
 			}
 		default:
 			if c.csv && p.payer.col != "payer" { // tall: payer and plan columns
@@ -285,11 +323,11 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 				c.required(p.plan, "a plan name")
 			}
 			if !p.methodology.set {
-				c.errf(p.methodology.col, RulePayerNeedsMethodology, "a payer-specific negotiated charge needs a methodology")
+				c.errf(p.methodology.column(), RulePayerNeedsMethodology, "a payer-specific negotiated charge needs a methodology")
 			}
 		}
 		if conditional && !modifierOnly && ch.Methodology == "other" && !condNotes {
-			c.errf(p.notes.col, RuleOtherNeedsNotes, "methodology \"other\" needs additional notes explaining it")
+			c.errf(p.notes.column(), RuleOtherNeedsNotes, "methodology \"other\" needs additional notes explaining it")
 		}
 		pctOrAlg := p.pct.set || p.alg.set
 		switch c.fam {
@@ -298,21 +336,21 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 				ch.EstimatedAmount = c.money(p.est)
 			}
 			if pctOrAlg && !p.dollar.set && !p.est.set && !modifierOnly && c.ver.is22() {
-				c.errf(p.est.col, RulePercentageNeedsEst, "a negotiated percentage or algorithm without a dollar amount needs an estimated amount")
+				c.errf(p.est.column(), RulePercentageNeedsEst, "a negotiated percentage or algorithm without a dollar amount needs an estimated amount")
 			}
 		case familyV3:
 			if p.est.set {
-				c.warnf(p.est.col, RuleRemovedInV3, "estimated_amount was removed in v3.0.0 and is ignored")
+				c.warnf(p.est.column(), RuleRemovedInV3, "estimated_amount was removed in v3.0.0 and is ignored")
 			}
 			for _, f := range []field{p.median, p.p10, p.p90, p.count} {
 				if f.set && isNineNines(f.val) {
-					c.warnf(f.col, RuleNineNines, "999999999 is a placeholder, not an allowed amount")
+					c.warnf(f.column(), RuleNineNines, "999999999 is a placeholder, not an allowed amount")
 				}
 			}
 			ch.Median, ch.P10, ch.P90 = c.money(p.median), c.money(p.p10), c.money(p.p90)
 			ch.Count = p.count.str()
 			if p.count.set && !validCount(ch.Count) {
-				c.errf(p.count.col, RuleCount, "count of allowed amounts %q must be 0, \"1 through 10\" or a whole number of 11 or more", clip(p.count.val))
+				c.errf(p.count.column(), RuleCount, "count of allowed amounts %q must be 0, \"1 through 10\" or a whole number of 11 or more", clip(p.count.val))
 				if c.salvage {
 					c.drop(p.count, "not a count")
 					ch.Count = ""
@@ -320,29 +358,28 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 			}
 			if c.csv && !pctOrAlg && !modifierOnly && ch.Count == "0" && !condNotes {
 				// CSV: CMS asks for notes on any count of 0, not only with a percentage or algorithm.
-				c.errf(p.notes.col, RuleZeroCountNeedsNotes, "a count of 0 allowed amounts needs notes explaining it")
+				c.errf(p.notes.column(), RuleZeroCountNeedsNotes, "a count of 0 allowed amounts needs notes explaining it")
 			}
 			if pctOrAlg && !modifierOnly {
 				switch {
 				case !p.count.set:
-					c.errf(p.count.col, RulePercentageNeedsCount, "a negotiated percentage or algorithm needs the count of allowed amounts")
+					c.errf(p.count.column(), RulePercentageNeedsCount, "a negotiated percentage or algorithm needs the count of allowed amounts")
 				case ch.Count == "0":
 					if !condNotes {
-						c.errf(p.notes.col, RuleZeroCountNeedsNotes, "a count of 0 allowed amounts needs notes explaining it")
+						c.errf(p.notes.column(), RuleZeroCountNeedsNotes, "a count of 0 allowed amounts needs notes explaining it")
 					}
 				default:
 					for _, f := range []field{p.median, p.p10, p.p90} {
 						if !f.set {
-							c.errf(f.col, RuleCountNeedsAmounts, "with allowed amounts counted, %s is required", f.col)
+							c.errf(f.column(), RuleCountNeedsAmounts, "with allowed amounts counted, %s is required", f.column())
 						}
 					}
 				}
 			}
 		}
-		out = append(out, ch)
 	}
 	if modifierOnly && !anyExtra {
-		c.errf(ci.genericNotes.col, RuleModifierNeedsCharge, "a modifier row needs a negotiated dollar, percentage or algorithm, or notes")
+		c.errf(ci.genericNotes.column(), RuleModifierNeedsCharge, "a modifier row needs a negotiated dollar, percentage or algorithm, or notes")
 	}
 	if !conditional {
 		if len(out) == 0 {
@@ -351,14 +388,14 @@ func (c *checker) charges(base priceline.Charge, ci *chargesIn, modifierOnly boo
 		return out
 	}
 	if anyDollar && !modifierOnly && (!ci.min.set || !ci.max.set) {
-		col := ci.min.col
+		col := ci.min.column()
 		if ci.min.set {
-			col = ci.max.col
+			col = ci.max.column()
 		}
 		c.errf(col, RuleDollarNeedsMinMax, "a negotiated dollar amount needs the de-identified minimum and maximum")
 	}
 	if !anyCharge && !modifierOnly {
-		c.errf(ci.gross.col, RuleItemNeedsCharge, "an item needs at least one charge: gross, discounted cash or a payer-specific negotiated charge")
+		c.errf(ci.gross.column(), RuleItemNeedsCharge, "an item needs at least one charge: gross, discounted cash or a payer-specific negotiated charge")
 	}
 	if len(out) == 0 {
 		out = append(out, base)

@@ -176,77 +176,114 @@ func (r *Reader) csvErr(err error) error {
 	return fmt.Errorf("read %s: %w", r.name, err)
 }
 
-func (st *csvState) row(rec []string, line int) ([]priceline.Charge, []Problem, error) {
+// rowScratch holds the slices one goroutine reuses from row to row: the
+// codes and payers are read by the checker and dropped before the next row,
+// so allocating them per row only fed the garbage collector.
+type rowScratch struct {
+	codes  []codeIn
+	payers []payerIn
+	arena  *chargeArena // nil: each row's charges are allocated
+}
+
+// cell is column i of rec as a field, reported under its row-3 header.
+func (st *csvState) cell(rec []string, i int) field {
+	if i < 0 {
+		return field{}
+	}
+	f := field{col: st.headers[i]}
+	if i < len(rec) {
+		f.val = rec[i]
+		f.set = !blank(rec[i])
+	}
+	return f
+}
+
+// namedCell is cell with a column name for a column the header lacks.
+func (st *csvState) namedCell(rec []string, i int, name string) field {
+	f := st.cell(rec, i)
+	if f.col == "" {
+		f.col = name
+	}
+	return f
+}
+
+// blank reports whether s holds only white space, without the work of
+// strings.TrimSpace in the common case of a cell that starts with text.
+func blank(s string) bool {
+	if s == "" {
+		return true
+	}
+	if c := s[0]; c > ' ' && c < 0x80 {
+		return false
+	}
+	return strings.TrimSpace(s) == ""
+}
+
+// addPayer appends the payer columns pc of rec to ps, filled in place (a
+// payerIn is over 500 bytes).
+func (st *csvState) addPayer(ps []payerIn, rec []string, pc *csvPayerCols) ([]payerIn, *payerIn) {
+	ps = append(ps, payerIn{})
+	p := &ps[len(ps)-1]
+	p.payer, p.plan, p.dollar = st.cell(rec, pc.payer), st.cell(rec, pc.plan), st.cell(rec, pc.dollar)
+	p.pct, p.alg, p.methodology = st.cell(rec, pc.pct), st.cell(rec, pc.alg), st.cell(rec, pc.meth)
+	p.est, p.median = st.namedCell(rec, pc.est, "estimated_amount"), st.namedCell(rec, pc.median, "median_amount")
+	p.p10, p.p90 = st.namedCell(rec, pc.p10, "10th_percentile"), st.namedCell(rec, pc.p90, "90th_percentile")
+	p.count, p.notes = st.namedCell(rec, pc.count, "count"), st.namedCell(rec, pc.notes, "additional_generic_notes")
+	return ps, p
+}
+
+func (st *csvState) row(rec []string, line int, sc *rowScratch) ([]priceline.Charge, []Problem, error) {
 	var ps problems
 	if st.rd.salvage {
 		rec = st.salvageRecord(rec, line, &ps)
 	}
-	get := func(i int) field {
-		if i < 0 {
-			return field{}
-		}
-		f := field{col: st.headers[i]}
-		if i < len(rec) {
-			f.val = rec[i]
-			f.set = strings.TrimSpace(rec[i]) != ""
-		}
-		return f
-	}
-	named := func(i int, name string) field {
-		f := get(i)
-		if f.col == "" {
-			f.col = name
-		}
-		return f
-	}
 	c := &st.cols
 	it := itemIn{
-		description: get(c.description),
-		modifiers:   get(c.modifiers),
-		drugUnit:    get(c.drugUnit),
-		drugType:    get(c.drugType),
+		description: st.cell(rec, c.description),
+		modifiers:   st.cell(rec, c.modifiers),
+		drugUnit:    st.cell(rec, c.drugUnit),
+		drugType:    st.cell(rec, c.drugType),
+		codes:       sc.codes[:0],
 	}
 	for _, cd := range c.codes {
-		it.codes = append(it.codes, codeIn{code: get(cd.code), typ: get(cd.typ)})
+		it.codes = append(it.codes, codeIn{code: st.cell(rec, cd.code), typ: st.cell(rec, cd.typ)})
 	}
 	ci := chargesIn{
-		setting: get(c.setting), gross: get(c.gross), cash: get(c.cash),
-		min: get(c.min), max: get(c.max), genericNotes: get(c.genericNotes),
-	}
-	payer := func(p csvPayerCols) payerIn {
-		return payerIn{
-			payer: get(p.payer), plan: get(p.plan), dollar: get(p.dollar), pct: get(p.pct), alg: get(p.alg),
-			est: named(p.est, "estimated_amount"), median: named(p.median, "median_amount"), p10: named(p.p10, "10th_percentile"),
-			p90: named(p.p90, "90th_percentile"), count: named(p.count, "count"), methodology: get(p.meth),
-			notes: named(p.notes, "additional_generic_notes"),
-		}
+		setting: st.cell(rec, c.setting), gross: st.cell(rec, c.gross), cash: st.cell(rec, c.cash),
+		min: st.cell(rec, c.min), max: st.cell(rec, c.max), genericNotes: st.cell(rec, c.genericNotes),
+		payers: sc.payers[:0],
 	}
 	if st.rd.format == FormatCSVTall {
-		p := payer(c.tall)
+		var p *payerIn
+		ci.payers, p = st.addPayer(ci.payers, rec, &c.tall)
 		if c.tall.notes < 0 {
 			p.notes = ci.genericNotes // v3 tall has one notes column for both uses
 		} else {
 			p.altNotes = ci.genericNotes
 		}
 		p.condNotes = ci.genericNotes
-		if p.payer.set || p.plan.set || p.dollar.set || p.pct.set || p.alg.set || p.methodology.set || p.est.set ||
-			p.median.set || p.p10.set || p.p90.set || p.count.set {
-			ci.payers = append(ci.payers, p)
+		if !(p.payer.set || p.plan.set || p.dollar.set || p.pct.set || p.alg.set || p.methodology.set || p.est.set ||
+			p.median.set || p.p10.set || p.p90.set || p.count.set) {
+			ci.payers = ci.payers[:0]
 		}
 	} else {
-		for _, pc := range c.wide {
-			p := payer(pc)
+		for i := range c.wide {
+			pc := &c.wide[i]
+			var p *payerIn
+			ci.payers, p = st.addPayer(ci.payers, rec, pc)
 			p.payer = field{col: "payer", val: pc.payerName, set: true}
 			p.plan = field{col: "plan", val: pc.planName, set: true}
 			p.altNotes = ci.genericNotes
 			p.condNotes = p.notes
-			if p.dollar.set || p.pct.set || p.alg.set || p.methodology.set || p.est.set || p.median.set ||
-				p.p10.set || p.p90.set || p.count.set || p.notes.set {
-				ci.payers = append(ci.payers, p)
+			if !(p.dollar.set || p.pct.set || p.alg.set || p.methodology.set || p.est.set || p.median.set ||
+				p.p10.set || p.p90.set || p.count.set || p.notes.set) {
+				ci.payers = ci.payers[:len(ci.payers)-1]
 			}
 		}
 	}
-	ck := checker{fam: st.rd.fam, ver: st.rd.ver, csv: true, row: line, ps: &ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage}
+	sc.codes, sc.payers = it.codes, ci.payers
+	ck := checker{fam: st.rd.fam, ver: st.rd.ver, csv: true, row: line, ps: &ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage,
+		arena: sc.arena}
 	base := ck.item(&it)
 	chs := ck.charges(base, &ci, ck.modifierOnly(&it, base))
 	return chs, ps, nil

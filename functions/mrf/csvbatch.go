@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"runtime"
-	"strings"
 	"sync"
 
 	"hospitalpriceline/functions/priceline"
@@ -38,7 +37,8 @@ type csvBatch struct {
 	fields []string
 	rows   []csvSpan
 	out    []rowResult
-	err    error // what ended the read: nil (the batch is full), io.EOF or a failure
+	arenas []chargeArena // one per part of check's parallelFor, reused
+	err    error         // what ended the read: nil (the batch is full), io.EOF or a failure
 }
 
 // csvPipeline feeds Reader.Next from batches.
@@ -67,14 +67,14 @@ func (p *csvPipeline) read(b *csvBatch) {
 			b.err = err
 			break
 		}
-		blank := true
+		empty := true
 		for _, f := range rec {
-			if strings.TrimSpace(f) != "" {
-				blank = false
+			if !blank(f) {
+				empty = false
 				break
 			}
 		}
-		if blank {
+		if empty {
 			continue // spreadsheet exports end with rows of bare commas
 		}
 		line, _ := st.cr.FieldPos(0)
@@ -136,33 +136,41 @@ func (p *csvPipeline) check(b *csvBatch) {
 		b.out = make([]rowResult, n)
 	}
 	b.out = b.out[:n]
-	span := func(lo, hi int) {
+	if parts := runtime.GOMAXPROCS(0); len(b.arenas) < parts {
+		b.arenas = make([]chargeArena, parts)
+	}
+	for i := range b.arenas {
+		b.arenas[i].buf = b.arenas[i].buf[:0]
+	}
+	span := func(part, lo, hi int) {
+		sc := rowScratch{arena: &b.arenas[part]}
 		for i := lo; i < hi; i++ {
 			r := b.rows[i]
-			chs, ps, _ := p.st.row(b.fields[r.start:r.end], r.line)
+			chs, ps, _ := p.st.row(b.fields[r.start:r.end], r.line, &sc)
 			b.out[i] = rowResult{chs: chs, ps: ps}
 		}
 	}
 	parallelFor(n, span)
 }
 
-// parallelFor runs f over [0, n) split into one contiguous part per core,
-// and returns when every part is done.
-func parallelFor(n int, f func(lo, hi int)) {
+// parallelFor runs f over [0, n) split into one contiguous part per core
+// (part numbers them from 0, below GOMAXPROCS), and returns when every part
+// is done.
+func parallelFor(n int, f func(part, lo, hi int)) {
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || n < csvParallelMin {
-		f(0, n)
+		f(0, 0, n)
 		return
 	}
 	chunk := (n + workers - 1) / workers
 	var wg sync.WaitGroup
-	for lo := chunk; lo < n; lo += chunk {
+	for part, lo := 1, chunk; lo < n; part, lo = part+1, lo+chunk {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f(lo, min(lo+chunk, n))
+			f(part, lo, min(lo+chunk, n))
 		}()
 	}
-	f(0, min(chunk, n))
+	f(0, 0, min(chunk, n))
 	wg.Wait()
 }

@@ -9,17 +9,21 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"hospitalpriceline/functions/priceline"
 )
 
 // jsonState is the JSON side of a Reader. The decoder walks the top-level
 // object token by token; only one element of standard_charge_information
-// (or modifier_information) is decoded into memory at a time.
+// (or modifier_information) is held in memory at a time (a batch of them,
+// see jsonbatch.go). The jsontext decoder checks the syntax; values are
+// built by parseJSONValue.
 type jsonState struct {
-	dec      *json.Decoder
+	dec      *jsontext.Decoder
 	lim      *recordLimiter
 	rd       *Reader
-	meta     map[string]any // top-level values other than the two arrays
+	meta     jsonObject // top-level values other than the two arrays
 	seen     map[string]bool
 	inItems  bool // positioned inside standard_charge_information
 	metaDone bool
@@ -35,14 +39,15 @@ type jsonState struct {
 func (r *Reader) openJSON(br *bufio.Reader) error {
 	r.format = FormatJSON
 	lim := &recordLimiter{r: br}
-	dec := json.NewDecoder(lim)
-	dec.UseNumber()
-	st := &jsonState{dec: dec, rd: r, lim: lim, meta: map[string]any{}, seen: map[string]bool{}}
-	tok, err := dec.Token()
+	// encoding/json, which this reader replaced, accepted both; so does
+	// CMS's validator (JSON.parse keeps the last duplicate).
+	dec := jsontext.NewDecoder(lim, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	st := &jsonState{dec: dec, rd: r, lim: lim, seen: map[string]bool{}}
+	tok, err := dec.ReadToken()
 	if err != nil {
 		return st.syntax(err)
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	if tok.Kind() != '{' {
 		r.file.errorf(0, "", RuleJSONSyntax, "a JSON price file must be one object")
 		return r.formatErr()
 	}
@@ -55,14 +60,17 @@ func (r *Reader) openJSON(br *bufio.Reader) error {
 
 // syntax records a JSON syntax error as a problem.
 func (st *jsonState) syntax(err error) error {
-	var se *json.SyntaxError
+	var se *jsontext.SyntacticError
+	if f := st.lim.failed; f != nil && !limitErr(f) {
+		return fmt.Errorf("read %s: %w", st.rd.name, f)
+	}
 	switch {
-	case limitErr(err):
+	case limitErr(err) || limitErr(st.lim.failed):
 		return st.rd.tooLarge(st.nItems)
-	case errors.As(err, &se):
-		st.rd.file.errorf(st.nItems, "", RuleJSONSyntax, "invalid JSON at byte %d: %v", se.Offset, se)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		st.rd.file.errorf(st.nItems, "", RuleJSONSyntax, "the JSON ends before the object is complete")
+	case errors.As(err, &se):
+		st.rd.file.errorf(st.nItems, "", RuleJSONSyntax, "invalid JSON at byte %d: %v", se.ByteOffset, se.Err)
 	default:
 		return fmt.Errorf("read %s: %w", st.rd.name, err)
 	}
@@ -72,31 +80,28 @@ func (st *jsonState) syntax(err error) error {
 // walkTop reads top-level keys until standard_charge_information opens (it
 // returns with inItems set) or the object ends.
 func (st *jsonState) walkTop() error {
-	for st.dec.More() {
+	for st.more() {
 		st.lim.reset()
-		tok, err := st.dec.Token()
+		tok, err := st.dec.ReadToken()
 		if err != nil {
 			return st.syntax(err)
 		}
-		key, _ := tok.(string)
+		key := tok.String()
 		if st.seen[key] {
 			st.rd.file.warnf(0, "/"+key, RuleHeaderDuplicate, "key %q appears twice; the last value counts", key)
 		}
 		st.seen[key] = true
 		switch key {
 		case "standard_charge_information", "modifier_information":
-			tok, err := st.dec.Token()
-			if err != nil {
-				return st.syntax(err)
-			}
-			if d, ok := tok.(json.Delim); !ok || d != '[' {
+			if st.dec.PeekKind() != '[' {
 				st.rd.file.errorf(0, "/"+key, RuleType, "%s must be an array", key)
-				if d, ok := tok.(json.Delim); ok {
-					if err := st.skipRest(d); err != nil {
-						return err
-					}
+				if err := st.dec.SkipValue(); err != nil {
+					return st.syntax(err)
 				}
 				continue
+			}
+			if _, err := st.dec.ReadToken(); err != nil {
+				return st.syntax(err)
 			}
 			if key == "modifier_information" {
 				if err := st.modifiers(); err != nil {
@@ -109,41 +114,35 @@ func (st *jsonState) walkTop() error {
 			st.startItems()
 			return nil
 		default:
-			var v any
-			if err := st.dec.Decode(&v); err != nil {
+			raw, err := st.dec.ReadValue()
+			if err != nil {
 				return st.syntax(err)
 			}
-			st.meta[key] = v
+			st.meta = append(st.meta, jsonMember{key: key, val: parseJSONValue(raw)})
 		}
 	}
-	if _, err := st.dec.Token(); err != nil { // the closing '}'
+	if _, err := st.dec.ReadToken(); err != nil { // the closing '}'
 		return st.syntax(err)
 	}
-	if _, err := st.dec.Token(); !errors.Is(err, io.EOF) {
+	if _, err := st.dec.ReadToken(); !errors.Is(err, io.EOF) {
 		st.rd.file.errorf(0, "", RuleJSONSyntax, "unexpected data after the JSON object")
 	}
 	st.finishMeta()
 	return nil
 }
 
-// skipRest consumes the remainder of an array or object whose opening
-// delimiter has been read.
-func (st *jsonState) skipRest(open json.Delim) error {
-	depth := 1
-	for depth > 0 {
-		tok, err := st.dec.Token()
-		if err != nil {
-			return st.syntax(err)
-		}
-		if d, ok := tok.(json.Delim); ok {
-			if d == '{' || d == '[' {
-				depth++
-			} else {
-				depth--
-			}
-		}
-	}
-	return nil
+// more reports whether the array or object being read has another
+// element, as encoding/json's Decoder.More: a syntax error counts as more,
+// so that reading it reports it.
+func (st *jsonState) more() bool {
+	k := st.dec.PeekKind()
+	return k != ']' && k != '}' && !(k == 0 && st.atEOF())
+}
+
+// atEOF reports whether the input ended (PeekKind found nothing).
+func (st *jsonState) atEOF() bool {
+	_, err := st.dec.ReadValue()
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // layoutFamily tells the template family from which keys the file has.
@@ -163,9 +162,9 @@ func (st *jsonState) startItems() {
 		return
 	}
 	r := st.rd
-	r.version, _ = st.meta["version"].(string)
-	_, hasName := st.meta["hospital_name"]
-	_, hasVersion := st.meta["version"]
+	r.version, _ = st.meta.val("version").(string)
+	_, hasName := st.meta.get("hospital_name")
+	_, hasVersion := st.meta.get("version")
 	if st.inItems && (!hasName || !hasVersion && st.layoutFamily() == 0) {
 		// The items come first. Streaming cannot wait for the rest, so they
 		// are read as v3.0.0 without a hospital ID and finishMeta settles
@@ -181,7 +180,7 @@ func (st *jsonState) startItems() {
 
 func (st *jsonState) hospital() priceline.Hospital {
 	strs := func(k string) []string {
-		arr, _ := st.meta[k].([]any)
+		arr, _ := st.meta.val(k).([]any)
 		var out []string
 		for _, v := range arr {
 			if s, ok := v.(string); ok && strings.TrimSpace(s) != "" {
@@ -191,18 +190,18 @@ func (st *jsonState) hospital() priceline.Hospital {
 		return out
 	}
 	h := priceline.Hospital{Version: st.rd.version, Addresses: strs("hospital_address")}
-	h.Name, _ = st.meta["hospital_name"].(string)
+	h.Name, _ = st.meta.val("hospital_name").(string)
 	h.Name = strings.TrimSpace(h.Name)
 	if st.rd.fam == familyV3 {
 		h.Locations = strs("location_name")
 	} else {
 		h.Locations = strs("hospital_location")
 	}
-	if li, ok := st.meta["license_information"].(map[string]any); ok {
-		h.LicenseNumber, _ = li["license_number"].(string)
-		h.LicenseState, _ = li["state"].(string)
+	if li, ok := st.meta.val("license_information").(jsonObject); ok {
+		h.LicenseNumber, _ = li.val("license_number").(string)
+		h.LicenseState, _ = li.val("state").(string)
 	}
-	if d, ok := st.meta["last_updated_on"].(string); ok {
+	if d, ok := st.meta.val("last_updated_on").(string); ok {
 		h.LastUpdatedOn, _ = parseDate(d, false)
 		if h.LastUpdatedOn == "" && st.rd.salvage {
 			if h.LastUpdatedOn, ok = lenientDate(d); ok {
@@ -231,7 +230,7 @@ func (st *jsonState) next() ([]priceline.Charge, []Problem, error) {
 		if !done {
 			return chs, ps, nil
 		}
-		if _, err := st.dec.Token(); err != nil { // ']'
+		if _, err := st.dec.ReadToken(); err != nil { // ']'
 			return nil, nil, st.syntax(err)
 		}
 		st.inItems = false
@@ -252,20 +251,20 @@ type jctx struct {
 	fam family
 }
 
-func (j jctx) str(m map[string]any, key, path string, nonEmpty bool) field {
-	v, ok := m[key]
-	f := field{col: path + "/" + key}
+func (j jctx) str(m jsonObject, key, path string, nonEmpty bool) field {
+	v, ok := m.get(key)
+	f := field{col: key, path: path, inJSON: true}
 	if !ok {
 		return f
 	}
 	s, isStr := v.(string)
 	if !isStr {
-		j.ck.errf(f.col, RuleType, "%s must be a string", f.col)
+		j.ck.errf(f.column(), RuleType, "%s must be a string", f.column())
 		return f
 	}
 	if strings.TrimSpace(s) == "" {
 		if nonEmpty || j.fam == familyV3 {
-			j.ck.errf(f.col, RuleEmpty, "%s must not be empty", f.col)
+			j.ck.errf(f.column(), RuleEmpty, "%s must not be empty", f.column())
 		}
 		return f
 	}
@@ -273,15 +272,15 @@ func (j jctx) str(m map[string]any, key, path string, nonEmpty bool) field {
 	return f
 }
 
-func (j jctx) num(m map[string]any, key, path string) field {
-	v, ok := m[key]
-	f := field{col: path + "/" + key}
+func (j jctx) num(m jsonObject, key, path string) field {
+	v, ok := m.get(key)
+	f := field{col: key, path: path, inJSON: true}
 	if !ok {
 		return f
 	}
 	n, isNum := v.(json.Number)
 	if !isNum {
-		j.ck.errf(f.col, RuleType, "%s must be a number", f.col)
+		j.ck.errf(f.column(), RuleType, "%s must be a number", f.column())
 		if s, isStr := v.(string); isStr && j.ck.salvage && strings.TrimSpace(s) != "" {
 			// A number written as a string ("1234.50", "$1,234.50"): read
 			// it as CSV's amounts are, or drop it.
@@ -296,20 +295,20 @@ func (j jctx) num(m map[string]any, key, path string) field {
 	return f
 }
 
-func (j jctx) obj(m map[string]any, key, path string) (map[string]any, bool) {
-	v, ok := m[key]
+func (j jctx) obj(m jsonObject, key, path string) (jsonObject, bool) {
+	v, ok := m.get(key)
 	if !ok {
 		return nil, false
 	}
-	o, isObj := v.(map[string]any)
+	o, isObj := v.(jsonObject)
 	if !isObj {
 		j.ck.errf(path+"/"+key, RuleType, "%s/%s must be an object", path, key)
 	}
 	return o, isObj
 }
 
-func (j jctx) arr(m map[string]any, key, path string, required bool) ([]any, bool) {
-	v, ok := m[key]
+func (j jctx) arr(m jsonObject, key, path string, required bool) ([]any, bool) {
+	v, ok := m.get(key)
 	if !ok {
 		if required {
 			j.ck.errf(path+"/"+key, RuleRequired, "%s/%s is required", path, key)
@@ -329,19 +328,20 @@ func (j jctx) arr(m map[string]any, key, path string, required bool) ([]any, boo
 
 // item checks one decoded element, the row'th (1-based). It only reads st,
 // so several items are checked at once.
-func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
-	ck := &checker{fam: st.rd.fam, ver: st.rd.ver, row: row, ps: ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage}
+func (st *jsonState) item(v any, row int, ps *problems, sc *rowScratch) []priceline.Charge {
+	ck := &checker{fam: st.rd.fam, ver: st.rd.ver, row: row, ps: ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage,
+		arena: sc.arena}
 	j := jctx{ck: ck, fam: st.rd.fam}
-	m, ok := v.(map[string]any)
+	m, ok := v.(jsonObject)
 	if !ok {
 		ck.errf("", RuleType, "each element of standard_charge_information must be an object")
 		return []priceline.Charge{{HospitalID: st.rd.hospital.ID}}
 	}
-	it := itemIn{description: j.str(m, "description", "", true)}
+	it := itemIn{description: j.str(m, "description", "", true), codes: sc.codes[:0]}
 	codes, hasCodes := j.arr(m, "code_information", "", false)
 	for i, c := range codes {
-		p := "/code_information/" + strconv.Itoa(i)
-		cm, ok := c.(map[string]any)
+		p := indexPath("/code_information/", i)
+		cm, ok := c.(jsonObject)
 		if !ok {
 			ck.errf(p, RuleType, "%s must be an object", p)
 			continue
@@ -357,9 +357,9 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 	}
 	if st.rd.ver < v220 && st.rd.fam == familyV2 {
 		// drug_information arrived with v2.2.0; earlier schemas ignore it.
-		if di, ok := m["drug_information"].(map[string]any); ok {
-			it.drugUnit = field{col: "/drug_information/unit", val: fmt.Sprint(di["unit"]), set: di["unit"] != nil}
-			it.drugType = field{col: "/drug_information/type", val: fmt.Sprint(di["type"]), set: di["type"] != nil}
+		if di, ok := m.val("drug_information").(jsonObject); ok {
+			it.drugUnit = field{col: "/drug_information/unit", val: fmt.Sprint(di.val("unit")), set: di.val("unit") != nil}
+			it.drugType = field{col: "/drug_information/type", val: fmt.Sprint(di.val("type")), set: di.val("type") != nil}
 		}
 	} else if di, ok := j.obj(m, "drug_information", ""); ok {
 		if st.rd.fam == familyV3 {
@@ -375,12 +375,13 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 	} else {
 		it.drugUnit.col, it.drugType.col = "/drug_information/unit", "/drug_information/type"
 	}
+	sc.codes = it.codes
 	base := ck.item(&it)
 	scs, _ := j.arr(m, "standard_charges", "", true)
 	var out []priceline.Charge
 	for i, sv := range scs {
-		p := "/standard_charges/" + strconv.Itoa(i)
-		sm, ok := sv.(map[string]any)
+		p := indexPath("/standard_charges/", i)
+		sm, ok := sv.(jsonObject)
 		if !ok {
 			ck.errf(p, RuleType, "%s must be an object", p)
 			continue
@@ -390,6 +391,7 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 			gross:   j.num(sm, "gross_charge", p), cash: j.num(sm, "discounted_cash", p),
 			min: j.num(sm, "minimum", p), max: j.num(sm, "maximum", p),
 			genericNotes: j.str(sm, "additional_generic_notes", p, false),
+			payers:       sc.payers[:0],
 		}
 		b := base
 		if mods, ok := j.arr(sm, "modifier_code", p, false); ok {
@@ -406,30 +408,32 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 		}
 		pays, _ := j.arr(sm, "payers_information", p, false)
 		for k, pv := range pays {
-			pp := fmt.Sprintf("%s/payers_information/%d", p, k)
-			pm, ok := pv.(map[string]any)
+			pp := payerPath(i, p, k)
+			pm, ok := pv.(jsonObject)
 			if !ok {
 				ck.errf(pp, RuleType, "%s must be an object", pp)
 				continue
 			}
-			pin := payerIn{
-				payer: j.str(pm, "payer_name", pp, true), plan: j.str(pm, "plan_name", pp, true),
-				dollar: j.num(pm, "standard_charge_dollar", pp), pct: j.num(pm, "standard_charge_percentage", pp),
-				alg: j.str(pm, "standard_charge_algorithm", pp, false), est: j.num(pm, "estimated_amount", pp),
-				methodology: j.str(pm, "methodology", pp, true), notes: j.str(pm, "additional_payer_notes", pp, false),
-			}
-			if pin.payer.col == "" {
-				pin.payer.col = pp + "/payer_name"
-			}
+			// Filled in place in the reused scratch: a payerIn is about 900 bytes.
+			ci.payers = append(ci.payers, payerIn{})
+			pin := &ci.payers[len(ci.payers)-1]
+			pin.payer, pin.plan = j.str(pm, "payer_name", pp, true), j.str(pm, "plan_name", pp, true)
+			pin.dollar, pin.pct = j.num(pm, "standard_charge_dollar", pp), j.num(pm, "standard_charge_percentage", pp)
+			pin.alg, pin.est = j.str(pm, "standard_charge_algorithm", pp, false), j.num(pm, "estimated_amount", pp)
+			pin.methodology, pin.notes = j.str(pm, "methodology", pp, true), j.str(pm, "additional_payer_notes", pp, false)
 			if st.rd.fam == familyV3 {
 				pin.median = j.num(pm, "median_amount", pp)
 				pin.p10 = j.num(pm, "10th_percentile", pp)
 				pin.p90 = j.num(pm, "90th_percentile", pp)
 				pin.count = j.str(pm, "count", pp, true)
 			}
-			ci.payers = append(ci.payers, pin)
 		}
-		out = append(out, ck.charges(b, &ci, false)...)
+		sc.payers = ci.payers
+		if chs := ck.charges(b, &ci, false); out == nil {
+			out = chs // the usual single set of charges: no copy
+		} else {
+			out = append(out, chs...)
+		}
 	}
 	if len(out) == 0 {
 		out = append(out, base)
@@ -441,24 +445,25 @@ func (st *jsonState) item(v any, row int, ps *problems) []priceline.Charge {
 func (st *jsonState) modifiers() error {
 	r := st.rd
 	if r.fam == 0 {
-		r.version, _ = st.meta["version"].(string)
+		r.version, _ = st.meta.val("version").(string)
 		r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
 		r.ver = chooseVersion(r.version, r.fam, true, &r.file, "/version")
 		// The hospital's keys came first too (startItems will not run
 		// again to read them).
 		r.hospital = st.hospital()
 	}
-	for st.dec.More() {
+	for st.more() {
 		st.lim.reset()
-		var v any
-		if err := st.dec.Decode(&v); err != nil {
+		raw, err := st.dec.ReadValue()
+		if err != nil {
 			return st.syntax(err)
 		}
+		v := parseJSONValue(raw)
 		p := "/modifier_information/" + strconv.Itoa(st.nMods)
 		st.nMods++
 		ck := &checker{fam: r.fam, ver: r.ver, ps: &r.file}
 		j := jctx{ck: ck, fam: r.fam}
-		m, ok := v.(map[string]any)
+		m, ok := v.(jsonObject)
 		if !ok {
 			ck.errf(p, RuleType, "%s must be an object", p)
 			continue
@@ -471,7 +476,7 @@ func (st *jsonState) modifiers() error {
 		mps, _ := j.arr(m, "modifier_payer_information", p, true)
 		for k, mv := range mps {
 			pp := fmt.Sprintf("%s/modifier_payer_information/%d", p, k)
-			pm, ok := mv.(map[string]any)
+			pm, ok := mv.(jsonObject)
 			if !ok {
 				ck.errf(pp, RuleType, "%s must be an object", pp)
 				continue
@@ -481,7 +486,7 @@ func (st *jsonState) modifiers() error {
 			ck.required(j.str(pm, "description", pp, true), pp+"/description")
 		}
 	}
-	_, err := st.dec.Token() // ']'
+	_, err := st.dec.ReadToken() // ']'
 	if err != nil {
 		return st.syntax(err)
 	}
@@ -499,7 +504,7 @@ func (st *jsonState) finishMeta() {
 	case r.fam == 0:
 		st.startItems()
 	case st.provisional:
-		r.version, _ = st.meta["version"].(string)
+		r.version, _ = st.meta.val("version").(string)
 		r.fam = chooseFamily(r.version, st.layoutFamily(), &r.file, "/version")
 		r.ver = chooseVersion(r.version, r.fam, true, &r.file, "/version")
 		if r.fam != familyV3 {
@@ -515,7 +520,7 @@ func (st *jsonState) finishMeta() {
 	if d := j.str(m, "last_updated_on", "", true); !d.set {
 		ck.required(d, "last_updated_on")
 	} else if _, ok := parseDate(d.val, false); !ok {
-		ck.errf(d.col, RuleDate, "last_updated_on %q must be a date in the form YYYY-MM-DD", clip(d.val))
+		ck.errf(d.column(), RuleDate, "last_updated_on %q must be a date in the form YYYY-MM-DD", clip(d.val))
 	}
 	strArray := func(key string) {
 		a, ok := j.arr(m, key, "", true)
@@ -547,7 +552,7 @@ func (st *jsonState) finishMeta() {
 			ck.enum(st, states, RuleEnumState, "US state or territory code")
 		}
 		j.str(li, "license_number", "/license_information", r.fam == familyV3)
-	} else if _, present := m["license_information"]; !present {
+	} else if _, present := m.get("license_information"); !present {
 		ck.errf("/license_information", RuleRequired, "/license_information is required")
 	}
 	key, text, confirm := "affirmation", affirmationV2, "confirm_affirmation"
@@ -558,9 +563,9 @@ func (st *jsonState) finishMeta() {
 		if t := j.str(a, key, "/"+key, true); !t.set {
 			ck.required(t, key+"/"+key)
 		} else if t.val != text {
-			ck.errf(t.col, RuleAttestationText, "the %s must be the exact CMS wording", key)
+			ck.errf(t.column(), RuleAttestationText, "the %s must be the exact CMS wording", key)
 		}
-		switch c := a[confirm].(type) {
+		switch c := a.val(confirm).(type) {
 		case bool:
 			if !c {
 				ck.warnf("/"+key+"/"+confirm, RuleAttestationFalse, "the hospital did not confirm the %s", key)
@@ -573,7 +578,7 @@ func (st *jsonState) finishMeta() {
 		if r.fam == familyV3 {
 			ck.required(j.str(a, "attester_name", "/"+key, true), "attestation/attester_name")
 		}
-	} else if _, present := m[key]; !present {
+	} else if _, present := m.get(key); !present {
 		ck.errf("/"+key, RuleRequired, "/%s is required", key)
 	}
 	if !st.itemsSet {

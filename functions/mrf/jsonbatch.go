@@ -1,12 +1,15 @@
 package mrf
 
-import "hospitalpriceline/functions/priceline"
+import (
+	"runtime"
 
-// The items of standard_charge_information are decoded in batches, as CSV
-// rows are (csvbatch.go): one goroutine decodes the next batch while the
-// current one is checked on every core. The same bounds apply. (Decoding
-// only json.RawMessage ahead and building the values on the checking
-// goroutines measured no faster: it scans every item twice.)
+	"hospitalpriceline/functions/priceline"
+)
+
+// The items of standard_charge_information are read in batches, as CSV
+// rows are (csvbatch.go): one goroutine reads the next batch's items (their
+// syntax checked by jsontext, their text copied) while the current one is
+// built (parseJSONValue) and checked on every core. The same bounds apply.
 const (
 	jsonBatchItems = 256
 	jsonBatchBytes = 1 << 20
@@ -14,10 +17,13 @@ const (
 
 // jsonBatch is a run of decoded items.
 type jsonBatch struct {
-	items []any
-	out   []rowResult
-	end   bool  // the array ended after these items
-	err   error // decoding failed after these items
+	text []byte // the items' JSON text, one after the other
+	ends []int  // where each item's text ends in text
+	out  []rowResult
+	// arenas hold the charges, one per part of parallelFor (see chargeArena).
+	arenas []chargeArena
+	end    bool  // the array ended after these items
+	err    error // decoding failed after these items
 }
 
 // jsonPipeline feeds jsonState.next from batches.
@@ -32,22 +38,21 @@ type jsonPipeline struct {
 // read decodes the next items into b. It alone uses the decoder and the
 // limiter until it sends b.
 func (p *jsonPipeline) read(b *jsonBatch) {
-	clear(b.items)
-	b.items, b.end, b.err = b.items[:0], false, nil
+	b.text, b.ends, b.end, b.err = b.text[:0], b.ends[:0], false, nil
 	dec := p.st.dec
-	start := dec.InputOffset()
-	for len(b.items) < jsonBatchItems && dec.InputOffset()-start < jsonBatchBytes {
-		if !dec.More() {
+	for len(b.ends) < jsonBatchItems && len(b.text) < jsonBatchBytes {
+		if !p.st.more() {
 			b.end = true
 			break
 		}
 		p.st.lim.reset()
-		var item any
-		if err := dec.Decode(&item); err != nil {
+		raw, err := dec.ReadValue()
+		if err != nil {
 			b.err = err
 			break
 		}
-		b.items = append(b.items, item)
+		b.text = append(b.text, raw...)
+		b.ends = append(b.ends, len(b.text))
 	}
 	p.ahead <- b
 }
@@ -67,7 +72,7 @@ func (p *jsonPipeline) nextItem() (chs []priceline.Charge, ps []Problem, done bo
 	st := p.st
 	for {
 		if b := p.cur; b != nil {
-			if p.i < len(b.items) {
+			if p.i < len(b.ends) {
 				res := b.out[p.i]
 				b.out[p.i] = rowResult{}
 				p.i++
@@ -94,15 +99,26 @@ func (p *jsonPipeline) nextItem() (chs []priceline.Charge, ps []Problem, done bo
 			p.readAhead()
 		}
 		first := st.nItems + 1
-		n := len(b.items)
+		n := len(b.ends)
 		if cap(b.out) < n {
 			b.out = make([]rowResult, n)
 		}
 		b.out = b.out[:n]
-		parallelFor(n, func(lo, hi int) {
+		if parts := runtime.GOMAXPROCS(0); len(b.arenas) < parts {
+			b.arenas = make([]chargeArena, parts)
+		}
+		for i := range b.arenas {
+			b.arenas[i].buf = b.arenas[i].buf[:0]
+		}
+		parallelFor(n, func(part, lo, hi int) {
+			sc := rowScratch{arena: &b.arenas[part]}
 			for i := lo; i < hi; i++ {
 				var ps problems
-				chs := st.item(b.items[i], first+i, &ps)
+				start := 0
+				if i > 0 {
+					start = b.ends[i-1]
+				}
+				chs := st.item(parseJSONValue(b.text[start:b.ends[i]]), first+i, &ps, &sc)
 				b.out[i] = rowResult{chs: chs, ps: ps}
 			}
 		})

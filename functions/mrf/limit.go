@@ -1,6 +1,9 @@
 package mrf
 
-import "errors"
+import (
+	"errors"
+	"io"
+)
 
 // maxRecordBytes bounds one CSV record or one JSON item (and any other
 // top-level JSON value). Both decoders hold a whole record in memory, so
@@ -17,6 +20,10 @@ var errRecordTooLarge = errors.New("record too large")
 type recordLimiter struct {
 	r interface{ Read([]byte) (int, error) }
 	n int64
+	// failed is the first error of r other than io.EOF: the jsontext
+	// decoder reports a read failure inside a syntax error, so the reader
+	// asks here whether a syntax error was one.
+	failed error
 }
 
 func (l *recordLimiter) reset() { l.n = 0 }
@@ -27,6 +34,9 @@ func (l *recordLimiter) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.n += int64(n)
+	if err != nil && err != io.EOF && l.failed == nil {
+		l.failed = err
+	}
 	return n, err
 }
 

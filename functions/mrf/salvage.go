@@ -244,7 +244,7 @@ func lenientDate(s string) (string, bool) {
 
 // drop reports a cell salvage leaves out of the charge.
 func (c *checker) drop(f field, why string) {
-	c.warnf(f.col, RuleSalvageCellDropped, "%q left out: %s", clip(f.val), why)
+	c.warnf(f.column(), RuleSalvageCellDropped, "%q left out: %s", clip(f.val), why)
 }
 
 // salvageMoney reads an amount CMS rejects when its meaning is plain
@@ -256,7 +256,7 @@ func (c *checker) salvageMoney(f field) priceline.Money {
 	}
 	if d, ok := lenientDecimal(f.val); ok && !isNineNines(d) {
 		if m, positive, ok := decimalMoney(d); ok && positive {
-			c.warnf(f.col, RuleSalvageCellRead, "%q read as %s", clip(f.val), m.Decimal)
+			c.warnf(f.column(), RuleSalvageCellRead, "%q read as %s", clip(f.val), m.Decimal)
 			return m
 		}
 	}
@@ -284,7 +284,7 @@ func (c *checker) salvageEnum(f field, set map[string]bool, rule string) string 
 		}
 	}
 	if alias != "" && set[alias] {
-		c.warnf(f.col, RuleSalvageCellRead, "%q read as %q", clip(f.val), alias)
+		c.warnf(f.column(), RuleSalvageCellRead, "%q read as %q", clip(f.val), alias)
 		return alias
 	}
 	c.drop(f, "not a value CMS defines")
@@ -296,7 +296,7 @@ func (c *checker) salvageEnum(f field, set map[string]bool, rule string) string 
 func (c *checker) inferCodeType(cd codeIn) string {
 	t := inferCodeType(cd.code.str())
 	if t != "" {
-		c.warnf(cd.typ.col, RuleSalvageCellRead, "code %q has no code type; read as %s from its shape", clip(cd.code.val), t)
+		c.warnf(cd.typ.column(), RuleSalvageCellRead, "code %q has no code type; read as %s from its shape", clip(cd.code.val), t)
 	}
 	return t
 }
