@@ -46,8 +46,9 @@ type counter struct {
 	calls, ok map[string]int
 }
 
-// count records one call to op that ended with *err; deferred as the first
-// statement of every counted method.
+// count records one call to op that ended with *err; call's deferred func
+// runs it, and the methods that cannot hold the lock throughout defer it
+// themselves.
 func (c *counter) count(op string, err *error) {
 	c.countMu.Lock()
 	defer c.countMu.Unlock()
@@ -74,6 +75,28 @@ func (c *counter) Succeeded(op string) int {
 	c.countMu.Lock()
 	defer c.countMu.Unlock()
 	return c.ok[op]
+}
+
+// guarded is what every store here embeds: the call counts and the lock
+// over the store's data.
+type guarded struct {
+	counter
+	mu sync.Mutex
+}
+
+// call starts a counted method named op: it runs fail and, when fail lets
+// the call through, takes the lock. *err is fail's answer, which the method
+// returns at once when it is set. The func call returns is deferred: it
+// unlocks and counts the call as ending with *err.
+func (g *guarded) call(fail func(op string) error, op string, err *error) func() {
+	if *err = hook(fail, op); *err != nil {
+		return func() { g.count(op, err) }
+	}
+	g.mu.Lock()
+	return func() {
+		g.mu.Unlock()
+		g.count(op, err)
+	}
 }
 
 // clock returns now(), or the time when now is nil.

@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
@@ -17,9 +16,7 @@ type Users struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail func(op string) error
 
-	counter // Calls and Succeeded
-
-	mu        sync.Mutex
+	guarded   // Calls, Succeeded and the lock
 	byID      map[string]priceline.User
 	byEmail   map[string]emailIndex
 	bySubject map[subjectKey]string
@@ -80,15 +77,13 @@ func validateUser(u *priceline.User) error {
 
 // CreateUser stores u and its index, or nothing.
 func (m *Users) CreateUser(_ context.Context, u *priceline.User) (err error) {
-	defer m.count("CreateUser", &err)
-	if err := hook(m.Fail, "CreateUser"); err != nil {
+	defer m.call(m.Fail, "CreateUser", &err)()
+	if err != nil {
 		return err
 	}
 	if err := validateUser(u); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.init()
 	if u.Provider == priceline.ProviderLocal {
 		if _, ok := m.byEmail[u.Email]; ok {
@@ -128,23 +123,19 @@ func (m *Users) get(id string) (*priceline.User, error) {
 
 // UserByID returns the user with id.
 func (m *Users) UserByID(_ context.Context, id string) (_ *priceline.User, err error) {
-	defer m.count("UserByID", &err)
-	if err := hook(m.Fail, "UserByID"); err != nil {
+	defer m.call(m.Fail, "UserByID", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	return m.get(id)
 }
 
 // UserByEmail finds a local user through the email index.
 func (m *Users) UserByEmail(_ context.Context, email string) (_ *priceline.User, err error) {
-	defer m.count("UserByEmail", &err)
-	if err := hook(m.Fail, "UserByEmail"); err != nil {
+	defer m.call(m.Fail, "UserByEmail", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	idx, ok := m.byEmail[email]
 	if !ok || email == "" {
 		return nil, userNotFound()
@@ -161,12 +152,10 @@ func (m *Users) UserByEmail(_ context.Context, email string) (_ *priceline.User,
 
 // PasswordHint reads the email index: the user's ID and its copy of the hash.
 func (m *Users) PasswordHint(_ context.Context, email string) (_, _ string, err error) {
-	defer m.count("PasswordHint", &err)
-	if err := hook(m.Fail, "PasswordHint"); err != nil {
+	defer m.call(m.Fail, "PasswordHint", &err)()
+	if err != nil {
 		return "", "", err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	idx, ok := m.byEmail[email]
 	if !ok || email == "" {
 		return "", "", userNotFound()
@@ -176,12 +165,10 @@ func (m *Users) PasswordHint(_ context.Context, email string) (_, _ string, err 
 
 // RepairPasswordHint copies the user's hash into the index that names it.
 func (m *Users) RepairPasswordHint(_ context.Context, userID string) (err error) {
-	defer m.count("RepairPasswordHint", &err)
-	if err := hook(m.Fail, "RepairPasswordHint"); err != nil {
+	defer m.call(m.Fail, "RepairPasswordHint", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	u, err := m.get(userID)
 	if err != nil {
 		return err
@@ -202,12 +189,10 @@ func (m *Users) syncHint(u *priceline.User) {
 
 // UserBySubject finds a cloud user through the subject index.
 func (m *Users) UserBySubject(_ context.Context, provider, subject string) (_ *priceline.User, err error) {
-	defer m.count("UserBySubject", &err)
-	if err := hook(m.Fail, "UserBySubject"); err != nil {
+	defer m.call(m.Fail, "UserBySubject", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	id, ok := m.bySubject[subjectKey{provider, subject}]
 	if !ok || provider == "" || subject == "" {
 		return nil, userNotFound()
@@ -224,15 +209,13 @@ func (m *Users) UserBySubject(_ context.Context, provider, subject string) (_ *p
 
 // UpdatePasswordHash replaces the hash if it is still oldHash.
 func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash string) (err error) {
-	defer m.count("UpdatePasswordHash", &err)
-	if err := hook(m.Fail, "UpdatePasswordHash"); err != nil {
+	defer m.call(m.Fail, "UpdatePasswordHash", &err)()
+	if err != nil {
 		return err
 	}
 	if err := checkText("password hash", newHash); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	u, err := m.get(userID)
 	if err != nil {
 		return err
@@ -248,8 +231,8 @@ func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash s
 
 // UpdateProfile replaces the display name and email.
 func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) (err error) {
-	defer m.count("UpdateProfile", &err)
-	if err := hook(m.Fail, "UpdateProfile"); err != nil {
+	defer m.call(m.Fail, "UpdateProfile", &err)()
+	if err != nil {
 		return err
 	}
 	for _, f := range []struct{ name, v string }{{"name", name}, {"email", email}} {
@@ -257,8 +240,6 @@ func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) (er
 			return err
 		}
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	u, err := m.get(userID)
 	if err != nil {
 		return err
@@ -296,12 +277,11 @@ func emailChanged() error {
 }
 
 // MarkEmailVerified sets EmailVerified when the user's email is still email.
-func (m *Users) MarkEmailVerified(_ context.Context, userID, email string) error {
-	if err := hook(m.Fail, "MarkEmailVerified"); err != nil {
+func (m *Users) MarkEmailVerified(_ context.Context, userID, email string) (err error) {
+	defer m.call(m.Fail, "MarkEmailVerified", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	u, err := m.get(userID)
 	if err != nil {
 		return err
@@ -315,8 +295,9 @@ func (m *Users) MarkEmailVerified(_ context.Context, userID, email string) error
 }
 
 // ChangeEmail moves a local user and its index to newEmail, verified.
-func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string) error {
-	if err := hook(m.Fail, "ChangeEmail"); err != nil {
+func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string) (err error) {
+	defer m.call(m.Fail, "ChangeEmail", &err)()
+	if err != nil {
 		return err
 	}
 	if err := checkText("email", newEmail); err != nil {
@@ -325,8 +306,6 @@ func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string
 	if newEmail == "" {
 		return priceline.Errorf(priceline.KindInvalid, "invalid_email", "A local account needs an email address.")
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.init()
 	u, err := m.get(userID)
 	if err != nil {
@@ -348,12 +327,11 @@ func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string
 }
 
 // DeleteUser removes the user and the index that names it.
-func (m *Users) DeleteUser(_ context.Context, userID string) error {
-	if err := hook(m.Fail, "DeleteUser"); err != nil {
+func (m *Users) DeleteUser(_ context.Context, userID string) (err error) {
+	defer m.call(m.Fail, "DeleteUser", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.init()
 	u, ok := m.byID[userID]
 	if !ok {
