@@ -78,5 +78,5 @@ func validateAccountToken(t *priceline.AccountToken) error {
 	if t == nil || !validUserID(t.UserID) || priceline.TokenPurpose(t.Purpose) == "" || !validSessionKey(t.Hash) {
 		return priceline.Errorf(priceline.KindInvalid, "invalid_token", "The token is malformed.")
 	}
-	return checkText("email", t.Email)
+	return priceline.CheckText("email", t.Email)
 }

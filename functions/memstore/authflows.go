@@ -35,22 +35,8 @@ func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) (err error
 	if err != nil {
 		return err
 	}
-	if f == nil || !priceline.IsLowerHex(f.ID, 64) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid ID.")
-	}
-	if f.State == "" || f.Nonce == "" || f.PKCEVerifier == "" {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no state, nonce or PKCE verifier.")
-	}
-	if f.ExpiresAt.IsZero() || !f.ExpiresAt.After(f.CreatedAt) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid expiry.")
-	}
-	for _, fld := range []struct{ name, v string }{
-		{"state", f.State}, {"nonce", f.Nonce}, {"PKCE verifier", f.PKCEVerifier},
-		{"return path", f.ReturnTo}, {"policy", f.Policy},
-	} {
-		if err := checkText(fld.name, fld.v); err != nil {
-			return err
-		}
+	if err := priceline.ValidAuthFlow(f); err != nil {
+		return err
 	}
 	if m.flows == nil {
 		m.flows = map[string]priceline.AuthFlow{}

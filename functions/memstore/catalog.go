@@ -115,16 +115,6 @@ func indexes(description, w string) bool {
 	return slices.ContainsFunc(words[:min(len(words), maxIndexedWords)], func(h string) bool { return strings.HasPrefix(h, w) })
 }
 
-func hasWords(description string, words []string) bool {
-	have := priceline.SearchWords(description)
-	for _, w := range words {
-		if !slices.ContainsFunc(have, func(h string) bool { return strings.HasPrefix(h, w) }) {
-			return false
-		}
-	}
-	return true
-}
-
 func (m *Prices) wordMatches(words []string, limit int) []priceline.Procedure {
 	longest := slices.MaxFunc(words, func(a, b string) int {
 		return cmp.Compare(utf8.RuneCountInString(a), utf8.RuneCountInString(b))
@@ -144,7 +134,7 @@ func (m *Prices) wordMatches(words []string, limit int) []priceline.Procedure {
 			continue
 		}
 		all = append(all, p)
-		if !seen[k.code] && hasWords(p.Description, words) && len(out) < limit {
+		if !seen[k.code] && priceline.HasWords(p.Description, words) && len(out) < limit {
 			seen[k.code] = true
 			out = append(out, p)
 		}

@@ -34,7 +34,7 @@ func (m *Challenges) PutChallenge(_ context.Context, c *priceline.Challenge) (er
 	if err := priceline.ValidChallenge(c); err != nil {
 		return err
 	}
-	if err := checkText("return path", c.ReturnTo); err != nil {
+	if err := priceline.CheckText("return path", c.ReturnTo); err != nil {
 		return err
 	}
 	if m.byID == nil {

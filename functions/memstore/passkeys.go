@@ -45,7 +45,7 @@ func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) (err erro
 	if err := priceline.ValidPasskey(p); err != nil {
 		return err
 	}
-	if err := checkText("passkey name", p.Name); err != nil {
+	if err := priceline.CheckText("passkey name", p.Name); err != nil {
 		return err
 	}
 	if m.byID == nil {

@@ -68,20 +68,6 @@ func keyOf(c priceline.Code) codeKey {
 	return codeKey{n.Type, n.Code}
 }
 
-// validGen accepts the generation IDs the real store accepts.
-func validGen(g string) bool {
-	if g == "" || len(g) > 64 {
-		return false
-	}
-	for i := 0; i < len(g); i++ {
-		c := g[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 func malformedImport() error {
 	return priceline.Errorf(priceline.KindInvalid, "invalid_import", "The hospital ID or import generation is malformed.")
 }
@@ -92,7 +78,7 @@ func (m *Prices) BeginImport(_ context.Context, h priceline.Hospital, gen string
 	if err != nil {
 		return err
 	}
-	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(h.ID, 32) || !priceline.ValidGeneration(gen) {
 		return malformedImport()
 	}
 	if cur, ok := m.hospitals[h.ID]; ok && cur.h.LastUpdatedOn > h.LastUpdatedOn {
@@ -130,7 +116,7 @@ func (m *Prices) PrepareCharges(_ context.Context, hospitalID, gen string, codes
 	if err != nil {
 		return err
 	}
-	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
 		return malformedImport()
 	}
 	for _, c := range codes {
@@ -146,7 +132,7 @@ func (m *Prices) PutCharges(_ context.Context, hospitalID, gen string, code pric
 	if err != nil {
 		return err
 	}
-	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
 		return malformedImport()
 	}
 	if len(charges) > priceline.MaxChargeBatch {
@@ -206,7 +192,7 @@ func (m *Prices) CommitImport(_ context.Context, h priceline.Hospital, gen strin
 	if err != nil {
 		return 0, err
 	}
-	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(h.ID, 32) || !priceline.ValidGeneration(gen) {
 		return 0, malformedImport()
 	}
 	m.init()

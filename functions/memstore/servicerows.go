@@ -22,7 +22,7 @@ func (m *Prices) PutServiceRows(_ context.Context, hospitalID, gen string, rs []
 	if err != nil {
 		return err
 	}
-	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
 		return malformedImport()
 	}
 	if len(rs) > priceline.MaxServiceRowBatch {

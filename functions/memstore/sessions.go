@@ -60,16 +60,8 @@ func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) (err e
 	if err != nil {
 		return err
 	}
-	if s == nil || !validUserID(s.UserID) || !validSessionKey(s.Key) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_session", "The session has no valid user ID or key.")
-	}
-	if s.ExpiresAt.IsZero() || s.IdleExpiresAt.IsZero() {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_session", "The session has no expiry.")
-	}
-	for _, f := range []struct{ name, v string }{{"method", s.Method}, {"CSRF token", s.CSRFToken}} {
-		if err := checkText(f.name, f.v); err != nil {
-			return err
-		}
+	if err := priceline.ValidSession(s); err != nil {
+		return err
 	}
 	if m.rows == nil {
 		m.rows = map[string]map[string]priceline.Session{}

@@ -44,18 +44,8 @@ func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string
 	if err != nil {
 		return err
 	}
-	if !validUserID(userID) || !validSessionKey(sessionKey) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_token_cache_key", "The token cache must belong to a valid session.")
-	}
-	if len(blob) == 0 {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_token_cache", "The token cache is empty.")
-	}
-	if len(blob) > priceline.MaxTokenCacheSize {
-		return priceline.Errorf(priceline.KindInvalid, "token_cache_too_large",
-			"The token cache is %d bytes, over the %d-byte limit.", len(blob), priceline.MaxTokenCacheSize)
-	}
-	if !expiresAt.After(clock(m.Now)) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_token_cache", "The token cache has no future expiry.")
+	if err := priceline.ValidTokenCache(userID, sessionKey, blob, expiresAt, clock(m.Now)); err != nil {
+		return err
 	}
 	if m.entries == nil {
 		m.entries = map[tokenKey]tokenEntry{}

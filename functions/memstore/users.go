@@ -45,43 +45,13 @@ func userNotFound() error {
 	return priceline.Errorf(priceline.KindNotFound, "user_not_found", "No such user.")
 }
 
-func validateUser(u *priceline.User) error {
-	invalid := func(code, msg string) error { return priceline.Errorf(priceline.KindInvalid, code, "%s", msg) }
-	if u == nil {
-		return invalid("invalid_user", "No user was given.")
-	}
-	if !validUserID(u.ID) {
-		return invalid("invalid_user_id", "The user ID must be 32 lowercase hex characters.")
-	}
-	switch u.Provider {
-	case priceline.ProviderLocal:
-		if u.Email == "" {
-			return invalid("invalid_email", "A local account needs an email address.")
-		}
-	case priceline.ProviderB2C:
-		if u.Subject == "" {
-			return invalid("invalid_subject", "A cloud account needs a subject.")
-		}
-	default:
-		return invalid("invalid_provider", "The identity provider is not known.")
-	}
-	for _, f := range []struct{ name, v string }{
-		{"email", u.Email}, {"subject", u.Subject}, {"name", u.Name}, {"password hash", u.PasswordHash},
-	} {
-		if err := checkText(f.name, f.v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // CreateUser stores u and its index, or nothing.
 func (m *Users) CreateUser(_ context.Context, u *priceline.User) (err error) {
 	defer m.call(m.Fail, "CreateUser", &err)()
 	if err != nil {
 		return err
 	}
-	if err := validateUser(u); err != nil {
+	if err := priceline.ValidUser(u); err != nil {
 		return err
 	}
 	m.init()
@@ -213,7 +183,7 @@ func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash s
 	if err != nil {
 		return err
 	}
-	if err := checkText("password hash", newHash); err != nil {
+	if err := priceline.CheckText("password hash", newHash); err != nil {
 		return err
 	}
 	u, err := m.get(userID)
@@ -236,7 +206,7 @@ func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) (er
 		return err
 	}
 	for _, f := range []struct{ name, v string }{{"name", name}, {"email", email}} {
-		if err := checkText(f.name, f.v); err != nil {
+		if err := priceline.CheckText(f.name, f.v); err != nil {
 			return err
 		}
 	}
@@ -300,7 +270,7 @@ func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string
 	if err != nil {
 		return err
 	}
-	if err := checkText("email", newEmail); err != nil {
+	if err := priceline.CheckText("email", newEmail); err != nil {
 		return err
 	}
 	if newEmail == "" {

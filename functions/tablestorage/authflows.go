@@ -80,23 +80,8 @@ func missingTable(err error, name string) error {
 // PutFlow stores f with AddEntity, so an existing flow with the same ID is a
 // conflict and never overwritten.
 func (s *AuthFlowStore) PutFlow(ctx context.Context, f *priceline.AuthFlow) error {
-	if f == nil || !validFlowID(f.ID) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid ID.")
-	}
-	if f.State == "" || f.Nonce == "" || f.PKCEVerifier == "" {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no state, nonce or PKCE verifier.")
-	}
-	// A flow without an expiry would be valid forever and never swept.
-	if f.ExpiresAt.IsZero() || !f.ExpiresAt.After(f.CreatedAt) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid expiry.")
-	}
-	for _, fld := range []struct{ name, v string }{
-		{"state", f.State}, {"nonce", f.Nonce}, {"PKCE verifier", f.PKCEVerifier},
-		{"return path", f.ReturnTo}, {"policy", f.Policy},
-	} {
-		if err := checkText(fld.name, fld.v); err != nil {
-			return err
-		}
+	if err := priceline.ValidAuthFlow(f); err != nil {
+		return err
 	}
 	pk, rk := authFlowKeys(f.ID)
 	e := entity{

@@ -48,7 +48,7 @@ func (s *ChallengeStore) PutChallenge(ctx context.Context, c *priceline.Challeng
 	if err := priceline.ValidChallenge(c); err != nil {
 		return err
 	}
-	if err := checkText("return path", c.ReturnTo); err != nil {
+	if err := priceline.CheckText("return path", c.ReturnTo); err != nil {
 		return err
 	}
 	pk, rk := challengeKeys(c.ID)
