@@ -161,36 +161,7 @@ func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.Aut
 // closed the tab) are otherwise kept forever; expired ones are refused
 // whether or not this has run.
 func (s *AuthFlowStore) DeleteExpiredFlows(ctx context.Context, now time.Time) (int, error) {
-	filter := "ExpiresAt le " + odataDateTime(now)
-	sel := "PartitionKey,RowKey"
-	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
-	// Collect first: deleting while paging could move continuation tokens.
-	var keys []struct{ PartitionKey, RowKey string }
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return 0, translate(err, "list expired auth flows")
-		}
-		for _, raw := range page.Entities {
-			var k struct{ PartitionKey, RowKey string }
-			if err := json.Unmarshal(raw, &k); err != nil {
-				return 0, translate(err, "decode auth flow key")
-			}
-			keys = append(keys, k)
-		}
-	}
-	deleted := 0
-	for _, k := range keys {
-		// Unconditional: an expired flow is dead whatever its version, and a
-		// callback taking it at the same moment would refuse it anyway.
-		_, err := s.table.DeleteEntity(ctx, k.PartitionKey, k.RowKey, nil)
-		switch {
-		case err == nil:
-			deleted++
-		case isStatus(err, 404):
-		default:
-			return deleted, translate(err, "delete expired auth flow")
-		}
-	}
-	return deleted, nil
+	// Unconditional: an expired flow is dead whatever its version, and a
+	// callback taking it at the same moment would refuse it anyway.
+	return deleteListed(ctx, s.table, "ExpiresAt le "+odataDateTime(now), "auth flow")
 }
