@@ -3,7 +3,6 @@ package memstore
 import (
 	"context"
 	"crypto/subtle"
-	"sync"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -14,8 +13,8 @@ type AccountTokens struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail func(op string) error
 
-	mu     sync.Mutex
-	tokens map[[2]string]priceline.AccountToken
+	guarded // Calls, Succeeded and the lock
+	tokens  map[[2]string]priceline.AccountToken
 }
 
 var _ priceline.AccountTokenStore = (*AccountTokens)(nil)
@@ -28,15 +27,14 @@ func tokenNotFound() error {
 }
 
 // PutAccountToken stores t, replacing the user's token of that purpose.
-func (m *AccountTokens) PutAccountToken(_ context.Context, t *priceline.AccountToken) error {
-	if err := hook(m.Fail, "PutAccountToken"); err != nil {
+func (m *AccountTokens) PutAccountToken(_ context.Context, t *priceline.AccountToken) (err error) {
+	defer m.call(m.Fail, "PutAccountToken", &err)()
+	if err != nil {
 		return err
 	}
 	if err := validateAccountToken(t); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.tokens == nil {
 		m.tokens = map[[2]string]priceline.AccountToken{}
 	}
@@ -47,12 +45,11 @@ func (m *AccountTokens) PutAccountToken(_ context.Context, t *priceline.AccountT
 }
 
 // TakeAccountToken returns and deletes the token if its hash matches.
-func (m *AccountTokens) TakeAccountToken(_ context.Context, userID, purpose, hash string) (*priceline.AccountToken, error) {
-	if err := hook(m.Fail, "TakeAccountToken"); err != nil {
+func (m *AccountTokens) TakeAccountToken(_ context.Context, userID, purpose, hash string) (_ *priceline.AccountToken, err error) {
+	defer m.call(m.Fail, "TakeAccountToken", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	k := [2]string{userID, purpose}
 	t, ok := m.tokens[k]
 	if !ok || subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 {
@@ -63,12 +60,11 @@ func (m *AccountTokens) TakeAccountToken(_ context.Context, userID, purpose, has
 }
 
 // DeleteAccountTokens removes every token of the user.
-func (m *AccountTokens) DeleteAccountTokens(_ context.Context, userID string) error {
-	if err := hook(m.Fail, "DeleteAccountTokens"); err != nil {
+func (m *AccountTokens) DeleteAccountTokens(_ context.Context, userID string) (err error) {
+	defer m.call(m.Fail, "DeleteAccountTokens", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	for k := range m.tokens {
 		if k[0] == userID {
 			delete(m.tokens, k)
@@ -82,5 +78,5 @@ func validateAccountToken(t *priceline.AccountToken) error {
 	if t == nil || !validUserID(t.UserID) || priceline.TokenPurpose(t.Purpose) == "" || !validSessionKey(t.Hash) {
 		return priceline.Errorf(priceline.KindInvalid, "invalid_token", "The token is malformed.")
 	}
-	return checkText("email", t.Email)
+	return priceline.CheckText("email", t.Email)
 }

@@ -3,7 +3,6 @@ package memstore
 import (
 	"context"
 	"strconv"
-	"sync"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
@@ -14,9 +13,7 @@ type Attempts struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail func(op string) error
 
-	counter // Calls and Succeeded
-
-	mu      sync.Mutex
+	guarded // Calls, Succeeded and the lock
 	rows    map[string]priceline.Attempts
 	version int
 }
@@ -28,12 +25,10 @@ func NewAttempts() *Attempts { return &Attempts{} }
 
 // Attempts returns the record for key, or a zero record.
 func (m *Attempts) Attempts(_ context.Context, key string) (_ *priceline.Attempts, err error) {
-	defer m.count("Attempts", &err)
-	if err := hook(m.Fail, "Attempts"); err != nil {
+	defer m.call(m.Fail, "Attempts", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	a, ok := m.rows[key]
 	if !ok {
 		return &priceline.Attempts{Key: key}, nil
@@ -44,13 +39,11 @@ func (m *Attempts) Attempts(_ context.Context, key string) (_ *priceline.Attempt
 // Reserve checks and counts under the store's lock, which makes the pair
 // atomic as the Table store's conditional write does.
 func (m *Attempts) Reserve(_ context.Context, key string, at time.Time, forgetAfter time.Duration, check priceline.AttemptCheck) (_ *priceline.Attempts, err error) {
-	defer m.count("Reserve", &err)
-	if err := hook(m.Fail, "Reserve"); err != nil {
+	defer m.call(m.Fail, "Reserve", &err)()
+	if err != nil {
 		return nil, err
 	}
 	at = stored(at)
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	cur, ok := m.rows[key]
 	if !ok {
 		cur = priceline.Attempts{Key: key}
@@ -80,12 +73,10 @@ func (m *Attempts) Reserve(_ context.Context, key string, at time.Time, forgetAf
 
 // Release takes back one counted attempt.
 func (m *Attempts) Release(_ context.Context, r *priceline.Attempts) (err error) {
-	defer m.count("Release", &err)
-	if err := hook(m.Fail, "Release"); err != nil {
+	defer m.call(m.Fail, "Release", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	cur, ok := m.rows[r.Key]
 	if !ok || cur.Failures <= 0 {
 		return nil
@@ -107,12 +98,10 @@ func (m *Attempts) Release(_ context.Context, r *priceline.Attempts) (err error)
 
 // ResetAttempts clears the record for key.
 func (m *Attempts) ResetAttempts(_ context.Context, key string) (err error) {
-	defer m.count("ResetAttempts", &err)
-	if err := hook(m.Fail, "ResetAttempts"); err != nil {
+	defer m.call(m.Fail, "ResetAttempts", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	delete(m.rows, key)
 	return nil
 }

@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
@@ -16,10 +15,8 @@ type AuthFlows struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail func(op string) error
 
-	counter // Calls and Succeeded
-
-	mu    sync.Mutex
-	flows map[string]priceline.AuthFlow
+	guarded // Calls, Succeeded and the lock
+	flows   map[string]priceline.AuthFlow
 }
 
 var _ priceline.AuthFlowStore = (*AuthFlows)(nil)
@@ -34,29 +31,13 @@ func authFlowNotFound() error {
 
 // PutFlow stores f; an existing ID is a conflict.
 func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) (err error) {
-	defer m.count("PutFlow", &err)
-	if err := hook(m.Fail, "PutFlow"); err != nil {
+	defer m.call(m.Fail, "PutFlow", &err)()
+	if err != nil {
 		return err
 	}
-	if f == nil || !priceline.IsLowerHex(f.ID, 64) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid ID.")
+	if err := priceline.ValidAuthFlow(f); err != nil {
+		return err
 	}
-	if f.State == "" || f.Nonce == "" || f.PKCEVerifier == "" {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no state, nonce or PKCE verifier.")
-	}
-	if f.ExpiresAt.IsZero() || !f.ExpiresAt.After(f.CreatedAt) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid expiry.")
-	}
-	for _, fld := range []struct{ name, v string }{
-		{"state", f.State}, {"nonce", f.Nonce}, {"PKCE verifier", f.PKCEVerifier},
-		{"return path", f.ReturnTo}, {"policy", f.Policy},
-	} {
-		if err := checkText(fld.name, fld.v); err != nil {
-			return err
-		}
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.flows == nil {
 		m.flows = map[string]priceline.AuthFlow{}
 	}
@@ -71,12 +52,10 @@ func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) (err error
 
 // TakeFlow reads and deletes the flow under the lock, so it completes once.
 func (m *AuthFlows) TakeFlow(_ context.Context, id string) (_ *priceline.AuthFlow, err error) {
-	defer m.count("TakeFlow", &err)
-	if err := hook(m.Fail, "TakeFlow"); err != nil {
+	defer m.call(m.Fail, "TakeFlow", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	f, ok := m.flows[id]
 	if !ok {
 		return nil, authFlowNotFound()
@@ -92,12 +71,10 @@ func (m *AuthFlows) TakeFlow(_ context.Context, id string) (_ *priceline.AuthFlo
 // DeleteExpiredFlows removes flows expired at now, like the real store's
 // clean-up, and returns how many it removed.
 func (m *AuthFlows) DeleteExpiredFlows(_ context.Context, now time.Time) (_ int, err error) {
-	defer m.count("DeleteExpiredFlows", &err)
-	if err := hook(m.Fail, "DeleteExpiredFlows"); err != nil {
+	defer m.call(m.Fail, "DeleteExpiredFlows", &err)()
+	if err != nil {
 		return 0, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	n := 0
 	for id, f := range m.flows {
 		if f.Expired(now) {

@@ -35,12 +35,10 @@ func clipRunes(s string, n int) string {
 // PutProcedures adds catalog entries: one per code (the last description
 // written wins) and one per distinct description of it.
 func (m *Prices) PutProcedures(_ context.Context, ps []priceline.Procedure) (err error) {
-	defer m.count("PutProcedures", &err)
-	if err := hook(m.Fail, "PutProcedures"); err != nil {
+	defer m.call(m.Fail, "PutProcedures", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.init()
 	for _, p := range ps {
 		k := keyOf(priceline.Code{Code: p.Code, Type: p.CodeType})
@@ -60,16 +58,14 @@ func (m *Prices) PutProcedures(_ context.Context, ps []priceline.Procedure) (err
 // description holding them all, or failing any such, for up to
 // maxIntersectWords words, across the procedure's descriptions.
 func (m *Prices) Procedures(_ context.Context, q string, limit int) (_ []priceline.Procedure, err error) {
-	defer m.count("Procedures", &err)
-	if err := hook(m.Fail, "Procedures"); err != nil {
+	defer m.call(m.Fail, "Procedures", &err)()
+	if err != nil {
 		return nil, err
 	}
 	if limit <= 0 {
 		return nil, nil
 	}
 	q = strings.TrimSpace(q)
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	var found []priceline.Procedure
 	if code := strings.ToUpper(q); code != "" && !strings.ContainsAny(code, " \t") {
 		found = append(found, m.codeMatches(code, limit)...)
@@ -119,16 +115,6 @@ func indexes(description, w string) bool {
 	return slices.ContainsFunc(words[:min(len(words), maxIndexedWords)], func(h string) bool { return strings.HasPrefix(h, w) })
 }
 
-func hasWords(description string, words []string) bool {
-	have := priceline.SearchWords(description)
-	for _, w := range words {
-		if !slices.ContainsFunc(have, func(h string) bool { return strings.HasPrefix(h, w) }) {
-			return false
-		}
-	}
-	return true
-}
-
 func (m *Prices) wordMatches(words []string, limit int) []priceline.Procedure {
 	longest := slices.MaxFunc(words, func(a, b string) int {
 		return cmp.Compare(utf8.RuneCountInString(a), utf8.RuneCountInString(b))
@@ -148,7 +134,7 @@ func (m *Prices) wordMatches(words []string, limit int) []priceline.Procedure {
 			continue
 		}
 		all = append(all, p)
-		if !seen[k.code] && hasWords(p.Description, words) && len(out) < limit {
+		if !seen[k.code] && priceline.HasWords(p.Description, words) && len(out) < limit {
 			seen[k.code] = true
 			out = append(out, p)
 		}

@@ -3,7 +3,6 @@ package memstore
 import (
 	"context"
 	"slices"
-	"sync"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
@@ -17,10 +16,8 @@ type Challenges struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail func(op string) error
 
-	counter // Calls and Succeeded
-
-	mu   sync.Mutex
-	byID map[string]priceline.Challenge
+	guarded // Calls, Succeeded and the lock
+	byID    map[string]priceline.Challenge
 }
 
 var _ priceline.ChallengeStore = (*Challenges)(nil)
@@ -30,18 +27,16 @@ func NewChallenges() *Challenges { return &Challenges{} }
 
 // PutChallenge stores c; an existing ID is a conflict.
 func (m *Challenges) PutChallenge(_ context.Context, c *priceline.Challenge) (err error) {
-	defer m.count("PutChallenge", &err)
-	if err := hook(m.Fail, "PutChallenge"); err != nil {
+	defer m.call(m.Fail, "PutChallenge", &err)()
+	if err != nil {
 		return err
 	}
 	if err := priceline.ValidChallenge(c); err != nil {
 		return err
 	}
-	if err := checkText("return path", c.ReturnTo); err != nil {
+	if err := priceline.CheckText("return path", c.ReturnTo); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.byID == nil {
 		m.byID = map[string]priceline.Challenge{}
 	}
@@ -57,12 +52,10 @@ func (m *Challenges) PutChallenge(_ context.Context, c *priceline.Challenge) (er
 
 // TakeChallenge reads and deletes the challenge under the lock.
 func (m *Challenges) TakeChallenge(_ context.Context, id string) (_ *priceline.Challenge, err error) {
-	defer m.count("TakeChallenge", &err)
-	if err := hook(m.Fail, "TakeChallenge"); err != nil {
+	defer m.call(m.Fail, "TakeChallenge", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	c, ok := m.byID[id]
 	if !ok {
 		return nil, priceline.ChallengeNotFound()
@@ -76,12 +69,10 @@ func (m *Challenges) TakeChallenge(_ context.Context, id string) (_ *priceline.C
 
 // DeleteExpiredChallenges removes challenges expired at now.
 func (m *Challenges) DeleteExpiredChallenges(_ context.Context, now time.Time) (_ int, err error) {
-	defer m.count("DeleteExpiredChallenges", &err)
-	if err := hook(m.Fail, "DeleteExpiredChallenges"); err != nil {
+	defer m.call(m.Fail, "DeleteExpiredChallenges", &err)()
+	if err != nil {
 		return 0, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	n := 0
 	for id, c := range m.byID {
 		if c.Expired(now) {

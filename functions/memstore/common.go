@@ -3,15 +3,9 @@ package memstore
 import (
 	"sync"
 	"time"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"hospitalpriceline/functions/priceline"
 )
-
-// maxStringUnits is Table Storage's limit for one string property (64 KiB
-// of UTF-16), which the real store enforces on every text it keeps.
-const maxStringUnits = 32 * 1024
 
 // hook runs a store's Fail hook, if any.
 func hook(fail func(op string) error, op string) error {
@@ -46,8 +40,9 @@ type counter struct {
 	calls, ok map[string]int
 }
 
-// count records one call to op that ended with *err; deferred as the first
-// statement of every counted method.
+// count records one call to op that ended with *err; call's deferred func
+// runs it, and the methods that cannot hold the lock throughout defer it
+// themselves.
 func (c *counter) count(op string, err *error) {
 	c.countMu.Lock()
 	defer c.countMu.Unlock()
@@ -76,6 +71,28 @@ func (c *counter) Succeeded(op string) int {
 	return c.ok[op]
 }
 
+// guarded is what every store here embeds: the call counts and the lock
+// over the store's data.
+type guarded struct {
+	counter
+	mu sync.Mutex
+}
+
+// call starts a counted method named op: it runs fail and, when fail lets
+// the call through, takes the lock. *err is fail's answer, which the method
+// returns at once when it is set. The func call returns is deferred: it
+// unlocks and counts the call as ending with *err.
+func (g *guarded) call(fail func(op string) error, op string, err *error) func() {
+	if *err = hook(fail, op); *err != nil {
+		return func() { g.count(op, err) }
+	}
+	g.mu.Lock()
+	return func() {
+		g.mu.Unlock()
+		g.count(op, err)
+	}
+}
+
 // clock returns now(), or the time when now is nil.
 func clock(now func() time.Time) time.Time {
 	if now == nil {
@@ -86,18 +103,6 @@ func clock(now func() time.Time) time.Time {
 
 // stored is t as Table Storage keeps an Edm.DateTime: UTC, 100 ns steps.
 func stored(t time.Time) time.Time { return t.UTC().Truncate(100 * time.Nanosecond) }
-
-// checkText refuses what the real store cannot keep exactly: invalid UTF-8
-// and text over the property size limit.
-func checkText(name, v string) error {
-	if !utf8.ValidString(v) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_text", "The %s is not valid text.", name)
-	}
-	if len(v) > maxStringUnits && len(utf16.Encode([]rune(v))) > maxStringUnits {
-		return priceline.Errorf(priceline.KindInvalid, "too_long", "The %s is too long.", name)
-	}
-	return nil
-}
 
 func validUserID(id string) bool    { return priceline.IsLowerHex(id, 32) }
 func validSessionKey(k string) bool { return priceline.IsLowerHex(k, 64) }

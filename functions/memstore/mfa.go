@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
@@ -16,9 +15,7 @@ type MFA struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail func(op string) error
 
-	counter // Calls and Succeeded
-
-	mu      sync.Mutex
+	guarded // Calls, Succeeded and the lock
 	version int
 	totp    map[string]priceline.TOTPEnrolment
 	codes   map[string]map[string]bool // user → hash → unused
@@ -43,8 +40,8 @@ func invalidUser() error {
 
 // PutTOTP replaces the user's enrolment.
 func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) (err error) {
-	defer m.count("PutTOTP", &err)
-	if err := hook(m.Fail, "PutTOTP"); err != nil {
+	defer m.call(m.Fail, "PutTOTP", &err)()
+	if err != nil {
 		return err
 	}
 	if e == nil || !validUserID(e.UserID) {
@@ -53,8 +50,6 @@ func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) (err error)
 	if len(e.SealedSecret) == 0 {
 		return priceline.Errorf(priceline.KindInvalid, "invalid_totp", "The enrolment has no sealed secret.")
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.totp == nil {
 		m.totp = map[string]priceline.TOTPEnrolment{}
 	}
@@ -69,12 +64,10 @@ func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) (err error)
 
 // TOTP reads the user's enrolment.
 func (m *MFA) TOTP(_ context.Context, userID string) (_ *priceline.TOTPEnrolment, err error) {
-	defer m.count("TOTP", &err)
-	if err := hook(m.Fail, "TOTP"); err != nil {
+	defer m.call(m.Fail, "TOTP", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	rec, ok := m.totp[userID]
 	if !ok {
 		return nil, priceline.TOTPNotFound()
@@ -85,12 +78,10 @@ func (m *MFA) TOTP(_ context.Context, userID string) (_ *priceline.TOTPEnrolment
 
 // UpdateTOTP writes Confirmed and LastStep if the version still matches.
 func (m *MFA) UpdateTOTP(_ context.Context, e *priceline.TOTPEnrolment) (err error) {
-	defer m.count("UpdateTOTP", &err)
-	if err := hook(m.Fail, "UpdateTOTP"); err != nil {
+	defer m.call(m.Fail, "UpdateTOTP", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	rec, ok := m.totp[e.UserID]
 	if !ok {
 		return priceline.TOTPNotFound()
@@ -107,20 +98,18 @@ func (m *MFA) UpdateTOTP(_ context.Context, e *priceline.TOTPEnrolment) (err err
 
 // DeleteTOTP removes the enrolment.
 func (m *MFA) DeleteTOTP(_ context.Context, userID string) (err error) {
-	defer m.count("DeleteTOTP", &err)
-	if err := hook(m.Fail, "DeleteTOTP"); err != nil {
+	defer m.call(m.Fail, "DeleteTOTP", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	delete(m.totp, userID)
 	return nil
 }
 
 // ReplaceRecoveryCodes makes hashes the user's only codes.
 func (m *MFA) ReplaceRecoveryCodes(_ context.Context, userID string, hashes []string, _ time.Time) (err error) {
-	defer m.count("ReplaceRecoveryCodes", &err)
-	if err := hook(m.Fail, "ReplaceRecoveryCodes"); err != nil {
+	defer m.call(m.Fail, "ReplaceRecoveryCodes", &err)()
+	if err != nil {
 		return err
 	}
 	if !validUserID(userID) {
@@ -131,8 +120,6 @@ func (m *MFA) ReplaceRecoveryCodes(_ context.Context, userID string, hashes []st
 			return priceline.Errorf(priceline.KindInvalid, "invalid_recovery_code", "A recovery code hash is not 64 hex characters.")
 		}
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.codes == nil {
 		m.codes = map[string]map[string]bool{}
 	}
@@ -146,12 +133,10 @@ func (m *MFA) ReplaceRecoveryCodes(_ context.Context, userID string, hashes []st
 
 // UseRecoveryCode deletes the code under the lock, so it works once.
 func (m *MFA) UseRecoveryCode(_ context.Context, userID, hash string) (err error) {
-	defer m.count("UseRecoveryCode", &err)
-	if err := hook(m.Fail, "UseRecoveryCode"); err != nil {
+	defer m.call(m.Fail, "UseRecoveryCode", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if !m.codes[userID][hash] {
 		return priceline.RecoveryCodeNotFound()
 	}
@@ -161,23 +146,19 @@ func (m *MFA) UseRecoveryCode(_ context.Context, userID, hash string) (err error
 
 // RecoveryCodesLeft counts the user's unused codes.
 func (m *MFA) RecoveryCodesLeft(_ context.Context, userID string) (_ int, err error) {
-	defer m.count("RecoveryCodesLeft", &err)
-	if err := hook(m.Fail, "RecoveryCodesLeft"); err != nil {
+	defer m.call(m.Fail, "RecoveryCodesLeft", &err)()
+	if err != nil {
 		return 0, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	return len(m.codes[userID]), nil
 }
 
 // DeleteRecoveryCodes removes all the user's codes.
 func (m *MFA) DeleteRecoveryCodes(_ context.Context, userID string) (err error) {
-	defer m.count("DeleteRecoveryCodes", &err)
-	if err := hook(m.Fail, "DeleteRecoveryCodes"); err != nil {
+	defer m.call(m.Fail, "DeleteRecoveryCodes", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	delete(m.codes, userID)
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
@@ -16,7 +15,7 @@ type Outbox struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail func(op string) error
 
-	mu      sync.Mutex
+	guarded // Calls, Succeeded and the lock
 	entries map[string]priceline.OutboxEntry
 	seq     int
 }
@@ -29,12 +28,11 @@ func NewOutbox() *Outbox { return &Outbox{} }
 func (m *Outbox) version() string { m.seq++; return strconv.Itoa(m.seq) }
 
 // PutOutbox stores e; KindConflict if its ID exists.
-func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
-	if err := hook(m.Fail, "PutOutbox"); err != nil {
+func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) (err error) {
+	defer m.call(m.Fail, "PutOutbox", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.entries == nil {
 		m.entries = map[string]priceline.OutboxEntry{}
 	}
@@ -47,12 +45,11 @@ func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
 }
 
 // DueOutbox lists up to limit entries due at now, oldest first.
-func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) ([]*priceline.OutboxEntry, error) {
-	if err := hook(m.Fail, "DueOutbox"); err != nil {
+func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) (_ []*priceline.OutboxEntry, err error) {
+	defer m.call(m.Fail, "DueOutbox", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	var out []*priceline.OutboxEntry
 	for _, e := range m.entries {
 		if !e.NextAttemptAt.After(now) {
@@ -67,12 +64,11 @@ func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) ([]*pric
 	return out, nil
 }
 
-func (m *Outbox) update(op string, e *priceline.OutboxEntry) error {
-	if err := hook(m.Fail, op); err != nil {
+func (m *Outbox) update(op string, e *priceline.OutboxEntry) (err error) {
+	defer m.call(m.Fail, op, &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	cur, ok := m.entries[e.ID]
 	if !ok {
 		return priceline.Errorf(priceline.KindNotFound, "outbox_not_found", "That message is no longer queued.")
@@ -96,23 +92,21 @@ func (m *Outbox) MarkOutboxFailed(_ context.Context, e *priceline.OutboxEntry) e
 }
 
 // MarkOutboxSent removes a delivered entry.
-func (m *Outbox) MarkOutboxSent(_ context.Context, id string) error {
-	if err := hook(m.Fail, "MarkOutboxSent"); err != nil {
+func (m *Outbox) MarkOutboxSent(_ context.Context, id string) (err error) {
+	defer m.call(m.Fail, "MarkOutboxSent", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	delete(m.entries, id)
 	return nil
 }
 
 // DeleteOutbox removes an entry; a missing one is fine.
-func (m *Outbox) DeleteOutbox(_ context.Context, id string) error {
-	if err := hook(m.Fail, "DeleteOutbox"); err != nil {
+func (m *Outbox) DeleteOutbox(_ context.Context, id string) (err error) {
+	defer m.call(m.Fail, "DeleteOutbox", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	delete(m.entries, id)
 	return nil
 }

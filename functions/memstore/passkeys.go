@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"sync"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -15,9 +14,7 @@ type Passkeys struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail func(op string) error
 
-	counter // Calls and Succeeded
-
-	mu      sync.Mutex
+	guarded // Calls, Succeeded and the lock
 	version int
 	byID    map[string]priceline.Passkey
 }
@@ -41,18 +38,16 @@ func clonePasskey(p priceline.Passkey) *priceline.Passkey {
 
 // AddPasskey stores p; a credential ID registered to anyone is a conflict.
 func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) (err error) {
-	defer m.count("AddPasskey", &err)
-	if err := hook(m.Fail, "AddPasskey"); err != nil {
+	defer m.call(m.Fail, "AddPasskey", &err)()
+	if err != nil {
 		return err
 	}
 	if err := priceline.ValidPasskey(p); err != nil {
 		return err
 	}
-	if err := checkText("passkey name", p.Name); err != nil {
+	if err := priceline.CheckText("passkey name", p.Name); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.byID == nil {
 		m.byID = map[string]priceline.Passkey{}
 	}
@@ -72,12 +67,10 @@ func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) (err erro
 
 // PasskeyByID finds a passkey by credential ID.
 func (m *Passkeys) PasskeyByID(_ context.Context, id string) (_ *priceline.Passkey, err error) {
-	defer m.count("PasskeyByID", &err)
-	if err := hook(m.Fail, "PasskeyByID"); err != nil {
+	defer m.call(m.Fail, "PasskeyByID", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	p, ok := m.byID[id]
 	if !ok {
 		return nil, priceline.PasskeyNotFound()
@@ -87,12 +80,10 @@ func (m *Passkeys) PasskeyByID(_ context.Context, id string) (_ *priceline.Passk
 
 // UserPasskeys lists the user's passkeys, oldest first.
 func (m *Passkeys) UserPasskeys(_ context.Context, userID string) (_ []*priceline.Passkey, err error) {
-	defer m.count("UserPasskeys", &err)
-	if err := hook(m.Fail, "UserPasskeys"); err != nil {
+	defer m.call(m.Fail, "UserPasskeys", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	var out []*priceline.Passkey
 	for _, p := range m.byID {
 		if p.UserID == userID {
@@ -110,12 +101,10 @@ func (m *Passkeys) UserPasskeys(_ context.Context, userID string) (_ []*pricelin
 
 // UpdatePasskeyUse writes the use fields if the version still matches.
 func (m *Passkeys) UpdatePasskeyUse(_ context.Context, p *priceline.Passkey) (err error) {
-	defer m.count("UpdatePasskeyUse", &err)
-	if err := hook(m.Fail, "UpdatePasskeyUse"); err != nil {
+	defer m.call(m.Fail, "UpdatePasskeyUse", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	rec, ok := m.byID[p.ID]
 	if !ok || rec.UserID != p.UserID {
 		return priceline.PasskeyNotFound()
@@ -132,12 +121,10 @@ func (m *Passkeys) UpdatePasskeyUse(_ context.Context, p *priceline.Passkey) (er
 
 // DeletePasskey removes the user's passkey.
 func (m *Passkeys) DeletePasskey(_ context.Context, userID, id string) (err error) {
-	defer m.count("DeletePasskey", &err)
-	if err := hook(m.Fail, "DeletePasskey"); err != nil {
+	defer m.call(m.Fail, "DeletePasskey", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	p, ok := m.byID[id]
 	if !ok || p.UserID != userID {
 		return priceline.PasskeyNotFound()

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"slices"
-	"sync"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
@@ -23,10 +22,8 @@ type Prices struct {
 	// Now is the clock for abandonment; nil means time.Now.
 	Now func() time.Time
 	// Fail, when set, is called with the method name before each call.
-	Fail    func(op string) error
-	counter // Calls and Succeeded
-
-	mu        sync.Mutex
+	Fail      func(op string) error
+	guarded                                           // Calls, Succeeded and the lock
 	hospitals map[string]committed                    // hospital ID → committed file
 	written   map[string]map[string]map[codeKey]*rows // hospital → generation → procedure → rows
 	codes     map[codeKey]priceline.Procedure         // catalog: one entry per code
@@ -71,35 +68,19 @@ func keyOf(c priceline.Code) codeKey {
 	return codeKey{n.Type, n.Code}
 }
 
-// validGen accepts the generation IDs the real store accepts.
-func validGen(g string) bool {
-	if g == "" || len(g) > 64 {
-		return false
-	}
-	for i := 0; i < len(g); i++ {
-		c := g[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 func malformedImport() error {
 	return priceline.Errorf(priceline.KindInvalid, "invalid_import", "The hospital ID or import generation is malformed.")
 }
 
 // BeginImport refuses a file older than the committed one.
 func (m *Prices) BeginImport(_ context.Context, h priceline.Hospital, gen string) (err error) {
-	defer m.count("BeginImport", &err)
-	if err := hook(m.Fail, "BeginImport"); err != nil {
+	defer m.call(m.Fail, "BeginImport", &err)()
+	if err != nil {
 		return err
 	}
-	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(h.ID, 32) || !priceline.ValidGeneration(gen) {
 		return malformedImport()
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if cur, ok := m.hospitals[h.ID]; ok && cur.h.LastUpdatedOn > h.LastUpdatedOn {
 		return priceline.Errorf(priceline.KindConflict, "older_file",
 			"The store already has a newer file of %s (last updated %s; this file says %s).", h.Name, cur.h.LastUpdatedOn, h.LastUpdatedOn)
@@ -131,15 +112,13 @@ func (m *Prices) record(hospitalID, gen string, code codeKey) *rows {
 
 // PrepareCharges records the procedures a generation will write.
 func (m *Prices) PrepareCharges(_ context.Context, hospitalID, gen string, codes []priceline.Code) (err error) {
-	defer m.count("PrepareCharges", &err)
-	if err := hook(m.Fail, "PrepareCharges"); err != nil {
+	defer m.call(m.Fail, "PrepareCharges", &err)()
+	if err != nil {
 		return err
 	}
-	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
 		return malformedImport()
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	for _, c := range codes {
 		m.record(hospitalID, gen, keyOf(c))
 	}
@@ -149,11 +128,11 @@ func (m *Prices) PrepareCharges(_ context.Context, hospitalID, gen string, codes
 // PutCharges stores charges under gen; identical charges in one call are
 // kept once.
 func (m *Prices) PutCharges(_ context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) (err error) {
-	defer m.count("PutCharges", &err)
-	if err := hook(m.Fail, "PutCharges"); err != nil {
+	defer m.call(m.Fail, "PutCharges", &err)()
+	if err != nil {
 		return err
 	}
-	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
 		return malformedImport()
 	}
 	if len(charges) > priceline.MaxChargeBatch {
@@ -186,8 +165,6 @@ func (m *Prices) PutCharges(_ context.Context, hospitalID, gen string, code pric
 		c.HospitalID = hospitalID
 		batch = append(batch, c)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	r := m.record(hospitalID, gen, keyOf(code))
 	r.batches[[32]byte(name.Sum(nil))] = batch
 	return nil
@@ -211,15 +188,13 @@ func cloneCharge(c *priceline.Charge, hospitalID string) priceline.Charge {
 // CommitImport makes gen current and deletes the generation it replaced and
 // those abandoned (first written longer than AbandonAfter ago).
 func (m *Prices) CommitImport(_ context.Context, h priceline.Hospital, gen string) (_ int, err error) {
-	defer m.count("CommitImport", &err)
-	if err := hook(m.Fail, "CommitImport"); err != nil {
+	defer m.call(m.Fail, "CommitImport", &err)()
+	if err != nil {
 		return 0, err
 	}
-	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(h.ID, 32) || !priceline.ValidGeneration(gen) {
 		return 0, malformedImport()
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.init()
 	cur, ok := m.hospitals[h.ID]
 	if ok && cur.h.LastUpdatedOn > h.LastUpdatedOn {
@@ -261,12 +236,10 @@ func (m *Prices) abandonAfter() time.Duration {
 
 // Hospitals lists the committed hospitals by ID, the real store's key order.
 func (m *Prices) Hospitals(_ context.Context) (_ []priceline.Hospital, err error) {
-	defer m.count("Hospitals", &err)
-	if err := hook(m.Fail, "Hospitals"); err != nil {
+	defer m.call(m.Fail, "Hospitals", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	out := make([]priceline.Hospital, 0, len(m.hospitals))
 	for _, c := range m.hospitals {
 		h := c.h

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"sync"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -13,11 +12,9 @@ import (
 type Saved struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail    func(op string) error
-	counter // Calls and Succeeded
-
-	mu     sync.Mutex
-	byUser map[string][]priceline.SavedEstimate
-	plans  map[string]priceline.PlanBenefits
+	guarded // Calls, Succeeded and the lock
+	byUser  map[string][]priceline.SavedEstimate
+	plans   map[string]priceline.PlanBenefits
 }
 
 var _ priceline.SavedStore = (*Saved)(nil)
@@ -27,8 +24,8 @@ func NewSaved() *Saved { return &Saved{} }
 
 // SaveEstimate stores e unless the user already has MaxSavedEstimates.
 func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) (err error) {
-	defer m.count("SaveEstimate", &err)
-	if err := hook(m.Fail, "SaveEstimate"); err != nil {
+	defer m.call(m.Fail, "SaveEstimate", &err)()
+	if err != nil {
 		return err
 	}
 	if !validUserID(e.UserID) || !priceline.IsLowerHex(e.ID, 32) {
@@ -37,8 +34,6 @@ func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) (err
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.byUser == nil {
 		m.byUser = map[string][]priceline.SavedEstimate{}
 	}
@@ -54,12 +49,10 @@ func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) (err
 
 // SavedEstimates lists the user's estimates, oldest first (ties by ID).
 func (m *Saved) SavedEstimates(_ context.Context, userID string) (_ []priceline.SavedEstimate, err error) {
-	defer m.count("SavedEstimates", &err)
-	if err := hook(m.Fail, "SavedEstimates"); err != nil {
+	defer m.call(m.Fail, "SavedEstimates", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	out := slices.Clone(m.byUser[userID])
 	if out == nil && validUserID(userID) {
 		out = []priceline.SavedEstimate{}
@@ -72,12 +65,10 @@ func (m *Saved) SavedEstimates(_ context.Context, userID string) (_ []priceline.
 
 // DeleteSavedEstimate removes the user's estimate with id.
 func (m *Saved) DeleteSavedEstimate(_ context.Context, userID, id string) (err error) {
-	defer m.count("DeleteSavedEstimate", &err)
-	if err := hook(m.Fail, "DeleteSavedEstimate"); err != nil {
+	defer m.call(m.Fail, "DeleteSavedEstimate", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	es := m.byUser[userID]
 	i := slices.IndexFunc(es, func(e priceline.SavedEstimate) bool { return e.ID == id })
 	if i < 0 {
@@ -89,19 +80,17 @@ func (m *Saved) DeleteSavedEstimate(_ context.Context, userID, id string) (err e
 
 // PlanBenefits returns the user's plan details, zero when none.
 func (m *Saved) PlanBenefits(_ context.Context, userID string) (_ priceline.PlanBenefits, err error) {
-	defer m.count("PlanBenefits", &err)
-	if err := hook(m.Fail, "PlanBenefits"); err != nil {
+	defer m.call(m.Fail, "PlanBenefits", &err)()
+	if err != nil {
 		return priceline.PlanBenefits{}, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	return m.plans[userID], nil
 }
 
 // PutPlanBenefits keeps b as the user's plan details; zero b forgets them.
 func (m *Saved) PutPlanBenefits(_ context.Context, userID string, b priceline.PlanBenefits) (err error) {
-	defer m.count("PutPlanBenefits", &err)
-	if err := hook(m.Fail, "PutPlanBenefits"); err != nil {
+	defer m.call(m.Fail, "PutPlanBenefits", &err)()
+	if err != nil {
 		return err
 	}
 	if !validUserID(userID) {
@@ -110,8 +99,6 @@ func (m *Saved) PutPlanBenefits(_ context.Context, userID string, b priceline.Pl
 	if err := b.Validate(); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if b.IsZero() {
 		delete(m.plans, userID)
 		return nil
@@ -125,12 +112,10 @@ func (m *Saved) PutPlanBenefits(_ context.Context, userID string, b priceline.Pl
 
 // DeleteUserData forgets the user's saved estimates and plan details.
 func (m *Saved) DeleteUserData(_ context.Context, userID string) (err error) {
-	defer m.count("DeleteUserData", &err)
-	if err := hook(m.Fail, "DeleteUserData"); err != nil {
+	defer m.call(m.Fail, "DeleteUserData", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	delete(m.byUser, userID)
 	delete(m.plans, userID)
 	return nil

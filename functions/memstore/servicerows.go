@@ -18,11 +18,11 @@ var _ priceline.ServiceIndex = (*Prices)(nil)
 
 // PutServiceRows stores index rows under gen.
 func (m *Prices) PutServiceRows(_ context.Context, hospitalID, gen string, rs []priceline.ServiceRow) (err error) {
-	defer m.count("PutServiceRows", &err)
-	if err := hook(m.Fail, "PutServiceRows"); err != nil {
+	defer m.call(m.Fail, "PutServiceRows", &err)()
+	if err != nil {
 		return err
 	}
-	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
 		return malformedImport()
 	}
 	if len(rs) > priceline.MaxServiceRowBatch {
@@ -33,8 +33,6 @@ func (m *Prices) PutServiceRows(_ context.Context, hospitalID, gen string, rs []
 			return priceline.Errorf(priceline.KindInvalid, "invalid_import", "A service row needs a service ID of at most 100 bytes.")
 		}
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.init()
 	if m.serviceRows == nil {
 		m.serviceRows = map[string]map[string]*indexRows{}
@@ -58,12 +56,10 @@ func (m *Prices) PutServiceRows(_ context.Context, hospitalID, gen string, rs []
 
 // ServiceRows returns the committed index rows of a service.
 func (m *Prices) ServiceRows(_ context.Context, serviceID string) (_ []priceline.ServiceRow, err error) {
-	defer m.count("ServiceRows", &err)
-	if err := hook(m.Fail, "ServiceRows"); err != nil {
+	defer m.call(m.Fail, "ServiceRows", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	var out []priceline.ServiceRow
 	for id, c := range m.hospitals {
 		ir := m.serviceRows[id][c.gen]

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -23,9 +22,7 @@ type Sessions struct {
 	// test can change the record under a touch in progress.
 	BeforeTouch func(s *priceline.Session)
 
-	counter // Calls and Succeeded
-
-	mu      sync.Mutex
+	guarded                                         // Calls, Succeeded and the lock
 	rows    map[string]map[string]priceline.Session // userID → key → record
 	version int
 }
@@ -59,23 +56,13 @@ func truncateUserAgent(ua string) string {
 
 // CreateSession stores s (its user agent truncated) and sets s.Version.
 func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) (err error) {
-	defer m.count("CreateSession", &err)
-	if err := hook(m.Fail, "CreateSession"); err != nil {
+	defer m.call(m.Fail, "CreateSession", &err)()
+	if err != nil {
 		return err
 	}
-	if s == nil || !validUserID(s.UserID) || !validSessionKey(s.Key) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_session", "The session has no valid user ID or key.")
+	if err := priceline.ValidSession(s); err != nil {
+		return err
 	}
-	if s.ExpiresAt.IsZero() || s.IdleExpiresAt.IsZero() {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_session", "The session has no expiry.")
-	}
-	for _, f := range []struct{ name, v string }{{"method", s.Method}, {"CSRF token", s.CSRFToken}} {
-		if err := checkText(f.name, f.v); err != nil {
-			return err
-		}
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.rows == nil {
 		m.rows = map[string]map[string]priceline.Session{}
 	}
@@ -98,12 +85,10 @@ func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) (err e
 
 // Session is a point read.
 func (m *Sessions) Session(_ context.Context, userID, key string) (_ *priceline.Session, err error) {
-	defer m.count("Session", &err)
-	if err := hook(m.Fail, "Session"); err != nil {
+	defer m.call(m.Fail, "Session", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	s, ok := m.rows[userID][key]
 	if !ok {
 		return nil, sessionNotFound()
@@ -144,24 +129,20 @@ func (m *Sessions) TouchSession(_ context.Context, s *priceline.Session) (err er
 
 // DeleteSession removes a record; a missing one is fine.
 func (m *Sessions) DeleteSession(_ context.Context, userID, key string) (err error) {
-	defer m.count("DeleteSession", &err)
-	if err := hook(m.Fail, "DeleteSession"); err != nil {
+	defer m.call(m.Fail, "DeleteSession", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	delete(m.rows[userID], key)
 	return nil
 }
 
 // UserSessions lists a user's records, expired ones included.
 func (m *Sessions) UserSessions(_ context.Context, userID string) (_ []*priceline.Session, err error) {
-	defer m.count("UserSessions", &err)
-	if err := hook(m.Fail, "UserSessions"); err != nil {
+	defer m.call(m.Fail, "UserSessions", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	var out []*priceline.Session
 	for _, s := range m.rows[userID] {
 		out = append(out, &s)
@@ -171,12 +152,10 @@ func (m *Sessions) UserSessions(_ context.Context, userID string) (_ []*pricelin
 
 // DeleteExpiredSessions removes records expired at now.
 func (m *Sessions) DeleteExpiredSessions(_ context.Context, now time.Time) (_ int, err error) {
-	defer m.count("DeleteExpiredSessions", &err)
-	if err := hook(m.Fail, "DeleteExpiredSessions"); err != nil {
+	defer m.call(m.Fail, "DeleteExpiredSessions", &err)()
+	if err != nil {
 		return 0, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	n := 0
 	for _, p := range m.rows {
 		for k, s := range p {

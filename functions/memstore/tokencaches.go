@@ -3,7 +3,6 @@ package memstore
 import (
 	"bytes"
 	"context"
-	"sync"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
@@ -19,9 +18,7 @@ type TokenCaches struct {
 	// against; without it only an entry's own expiry ends it.
 	Sessions priceline.SessionStore
 
-	counter // Calls and Succeeded
-
-	mu      sync.Mutex
+	guarded // Calls, Succeeded and the lock
 	entries map[tokenKey]tokenEntry
 }
 
@@ -43,25 +40,13 @@ func tokenCacheNotFound() error {
 
 // PutTokenCache stores a copy of blob, replacing an earlier entry.
 func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) (err error) {
-	defer m.count("PutTokenCache", &err)
-	if err := hook(m.Fail, "PutTokenCache"); err != nil {
+	defer m.call(m.Fail, "PutTokenCache", &err)()
+	if err != nil {
 		return err
 	}
-	if !validUserID(userID) || !validSessionKey(sessionKey) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_token_cache_key", "The token cache must belong to a valid session.")
+	if err := priceline.ValidTokenCache(userID, sessionKey, blob, expiresAt, clock(m.Now)); err != nil {
+		return err
 	}
-	if len(blob) == 0 {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_token_cache", "The token cache is empty.")
-	}
-	if len(blob) > priceline.MaxTokenCacheSize {
-		return priceline.Errorf(priceline.KindInvalid, "token_cache_too_large",
-			"The token cache is %d bytes, over the %d-byte limit.", len(blob), priceline.MaxTokenCacheSize)
-	}
-	if !expiresAt.After(clock(m.Now)) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_token_cache", "The token cache has no future expiry.")
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.entries == nil {
 		m.entries = map[tokenKey]tokenEntry{}
 	}
@@ -71,12 +56,10 @@ func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string
 
 // TokenCache returns a copy of the live entry.
 func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) (_ []byte, err error) {
-	defer m.count("TokenCache", &err)
-	if err := hook(m.Fail, "TokenCache"); err != nil {
+	defer m.call(m.Fail, "TokenCache", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	e, ok := m.entries[tokenKey{userID, sessionKey}]
 	if !ok || !clock(m.Now).Before(e.expiresAt) {
 		return nil, tokenCacheNotFound()
@@ -86,12 +69,10 @@ func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) (
 
 // DeleteTokenCache removes the entry; a missing one is fine.
 func (m *TokenCaches) DeleteTokenCache(_ context.Context, userID, sessionKey string) (err error) {
-	defer m.count("DeleteTokenCache", &err)
-	if err := hook(m.Fail, "DeleteTokenCache"); err != nil {
+	defer m.call(m.Fail, "DeleteTokenCache", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	delete(m.entries, tokenKey{userID, sessionKey})
 	return nil
 }

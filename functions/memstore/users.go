@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
@@ -17,9 +16,7 @@ type Users struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail func(op string) error
 
-	counter // Calls and Succeeded
-
-	mu        sync.Mutex
+	guarded   // Calls, Succeeded and the lock
 	byID      map[string]priceline.User
 	byEmail   map[string]emailIndex
 	bySubject map[subjectKey]string
@@ -48,47 +45,15 @@ func userNotFound() error {
 	return priceline.Errorf(priceline.KindNotFound, "user_not_found", "No such user.")
 }
 
-func validateUser(u *priceline.User) error {
-	invalid := func(code, msg string) error { return priceline.Errorf(priceline.KindInvalid, code, "%s", msg) }
-	if u == nil {
-		return invalid("invalid_user", "No user was given.")
-	}
-	if !validUserID(u.ID) {
-		return invalid("invalid_user_id", "The user ID must be 32 lowercase hex characters.")
-	}
-	switch u.Provider {
-	case priceline.ProviderLocal:
-		if u.Email == "" {
-			return invalid("invalid_email", "A local account needs an email address.")
-		}
-	case priceline.ProviderB2C:
-		if u.Subject == "" {
-			return invalid("invalid_subject", "A cloud account needs a subject.")
-		}
-	default:
-		return invalid("invalid_provider", "The identity provider is not known.")
-	}
-	for _, f := range []struct{ name, v string }{
-		{"email", u.Email}, {"subject", u.Subject}, {"name", u.Name}, {"password hash", u.PasswordHash},
-	} {
-		if err := checkText(f.name, f.v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // CreateUser stores u and its index, or nothing.
 func (m *Users) CreateUser(_ context.Context, u *priceline.User) (err error) {
-	defer m.count("CreateUser", &err)
-	if err := hook(m.Fail, "CreateUser"); err != nil {
+	defer m.call(m.Fail, "CreateUser", &err)()
+	if err != nil {
 		return err
 	}
-	if err := validateUser(u); err != nil {
+	if err := priceline.ValidUser(u); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.init()
 	if u.Provider == priceline.ProviderLocal {
 		if _, ok := m.byEmail[u.Email]; ok {
@@ -128,23 +93,19 @@ func (m *Users) get(id string) (*priceline.User, error) {
 
 // UserByID returns the user with id.
 func (m *Users) UserByID(_ context.Context, id string) (_ *priceline.User, err error) {
-	defer m.count("UserByID", &err)
-	if err := hook(m.Fail, "UserByID"); err != nil {
+	defer m.call(m.Fail, "UserByID", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	return m.get(id)
 }
 
 // UserByEmail finds a local user through the email index.
 func (m *Users) UserByEmail(_ context.Context, email string) (_ *priceline.User, err error) {
-	defer m.count("UserByEmail", &err)
-	if err := hook(m.Fail, "UserByEmail"); err != nil {
+	defer m.call(m.Fail, "UserByEmail", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	idx, ok := m.byEmail[email]
 	if !ok || email == "" {
 		return nil, userNotFound()
@@ -161,12 +122,10 @@ func (m *Users) UserByEmail(_ context.Context, email string) (_ *priceline.User,
 
 // PasswordHint reads the email index: the user's ID and its copy of the hash.
 func (m *Users) PasswordHint(_ context.Context, email string) (_, _ string, err error) {
-	defer m.count("PasswordHint", &err)
-	if err := hook(m.Fail, "PasswordHint"); err != nil {
+	defer m.call(m.Fail, "PasswordHint", &err)()
+	if err != nil {
 		return "", "", err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	idx, ok := m.byEmail[email]
 	if !ok || email == "" {
 		return "", "", userNotFound()
@@ -176,12 +135,10 @@ func (m *Users) PasswordHint(_ context.Context, email string) (_, _ string, err 
 
 // RepairPasswordHint copies the user's hash into the index that names it.
 func (m *Users) RepairPasswordHint(_ context.Context, userID string) (err error) {
-	defer m.count("RepairPasswordHint", &err)
-	if err := hook(m.Fail, "RepairPasswordHint"); err != nil {
+	defer m.call(m.Fail, "RepairPasswordHint", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	u, err := m.get(userID)
 	if err != nil {
 		return err
@@ -202,12 +159,10 @@ func (m *Users) syncHint(u *priceline.User) {
 
 // UserBySubject finds a cloud user through the subject index.
 func (m *Users) UserBySubject(_ context.Context, provider, subject string) (_ *priceline.User, err error) {
-	defer m.count("UserBySubject", &err)
-	if err := hook(m.Fail, "UserBySubject"); err != nil {
+	defer m.call(m.Fail, "UserBySubject", &err)()
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	id, ok := m.bySubject[subjectKey{provider, subject}]
 	if !ok || provider == "" || subject == "" {
 		return nil, userNotFound()
@@ -224,15 +179,13 @@ func (m *Users) UserBySubject(_ context.Context, provider, subject string) (_ *p
 
 // UpdatePasswordHash replaces the hash if it is still oldHash.
 func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash string) (err error) {
-	defer m.count("UpdatePasswordHash", &err)
-	if err := hook(m.Fail, "UpdatePasswordHash"); err != nil {
+	defer m.call(m.Fail, "UpdatePasswordHash", &err)()
+	if err != nil {
 		return err
 	}
-	if err := checkText("password hash", newHash); err != nil {
+	if err := priceline.CheckText("password hash", newHash); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	u, err := m.get(userID)
 	if err != nil {
 		return err
@@ -248,17 +201,15 @@ func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash s
 
 // UpdateProfile replaces the display name and email.
 func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) (err error) {
-	defer m.count("UpdateProfile", &err)
-	if err := hook(m.Fail, "UpdateProfile"); err != nil {
+	defer m.call(m.Fail, "UpdateProfile", &err)()
+	if err != nil {
 		return err
 	}
 	for _, f := range []struct{ name, v string }{{"name", name}, {"email", email}} {
-		if err := checkText(f.name, f.v); err != nil {
+		if err := priceline.CheckText(f.name, f.v); err != nil {
 			return err
 		}
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	u, err := m.get(userID)
 	if err != nil {
 		return err
@@ -296,12 +247,11 @@ func emailChanged() error {
 }
 
 // MarkEmailVerified sets EmailVerified when the user's email is still email.
-func (m *Users) MarkEmailVerified(_ context.Context, userID, email string) error {
-	if err := hook(m.Fail, "MarkEmailVerified"); err != nil {
+func (m *Users) MarkEmailVerified(_ context.Context, userID, email string) (err error) {
+	defer m.call(m.Fail, "MarkEmailVerified", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	u, err := m.get(userID)
 	if err != nil {
 		return err
@@ -315,18 +265,17 @@ func (m *Users) MarkEmailVerified(_ context.Context, userID, email string) error
 }
 
 // ChangeEmail moves a local user and its index to newEmail, verified.
-func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string) error {
-	if err := hook(m.Fail, "ChangeEmail"); err != nil {
+func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string) (err error) {
+	defer m.call(m.Fail, "ChangeEmail", &err)()
+	if err != nil {
 		return err
 	}
-	if err := checkText("email", newEmail); err != nil {
+	if err := priceline.CheckText("email", newEmail); err != nil {
 		return err
 	}
 	if newEmail == "" {
 		return priceline.Errorf(priceline.KindInvalid, "invalid_email", "A local account needs an email address.")
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.init()
 	u, err := m.get(userID)
 	if err != nil {
@@ -348,12 +297,11 @@ func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string
 }
 
 // DeleteUser removes the user and the index that names it.
-func (m *Users) DeleteUser(_ context.Context, userID string) error {
-	if err := hook(m.Fail, "DeleteUser"); err != nil {
+func (m *Users) DeleteUser(_ context.Context, userID string) (err error) {
+	defer m.call(m.Fail, "DeleteUser", &err)()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.init()
 	u, ok := m.byID[userID]
 	if !ok {

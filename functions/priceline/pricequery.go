@@ -21,6 +21,19 @@ func SearchWords(text string) []string {
 	return out
 }
 
+// HasWords reports whether every one of words starts a word of description
+// (as SearchWords splits it): the catalog's match rule, kept once for every
+// store.
+func HasWords(description string, words []string) bool {
+	have := SearchWords(description)
+	for _, w := range words {
+		if !slices.ContainsFunc(have, func(h string) bool { return strings.HasPrefix(h, w) }) {
+			return false
+		}
+	}
+	return true
+}
+
 // PriceQuery selects and orders charge rows of one procedure. Empty fields
 // do not filter.
 type PriceQuery struct {

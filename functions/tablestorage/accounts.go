@@ -45,7 +45,7 @@ func (s *UserStore) MarkEmailVerified(ctx context.Context, userID, email string)
 // takes over after the orphan window (see claimIndex), so no crash can give
 // one address to two accounts or leave one bound to none for long.
 func (s *UserStore) ChangeEmail(ctx context.Context, userID, oldEmail, newEmail string) error {
-	if err := checkText("email", newEmail); err != nil {
+	if err := priceline.CheckText("email", newEmail); err != nil {
 		return err
 	}
 	if newEmail == "" {
@@ -153,7 +153,7 @@ func (s *AccountTokenStore) PutAccountToken(ctx context.Context, t *priceline.Ac
 	if t == nil || !validUserID(t.UserID) || priceline.TokenPurpose(t.Purpose) == "" || !validSessionKey(t.Hash) {
 		return priceline.Errorf(priceline.KindInvalid, "invalid_token", "The token is malformed.")
 	}
-	if err := checkText("email", t.Email); err != nil {
+	if err := priceline.CheckText("email", t.Email); err != nil {
 		return err
 	}
 	e := entity{"PartitionKey": t.UserID, "RowKey": tokenRowPrefix + t.Purpose, "Hash": t.Hash, "Email": t.Email}

@@ -80,23 +80,8 @@ func missingTable(err error, name string) error {
 // PutFlow stores f with AddEntity, so an existing flow with the same ID is a
 // conflict and never overwritten.
 func (s *AuthFlowStore) PutFlow(ctx context.Context, f *priceline.AuthFlow) error {
-	if f == nil || !validFlowID(f.ID) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid ID.")
-	}
-	if f.State == "" || f.Nonce == "" || f.PKCEVerifier == "" {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no state, nonce or PKCE verifier.")
-	}
-	// A flow without an expiry would be valid forever and never swept.
-	if f.ExpiresAt.IsZero() || !f.ExpiresAt.After(f.CreatedAt) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid expiry.")
-	}
-	for _, fld := range []struct{ name, v string }{
-		{"state", f.State}, {"nonce", f.Nonce}, {"PKCE verifier", f.PKCEVerifier},
-		{"return path", f.ReturnTo}, {"policy", f.Policy},
-	} {
-		if err := checkText(fld.name, fld.v); err != nil {
-			return err
-		}
+	if err := priceline.ValidAuthFlow(f); err != nil {
+		return err
 	}
 	pk, rk := authFlowKeys(f.ID)
 	e := entity{
@@ -176,36 +161,7 @@ func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.Aut
 // closed the tab) are otherwise kept forever; expired ones are refused
 // whether or not this has run.
 func (s *AuthFlowStore) DeleteExpiredFlows(ctx context.Context, now time.Time) (int, error) {
-	filter := "ExpiresAt le " + odataDateTime(now)
-	sel := "PartitionKey,RowKey"
-	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
-	// Collect first: deleting while paging could move continuation tokens.
-	var keys []struct{ PartitionKey, RowKey string }
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return 0, translate(err, "list expired auth flows")
-		}
-		for _, raw := range page.Entities {
-			var k struct{ PartitionKey, RowKey string }
-			if err := json.Unmarshal(raw, &k); err != nil {
-				return 0, translate(err, "decode auth flow key")
-			}
-			keys = append(keys, k)
-		}
-	}
-	deleted := 0
-	for _, k := range keys {
-		// Unconditional: an expired flow is dead whatever its version, and a
-		// callback taking it at the same moment would refuse it anyway.
-		_, err := s.table.DeleteEntity(ctx, k.PartitionKey, k.RowKey, nil)
-		switch {
-		case err == nil:
-			deleted++
-		case isStatus(err, 404):
-		default:
-			return deleted, translate(err, "delete expired auth flow")
-		}
-	}
-	return deleted, nil
+	// Unconditional: an expired flow is dead whatever its version, and a
+	// callback taking it at the same moment would refuse it anyway.
+	return deleteListed(ctx, s.table, "ExpiresAt le "+odataDateTime(now), "auth flow")
 }

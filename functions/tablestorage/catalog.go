@@ -185,7 +185,7 @@ func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int)
 	seen := map[string]bool{}
 	err := s.catalogScan(ctx, wordPrefix+keyEncode(firstRunes(longest, 2)), keyEncode(longest), limit, "", func(e catalogEntity) bool {
 		all = append(all, e)
-		if seen[procOf(e)] || !hasWords(e.Description, words) {
+		if seen[procOf(e)] || !priceline.HasWords(e.Description, words) {
 			return false
 		}
 		seen[procOf(e)] = true
@@ -237,17 +237,6 @@ func procOf(e catalogEntity) string {
 		rest = rest[:strings.LastIndexByte(rest, '.')]
 	}
 	return rest
-}
-
-// hasWords reports whether every word starts a word of description.
-func hasWords(description string, words []string) bool {
-	have := priceline.SearchWords(description)
-	for _, w := range words {
-		if !slices.ContainsFunc(have, func(h string) bool { return strings.HasPrefix(h, w) }) {
-			return false
-		}
-	}
-	return true
 }
 
 // catalogScan reads the catalog entries of partition pk whose row key starts

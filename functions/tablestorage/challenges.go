@@ -48,7 +48,7 @@ func (s *ChallengeStore) PutChallenge(ctx context.Context, c *priceline.Challeng
 	if err := priceline.ValidChallenge(c); err != nil {
 		return err
 	}
-	if err := checkText("return path", c.ReturnTo); err != nil {
+	if err := priceline.CheckText("return path", c.ReturnTo); err != nil {
 		return err
 	}
 	pk, rk := challengeKeys(c.ID)
@@ -119,33 +119,5 @@ func (s *ChallengeStore) TakeChallenge(ctx context.Context, id string) (*priceli
 
 // DeleteExpiredChallenges removes challenges whose ExpiresAt is at or before now.
 func (s *ChallengeStore) DeleteExpiredChallenges(ctx context.Context, now time.Time) (int, error) {
-	filter := "ExpiresAt le " + odataDateTime(now)
-	sel := "PartitionKey,RowKey"
-	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
-	var keys []struct{ PartitionKey, RowKey string }
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return 0, translate(err, "list expired challenges")
-		}
-		for _, raw := range page.Entities {
-			var k struct{ PartitionKey, RowKey string }
-			if err := json.Unmarshal(raw, &k); err != nil {
-				return 0, translate(err, "decode challenge key")
-			}
-			keys = append(keys, k)
-		}
-	}
-	deleted := 0
-	for _, k := range keys {
-		_, err := s.table.DeleteEntity(ctx, k.PartitionKey, k.RowKey, nil)
-		switch {
-		case err == nil:
-			deleted++
-		case isStatus(err, 404):
-		default:
-			return deleted, translate(err, "delete expired challenge")
-		}
-	}
-	return deleted, nil
+	return deleteListed(ctx, s.table, "ExpiresAt le "+odataDateTime(now), "challenge")
 }

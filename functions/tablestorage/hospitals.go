@@ -76,22 +76,14 @@ func boundedList(xs []string) []byte {
 // hospitalEntities lists the hospitals that have a committed generation.
 func (s *PriceStore) hospitalEntities(ctx context.Context) ([]hospitalEntity, error) {
 	filter := "PartitionKey eq " + odataString(hospitalPartition)
-	pager := s.hospitals.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
 	var out []hospitalEntity
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, translate(err, "list hospitals")
+	if err := eachEntity(ctx, s.hospitals, &aztables.ListEntitiesOptions{Filter: &filter}, "list hospitals", "decode hospital", func(e hospitalEntity) error {
+		if e.Gen != "" {
+			out = append(out, e)
 		}
-		for _, raw := range page.Entities {
-			var e hospitalEntity
-			if err := json.Unmarshal(raw, &e); err != nil {
-				return nil, translate(err, "decode hospital")
-			}
-			if e.Gen != "" {
-				out = append(out, e)
-			}
-		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

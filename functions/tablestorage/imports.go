@@ -15,7 +15,7 @@ import (
 
 // BeginImport refuses a file older than the one the store holds.
 func (s *PriceStore) BeginImport(ctx context.Context, h priceline.Hospital, gen string) error {
-	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(h.ID, 32) || !priceline.ValidGeneration(gen) {
 		return invalidImport("The hospital ID or import generation is malformed.")
 	}
 	cur, err := s.hospitalEntity(ctx, h.ID)
@@ -36,7 +36,7 @@ func (s *PriceStore) BeginImport(ctx context.Context, h priceline.Hospital, gen 
 // the same way every time, so writing the same charges again overwrites
 // them with themselves. Identical charges in one call are stored once.
 func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) error {
-	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
 		return invalidImport("The hospital ID or import generation is malformed.")
 	}
 	if len(charges) > priceline.MaxChargeBatch {
@@ -144,7 +144,7 @@ func (s *PriceStore) record(ctx context.Context, hospitalID, gen, pk string) err
 // PrepareCharges records the partitions of codes for (hospitalID, gen) in
 // batch transactions of 100: the records share the hospital's partition.
 func (s *PriceStore) PrepareCharges(ctx context.Context, hospitalID, gen string, codes []priceline.Code) error {
-	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
 		return invalidImport("The hospital ID or import generation is malformed.")
 	}
 	var actions []aztables.TransactionAction
@@ -192,7 +192,7 @@ func (s *PriceStore) PrepareCharges(ctx context.Context, hospitalID, gen string,
 // before, so two imports of one hospital committing at once cannot let the
 // older file win: the loser gets KindConflict "import_conflict".
 func (s *PriceStore) CommitImport(ctx context.Context, h priceline.Hospital, gen string) (int, error) {
-	if !priceline.IsLowerHex(h.ID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(h.ID, 32) || !priceline.ValidGeneration(gen) {
 		return 0, invalidImport("The hospital ID or import generation is malformed.")
 	}
 	cur, etag, err := s.hospitalEntityTag(ctx, h.ID)

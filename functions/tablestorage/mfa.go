@@ -156,20 +156,12 @@ func (s *MFAStore) recoveryRowKeys(ctx context.Context, userID string) ([]string
 	// checked to be hex before it reaches the filter.
 	filter := "PartitionKey eq " + odataString(userID) + " and RowKey ge 'rc-' and RowKey lt 'rc.'"
 	sel := "RowKey"
-	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
 	var keys []string
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, translate(err, "list recovery codes")
-		}
-		for _, raw := range page.Entities {
-			var k struct{ RowKey string }
-			if err := json.Unmarshal(raw, &k); err != nil {
-				return nil, translate(err, "decode recovery code key")
-			}
-			keys = append(keys, k.RowKey)
-		}
+	if err := eachEntity(ctx, s.table, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel}, "list recovery codes", "decode recovery code key", func(k struct{ RowKey string }) error {
+		keys = append(keys, k.RowKey)
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return keys, nil
 }

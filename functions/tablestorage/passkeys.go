@@ -67,7 +67,7 @@ func (s *PasskeyStore) AddPasskey(ctx context.Context, p *priceline.Passkey) err
 	if err := priceline.ValidPasskey(p); err != nil {
 		return err
 	}
-	if err := checkText("passkey name", p.Name); err != nil {
+	if err := priceline.CheckText("passkey name", p.Name); err != nil {
 		return err
 	}
 	pk, rk := credentialKeys(p.ID)

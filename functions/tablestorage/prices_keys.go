@@ -37,21 +37,6 @@ func procedureKey(code priceline.Code) string {
 	return k
 }
 
-// validGen accepts the generation IDs the ingest service makes: short, and
-// only characters that need no encoding in a key.
-func validGen(g string) bool {
-	if g == "" || len(g) > 64 {
-		return false
-	}
-	for i := 0; i < len(g); i++ {
-		c := g[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 func invalidImport(format string, args ...any) error {
 	return priceline.Errorf(priceline.KindInvalid, "invalid_import", format, args...)
 }

@@ -52,20 +52,12 @@ func slotKey(i int) string { return fmt.Sprintf("s%02d", i) }
 
 func (s *SavedStore) list(ctx context.Context, userID string) ([]savedEntity, error) {
 	filter := "PartitionKey eq " + odataString(userID) + " and RowKey ge 's' and RowKey lt 't'"
-	pager := s.t.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
 	var out []savedEntity
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, translate(err, "list saved estimates")
-		}
-		for _, raw := range page.Entities {
-			var e savedEntity
-			if err := json.Unmarshal(raw, &e); err != nil {
-				return nil, translate(err, "decode saved estimate")
-			}
-			out = append(out, e)
-		}
+	if err := eachEntity(ctx, s.t, &aztables.ListEntitiesOptions{Filter: &filter}, "list saved estimates", "decode saved estimate", func(e savedEntity) error {
+		out = append(out, e)
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -246,21 +238,10 @@ func (s *SavedStore) DeleteUserData(ctx context.Context, userID string) error {
 	}
 	filter := "PartitionKey eq " + odataString(userID)
 	sel := "PartitionKey,RowKey"
-	pager := s.t.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return translate(err, "list user data")
+	return eachEntity(ctx, s.t, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel}, "list user data", "decode user data", func(e entityKey) error {
+		if _, err := s.t.DeleteEntity(ctx, e.PartitionKey, e.RowKey, nil); err != nil && !isStatus(err, 404) {
+			return translate(err, "delete user data")
 		}
-		for _, raw := range page.Entities {
-			var e struct{ PartitionKey, RowKey string }
-			if err := json.Unmarshal(raw, &e); err != nil {
-				return translate(err, "decode user data")
-			}
-			if _, err := s.t.DeleteEntity(ctx, e.PartitionKey, e.RowKey, nil); err != nil && !isStatus(err, 404) {
-				return translate(err, "delete user data")
-			}
-		}
-	}
-	return nil
+		return nil
+	})
 }

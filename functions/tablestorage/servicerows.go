@@ -41,7 +41,7 @@ func servicePartition(serviceID string) string { return servicePrefix + keyEncod
 // PutServiceRows upserts index rows, one entity each, in batch transactions
 // per service.
 func (s *PriceStore) PutServiceRows(ctx context.Context, hospitalID, gen string, rows []priceline.ServiceRow) error {
-	if !priceline.IsLowerHex(hospitalID, 32) || !validGen(gen) {
+	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
 		return invalidImport("The hospital ID or import generation is malformed.")
 	}
 	if len(rows) > priceline.MaxServiceRowBatch {

@@ -67,17 +67,8 @@ func truncateUserAgent(ua string) string {
 // CreateSession inserts s; an existing record with the same key is a
 // conflict, never overwritten.
 func (s *SessionStore) CreateSession(ctx context.Context, sess *priceline.Session) error {
-	if sess == nil || !validUserID(sess.UserID) || !validSessionKey(sess.Key) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_session", "The session has no valid user ID or key.")
-	}
-	// A record without deadlines would never match the expiry sweep.
-	if sess.ExpiresAt.IsZero() || sess.IdleExpiresAt.IsZero() {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_session", "The session has no expiry.")
-	}
-	for _, f := range []struct{ name, v string }{{"method", sess.Method}, {"CSRF token", sess.CSRFToken}} {
-		if err := checkText(f.name, f.v); err != nil {
-			return err
-		}
+	if err := priceline.ValidSession(sess); err != nil {
+		return err
 	}
 	sess.UserAgent = truncateUserAgent(sess.UserAgent)
 	e := entity{

@@ -50,21 +50,9 @@ func tokenCacheNotFound() error {
 
 // PutTokenCache stores blob for the session, replacing an earlier entry.
 func (s *TokenCacheStore) PutTokenCache(ctx context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) error {
-	if !validUserID(userID) || !validSessionKey(sessionKey) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_token_cache_key", "The token cache must belong to a valid session.")
-	}
-	if len(blob) == 0 {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_token_cache", "The token cache is empty.")
-	}
-	if len(blob) > priceline.MaxTokenCacheSize {
-		return priceline.Errorf(priceline.KindInvalid, "token_cache_too_large",
-			"The token cache is %d bytes, over the %d-byte limit.", len(blob), priceline.MaxTokenCacheSize)
-	}
 	now := s.c.now()
-	// An entry without a future expiry would outlive every session and
-	// never be swept by age.
-	if !expiresAt.After(now) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_token_cache", "The token cache has no future expiry.")
+	if err := priceline.ValidTokenCache(userID, sessionKey, blob, expiresAt, now); err != nil {
+		return err
 	}
 	e := entity{
 		"PartitionKey": userID, "RowKey": sessionKey,

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -20,10 +18,6 @@ import (
 type UserStore struct{ c *Client }
 
 var _ priceline.UserStore = (*UserStore)(nil)
-
-// maxStringUnits is Table Storage's limit for a string property: 64 KiB of
-// UTF-16.
-const maxStringUnits = 32 * 1024
 
 type userRecord struct {
 	Provider      string `json:"Provider"`
@@ -51,48 +45,6 @@ func userNotFound() error {
 	return priceline.Errorf(priceline.KindNotFound, "user_not_found", "No such user.")
 }
 
-func validateUser(u *priceline.User) error {
-	invalid := func(code, msg string) error { return priceline.Errorf(priceline.KindInvalid, code, "%s", msg) }
-	if u == nil {
-		return invalid("invalid_user", "No user was given.")
-	}
-	if !validUserID(u.ID) {
-		return invalid("invalid_user_id", "The user ID must be 32 lowercase hex characters.")
-	}
-	switch u.Provider {
-	case priceline.ProviderLocal:
-		if u.Email == "" {
-			return invalid("invalid_email", "A local account needs an email address.")
-		}
-	case priceline.ProviderB2C:
-		if u.Subject == "" {
-			return invalid("invalid_subject", "A cloud account needs a subject.")
-		}
-	default:
-		return invalid("invalid_provider", "The identity provider is not known.")
-	}
-	for _, f := range []struct{ name, v string }{
-		{"email", u.Email}, {"subject", u.Subject}, {"name", u.Name}, {"password hash", u.PasswordHash},
-	} {
-		if err := checkText(f.name, f.v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// checkText rejects what Table Storage could not store exactly: invalid UTF-8
-// (JSON would silently replace it) and values over the property size limit.
-func checkText(name, v string) error {
-	if !utf8.ValidString(v) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_text", "The %s is not valid text.", name)
-	}
-	if len(v) > maxStringUnits && len(utf16.Encode([]rune(v))) > maxStringUnits {
-		return priceline.Errorf(priceline.KindInvalid, "too_long", "The %s is too long.", name)
-	}
-	return nil
-}
-
 // CreateUser writes the lookup index first and the user record second.
 //
 // Table Storage cannot write two partitions atomically, so the order decides
@@ -105,7 +57,7 @@ func checkText(name, v string) error {
 // with one email, or a user nobody can sign in as. If the user write fails
 // the index is deleted again at once.
 func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
-	if err := validateUser(u); err != nil {
+	if err := priceline.ValidUser(u); err != nil {
 		return err
 	}
 	now := s.c.now().UTC()
@@ -380,7 +332,7 @@ func (s *UserStore) UserBySubject(ctx context.Context, provider, subject string)
 // conditional on the ETag of that read: it can never recreate a user deleted
 // meanwhile, nor overwrite a password changed meanwhile (KindConflict).
 func (s *UserStore) UpdatePasswordHash(ctx context.Context, userID, oldHash, hash string) error {
-	if err := checkText("password hash", hash); err != nil {
+	if err := priceline.CheckText("password hash", hash); err != nil {
 		return err
 	}
 	cur, etag, err := s.readUser(ctx, userID)
@@ -450,7 +402,7 @@ func (s *UserStore) mergeUser(ctx context.Context, userID string, etag azcore.ET
 // local user's email (its index key) may not change here.
 func (s *UserStore) UpdateProfile(ctx context.Context, userID, name, email string) error {
 	for _, f := range []struct{ name, v string }{{"name", name}, {"email", email}} {
-		if err := checkText(f.name, f.v); err != nil {
+		if err := priceline.CheckText(f.name, f.v); err != nil {
 			return err
 		}
 	}

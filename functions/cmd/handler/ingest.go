@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"slices"
@@ -133,18 +134,7 @@ var ingestRetry = policy.RetryOptions{
 // ingestRetry.
 func newIngestTables(cfg *config, cred azcore.TokenCredential) (*tablestorage.Client, error) {
 	opt := tablestorage.Options{ClientOptions: &aztables.ClientOptions{ClientOptions: policy.ClientOptions{Retry: ingestRetry}}}
-	if cfg.TablesConnString != "" {
-		c, err := tablestorage.NewFromConnectionString(cfg.TablesConnString, opt)
-		if err != nil {
-			return nil, fmt.Errorf("setting PRICELINE_TABLES_CONNECTION_STRING: %w", err)
-		}
-		return c, nil
-	}
-	c, err := tablestorage.NewWithCredential(cfg.TablesEndpoint, cred, opt)
-	if err != nil {
-		return nil, fmt.Errorf("setting PRICELINE_TABLES_ENDPOINT: %w", err)
-	}
-	return c, nil
+	return newTables(cfg, cred, opt)
 }
 
 func ingestFile(ctx context.Context, svc *ingest.Service, path string) (*ingest.Summary, error) {
@@ -186,25 +176,15 @@ func printSummary(w io.Writer, s *ingest.Summary) {
 	fmt.Fprintf(w, "  rows read %d, imported %d, rejected %d; imported with dropped cells %d (cells dropped %d); charges written %d; stale rows removed %d; warnings %d; %s\n",
 		s.RowsRead, s.RowsImported, s.RowsRejected, s.RowsSalvaged, s.CellsDropped, s.Charges, s.StaleDeleted, s.Warnings, s.Elapsed.Round(time.Millisecond))
 	if len(s.RejectedByRule) > 0 {
-		rules := make([]string, 0, len(s.RejectedByRule))
-		for r := range s.RejectedByRule {
-			rules = append(rules, r)
-		}
-		slices.Sort(rules)
 		fmt.Fprintf(w, "  rejected by rule:")
-		for _, r := range rules {
+		for _, r := range slices.Sorted(maps.Keys(s.RejectedByRule)) {
 			fmt.Fprintf(w, " %s %d;", r, s.RejectedByRule[r])
 		}
 		fmt.Fprintln(w)
 	}
 	if len(s.ByRule) > 0 {
-		rules := make([]string, 0, len(s.ByRule))
-		for r := range s.ByRule {
-			rules = append(rules, r)
-		}
-		slices.Sort(rules)
 		fmt.Fprintf(w, "  problems by rule (errors, warnings):")
-		for _, r := range rules {
+		for _, r := range slices.Sorted(maps.Keys(s.ByRule)) {
 			fmt.Fprintf(w, " %s %d, %d;", r, s.ByRule[r].Errors, s.ByRule[r].Warnings)
 		}
 		fmt.Fprintln(w)

@@ -1,0 +1,64 @@
+package tablestorage
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+)
+
+// eachEntity pages through the entities of table that opts selects, decodes
+// each into a T and passes it to f, so a listing is written once. list and
+// decode name the two steps in the errors they wrap; f's error ends the walk
+// and is returned as it is.
+func eachEntity[T any](ctx context.Context, table *aztables.Client, opts *aztables.ListEntitiesOptions, list, decode string, f func(T) error) error {
+	pager := table.NewListEntitiesPager(opts)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return translate(err, list)
+		}
+		for _, raw := range page.Entities {
+			var v T
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return translate(err, decode)
+			}
+			if err := f(v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// entityKey is the key of a listed entity, all a clean-up needs.
+type entityKey struct{ PartitionKey, RowKey string }
+
+// deleteListed deletes, unconditionally, every entity of table that filter
+// selects and returns how many it deleted; one already gone counts as
+// neither. It collects the keys first: deleting while paging could move
+// continuation tokens. what names the entities in errors ("auth flow").
+func deleteListed(ctx context.Context, table *aztables.Client, filter, what string) (int, error) {
+	sel := "PartitionKey,RowKey"
+	var keys []entityKey
+	err := eachEntity(ctx, table, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
+		"list expired "+what+"s", "decode "+what+" key", func(k entityKey) error {
+			keys = append(keys, k)
+			return nil
+		})
+	if err != nil {
+		return 0, err
+	}
+	deleted := 0
+	for _, k := range keys {
+		_, err := table.DeleteEntity(ctx, k.PartitionKey, k.RowKey, nil)
+		switch {
+		case err == nil:
+			deleted++
+		case isStatus(err, 404):
+		default:
+			return deleted, translate(err, "delete expired "+what)
+		}
+	}
+	return deleted, nil
+}
