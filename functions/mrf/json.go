@@ -262,7 +262,9 @@ func (j jctx) str(m jsonObject, key, path string, nonEmpty bool) field {
 		j.ck.errf(f.column(), RuleType, "%s must be a string", f.column())
 		return f
 	}
-	if strings.TrimSpace(s) == "" {
+	// The schemas ask only minLength 1, so a string of spaces is there as
+	// far as CMS is concerned (its validator accepts it); only "" is empty.
+	if s == "" {
 		if nonEmpty || j.fam == familyV3 {
 			j.ck.errf(f.column(), RuleEmpty, "%s must not be empty", f.column())
 		}
