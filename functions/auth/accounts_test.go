@@ -547,28 +547,6 @@ func TestASVS_V7_5_2_SignOutEverywhereElseNeedsThePassword(t *testing.T) {
 	e.hasEvent(t, EventSessionRevoked, OutcomeSuccess)
 }
 
-// A cloud account re-authenticates with a sign-in no older than 5 minutes.
-func TestASVS_V7_5_1_CloudAccountNeedsARecentSignIn(t *testing.T) {
-	e := newAcctEnv(t)
-	ctx := context.Background()
-	res, err := e.svc.SignInExternal(ctx, &priceline.ExternalIdentity{Provider: priceline.ProviderB2C, Subject: "sub-1", Email: "c@example.org", Name: "Cloud"}, from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.clock.Advance(recentSignIn + time.Second)
-	wantCode(t, e.svc.DeleteAccount(ctx, nil, res.User, res.Session, "", from), priceline.KindForbidden, "reauthentication_required")
-	fresh, err := e.svc.SignInExternal(ctx, &priceline.ExternalIdentity{Provider: priceline.ProviderB2C, Subject: "sub-1"}, from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.svc.DeleteAccount(ctx, nil, fresh.User, fresh.Session, "", from); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.users.UserBySubject(ctx, priceline.ProviderB2C, "sub-1"); !priceline.IsNotFound(err) {
-		t.Fatalf("cloud user still there: %v", err)
-	}
-}
-
 func TestSavingMoreThanThreeEstimatesNeedsAVerifiedAddress(t *testing.T) {
 	e := newAcctEnv(t)
 	ctx := context.Background()

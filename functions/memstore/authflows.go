@@ -47,9 +47,12 @@ func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) (err error
 	if f.ExpiresAt.IsZero() || !f.ExpiresAt.After(f.CreatedAt) {
 		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid expiry.")
 	}
+	if f.MaxAge < 0 || f.MaxAge%time.Second != 0 || f.MaxAge > 24*time.Hour {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid maximum age.")
+	}
 	for _, fld := range []struct{ name, v string }{
 		{"state", f.State}, {"nonce", f.Nonce}, {"PKCE verifier", f.PKCEVerifier},
-		{"return path", f.ReturnTo}, {"policy", f.Policy},
+		{"return path", f.ReturnTo}, {"policy", f.Policy}, {"action", f.Action}, {"user ID", f.UserID},
 	} {
 		if err := checkText(fld.name, fld.v); err != nil {
 			return err

@@ -14,7 +14,8 @@ import (
 // authFlowsTable holds B2C sign-in attempts between the redirect to the
 // provider and the callback:
 //
-//	authflows: "flow"+id[:2] / id → State, Nonce, PKCEVerifier, ReturnTo, Policy, CreatedAt, ExpiresAt
+//	authflows: "flow"+id[:2] / id → State, Nonce, PKCEVerifier, ReturnTo, Policy,
+//	           MaxAgeSeconds, Action, UserID, CreatedAt, ExpiresAt
 //
 // The flow ID is 64 server-generated hex characters, so it is a safe key as
 // is; its first byte spreads flows over 256 partitions.
@@ -47,6 +48,9 @@ type authFlowRecord struct {
 	PKCEVerifier string `json:"PKCEVerifier"`
 	ReturnTo     string `json:"ReturnTo"`
 	Policy       string `json:"Policy"`
+	MaxAge       int32  `json:"MaxAgeSeconds"`
+	Action       string `json:"Action"`
+	UserID       string `json:"UserID"`
 	CreatedAt    string `json:"CreatedAt"`
 	ExpiresAt    string `json:"ExpiresAt"`
 }
@@ -90,9 +94,12 @@ func (s *AuthFlowStore) PutFlow(ctx context.Context, f *priceline.AuthFlow) erro
 	if f.ExpiresAt.IsZero() || !f.ExpiresAt.After(f.CreatedAt) {
 		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid expiry.")
 	}
+	if f.MaxAge < 0 || f.MaxAge%time.Second != 0 || f.MaxAge > 24*time.Hour {
+		return priceline.Errorf(priceline.KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid maximum age.")
+	}
 	for _, fld := range []struct{ name, v string }{
 		{"state", f.State}, {"nonce", f.Nonce}, {"PKCE verifier", f.PKCEVerifier},
-		{"return path", f.ReturnTo}, {"policy", f.Policy},
+		{"return path", f.ReturnTo}, {"policy", f.Policy}, {"action", f.Action}, {"user ID", f.UserID},
 	} {
 		if err := checkText(fld.name, fld.v); err != nil {
 			return err
@@ -103,6 +110,7 @@ func (s *AuthFlowStore) PutFlow(ctx context.Context, f *priceline.AuthFlow) erro
 		"PartitionKey": pk, "RowKey": rk,
 		"State": f.State, "Nonce": f.Nonce, "PKCEVerifier": f.PKCEVerifier,
 		"ReturnTo": f.ReturnTo, "Policy": f.Policy,
+		"MaxAgeSeconds": int32(f.MaxAge / time.Second), "Action": f.Action, "UserID": f.UserID,
 	}
 	e.setTime("CreatedAt", f.CreatedAt)
 	e.setTime("ExpiresAt", f.ExpiresAt)
@@ -158,6 +166,7 @@ func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.Aut
 	f := &priceline.AuthFlow{
 		ID: id, State: rec.State, Nonce: rec.Nonce, PKCEVerifier: rec.PKCEVerifier,
 		ReturnTo: rec.ReturnTo, Policy: rec.Policy,
+		MaxAge: time.Duration(rec.MaxAge) * time.Second, Action: rec.Action, UserID: rec.UserID,
 	}
 	if f.CreatedAt, err = parseTime(rec.CreatedAt); err != nil {
 		return nil, translate(err, "decode auth flow time")
