@@ -640,3 +640,21 @@ func TestASVS_V6_2_12_BreachCheckAtRegistrationResetAndChange(t *testing.T) {
 		t.Fatalf("the link was used up by a refused password: %v", err)
 	}
 }
+
+// A cloud account has no email index on purpose (the token's address is
+// not proof of ownership): "forgot password" with its address answers like
+// an unknown one and sends nothing; the provider resets cloud passwords.
+func TestForgotPasswordForACloudAccountSendsNothing(t *testing.T) {
+	e := newAcctEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.SignInExternal(ctx, &priceline.ExternalIdentity{Provider: priceline.ProviderB2C, Subject: "sub-1", Email: "cloud@example.org", Name: "Cloud"}, from); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.ForgotPassword(ctx, "cloud@example.org", from); err != nil {
+		t.Fatalf("ForgotPassword: %v", err)
+	}
+	e.svc.WaitMail()
+	if got := e.mail.to("cloud@example.org", ""); len(got) != 0 {
+		t.Fatalf("%d messages to a cloud account's address, want none", len(got))
+	}
+}
