@@ -135,3 +135,18 @@ func (s *Service) checkBreached(ctx context.Context, password string) error {
 	s.log().Warn("breached-password check failed; skipped", "code", priceline.ErrorCode(err))
 	return nil
 }
+
+// DeleteExpiredAccountTokens deletes the links (verification, reset, email
+// change) and re-authentication grants that expired unused, for the
+// clean-up timer; 0 when account tokens are off. An unused link otherwise
+// stays stored until replaced or the account is deleted.
+func (s *Service) DeleteExpiredAccountTokens(ctx context.Context) (int, error) {
+	if s.AccountTokens == nil {
+		return 0, nil
+	}
+	n, err := s.AccountTokens.DeleteExpiredAccountTokens(ctx, s.now())
+	if err != nil {
+		return n, fmt.Errorf("delete expired account tokens: %w", err)
+	}
+	return n, nil
+}

@@ -105,7 +105,7 @@ func (s *Service) beginCloud(ctx context.Context, sso *CloudSignIn, step CloudSt
 	if err := sso.Check(step); err != nil {
 		return nil, err
 	}
-	authURL, flow, err := sso.client().Begin(ctx, sso.policy(step), priceline.SafeReturnTo(returnTo))
+	authURL, flow, err := sso.client().Begin(ctx, sso.policy(step), priceline.SafeReturnTo(returnTo), 0)
 	if err != nil {
 		return nil, fmt.Errorf("begin cloud sign-in: %w", err)
 	}
@@ -162,6 +162,9 @@ func (s *Service) FinishCloudSignIn(ctx context.Context, sso *CloudSignIn, cb Cl
 		return nil, errFlowMissing()
 	case err != nil:
 		return nil, fmt.Errorf("take cloud sign-in flow: %w", err)
+	}
+	if flow.Action != "" {
+		return s.finishCloudReauth(ctx, sso, flow, cb)
 	}
 	if sso.isEditProfile(flow) {
 		return s.finishCloudProfileEdit(ctx, sso, flow, cb)

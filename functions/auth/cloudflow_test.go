@@ -43,7 +43,7 @@ func (p *fakeProvider) setIdentity(id *priceline.ExternalIdentity) {
 	p.identity = id
 }
 
-func (p *fakeProvider) Begin(_ context.Context, policy, returnTo string) (string, *priceline.AuthFlow, error) {
+func (p *fakeProvider) Begin(_ context.Context, policy, returnTo string, maxAge time.Duration) (string, *priceline.AuthFlow, error) {
 	if policy == "" {
 		policy = fakeSignInPolicy
 	}
@@ -55,6 +55,7 @@ func (p *fakeProvider) Begin(_ context.Context, policy, returnTo string) (string
 		PKCEVerifier: priceline.NewToken(32),
 		ReturnTo:     priceline.SafeReturnTo(returnTo),
 		Policy:       strings.ToUpper(policy),
+		MaxAge:       maxAge,
 		CreatedAt:    now,
 		ExpiresAt:    now.Add(priceline.AuthFlowLifetime),
 	}

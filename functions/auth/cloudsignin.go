@@ -67,6 +67,7 @@ const (
 	CloudEditProfile                    // start the profile-edit user flow
 	CloudFinish                         // the provider's redirect back: finish whichever flow it ran
 	CloudLogout                         // sign out here, then at the provider
+	CloudReauth                         // start a re-authentication before a sensitive change
 )
 
 // Check reports why step cannot run now: b2c_not_configured (c is nil),

@@ -15,7 +15,7 @@ import (
 // estimates, pending links, the failed-login counter, the email index and
 // the user record. A notice goes to the address. sso may be nil.
 func (s *Service) DeleteAccount(ctx context.Context, sso *CloudSignIn, u *priceline.User, sess *priceline.Session, currentPassword string, c Client) error {
-	fresh, err := s.reauthenticate(ctx, u, sess, currentPassword, c)
+	fresh, err := s.reauthenticate(ctx, u, sess, currentPassword, ReauthDeleteAccount, c)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *Service) deleteAccountData(ctx context.Context, sso *CloudSignIn, u *pr
 // proved again who they are (ASVS 5.0 V7.5.1 / V7.4.5): a stolen session
 // alone cannot sign the owner out everywhere.
 func (s *Service) RevokeOtherSessionsReauth(ctx context.Context, u *priceline.User, sess *priceline.Session, currentPassword string, c Client) (int, error) {
-	if _, err := s.reauthenticate(ctx, u, sess, currentPassword, c); err != nil {
+	if _, err := s.reauthenticate(ctx, u, sess, currentPassword, ReauthSignOutOthers, c); err != nil {
 		return 0, err
 	}
 	n, err := s.RevokeOtherSessions(ctx, u.ID, sess.Key)

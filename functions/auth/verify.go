@@ -100,13 +100,15 @@ func (s *Service) RequestEmailChange(ctx context.Context, u *priceline.User, ses
 	if err := priceline.ValidateEmail(newEmail); err != nil {
 		return err
 	}
-	fresh, err := s.reauthenticate(ctx, u, sess, currentPassword, c)
+	if u != nil && u.Provider != priceline.ProviderLocal {
+		return errEmailManagedByProvider()
+	}
+	fresh, err := s.reauthenticate(ctx, u, sess, currentPassword, "", c)
 	if err != nil {
 		return err
 	}
 	if fresh.Provider != priceline.ProviderLocal {
-		return priceline.Errorf(priceline.KindInvalid, "email_managed_by_provider",
-			"Your address is managed by the cloud sign-in. Change it in your cloud profile.")
+		return errEmailManagedByProvider()
 	}
 	if newEmail == fresh.Email {
 		return priceline.Errorf(priceline.KindInvalid, "email_unchanged", "That is already your email address.")
@@ -163,16 +165,19 @@ func (s *Service) completeEmailChange(ctx context.Context, token string, c Clien
 	return &Verified{User: u, EmailChanged: true}, nil
 }
 
-// recentSignIn is how fresh a cloud sign-in must be to stand in for the
-// current password (ASVS 5.0 V7.5.1 / V7.5.3).
-const recentSignIn = 5 * time.Minute
+// errEmailManagedByProvider refuses an email change of a cloud account.
+func errEmailManagedByProvider() error {
+	return priceline.Errorf(priceline.KindInvalid, "email_managed_by_provider",
+		"Your address is managed by the cloud sign-in. Change it in your cloud profile.")
+}
 
 // reauthenticate checks that the person at this session is the account's
 // owner before a sensitive change, and returns the user record as stored
 // now. A local account needs its current password, checked and throttled
 // like a login (a wrong one counts as a failure on the account); a cloud
-// account needs a sign-in at the provider no older than recentSignIn.
-func (s *Service) reauthenticate(ctx context.Context, u *priceline.User, sess *priceline.Session, currentPassword string, c Client) (*priceline.User, error) {
+// account needs the grant a re-authentication at the provider left for
+// this session and action (BeginCloudReauth), which this uses up.
+func (s *Service) reauthenticate(ctx context.Context, u *priceline.User, sess *priceline.Session, currentPassword, action string, c Client) (*priceline.User, error) {
 	if u == nil || sess == nil {
 		return nil, errUnauthenticated(errors.New("no session"))
 	}
@@ -184,12 +189,10 @@ func (s *Service) reauthenticate(ctx context.Context, u *priceline.User, sess *p
 		return nil, fmt.Errorf("reauthenticate: load user: %w", err)
 	}
 	if fresh.PasswordHash == "" {
-		if sess.Method == priceline.MethodB2C && s.now().Sub(sess.CreatedAt) <= recentSignIn {
-			return fresh, nil
+		if err := s.takeReauthGrant(ctx, fresh, sess, action, c); err != nil {
+			return nil, err
 		}
-		s.event(ctx, EventReauthFailed, OutcomeFailure, "sign_in_too_old", c, fresh.ID)
-		return nil, priceline.Errorf(priceline.KindForbidden, "reauthentication_required",
-			"For your safety, sign in again with the cloud sign-in, then do this within 5 minutes.")
+		return fresh, nil
 	}
 	if err := s.checkCurrentPassword(ctx, fresh, currentPassword, c); err != nil {
 		return nil, err

@@ -47,7 +47,7 @@ func externalID(cfg *Config) {
 func begin(t *testing.T, c *Client, srv *b2ctest.Server, policy string) (*priceline.AuthFlow, url.Values) {
 	t.Helper()
 	ctx := context.Background()
-	authURL, flow, err := c.Begin(ctx, policy, "/hospitals?id=7")
+	authURL, flow, err := c.Begin(ctx, policy, "/hospitals?id=7", 0)
 	if err != nil {
 		t.Fatalf("Begin: %v", err)
 	}
@@ -105,6 +105,10 @@ func TestSignInB2CHappyPath(t *testing.T) {
 		Name:     "Pat Example",
 		Policy:   b2ctest.PolicySignUpSignIn,
 	}
+	if id.AuthTime.IsZero() {
+		t.Error("B2C identity has no AuthTime, though the token carries auth_time")
+	}
+	id.AuthTime = time.Time{}
 	if *id != want {
 		t.Errorf("identity mismatch:\n got %+v\nwant %+v", *id, want)
 	}
@@ -140,7 +144,7 @@ func TestSignInExternalIDHappyPath(t *testing.T) {
 	if *id != want {
 		t.Errorf("identity mismatch:\n got %+v\nwant %+v", *id, want)
 	}
-	if _, _, err := c.Begin(context.Background(), b2ctest.PolicyPasswordReset, "/"); err == nil {
+	if _, _, err := c.Begin(context.Background(), b2ctest.PolicyPasswordReset, "/", 0); err == nil {
 		t.Error("External ID client accepted a B2C policy")
 	}
 }
@@ -188,7 +192,7 @@ func TestBeginRejectsUnconfiguredPolicy(t *testing.T) {
 	srv := b2ctest.New(t, b2ctest.Options{})
 	c := newTestClient(t, srv, func(cfg *Config) { cfg.EditPolicy = "" })
 	for _, p := range []string{b2ctest.PolicyProfileEdit, "B2C_1_evil", "../x"} {
-		_, _, err := c.Begin(context.Background(), p, "/")
+		_, _, err := c.Begin(context.Background(), p, "/", 0)
 		wantError(t, err, priceline.KindInvalid, "b2c_unknown_policy")
 	}
 }
@@ -200,11 +204,11 @@ func TestASVS_V10_1_2_FlowSecretsUnguessableAndPerTransaction(t *testing.T) {
 	srv := b2ctest.New(t, b2ctest.Options{})
 	c := newTestClient(t, srv)
 	ctx := context.Background()
-	u1, f1, err := c.Begin(ctx, "", "/")
+	u1, f1, err := c.Begin(ctx, "", "/", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, f2, err := c.Begin(ctx, "", "/")
+	_, f2, err := c.Begin(ctx, "", "/", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +362,7 @@ func TestASVS_V10_5_3_MetadataIssuerMustMatchAuthority(t *testing.T) {
 	raw := srv.MintIDToken(b2ctest.PolicySignUpSignIn, "n", b2ctest.FaultNone)
 	_, err := c.ValidateIDToken(context.Background(), raw, "n", "")
 	wantError(t, err, priceline.KindUnavailable, "b2c_unavailable")
-	if _, _, err := c.Begin(context.Background(), "", "/"); err == nil {
+	if _, _, err := c.Begin(context.Background(), "", "/", 0); err == nil {
 		t.Error("Begin used metadata with a foreign issuer")
 	}
 }
@@ -568,7 +572,7 @@ func TestMetadataDownIsUnavailable(t *testing.T) {
 			srv := b2ctest.New(t, b2ctest.Options{})
 			c := newTestClient(t, srv)
 			srv.SetMetadataOutage(o)
-			_, _, err := c.Begin(context.Background(), "", "/")
+			_, _, err := c.Begin(context.Background(), "", "/", 0)
 			wantError(t, err, priceline.KindUnavailable, "b2c_unavailable")
 			_, err = c.ValidateIDToken(context.Background(), srv.MintIDToken(b2ctest.PolicySignUpSignIn, "n", b2ctest.FaultNone), "n", "")
 			wantError(t, err, priceline.KindUnavailable, "b2c_unavailable")

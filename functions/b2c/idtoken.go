@@ -34,6 +34,8 @@ type idClaims struct {
 	Email         string   `json:"email"`
 	Emails        []string `json:"emails"`
 	EmailVerified any      `json:"email_verified"`
+	// AuthTime is when the user last actively signed in (OIDC Core 2).
+	AuthTime *jwt.NumericDate `json:"auth_time"`
 }
 
 // ValidateIDToken verifies raw and returns the identity it asserts: an RS256
@@ -153,10 +155,37 @@ func (c *Client) identity(cl *idClaims, policy string) (*priceline.ExternalIdent
 		Name:          cleanName(cl.Name),
 		EmailVerified: verified && email != "",
 	}
+	if cl.AuthTime != nil {
+		id.AuthTime = cl.AuthTime.Time
+	}
 	if !c.auth.externalID {
 		id.Policy = policy
 	}
 	return id, nil
+}
+
+// checkAuthTime refuses a re-authentication whose ID token does not show a
+// sign-in within maxAge of now: no auth_time at all (the provider ignored
+// max_age, or External ID without the optional claim), one too old (its
+// single-sign-on session answered instead of a new sign-in), or one too far
+// in the future. clockLeeway allows for skew both ways.
+func checkAuthTime(authTime time.Time, maxAge time.Duration, now time.Time) error {
+	switch {
+	case authTime.IsZero():
+		return reauthRequired(errors.New("id_token has no auth_time"))
+	case authTime.After(now.Add(clockLeeway)):
+		return reauthRequired(fmt.Errorf("auth_time is %s in the future", authTime.Sub(now).Round(time.Second)))
+	case now.Sub(authTime) > maxAge+clockLeeway:
+		return reauthRequired(fmt.Errorf("auth_time is %s old, more than %s", now.Sub(authTime).Round(time.Second), maxAge))
+	}
+	return nil
+}
+
+// reauthRequired is the answer to a re-authentication the provider did not
+// do freshly enough.
+func reauthRequired(err error) error {
+	return priceline.Wrap(err, priceline.KindForbidden, "reauthentication_required",
+		"The cloud sign-in did not ask for your password again. Please try again and sign in.")
 }
 
 // cleanName trims a display name, drops control and format characters

@@ -74,7 +74,7 @@ func TestASVS_V10_1_1_CompleteWithTokensReturnsOnlyThisSignInsCache(t *testing.T
 			// that of the identity Complete verified.
 			srv.SetUser(b2ctest.User{ObjectID: users[i%2], Email: "u@example.com", Name: "U"})
 			ctx := context.Background()
-			authURL, flow, err := c.Begin(ctx, "", "/")
+			authURL, flow, err := c.Begin(ctx, "", "/", 0)
 			if err != nil {
 				t.Errorf("Begin: %v", err)
 				return

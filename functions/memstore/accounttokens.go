@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"crypto/subtle"
+	"time"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -71,6 +72,24 @@ func (m *AccountTokens) DeleteAccountTokens(_ context.Context, userID string) (e
 		}
 	}
 	return nil
+}
+
+// DeleteExpiredAccountTokens removes every token that expired at or before
+// now and returns how many.
+func (m *AccountTokens) DeleteExpiredAccountTokens(_ context.Context, now time.Time) (int, error) {
+	if err := hook(m.Fail, "DeleteExpiredAccountTokens"); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for k, t := range m.tokens {
+		if t.Expired(now) {
+			delete(m.tokens, k)
+			n++
+		}
+	}
+	return n, nil
 }
 
 // validateAccountToken refuses a token the real store could not key or keep.

@@ -13,6 +13,10 @@ const (
 	TokenVerifyEmail   = "v" // verifies the address the account has
 	TokenChangeEmail   = "e" // completes a change to the address it was sent to
 	TokenResetPassword = "r" // sets a new password without the old one
+	// TokenReauth is no link: it is the short-lived, single-use grant a
+	// re-authentication at the cloud provider leaves for one session and
+	// one sensitive action; its hash binds both (ReauthGrantHash).
+	TokenReauth = "a"
 )
 
 // AccountTokenLifetime is how long a reset or email-change link works:
@@ -54,6 +58,12 @@ type AccountTokenStore interface {
 	TakeAccountToken(ctx context.Context, userID, purpose, hash string) (*AccountToken, error)
 	// DeleteAccountTokens removes every token of the user.
 	DeleteAccountTokens(ctx context.Context, userID string) error
+	// DeleteExpiredAccountTokens removes every token, of any user and
+	// purpose, whose ExpiresAt is at or before now, and returns how many
+	// it removed, for the clean-up timer. Takers already refuse expired
+	// tokens; this only reclaims storage (and the hash of a link nobody
+	// followed).
+	DeleteExpiredAccountTokens(ctx context.Context, now time.Time) (int, error)
 }
 
 // NewAccountToken returns a fresh token for userID and purpose, as sent in
@@ -84,7 +94,7 @@ func TokenPurpose(token string) string {
 		return ""
 	}
 	switch p := token[:1]; p {
-	case TokenVerifyEmail, TokenChangeEmail, TokenResetPassword:
+	case TokenVerifyEmail, TokenChangeEmail, TokenResetPassword, TokenReauth:
 		return p
 	}
 	return ""
@@ -94,4 +104,11 @@ func TokenPurpose(token string) string {
 func TokenHash(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
+}
+
+// ReauthGrantHash is the stored hash of a re-authentication grant: it names
+// the sensitive action and the session (by its key) the grant unlocks, so
+// a grant left by one session or for one action is no use to another.
+func ReauthGrantHash(action, sessionKey string) string {
+	return TokenHash("reauth:" + action + ":" + sessionKey)
 }

@@ -16,6 +16,11 @@ type ExternalIdentity struct {
 	Name          string // display name, as the user typed it at the provider
 	Policy        string // the B2C user flow that signed the user in; "" for External ID
 	EmailVerified bool   // true only when the token says so explicitly
+	// AuthTime is when the user last actively signed in at the provider
+	// (the ID token's auth_time claim); zero when the token has none. A
+	// single-sign-on session can vouch for a user without a new sign-in,
+	// so this, not the token's iat, says how fresh the sign-in is.
+	AuthTime time.Time
 }
 
 // AuthFlow is the server-side state of one sign-in attempt. It is single use
@@ -29,8 +34,17 @@ type AuthFlow struct {
 	PKCEVerifier string // PKCE code_verifier; only its S256 challenge leaves the server
 	ReturnTo     string // same-origin relative path to land on after sign-in
 	Policy       string // the user flow this attempt runs; "" means the default
-	CreatedAt    time.Time
-	ExpiresAt    time.Time
+	// MaxAge, when above zero, asks the provider for a sign-in no older
+	// than this (OIDC max_age, with prompt=login) and makes completing the
+	// flow refuse an ID token whose auth_time is older: re-authentication
+	// before a sensitive change.
+	MaxAge time.Duration
+	// Action and UserID are set for a re-authentication flow: the
+	// sensitive action it unlocks and the signed-in user who started it;
+	// "" for a sign-in.
+	Action, UserID string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
 }
 
 // AuthFlowLifetime is how long a sign-in attempt may take from its start to
@@ -38,6 +52,10 @@ type AuthFlow struct {
 // a leaked flow cookie or URL soon stops mattering. The flow record and the
 // cookie that binds it to the browser both live this long.
 const AuthFlowLifetime = 15 * time.Minute
+
+// ReauthMaxAge is how fresh a sign-in at the provider must be to stand in
+// for the current password before a sensitive change (ASVS 5.0 V7.5.1).
+const ReauthMaxAge = 5 * time.Minute
 
 // Expired reports whether f may no longer be completed at now.
 func (f *AuthFlow) Expired(now time.Time) bool {
@@ -74,8 +92,12 @@ type AuthFlowStore interface {
 type IdentityProvider interface {
 	// Begin starts a sign-in with policy. It returns the provider URL to
 	// send the browser to, and the AuthFlow the caller must store and bind
-	// to the browser; returnTo is kept only if SafeReturnTo keeps it.
-	Begin(ctx context.Context, policy, returnTo string) (authURL string, flow *AuthFlow, err error)
+	// to the browser; returnTo is kept only if SafeReturnTo keeps it. A
+	// maxAge above zero starts a re-authentication: the provider is asked
+	// to sign the user in again (max_age and prompt=login), and Complete
+	// refuses an ID token whose auth_time is older than maxAge (allowing
+	// for clock skew) with KindForbidden/"reauthentication_required".
+	Begin(ctx context.Context, policy, returnTo string, maxAge time.Duration) (authURL string, flow *AuthFlow, err error)
 	// Complete finishes the sign-in flow started, given the query of the
 	// provider's redirect back (state and code, or an error): it checks the
 	// state, redeems the code and returns the identity whose ID token it

@@ -72,8 +72,11 @@ func ValidAuthFlow(f *AuthFlow) error {
 	if f.ExpiresAt.IsZero() || !f.ExpiresAt.After(f.CreatedAt) {
 		return Errorf(KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid expiry.")
 	}
+	if f.MaxAge < 0 || f.MaxAge%time.Second != 0 || f.MaxAge > 24*time.Hour {
+		return Errorf(KindInvalid, "invalid_auth_flow", "The sign-in attempt has no valid maximum age.")
+	}
 	return checkTexts("state", f.State, "nonce", f.Nonce, "PKCE verifier", f.PKCEVerifier,
-		"return path", f.ReturnTo, "policy", f.Policy)
+		"return path", f.ReturnTo, "policy", f.Policy, "action", f.Action, "user ID", f.UserID)
 }
 
 // ValidSession is what a store checks before it creates s: well-formed

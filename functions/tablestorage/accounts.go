@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"hospitalpriceline/functions/priceline"
@@ -135,7 +136,7 @@ func (c *Client) AccountTokens() *AccountTokenStore { return &AccountTokenStore{
 
 const tokenRowPrefix = "token-"
 
-var tokenPurposes = []string{priceline.TokenVerifyEmail, priceline.TokenChangeEmail, priceline.TokenResetPassword}
+var tokenPurposes = []string{priceline.TokenVerifyEmail, priceline.TokenChangeEmail, priceline.TokenResetPassword, priceline.TokenReauth}
 
 type tokenRecord struct {
 	Hash      string `json:"Hash"`
@@ -218,4 +219,52 @@ func (s *AccountTokenStore) DeleteAccountTokens(ctx context.Context, userID stri
 		}
 	}
 	return nil
+}
+
+// DeleteExpiredAccountTokens deletes the token rows, of every user, whose
+// ExpiresAt is at or before now. The rows share the users table with the
+// user records and the email index, so the query names the token rows'
+// RowKey range ("token-" up to "token."); only keys are read.
+func (s *AccountTokenStore) DeleteExpiredAccountTokens(ctx context.Context, now time.Time) (int, error) {
+	filter := "RowKey ge '" + tokenRowPrefix + "' and RowKey lt 'token.' and ExpiresAt le " + odataDateTime(now)
+	sel := "PartitionKey,RowKey"
+	pager := s.c.users.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
+	// Collect first: deleting while paging could move continuation tokens.
+	type rowKey struct {
+		PartitionKey, RowKey string
+		ETag                 string `json:"odata.etag"`
+	}
+	var keys []rowKey
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return 0, translate(err, "list expired account tokens")
+		}
+		for _, raw := range page.Entities {
+			var k rowKey
+			if err := json.Unmarshal(raw, &k); err != nil {
+				return 0, translate(err, "decode account token key")
+			}
+			keys = append(keys, k)
+		}
+	}
+	deleted := 0
+	for _, k := range keys {
+		// Conditional on the version listed: a new token of the same
+		// purpose written since (same row, later expiry) must survive.
+		var opts *aztables.DeleteEntityOptions
+		if k.ETag != "" {
+			etag := azcore.ETag(k.ETag)
+			opts = &aztables.DeleteEntityOptions{IfMatch: &etag}
+		}
+		_, err := s.c.users.DeleteEntity(ctx, k.PartitionKey, k.RowKey, opts)
+		switch {
+		case err == nil:
+			deleted++
+		case isStatus(err, 404) || isConflictStatus(err):
+		default:
+			return deleted, translate(err, "delete expired account token")
+		}
+	}
+	return deleted, nil
 }

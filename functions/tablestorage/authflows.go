@@ -14,7 +14,8 @@ import (
 // authFlowsTable holds B2C sign-in attempts between the redirect to the
 // provider and the callback:
 //
-//	authflows: "flow"+id[:2] / id → State, Nonce, PKCEVerifier, ReturnTo, Policy, CreatedAt, ExpiresAt
+//	authflows: "flow"+id[:2] / id → State, Nonce, PKCEVerifier, ReturnTo, Policy,
+//	           MaxAgeSeconds, Action, UserID, CreatedAt, ExpiresAt
 //
 // The flow ID is 64 server-generated hex characters, so it is a safe key as
 // is; its first byte spreads flows over 256 partitions.
@@ -47,6 +48,9 @@ type authFlowRecord struct {
 	PKCEVerifier string `json:"PKCEVerifier"`
 	ReturnTo     string `json:"ReturnTo"`
 	Policy       string `json:"Policy"`
+	MaxAge       int32  `json:"MaxAgeSeconds"`
+	Action       string `json:"Action"`
+	UserID       string `json:"UserID"`
 	CreatedAt    string `json:"CreatedAt"`
 	ExpiresAt    string `json:"ExpiresAt"`
 }
@@ -88,6 +92,7 @@ func (s *AuthFlowStore) PutFlow(ctx context.Context, f *priceline.AuthFlow) erro
 		"PartitionKey": pk, "RowKey": rk,
 		"State": f.State, "Nonce": f.Nonce, "PKCEVerifier": f.PKCEVerifier,
 		"ReturnTo": f.ReturnTo, "Policy": f.Policy,
+		"MaxAgeSeconds": int32(f.MaxAge / time.Second), "Action": f.Action, "UserID": f.UserID,
 	}
 	e.setTime("CreatedAt", f.CreatedAt)
 	e.setTime("ExpiresAt", f.ExpiresAt)
@@ -143,6 +148,7 @@ func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.Aut
 	f := &priceline.AuthFlow{
 		ID: id, State: rec.State, Nonce: rec.Nonce, PKCEVerifier: rec.PKCEVerifier,
 		ReturnTo: rec.ReturnTo, Policy: rec.Policy,
+		MaxAge: time.Duration(rec.MaxAge) * time.Second, Action: rec.Action, UserID: rec.UserID,
 	}
 	if f.CreatedAt, err = parseTime(rec.CreatedAt); err != nil {
 		return nil, translate(err, "decode auth flow time")

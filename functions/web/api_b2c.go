@@ -59,6 +59,24 @@ func (s *Server) handleB2CEditProfile(sso *auth.CloudSignIn) handlerFunc {
 	}))
 }
 
+// handleB2CReauth starts a re-authentication at the provider before a
+// sensitive change of a signed-in cloud account:
+// GET /api/auth/b2c/reauth?action=delete|signout-others&returnTo=/path.
+// It only asks the provider for a fresh sign-in; the change itself is the
+// page's own CSRF-protected request afterwards (auth.BeginCloudReauth), so
+// a GET started by another site confirms nothing by itself.
+func (s *Server) handleB2CReauth(sso *auth.CloudSignIn) handlerFunc {
+	return s.b2cRoute(sso, auth.CloudReauth, s.withPageSession(func(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
+		w.Header().Set("Cache-Control", "no-store")
+		q := r.URL.Query()
+		out, err := s.Auth.BeginCloudReauth(r.Context(), sso, u, sess, q.Get("action"), q.Get("returnTo"))
+		if err != nil {
+			return err
+		}
+		return s.b2cRedirect(w, r, out)
+	}))
+}
+
 // handleB2CCallback finishes a sign-in: GET /api/auth/b2c/callback. The
 // flow, the provider's answer and the new session are auth's
 // (Service.FinishCloudSignIn); this handler hands it the cookies and the

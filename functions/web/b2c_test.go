@@ -25,6 +25,7 @@ func b2cRouteTable(s *Server, sso *auth.CloudSignIn) []route {
 		{"B2CLogout", "GET", "/api/auth/b2c/logout", s.handleB2CLogout(sso)},
 		{"B2CResetPassword", "GET", "/api/auth/b2c/reset-password", s.handleB2CResetPassword(sso)},
 		{"B2CEditProfile", "GET", "/api/auth/b2c/edit-profile", s.handleB2CEditProfile(sso)},
+		{"B2CReauth", "GET", "/api/auth/b2c/reauth", s.handleB2CReauth(sso)},
 	}
 }
 

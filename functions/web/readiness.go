@@ -104,6 +104,7 @@ var routeNeeds = map[string]Need{
 	"GET /api/auth/b2c/logout":         needSession,
 	"GET /api/auth/b2c/reset-password": NeedTables,
 	"GET /api/auth/b2c/edit-profile":   needSession,
+	"GET /api/auth/b2c/reauth":         needSession, // reads the session, writes the flow record
 
 	"GET /{$}":                             0,
 	"GET /login":                           0,

@@ -127,6 +127,7 @@ func (s *Server) routes() []route {
 		{"B2CLogout", "GET", "/api/auth/b2c/logout", s.handleB2CLogout(s.B2C)},
 		{"B2CResetPassword", "GET", "/api/auth/b2c/reset-password", s.handleB2CResetPassword(s.B2C)},
 		{"B2CEditProfile", "GET", "/api/auth/b2c/edit-profile", s.handleB2CEditProfile(s.B2C)},
+		{"B2CReauth", "GET", "/api/auth/b2c/reauth", s.handleB2CReauth(s.B2C)},
 
 		{"PageHome", "GET", "/{$}", s.handleHome},
 		{"PageLogin", "GET", "/login", s.handleLoginPage},
@@ -234,6 +235,11 @@ func (s *Server) runCleanup(ctx context.Context, _ funchost.InvokeRequest) ([]st
 		s.logger().Warn("could not delete the provider tokens of ended sessions", "err", err)
 	} else if n > 0 {
 		s.logger().Info("provider tokens of ended sessions deleted", "count", n)
+	}
+	if t, err := s.Auth.DeleteExpiredAccountTokens(ctx); err != nil {
+		s.logger().Warn("could not delete expired account links", "err", err)
+	} else if t > 0 {
+		s.logger().Info("expired account links deleted", "count", t)
 	}
 	if c, err := s.Auth.DeleteExpiredChallenges(ctx); err != nil {
 		s.logger().Warn("could not delete expired two-step sign-ins and passkey ceremonies", "err", err)

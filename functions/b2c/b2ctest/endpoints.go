@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -218,8 +219,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, host, policy 
 		host:        host,
 		policy:      policy,
 		user:        user,
+		maxAgeAsked: q.Get("max_age") != "",
 	}
 	if !interactive {
+		s.mu.Lock()
+		g.authTime = s.signInTime(q)
+		s.mu.Unlock()
 		back(url.Values{"code": {s.issueCode(g)}})
 		return
 	}
@@ -263,12 +268,41 @@ func (s *Server) authorizeForm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		g.user = User{ObjectID: objectIDFor(email), Email: email, Name: strings.TrimSpace(r.PostForm.Get("name"))}
+		s.mu.Lock()
+		s.ssoAt = s.now() // the form is an active sign-in
+		g.authTime = s.ssoAt
+		s.mu.Unlock()
 		v.Set("code", s.issueCode(g))
 	}
 	if g.state != "" {
 		v.Set("state", g.state)
 	}
 	http.Redirect(w, r, withQuery(g.redirectURI, v), http.StatusFound)
+}
+
+// signInTime is the auth_time of a non-interactive authorize request with
+// query q: the single-sign-on session's, unless there is none or q asks for
+// a fresher sign-in (prompt=login, or max_age shorter than the session's
+// age) and the double honours it, in which case the user signs in now.
+// The caller holds s.mu.
+func (s *Server) signInTime(q url.Values) time.Time {
+	now := s.now()
+	fresh := s.ssoAt.IsZero()
+	if !s.opts.IgnoreReauth {
+		if q.Get("prompt") == "login" {
+			fresh = true
+		}
+		if ma := q.Get("max_age"); ma != "" {
+			n, err := strconv.Atoi(ma)
+			if err != nil || n < 0 || now.Sub(s.ssoAt) > time.Duration(n)*time.Second {
+				fresh = true
+			}
+		}
+	}
+	if fresh {
+		s.ssoAt = now
+	}
+	return s.ssoAt
 }
 
 // objectIDFor derives a stable object ID from an address, so signing in

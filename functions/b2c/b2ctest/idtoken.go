@@ -43,9 +43,14 @@ func (s *Server) idToken(g *grant, f Fault) string {
 			claims["preferred_username"] = u.Email
 			claims["email_verified"] = u.EmailVerified
 		}
+		// auth_time is optional in Entra tokens, but OIDC Core requires it
+		// whenever max_age was sent.
+		if g.maxAgeAsked {
+			claims["auth_time"] = g.authTime.Unix()
+		}
 	} else {
 		claims["ver"] = "1.0"
-		claims["auth_time"] = now.Unix()
+		claims["auth_time"] = g.authTime.Unix()
 		if u.Email != "" {
 			claims["emails"] = []string{u.Email}
 		}
@@ -89,6 +94,8 @@ func (s *Server) idToken(g *grant, f Fault) string {
 		} else {
 			claims["tfp"] = "B2C_1_someotherflow"
 		}
+	case FaultNoAuthTime:
+		delete(claims, "auth_time")
 	case FaultNoSubject:
 		delete(claims, "oid")
 		delete(claims, "sub")

@@ -50,6 +50,11 @@ type Options struct {
 	// ACRPolicyClaim puts the policy in acr (lower-cased) instead of tfp,
 	// as B2C tenants configured for "acr" do.
 	ACRPolicyClaim bool
+	// IgnoreReauth makes the double behave like a provider that answers
+	// from its single-sign-on session whatever max_age and prompt=login
+	// ask (B2C user flows do not document max_age), so auth_time shows the
+	// old sign-in; the relying party's own auth_time check must catch it.
+	IgnoreReauth bool
 }
 
 // User is the account the double signs in.
@@ -78,6 +83,7 @@ const (
 	FaultWrongPolicy         // tfp/acr of another user flow
 	FaultNoSubject           // neither oid nor sub
 	FaultNoAccessToken       // token response without access_token
+	FaultNoAuthTime          // ID token without auth_time, even when max_age asked for it
 )
 
 // Outage selects how an endpoint is down.
@@ -119,6 +125,7 @@ type Server struct {
 	metadataOutage Outage
 	issuerOverride string
 	lastAuthorize  url.Values
+	ssoAt          time.Time // when the user last actively signed in; zero: no provider session yet
 	logouts        []url.Values
 	jwksRequests   int
 	tokenRequests  int
@@ -131,6 +138,8 @@ type grant struct {
 	host, policy                                   string
 	user                                           User
 	expires                                        time.Time
+	authTime                                       time.Time // the auth_time to issue
+	maxAgeAsked                                    bool      // max_age was sent, so auth_time is required
 }
 
 // New starts a double and stops it when t ends.
@@ -243,6 +252,18 @@ func (s *Server) SetUser(u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.user = u
+}
+
+// SetLastSignIn says the user last actively signed in at t, as if the
+// provider's single-sign-on session had started then; the zero time means
+// no provider session. An authorize request without max_age or
+// prompt=login (or any, with IgnoreReauth) is answered from that session
+// and its ID token carries auth_time t; otherwise the user signs in again
+// now.
+func (s *Server) SetLastSignIn(t time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ssoAt = t
 }
 
 // SetNow replaces the double's clock.

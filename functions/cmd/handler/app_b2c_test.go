@@ -217,6 +217,17 @@ func TestKeyVaultDownAtStartupB2CStartsDegradedAndRecovers(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The signing keys come back on their own backoff, which may be a step
+	// behind the client secret's; the callback needs both.
+	for {
+		if _, c := v.health(t); c["signingKeys"] == "ok" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("signing keys not back 15 s after the vault came back; logs:\n%s", v.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	// The callback now reaches its handler, which refuses a callback with
 	// no flow cookie: proof the client is in place, with no provider call.
 	if a := v.get(t, "/api/auth/b2c/callback?code=abc&state=def", ""); a.status != http.StatusForbidden || a.errorCode() != "b2c_flow_missing" {

@@ -129,6 +129,42 @@ func TestAccountTokenStore(t *testing.T, newStore func(t *testing.T) priceline.A
 		}
 	})
 
+	// Unused links do not stay stored: the clean-up timer sweeps the
+	// expired ones, of every user and purpose, and only those.
+	t.Run("DeleteExpiredAccountTokens", func(t *testing.T) {
+		s := newStore(t)
+		id, other := priceline.NewUserID(), priceline.NewUserID()
+		expired, expiredHash := accountToken(id, priceline.TokenResetPassword)
+		expired.ExpiresAt = ms(-time.Minute)
+		atNow, atNowHash := accountToken(other, priceline.TokenChangeEmail)
+		atNow.ExpiresAt = ms(0)
+		live, liveHash := accountToken(id, priceline.TokenVerifyEmail)
+		grant := &priceline.AccountToken{UserID: other, Purpose: priceline.TokenReauth,
+			Hash: priceline.ReauthGrantHash("delete", priceline.SessionKey("s")), CreatedAt: ms(-time.Minute), ExpiresAt: ms(4 * time.Minute)}
+		for _, tok := range []*priceline.AccountToken{expired, atNow, live, grant} {
+			if err := s.PutAccountToken(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := s.DeleteExpiredAccountTokens(ctx, ms(0))
+		if err != nil {
+			t.Fatalf("DeleteExpiredAccountTokens: %v", err)
+		}
+		if n < 2 {
+			t.Errorf("deleted %d, want at least the 2 expired tokens", n)
+		}
+		_, err = s.TakeAccountToken(ctx, id, priceline.TokenResetPassword, expiredHash)
+		wantKind(t, err, priceline.KindNotFound, "")
+		_, err = s.TakeAccountToken(ctx, other, priceline.TokenChangeEmail, atNowHash)
+		wantKind(t, err, priceline.KindNotFound, "")
+		if _, err := s.TakeAccountToken(ctx, id, priceline.TokenVerifyEmail, liveHash); err != nil {
+			t.Errorf("live token swept: %v", err)
+		}
+		if _, err := s.TakeAccountToken(ctx, other, priceline.TokenReauth, grant.Hash); err != nil {
+			t.Errorf("live re-authentication grant swept: %v", err)
+		}
+	})
+
 	t.Run("MalformedRefusedAndNothingWritten", func(t *testing.T) {
 		s := newStore(t)
 		for name, tok := range map[string]*priceline.AccountToken{

@@ -47,6 +47,29 @@ func TestAuthFlowStore(t *testing.T, newStore func(t *testing.T) priceline.AuthF
 		}
 	})
 
+	// A re-authentication flow keeps its maximum age, action and user.
+	t.Run("ReauthFieldsKept", func(t *testing.T) {
+		s := newStore(t)
+		f := newFlow(now)
+		f.MaxAge, f.Action, f.UserID = priceline.ReauthMaxAge, "delete", priceline.NewUserID()
+		want := *f
+		if err := s.PutFlow(ctx, f); err != nil {
+			t.Fatalf("PutFlow: %v", err)
+		}
+		got, err := s.TakeFlow(ctx, f.ID)
+		if err != nil {
+			t.Fatalf("TakeFlow: %v", err)
+		}
+		if diff := cmp.Diff(&want, got); diff != "" {
+			t.Errorf("TakeFlow mismatch (-want, +got):\n%s", diff)
+		}
+		bad := newFlow(now)
+		bad.MaxAge = -time.Second
+		if err := s.PutFlow(ctx, bad); priceline.ErrorKind(err) != priceline.KindInvalid {
+			t.Errorf("PutFlow with a negative max age: %v, want KindInvalid", err)
+		}
+	})
+
 	// ASVS V10.1.2: a flow's state and nonce are single use.
 	t.Run("ASVS_V10_1_2_TakenOnce", func(t *testing.T) {
 		s := newStore(t)
