@@ -46,13 +46,13 @@ var States = sync.OnceValue(func() []State {
 // way d3's geoAlbersUsa places its three parts, so that points land where
 // the pre-projected outlines are.
 type conic struct {
-	rotate       float64 // degrees added to the longitude
-	center       [2]float64
-	parallels    [2]float64
-	scale        float64
-	translateX   float64
-	translateY   float64
-	n, c, r0     float64
+	rotate           float64 // degrees added to the longitude
+	center           [2]float64
+	parallels        [2]float64
+	scale            float64
+	translateX       float64
+	translateY       float64
+	n, c, r0         float64
 	centerX, centerY float64
 }
 
