@@ -21,18 +21,18 @@ type compareView struct {
 	Code, CodeType string
 	// Service is the catalogue service compared (by service=), nil for a
 	// comparison by billing code.
-	Service        *serviceView
-	Form           compareForm
-	Heading        string
-	Descriptions   []string
-	Settings       string
-	Payer, Plan    string
-	Payers, Plans  []optionView
-	Sort           string
-	Columns        []columnView
-	Rows           []compareRow
-	Chart          chartView
-	Spreads        []string
+	Service       *serviceView
+	Form          compareForm
+	Heading       string
+	Descriptions  []string
+	Settings      string
+	Payer, Plan   string
+	Payers, Plans []optionView
+	Sort          string
+	Columns       []columnView
+	Rows          []compareRow
+	Chart         chartView
+	Spreads       []string
 	// HasAllowed is set when a row shows a median allowed amount in the
 	// negotiated column, so the page explains what that figure is.
 	HasAllowed bool

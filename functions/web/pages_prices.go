@@ -3,12 +3,14 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"hospitalpriceline/functions/estimate"
 	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/pricing"
+	"hospitalpriceline/functions/services"
 )
 
 // The price pages: search, the comparison of one procedure across hospitals
@@ -19,10 +21,45 @@ import (
 // searchResultLimit is how many procedures the results page lists.
 const searchResultLimit = 25
 
-// searchView is the results page.
+// searchView is the results page: the catalogue's services first, then
+// the hospitals' own procedures. Category is set when it lists one
+// category of services (from the home page).
 type searchView struct {
-	Query   string
-	Results []procedureView
+	Query    string
+	Category string
+	Services []serviceLinkView
+	Results  []procedureView
+}
+
+// serviceLinkView is a catalogue service linking to its comparison.
+type serviceLinkView struct {
+	Name, Description, URL string
+}
+
+// categoryView is one category of the home page, linking to its services.
+type categoryView struct {
+	Name, URL string
+	Count     int
+}
+
+// serviceLink links a catalogue service to its comparison.
+func serviceLink(s *services.Service) serviceLinkView {
+	f := compareForm{Service: s.ID}
+	return serviceLinkView{Name: s.Name, Description: s.Description, URL: f.url("")}
+}
+
+// categoryURL lists one category of services.
+func categoryURL(name string) string {
+	return "/search?" + url.Values{"category": {name}}.Encode()
+}
+
+// homeCategories are the catalogue's categories for the home page.
+func homeCategories() []categoryView {
+	var out []categoryView
+	for _, c := range services.Default().Categories() {
+		out = append(out, categoryView{Name: c.Name, URL: categoryURL(c.Name), Count: len(c.Services)})
+	}
+	return out
 }
 
 // procedureView is one search result.
@@ -59,13 +96,17 @@ func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	q, err := queryParams(r, map[string]int{"q": maxQueryLen})
+	q, err := queryParams(r, map[string]int{"q": maxQueryLen, "category": maxNameLen})
+	if err == nil && q["category"] != "" && q["q"] == "" {
+		return s.categoryPage(w, p, q["category"])
+	}
 	if err == nil && q["q"] == "" {
 		err = invalid("missing_query", "Type a procedure name or a billing code to search, for example MRI or 70551.")
 	}
 	if err != nil {
 		p.Title = "Compare hospital prices"
 		p.Form["q"] = keepTyped(r.URL.Query().Get("q"), maxQueryLen)
+		p.Categories = homeCategories()
 		return asForm(err, "home.html", p)
 	}
 	ps, err := s.prices().Procedures(r.Context(), q["q"], searchResultLimit)
@@ -77,6 +118,9 @@ func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) error 
 		return nil
 	}
 	v := &searchView{Query: q["q"]}
+	for _, svc := range s.prices().Services(q["q"]) {
+		v.Services = append(v.Services, serviceLink(&svc))
+	}
 	for _, pr := range ps {
 		v.Results = append(v.Results, procedureView{
 			Code: pr.Code, CodeType: pr.CodeType, Description: pr.Description,
@@ -88,6 +132,24 @@ func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) error 
 	p.Search = v
 	s.render(w, http.StatusOK, "search.html", p)
 	return nil
+}
+
+// categoryPage lists the services of one catalogue category.
+func (s *Server) categoryPage(w http.ResponseWriter, p *pageData, name string) error {
+	for _, c := range services.Default().Categories() {
+		if !strings.EqualFold(c.Name, name) {
+			continue
+		}
+		v := &searchView{Category: c.Name}
+		for i := range c.Services {
+			v.Services = append(v.Services, serviceLink(&c.Services[i]))
+		}
+		p.Title = c.Name
+		p.Search = v
+		s.render(w, http.StatusOK, "search.html", p)
+		return nil
+	}
+	return priceline.Errorf(priceline.KindNotFound, "category_not_found", "There is no such category of services. The home page lists them.")
 }
 
 // handleComparePage shows one procedure, or one catalogue service, across
