@@ -61,7 +61,11 @@ func drawMap(ps []priceline.HospitalPrice, name func(string) string, hospitals m
 	band := func(c int64) (string, string) {
 		n := len(cents)
 		if n < 3 {
-			return fillLow, "low"
+			// Too few amounts for thirds: the lowest, and the rest.
+			if c == cents[0] {
+				return fillLow, "low"
+			}
+			return fillHigh, "high"
 		}
 		switch {
 		case c <= cents[(n-1)/3]:

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"hospitalpriceline/functions/priceline"
 )
 
 // newServicePagesEnv is newPricePagesEnv with the three lipid hospitals
@@ -117,5 +119,15 @@ func TestComparePageMapHasStatesAndPoints(t *testing.T) {
 	}
 	if strings.Contains(body, "https://") && strings.Contains(body, "tile") {
 		t.Error("the map asks for tiles from outside")
+	}
+}
+
+// The saved page links a saved estimate to its comparison with the plan
+// details it was saved with, so the estimate comes back.
+func TestSavedEstimateLinksWithItsPlanDetails(t *testing.T) {
+	v := toSavedView(&priceline.SavedEstimate{Code: "80061", CodeType: "CPT", Payer: "Aetna",
+		Benefits: priceline.PlanBenefits{DeductibleRemaining: "0", CoinsurancePercent: "20"}})
+	if want := "/compare?code=80061&codeType=CPT&coinsurancePercent=20&deductibleRemaining=0&payer=Aetna"; v.URL != want {
+		t.Errorf("URL = %s; want %s", v.URL, want)
 	}
 }
