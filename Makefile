@@ -5,7 +5,7 @@ AZURITE_DIR := infra/local/azurite
 AZURITE_BIN := $(AZURITE_DIR)/node_modules/.bin/azurite-table
 PKGS := ./functions/...
 
-.PHONY: build app run test bench bench-validate load screenshots azurite bicep-check zips deploy vet fmt-check clean diffcheck
+.PHONY: build app run test bench bench-validate load screenshots azurite bicep-check zips usmap deploy vet fmt-check clean diffcheck
 
 build:
 	$(GO) build -o bin/handler ./functions/cmd/handler
@@ -62,6 +62,18 @@ $(ZIPDATA_DEP): $(ZIPDATA_DIR)/package.json $(ZIPDATA_DIR)/package-lock.json
 	cd $(ZIPDATA_DIR) && npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
+USMAP_DIR := functions/usmap/atlasdata
+USMAP_DEP := $(USMAP_DIR)/node_modules/us-atlas/states-albers-10m.json
+
+# usmap regenerates functions/usmap's embedded state outlines from the
+# us-atlas package in the lockfile; make test checks the committed file
+# against it.
+usmap: $(USMAP_DEP)
+	$(GO) generate ./functions/usmap
+$(USMAP_DEP): $(USMAP_DIR)/package.json $(USMAP_DIR)/package-lock.json
+	cd $(USMAP_DIR) && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
 # bench-validate generates a tall, a wide and a JSON file of the issue-12
 # sizes and runs "handler validate" (plain and gzipped) and CMS's validator
 # on each, one after the other, RUNS times; it prints the median times, the
@@ -84,7 +96,7 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 
-test: azurite $(BICEP_CHECK_DEP) $(HPTCHECK_DEP) $(ZIPDATA_DEP) fmt-check vet
+test: azurite $(BICEP_CHECK_DEP) $(HPTCHECK_DEP) $(ZIPDATA_DEP) $(USMAP_DEP) fmt-check vet
 	$(GO) test -race -count=1 -timeout 12m $(PKGS)
 
 bench: azurite

@@ -39,6 +39,9 @@ type ComparisonDetail struct {
 	Settings     []string // distinct, lower-case, sorted
 	Payers       []Choice // the payers in the rows
 	Plans        []Choice // the chosen payer's plans, or every plan when none is chosen
+	// Rows are the procedure's rows the comparison was built from, so that
+	// a page can estimate what a person would pay (Estimates).
+	Rows []priceline.Charge
 }
 
 // Choice is one payer or plan the rows name, spelt as the first row that
@@ -64,7 +67,7 @@ func (s *Service) CompareDetail(ctx context.Context, q CompareQuery) (*Compariso
 	if err != nil {
 		return nil, err
 	}
-	d := &ComparisonDetail{Comparison: *c}
+	d := &ComparisonDetail{Comparison: *c, Rows: rows}
 	d.Descriptions, d.Settings = describe(rows)
 	d.Payers, d.Plans = choices(rows, c.Payer, c.Plan)
 	return d, nil

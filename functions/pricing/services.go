@@ -251,3 +251,17 @@ func Estimates(rows []priceline.Charge, payer, plan string, b estimate.Benefits)
 func (s *Service) CompareRows(ctx context.Context, q CompareQuery) (*Comparison, []priceline.Charge, error) {
 	return s.compare(ctx, q, false)
 }
+
+// Detail is the comparison as a procedure page shows it: the payers and
+// plans of the matched rows (normalised names, as CompareDetail lists
+// them) and the hospitals' own descriptions.
+func (c *ServiceComparison) Detail() *ComparisonDetail {
+	var rows []priceline.Charge
+	for _, cs := range c.Rows {
+		rows = append(rows, cs...)
+	}
+	d := &ComparisonDetail{Comparison: c.Comparison, Rows: rows}
+	d.Descriptions, d.Settings = describe(rows)
+	d.Payers, d.Plans = choices(rows, c.Payer, c.Plan)
+	return d
+}

@@ -9,21 +9,21 @@ import (
 
 	"hospitalpriceline/functions/ingest"
 	"hospitalpriceline/functions/memstore"
+	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/pricing"
 )
 
-// serviceEnv is the price API on memstore with three hospitals imported
-// through the real importer: one files the lipid panel under its own
-// chargemaster code only, two under CPT 80061, each spelling Blue Cross
-// its own way.
-func serviceEnv(t *testing.T) *priceEnv {
+// importLipidHospitals imports, through the real importer, three
+// hospitals: one files the lipid panel under its own chargemaster code
+// only, two under CPT 80061, each spelling Blue Cross its own way; Gamma's
+// address has no ZIP code and its gross charge is a placeholder.
+func importLipidHospitals(t *testing.T, store priceline.PriceStore) {
 	t.Helper()
 	b, err := os.ReadFile("../ingest/testdata/samples/East_Valley_Medical_Center_generated.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.SplitN(string(b), "\n", 4)
-	store := memstore.NewPrices()
 	imp := &ingest.Service{Store: store}
 	file := func(name, license, address string, rows ...string) {
 		l1 := strings.ReplaceAll(lines[1], "East Valley Medical Center", name)
@@ -42,6 +42,16 @@ func serviceEnv(t *testing.T) *priceEnv {
 		"LIPID PROFILE,80061,CPT,300100,CDM,outpatient,,,150,100,BLUE CROSS OF AL,PPO,,1000.01,,,,,,,60,60,fee schedule,")
 	file("Gamma Hospital", "1003", "Hill Road, Somewhere",
 		"LIPID PROFILE W/ LDL,80061,CPT,,,outpatient,,,9999999,80,Blue Cross Blue Shield of Alabama,PPO,,,62.5,,70.00,50,90,11,,,percent of total billed charges,")
+}
+
+// serviceEnv is the price API on memstore with three hospitals imported
+// through the real importer: one files the lipid panel under its own
+// chargemaster code only, two under CPT 80061, each spelling Blue Cross
+// its own way.
+func serviceEnv(t *testing.T) *priceEnv {
+	t.Helper()
+	store := memstore.NewPrices()
+	importLipidHospitals(t, store)
 	api := &PriceAPI{Service: &pricing.Service{Store: store}}
 	return &priceEnv{t: t, api: api, h: priceHandler(api)}
 }

@@ -19,21 +19,36 @@ import (
 // compareView is a procedure's comparison page.
 type compareView struct {
 	Code, CodeType string
-	Heading        string
-	Descriptions   []string
-	Settings       string
-	Payer, Plan    string
-	Payers, Plans  []optionView
-	Sort           string
-	Columns        []columnView
-	Rows           []compareRow
-	Chart          chartView
-	Spreads        []string
+	// Service is the catalogue service compared (by service=), nil for a
+	// comparison by billing code.
+	Service       *serviceView
+	Form          compareForm
+	Heading       string
+	Descriptions  []string
+	Settings      string
+	Payer, Plan   string
+	Payers, Plans []optionView
+	Sort          string
+	Columns       []columnView
+	Rows          []compareRow
+	Chart         chartView
+	Spreads       []string
 	// HasAllowed is set when a row shows a median allowed amount in the
 	// negotiated column, so the page explains what that figure is.
 	HasAllowed bool
 	URL        string // this comparison, canonical
 	SignInURL  string // sign in, then come back here
+	// ShowDistance is set when a ZIP code was given: each row has its
+	// distance, and the table can be sorted by it.
+	ShowDistance bool
+	// ShowYouPay is set when at least one hospital has an estimate of
+	// what the person would pay.
+	ShowYouPay bool
+	// HasBenefits is set when plan details were given.
+	HasBenefits bool
+	// LeftOut counts the hospitals outside the radius.
+	LeftOut int
+	Map     mapView
 }
 
 // optionView is one <option> of a chooser.
@@ -66,6 +81,7 @@ type compareRow struct {
 	// than a year.
 	Facts string
 	Stale bool
+	compareRowExtras
 }
 
 // chartView is the inline SVG bar chart: geometry is computed here so the
@@ -85,45 +101,53 @@ type barView struct {
 	AmountX                     int
 }
 
-// compareURL is the canonical address of a comparison.
+// compareURL is the canonical address of a comparison by billing code.
 func compareURL(c priceline.Code, payer, plan, sort string) string {
-	v := url.Values{"code": {c.Code}, "codeType": {c.Type}}
-	if payer != "" {
-		v.Set("payer", payer)
-	}
-	if plan != "" {
-		v.Set("plan", plan)
-	}
-	if sort != "" {
-		v.Set("sort", sort)
-	}
-	return "/compare?" + v.Encode()
+	f := compareForm{Code: c.Code, CodeType: c.Type, Payer: payer, Plan: plan}
+	return f.url(sort)
 }
 
 // newCompareView lays out a comparison, its hospitals already in the order
-// sort names.
-func newCompareView(d *pricing.ComparisonDetail, sort string, hospitals map[string]*priceline.Hospital) *compareView {
+// the form's sort names (distance aside: placeByDistance orders by it).
+func newCompareView(d *pricing.ComparisonDetail, f *compareForm, hospitals map[string]*priceline.Hospital, x compareExtras) *compareView {
 	payer, plan := d.Payer, d.Plan
 	name := func(id string) string { return d.Names[id] }
-	v := &compareView{Code: d.Code.Code, CodeType: strings.ToUpper(d.Code.Type), Payer: payer, Plan: plan, Sort: sort}
-	v.URL = compareURL(priceline.Code{Code: v.Code, Type: v.CodeType}, payer, plan, sort)
+	f.Payer, f.Plan = payer, plan
+	v := &compareView{Code: d.Code.Code, CodeType: strings.ToUpper(d.Code.Type), Payer: payer, Plan: plan, Sort: f.Sort, Form: *f}
+	v.URL = f.url(f.Sort)
 	v.SignInURL = "/login?returnTo=" + url.QueryEscape(v.URL)
 	v.Descriptions, v.Settings = d.Descriptions, strings.Join(d.Settings, ", ")
 	v.Heading = v.CodeType + " " + v.Code
 	if len(v.Descriptions) > 0 {
 		v.Heading = v.Descriptions[0] + " (" + v.CodeType + " " + v.Code + ")"
 	}
+	if x.Service != nil {
+		v.Service = toServiceView(x.Service, f)
+		v.Heading = x.Service.Name
+	}
 	v.Payers, v.Plans = options(d.Payers), options(d.Plans)
+	v.HasBenefits = x.Benefits
+	distances := map[string]float64{}
+	if x.Origin != nil {
+		v.ShowDistance = true
+		var left int
+		d.Prices, distances, left = placeByDistance(d.Prices, hospitals, *x.Origin, x.ByDistance)
+		v.LeftOut = left
+	}
 	for i := range d.Prices {
+		id := d.Prices[i].HospitalID
 		row := toCompareRow(&d.Prices[i], name, payer != "")
-		if h := hospitals[d.Prices[i].HospitalID]; h != nil {
+		if h := hospitals[id]; h != nil {
 			row.Facts, row.Stale = factsText(h), staleFile(h.LastUpdatedOn, time.Now())
 		}
+		row.compareRowExtras = rowExtras(id, x, distances)
+		v.ShowYouPay = v.ShowYouPay || row.YouPay != ""
 		v.HasAllowed = v.HasAllowed || row.Allowed != ""
 		v.Rows = append(v.Rows, row)
 	}
 	v.Columns = columns(v, payer != "")
-	v.Chart = chart(d.Prices, name, chartMeasure(sort, payer, d.Comparison.Comparison), payer, plan)
+	v.Chart = chart(d.Prices, name, chartMeasure(f.Sort, payer, d.Comparison.Comparison), payer, plan)
+	v.Map = drawMap(d.Prices, name, hospitals, chartMeasure(f.Sort, payer, d.Comparison.Comparison))
 	for _, sp := range []struct {
 		what string
 		s    priceline.Spread
@@ -134,7 +158,7 @@ func newCompareView(d *pricing.ComparisonDetail, sort string, hospitals map[stri
 		{"Negotiated rates of " + payerPlan(payer, plan), d.Negotiated, payer != ""},
 		{"Median allowed amounts of " + payerPlan(payer, plan), d.MedianAllowed, payer != ""},
 	} {
-		if t := spreadText(sp.what, sp.s); sp.on && t != "" {
+		if t := spreadText(sp.what, sp.s); sp.on && t != "" && v.LeftOut == 0 {
 			v.Spreads = append(v.Spreads, t)
 		}
 	}
@@ -235,6 +259,8 @@ func columns(v *compareView, withPayer bool) []columnView {
 		on         bool
 	}{
 		{"hospital", "Hospital", true},
+		{pricing.SortDistance, "Distance", v.ShowDistance},
+		{"youpay", "You would pay (estimate)", v.ShowYouPay},
 		{"gross", "Gross charge", true},
 		{"cash", "Cash price", true},
 		{"negotiated", "Negotiated rate", withPayer},
@@ -251,6 +277,11 @@ func columns(v *compareView, withPayer bool) []columnView {
 			continue
 		}
 		col := columnView{Label: c.label, Num: c.key != "hospital"}
+		if c.key == "youpay" {
+			// Not a sort key of the price service: the heading is text.
+			out = append(out, col)
+			continue
+		}
 		next := c.key
 		switch cur {
 		case c.key:
@@ -258,7 +289,11 @@ func columns(v *compareView, withPayer bool) []columnView {
 		case "-" + c.key:
 			col.AriaSort, col.Mark = "descending", " ▼"
 		}
-		col.URL = compareURL(priceline.Code{Code: v.Code, Type: v.CodeType}, v.Payer, v.Plan, next)
+		if c.key == pricing.SortDistance {
+			// Nearest first only: the farthest hospital is no one's question.
+			next = c.key
+		}
+		col.URL = v.Form.url(next)
 		out = append(out, col)
 	}
 	return out

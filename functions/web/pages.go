@@ -51,6 +51,7 @@ type pageData struct {
 	B2CEnabled bool
 	Sessions   []sessionView
 	Search     *searchView    // search results
+	Categories []categoryView // the home page's service categories
 	Compare    *compareView   // a procedure's comparison
 	Saved      *savedListView // the user's saved estimates
 	MFA        *mfaView       // two-step sign-in and passkeys (pages_mfa.go)
@@ -119,6 +120,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("deleted") == "1" && p.User == nil {
 		p.Notice = "Your account and everything saved in it were deleted."
 	}
+	p.Categories = homeCategories()
 	s.render(w, http.StatusOK, "home.html", p)
 	return nil
 }

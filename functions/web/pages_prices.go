@@ -3,11 +3,14 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
+	"hospitalpriceline/functions/estimate"
 	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/pricing"
+	"hospitalpriceline/functions/services"
 )
 
 // The price pages: search, the comparison of one procedure across hospitals
@@ -18,10 +21,45 @@ import (
 // searchResultLimit is how many procedures the results page lists.
 const searchResultLimit = 25
 
-// searchView is the results page.
+// searchView is the results page: the catalogue's services first, then
+// the hospitals' own procedures. Category is set when it lists one
+// category of services (from the home page).
 type searchView struct {
-	Query   string
-	Results []procedureView
+	Query    string
+	Category string
+	Services []serviceLinkView
+	Results  []procedureView
+}
+
+// serviceLinkView is a catalogue service linking to its comparison.
+type serviceLinkView struct {
+	Name, Description, URL string
+}
+
+// categoryView is one category of the home page, linking to its services.
+type categoryView struct {
+	Name, URL string
+	Count     int
+}
+
+// serviceLink links a catalogue service to its comparison.
+func serviceLink(s *services.Service) serviceLinkView {
+	f := compareForm{Service: s.ID}
+	return serviceLinkView{Name: s.Name, Description: s.Description, URL: f.url("")}
+}
+
+// categoryURL lists one category of services.
+func categoryURL(name string) string {
+	return "/search?" + url.Values{"category": {name}}.Encode()
+}
+
+// homeCategories are the catalogue's categories for the home page.
+func homeCategories() []categoryView {
+	var out []categoryView
+	for _, c := range services.Default().Categories() {
+		out = append(out, categoryView{Name: c.Name, URL: categoryURL(c.Name), Count: len(c.Services)})
+	}
+	return out
 }
 
 // procedureView is one search result.
@@ -58,13 +96,17 @@ func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	q, err := queryParams(r, map[string]int{"q": maxQueryLen})
+	q, err := queryParams(r, map[string]int{"q": maxQueryLen, "category": maxNameLen})
+	if err == nil && q["category"] != "" && q["q"] == "" {
+		return s.categoryPage(w, p, q["category"])
+	}
 	if err == nil && q["q"] == "" {
 		err = invalid("missing_query", "Type a procedure name or a billing code to search, for example MRI or 70551.")
 	}
 	if err != nil {
 		p.Title = "Compare hospital prices"
 		p.Form["q"] = keepTyped(r.URL.Query().Get("q"), maxQueryLen)
+		p.Categories = homeCategories()
 		return asForm(err, "home.html", p)
 	}
 	ps, err := s.prices().Procedures(r.Context(), q["q"], searchResultLimit)
@@ -76,6 +118,9 @@ func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) error 
 		return nil
 	}
 	v := &searchView{Query: q["q"]}
+	for _, svc := range s.prices().Services(q["q"]) {
+		v.Services = append(v.Services, serviceLink(&svc))
+	}
 	for _, pr := range ps {
 		v.Results = append(v.Results, procedureView{
 			Code: pr.Code, CodeType: pr.CodeType, Description: pr.Description,
@@ -89,51 +134,121 @@ func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// handleComparePage shows one procedure across hospitals.
+// categoryPage lists the services of one catalogue category.
+func (s *Server) categoryPage(w http.ResponseWriter, p *pageData, name string) error {
+	for _, c := range services.Default().Categories() {
+		if !strings.EqualFold(c.Name, name) {
+			continue
+		}
+		v := &searchView{Category: c.Name}
+		for i := range c.Services {
+			v.Services = append(v.Services, serviceLink(&c.Services[i]))
+		}
+		p.Title = c.Name
+		p.Search = v
+		s.render(w, http.StatusOK, "search.html", p)
+		return nil
+	}
+	return priceline.Errorf(priceline.KindNotFound, "category_not_found", "There is no such category of services. The home page lists them.")
+}
+
+// handleComparePage shows one procedure, or one catalogue service, across
+// hospitals. A mistake in the optional parts of the form (plan details, ZIP,
+// a plan without its insurer) shows the comparison without that part, with
+// the error beside the form and status 400.
 func (s *Server) handleComparePage(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.page(w, r, "Compare prices")
 	if err != nil {
 		return err
 	}
-	q, err := queryParams(r, map[string]int{"code": maxCodeLen, "codeType": maxCodeTypeLen, "payer": maxNameLen, "plan": maxNameLen, "sort": maxSortLen})
+	q, err := queryParams(r, comparePageParams())
 	if err != nil {
 		return err
 	}
-	cq := pricing.CompareQuery{Code: q["code"], CodeType: q["codeType"], Payer: q["payer"], Plan: q["plan"], Sort: q["sort"]}
-	status := http.StatusOK
-	v, err := s.comparison(r.Context(), cq)
-	if priceline.ErrorCode(err) == "missing_payer" {
-		// A form sent with a plan but no insurer: show the prices anyway,
-		// and say why the plan was not used.
-		p.Error = "Choose the insurer of that plan too: a plan name alone does not say whose plan it is."
-		status = http.StatusBadRequest
-		cq.Plan = ""
-		v, err = s.comparison(r.Context(), cq)
-	}
+	f := compareFormOf(q)
+	f.withAccountPlan(r.Context(), s.prices(), p.User)
+	v, formErr, err := s.comparison(r.Context(), &f)
 	if err != nil {
 		return err
 	}
 	p.Title = v.Heading
 	p.Compare = v
-	s.render(w, status, "compare.html", p)
+	if formErr != nil {
+		return asForm(formErr, "compare.html", p)
+	}
+	s.render(w, http.StatusOK, "compare.html", p)
 	return nil
 }
 
-// comparison asks the price service for the comparison page of q.
-func (s *Server) comparison(ctx context.Context, q pricing.CompareQuery) (*compareView, error) {
-	d, err := s.prices().CompareDetail(ctx, q)
+// comparison asks the price service for the comparison page of f. formErr
+// is a mistake in an optional part of the form, left out of the answer; err
+// is a comparison that cannot be shown at all.
+func (s *Server) comparison(ctx context.Context, f *compareForm) (v *compareView, formErr error, err error) {
+	note := func(e error) {
+		if formErr == nil {
+			formErr = e
+		}
+	}
+	b, berr := f.parsedBenefits()
+	if berr != nil {
+		note(berr)
+		b = estimate.Benefits{}
+	}
+	x := compareExtras{Benefits: b.Given()}
+	origin, hasOrigin, oerr := pricing.ParseOrigin(f.Zip, f.Radius)
+	if oerr != nil {
+		note(withNextStep(oerr, "Distances are left out until the ZIP code and radius are right."))
+	} else if hasOrigin {
+		x.Origin = &origin
+	}
+	sort := f.Sort
+	if sort == pricing.SortDistance {
+		sort, x.ByDistance = "", x.Origin != nil
+		if oerr == nil && x.Origin == nil {
+			note(invalid("missing_zip", "Enter your ZIP code to sort by distance."))
+		}
+	}
+	d, err := s.compareData(ctx, f, sort, b, &x)
+	if priceline.ErrorCode(err) == "missing_payer" {
+		// A form sent with a plan but no insurer: show the prices anyway,
+		// and say why the plan was not used.
+		note(invalid("missing_payer", "Choose the insurer of that plan too: a plan name alone does not say whose plan it is."))
+		f.Plan = ""
+		d, err = s.compareData(ctx, f, sort, b, &x)
+	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	hs, err := s.prices().Hospitals(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	byID := make(map[string]*priceline.Hospital, len(hs))
 	for i := range hs {
 		byID[hs[i].ID] = &hs[i]
 	}
-	return newCompareView(d, q.Sort, byID), nil
+	return newCompareView(d, f, byID, x), formErr, nil
+}
+
+// compareData is the comparison of a catalogue service (with how each
+// hospital matched, the flagged amounts and the estimates) or of a billing
+// code (with the estimates from its rows).
+func (s *Server) compareData(ctx context.Context, f *compareForm, sort string, b estimate.Benefits, x *compareExtras) (*pricing.ComparisonDetail, error) {
+	if f.Service != "" {
+		sc, err := s.prices().CompareService(ctx, pricing.ServiceQuery{ServiceID: f.Service, DescriptionMatches: !f.NoDescriptions,
+			Payer: f.Payer, Plan: f.Plan, Sort: sort, Benefits: b})
+		if err != nil {
+			return nil, err
+		}
+		x.Service, x.Matches, x.Flags, x.Estimates = &sc.Service, sc.Matches, sc.Flags, sc.Estimates
+		return sc.Detail(), nil
+	}
+	d, err := s.prices().CompareDetail(ctx, pricing.CompareQuery{Code: f.Code, CodeType: f.CodeType, Payer: f.Payer, Plan: f.Plan, Sort: sort})
+	if err != nil {
+		return nil, err
+	}
+	x.Estimates = pricing.Estimates(d.Rows, d.Payer, d.Plan, b)
+	return d, nil
 }
 
 // handleSavedPage lists the signed-in user's saved estimates.
@@ -160,7 +275,6 @@ func (s *Server) handleSavedPage(w http.ResponseWriter, r *http.Request, u *pric
 
 // toSavedView is one saved estimate as the saved page lists it.
 func toSavedView(e *priceline.SavedEstimate) savedView {
-	code := priceline.Code{Code: e.Code, Type: e.CodeType}
 	detail := strings.ToUpper(e.CodeType) + " " + e.Code
 	if e.Payer != "" {
 		detail += " · " + payerPlan(e.Payer, e.Plan)
@@ -175,7 +289,7 @@ func toSavedView(e *priceline.SavedEstimate) savedView {
 		title = strings.ToUpper(e.CodeType) + " " + e.Code
 	}
 	return savedView{
-		ID: e.ID, Title: title, Detail: detail, URL: compareURL(code, e.Payer, e.Plan, ""),
+		ID: e.ID, Title: title, Detail: detail, URL: savedCompareURL(e),
 		Created: e.CreatedAt.UTC().Format(time.RFC3339), CreatedText: e.CreatedAt.UTC().Format("2 Jan 2006"),
 	}
 }
@@ -184,12 +298,13 @@ func toSavedView(e *priceline.SavedEstimate) savedView {
 // (a label too long, the limit reached) the comparison is shown again with
 // the error and the label kept.
 func (s *Server) handleSaveEstimate(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	in, err := readInput(r, true, []string{"code", "codeType"}, []string{"payer", "plan", "label", "csrf_token"})
+	in, err := readInput(r, true, []string{"code", "codeType"}, append([]string{"payer", "plan", "label", "csrf_token"}, benefitFields...))
 	if err != nil {
 		return err
 	}
 	_, err = s.prices().SaveEstimate(r.Context(), u.ID, pricing.SaveInput{
 		Code: in["code"], CodeType: in["codeType"], Payer: in["payer"], Plan: in["plan"], Label: in["label"],
+		Benefits: benefitsInput(in),
 	})
 	if err == nil {
 		http.Redirect(w, r, "/saved?done=saved", http.StatusSeeOther)
@@ -198,7 +313,8 @@ func (s *Server) handleSaveEstimate(w http.ResponseWriter, r *http.Request, u *p
 	if !formCanShow(statusOf(err)) {
 		return err
 	}
-	v, cerr := s.comparison(r.Context(), pricing.CompareQuery{Code: in["code"], CodeType: in["codeType"], Payer: in["payer"], Plan: in["plan"]})
+	f := compareForm{Code: in["code"], CodeType: in["codeType"], Payer: in["payer"], Plan: in["plan"], Benefits: benefitsInput(in)}
+	v, _, cerr := s.comparison(r.Context(), &f)
 	if cerr != nil {
 		return err // the form's own error says more than the comparison's
 	}
@@ -245,4 +361,14 @@ func benefitsText(b priceline.PlanBenefits) string {
 	add("copay", b.Copay, "$")
 	add("out-of-pocket max remaining", b.OOPMaxRemaining, "$")
 	return strings.Join(parts, ", ")
+}
+
+// savedCompareURL is a saved estimate's comparison with the plan details it
+// was saved with, so that the page shows what the person would pay.
+func savedCompareURL(e *priceline.SavedEstimate) string {
+	b := e.Benefits
+	f := compareForm{Code: e.Code, CodeType: e.CodeType, Payer: e.Payer, Plan: e.Plan,
+		Benefits: pricing.BenefitsInput{DeductibleRemaining: b.DeductibleRemaining, CoinsurancePercent: b.CoinsurancePercent,
+			Copay: b.Copay, OOPMaxRemaining: b.OOPMaxRemaining}}
+	return f.url("")
 }
