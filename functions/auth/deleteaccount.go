@@ -12,8 +12,9 @@ import (
 // (the current password, or a cloud sign-in no older than 5 minutes; ASVS
 // 5.0 V7.5.1): every session (so every cookie stops working at once, on any
 // instance that reads the store), the provider tokens kept for them, saved
-// estimates, pending links, the failed-login counter, the email index and
-// the user record. A notice goes to the address. sso may be nil.
+// estimates and plan details, the second factors (authenticator app,
+// recovery codes, passkeys), pending links, the failed-login counter, the
+// email index and the user record. A notice goes to the address. sso may be nil.
 func (s *Service) DeleteAccount(ctx context.Context, sso *CloudSignIn, u *priceline.User, sess *priceline.Session, currentPassword string, c Client) error {
 	fresh, err := s.reauthenticate(ctx, u, sess, currentPassword, ReauthDeleteAccount, c)
 	if err != nil {
@@ -51,15 +52,13 @@ func (s *Service) deleteAccountData(ctx context.Context, sso *CloudSignIn, u *pr
 		}
 	}
 	if s.Saved != nil {
-		saved, err := s.Saved.SavedEstimates(ctx, u.ID)
-		if err != nil {
-			return fmt.Errorf("list saved estimates: %w", err)
+		// Saved estimates and the plan details.
+		if err := s.Saved.DeleteUserData(ctx, u.ID); err != nil {
+			return fmt.Errorf("delete saved data: %w", err)
 		}
-		for _, e := range saved {
-			if err := s.Saved.DeleteSavedEstimate(ctx, u.ID, e.ID); err != nil && !priceline.IsNotFound(err) {
-				return fmt.Errorf("delete saved estimate: %w", err)
-			}
-		}
+	}
+	if err := s.deleteMFAData(ctx, u.ID); err != nil {
+		return err
 	}
 	if s.AccountTokens != nil {
 		if err := s.AccountTokens.DeleteAccountTokens(ctx, u.ID); err != nil {
@@ -76,6 +75,32 @@ func (s *Service) deleteAccountData(ctx context.Context, sso *CloudSignIn, u *pr
 	}
 	s.forgetUser(u.ID)
 	s.forgetUserSessions(u.ID, "")
+	return nil
+}
+
+// deleteMFAData deletes the user's authenticator app, recovery codes and
+// passkeys. Pending sign-ins and ceremonies are left to expire: they name
+// a user who no longer exists and so finish nothing.
+func (s *Service) deleteMFAData(ctx context.Context, userID string) error {
+	m := s.MFA
+	if m == nil {
+		return nil
+	}
+	if m.TOTP != nil {
+		if err := m.TOTP.DeleteTOTP(ctx, userID); err != nil {
+			return fmt.Errorf("delete authenticator app: %w", err)
+		}
+	}
+	if m.RecoveryCodes != nil {
+		if err := m.RecoveryCodes.DeleteRecoveryCodes(ctx, userID); err != nil {
+			return fmt.Errorf("delete recovery codes: %w", err)
+		}
+	}
+	if m.Passkeys != nil {
+		if err := m.Passkeys.DeleteUserPasskeys(ctx, userID); err != nil {
+			return fmt.Errorf("delete passkeys: %w", err)
+		}
+	}
 	return nil
 }
 

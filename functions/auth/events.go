@@ -34,6 +34,15 @@ const (
 	EventBadCookie        = "session_cookie_refused" // forged, expired or revoked session cookie
 	EventCloudRefused     = "b2c_callback_refused"
 	EventTokenRefused     = "account_token_refused" // a forged, used, expired or replaced link
+
+	// Second factors and passkeys. Sign-ins with them are EventSignIn with
+	// the method (or the failure) as the reason.
+	EventTOTPEnabled          = "totp_enabled"  // an authenticator app was confirmed
+	EventTOTPDisabled         = "totp_disabled" // the authenticator app was removed
+	EventRecoveryCodesRenewed = "recovery_codes_regenerated"
+	EventRecoveryCodeUsed     = "recovery_code_used" // a sign-in used up a recovery code
+	EventPasskeyAdded         = "passkey_added"
+	EventPasskeyRemoved       = "passkey_removed"
 )
 
 // SecurityEvents lists every event name, for the inventory in
@@ -43,6 +52,8 @@ var SecurityEvents = []string{
 	EventSignIn, EventThrottled, EventRegistered, EventPasswordChanged, EventResetRequested, EventResetCompleted,
 	EventEmailVerified, EventEmailChangeAsked, EventEmailChanged, EventAccountDeleted, EventSessionRevoked,
 	EventReauthFailed, EventCSRFRefused, EventCrossOrigin, EventBadCookie, EventCloudRefused, EventTokenRefused,
+	EventTOTPEnabled, EventTOTPDisabled, EventRecoveryCodesRenewed, EventRecoveryCodeUsed, EventPasskeyAdded,
+	EventPasskeyRemoved,
 }
 
 // Outcomes of an event.

@@ -71,7 +71,7 @@ const (
 func knownMethod(m string) bool {
 	switch m {
 	case priceline.MethodPassword, priceline.MethodB2C, priceline.MethodPasswordTOTP,
-		priceline.MethodPasswordRecovery, priceline.MethodPasskey:
+		priceline.MethodPasswordRecovery, priceline.MethodPasswordPasskey, priceline.MethodPasskey:
 		return true
 	}
 	return false

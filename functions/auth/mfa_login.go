@@ -27,10 +27,24 @@ type PendingSignIn struct {
 }
 
 // MFAProof is what the user offers to finish a pending sign-in: one of Code
-// (from the authenticator app) or RecoveryCode.
+// (from the authenticator app), RecoveryCode, or Passkey.
 type MFAProof struct {
 	Code         string
 	RecoveryCode string
+	// Passkey is the browser's assertion (the PublicKeyCredential as JSON)
+	// answering the options BeginMFAPasskey gave for this pending sign-in.
+	Passkey []byte
+}
+
+// offered counts the kinds of proof given: exactly one is allowed.
+func (p MFAProof) offered() int {
+	n := 0
+	for _, given := range []bool{p.Code != "", p.RecoveryCode != "", len(p.Passkey) > 0} {
+		if given {
+			n++
+		}
+	}
+	return n
 }
 
 // passwordProved finishes a login whose password was right: a session, or,
@@ -86,8 +100,48 @@ func errPendingGone(cause error) error {
 		"This sign-in has expired or was already used. Please sign in again.")
 }
 
+// takePending takes the pending sign-in pendingID and reads its user.
+func (s *Service) takePending(ctx context.Context, m *MFAConfig, pendingID string) (*priceline.Challenge, *priceline.User, error) {
+	ch, err := m.Challenges.TakeChallenge(ctx, pendingID)
+	if err != nil {
+		if priceline.IsNotFound(err) {
+			return nil, nil, errPendingGone(err)
+		}
+		return nil, nil, fmt.Errorf("finish sign-in: %w", err)
+	}
+	if ch.Kind != priceline.ChallengeMFASignIn || ch.UserID == "" {
+		return nil, nil, errPendingGone(errors.New("challenge is not a pending sign-in"))
+	}
+	// The store refuses expired challenges by its own clock; the service
+	// checks by its clock too, so neither alone decides.
+	if ch.Expired(s.now()) {
+		return nil, nil, errPendingGone(errors.New("pending sign-in expired"))
+	}
+	u, err := s.Users.UserByID(ctx, ch.UserID)
+	if err != nil {
+		if priceline.IsNotFound(err) {
+			return nil, nil, errPendingGone(err)
+		}
+		return nil, nil, fmt.Errorf("finish sign-in: %w", err)
+	}
+	return ch, u, nil
+}
+
+// renewPending answers a failed attempt on pending sign-in ch of u: a new
+// pending sign-in with the old expiry beside cause, or cause alone if none
+// could be stored.
+func (s *Service) renewPending(ctx context.Context, m *MFAConfig, ch *priceline.Challenge, u *priceline.User, cause error) (*Result, error) {
+	next, err := s.putPending(ctx, m, u.ID, s.now(), ch.ExpiresAt)
+	if err != nil {
+		s.log().Warn("finish sign-in: could not renew the pending sign-in", "user_id", u.ID, "error", err)
+		return nil, cause
+	}
+	return &Result{Pending: next}, cause
+}
+
 // FinishMFA finishes the pending sign-in pendingID with proof and starts a
-// session whose method says which factor was used.
+// session whose method says which factor was used, with a device cookie as
+// a password sign-in gets (the password was right).
 //
 // Every attempt takes the pending sign-in. A wrong code (or a throttled
 // attempt) returns a Result with only Pending set, a new pending sign-in
@@ -97,96 +151,104 @@ func errPendingGone(cause error) error {
 // Throttling: a wrong authenticator code counts on the address counter that
 // passwords count on and on a per-account counter with the account limits
 // (key "mfa:"+user); a wrong recovery code on the address counter and a
-// counter of its own. The password counter is left alone: whoever is
-// guessing codes already has the password, and must not be able to lock the
-// owner out of signing in with a recovery code or a passkey.
+// counter of its own, and a refused passkey on the address counter and the
+// account's passkey counter (which passkey sign-ins share). The password
+// counter is left alone: whoever is guessing codes already has the
+// password, and must not be able to lock the owner out of signing in with
+// a recovery code or a passkey.
 func (s *Service) FinishMFA(ctx context.Context, pendingID string, proof MFAProof, c Client) (*Result, error) {
 	m, err := s.mfa()
 	if err != nil {
 		return nil, err
 	}
-	if (proof.Code == "") == (proof.RecoveryCode == "") {
-		return nil, priceline.Errorf(priceline.KindInvalid, "invalid_input", "Enter a code from your authenticator app or a recovery code.")
+	if proof.offered() != 1 {
+		return nil, priceline.Errorf(priceline.KindInvalid, "invalid_input", "Enter a code from your authenticator app or a recovery code, or use your passkey.")
 	}
-	ch, err := m.Challenges.TakeChallenge(ctx, pendingID)
+	ch, u, err := s.takePending(ctx, m, pendingID)
 	if err != nil {
-		if priceline.IsNotFound(err) {
-			return nil, errPendingGone(err)
-		}
-		return nil, fmt.Errorf("finish sign-in: %w", err)
+		return nil, err
 	}
-	if ch.Kind != priceline.ChallengeMFASignIn || ch.UserID == "" {
-		return nil, errPendingGone(errors.New("challenge is not a pending sign-in"))
+	if len(proof.Passkey) > 0 && len(ch.Data) == 0 {
+		// Not a guess: the page skipped the options step.
+		return s.renewPending(ctx, m, ch, u, priceline.Errorf(priceline.KindInvalid, "passkey_not_started",
+			"Start the passkey step again."))
 	}
-	// The store refuses expired challenges by its own clock; the service
-	// checks by its clock too, so neither alone decides.
-	if ch.Expired(s.now()) {
-		return nil, errPendingGone(errors.New("pending sign-in expired"))
-	}
-	u, err := s.Users.UserByID(ctx, ch.UserID)
-	if err != nil {
-		if priceline.IsNotFound(err) {
-			return nil, errPendingGone(err)
-		}
-		return nil, fmt.Errorf("finish sign-in: %w", err)
-	}
-	codeKey := "mfa:" + u.ID
-	if proof.RecoveryCode != "" {
-		codeKey = "recovery:" + u.ID
-	}
-	retry := func(cause error) (*Result, error) {
-		next, err := s.putPending(ctx, m, u.ID, s.now(), ch.ExpiresAt)
-		if err != nil {
-			s.log().Warn("finish sign-in: could not renew the pending sign-in", "user_id", u.ID, "error", err)
-			return nil, cause
-		}
-		return &Result{Pending: next}, cause
+	factor, counterKey := FactorTOTP, "mfa:"+u.ID
+	switch {
+	case proof.RecoveryCode != "":
+		factor, counterKey = FactorRecovery, "recovery:"+u.ID
+	case len(proof.Passkey) > 0:
+		factor, counterKey = FactorPasskey, passkeyCounterKey(u.ID)
 	}
 	cfg := s.config().Throttle
 	counted, err := s.reserve(ctx, []counter{
-		{name: "second_factor", key: codeKey, limit: cfg.Account, reset: true},
+		{name: "second_factor", key: counterKey, limit: cfg.Account, reset: true},
 		{name: "ip", key: s.ipKey(c.IP), limit: cfg.IP},
 	}, s.now())
 	if err != nil {
-		return retry(err)
+		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
+			s.event(ctx, EventThrottled, OutcomeFailure, "second_factor", c, u.ID)
+		}
+		return s.renewPending(ctx, m, ch, u, err)
 	}
-	method, ok, err := s.checkSecondFactor(ctx, m, u, proof)
+	method, refused, err := s.checkSecondFactor(ctx, m, u, ch, proof)
 	if err != nil {
 		counted.cancel(ctx)
 		return nil, err
 	}
-	if !ok {
-		return retry(errWrongCode()) // counted when reserved
+	if refused != "" {
+		// Counted when reserved.
+		s.event(ctx, EventSignIn, OutcomeFailure, refused, c, u.ID)
+		if factor == FactorPasskey {
+			return s.renewPending(ctx, m, ch, u, errPasskeyRefused(errors.New(refused)))
+		}
+		return s.renewPending(ctx, m, ch, u, errWrongCode())
 	}
 	counted.succeeded(ctx)
 	if method == priceline.MethodPasswordRecovery {
+		s.event(ctx, EventRecoveryCodeUsed, OutcomeSuccess, "", c, u.ID)
 		s.notify(ctx, u, NoticeRecoveryCodeUsed)
 	}
-	return s.StartSession(ctx, u, method, c)
+	res, err := s.StartSession(ctx, u, method, c)
+	if err != nil {
+		return nil, err
+	}
+	res.Device = s.issueDevice(accountKey(u.Email), u.ID)
+	s.event(ctx, EventSignIn, OutcomeSuccess, method, c, u.ID)
+	return res, nil
 }
 
-// checkSecondFactor verifies proof for u and names the session method.
-func (s *Service) checkSecondFactor(ctx context.Context, m *MFAConfig, u *priceline.User, proof MFAProof) (string, bool, error) {
-	if proof.RecoveryCode != "" {
+// checkSecondFactor verifies proof for u, whose pending sign-in is ch, and
+// names the session method; refused is the reason for a wrong proof ("" if
+// right). Errors are failures of the system.
+func (s *Service) checkSecondFactor(ctx context.Context, m *MFAConfig, u *priceline.User, ch *priceline.Challenge, proof MFAProof) (method, refused string, err error) {
+	switch {
+	case proof.RecoveryCode != "":
 		err := m.RecoveryCodes.UseRecoveryCode(ctx, u.ID, recoveryHash(u.ID, proof.RecoveryCode))
 		switch {
 		case err == nil:
-			return priceline.MethodPasswordRecovery, true, nil
+			return priceline.MethodPasswordRecovery, "", nil
 		case priceline.IsNotFound(err):
-			return "", false, nil
+			return "", "wrong_recovery_code", nil
 		default:
-			return "", false, fmt.Errorf("finish sign-in: %w", err)
+			return "", "", fmt.Errorf("finish sign-in: %w", err)
 		}
+	case len(proof.Passkey) > 0:
+		refused, err := s.checkMFAPasskey(ctx, m, u, ch, proof.Passkey)
+		return priceline.MethodPasswordPasskey, refused, err
 	}
 	e, err := m.TOTP.TOTP(ctx, u.ID)
 	if priceline.IsNotFound(err) || (err == nil && !e.Confirmed) {
-		return "", false, nil
+		return "", "wrong_code", nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("finish sign-in: %w", err)
+		return "", "", fmt.Errorf("finish sign-in: %w", err)
 	}
 	ok, err := s.useTOTPCode(ctx, m, e, proof.Code, false)
-	return priceline.MethodPasswordTOTP, ok, err
+	if err != nil || !ok {
+		return "", "wrong_code", err
+	}
+	return priceline.MethodPasswordTOTP, "", nil
 }
 
 // DeleteExpiredChallenges removes pending sign-ins and passkey ceremonies

@@ -65,7 +65,7 @@ func (e *mfaEnv) enrol(t *testing.T, email string) (*priceline.User, string, []s
 	if err != nil {
 		t.Fatalf("BeginTOTP: %v", err)
 	}
-	codes, err := e.svc.ConfirmTOTP(ctx, u, codeAt(t, setup.Secret, e.clock.Now()))
+	codes, err := e.svc.ConfirmTOTP(ctx, u, codeAt(t, setup.Secret, e.clock.Now()), client)
 	if err != nil {
 		t.Fatalf("ConfirmTOTP: %v", err)
 	}

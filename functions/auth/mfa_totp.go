@@ -124,7 +124,7 @@ func (s *Service) BeginTOTP(ctx context.Context, u *priceline.User, currentPassw
 
 // ConfirmTOTP turns the pending app on when code is right, and returns
 // fresh recovery codes to show once. The code is used up like any other.
-func (s *Service) ConfirmTOTP(ctx context.Context, u *priceline.User, code string) ([]string, error) {
+func (s *Service) ConfirmTOTP(ctx context.Context, u *priceline.User, code string, c Client) ([]string, error) {
 	m, err := s.mfa()
 	if err != nil {
 		return nil, err
@@ -142,6 +142,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *priceline.User, code strin
 		return nil, err
 	}
 	if !ok {
+		s.event(ctx, EventTOTPEnabled, OutcomeFailure, "wrong_code", c, u.ID)
 		return nil, errWrongCode()
 	}
 	codes, err := s.newRecoveryCodes(ctx, m, u)
@@ -149,6 +150,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *priceline.User, code strin
 		return nil, err
 	}
 	s.log().Info("authenticator app added", "user_id", u.ID)
+	s.event(ctx, EventTOTPEnabled, OutcomeSuccess, "", c, u.ID)
 	s.notify(ctx, u, NoticeMFAEnabled)
 	return codes, nil
 }
@@ -171,6 +173,7 @@ func (s *Service) DisableTOTP(ctx context.Context, u *priceline.User, currentPas
 		return err
 	}
 	s.log().Info("authenticator app removed", "user_id", u.ID)
+	s.event(ctx, EventTOTPDisabled, OutcomeSuccess, "", c, u.ID)
 	s.notify(ctx, u, NoticeMFADisabled)
 	return nil
 }
@@ -213,6 +216,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, u *priceline.User
 	if err != nil {
 		return nil, err
 	}
+	s.event(ctx, EventRecoveryCodesRenewed, OutcomeSuccess, "", c, u.ID)
 	s.notify(ctx, u, NoticeRecoveryCodesRenew)
 	return codes, nil
 }

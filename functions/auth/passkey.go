@@ -198,8 +198,8 @@ const maxPasskeyName = 60
 // account had no recovery codes (this passkey turns two-step sign-in on),
 // it gets a set, returned to show once: without them, losing the only
 // passkey would lock the password out too.
-func (s *Service) FinishPasskeyRegistration(ctx context.Context, u *priceline.User, id, name string, response []byte) (*priceline.Passkey, []string, error) {
-	p, err := s.finishPasskeyRegistration(ctx, u, id, name, response)
+func (s *Service) FinishPasskeyRegistration(ctx context.Context, u *priceline.User, id, name string, response []byte, c Client) (*priceline.Passkey, []string, error) {
+	p, err := s.finishPasskeyRegistration(ctx, u, id, name, response, c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -219,7 +219,7 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, u *priceline.Us
 	return p, codes, nil
 }
 
-func (s *Service) finishPasskeyRegistration(ctx context.Context, u *priceline.User, id, name string, response []byte) (*priceline.Passkey, error) {
+func (s *Service) finishPasskeyRegistration(ctx context.Context, u *priceline.User, id, name string, response []byte, c Client) (*priceline.Passkey, error) {
 	m, err := s.passkeys()
 	if err != nil {
 		return nil, err
@@ -266,6 +266,7 @@ func (s *Service) finishPasskeyRegistration(ctx context.Context, u *priceline.Us
 		return nil, fmt.Errorf("add passkey: %w", err)
 	}
 	s.log().Info("passkey added", "user_id", u.ID)
+	s.event(ctx, EventPasskeyAdded, OutcomeSuccess, "", c, u.ID)
 	s.notify(ctx, u, NoticePasskeyAdded)
 	return p, nil
 }
@@ -289,6 +290,7 @@ func (s *Service) DeletePasskey(ctx context.Context, u *priceline.User, id, curr
 		return err
 	}
 	s.log().Info("passkey removed", "user_id", u.ID)
+	s.event(ctx, EventPasskeyRemoved, OutcomeSuccess, "", c, u.ID)
 	s.notify(ctx, u, NoticePasskeyRemoved)
 	return nil
 }
@@ -312,6 +314,11 @@ func (s *Service) BeginPasskeySignIn(ctx context.Context) (*Ceremony, error) {
 // origin, the RP ID, the signature, user verification and the credential's
 // owner are all checked; a signature counter that did not advance (a
 // cloned authenticator) is logged and refused.
+//
+// Refused passkeys are throttled like wrong passwords, reserved before the
+// check: on the address counter passwords count on and, when the
+// credential ID names a passkey, on its owner's passkey counter (with the
+// account limits).
 func (s *Service) FinishPasskeySignIn(ctx context.Context, id string, response []byte, c Client) (*Result, error) {
 	m, err := s.passkeys()
 	if err != nil {
@@ -321,9 +328,32 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, id string, response [
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
+	parsed, parseErr := protocol.ParseCredentialRequestResponseBytes(response)
+	ownerID := ""
+	if parseErr == nil {
+		if ownerID, err = passkeyOwner(ctx, m, parsed.RawID); err != nil {
+			return nil, err
+		}
+	}
+	cfg := s.config().Throttle
+	owned := counter{name: "passkey", limit: cfg.Account, reset: true}
+	if ownerID != "" {
+		owned.key = passkeyCounterKey(ownerID)
+	}
+	counted, err := s.reserve(ctx, []counter{owned, {name: "ip", key: s.ipKey(c.IP), limit: cfg.IP}}, s.now())
 	if err != nil {
-		return nil, errPasskeyRefused(err)
+		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
+			s.event(ctx, EventThrottled, OutcomeFailure, "passkey_sign_in", c, ownerID)
+		}
+		return nil, err
+	}
+	refuse := func(reason string) (*Result, error) {
+		// Counted when reserved.
+		s.event(ctx, EventSignIn, OutcomeFailure, reason, c, ownerID)
+		return nil, errPasskeyRefusedReason(reason)
+	}
+	if parseErr != nil {
+		return refuse("passkey_refused")
 	}
 	var owner *passkeyUser
 	var used *priceline.Passkey
@@ -353,32 +383,29 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, id string, response [
 	cred, err := m.WebAuthn.ValidateDiscoverableLogin(handler, *sd, parsed)
 	if err != nil {
 		if lookupErr != nil && !priceline.IsNotFound(lookupErr) {
+			counted.cancel(ctx)
 			return nil, fmt.Errorf("passkey sign-in: %w", lookupErr)
 		}
-		return nil, errPasskeyRefused(err)
+		return refuse("passkey_refused")
 	}
 	if owner == nil || used == nil || !bytes.Equal(cred.ID, mustRaw(used.ID)) {
-		return nil, errPasskeyRefused(errors.New("credential not resolved"))
+		return refuse("passkey_refused")
 	}
-	if cred.Authenticator.CloneWarning {
-		s.log().Warn("passkey signature counter did not advance: possible cloned authenticator; sign-in refused",
-			"user_id", owner.u.ID, "stored_count", used.SignCount)
-		return nil, errPasskeyRefused(errors.New("signature counter did not advance"))
+	reason, err := s.recordPasskeyUse(ctx, m, owner.u, used, cred, parsed)
+	if err != nil {
+		counted.cancel(ctx)
+		return nil, err
 	}
-	if !parsed.Response.AuthenticatorData.Flags.HasUserVerified() {
-		return nil, errPasskeyRefused(errors.New("user not verified"))
+	if reason != "" {
+		return refuse(reason)
 	}
-	used.SignCount = cred.Authenticator.SignCount
-	used.BackupState = parsed.Response.AuthenticatorData.Flags.HasBackupState()
-	used.LastUsedAt = s.now()
-	if err := m.Passkeys.UpdatePasskeyUse(ctx, used); err != nil {
-		if priceline.IsConflict(err) || priceline.IsNotFound(err) {
-			// Used at the same moment elsewhere, or removed meanwhile.
-			return nil, errPasskeyRefused(err)
-		}
-		return nil, fmt.Errorf("passkey sign-in: %w", err)
+	counted.succeeded(ctx)
+	res, err := s.StartSession(ctx, owner.u, priceline.MethodPasskey, c)
+	if err != nil {
+		return nil, err
 	}
-	return s.StartSession(ctx, owner.u, priceline.MethodPasskey, c)
+	s.event(ctx, EventSignIn, OutcomeSuccess, priceline.MethodPasskey, c, owner.u.ID)
+	return res, nil
 }
 
 func mustRaw(id string) []byte {

@@ -132,3 +132,19 @@ func (m *Passkeys) DeletePasskey(_ context.Context, userID, id string) (err erro
 	delete(m.byID, id)
 	return nil
 }
+
+// DeleteUserPasskeys removes all the user's passkeys.
+func (m *Passkeys) DeleteUserPasskeys(_ context.Context, userID string) (err error) {
+	defer m.count("DeleteUserPasskeys", &err)
+	if err := hook(m.Fail, "DeleteUserPasskeys"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, p := range m.byID {
+		if p.UserID == userID {
+			delete(m.byID, id)
+		}
+	}
+	return nil
+}

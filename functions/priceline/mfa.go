@@ -12,6 +12,7 @@ import (
 const (
 	MethodPasswordTOTP     = "password+totp"     // password, then an authenticator-app code
 	MethodPasswordRecovery = "password+recovery" // password, then a single-use recovery code
+	MethodPasswordPasskey  = "password+passkey"  // password, then a passkey of the account as the second step
 	MethodPasskey          = "passkey"           // a passkey with user verification: multi-factor on its own
 )
 
@@ -91,6 +92,9 @@ type PasskeyStore interface {
 	// DeletePasskey removes the user's passkey; KindNotFound when the user
 	// has no passkey with this ID (another user's counts as none).
 	DeletePasskey(ctx context.Context, userID, credentialID string) error
+	// DeleteUserPasskeys removes all the user's passkeys (account
+	// deletion); a user with none is not an error.
+	DeleteUserPasskeys(ctx context.Context, userID string) error
 }
 
 // Challenge kinds: what a ceremony or pending sign-in is for.

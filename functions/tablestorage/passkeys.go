@@ -244,3 +244,53 @@ func (s *PasskeyStore) DeletePasskey(ctx context.Context, userID, credentialID s
 	_, _ = s.table.DeleteEntity(ctx, userPasskeyPartition(userID), rk, nil)
 	return nil
 }
+
+// DeleteUserPasskeys deletes each credential entity the user's list names
+// that is the user's, then the list entries, stale ones included. The
+// credential entities go first: they are what signs in.
+func (s *PasskeyStore) DeleteUserPasskeys(ctx context.Context, userID string) error {
+	if !validUserID(userID) {
+		return nil
+	}
+	filter := "PartitionKey eq " + odataString(userPasskeyPartition(userID))
+	sel := "RowKey"
+	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
+	var rows []string
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return translate(err, "list passkeys to delete")
+		}
+		for _, raw := range page.Entities {
+			var k struct{ RowKey string }
+			if err := json.Unmarshal(raw, &k); err != nil {
+				return translate(err, "decode passkey key")
+			}
+			rows = append(rows, k.RowKey)
+		}
+	}
+	for _, rk := range rows {
+		if !priceline.IsLowerHex(rk, 64) {
+			continue
+		}
+		p, err := s.read(ctx, "cred"+rk[:2], rk)
+		if priceline.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if p.UserID != userID {
+			continue // a stale entry naming a credential now someone else's
+		}
+		if _, err := s.table.DeleteEntity(ctx, "cred"+rk[:2], rk, nil); err != nil && !isStatus(err, 404) {
+			return translate(err, "delete passkey")
+		}
+	}
+	for _, rk := range rows {
+		if _, err := s.table.DeleteEntity(ctx, userPasskeyPartition(userID), rk, nil); err != nil && !isStatus(err, 404) {
+			return translate(err, "delete passkey list entry")
+		}
+	}
+	return nil
+}

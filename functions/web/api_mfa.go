@@ -1,8 +1,12 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"hospitalpriceline/functions/auth"
@@ -20,6 +24,7 @@ const PendingCookie = "__Host-mfa-pending"
 func (s *Server) mfaRoutes() []route {
 	rs := []route{
 		{"LoginMFA", "POST", "/api/login/mfa", s.handleLoginMFA},
+		{"LoginMFAPasskeyOptions", "POST", "/api/login/mfa/passkey/options", s.handleLoginMFAPasskeyOptions},
 		{"MeMFA", "GET", "/api/me/mfa", s.withSession(s.handleMFAStatus)},
 		{"MeMFATOTP", "POST", "/api/me/mfa/totp", s.withSession(s.handleTOTPBegin)},
 		{"MeMFATOTP", "DELETE", "/api/me/mfa/totp", s.withSession(s.handleTOTPDisable)},
@@ -54,7 +59,11 @@ func (s *Server) answerPending(w http.ResponseWriter, r *http.Request, p *auth.P
 	w.Header().Set("Cache-Control", "no-store")
 	setPendingCookie(w, p.ID, p.ExpiresAt, s.now())
 	if isForm(r) {
-		http.Redirect(w, r, "/login/mfa?returnTo="+url.QueryEscape(safeReturnTo(returnTo)), http.StatusSeeOther)
+		next := "/login/mfa?returnTo=" + url.QueryEscape(safeReturnTo(returnTo))
+		if slices.Contains(p.Methods, auth.FactorPasskey) {
+			next += "&passkey=1" // only which buttons the page shows
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"mfaRequired": true, "methods": p.Methods})
@@ -83,17 +92,18 @@ func (s *Server) finishMFA(w http.ResponseWriter, r *http.Request, proof auth.MF
 	return res, err
 }
 
-// handleLoginMFA finishes a two-step sign-in with an authenticator code or
-// a recovery code and answers like a login.
+// handleLoginMFA finishes a two-step sign-in with an authenticator code, a
+// recovery code or a passkey assertion, and answers like a login (with
+// returnTo, made safe, for the page's script to go to).
 func (s *Server) handleLoginMFA(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
-	in, err := readInput(r, true, nil, []string{"code", "recoveryCode", "returnTo"})
+	in, assertion, err := readMFAInput(r)
 	if err != nil {
 		return err
 	}
-	res, err := s.finishMFA(w, r, auth.MFAProof{Code: in["code"], RecoveryCode: in["recoveryCode"]})
+	res, err := s.finishMFA(w, r, auth.MFAProof{Code: in["code"], RecoveryCode: in["recoveryCode"], Passkey: assertion})
 	if err != nil {
 		return err
 	}
@@ -103,7 +113,62 @@ func (s *Server) handleLoginMFA(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeReturnTo(in["returnTo"]), http.StatusSeeOther)
 		return nil
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": toUserJSON(res.User), "csrfToken": res.Session.CSRFToken})
+	writeJSON(w, http.StatusOK, map[string]any{
+		"user": toUserJSON(res.User), "csrfToken": res.Session.CSRFToken, "returnTo": safeReturnTo(in["returnTo"]),
+	})
+	return nil
+}
+
+// readMFAInput reads the second step's body: the fields code, recoveryCode
+// and returnTo (JSON or a form), or JSON {"credential": {…}, "returnTo"}
+// with a passkey assertion, which it returns apart.
+func readMFAInput(r *http.Request) (input, json.RawMessage, error) {
+	if requireJSON(r) == nil {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, nil, bodyReadError(err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var probe map[string]json.RawMessage
+		if json.Unmarshal(body, &probe) == nil && probe["credential"] != nil {
+			b, err := readPasskeyBody(r)
+			if err != nil {
+				return nil, nil, err
+			}
+			if b.Name != "" {
+				return nil, nil, invalid("unknown_field", "The field %q is not expected here.", "name")
+			}
+			return input{"returnTo": b.ReturnTo}, b.Credential, nil
+		}
+	}
+	in, err := readInput(r, true, nil, []string{"code", "recoveryCode", "returnTo"})
+	return in, nil, err
+}
+
+// handleLoginMFAPasskeyOptions starts a passkey as the second step of the
+// pending sign-in in the cookie: options for that account's passkeys only.
+// It uses up the pending cookie and sets the next one, which now carries
+// the ceremony.
+func (s *Server) handleLoginMFAPasskeyOptions(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	c, err := r.Cookie(PendingCookie)
+	if err != nil || c.Value == "" {
+		return priceline.Errorf(priceline.KindUnauthorized, "mfa_sign_in_expired",
+			"This sign-in has expired or was already used. Please sign in again.")
+	}
+	cer, err := s.Auth.BeginMFAPasskey(r.Context(), c.Value)
+	if cer != nil {
+		setPendingCookie(w, cer.ID, cer.ExpiresAt, s.now())
+	} else {
+		setPendingCookie(w, "", time.Time{}, s.now())
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, cer.Options)
 	return nil
 }
 
@@ -146,7 +211,7 @@ func (s *Server) handleTOTPConfirm(w http.ResponseWriter, r *http.Request, u *pr
 	if err != nil {
 		return err
 	}
-	codes, err := s.Auth.ConfirmTOTP(r.Context(), u, in["code"])
+	codes, err := s.Auth.ConfirmTOTP(r.Context(), u, in["code"], s.client(r))
 	if err != nil {
 		return err
 	}

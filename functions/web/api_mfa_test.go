@@ -30,7 +30,7 @@ func (e *testEnv) withMFA(t *testing.T, origin string) {
 	m := e.tables.MFA()
 	e.web.Auth.MFA = &auth.MFAConfig{
 		TOTP: m, RecoveryCodes: m, Passkeys: e.tables.Passkeys(), Challenges: e.tables.Challenges(),
-		Keys: keys, WebAuthn: wa,
+		Keys: keys, WebAuthn: wa, Notifier: e.web.Auth.MailNotices(),
 	}
 }
 

@@ -131,7 +131,7 @@ func (s *Server) handleAddPasskey(w http.ResponseWriter, r *http.Request, u *pri
 	if err != nil {
 		return err
 	}
-	p, codes, err := s.Auth.FinishPasskeyRegistration(r.Context(), u, id, b.Name, b.Credential)
+	p, codes, err := s.Auth.FinishPasskeyRegistration(r.Context(), u, id, b.Name, b.Credential, s.client(r))
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,8 @@ func meMethod(ctx context.Context, t *testing.T) string {
 }
 
 // Add a passkey from /account, sign out, sign in with it (no email, no
-// password), and remove it with the current password.
+// password), sign in again with the password and the passkey as the
+// second step, and remove it with the current password.
 func TestBrowserPasskeyAddSignInRemove(t *testing.T) {
 	e := newEnv(t)
 	ctx, base := e.mfaBrowser(t)
@@ -128,6 +129,28 @@ func TestBrowserPasskeyAddSignInRemove(t *testing.T) {
 		t.Fatalf("session method = %q, want passkey", m)
 	}
 	waitText(ctx, t, "signed in with passkey")
+
+	// The passkey as the second step after the password, from the
+	// two-step page.
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#sign-out")),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/login"]`)),
+		chromedp.Navigate(base+"/login?returnTo=%2Faccount"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "passkey@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), goodPassword),
+		chromedp.Click(chromedp.CSS("#sign-in")),
+		chromedp.WaitVisible(chromedp.CSS("#mfa-passkey")),
+		chromedp.Click(chromedp.CSS("#mfa-passkey")),
+		chromedp.WaitVisible(chromedp.CSS("#sign-out")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := meMethod(ctx, t); m != "password+passkey" {
+		t.Fatalf("session method = %q, want password+passkey", m)
+	}
+	waitText(ctx, t, "signed in with password and passkey")
 
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#passkey-list summary")),

@@ -61,6 +61,19 @@ func TestASVS_V16_1_1_EveryListedEventIsEmitted(t *testing.T) {
 	if r := e.do(req{Method: "DELETE", Path: "/api/me", Cookie: c.Cookie, CSRF: c.CSRF, JSON: pw(goodPassword)}); r.Status != http.StatusNoContent {
 		t.Fatalf("delete: %d %s", r.Status, r.Body)
 	}
+	// Second factors and passkeys, on an account of their own.
+	e.withMFA(t, testOrigin)
+	m := e.signedIn("mfalog@example.com")
+	e.enrolTOTP(t, m)                                                                                                         // totp_enabled
+	r = e.do(req{Method: "POST", Path: "/api/me/mfa/recovery-codes", Cookie: m.Cookie, CSRF: m.CSRF, JSON: pw(goodPassword)}) // recovery_codes_regenerated
+	codes, _ := r.JSON["recoveryCodes"].([]any)
+	if len(codes) == 0 {
+		t.Fatalf("regenerate: %d %s", r.Status, r.Body)
+	}
+	e.do(req{Method: "POST", Path: "/api/login/mfa", JSON: map[string]string{"recoveryCode": codes[0].(string)}, Header: withPending(e.pendingCookie(t, m.Email))}) // recovery_code_used
+	id := e.addPasskeyAPI(t, m, softKey(t))                                                                                                                         // passkey_added
+	e.do(req{Method: "DELETE", Path: "/api/me/passkeys/" + id, Cookie: m.Cookie, CSRF: m.CSRF, JSON: pw(goodPassword)})                                             // passkey_removed
+	e.do(req{Method: "DELETE", Path: "/api/me/mfa/totp", Cookie: m.Cookie, CSRF: m.CSRF, JSON: pw(goodPassword)})                                                   // totp_disabled
 	e.web.Auth.WaitMail()
 
 	seen := map[string]bool{}

@@ -44,6 +44,8 @@ func methodText(m string) string {
 		return "password and authenticator app"
 	case priceline.MethodPasswordRecovery:
 		return "password and recovery code"
+	case priceline.MethodPasswordPasskey:
+		return "password and passkey"
 	case priceline.MethodPasskey:
 		return "passkey"
 	case priceline.MethodB2C:
@@ -86,6 +88,11 @@ func (s *Server) handleLoginMFAPage(w http.ResponseWriter, r *http.Request) erro
 		return nil
 	}
 	p := &pageData{Title: "Two-step sign-in", Form: map[string]string{}, ReturnTo: safeReturnTo(r.URL.Query().Get("returnTo"))}
+	if r.URL.Query().Get("passkey") == "1" {
+		// The sign-in offered a passkey (answerPending): show its button.
+		// Only a hint for the page; the server decides what works.
+		p.MFA = s.loginMFAView()
+	}
 	s.render(w, http.StatusOK, "login_mfa.html", p)
 	return nil
 }
@@ -95,8 +102,11 @@ func (s *Server) handleLoginMFAForm(w http.ResponseWriter, r *http.Request) erro
 	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
-	in, err := readInput(r, true, nil, []string{"code", "recoveryCode", "returnTo"})
+	in, err := readInput(r, true, nil, []string{"code", "recoveryCode", "returnTo", "passkey"})
 	p := &pageData{Title: "Two-step sign-in", Form: map[string]string{}, ReturnTo: safeReturnTo(in["returnTo"])}
+	if in["passkey"] == "1" {
+		p.MFA = s.loginMFAView() // keep the passkey button after a wrong code
+	}
 	if err == nil {
 		var res *auth.Result
 		if res, err = s.finishMFA(w, r, auth.MFAProof{Code: in["code"], RecoveryCode: in["recoveryCode"]}); err == nil {
@@ -140,7 +150,7 @@ func (s *Server) handleAccountTOTPConfirm(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return withNextStep(err, backToAccount)
 	}
-	codes, err := s.Auth.ConfirmTOTP(r.Context(), u, in["code"])
+	codes, err := s.Auth.ConfirmTOTP(r.Context(), u, in["code"], s.client(r))
 	if err != nil {
 		return withNextStep(err, "Go back to your account page and set up the app again.")
 	}

@@ -191,6 +191,11 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 	if err != nil {
 		return nil, err
 	}
+	if mfa != nil {
+		// Notices of changes to the second factors go out by the account
+		// mail path, like the other account notices.
+		mfa.Notifier = svc.MailNotices()
+	}
 	svc.MFA = mfa
 	health = append(health, mfaHealth...)
 	var secrets secretReader // stays a nil interface without a vault

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
+
+	"hospitalpriceline/functions/internal/azurite"
+	"hospitalpriceline/functions/tablestorage"
 )
 
 func TestMFAConfig(t *testing.T) {
@@ -50,5 +56,31 @@ func TestMFAConfig(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.setting) {
 			t.Errorf("%s: err = %v, want one naming %s", tc.name, err, tc.setting)
 		}
+	}
+}
+
+// The built app sends the two-step sign-in notices by the account mail
+// path (the outbox), not only to the log.
+func TestMFANoticesWiredToAccountMail(t *testing.T) {
+	cfg, err := loadConfig(env(map[string]string{
+		"PRICELINE_PUBLIC_URL":               "http://localhost:7071",
+		"PRICELINE_TABLES_CONNECTION_STRING": azurite.Shared(t).ConnectionString(),
+		"PRICELINE_DEV_SIGNING_KEY":          "bG9jYWwtZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1zZWNyZXQ=",
+		"PRICELINE_DEV_MFA_KEY":              "bG9jYWwtbWZhLWtleS1kZXZlbG9wbWVudC1vbmx5LW5vdC1zZWNyZXQ=",
+	}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := buildAppWith(cfg, slog.New(slog.DiscardHandler), appDeps{tables: tablestorage.Options{TablePrefix: fmt.Sprintf("mfa%d", time.Now().UnixNano()%1_000_000_000)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	svc := a.Server.Auth
+	if svc.MFA == nil || svc.MFA.Notifier == nil || svc.Mail == nil {
+		t.Fatalf("MFA %v, notifier %v, mail %v", svc.MFA != nil, svc.MFA != nil && svc.MFA.Notifier != nil, svc.Mail != nil)
+	}
+	if got, want := fmt.Sprintf("%T", svc.MFA.Notifier), fmt.Sprintf("%T", svc.MailNotices()); got != want {
+		t.Errorf("notifier is %s, want the mail notices %s", got, want)
 	}
 }

@@ -252,6 +252,39 @@ func TestPasskeyStore(t *testing.T, newStore func(t *testing.T) priceline.Passke
 		}
 	})
 
+	t.Run("DeleteUserPasskeysRemovesThatUsersOnly", func(t *testing.T) {
+		s := newStore(t)
+		user, other := priceline.NewUserID(), priceline.NewUserID()
+		mine1, mine2, theirs := NewPasskey(user, ms(0)), NewPasskey(user, ms(time.Minute)), NewPasskey(other, ms(0))
+		for _, p := range []*priceline.Passkey{mine1, mine2, theirs} {
+			if err := s.AddPasskey(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.DeleteUserPasskeys(ctx, user); err != nil {
+			t.Fatalf("DeleteUserPasskeys: %v", err)
+		}
+		if list, err := s.UserPasskeys(ctx, user); err != nil || len(list) != 0 {
+			t.Errorf("after DeleteUserPasskeys: %d passkeys, %v", len(list), err)
+		}
+		for _, p := range []*priceline.Passkey{mine1, mine2} {
+			_, err := s.PasskeyByID(ctx, p.ID)
+			wantKind(t, err, priceline.KindNotFound, "passkey_not_found")
+		}
+		if got, err := s.PasskeyByID(ctx, theirs.ID); err != nil || got.UserID != other {
+			t.Errorf("another user's passkey: %+v, %v", got, err)
+		}
+		// The credential ID is free again.
+		again := NewPasskey(other, ms(2*time.Minute))
+		again.ID = mine1.ID
+		if err := s.AddPasskey(ctx, again); err != nil {
+			t.Errorf("re-adding a deleted credential ID: %v", err)
+		}
+		if err := s.DeleteUserPasskeys(ctx, priceline.NewUserID()); err != nil {
+			t.Errorf("DeleteUserPasskeys of a user with none: %v", err)
+		}
+	})
+
 	t.Run("RefusesBadInput", func(t *testing.T) {
 		s := newStore(t)
 		bad := NewPasskey(priceline.NewUserID(), ms(0))

@@ -1,5 +1,6 @@
-// Passkeys: "Add a passkey" on /account and "Sign in with a passkey" on
-// /login. Both stay hidden where the browser has no WebAuthn.
+// Passkeys: "Add a passkey" on /account, "Sign in with a passkey" on
+// /login and "Use your passkey" on /login/mfa. All stay hidden where the
+// browser has no WebAuthn.
 "use strict";
 (function () {
   if (!window.PublicKeyCredential || !window.fetch) return;
@@ -97,23 +98,33 @@
         }).catch(failed);
       });
     }
-    var area = document.getElementById("passkey-area");
-    if (area) {
-      area.hidden = false;
-      var btn = document.getElementById("passkey-sign-in");
+    // Signing in: with no email and no password on /login, or as the
+    // second step of a pending sign-in on /login/mfa (options for that
+    // account's passkeys only).
+    function useOnClick(btn, optionsURL, finishURL) {
       btn.addEventListener("click", function () {
         say("Follow your browser's prompt to use your passkey…");
-        post("/api/login/passkey/options", {}).then(function (o) {
+        post(optionsURL, {}).then(function (o) {
           var pk = o.publicKey;
           pk.challenge = toBytes(pk.challenge);
           (pk.allowCredentials || []).forEach(function (c) { c.id = toBytes(c.id); });
           return navigator.credentials.get({ publicKey: pk });
         }).then(function (cred) {
-          return post("/api/login/passkey", { credential: credentialJSON(cred), returnTo: btn.getAttribute("data-return-to") || "/" });
+          return post(finishURL, { credential: credentialJSON(cred), returnTo: btn.getAttribute("data-return-to") || "/" });
         }).then(function (j) {
           window.location.assign(j.returnTo || "/");
         }).catch(failed);
       });
+    }
+    var area = document.getElementById("passkey-area");
+    if (area) {
+      area.hidden = false;
+      useOnClick(document.getElementById("passkey-sign-in"), "/api/login/passkey/options", "/api/login/passkey");
+    }
+    var step = document.getElementById("mfa-passkey-area");
+    if (step) {
+      step.hidden = false;
+      useOnClick(document.getElementById("mfa-passkey"), "/api/login/mfa/passkey/options", "/api/login/mfa");
     }
   });
 })();
