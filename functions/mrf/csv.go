@@ -78,7 +78,7 @@ type csvPayerCols struct {
 
 // csvState is the CSV side of a Reader.
 type csvState struct {
-	cr      *csv.Reader
+	cr      *csvRecords
 	cols    csvCols
 	headers []string // row-3 header names as written, for messages
 	rd      *Reader
@@ -91,14 +91,12 @@ func (r *Reader) openCSV(br *bufio.Reader) error {
 		return r.formatErr()
 	}
 	lim := &recordLimiter{r: br}
-	cr := csv.NewReader(lim)
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1
+	cr := newCSVRecords(lim)
 	st := &csvState{cr: cr, rd: r, lim: lim}
 
 	read := func(which string) ([]string, int, int, error) {
 		lim.reset()
-		rec, err := cr.Read()
+		text, ends, err := cr.read(nil, nil)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				r.file.errorf(0, "", RuleHeaderBlank, "the file ends before header %s", which)
@@ -106,10 +104,7 @@ func (r *Reader) openCSV(br *bufio.Reader) error {
 			}
 			return nil, 0, 0, r.csvErr(err)
 		}
-		start, _ := cr.FieldPos(0)
-		endLine, _ := cr.FieldPos(len(rec) - 1)
-		endLine += strings.Count(rec[len(rec)-1], "\n")
-		return append([]string(nil), rec...), start, endLine, nil
+		return recordStrings(nil, text, 0, ends), cr.start, cr.end, nil
 	}
 	row1, _, end1, err := read("row 1")
 	if err != nil {

@@ -1,6 +1,7 @@
 package mrf
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"runtime"
@@ -35,6 +36,8 @@ type rowResult struct {
 // csvBatch is a run of records, read by one goroutine and then checked.
 type csvBatch struct {
 	fields []string
+	text   []byte // record text being read (reused)
+	ends   []int  // field ends in text (reused)
 	rows   []csvSpan
 	out    []rowResult
 	arenas []chargeArena // one per part of check's parallelFor, reused
@@ -54,38 +57,54 @@ func newCSVPipeline(st *csvState) *csvPipeline {
 	return &csvPipeline{st: st}
 }
 
-// read fills b with the next records. It alone uses the csv.Reader and the
-// limiter until it sends b, which hands them back to the caller.
+// read fills b with the next records. It alone uses the record reader and
+// the limiter until it sends b, which hands them back to the caller.
 func (p *csvPipeline) read(b *csvBatch) {
 	b.fields, b.rows, b.err = b.fields[:0], b.rows[:0], nil
 	st := p.st
-	size := 0
+	text, size := b.text[:0], 0
 	for len(b.rows) < csvBatchRows && size < csvBatchBytes {
 		st.lim.reset()
-		rec, err := st.cr.Read()
+		base, first := len(text), len(b.ends)
+		var err error
+		text, b.ends, err = st.cr.read(text, b.ends)
 		if err != nil {
+			text, b.ends = text[:base], b.ends[:first]
 			b.err = err
 			break
 		}
-		empty := true
-		for _, f := range rec {
-			if !blank(f) {
-				empty = false
-				break
-			}
-		}
-		if empty {
+		if blankRecord(text, base, b.ends[first:]) {
+			text, b.ends = text[:base], b.ends[:first]
 			continue // spreadsheet exports end with rows of bare commas
 		}
-		line, _ := st.cr.FieldPos(0)
+		size += len(text) - base
 		start := len(b.fields)
-		b.fields = append(b.fields, rec...)
-		for _, f := range rec {
-			size += len(f)
-		}
-		b.rows = append(b.rows, csvSpan{start: start, end: len(b.fields), line: line})
+		b.fields = recordStrings(b.fields, text, base, b.ends[first:])
+		b.rows = append(b.rows, csvSpan{start: start, end: len(b.fields), line: st.cr.start})
+		text, b.ends = text[:base], b.ends[:first] // the strings hold the text now
 	}
+	b.text = text
 	p.ahead <- b
+}
+
+// blankRecord reports whether every field of a record (ending at ends in
+// text, from base) is blank, as blank does for a string.
+func blankRecord(text []byte, base int, ends []int) bool {
+	prev := base
+	for _, e := range ends {
+		f := text[prev:e]
+		prev = e
+		if len(f) == 0 {
+			continue
+		}
+		if c := f[0]; c > ' ' && c < 0x80 {
+			return false
+		}
+		if len(bytes.TrimSpace(f)) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // readAhead starts reading the next batch into a recycled one.
