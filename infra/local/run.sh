@@ -17,6 +17,10 @@ export PRICELINE_TABLES_CONNECTION_STRING="DefaultEndpointsProtocol=http;Account
 # A fresh random signing key each run: local sessions do not survive a restart.
 export PRICELINE_DEV_SIGNING_KEY=${PRICELINE_DEV_SIGNING_KEY:-$(head -c 32 /dev/urandom | base64)}
 export FUNCTIONS_CUSTOMHANDLER_PORT=$port
+# Two-step sign-in and passkeys seal authenticator-app secrets with a key;
+# locally a fresh random one (enrolments do not survive a restart, like the
+# in-memory Azurite they live in).
+export PRICELINE_DEV_MFA_KEY=${PRICELINE_DEV_MFA_KEY:-$(head -c 32 /dev/urandom | base64)}
 # Mail (verification and reset links) goes to .eml files in the ignored build
 # output; open them with any mail reader or a text editor. Links and tokens
 # never go into any log, so this folder is where to find them.
