@@ -62,7 +62,7 @@ func TestBrowserB2CDeleteAccountAfterCloudConfirmation(t *testing.T) {
 	}
 }
 
-// ASVS 5.0 V7.4.x, V7.5.1 in the browser: "sign out everywhere else" for a
+// ASVS 5.0 V7.5.1 in the browser: "sign out everywhere else" for a
 // cloud account goes through the provider, and ends the other browser's
 // session while this one stays signed in.
 func TestBrowserB2CSignOutOthersAfterCloudConfirmation(t *testing.T) {
