@@ -123,6 +123,7 @@ func (s *Service) finishCloudReauth(ctx context.Context, sso *CloudSignIn, flow 
 	if err := s.AccountTokens.PutAccountToken(ctx, grant); err != nil {
 		return nil, fmt.Errorf("keep re-authentication: %w", err)
 	}
+	s.event(ctx, EventReauthenticated, OutcomeSuccess, flow.Action, cb.Client, u.ID)
 	return back, nil
 }
 

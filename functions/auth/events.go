@@ -29,7 +29,8 @@ const (
 	EventAccountDeleted   = "account_deleted"
 	EventSessionRevoked   = "session_revoked" // one session, or all others
 	EventReauthFailed     = "reauthentication_failed"
-	EventCSRFRefused      = "csrf_refused" // a state-changing request without the right CSRF token
+	EventReauthenticated  = "reauthenticated" // a fresh sign-in at the provider unlocked an action (the reason)
+	EventCSRFRefused      = "csrf_refused"    // a state-changing request without the right CSRF token
 	EventCrossOrigin      = "cross_origin_refused"
 	EventBadCookie        = "session_cookie_refused" // forged, expired or revoked session cookie
 	EventCloudRefused     = "b2c_callback_refused"
@@ -51,7 +52,7 @@ const (
 var SecurityEvents = []string{
 	EventSignIn, EventThrottled, EventRegistered, EventPasswordChanged, EventResetRequested, EventResetCompleted,
 	EventEmailVerified, EventEmailChangeAsked, EventEmailChanged, EventAccountDeleted, EventSessionRevoked,
-	EventReauthFailed, EventCSRFRefused, EventCrossOrigin, EventBadCookie, EventCloudRefused, EventTokenRefused,
+	EventReauthFailed, EventReauthenticated, EventCSRFRefused, EventCrossOrigin, EventBadCookie, EventCloudRefused, EventTokenRefused,
 	EventTOTPEnabled, EventTOTPDisabled, EventRecoveryCodesRenewed, EventRecoveryCodeUsed, EventPasskeyAdded,
 	EventPasskeyRemoved,
 }

@@ -74,6 +74,12 @@ func TestASVS_V16_1_1_EveryListedEventIsEmitted(t *testing.T) {
 	id := e.addPasskeyAPI(t, m, softKey(t))                                                                                                                         // passkey_added
 	e.do(req{Method: "DELETE", Path: "/api/me/passkeys/" + id, Cookie: m.Cookie, CSRF: m.CSRF, JSON: pw(goodPassword)})                                             // passkey_removed
 	e.do(req{Method: "DELETE", Path: "/api/me/mfa/totp", Cookie: m.Cookie, CSRF: m.CSRF, JSON: pw(goodPassword)})                                                   // totp_disabled
+	// A fresh sign-in at the provider before deleting a cloud account.
+	sc := b.signedInB2C()
+	rs := b.begin("/api/auth/b2c/reauth?action=delete&returnTo=%2Faccount", sc)
+	if cb := b.get(b.atProvider(rs), []*http.Cookie{sc, rs.Flow}); cb.Status != http.StatusSeeOther { // reauthenticated
+		t.Fatalf("re-authentication callback: %d %s", cb.Status, cb.Body)
+	}
 	e.web.Auth.WaitMail()
 
 	seen := map[string]bool{}

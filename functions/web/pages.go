@@ -55,6 +55,7 @@ type pageData struct {
 	Compare    *compareView   // a procedure's comparison
 	Saved      *savedListView // the user's saved estimates
 	MFA        *mfaView       // two-step sign-in and passkeys (pages_mfa.go)
+	Confirmed  string         // the account page: the action a cloud account came back from confirming (?confirmed=)
 }
 
 // sessionView is one row of the account page's session list.
@@ -243,6 +244,10 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, u *pr
 	default:
 		p.Notice = mfaNotice(r.URL.Query().Get("done")) // pages_mfa.go
 	}
+	p.Confirmed = confirmedAction(r, u) // pages_accounts.go
+	if p.Confirmed != "" && p.Notice == "" {
+		p.Notice = "You confirmed it is you with the cloud sign-in. Finish below within 5 minutes."
+	}
 	if p.MFA, err = s.accountMFAView(r.Context(), u); err != nil { // pages_mfa.go
 		return err
 	}
@@ -298,7 +303,7 @@ func (s *Server) handleAccountRevokeOthers(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	if _, err := s.Auth.RevokeOtherSessionsReauth(r.Context(), u, sess, in["currentPassword"], s.client(r)); err != nil {
-		return withNextStep(err, "Go back to your account page to try again.")
+		return reauthStep(err, u) // pages_accounts.go
 	}
 	http.Redirect(w, r, "/account?done=others", http.StatusSeeOther)
 	return nil

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"hospitalpriceline/functions/auth"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -157,6 +158,34 @@ func (s *Server) handleAccountDelete(w http.ResponseWriter, r *http.Request, u *
 			http.Redirect(w, r, "/?deleted=1", http.StatusSeeOther)
 			return nil
 		}
+	}
+	return reauthStep(err, u)
+}
+
+// confirmedAction is the sensitive action a cloud account has just come
+// back from confirming at the provider (/account?confirmed=ACTION, the
+// returnTo of the reauth link), for the account page to show the form that
+// finishes it. The parameter only chooses what the page shows: the form's
+// own request still needs the single-use grant the callback left, so a
+// link carrying it confirms nothing.
+func confirmedAction(r *http.Request, u *priceline.User) string {
+	switch a := r.URL.Query().Get("confirmed"); {
+	case u.Provider != priceline.ProviderB2C:
+		return ""
+	case a == auth.ReauthDeleteAccount, a == auth.ReauthSignOutOthers:
+		return a
+	}
+	return ""
+}
+
+// reauthStep shows a refused sensitive change of the account page as a
+// readable page: a cloud account that has not confirmed at the provider
+// (or whose confirmation was used or is over 5 minutes old) is told how
+// to; anything else, to try again.
+func reauthStep(err error, u *priceline.User) error {
+	if priceline.ErrorCode(err) == "reauthentication_required" && u.Provider == priceline.ProviderB2C {
+		return asPage(withNextStep(err, "Go back to your account page and choose “Confirm with your cloud sign-in”: "+
+			"you sign in again there and come back to finish."))
 	}
 	return withNextStep(err, "Go back to your account page to try again.")
 }
