@@ -76,3 +76,29 @@ func deleteListed(ctx context.Context, table *aztables.Client, filter, what stri
 	}
 	return deleted, nil
 }
+
+// takeEntity reads an entity and deletes it on the condition that it is
+// still the version read, so of racing takers only one gets it; the others,
+// and a missing entity, get notFound(). A missing table is an outage
+// (missingTable). what names the entity in errors ("challenge").
+func takeEntity(ctx context.Context, table *aztables.Client, tableName, pk, rk, what string, notFound func() error) ([]byte, error) {
+	resp, err := table.GetEntity(ctx, pk, rk, nil)
+	if err := missingTable(err, tableName); err != nil {
+		return nil, err
+	}
+	if isStatus(err, 404) {
+		return nil, notFound()
+	}
+	if err != nil {
+		return nil, translate(err, "read "+what)
+	}
+	etag := resp.ETag
+	_, err = table.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: &etag})
+	switch {
+	case isStatus(err, 404) || isConflictStatus(err):
+		return nil, notFound() // another request took it first
+	case err != nil:
+		return nil, translate(err, "delete "+what)
+	}
+	return resp.Value, nil
+}
