@@ -125,7 +125,7 @@ func (r *Refresher) Run(ctx context.Context) {
 	if r.Keys == nil || !r.Keys.Loaded() {
 		first = 0
 	}
-	backoff.Loop(ctx, first, interval, &backoff.Doubling{First: firstRetry, Max: interval}, r.attempt,
+	backoff.Loop(ctx, first, interval, &backoff.Doubling{First: firstRetry, Max: interval, Exact: true}, r.attempt,
 		func(err error, wait time.Duration) {
 			r.logger().LogAttrs(ctx, slog.LevelWarn, "signing key refresh failed; keeping current keys",
 				slog.String("secret", r.Name),

@@ -15,16 +15,22 @@ import (
 // twice as long each time up to Max.
 type Doubling struct {
 	First, Max time.Duration
-	next       time.Duration
+	// Exact leaves the waits unjittered, as the signing keys' refresher has
+	// always retried (its steady refreshes are jittered all the same).
+	Exact bool
+	next  time.Duration
 }
 
-// Failed returns the wait, jittered, after one more failure.
+// Failed returns the wait, jittered unless Exact, after one more failure.
 func (d *Doubling) Failed() time.Duration {
 	if d.next == 0 {
 		d.next = d.First
 	}
 	wait := min(d.next, d.Max)
 	d.next = min(2*d.next, d.Max)
+	if d.Exact {
+		return wait
+	}
 	return Jitter(wait)
 }
 
