@@ -36,9 +36,7 @@ func (m *AccountTokens) PutAccountToken(_ context.Context, t *priceline.AccountT
 	if err := validateAccountToken(t); err != nil {
 		return err
 	}
-	if m.tokens == nil {
-		m.tokens = map[[2]string]priceline.AccountToken{}
-	}
+	m.tokens = ensure(m.tokens)
 	c := *t
 	c.CreatedAt, c.ExpiresAt = stored(t.CreatedAt), stored(t.ExpiresAt)
 	m.tokens[[2]string{t.UserID, t.Purpose}] = c

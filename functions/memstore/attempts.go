@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
@@ -15,7 +14,6 @@ type Attempts struct {
 
 	guarded // Calls, Succeeded and the lock
 	rows    map[string]priceline.Attempts
-	version int
 }
 
 var _ priceline.AttemptStore = (*Attempts)(nil)
@@ -57,15 +55,12 @@ func (m *Attempts) Reserve(_ context.Context, key string, at time.Time, forgetAf
 			return nil, err
 		}
 	}
-	if m.rows == nil {
-		m.rows = map[string]priceline.Attempts{}
-	}
+	m.rows = ensure(m.rows)
 	a := priceline.Attempts{Key: key, Failures: base.Failures + 1, LastFailure: at}
 	if at.Before(base.LastFailure) {
 		a.LastFailure = base.LastFailure
 	}
-	m.version++
-	a.Version = strconv.Itoa(m.version)
+	a.Version = m.nextVersion()
 	m.rows[key] = a
 	a.Previous = cur.LastFailure
 	return &a, nil
@@ -90,18 +85,12 @@ func (m *Attempts) Release(_ context.Context, r *priceline.Attempts) (err error)
 	if untouched {
 		cur.LastFailure = r.Previous
 	}
-	m.version++
-	cur.Version = strconv.Itoa(m.version)
+	cur.Version = m.nextVersion()
 	m.rows[r.Key] = cur
 	return nil
 }
 
 // ResetAttempts clears the record for key.
-func (m *Attempts) ResetAttempts(_ context.Context, key string) (err error) {
-	defer m.call(m.Fail, "ResetAttempts", &err)()
-	if err != nil {
-		return err
-	}
-	delete(m.rows, key)
-	return nil
+func (m *Attempts) ResetAttempts(_ context.Context, key string) error {
+	return m.do(m.Fail, "ResetAttempts", func() { delete(m.rows, key) })
 }

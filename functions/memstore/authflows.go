@@ -38,9 +38,7 @@ func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) (err error
 	if err := priceline.ValidAuthFlow(f); err != nil {
 		return err
 	}
-	if m.flows == nil {
-		m.flows = map[string]priceline.AuthFlow{}
-	}
+	m.flows = ensure(m.flows)
 	if _, ok := m.flows[f.ID]; ok {
 		return priceline.Errorf(priceline.KindConflict, "auth_flow_exists", "This sign-in attempt already exists.")
 	}
@@ -75,14 +73,7 @@ func (m *AuthFlows) DeleteExpiredFlows(_ context.Context, now time.Time) (_ int,
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for id, f := range m.flows {
-		if f.Expired(now) {
-			delete(m.flows, id)
-			n++
-		}
-	}
-	return n, nil
+	return sweep(m.flows, now, (*priceline.AuthFlow).Expired), nil
 }
 
 // Len returns how many flows are stored, expired ones included: what a

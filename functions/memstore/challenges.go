@@ -37,9 +37,7 @@ func (m *Challenges) PutChallenge(_ context.Context, c *priceline.Challenge) (er
 	if err := priceline.CheckText("return path", c.ReturnTo); err != nil {
 		return err
 	}
-	if m.byID == nil {
-		m.byID = map[string]priceline.Challenge{}
-	}
+	m.byID = ensure(m.byID)
 	if _, ok := m.byID[c.ID]; ok {
 		return priceline.Errorf(priceline.KindConflict, "challenge_exists", "This challenge exists already.")
 	}
@@ -73,14 +71,7 @@ func (m *Challenges) DeleteExpiredChallenges(_ context.Context, now time.Time) (
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for id, c := range m.byID {
-		if c.Expired(now) {
-			delete(m.byID, id)
-			n++
-		}
-	}
-	return n, nil
+	return sweep(m.byID, now, (*priceline.Challenge).Expired), nil
 }
 
 // Len returns how many challenges are stored, expired ones included. For tests.

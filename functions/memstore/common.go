@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"strconv"
 	"sync"
 	"time"
 
@@ -75,7 +76,46 @@ func (c *counter) Succeeded(op string) int {
 // over the store's data.
 type guarded struct {
 	counter
-	mu sync.Mutex
+	mu      sync.Mutex
+	version int
+}
+
+// nextVersion returns a new ETag-like version; call it under the lock.
+func (g *guarded) nextVersion() string {
+	g.version++
+	return `W/"` + strconv.Itoa(g.version) + `"`
+}
+
+// do is a counted method named op whose whole work is f, run under the lock.
+func (g *guarded) do(fail func(op string) error, op string, f func()) (err error) {
+	defer g.call(fail, op, &err)()
+	if err != nil {
+		return err
+	}
+	f()
+	return nil
+}
+
+// ensure returns m, or an empty map when m is nil, so a store's maps are
+// made on first write.
+func ensure[M ~map[K]V, K comparable, V any](m M) M {
+	if m == nil {
+		return M{}
+	}
+	return m
+}
+
+// sweep deletes from m what expired says has expired at now and returns
+// how many it deleted, as the real stores' clean-ups do.
+func sweep[K comparable, V any](m map[K]V, now time.Time, expired func(*V, time.Time) bool) int {
+	n := 0
+	for k, v := range m {
+		if expired(&v, now) {
+			delete(m, k)
+			n++
+		}
+	}
+	return n
 }
 
 // call starts a counted method named op: it runs fail and, when fail lets

@@ -3,7 +3,6 @@ package memstore
 import (
 	"context"
 	"slices"
-	"strconv"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
@@ -16,7 +15,6 @@ type MFA struct {
 	Fail func(op string) error
 
 	guarded // Calls, Succeeded and the lock
-	version int
 	totp    map[string]priceline.TOTPEnrolment
 	codes   map[string]map[string]bool // user → hash → unused
 }
@@ -28,11 +26,6 @@ var (
 
 // NewMFA returns an empty store.
 func NewMFA() *MFA { return &MFA{} }
-
-func (m *MFA) nextVersion() string {
-	m.version++
-	return `W/"` + strconv.Itoa(m.version) + `"`
-}
 
 func invalidUser() error {
 	return priceline.Errorf(priceline.KindInvalid, "invalid_user_id", "The user ID is not valid.")
@@ -50,9 +43,7 @@ func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) (err error)
 	if len(e.SealedSecret) == 0 {
 		return priceline.Errorf(priceline.KindInvalid, "invalid_totp", "The enrolment has no sealed secret.")
 	}
-	if m.totp == nil {
-		m.totp = map[string]priceline.TOTPEnrolment{}
-	}
+	m.totp = ensure(m.totp)
 	rec := *e
 	rec.SealedSecret = slices.Clone(e.SealedSecret)
 	rec.CreatedAt = stored(e.CreatedAt)
@@ -97,13 +88,8 @@ func (m *MFA) UpdateTOTP(_ context.Context, e *priceline.TOTPEnrolment) (err err
 }
 
 // DeleteTOTP removes the enrolment.
-func (m *MFA) DeleteTOTP(_ context.Context, userID string) (err error) {
-	defer m.call(m.Fail, "DeleteTOTP", &err)()
-	if err != nil {
-		return err
-	}
-	delete(m.totp, userID)
-	return nil
+func (m *MFA) DeleteTOTP(_ context.Context, userID string) error {
+	return m.do(m.Fail, "DeleteTOTP", func() { delete(m.totp, userID) })
 }
 
 // ReplaceRecoveryCodes makes hashes the user's only codes.
@@ -120,9 +106,7 @@ func (m *MFA) ReplaceRecoveryCodes(_ context.Context, userID string, hashes []st
 			return priceline.Errorf(priceline.KindInvalid, "invalid_recovery_code", "A recovery code hash is not 64 hex characters.")
 		}
 	}
-	if m.codes == nil {
-		m.codes = map[string]map[string]bool{}
-	}
+	m.codes = ensure(m.codes)
 	set := map[string]bool{}
 	for _, h := range hashes {
 		set[h] = true
@@ -154,11 +138,6 @@ func (m *MFA) RecoveryCodesLeft(_ context.Context, userID string) (_ int, err er
 }
 
 // DeleteRecoveryCodes removes all the user's codes.
-func (m *MFA) DeleteRecoveryCodes(_ context.Context, userID string) (err error) {
-	defer m.call(m.Fail, "DeleteRecoveryCodes", &err)()
-	if err != nil {
-		return err
-	}
-	delete(m.codes, userID)
-	return nil
+func (m *MFA) DeleteRecoveryCodes(_ context.Context, userID string) error {
+	return m.do(m.Fail, "DeleteRecoveryCodes", func() { delete(m.codes, userID) })
 }

@@ -3,7 +3,6 @@ package memstore
 import (
 	"context"
 	"sort"
-	"strconv"
 	"time"
 
 	"hospitalpriceline/functions/priceline"
@@ -17,7 +16,6 @@ type Outbox struct {
 
 	guarded // Calls, Succeeded and the lock
 	entries map[string]priceline.OutboxEntry
-	seq     int
 }
 
 var _ priceline.OutboxStore = (*Outbox)(nil)
@@ -25,21 +23,17 @@ var _ priceline.OutboxStore = (*Outbox)(nil)
 // NewOutbox returns an empty outbox.
 func NewOutbox() *Outbox { return &Outbox{} }
 
-func (m *Outbox) version() string { m.seq++; return strconv.Itoa(m.seq) }
-
 // PutOutbox stores e; KindConflict if its ID exists.
 func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) (err error) {
 	defer m.call(m.Fail, "PutOutbox", &err)()
 	if err != nil {
 		return err
 	}
-	if m.entries == nil {
-		m.entries = map[string]priceline.OutboxEntry{}
-	}
+	m.entries = ensure(m.entries)
 	if _, ok := m.entries[e.ID]; ok {
 		return priceline.Errorf(priceline.KindConflict, "outbox_exists", "That message is already queued.")
 	}
-	e.Version = m.version()
+	e.Version = m.nextVersion()
 	m.entries[e.ID] = *e
 	return nil
 }
@@ -76,7 +70,7 @@ func (m *Outbox) update(op string, e *priceline.OutboxEntry) (err error) {
 	if cur.Version != e.Version {
 		return priceline.Errorf(priceline.KindConflict, "outbox_changed", "Another sender has that message.")
 	}
-	e.Version = m.version()
+	e.Version = m.nextVersion()
 	m.entries[e.ID] = *e
 	return nil
 }
@@ -92,23 +86,13 @@ func (m *Outbox) MarkOutboxFailed(_ context.Context, e *priceline.OutboxEntry) e
 }
 
 // MarkOutboxSent removes a delivered entry.
-func (m *Outbox) MarkOutboxSent(_ context.Context, id string) (err error) {
-	defer m.call(m.Fail, "MarkOutboxSent", &err)()
-	if err != nil {
-		return err
-	}
-	delete(m.entries, id)
-	return nil
+func (m *Outbox) MarkOutboxSent(_ context.Context, id string) error {
+	return m.do(m.Fail, "MarkOutboxSent", func() { delete(m.entries, id) })
 }
 
 // DeleteOutbox removes an entry; a missing one is fine.
-func (m *Outbox) DeleteOutbox(_ context.Context, id string) (err error) {
-	defer m.call(m.Fail, "DeleteOutbox", &err)()
-	if err != nil {
-		return err
-	}
-	delete(m.entries, id)
-	return nil
+func (m *Outbox) DeleteOutbox(_ context.Context, id string) error {
+	return m.do(m.Fail, "DeleteOutbox", func() { delete(m.entries, id) })
 }
 
 // Entries returns a copy of every queued entry. For tests.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"sort"
-	"strconv"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -15,7 +14,6 @@ type Passkeys struct {
 	Fail func(op string) error
 
 	guarded // Calls, Succeeded and the lock
-	version int
 	byID    map[string]priceline.Passkey
 }
 
@@ -23,11 +21,6 @@ var _ priceline.PasskeyStore = (*Passkeys)(nil)
 
 // NewPasskeys returns an empty store.
 func NewPasskeys() *Passkeys { return &Passkeys{} }
-
-func (m *Passkeys) nextVersion() string {
-	m.version++
-	return `W/"` + strconv.Itoa(m.version) + `"`
-}
 
 func clonePasskey(p priceline.Passkey) *priceline.Passkey {
 	p.PublicKey = slices.Clone(p.PublicKey)
@@ -48,9 +41,7 @@ func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) (err erro
 	if err := priceline.CheckText("passkey name", p.Name); err != nil {
 		return err
 	}
-	if m.byID == nil {
-		m.byID = map[string]priceline.Passkey{}
-	}
+	m.byID = ensure(m.byID)
 	if _, ok := m.byID[p.ID]; ok {
 		return priceline.PasskeyExists()
 	}

@@ -34,9 +34,7 @@ func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) (err
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	if m.byUser == nil {
-		m.byUser = map[string][]priceline.SavedEstimate{}
-	}
+	m.byUser = ensure(m.byUser)
 	if len(m.byUser[e.UserID]) >= priceline.MaxSavedEstimates {
 		return priceline.Errorf(priceline.KindConflict, "saved_limit",
 			"You can keep at most %d saved estimates. Delete one to save another.", priceline.MaxSavedEstimates)
@@ -103,20 +101,12 @@ func (m *Saved) PutPlanBenefits(_ context.Context, userID string, b priceline.Pl
 		delete(m.plans, userID)
 		return nil
 	}
-	if m.plans == nil {
-		m.plans = map[string]priceline.PlanBenefits{}
-	}
+	m.plans = ensure(m.plans)
 	m.plans[userID] = b
 	return nil
 }
 
 // DeleteUserData forgets the user's saved estimates and plan details.
-func (m *Saved) DeleteUserData(_ context.Context, userID string) (err error) {
-	defer m.call(m.Fail, "DeleteUserData", &err)()
-	if err != nil {
-		return err
-	}
-	delete(m.byUser, userID)
-	delete(m.plans, userID)
-	return nil
+func (m *Saved) DeleteUserData(_ context.Context, userID string) error {
+	return m.do(m.Fail, "DeleteUserData", func() { delete(m.byUser, userID); delete(m.plans, userID) })
 }

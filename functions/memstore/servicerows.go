@@ -34,9 +34,7 @@ func (m *Prices) PutServiceRows(_ context.Context, hospitalID, gen string, rs []
 		}
 	}
 	m.init()
-	if m.serviceRows == nil {
-		m.serviceRows = map[string]map[string]*indexRows{}
-	}
+	m.serviceRows = ensure(m.serviceRows)
 	byGen := m.serviceRows[hospitalID]
 	if byGen == nil {
 		byGen = map[string]*indexRows{}

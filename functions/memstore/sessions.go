@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,7 +23,6 @@ type Sessions struct {
 
 	guarded                                         // Calls, Succeeded and the lock
 	rows    map[string]map[string]priceline.Session // userID → key → record
-	version int
 }
 
 var _ priceline.SessionStore = (*Sessions)(nil)
@@ -38,11 +36,6 @@ func sessionNotFound() error {
 
 func sessionChanged() error {
 	return priceline.Errorf(priceline.KindConflict, "session_changed", "The session was changed by another request.")
-}
-
-func (m *Sessions) nextVersion() string {
-	m.version++
-	return `W/"` + strconv.Itoa(m.version) + `"`
 }
 
 // truncateUserAgent keeps at most maxUserAgent characters of valid UTF-8.
@@ -63,9 +56,7 @@ func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) (err e
 	if err := priceline.ValidSession(s); err != nil {
 		return err
 	}
-	if m.rows == nil {
-		m.rows = map[string]map[string]priceline.Session{}
-	}
+	m.rows = ensure(m.rows)
 	p := m.rows[s.UserID]
 	if p == nil {
 		p = map[string]priceline.Session{}
@@ -128,13 +119,8 @@ func (m *Sessions) TouchSession(_ context.Context, s *priceline.Session) (err er
 }
 
 // DeleteSession removes a record; a missing one is fine.
-func (m *Sessions) DeleteSession(_ context.Context, userID, key string) (err error) {
-	defer m.call(m.Fail, "DeleteSession", &err)()
-	if err != nil {
-		return err
-	}
-	delete(m.rows[userID], key)
-	return nil
+func (m *Sessions) DeleteSession(_ context.Context, userID, key string) error {
+	return m.do(m.Fail, "DeleteSession", func() { delete(m.rows[userID], key) })
 }
 
 // UserSessions lists a user's records, expired ones included.

@@ -47,9 +47,7 @@ func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string
 	if err := priceline.ValidTokenCache(userID, sessionKey, blob, expiresAt, clock(m.Now)); err != nil {
 		return err
 	}
-	if m.entries == nil {
-		m.entries = map[tokenKey]tokenEntry{}
-	}
+	m.entries = ensure(m.entries)
 	m.entries[tokenKey{userID, sessionKey}] = tokenEntry{blob: bytes.Clone(blob), expiresAt: stored(expiresAt)}
 	return nil
 }
@@ -68,13 +66,8 @@ func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) (
 }
 
 // DeleteTokenCache removes the entry; a missing one is fine.
-func (m *TokenCaches) DeleteTokenCache(_ context.Context, userID, sessionKey string) (err error) {
-	defer m.call(m.Fail, "DeleteTokenCache", &err)()
-	if err != nil {
-		return err
-	}
-	delete(m.entries, tokenKey{userID, sessionKey})
-	return nil
+func (m *TokenCaches) DeleteTokenCache(_ context.Context, userID, sessionKey string) error {
+	return m.do(m.Fail, "DeleteTokenCache", func() { delete(m.entries, tokenKey{userID, sessionKey}) })
 }
 
 // DeleteOrphanedTokenCaches removes every entry expired at now or whose

@@ -54,26 +54,25 @@ func Wrap(err error, kind, code, message string) *Error {
 // ErrorKind returns the kind of err, KindInternal for any error that is not
 // an *Error, and "" for nil.
 func ErrorKind(err error) string {
-	if err == nil {
-		return ""
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
-	return KindInternal
+	return errorField(err, func(e *Error) string { return e.Kind }, KindInternal)
 }
 
 // ErrorCode returns the code of err: "internal" for foreign errors, "" for nil.
 func ErrorCode(err error) string {
+	return errorField(err, func(e *Error) string { return e.Code }, "internal")
+}
+
+// errorField returns field of the *Error in err's chain, foreign when
+// there is none, and "" for nil.
+func errorField(err error, field func(*Error) string, foreign string) string {
 	if err == nil {
 		return ""
 	}
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Code
+		return field(e)
 	}
-	return "internal"
+	return foreign
 }
 
 // IsNotFound reports whether err is an *Error of KindNotFound.

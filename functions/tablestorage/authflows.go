@@ -123,26 +123,12 @@ func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.Aut
 		return nil, authFlowNotFound()
 	}
 	pk, rk := authFlowKeys(id)
-	resp, err := s.table.GetEntity(ctx, pk, rk, nil)
-	if err := missingTable(err, s.c.authFlowTableName()); err != nil {
+	value, err := takeEntity(ctx, s.table, s.c.authFlowTableName(), pk, rk, "auth flow", authFlowNotFound)
+	if err != nil {
 		return nil, err
 	}
-	if isStatus(err, 404) {
-		return nil, authFlowNotFound()
-	}
-	if err != nil {
-		return nil, translate(err, "read auth flow")
-	}
-	etag := resp.ETag
-	_, err = s.table.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: &etag})
-	switch {
-	case isStatus(err, 404) || isConflictStatus(err):
-		return nil, authFlowNotFound() // another request took it first
-	case err != nil:
-		return nil, translate(err, "delete auth flow")
-	}
 	var rec authFlowRecord
-	if err := json.Unmarshal(resp.Value, &rec); err != nil {
+	if err := json.Unmarshal(value, &rec); err != nil {
 		return nil, translate(err, "decode auth flow")
 	}
 	f := &priceline.AuthFlow{

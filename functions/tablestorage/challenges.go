@@ -82,26 +82,12 @@ func (s *ChallengeStore) TakeChallenge(ctx context.Context, id string) (*priceli
 		return nil, priceline.ChallengeNotFound()
 	}
 	pk, rk := challengeKeys(id)
-	resp, err := s.table.GetEntity(ctx, pk, rk, nil)
-	if err := missingTable(err, s.c.table(challengesTable)); err != nil {
+	value, err := takeEntity(ctx, s.table, s.c.table(challengesTable), pk, rk, "challenge", priceline.ChallengeNotFound)
+	if err != nil {
 		return nil, err
 	}
-	if isStatus(err, 404) {
-		return nil, priceline.ChallengeNotFound()
-	}
-	if err != nil {
-		return nil, translate(err, "read challenge")
-	}
-	etag := resp.ETag
-	_, err = s.table.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: &etag})
-	switch {
-	case isStatus(err, 404) || isConflictStatus(err):
-		return nil, priceline.ChallengeNotFound()
-	case err != nil:
-		return nil, translate(err, "delete challenge")
-	}
 	var rec challengeRecord
-	if err := json.Unmarshal(resp.Value, &rec); err != nil {
+	if err := json.Unmarshal(value, &rec); err != nil {
 		return nil, translate(err, "decode challenge")
 	}
 	c := &priceline.Challenge{ID: id, Kind: rec.Kind, UserID: rec.UserID, Data: rec.Data, ReturnTo: rec.ReturnTo}

@@ -38,11 +38,7 @@ func (s *PriceStore) CompareRows(ctx context.Context, code priceline.Code) ([]pr
 }
 
 // readPartition reads the procedure's partition and returns the charges of
-// each hospital's committed generation. The hospital list may be cached; a
-// row of a generation the list does not name (another instance's commit,
-// or an import in progress) makes it read the list again, so that a commit
-// elsewhere shows at once — and since rows are kept by generation, never as
-// a mix of two files.
+// each hospital's committed generation (see committed).
 func readPartition(ctx context.Context, s *PriceStore, code priceline.Code) ([]priceline.Charge, error) {
 	n := priceline.NormalizeCode(code)
 	if n.Code == "" || n.Type == "" {
@@ -53,53 +49,78 @@ func readPartition(ctx context.Context, s *PriceStore, code priceline.Code) ([]p
 		return nil, err
 	}
 	filter := "PartitionKey eq " + odataString(procedureKey(code))
-	pager := s.charges.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
-	type row struct {
-		hospitalID, gen string
-		page            pageEntity
-	}
-	var rows []row
+	var rows []genRow[pageEntity]
 	read, held := 0, 0
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
+	err = eachRaw(ctx, s.charges, &aztables.ListEntitiesOptions{Filter: &filter}, "read charges", func(raw []byte) error {
+		p, err := decodePageEntity(raw)
 		if err != nil {
-			return nil, translate(err, "read charges")
+			return translate(err, "decode charge")
 		}
-		for _, raw := range page.Entities {
-			p, err := decodePageEntity(raw)
-			if err != nil {
-				return nil, translate(err, "decode charge")
-			}
-			// N is not checked yet (charges does): count at least one row
-			// and at most a page's, and bound the bytes held as well.
-			read += min(max(p.N, 1), priceline.MaxChargeBatch)
-			held += len(raw)
-			if read > maxPartitionRows || held > maxPartitionBytes {
-				return nil, priceline.Errorf(priceline.KindUnavailable, "procedure_too_large", "This procedure has too many prices to show at once.")
-			}
-			parts := strings.SplitN(p.RowKey, ".", 3)
-			if len(parts) == 3 {
-				rows = append(rows, row{hospitalID: parts[0], gen: parts[1], page: p})
-			}
+		// N is not checked yet (charges does): count at least one row
+		// and at most a page's, and bound the bytes held as well.
+		read += min(max(p.N, 1), priceline.MaxChargeBatch)
+		held += len(raw)
+		if read > maxPartitionRows || held > maxPartitionBytes {
+			return priceline.Errorf(priceline.KindUnavailable, "procedure_too_large", "This procedure has too many prices to show at once.")
 		}
+		if hospitalID, gen, ok := splitGenKey(p.RowKey); ok {
+			rows = append(rows, genRow[pageEntity]{hospitalID: hospitalID, gen: gen, v: p})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	if rows, err = committed(ctx, s, hs, at, rows); err != nil {
+		return nil, err
+	}
+	var out []priceline.Charge
+	for _, r := range rows {
+		cs, err := r.v.charges(r.hospitalID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
+
+// genRow is a row of the charges table, whose row keys start
+// "hospitalID.generation.", with what it holds.
+type genRow[T any] struct {
+	hospitalID, gen string
+	v               T
+}
+
+// splitGenKey reads the hospital and generation from a row key; ok is false
+// for a key of another shape.
+func splitGenKey(rk string) (hospitalID, gen string, ok bool) {
+	parts := strings.SplitN(rk, ".", 3)
+	if len(parts) != 3 {
+		return "", "", false
+	}
+	return parts[0], parts[1], true
+}
+
+// committed keeps the rows of each hospital's committed generation. The
+// hospital list hs, read at at, may be cached; a row of a generation the
+// list does not name (another instance's commit, or an import in progress)
+// makes it read the list again, so that a commit elsewhere shows at once —
+// and since rows are kept by generation, never as a mix of two files.
+func committed[T any](ctx context.Context, s *PriceStore, hs []hospitalEntity, at time.Time, rows []genRow[T]) ([]genRow[T], error) {
 	gens := generations(hs)
-	if time.Since(at) >= genRecheck && slices.ContainsFunc(rows, func(r row) bool { return gens[r.hospitalID] != r.gen }) {
+	if time.Since(at) >= genRecheck && slices.ContainsFunc(rows, func(r genRow[T]) bool { return gens[r.hospitalID] != r.gen }) {
+		var err error
 		if hs, _, err = s.cachedHospitals(ctx, 0); err != nil {
 			return nil, err
 		}
 		gens = generations(hs)
 	}
-	var out []priceline.Charge
+	var out []genRow[T]
 	for _, r := range rows {
-		if g := gens[r.hospitalID]; g == "" || g != r.gen {
-			continue
+		if g := gens[r.hospitalID]; g != "" && g == r.gen {
+			out = append(out, r)
 		}
-		cs, err := r.page.charges(r.hospitalID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cs...)
 	}
 	return out, nil
 }

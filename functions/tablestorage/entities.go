@@ -3,15 +3,16 @@ package tablestorage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 )
 
-// eachEntity pages through the entities of table that opts selects, decodes
-// each into a T and passes it to f, so a listing is written once. list and
-// decode name the two steps in the errors they wrap; f's error ends the walk
-// and is returned as it is.
-func eachEntity[T any](ctx context.Context, table *aztables.Client, opts *aztables.ListEntitiesOptions, list, decode string, f func(T) error) error {
+// eachRaw pages through the entities of table that opts selects and passes
+// each entity's JSON to f, so a listing is written once; list names the step
+// in the error it wraps. f's error ends the walk and is returned as it is,
+// except errStop, which ends it with no error.
+func eachRaw(ctx context.Context, table *aztables.Client, opts *aztables.ListEntitiesOptions, list string, f func(raw []byte) error) error {
 	pager := table.NewListEntitiesPager(opts)
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
@@ -19,16 +20,29 @@ func eachEntity[T any](ctx context.Context, table *aztables.Client, opts *aztabl
 			return translate(err, list)
 		}
 		for _, raw := range page.Entities {
-			var v T
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return translate(err, decode)
-			}
-			if err := f(v); err != nil {
+			if err := f(raw); err == errStop {
+				return nil
+			} else if err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// errStop, returned by a listing's f, ends the listing early without error.
+var errStop = errors.New("stop listing")
+
+// eachEntity is eachRaw with each entity decoded into a T; decode names
+// that step in the error it wraps.
+func eachEntity[T any](ctx context.Context, table *aztables.Client, opts *aztables.ListEntitiesOptions, list, decode string, f func(T) error) error {
+	return eachRaw(ctx, table, opts, list, func(raw []byte) error {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return translate(err, decode)
+		}
+		return f(v)
+	})
 }
 
 // entityKey is the key of a listed entity, all a clean-up needs.
@@ -61,4 +75,30 @@ func deleteListed(ctx context.Context, table *aztables.Client, filter, what stri
 		}
 	}
 	return deleted, nil
+}
+
+// takeEntity reads an entity and deletes it on the condition that it is
+// still the version read, so of racing takers only one gets it; the others,
+// and a missing entity, get notFound(). A missing table is an outage
+// (missingTable). what names the entity in errors ("challenge").
+func takeEntity(ctx context.Context, table *aztables.Client, tableName, pk, rk, what string, notFound func() error) ([]byte, error) {
+	resp, err := table.GetEntity(ctx, pk, rk, nil)
+	if err := missingTable(err, tableName); err != nil {
+		return nil, err
+	}
+	if isStatus(err, 404) {
+		return nil, notFound()
+	}
+	if err != nil {
+		return nil, translate(err, "read "+what)
+	}
+	etag := resp.ETag
+	_, err = table.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: &etag})
+	switch {
+	case isStatus(err, 404) || isConflictStatus(err):
+		return nil, notFound() // another request took it first
+	case err != nil:
+		return nil, translate(err, "delete "+what)
+	}
+	return resp.Value, nil
 }

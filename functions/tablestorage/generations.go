@@ -20,27 +20,21 @@ import (
 func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep, prev string) (int, error) {
 	filter := "PartitionKey eq " + odataString(hospitalID)
 	sel := "PartitionKey,RowKey,Timestamp"
-	pager := s.hospCodes.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
 	abandoned := time.Now().Add(-s.abandonAfter())
 	var stale []string
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return 0, translate(err, "list hospital partitions")
-		}
-		for _, raw := range page.Entities {
-			var k struct {
-				RowKey    string
-				Timestamp time.Time
-			}
-			if err := json.Unmarshal(raw, &k); err != nil {
-				return 0, translate(err, "decode hospital partition")
-			}
+	err := eachEntity(ctx, s.hospCodes, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
+		"list hospital partitions", "decode hospital partition", func(k struct {
+			RowKey    string
+			Timestamp time.Time
+		}) error {
 			gen, _, ok := strings.Cut(k.RowKey, ".")
 			if ok && gen != keep && (gen == prev || k.Timestamp.Before(abandoned)) {
 				stale = append(stale, k.RowKey)
 			}
-		}
+			return nil
+		})
+	if err != nil {
+		return 0, err
 	}
 	deleted := 0
 	for _, rk := range stale {
@@ -74,28 +68,22 @@ func (s *PriceStore) abandonAfter() time.Duration {
 func (s *PriceStore) deletePrefix(ctx context.Context, pk, prefix string) (int, error) {
 	filter := "PartitionKey eq " + odataString(pk) + " and RowKey ge " + odataString(prefix) + " and RowKey lt " + odataString(prefix+keyRangeEnd)
 	sel := "PartitionKey,RowKey," + pageCountProp
-	pager := s.charges.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
 	var keys []string
 	var counts []int
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return 0, translate(err, "list stale charges")
-		}
-		for _, raw := range page.Entities {
-			var k struct {
-				RowKey string
-				N      *int
-			}
-			if err := json.Unmarshal(raw, &k); err != nil {
-				return 0, translate(err, "decode stale charge")
-			}
+	err := eachEntity(ctx, s.charges, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
+		"list stale charges", "decode stale charge", func(k struct {
+			RowKey string
+			N      *int
+		}) error {
 			keys = append(keys, k.RowKey)
 			counts = append(counts, 1) // a charge as versions before pages wrote it
 			if k.N != nil {
 				counts[len(counts)-1] = *k.N
 			}
-		}
+			return nil
+		})
+	if err != nil {
+		return 0, err
 	}
 	deleted := 0
 	for len(keys) > 0 {

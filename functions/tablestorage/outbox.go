@@ -113,29 +113,24 @@ func (s *OutboxStore) DueOutbox(ctx context.Context, now time.Time, limit int) (
 	}
 	filter := fmt.Sprintf("PartitionKey eq %s and NextAttemptAt le %s", odataString(outboxPartition), odataDateTime(now))
 	top := int32(min(limit, 1000))
-	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Top: &top})
 	var out []*priceline.OutboxEntry
-	for pager.More() && len(out) < limit {
-		page, err := pager.NextPage(ctx)
-		if err := missingTable(err, s.c.outboxTableName()); err != nil {
-			return nil, err
-		}
-		if err != nil {
-			return nil, translate(err, "list due outbox entries")
-		}
-		for _, raw := range page.Entities {
-			var rec outboxRecord
-			if err := json.Unmarshal(raw, &rec); err != nil {
-				return nil, translate(err, "decode outbox entry")
-			}
+	err := eachEntity(ctx, s.table, &aztables.ListEntitiesOptions{Filter: &filter, Top: &top},
+		"list due outbox entries", "decode outbox entry", func(rec outboxRecord) error {
 			e, err := rec.entry()
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if len(out) < limit {
-				out = append(out, e)
+			out = append(out, e)
+			if len(out) == limit {
+				return errStop
 			}
-		}
+			return nil
+		})
+	if err := missingTable(err, s.c.outboxTableName()); err != nil {
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

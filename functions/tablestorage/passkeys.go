@@ -153,32 +153,26 @@ func (s *PasskeyStore) UserPasskeys(ctx context.Context, userID string) ([]*pric
 	}
 	filter := "PartitionKey eq " + odataString(userPasskeyPartition(userID))
 	sel := "RowKey"
-	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
 	var out []*priceline.Passkey
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, translate(err, "list passkeys")
-		}
-		for _, raw := range page.Entities {
-			var k struct{ RowKey string }
-			if err := json.Unmarshal(raw, &k); err != nil {
-				return nil, translate(err, "decode passkey key")
-			}
+	err := eachEntity(ctx, s.table, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
+		"list passkeys", "decode passkey key", func(k struct{ RowKey string }) error {
 			if !priceline.IsLowerHex(k.RowKey, 64) {
-				continue
+				return nil
 			}
 			p, err := s.read(ctx, "cred"+k.RowKey[:2], k.RowKey)
 			if priceline.IsNotFound(err) {
-				continue
+				return nil
 			}
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if p.UserID == userID {
 				out = append(out, p)
 			}
-		}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {

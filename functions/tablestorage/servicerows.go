@@ -3,9 +3,6 @@ package tablestorage
 import (
 	"context"
 	"encoding/json"
-	"slices"
-	"strings"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
@@ -100,47 +97,30 @@ func (s *PriceStore) ServiceRows(ctx context.Context, serviceID string) ([]price
 		return nil, err
 	}
 	filter := "PartitionKey eq " + odataString(servicePartition(serviceID))
-	pager := s.charges.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
-	type row struct {
-		hospitalID, gen string
-		r               priceline.ServiceRow
+	var rows []genRow[priceline.ServiceRow]
+	err = eachEntity(ctx, s.charges, &aztables.ListEntitiesOptions{Filter: &filter}, "read service rows", "decode service row", func(e serviceRowEntity) error {
+		hospitalID, gen, ok := splitGenKey(e.RowKey)
+		if !ok {
+			return nil
+		}
+		if len(rows) >= maxServiceRows {
+			return priceline.Errorf(priceline.KindUnavailable, "service_too_large", "This service has too many prices to show at once.")
+		}
+		rows = append(rows, genRow[priceline.ServiceRow]{hospitalID: hospitalID, gen: gen, v: priceline.ServiceRow{
+			ServiceID: serviceID, HospitalID: hospitalID, Code: priceline.Code{Code: e.Code, Type: e.CodeType},
+			Description: e.Description, By: e.By, Score: e.Score,
+		}})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	var rows []row
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, translate(err, "read service rows")
-		}
-		for _, raw := range page.Entities {
-			var e serviceRowEntity
-			if err := json.Unmarshal(raw, &e); err != nil {
-				return nil, translate(err, "decode service row")
-			}
-			parts := strings.SplitN(e.RowKey, ".", 3)
-			if len(parts) != 3 {
-				continue
-			}
-			if len(rows) >= maxServiceRows {
-				return nil, priceline.Errorf(priceline.KindUnavailable, "service_too_large", "This service has too many prices to show at once.")
-			}
-			rows = append(rows, row{hospitalID: parts[0], gen: parts[1], r: priceline.ServiceRow{
-				ServiceID: serviceID, HospitalID: parts[0], Code: priceline.Code{Code: e.Code, Type: e.CodeType},
-				Description: e.Description, By: e.By, Score: e.Score,
-			}})
-		}
-	}
-	gens := generations(hs)
-	if time.Since(at) >= genRecheck && slices.ContainsFunc(rows, func(r row) bool { return gens[r.hospitalID] != r.gen }) {
-		if hs, _, err = s.cachedHospitals(ctx, 0); err != nil {
-			return nil, err
-		}
-		gens = generations(hs)
+	if rows, err = committed(ctx, s, hs, at, rows); err != nil {
+		return nil, err
 	}
 	var out []priceline.ServiceRow
 	for _, r := range rows {
-		if g := gens[r.hospitalID]; g != "" && g == r.gen {
-			out = append(out, r.r)
-		}
+		out = append(out, r.v)
 	}
 	return out, nil
 }

@@ -184,20 +184,16 @@ func (s *SessionStore) UserSessions(ctx context.Context, userID string) ([]*pric
 		return nil, nil
 	}
 	filter := "PartitionKey eq " + odataString(userID)
-	pager := s.c.sessions.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
 	var out []*priceline.Session
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, translate(err, "list sessions")
-		}
-		for _, raw := range page.Entities {
-			sess, err := decodeListedSession(raw)
-			if err != nil {
-				return nil, err
-			}
+	err := eachRaw(ctx, s.c.sessions, &aztables.ListEntitiesOptions{Filter: &filter}, "list sessions", func(raw []byte) error {
+		sess, err := decodeListedSession(raw)
+		if err == nil {
 			out = append(out, sess)
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -229,25 +225,19 @@ func expiredFilter(now time.Time) string {
 func (s *SessionStore) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
 	filter := expiredFilter(now)
 	sel := "PartitionKey,RowKey"
-	pager := s.c.sessions.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
 	// Collect first: deleting while paging could move continuation tokens.
 	byPartition := map[string][]string{}
 	var order []string
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return 0, translate(err, "list expired sessions")
-		}
-		for _, raw := range page.Entities {
-			var k struct{ PartitionKey, RowKey string }
-			if err := json.Unmarshal(raw, &k); err != nil {
-				return 0, translate(err, "decode session key")
-			}
+	err := eachEntity(ctx, s.c.sessions, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
+		"list expired sessions", "decode session key", func(k entityKey) error {
 			if _, ok := byPartition[k.PartitionKey]; !ok {
 				order = append(order, k.PartitionKey)
 			}
 			byPartition[k.PartitionKey] = append(byPartition[k.PartitionKey], k.RowKey)
-		}
+			return nil
+		})
+	if err != nil {
+		return 0, err
 	}
 	deleted := 0
 	for _, pk := range order {

@@ -126,25 +126,19 @@ func (s *TokenCacheStore) DeleteTokenCache(ctx context.Context, userID, sessionK
 // clean-up timer, ties an entry's life to its session's.
 func (s *TokenCacheStore) DeleteOrphanedTokenCaches(ctx context.Context, now time.Time) (int, error) {
 	sel := "PartitionKey,RowKey,ExpiresAt"
-	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Select: &sel})
 	type key struct{ PartitionKey, RowKey, ExpiresAt string }
 	// Collect first: deleting while paging could move continuation tokens.
 	var keys []key
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err := missingTable(err, s.c.tokenCacheTableName()); err != nil {
-			return 0, err
-		}
-		if err != nil {
-			return 0, translate(err, "list token caches")
-		}
-		for _, raw := range page.Entities {
-			var k key
-			if err := json.Unmarshal(raw, &k); err != nil {
-				return 0, translate(err, "decode token cache key")
-			}
+	err := eachEntity(ctx, s.table, &aztables.ListEntitiesOptions{Select: &sel},
+		"list token caches", "decode token cache key", func(k key) error {
 			keys = append(keys, k)
-		}
+			return nil
+		})
+	if err := missingTable(err, s.c.tokenCacheTableName()); err != nil {
+		return 0, err
+	}
+	if err != nil {
+		return 0, err
 	}
 	sessions := s.c.Sessions()
 	deleted := 0

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
+	"hospitalpriceline/functions/internal/backoff"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -121,36 +121,18 @@ func (r *Refresher) Status() RefreshStatus {
 // once.
 func (r *Refresher) Run(ctx context.Context) {
 	interval := r.interval()
-	retry := firstRetry
-	wait := jitter(interval)
+	first := backoff.Jitter(interval)
 	if r.Keys == nil || !r.Keys.Loaded() {
-		wait = 0
+		first = 0
 	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
-		if err := r.attempt(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			wait = min(retry, interval)
-			retry = min(retry*2, interval)
+	backoff.Loop(ctx, first, interval, &backoff.Doubling{First: firstRetry, Max: interval, Exact: true}, r.attempt,
+		func(err error, wait time.Duration) {
 			r.logger().LogAttrs(ctx, slog.LevelWarn, "signing key refresh failed; keeping current keys",
 				slog.String("secret", r.Name),
 				slog.String("error", err.Error()),
 				slog.Bool("loaded", r.Keys != nil && r.Keys.Loaded()),
 				slog.Duration("retry_in", wait))
-		} else {
-			retry = firstRetry
-			wait = jitter(interval)
-		}
-		timer.Reset(wait)
-	}
+		})
 }
 
 // attempt is one Refresh within AttemptTimeout.
@@ -169,13 +151,4 @@ func (r *Refresher) Attempted() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.attempted
-}
-
-// jitter spreads d by up to ±10%.
-func jitter(d time.Duration) time.Duration {
-	spread := int64(d) / 10
-	if spread <= 0 {
-		return d
-	}
-	return d - time.Duration(spread) + time.Duration(rand.Int64N(2*spread+1))
 }

@@ -170,14 +170,3 @@ func TestRefresherRunRetriesAfterFailure(t *testing.T) {
 	cancel()
 	<-done
 }
-
-func TestJitterStaysWithinTenPercent(t *testing.T) {
-	for range 1000 {
-		if j := jitter(time.Minute); j < 54*time.Second || j > 66*time.Second {
-			t.Fatalf("jitter(1m) = %v", j)
-		}
-	}
-	if jitter(5) != 5 {
-		t.Error("jitter of a tiny duration changed it")
-	}
-}

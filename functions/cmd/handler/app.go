@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"runtime"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
 	"hospitalpriceline/functions/auth"
+	"hospitalpriceline/functions/internal/backoff"
 	"hospitalpriceline/functions/keyvault"
 	"hospitalpriceline/functions/password"
 	"hospitalpriceline/functions/priceline"
@@ -258,31 +258,18 @@ func newTables(cfg *config, cred azcore.TokenCredential, opt tablestorage.Option
 // or ctx ends, and then marks them ready. A storage outage at startup must
 // not stop the instance from answering (503 tables_unavailable meanwhile).
 func ensureTables(ctx context.Context, tables *tablestorage.Client, ready *atomic.Bool, logger *slog.Logger) {
-	delay := firstRetry
-	for {
-		c, cancel := context.WithTimeout(ctx, ensureTablesTimeout)
-		err := tables.EnsureTables(c)
-		cancel()
-		if err == nil {
+	backoff.Loop(ctx, 0, 0, &backoff.Doubling{First: firstRetry, Max: maxRetry},
+		func(ctx context.Context) error {
+			c, cancel := context.WithTimeout(ctx, ensureTablesTimeout)
+			defer cancel()
+			if err := tables.EnsureTables(c); err != nil {
+				return err
+			}
 			ready.Store(true)
 			logger.Info("tables ready")
-			return
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		wait := jitter(delay)
-		logger.Warn("could not ensure tables; routes that need them answer 503 until they are", "err", err, "retry_in", wait)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		delay = min(2*delay, maxRetry)
-	}
-}
-
-// jitter spreads d by ±10 %.
-func jitter(d time.Duration) time.Duration {
-	return d - d/10 + rand.N(d/5+1)
+			return nil
+		},
+		func(err error, wait time.Duration) {
+			logger.Warn("could not ensure tables; routes that need them answer 503 until they are", "err", err, "retry_in", wait)
+		})
 }

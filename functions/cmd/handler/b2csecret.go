@@ -10,6 +10,7 @@ import (
 
 	"hospitalpriceline/functions/auth"
 	"hospitalpriceline/functions/b2c"
+	"hospitalpriceline/functions/internal/backoff"
 	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/web"
 )
@@ -146,29 +147,7 @@ func (b *b2cSecret) check(context.Context) error {
 // a failure it retries from firstRetry, doubling to maxRetry, until ctx
 // ends.
 func (b *b2cSecret) run(ctx context.Context) {
-	retry := firstRetry
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
-		err := b.refresh(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		wait := jitter(b2cSecretRefreshInterval)
-		if err != nil {
-			wait = jitter(retry)
-			retry = min(2*retry, maxRetry)
-			b.logFailure(err, wait)
-		} else {
-			retry = firstRetry
-		}
-		timer.Reset(wait)
-	}
+	backoff.Loop(ctx, 0, b2cSecretRefreshInterval, &backoff.Doubling{First: firstRetry, Max: maxRetry}, b.refresh, b.logFailure)
 }
 
 // logFailure says why a read failed: an outage is a warning, anything else

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,19 +12,16 @@ import (
 // runGenerate writes a deterministic, valid CMS price file of any size, for
 // benchmarks and load tests: handler generate -format csv-tall -rows N FILE.
 func runGenerate(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := subcommandFlags("generate", stderr)
 	format := fs.String("format", mrf.FormatCSVTall, "csv-tall, csv-wide or json")
 	rows := fs.Int("rows", 1000, "data rows (JSON: items)")
 	seed := fs.Int64("seed", 1, "the same seed always gives the same bytes")
-	if err := fs.Parse(args); err != nil {
+	path, ok := parseOperand(fs, args, stderr, "usage: handler generate [-format csv-tall|csv-wide|json] [-rows N] [-seed S] FILE",
+		func() bool { return *rows >= 1 })
+	if !ok {
 		return 2
 	}
-	if fs.NArg() != 1 || *rows < 1 {
-		fmt.Fprintln(stderr, "usage: handler generate [-format csv-tall|csv-wide|json] [-rows N] [-seed S] FILE")
-		return 2
-	}
-	f, err := os.Create(fs.Arg(0))
+	f, err := os.Create(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "generate: %v\n", err)
 		return 2
@@ -42,6 +38,6 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "generate: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "wrote %d rows (%s) to %s\n", *rows, *format, fs.Arg(0))
+	fmt.Fprintf(stdout, "wrote %d rows (%s) to %s\n", *rows, *format, path)
 	return 0
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,15 +13,11 @@ import (
 // -binary) as "handler", and one function.json per function, generated from
 // the web route table so they cannot drift.
 func runStageApp(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("stage-app", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := subcommandFlags("stage-app", stderr)
 	hostJSON := fs.String("host-json", "host.json", "path of host.json")
 	binary := fs.String("binary", "", "handler binary to copy (default: this executable)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: handler stage-app [-host-json F] [-binary B] DIR")
+	dir, ok := parseOperand(fs, args, stderr, "usage: handler stage-app [-host-json F] [-binary B] DIR", nil)
+	if !ok {
 		return 2
 	}
 	host, err := os.ReadFile(*hostJSON)
@@ -38,10 +33,10 @@ func runStageApp(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fns := (&web.Server{}).Functions()
-	if err := funchost.Stage(fs.Arg(0), host, bin, fns); err != nil {
+	if err := funchost.Stage(dir, host, bin, fns); err != nil {
 		fmt.Fprintf(stderr, "stage app: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "staged %d functions into %s\n", len(fns), fs.Arg(0))
+	fmt.Fprintf(stdout, "staged %d functions into %s\n", len(fns), dir)
 	return 0
 }

@@ -150,7 +150,6 @@ func Read(r io.Reader) ([]Centroid, error) {
 	}
 	cs := make([]Centroid, n)
 	var zip uint64
-	var lat, lon int64
 	for i := range cs {
 		d, err := binary.ReadUvarint(br)
 		if err != nil {
@@ -162,24 +161,30 @@ func Read(r io.Reader) ([]Centroid, error) {
 		}
 		cs[i].ZIP = uint32(zip)
 	}
-	for i := range cs {
-		d, err := binary.ReadVarint(br)
-		if err != nil {
-			return nil, fmt.Errorf("ZIP centroids: latitude %d: %w", i, err)
-		}
-		lat += d
-		cs[i].Lat = int32(lat)
+	if err := readDeltas(br, len(cs), "latitude", func(i int, v int64) { cs[i].Lat = int32(v) }); err != nil {
+		return nil, err
 	}
-	for i := range cs {
-		d, err := binary.ReadVarint(br)
-		if err != nil {
-			return nil, fmt.Errorf("ZIP centroids: longitude %d: %w", i, err)
-		}
-		lon += d
-		cs[i].Lon = int32(lon)
+	if err := readDeltas(br, len(cs), "longitude", func(i int, v int64) { cs[i].Lon = int32(v) }); err != nil {
+		return nil, err
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		return nil, errors.New("ZIP centroids: trailing data")
 	}
 	return cs, nil
+}
+
+// readDeltas reads n signed varints, each the difference from the one
+// before, and passes each running sum to set; what names the column in
+// errors.
+func readDeltas(br io.ByteReader, n int, what string, set func(i int, v int64)) error {
+	var sum int64
+	for i := range n {
+		d, err := binary.ReadVarint(br)
+		if err != nil {
+			return fmt.Errorf("ZIP centroids: %s %d: %w", what, i, err)
+		}
+		sum += d
+		set(i, sum)
+	}
+	return nil
 }
