@@ -115,6 +115,7 @@ func (p *PriceAPI) handlePrices(w http.ResponseWriter, r *http.Request) error {
 	out := make([]chargeJSON, 0, len(page.Rows))
 	for i := range page.Rows {
 		c := toChargeJSON(&page.Rows[i].Charge, page.Rows[i].Code, page.Names)
+		c.Flags = toFlagsJSON(page.Rows[i].Flags)
 		if miles, ok := page.Distances[page.Rows[i].Charge.HospitalID]; ok {
 			c.DistanceMiles = &miles
 		}

@@ -61,6 +61,15 @@ func TestComparePageByServiceShowsHowEachHospitalMatched(t *testing.T) {
 	}
 }
 
+func TestComparePageByCodeFlagsPlaceholders(t *testing.T) {
+	e := newServicePagesEnv(t)
+	body := assertHTMLPage(t, e.page("/compare?code=80061&codeType=CPT&sort=-gross", nil), http.StatusOK,
+		"Flagged, not shown as a price: gross charge $9999999")
+	if strings.Contains(body, "$9,999,999.00") {
+		t.Error("the placeholder 9999999 is shown as a price")
+	}
+}
+
 func TestComparePageDistancesAndSortByDistance(t *testing.T) {
 	e := newServicePagesEnv(t)
 	body := assertHTMLPage(t, e.page(lipid+"&zip=90012&sort=distance", nil), http.StatusOK,

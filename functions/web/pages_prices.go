@@ -240,14 +240,14 @@ func (s *Server) compareData(ctx context.Context, f *compareForm, sort string, b
 		if err != nil {
 			return nil, err
 		}
-		x.Service, x.Matches, x.Flags, x.Estimates = &sc.Service, sc.Matches, sc.Flags, sc.Estimates
+		x.Service, x.Matches, x.Flags, x.Estimates = &sc.Service, sc.Matches, sc.Comparison.Flags, sc.Estimates
 		return sc.Detail(), nil
 	}
 	d, err := s.prices().CompareDetail(ctx, pricing.CompareQuery{Code: f.Code, CodeType: f.CodeType, Payer: f.Payer, Plan: f.Plan, Sort: sort})
 	if err != nil {
 		return nil, err
 	}
-	x.Estimates = pricing.Estimates(d.Rows, d.Payer, d.Plan, b)
+	x.Flags, x.Estimates = d.Flags, pricing.Estimates(d.Rows, d.Payer, d.Plan, b)
 	return d, nil
 }
 
