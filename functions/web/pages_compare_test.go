@@ -3,6 +3,7 @@ package web
 import (
 	"html"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -139,4 +140,34 @@ func TestSavedEstimateLinksWithItsPlanDetails(t *testing.T) {
 	if want := "/compare?code=80061&codeType=CPT&coinsurancePercent=20&deductibleRemaining=0&payer=Aetna"; v.URL != want {
 		t.Errorf("URL = %s; want %s", v.URL, want)
 	}
+}
+
+// An estimate saved from a comparison by service links back to that
+// comparison with its plan details, and is named after the service.
+func TestSavedServiceEstimateLinksToTheServiceComparison(t *testing.T) {
+	v := toSavedView(&priceline.SavedEstimate{ServiceID: "lipid-panel", Payer: "Aetna",
+		Benefits: priceline.PlanBenefits{Copay: "10.00", CoinsurancePercent: "20"}})
+	if want := "/compare?coinsurancePercent=20&copay=10.00&payer=Aetna&service=lipid-panel"; v.URL != want {
+		t.Errorf("URL = %s; want %s", v.URL, want)
+	}
+	if !strings.Contains(strings.ToLower(v.Title), "lipid") || strings.Contains(v.Detail, "CPT") {
+		t.Errorf("title %q detail %q; want the service's name", v.Title, v.Detail)
+	}
+}
+
+// Signed in, a comparison by service has the save form; the saved page
+// links back to the service's comparison with the plan details.
+func TestComparePageSavesAServiceEstimate(t *testing.T) {
+	e := newServicePagesEnv(t)
+	pat := e.signedIn("save-service@example.com")
+	const blue = "&payer=Blue+Cross+Blue+Shield+of+Alabama"
+	assertHTMLPage(t, e.page(lipid+blue+"&coinsurancePercent=20", pat), http.StatusOK,
+		`id="save-estimate"`, `<input type="hidden" name="service" value="lipid-panel">`, `<input type="hidden" name="coinsurancePercent" value="20">`)
+	r := e.do(req{Method: "POST", Path: "/saved", Cookie: pat.Cookie, CSRF: pat.CSRF, Form: url.Values{
+		"csrf_token": {pat.CSRF}, "service": {"lipid-panel"}, "payer": {"Blue Cross Blue Shield of Alabama"}, "coinsurancePercent": {"20"}}})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/saved?done=saved" {
+		t.Fatalf("POST /saved: %d %s", r.Status, r.Body)
+	}
+	assertHTMLPage(t, e.page("/saved", pat), http.StatusOK, "Cholesterol test (lipid panel)",
+		`href="/compare?coinsurancePercent=20&amp;payer=Blue&#43;Cross&#43;Blue&#43;Shield&#43;of&#43;Alabama&amp;service=lipid-panel"`)
 }

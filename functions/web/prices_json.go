@@ -288,9 +288,12 @@ func toCompareJSON(c *pricing.Comparison) map[string]any {
 
 // savedJSON is the public view of a saved estimate.
 type savedJSON struct {
-	ID         string    `json:"id"`
-	Code       string    `json:"code"`
-	CodeType   string    `json:"codeType"`
+	ID       string `json:"id"`
+	Code     string `json:"code"`
+	CodeType string `json:"codeType"`
+	// ServiceID is the catalogue service of an estimate saved from a
+	// comparison by service (code and codeType are then empty).
+	ServiceID  string    `json:"service,omitempty"`
 	HospitalID string    `json:"hospital,omitempty"`
 	Payer      string    `json:"payer,omitempty"`
 	Plan       string    `json:"plan,omitempty"`
@@ -301,7 +304,7 @@ type savedJSON struct {
 }
 
 func toSavedJSON(e *priceline.SavedEstimate) savedJSON {
-	j := savedJSON{ID: e.ID, Code: e.Code, CodeType: e.CodeType, HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan,
+	j := savedJSON{ID: e.ID, Code: e.Code, CodeType: e.CodeType, ServiceID: e.ServiceID, HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan,
 		Label: e.Label, CreatedAt: e.CreatedAt.UTC()}
 	if !e.Benefits.IsZero() {
 		p := toPlanJSON(e.Benefits)
