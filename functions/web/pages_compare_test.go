@@ -1,13 +1,17 @@
 package web
 
 import (
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/usmap"
 )
 
 // newServicePagesEnv is newPricePagesEnv with the three lipid hospitals
@@ -129,6 +133,18 @@ func TestComparePageMapHasStatesAndPoints(t *testing.T) {
 	}
 	if strings.Contains(body, "https://") && strings.Contains(body, "tile") {
 		t.Error("the map asks for tiles from outside")
+	}
+	// The legend is in a band below the states, where it covers none (in
+	// the top-left corner it hid Washington).
+	if !strings.Contains(body, fmt.Sprintf(`viewBox="0 0 %d %d"`, usmap.Width, usmap.Height+legendBand)) {
+		t.Error("the map has no band below the states for its legend")
+	}
+	for _, m := range regexp.MustCompile(`<g class="legend">(.*?)</g>`).FindAllStringSubmatch(body, -1) {
+		for _, y := range regexp.MustCompile(` cy="(\d+)"`).FindAllStringSubmatch(m[1], -1) {
+			if n, _ := strconv.Atoi(y[1]); n <= usmap.Height {
+				t.Errorf("a legend entry at y=%d is on the map (height %d)", n, usmap.Height)
+			}
+		}
 	}
 }
 
