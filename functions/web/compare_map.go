@@ -21,9 +21,9 @@ type mapView struct {
 	// at PixelWidth.
 	Width, Height           int
 	PixelWidth, PixelHeight int
-	States         []usmap.State
-	Points         []mapPoint
-	Legend         []legendView
+	States                  []usmap.State
+	Points                  []mapPoint
+	Legend                  []legendView
 }
 
 // mapPoint is one hospital on the map.
