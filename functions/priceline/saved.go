@@ -14,10 +14,14 @@ const MaxSavedEstimates = 50
 // SavedEstimate is a price lookup a signed-in user kept to come back to: a
 // procedure, optionally narrowed to a hospital, payer and plan.
 type SavedEstimate struct {
-	ID         string // random, 32 lowercase hex characters
-	UserID     string
-	Code       string
-	CodeType   string
+	ID       string // random, 32 lowercase hex characters
+	UserID   string
+	Code     string // "" for an estimate of a service
+	CodeType string
+	// ServiceID is the catalogue service (package services) the estimate
+	// compares, for one saved from a comparison by service; "" for one of
+	// a billing code. An estimate has a code or a service, never both.
+	ServiceID  string
 	HospitalID string // "" for every hospital
 	Payer      string
 	Plan       string
@@ -44,8 +48,15 @@ func (e *SavedEstimate) Validate() error {
 		return nil
 	}
 	switch {
+	case e.ServiceID != "" && (e.Code != "" || e.CodeType != ""):
+		return bad("give a code or a service, not both.")
+	case e.ServiceID != "" && (len(e.ServiceID) > 64 || strings.ContainsFunc(e.ServiceID, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
+	})):
+		return bad("service must be an id from /api/services.")
+	case e.ServiceID != "":
 	case strings.TrimSpace(e.Code) == "":
-		return bad("code is required.")
+		return bad("code is required (or a service).")
 	case e.CodeType == "" || len(e.CodeType) > 20 || strings.ContainsFunc(e.CodeType, func(r rune) bool {
 		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
 	}):

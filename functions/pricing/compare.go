@@ -29,6 +29,10 @@ type Comparison struct {
 	Payer, Plan string         // as asked, trimmed
 	priceline.Comparison
 	Names map[string]string // hospital ID to name
+	// Flags says, per hospital ID, which amounts were not shown as prices
+	// and why (placeholders and outliers, flagAmounts): those amounts are
+	// left out of the entries, the spreads, the sorts and the estimates.
+	Flags map[string][]string
 }
 
 // ComparisonDetail is a Comparison with what the hospitals' rows say beyond
@@ -108,8 +112,9 @@ func (s *Service) compare(ctx context.Context, q CompareQuery, detail bool) (*Co
 	if err != nil {
 		return nil, nil, err
 	}
+	rows, flags := flagHospitals(rows)
 	pm := newPayerMatch(payer, plan)
-	c := &Comparison{Code: code, Payer: payer, Plan: plan, Names: names,
+	c := &Comparison{Code: code, Payer: payer, Plan: plan, Names: names, Flags: flags,
 		Comparison: priceline.Compare(pm.forCompare(rows, payer, plan), payer, plan, func(id string) string { return names[id] })}
 	slices.SortStableFunc(c.Prices, hospitalOrder(q.Sort, names))
 	return c, rows, nil

@@ -6,15 +6,19 @@ import (
 	"time"
 
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/services"
 )
 
 // SaveInput is what a user sends to save an estimate: a procedure,
 // optionally narrowed to a hospital, payer and plan, and their own label.
 type SaveInput struct {
 	Code, CodeType string
-	HospitalID     string // "" for every hospital
-	Payer, Plan    string
-	Label          string
+	// ServiceID is a catalogue service, instead of Code and CodeType, for
+	// an estimate saved from a comparison by service.
+	ServiceID   string
+	HospitalID  string // "" for every hospital
+	Payer, Plan string
+	Label       string
 	// Benefits are the plan details the estimate used, checked as
 	// ParsePlanBenefits checks them; all empty for none.
 	Benefits BenefitsInput
@@ -29,7 +33,8 @@ func (s *Service) SavedEstimates(ctx context.Context, userID string) ([]pricelin
 	return st.SavedEstimates(ctx, userID)
 }
 
-// SaveEstimate keeps in for the user and returns what was stored. This is
+// SaveEstimate keeps in for the user and returns what was stored: an
+// estimate of a billing code, or of a catalogue service (ServiceID). This is
 // the one place a saved estimate is built: text trimmed, the code type
 // upper-cased (as lookups compare it, so one procedure saved twice reads the
 // same), a new random ID, and the service clock to the millisecond (what
@@ -46,11 +51,15 @@ func (s *Service) SaveEstimate(ctx context.Context, userID string, in SaveInput)
 	}
 	e := &priceline.SavedEstimate{
 		ID: priceline.NewToken(16), UserID: userID, Code: strings.TrimSpace(in.Code), CodeType: strings.TrimSpace(in.CodeType),
+		ServiceID:  strings.TrimSpace(in.ServiceID),
 		HospitalID: in.HospitalID, Payer: strings.TrimSpace(in.Payer), Plan: strings.TrimSpace(in.Plan),
 		Label: strings.TrimSpace(in.Label), CreatedAt: s.now().UTC().Truncate(time.Millisecond), Benefits: benefits,
 	}
 	if err := e.Validate(); err != nil {
 		return nil, err
+	}
+	if _, ok := services.Default().ByID(e.ServiceID); e.ServiceID != "" && !ok {
+		return nil, invalid("invalid_estimate", "service must be an id from /api/services.")
 	}
 	// Upper-cased only once valid: Validate allows ASCII alone, and
 	// ToUpper could turn a non-ASCII letter into an ASCII one.

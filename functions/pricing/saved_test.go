@@ -66,12 +66,32 @@ func TestSaveEstimateRefusesBadInput(t *testing.T) {
 		"plan without payer":  {Code: "1", CodeType: "CPT", Plan: "PPO"},
 		"label too long":      {Code: "1", CodeType: "CPT", Label: strings.Repeat("x", 101)},
 		"control character":   {Code: "1", CodeType: "CPT", Label: "a\x00b"},
+		"code and service":    {Code: "80061", CodeType: "CPT", ServiceID: "lipid-panel"},
+		"unknown service":     {ServiceID: "no-such-service"},
+		"service not an id":   {ServiceID: "Lipid Panel"},
 	} {
 		_, err := svc.SaveEstimate(context.Background(), userA, in)
 		wantCode(t, name, err, priceline.KindInvalid, "invalid_estimate")
 	}
 	if n := st.Calls("SaveEstimate"); n != 0 {
 		t.Errorf("%d writes for refused input, want none", n)
+	}
+}
+
+// A comparison by service is saved by its service ID, with no code.
+func TestSaveEstimateOfAService(t *testing.T) {
+	svc, _, _ := savedService()
+	ctx := context.Background()
+	e, err := svc.SaveEstimate(ctx, userA, SaveInput{ServiceID: " lipid-panel ", Payer: "Blue Cross Blue Shield",
+		Benefits: BenefitsInput{CoinsurancePercent: "20"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ServiceID != "lipid-panel" || e.Code != "" || e.CodeType != "" || e.Benefits.CoinsurancePercent != "20" {
+		t.Errorf("saved %+v", e)
+	}
+	if listed, err := svc.SavedEstimates(ctx, userA); err != nil || len(listed) != 1 || listed[0] != *e {
+		t.Errorf("listed %+v %v", listed, err)
 	}
 }
 

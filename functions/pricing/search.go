@@ -48,6 +48,10 @@ type PriceQuery struct {
 type PriceRow struct {
 	Code   priceline.Code
 	Charge priceline.Charge
+	// Flags are the row's amounts that are placeholders or outliers among
+	// the hospital's rows for the code (flagRows): they are removed from
+	// Charge, so they are neither shown nor sorted as prices, and kept here.
+	Flags []AmountFlag
 }
 
 // PricePage is one page of a Search.
@@ -126,6 +130,7 @@ func (s *Service) Search(ctx context.Context, q PriceQuery) (*PricePage, error) 
 	if err != nil {
 		return nil, err
 	}
+	flagPriceRows(rows)
 	hs, err := st.Hospitals(ctx)
 	if err != nil {
 		return nil, err
@@ -202,6 +207,34 @@ func readCharges(ctx context.Context, st priceline.PriceStore, codes []priceline
 		}
 	}
 	return out, nil
+}
+
+// flagPriceRows applies the placeholder and outlier rules to each
+// hospital's rows of each code, before any filter, so that a row's flags do
+// not depend on the page or the filters it was asked with.
+func flagPriceRows(rows []PriceRow) {
+	type key struct {
+		code     priceline.Code
+		hospital string
+	}
+	groups := map[key][]int{}
+	for i := range rows {
+		k := key{rows[i].Code, rows[i].Charge.HospitalID}
+		groups[k] = append(groups[k], i)
+	}
+	for _, idx := range groups {
+		cs := make([]priceline.Charge, len(idx))
+		for k, i := range idx {
+			cs[k] = rows[i].Charge
+		}
+		perRow := flagRows(cs)
+		for k, i := range idx {
+			rows[i].Charge = cs[k]
+			if perRow != nil {
+				rows[i].Flags = perRow[k]
+			}
+		}
+	}
 }
 
 // checkLimit returns the page size limit asks for: def for 0, an error

@@ -60,7 +60,6 @@ type ServiceComparison struct {
 	Comparison
 	Service   services.Service
 	Matches   map[string]ServiceMatch       // hospital ID → how it matched
-	Flags     map[string][]string           // hospital ID → why amounts were not shown as prices
 	Estimates map[string]estimate.Estimate  // hospital ID → what the person would pay
 	Rows      map[string][]priceline.Charge // hospital ID → the matched rows (amounts flagged removed)
 }
@@ -118,18 +117,19 @@ func (s *Service) CompareService(ctx context.Context, q ServiceQuery) (*ServiceC
 	if err != nil {
 		return nil, err
 	}
-	out := &ServiceComparison{Service: svc, Matches: map[string]ServiceMatch{}, Flags: map[string][]string{},
+	out := &ServiceComparison{Service: svc, Matches: map[string]ServiceMatch{},
 		Estimates: map[string]estimate.Estimate{}, Rows: perHospital}
+	flags := map[string][]string{}
 	var rows []priceline.Charge
 	for id, cs := range perHospital {
 		if fl := flagAmounts(cs); len(fl) > 0 {
-			out.Flags[id] = fl
+			flags[id] = fl
 		}
 		out.Matches[id] = matches[id]
 		rows = append(rows, cs...)
 	}
 	pm := newPayerMatch(payer, plan)
-	out.Comparison = Comparison{Payer: payer, Plan: plan, Names: names,
+	out.Comparison = Comparison{Payer: payer, Plan: plan, Names: names, Flags: flags,
 		Comparison: priceline.Compare(pm.forCompare(rows, payer, plan), payer, plan, func(id string) string { return names[id] })}
 	slices.SortStableFunc(out.Prices, hospitalOrder(q.Sort, names))
 	for id, cs := range perHospital {
@@ -176,35 +176,6 @@ func chooseMatches(index []priceline.ServiceRow, withDescriptions bool) (map[str
 // (a chargemaster code may carry other rows).
 func covers(r priceline.ServiceRow, c *priceline.Charge) bool {
 	return r.HospitalID == c.HospitalID && (r.By == services.ByCode || c.Description == r.Description)
-}
-
-// flagAmounts applies the placeholder and outlier rules (services.FlagRates)
-// to one hospital's rows, amount by amount, removes the flagged amounts so
-// that they are never shown as prices, and says why.
-func flagAmounts(cs []priceline.Charge) []string {
-	var reasons []string
-	for _, f := range []struct {
-		name string
-		get  func(*priceline.Charge) *priceline.Money
-	}{
-		{"gross charge", func(c *priceline.Charge) *priceline.Money { return &c.Gross }},
-		{"discounted cash price", func(c *priceline.Charge) *priceline.Money { return &c.DiscountedCash }},
-		{"negotiated rate", func(c *priceline.Charge) *priceline.Money { return &c.NegotiatedDollar }},
-	} {
-		rates := make([]priceline.Money, len(cs))
-		for i := range cs {
-			rates[i] = *f.get(&cs[i])
-		}
-		for _, fl := range services.FlagRates(rates) {
-			m := f.get(&cs[fl.Index])
-			r := f.name + " $" + m.Decimal + ": " + fl.Reason
-			if !slices.Contains(reasons, r) {
-				reasons = append(reasons, r)
-			}
-			*m = priceline.Money{}
-		}
-	}
-	return reasons
 }
 
 // estimateFor is what the person would pay one hospital: the lowest

@@ -35,6 +35,7 @@ type savedEntity struct {
 	ID           string
 	Code         string
 	CodeType     string
+	ServiceID    string // "" for an estimate of a code
 	HospitalID   string
 	Payer        string
 	Plan         string
@@ -88,6 +89,9 @@ func (s *SavedStore) SaveEstimate(ctx context.Context, e *priceline.SavedEstimat
 			}
 			ent := entity{"PartitionKey": e.UserID, "RowKey": slotKey(i), "ID": e.ID, "Code": e.Code, "CodeType": e.CodeType,
 				"HospitalID": e.HospitalID, "Payer": e.Payer, "Plan": e.Plan, "Label": e.Label}
+			if e.ServiceID != "" {
+				ent["ServiceID"] = e.ServiceID
+			}
 			ent.setTime("CreatedAt", e.CreatedAt)
 			if !e.Benefits.IsZero() {
 				b, _ := json.Marshal(e.Benefits)
@@ -123,7 +127,7 @@ func (s *SavedStore) SavedEstimates(ctx context.Context, userID string) ([]price
 	out := make([]priceline.SavedEstimate, 0, len(es))
 	for _, e := range es {
 		created, _ := parseTime(e.CreatedAt)
-		se := priceline.SavedEstimate{ID: e.ID, UserID: userID, Code: e.Code, CodeType: e.CodeType,
+		se := priceline.SavedEstimate{ID: e.ID, UserID: userID, Code: e.Code, CodeType: e.CodeType, ServiceID: e.ServiceID,
 			HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan, Label: e.Label, CreatedAt: created}
 		if e.Benefits != "" {
 			_ = json.Unmarshal([]byte(e.Benefits), &se.Benefits)

@@ -115,6 +115,7 @@ func (p *PriceAPI) handlePrices(w http.ResponseWriter, r *http.Request) error {
 	out := make([]chargeJSON, 0, len(page.Rows))
 	for i := range page.Rows {
 		c := toChargeJSON(&page.Rows[i].Charge, page.Rows[i].Code, page.Names)
+		c.Flags = toFlagsJSON(page.Rows[i].Flags)
 		if miles, ok := page.Distances[page.Rows[i].Charge.HospitalID]; ok {
 			c.DistanceMiles = &miles
 		}
@@ -191,12 +192,12 @@ func (p *PriceAPI) handleListSaved(w http.ResponseWriter, r *http.Request, u *pr
 // handleCreateSaved saves an estimate (POST /api/me/saved, behind
 // withSession, which requires the CSRF token).
 func (p *PriceAPI) handleCreateSaved(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	in, err := readInput(r, false, []string{"code", "codeType"}, append([]string{"hospital", "payer", "plan", "label"}, benefitFields...))
+	in, err := readSaveInput(r, false, []string{"hospital", "payer", "plan", "label"})
 	if err != nil {
 		return err
 	}
 	e, err := p.service().SaveEstimate(r.Context(), u.ID, pricing.SaveInput{
-		Code: in["code"], CodeType: in["codeType"], HospitalID: in["hospital"], Payer: in["payer"], Plan: in["plan"], Label: in["label"],
+		Code: in["code"], CodeType: in["codeType"], ServiceID: in["service"], HospitalID: in["hospital"], Payer: in["payer"], Plan: in["plan"], Label: in["label"],
 		Benefits: benefitsInput(in),
 	})
 	if err != nil {
@@ -204,6 +205,23 @@ func (p *PriceAPI) handleCreateSaved(w http.ResponseWriter, r *http.Request, u *
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"saved": toSavedJSON(e)})
 	return nil
+}
+
+// readSaveInput reads an estimate to save: service, or code and codeType
+// (required as before when no service is given), and the optional fields.
+func readSaveInput(r *http.Request, allowForm bool, optional []string) (input, error) {
+	in, err := readInput(r, allowForm, nil, append(append([]string{"code", "codeType", "service"}, optional...), benefitFields...))
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := in["service"]; !ok {
+		for _, f := range []string{"code", "codeType"} {
+			if _, ok := in[f]; !ok {
+				return nil, invalid("missing_field", "The field %q is required.", f)
+			}
+		}
+	}
+	return in, nil
 }
 
 // handleDeleteSaved deletes one of the user's estimates (DELETE

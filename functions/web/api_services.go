@@ -144,7 +144,6 @@ func (p *PriceAPI) handleServiceCompare(w http.ResponseWriter, r *http.Request, 
 		e["matchedDescription"] = m.Description
 		e["matchedCode"] = m.Code.Code
 		e["matchedCodeType"] = m.Code.Type
-		e["dataQuality"] = nonNil(c.Flags[hp.HospitalID])
 		est, ok := c.Estimates[hp.HospitalID]
 		addEstimate(e, est, ok)
 		entries = append(entries, e)

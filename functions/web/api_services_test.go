@@ -126,6 +126,47 @@ func TestServices_PlaceholdersFlaggedNotShown(t *testing.T) {
 	}
 }
 
+// A comparison by code applies the same rule as one by service, and the
+// price rows keep a flagged amount only in their flags, never as a price.
+func TestPrices_PlaceholdersFlaggedByCodeAndInRows(t *testing.T) {
+	e := serviceEnv(t)
+	got := hospitalEntries(t, e.ok("/api/prices/compare?code=80061&codeType=CPT&sort=-gross"))
+	gamma := got["Gamma Hospital"]
+	if gamma["gross"] != nil {
+		t.Errorf("Gamma gross = %v; 9999999 is a placeholder, not a price", gamma["gross"])
+	}
+	if dq, _ := gamma["dataQuality"].([]any); len(dq) != 1 || !strings.Contains(dq[0].(string), "gross charge $9999999: placeholder") {
+		t.Errorf("Gamma dataQuality = %v; want the placeholder listed", gamma["dataQuality"])
+	}
+	if dq, ok := got["Beta Hospital"]["dataQuality"].([]any); !ok || len(dq) != 0 {
+		t.Errorf("Beta dataQuality = %v; want an empty list", got["Beta Hospital"]["dataQuality"])
+	}
+	r := e.ok("/api/prices/compare?code=80061&codeType=CPT&sort=-gross")
+	if spread := r.JSON["spread"].(map[string]any)["gross"].(map[string]any); spread["high"].(map[string]any)["amount"] != "150" {
+		t.Errorf("gross spread %v; the placeholder is not its high", spread)
+	}
+	rows := e.ok("/api/prices?code=80061&codeType=CPT").JSON["prices"].([]any)
+	var flagged int
+	for _, x := range rows {
+		row := x.(map[string]any)
+		flags := row["flags"].([]any)
+		if row["hospital"].(map[string]any)["name"] != "Gamma Hospital" {
+			if len(flags) != 0 {
+				t.Errorf("row %v flagged", row)
+			}
+			continue
+		}
+		flagged++
+		f := flags[0].(map[string]any)
+		if row["gross"] != nil || len(flags) != 1 || f["field"] != "gross" || f["amount"] != "9999999" || !strings.Contains(f["reason"].(string), "placeholder") {
+			t.Errorf("Gamma row gross %v flags %v; want the placeholder in flags only", row["gross"], flags)
+		}
+	}
+	if flagged != 1 || len(rows) != 3 {
+		t.Errorf("%d rows, %d of Gamma; flagged rows are kept", len(rows), flagged)
+	}
+}
+
 func TestPayers_NormalisedNamesThroughTheAPI(t *testing.T) {
 	e := serviceEnv(t)
 	ps := e.ok("/api/payers").JSON["payers"].([]any)

@@ -16,10 +16,14 @@ import (
 // mapView is the SVG map; Points is empty when no hospital has a ZIP code.
 type mapView struct {
 	Title, Summary string
-	Width, Height  int
-	States         []usmap.State
-	Points         []mapPoint
-	Legend         []legendView
+	// Width and Height are the SVG's user units: the map, and the legend
+	// in a band below it; PixelHeight keeps the drawn size in proportion
+	// at PixelWidth.
+	Width, Height           int
+	PixelWidth, PixelHeight int
+	States                  []usmap.State
+	Points                  []mapPoint
+	Legend                  []legendView
 }
 
 // mapPoint is one hospital on the map.
@@ -31,8 +35,16 @@ type mapPoint struct {
 // legendView is one colour of the map's legend.
 type legendView struct {
 	Fill, Label, Class string
-	Y, TextY           int
+	X, TextX, Y, TextY int
 }
+
+// The legend sits in a band below the states, two entries a row, so that
+// it covers no state (in a corner of the map it hid Washington).
+const (
+	legendBand   = 70  // user units below usmap.Height
+	legendColumn = 420 // user units between the legend's two columns
+	mapPixels    = 720 // the SVG's drawn width
+)
 
 // The colours of the map's points: three price bands, and grey for a
 // hospital without the amount. Each band also has its own shape in the
@@ -50,7 +62,8 @@ const (
 func drawMap(ps []priceline.HospitalPrice, name func(string) string, hospitals map[string]*priceline.Hospital, measure string) mapView {
 	get := pricing.Measure(measure)
 	v := mapView{Title: "Where the hospitals are, coloured by " + lowerFirst(measureNames[measure]),
-		Width: usmap.Width, Height: usmap.Height}
+		Width: usmap.Width, Height: usmap.Height + legendBand,
+		PixelWidth: mapPixels, PixelHeight: mapPixels * (usmap.Height + legendBand) / usmap.Width}
 	var cents []int64
 	for i := range ps {
 		if m := get(&ps[i]); m.Set {
@@ -112,7 +125,8 @@ func drawMap(ps []priceline.HospitalPrice, name func(string) string, hospitals m
 		{fillHigh, "highest third", "high"},
 		{fillMissing, "amount not listed", "missing"},
 	} {
-		v.Legend = append(v.Legend, legendView{Fill: l.fill, Label: l.label, Class: l.class, Y: 20 + i*22, TextY: 25 + i*22})
+		x, y := 14+(i%2)*legendColumn, usmap.Height+22+(i/2)*28
+		v.Legend = append(v.Legend, legendView{Fill: l.fill, Label: l.label, Class: l.class, X: x, TextX: x + 14, Y: y, TextY: y + 5})
 	}
 	return v
 }

@@ -1,12 +1,17 @@
 package web
 
 import (
+	"fmt"
 	"html"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/usmap"
 )
 
 // newServicePagesEnv is newPricePagesEnv with the three lipid hospitals
@@ -58,6 +63,15 @@ func TestComparePageByServiceShowsHowEachHospitalMatched(t *testing.T) {
 	body = assertHTMLPage(t, e.page(lipid+"&zip=90012&copay=5", nil), http.StatusOK)
 	if !strings.Contains(body, `href="/compare?copay=5&amp;descriptionMatches=false&amp;service=lipid-panel&amp;zip=90012"`) {
 		t.Error("the description switch drops the form's other fields")
+	}
+}
+
+func TestComparePageByCodeFlagsPlaceholders(t *testing.T) {
+	e := newServicePagesEnv(t)
+	body := assertHTMLPage(t, e.page("/compare?code=80061&codeType=CPT&sort=-gross", nil), http.StatusOK,
+		"Flagged, not shown as a price: gross charge $9999999")
+	if strings.Contains(body, "$9,999,999.00") {
+		t.Error("the placeholder 9999999 is shown as a price")
 	}
 }
 
@@ -120,6 +134,18 @@ func TestComparePageMapHasStatesAndPoints(t *testing.T) {
 	if strings.Contains(body, "https://") && strings.Contains(body, "tile") {
 		t.Error("the map asks for tiles from outside")
 	}
+	// The legend is in a band below the states, where it covers none (in
+	// the top-left corner it hid Washington).
+	if !strings.Contains(body, fmt.Sprintf(`viewBox="0 0 %d %d"`, usmap.Width, usmap.Height+legendBand)) {
+		t.Error("the map has no band below the states for its legend")
+	}
+	for _, m := range regexp.MustCompile(`<g class="legend">(.*?)</g>`).FindAllStringSubmatch(body, -1) {
+		for _, y := range regexp.MustCompile(` cy="(\d+)"`).FindAllStringSubmatch(m[1], -1) {
+			if n, _ := strconv.Atoi(y[1]); n <= usmap.Height {
+				t.Errorf("a legend entry at y=%d is on the map (height %d)", n, usmap.Height)
+			}
+		}
+	}
 }
 
 // The saved page links a saved estimate to its comparison with the plan
@@ -130,4 +156,34 @@ func TestSavedEstimateLinksWithItsPlanDetails(t *testing.T) {
 	if want := "/compare?code=80061&codeType=CPT&coinsurancePercent=20&deductibleRemaining=0&payer=Aetna"; v.URL != want {
 		t.Errorf("URL = %s; want %s", v.URL, want)
 	}
+}
+
+// An estimate saved from a comparison by service links back to that
+// comparison with its plan details, and is named after the service.
+func TestSavedServiceEstimateLinksToTheServiceComparison(t *testing.T) {
+	v := toSavedView(&priceline.SavedEstimate{ServiceID: "lipid-panel", Payer: "Aetna",
+		Benefits: priceline.PlanBenefits{Copay: "10.00", CoinsurancePercent: "20"}})
+	if want := "/compare?coinsurancePercent=20&copay=10.00&payer=Aetna&service=lipid-panel"; v.URL != want {
+		t.Errorf("URL = %s; want %s", v.URL, want)
+	}
+	if !strings.Contains(strings.ToLower(v.Title), "lipid") || strings.Contains(v.Detail, "CPT") {
+		t.Errorf("title %q detail %q; want the service's name", v.Title, v.Detail)
+	}
+}
+
+// Signed in, a comparison by service has the save form; the saved page
+// links back to the service's comparison with the plan details.
+func TestComparePageSavesAServiceEstimate(t *testing.T) {
+	e := newServicePagesEnv(t)
+	pat := e.signedIn("save-service@example.com")
+	const blue = "&payer=Blue+Cross+Blue+Shield+of+Alabama"
+	assertHTMLPage(t, e.page(lipid+blue+"&coinsurancePercent=20", pat), http.StatusOK,
+		`id="save-estimate"`, `<input type="hidden" name="service" value="lipid-panel">`, `<input type="hidden" name="coinsurancePercent" value="20">`)
+	r := e.do(req{Method: "POST", Path: "/saved", Cookie: pat.Cookie, CSRF: pat.CSRF, Form: url.Values{
+		"csrf_token": {pat.CSRF}, "service": {"lipid-panel"}, "payer": {"Blue Cross Blue Shield of Alabama"}, "coinsurancePercent": {"20"}}})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/saved?done=saved" {
+		t.Fatalf("POST /saved: %d %s", r.Status, r.Body)
+	}
+	assertHTMLPage(t, e.page("/saved", pat), http.StatusOK, "Cholesterol test (lipid panel)",
+		`href="/compare?coinsurancePercent=20&amp;payer=Blue&#43;Cross&#43;Blue&#43;Shield&#43;of&#43;Alabama&amp;service=lipid-panel"`)
 }

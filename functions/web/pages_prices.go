@@ -240,14 +240,14 @@ func (s *Server) compareData(ctx context.Context, f *compareForm, sort string, b
 		if err != nil {
 			return nil, err
 		}
-		x.Service, x.Matches, x.Flags, x.Estimates = &sc.Service, sc.Matches, sc.Flags, sc.Estimates
+		x.Service, x.Matches, x.Flags, x.Estimates = &sc.Service, sc.Matches, sc.Comparison.Flags, sc.Estimates
 		return sc.Detail(), nil
 	}
 	d, err := s.prices().CompareDetail(ctx, pricing.CompareQuery{Code: f.Code, CodeType: f.CodeType, Payer: f.Payer, Plan: f.Plan, Sort: sort})
 	if err != nil {
 		return nil, err
 	}
-	x.Estimates = pricing.Estimates(d.Rows, d.Payer, d.Plan, b)
+	x.Flags, x.Estimates = d.Flags, pricing.Estimates(d.Rows, d.Payer, d.Plan, b)
 	return d, nil
 }
 
@@ -275,7 +275,13 @@ func (s *Server) handleSavedPage(w http.ResponseWriter, r *http.Request, u *pric
 
 // toSavedView is one saved estimate as the saved page lists it.
 func toSavedView(e *priceline.SavedEstimate) savedView {
-	detail := strings.ToUpper(e.CodeType) + " " + e.Code
+	what := strings.ToUpper(e.CodeType) + " " + e.Code
+	if svc, ok := services.Default().ByID(e.ServiceID); ok {
+		what = svc.Name
+	} else if e.ServiceID != "" {
+		what = e.ServiceID // a service the catalogue no longer has
+	}
+	detail := what
 	if e.Payer != "" {
 		detail += " · " + payerPlan(e.Payer, e.Plan)
 	} else {
@@ -286,7 +292,7 @@ func toSavedView(e *priceline.SavedEstimate) savedView {
 	}
 	title := e.Label
 	if title == "" {
-		title = strings.ToUpper(e.CodeType) + " " + e.Code
+		title = what
 	}
 	return savedView{
 		ID: e.ID, Title: title, Detail: detail, URL: savedCompareURL(e),
@@ -298,12 +304,12 @@ func toSavedView(e *priceline.SavedEstimate) savedView {
 // (a label too long, the limit reached) the comparison is shown again with
 // the error and the label kept.
 func (s *Server) handleSaveEstimate(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	in, err := readInput(r, true, []string{"code", "codeType"}, append([]string{"payer", "plan", "label", "csrf_token"}, benefitFields...))
+	in, err := readSaveInput(r, true, []string{"payer", "plan", "label", "csrf_token"})
 	if err != nil {
 		return err
 	}
 	_, err = s.prices().SaveEstimate(r.Context(), u.ID, pricing.SaveInput{
-		Code: in["code"], CodeType: in["codeType"], Payer: in["payer"], Plan: in["plan"], Label: in["label"],
+		Code: in["code"], CodeType: in["codeType"], ServiceID: in["service"], Payer: in["payer"], Plan: in["plan"], Label: in["label"],
 		Benefits: benefitsInput(in),
 	})
 	if err == nil {
@@ -313,7 +319,7 @@ func (s *Server) handleSaveEstimate(w http.ResponseWriter, r *http.Request, u *p
 	if !formCanShow(statusOf(err)) {
 		return err
 	}
-	f := compareForm{Code: in["code"], CodeType: in["codeType"], Payer: in["payer"], Plan: in["plan"], Benefits: benefitsInput(in)}
+	f := compareForm{Service: in["service"], Code: in["code"], CodeType: in["codeType"], Payer: in["payer"], Plan: in["plan"], Benefits: benefitsInput(in)}
 	v, _, cerr := s.comparison(r.Context(), &f)
 	if cerr != nil {
 		return err // the form's own error says more than the comparison's
@@ -367,7 +373,7 @@ func benefitsText(b priceline.PlanBenefits) string {
 // was saved with, so that the page shows what the person would pay.
 func savedCompareURL(e *priceline.SavedEstimate) string {
 	b := e.Benefits
-	f := compareForm{Code: e.Code, CodeType: e.CodeType, Payer: e.Payer, Plan: e.Plan,
+	f := compareForm{Service: e.ServiceID, Code: e.Code, CodeType: e.CodeType, Payer: e.Payer, Plan: e.Plan,
 		Benefits: pricing.BenefitsInput{DeductibleRemaining: b.DeductibleRemaining, CoinsurancePercent: b.CoinsurancePercent,
 			Copay: b.Copay, OOPMaxRemaining: b.OOPMaxRemaining}}
 	return f.url("")

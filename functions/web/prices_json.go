@@ -144,6 +144,25 @@ type chargeJSON struct {
 	// DistanceMiles is the great-circle distance from the query's zip to
 	// the hospital; absent without a zip or when the hospital has none.
 	DistanceMiles *float64 `json:"distanceMiles,omitempty"`
+	// Flags are the row's amounts that are placeholders or outliers: they
+	// are null in their fields and listed here with the reason.
+	Flags []flagJSON `json:"flags"`
+}
+
+// flagJSON is one amount of a row not shown as a price: the field it was
+// filed in, the amount as filed, and why.
+type flagJSON struct {
+	Field  string `json:"field"`
+	Amount string `json:"amount"`
+	Reason string `json:"reason"`
+}
+
+func toFlagsJSON(fs []pricing.AmountFlag) []flagJSON {
+	out := make([]flagJSON, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, flagJSON{Field: f.Field, Amount: f.Amount, Reason: f.Reason})
+	}
+	return out
 }
 
 func toChargeJSON(c *priceline.Charge, code priceline.Code, names map[string]string) chargeJSON {
@@ -154,7 +173,7 @@ func toChargeJSON(c *priceline.Charge, code priceline.Code, names map[string]str
 		Min: toMoney(c.Min), Max: toMoney(c.Max), Payer: c.Payer, Plan: c.Plan, NegotiatedDollar: toMoney(c.NegotiatedDollar),
 		NegotiatedPercentage: toPercent(c.NegotiatedPercentage), NegotiatedAlgorithm: c.NegotiatedAlgorithm,
 		Median: toMoney(c.Median), P10: toMoney(c.P10), P90: toMoney(c.P90), Count: c.Count, Methodology: c.Methodology,
-		PayerNotes: c.PayerNotes, Notes: c.GenericNotes,
+		PayerNotes: c.PayerNotes, Notes: c.GenericNotes, Flags: []flagJSON{},
 	}
 	want := priceline.NormalizeCode(code)
 	for _, cd := range c.Codes {
@@ -174,6 +193,9 @@ type hospitalPriceJSON struct {
 	Min            *moneyJSON      `json:"min"`
 	Max            *moneyJSON      `json:"max"`
 	Negotiated     *negotiatedJSON `json:"negotiated"`
+	// DataQuality lists the hospital's amounts that were not used as
+	// prices (placeholders and outliers) and why.
+	DataQuality []string `json:"dataQuality"`
 }
 
 // negotiatedJSON is a hospital's rate with the chosen payer and plan.
@@ -242,6 +264,7 @@ func toCompareJSON(c *pricing.Comparison) map[string]any {
 		e := hospitalPriceJSON{
 			Hospital: hospitalRefJSON{ID: hp.HospitalID, Name: c.Names[hp.HospitalID]}, Rows: hp.Rows,
 			Gross: toMoney(hp.Gross), DiscountedCash: toMoney(hp.DiscountedCash), Min: toMoney(hp.Min), Max: toMoney(hp.Max),
+			DataQuality: nonNil(c.Flags[hp.HospitalID]),
 		}
 		if withPayer {
 			e.Negotiated = &negotiatedJSON{
@@ -265,9 +288,12 @@ func toCompareJSON(c *pricing.Comparison) map[string]any {
 
 // savedJSON is the public view of a saved estimate.
 type savedJSON struct {
-	ID         string    `json:"id"`
-	Code       string    `json:"code"`
-	CodeType   string    `json:"codeType"`
+	ID       string `json:"id"`
+	Code     string `json:"code"`
+	CodeType string `json:"codeType"`
+	// ServiceID is the catalogue service of an estimate saved from a
+	// comparison by service (code and codeType are then empty).
+	ServiceID  string    `json:"service,omitempty"`
 	HospitalID string    `json:"hospital,omitempty"`
 	Payer      string    `json:"payer,omitempty"`
 	Plan       string    `json:"plan,omitempty"`
@@ -278,7 +304,7 @@ type savedJSON struct {
 }
 
 func toSavedJSON(e *priceline.SavedEstimate) savedJSON {
-	j := savedJSON{ID: e.ID, Code: e.Code, CodeType: e.CodeType, HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan,
+	j := savedJSON{ID: e.ID, Code: e.Code, CodeType: e.CodeType, ServiceID: e.ServiceID, HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan,
 		Label: e.Label, CreatedAt: e.CreatedAt.UTC()}
 	if !e.Benefits.IsZero() {
 		p := toPlanJSON(e.Benefits)

@@ -699,7 +699,13 @@ func TestSaved_PerUserCreateListDelete(t *testing.T) {
 	if list := servePrice(t, h, "GET", "/api/me/saved", "", pat, ""); len(list.JSON["saved"].([]any)) != 0 {
 		t.Fatalf("after delete: %s", list.Body)
 	}
+	// A comparison by service is saved by its service.
+	r = servePrice(t, h, "POST", "/api/me/saved", `{"service":"lipid-panel","coinsurancePercent":"20"}`, pat, pat.CSRF)
+	if got, _ := r.JSON["saved"].(map[string]any); r.Status != http.StatusCreated || got["service"] != "lipid-panel" || got["code"] != "" {
+		t.Fatalf("create by service: %d %s", r.Status, r.Body)
+	}
 	for _, bad := range []string{
+		`{"service":"lipid-panel","code":"80061","codeType":"CPT"}`, `{"service":"no-such"}`, `{}`,
 		`{"code":"99213"}`, `{"code":"","codeType":"CPT"}`, `{"code":"1","codeType":"C'PT"}`,
 		`{"code":"1","codeType":"CPT","hospital":"x"}`, `{"code":"1","codeType":"CPT","plan":"PPO"}`,
 		`{"code":"1","codeType":"CPT","label":"a\u0000b"}`, `{"code":"1","codeType":"CPT","extra":"1"}`,

@@ -48,6 +48,35 @@ func TestSavedStore(t *testing.T, newStore func(t *testing.T) priceline.SavedSto
 		}
 	})
 
+	t.Run("ServiceEstimateKeepsItsService", func(t *testing.T) {
+		s := newStore(t)
+		user := priceline.NewUserID()
+		e := newEstimate(user, ms(0))
+		e.Code, e.CodeType, e.ServiceID = "", "", "lipid-panel"
+		if err := s.SaveEstimate(ctx, e); err != nil {
+			t.Fatalf("SaveEstimate(service): %v", err)
+		}
+		got, err := s.SavedEstimates(ctx, user)
+		if err != nil {
+			t.Fatalf("SavedEstimates: %v", err)
+		}
+		if diff := cmp.Diff([]priceline.SavedEstimate{*e}, got); diff != "" {
+			t.Errorf("service estimate mismatch (-want, +got):\n%s", diff)
+		}
+		for _, bad := range []func(*priceline.SavedEstimate){
+			func(x *priceline.SavedEstimate) { x.Code, x.CodeType = "80061", "CPT" }, // both
+			func(x *priceline.SavedEstimate) { x.ServiceID = "Lipid Panel" },
+			func(x *priceline.SavedEstimate) { x.ServiceID = "" }, // neither
+		} {
+			x := newEstimate(user, ms(time.Second))
+			x.Code, x.CodeType, x.ServiceID = "", "", "lipid-panel"
+			bad(x)
+			if err := s.SaveEstimate(ctx, x); priceline.ErrorKind(err) != priceline.KindInvalid {
+				t.Errorf("SaveEstimate(%+v) = %v; want invalid", x, err)
+			}
+		}
+	})
+
 	t.Run("PlanBenefitsKeptPerUserAndForgotten", func(t *testing.T) {
 		s := newStore(t)
 		user, other := priceline.NewUserID(), priceline.NewUserID()
