@@ -178,6 +178,7 @@ type rowScratch struct {
 	codes  []codeIn
 	payers []payerIn
 	arena  *chargeArena // nil: each row's charges are allocated
+	raw    *rawItem     // a JSON item's flat form (jsonitem.go)
 }
 
 // cell is column i of rec as a field, reported under its row-3 header.

@@ -118,7 +118,7 @@ func (p *jsonPipeline) nextItem() (chs []priceline.Charge, ps []Problem, done bo
 				if i > 0 {
 					start = b.ends[i-1]
 				}
-				chs := st.item(parseJSONValue(b.text[start:b.ends[i]]), first+i, &ps, &sc)
+				chs := st.checkText(b.text[start:b.ends[i]], first+i, &ps, &sc)
 				b.out[i] = rowResult{chs: chs, ps: ps}
 			}
 		})
