@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -115,9 +114,31 @@ func TestRawItemMatchesTree(t *testing.T) {
 			flat := readAllJSON(data, salvage)
 			rawItemsOff = true
 			tree := readAllJSON(data, salvage)
-			if !reflect.DeepEqual(flat, tree) {
+			if flat != tree {
 				t.Errorf("%s (salvage %v): flat and tree differ\nflat: %.2000s\ntree: %.2000s", names[i], salvage, flat, tree)
 			}
 		}
 	}
+}
+
+// FuzzRawItemMatchesTree: for any item, reading it flat gives what the tree
+// gives.
+func FuzzRawItemMatchesTree(f *testing.F) {
+	for _, it := range rawItemCases {
+		f.Add("3.0.0", it)
+		f.Add("2.2.0", it)
+	}
+	f.Fuzz(func(t *testing.T, version, item string) {
+		data := rawItemFile(version, item)
+		defer func() { rawItemsOff = false }()
+		for _, salvage := range []bool{false, true} {
+			rawItemsOff = false
+			flat := readAllJSON(data, salvage)
+			rawItemsOff = true
+			tree := readAllJSON(data, salvage)
+			if flat != tree {
+				t.Fatalf("flat and tree differ\nflat: %s\ntree: %s", flat, tree)
+			}
+		}
+	})
 }
