@@ -179,6 +179,10 @@ type rowScratch struct {
 	payers []payerIn
 	arena  *chargeArena // nil: each row's charges are allocated
 	raw    *rawItem     // a JSON item's flat form (jsonitem.go)
+	// ps collects one row's problems. A local would move to the heap for
+	// every row (the checker holds a pointer to it); this one is reset to
+	// nil per row, so a row's problems are still its own slice.
+	ps problems
 }
 
 // cell is column i of rec as a field, reported under its row-3 header.
@@ -229,9 +233,10 @@ func (st *csvState) addPayer(ps []payerIn, rec []string, pc *csvPayerCols) ([]pa
 }
 
 func (st *csvState) row(rec []string, line int, sc *rowScratch) ([]priceline.Charge, []Problem, error) {
-	var ps problems
+	sc.ps = nil
+	ps := &sc.ps
 	if st.rd.salvage {
-		rec = st.salvageRecord(rec, line, &ps)
+		rec = st.salvageRecord(rec, line, ps)
 	}
 	c := &st.cols
 	it := itemIn{
@@ -278,9 +283,9 @@ func (st *csvState) row(rec []string, line int, sc *rowScratch) ([]priceline.Cha
 		}
 	}
 	sc.codes, sc.payers = it.codes, ci.payers
-	ck := checker{fam: st.rd.fam, ver: st.rd.ver, csv: true, row: line, ps: &ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage,
+	ck := checker{fam: st.rd.fam, ver: st.rd.ver, csv: true, row: line, ps: ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage,
 		arena: sc.arena}
 	base := ck.item(&it)
 	chs := ck.charges(base, &ci, ck.modifierOnly(&it, base))
-	return chs, ps, nil
+	return chs, *ps, nil
 }
