@@ -9,7 +9,7 @@ import (
 // The items of standard_charge_information are read in batches, as CSV
 // rows are (csvbatch.go): one goroutine reads the next batch's items (their
 // syntax checked by jsontext, their text copied) while the current one is
-// built (parseJSONValue) and checked on every core. The same bounds apply.
+// read (checkText) and checked on every core. The same bounds apply.
 const (
 	jsonBatchItems = 256
 	jsonBatchBytes = 1 << 20
