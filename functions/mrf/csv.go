@@ -178,28 +178,11 @@ type rowScratch struct {
 	codes  []codeIn
 	payers []payerIn
 	arena  *chargeArena // nil: each row's charges are allocated
-}
-
-// cell is column i of rec as a field, reported under its row-3 header.
-func (st *csvState) cell(rec []string, i int) field {
-	if i < 0 {
-		return field{}
-	}
-	f := field{col: st.headers[i]}
-	if i < len(rec) {
-		f.val = rec[i]
-		f.set = !blank(rec[i])
-	}
-	return f
-}
-
-// namedCell is cell with a column name for a column the header lacks.
-func (st *csvState) namedCell(rec []string, i int, name string) field {
-	f := st.cell(rec, i)
-	if f.col == "" {
-		f.col = name
-	}
-	return f
+	raw    *rawItem     // a JSON item's flat form (jsonitem.go)
+	// ps collects one row's problems. A local would move to the heap for
+	// every row (the checker holds a pointer to it); this one is reset to
+	// nil per row, so a row's problems are still its own slice.
+	ps problems
 }
 
 // blank reports whether s holds only white space, without the work of
@@ -219,35 +202,64 @@ func blank(s string) bool {
 func (st *csvState) addPayer(ps []payerIn, rec []string, pc *csvPayerCols) ([]payerIn, *payerIn) {
 	ps = append(ps, payerIn{})
 	p := &ps[len(ps)-1]
-	p.payer, p.plan, p.dollar = st.cell(rec, pc.payer), st.cell(rec, pc.plan), st.cell(rec, pc.dollar)
-	p.pct, p.alg, p.methodology = st.cell(rec, pc.pct), st.cell(rec, pc.alg), st.cell(rec, pc.meth)
-	p.est, p.median = st.namedCell(rec, pc.est, "estimated_amount"), st.namedCell(rec, pc.median, "median_amount")
-	p.p10, p.p90 = st.namedCell(rec, pc.p10, "10th_percentile"), st.namedCell(rec, pc.p90, "90th_percentile")
-	p.count, p.notes = st.namedCell(rec, pc.count, "count"), st.namedCell(rec, pc.notes, "additional_generic_notes")
+	st.setCell(&p.payer, rec, pc.payer, "")
+	st.setCell(&p.plan, rec, pc.plan, "")
+	st.setCell(&p.dollar, rec, pc.dollar, "")
+	st.setCell(&p.pct, rec, pc.pct, "")
+	st.setCell(&p.alg, rec, pc.alg, "")
+	st.setCell(&p.methodology, rec, pc.meth, "")
+	st.setCell(&p.est, rec, pc.est, "estimated_amount")
+	st.setCell(&p.median, rec, pc.median, "median_amount")
+	st.setCell(&p.p10, rec, pc.p10, "10th_percentile")
+	st.setCell(&p.p90, rec, pc.p90, "90th_percentile")
+	st.setCell(&p.count, rec, pc.count, "count")
+	st.setCell(&p.notes, rec, pc.notes, "additional_generic_notes")
 	return ps, p
 }
 
+// setCell writes column i of rec into f, which must be zero, reported under
+// its row-3 header (or name, for a column the header lacks). Returning a
+// field (56 bytes) to copy into place cost a fifth of a tall row's time.
+func (st *csvState) setCell(f *field, rec []string, i int, name string) {
+	if i < 0 {
+		f.col = name
+		return
+	}
+	f.col = st.headers[i]
+	if f.col == "" {
+		f.col = name
+	}
+	if i < len(rec) {
+		f.val = rec[i]
+		f.set = !blank(rec[i])
+	}
+}
+
 func (st *csvState) row(rec []string, line int, sc *rowScratch) ([]priceline.Charge, []Problem, error) {
-	var ps problems
+	sc.ps = nil
+	ps := &sc.ps
 	if st.rd.salvage {
-		rec = st.salvageRecord(rec, line, &ps)
+		rec = st.salvageRecord(rec, line, ps)
 	}
 	c := &st.cols
-	it := itemIn{
-		description: st.cell(rec, c.description),
-		modifiers:   st.cell(rec, c.modifiers),
-		drugUnit:    st.cell(rec, c.drugUnit),
-		drugType:    st.cell(rec, c.drugType),
-		codes:       sc.codes[:0],
-	}
+	it := itemIn{codes: sc.codes[:0]}
+	st.setCell(&it.description, rec, c.description, "")
+	st.setCell(&it.modifiers, rec, c.modifiers, "")
+	st.setCell(&it.drugUnit, rec, c.drugUnit, "")
+	st.setCell(&it.drugType, rec, c.drugType, "")
 	for _, cd := range c.codes {
-		it.codes = append(it.codes, codeIn{code: st.cell(rec, cd.code), typ: st.cell(rec, cd.typ)})
+		it.codes = append(it.codes, codeIn{})
+		in := &it.codes[len(it.codes)-1]
+		st.setCell(&in.code, rec, cd.code, "")
+		st.setCell(&in.typ, rec, cd.typ, "")
 	}
-	ci := chargesIn{
-		setting: st.cell(rec, c.setting), gross: st.cell(rec, c.gross), cash: st.cell(rec, c.cash),
-		min: st.cell(rec, c.min), max: st.cell(rec, c.max), genericNotes: st.cell(rec, c.genericNotes),
-		payers: sc.payers[:0],
-	}
+	ci := chargesIn{payers: sc.payers[:0]}
+	st.setCell(&ci.setting, rec, c.setting, "")
+	st.setCell(&ci.gross, rec, c.gross, "")
+	st.setCell(&ci.cash, rec, c.cash, "")
+	st.setCell(&ci.min, rec, c.min, "")
+	st.setCell(&ci.max, rec, c.max, "")
+	st.setCell(&ci.genericNotes, rec, c.genericNotes, "")
 	if st.rd.format == FormatCSVTall {
 		var p *payerIn
 		ci.payers, p = st.addPayer(ci.payers, rec, &c.tall)
@@ -277,9 +289,9 @@ func (st *csvState) row(rec []string, line int, sc *rowScratch) ([]priceline.Cha
 		}
 	}
 	sc.codes, sc.payers = it.codes, ci.payers
-	ck := checker{fam: st.rd.fam, ver: st.rd.ver, csv: true, row: line, ps: &ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage,
+	ck := checker{fam: st.rd.fam, ver: st.rd.ver, csv: true, row: line, ps: ps, hosp: st.rd.hospital.ID, salvage: st.rd.salvage,
 		arena: sc.arena}
 	base := ck.item(&it)
 	chs := ck.charges(base, &ci, ck.modifierOnly(&it, base))
-	return chs, ps, nil
+	return chs, *ps, nil
 }

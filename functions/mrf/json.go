@@ -17,8 +17,8 @@ import (
 // jsonState is the JSON side of a Reader. The decoder walks the top-level
 // object token by token; only one element of standard_charge_information
 // (or modifier_information) is held in memory at a time (a batch of them,
-// see jsonbatch.go). The jsontext decoder checks the syntax; values are
-// built by parseJSONValue.
+// see jsonbatch.go). The jsontext decoder checks the syntax; items are
+// read flat (jsonitem.go), other values built by parseJSONValue.
 type jsonState struct {
 	dec      *jsontext.Decoder
 	lim      *recordLimiter

@@ -9,7 +9,7 @@ import (
 // The items of standard_charge_information are read in batches, as CSV
 // rows are (csvbatch.go): one goroutine reads the next batch's items (their
 // syntax checked by jsontext, their text copied) while the current one is
-// built (parseJSONValue) and checked on every core. The same bounds apply.
+// read (checkText) and checked on every core. The same bounds apply.
 const (
 	jsonBatchItems = 256
 	jsonBatchBytes = 1 << 20
@@ -113,13 +113,13 @@ func (p *jsonPipeline) nextItem() (chs []priceline.Charge, ps []Problem, done bo
 		parallelFor(n, func(part, lo, hi int) {
 			sc := rowScratch{arena: &b.arenas[part]}
 			for i := lo; i < hi; i++ {
-				var ps problems
+				sc.ps = nil
 				start := 0
 				if i > 0 {
 					start = b.ends[i-1]
 				}
-				chs := st.item(parseJSONValue(b.text[start:b.ends[i]]), first+i, &ps, &sc)
-				b.out[i] = rowResult{chs: chs, ps: ps}
+				chs := st.checkText(b.text[start:b.ends[i]], first+i, &sc.ps, &sc)
+				b.out[i] = rowResult{chs: chs, ps: sc.ps}
 			}
 		})
 		p.cur, p.i = b, 0
