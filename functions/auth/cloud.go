@@ -22,6 +22,9 @@ const defaultCloudName = "Azure AD B2C user"
 // a separate account. Trusting the address would hand a local account to
 // whoever can get the provider to assert that address, and an external
 // provider's email claim is not proof of ownership unless it says so.
+// When it does say so, the address goes into a lookup of its own
+// (syncCloudEmail) whose only use is "forgot password" pointing the
+// account at the provider's reset.
 func (s *Service) SignInExternal(ctx context.Context, id *priceline.ExternalIdentity, c Client) (*Result, error) {
 	if id == nil || id.Provider != priceline.ProviderB2C || id.Subject == "" {
 		// The adapter never produces this; refusing beats creating an
@@ -46,6 +49,10 @@ func (s *Service) SignInExternal(ctx context.Context, id *priceline.ExternalIden
 	res, err := s.StartSession(ctx, u, priceline.MethodB2C, c)
 	if err == nil {
 		s.event(ctx, EventSignIn, OutcomeSuccess, "b2c", c, u.ID)
+		// Every sign-in, not only the first, so accounts made before the
+		// lookup existed join it, and a provider that stops vouching for
+		// the address takes it out.
+		s.syncCloudEmail(ctx, u.ID, u.Email, u.Email, id)
 	}
 	return res, err
 }
@@ -116,6 +123,8 @@ func (s *Service) UpdateCloudProfile(ctx context.Context, u *priceline.User, id 
 		email = u.Email
 	}
 	if name == u.Name && email == u.Email {
+		// The address may still have become (un)verified.
+		s.syncCloudEmail(ctx, u.ID, u.Email, email, id)
 		return u, nil
 	}
 	if err := s.Users.UpdateProfile(ctx, u.ID, name, email); err != nil {
@@ -125,6 +134,7 @@ func (s *Service) UpdateCloudProfile(ctx context.Context, u *priceline.User, id 
 	// name should show on the very next page.
 	s.forgetUser(u.ID)
 	s.forgetUserSessions(u.ID, "")
+	s.syncCloudEmail(ctx, u.ID, u.Email, email, id)
 	s.log().Info("profile updated", "user_id", u.ID, "provider", u.Provider)
 	updated := *u
 	updated.Name, updated.Email, updated.UpdatedAt = name, email, s.now()

@@ -14,7 +14,8 @@ import (
 // instance that reads the store), the provider tokens kept for them, saved
 // estimates and plan details, the second factors (authenticator app,
 // recovery codes, passkeys), pending links, the failed-login counter, the
-// email index and the user record. A notice goes to the address. sso may be nil.
+// email index (for a cloud account: its entry in the lookup of verified
+// addresses) and the user record. A notice goes to the address. sso may be nil.
 func (s *Service) DeleteAccount(ctx context.Context, sso *CloudSignIn, u *priceline.User, sess *priceline.Session, currentPassword string, c Client) error {
 	fresh, err := s.reauthenticate(ctx, u, sess, currentPassword, ReauthDeleteAccount, c)
 	if err != nil {
@@ -68,6 +69,11 @@ func (s *Service) deleteAccountData(ctx context.Context, sso *CloudSignIn, u *pr
 	if u.Provider == priceline.ProviderLocal {
 		if err := s.Attempts.ResetAttempts(ctx, accountKey(u.Email)); err != nil {
 			return fmt.Errorf("delete failed-login counter: %w", err)
+		}
+	}
+	if s.CloudEmails != nil && u.Provider != priceline.ProviderLocal && u.Email != "" {
+		if err := s.CloudEmails.DeleteCloudEmail(ctx, u.Email, u.ID); err != nil {
+			return fmt.Errorf("delete verified-address lookup: %w", err)
 		}
 	}
 	if err := s.Users.DeleteUser(ctx, u.ID); err != nil {

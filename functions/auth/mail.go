@@ -21,8 +21,9 @@ type Mail struct {
 	Outbox *outbox.Sender
 	// PublicURL is the site's origin, for the links in messages.
 	PublicURL string
-	// ResetURL is where a cloud account resets its password ("" points at
-	// the site's sign-in page, from which the provider's reset starts).
+	// ResetURL is where a cloud account resets its password ("" means
+	// PublicURL + "/api/auth/b2c/reset-password", which starts the
+	// provider's password-reset user flow).
 	ResetURL string
 
 	once sync.Once

@@ -29,14 +29,11 @@ func (s *Service) resetText(link string) (subject, text string) {
 }
 
 func (s *Service) resetCloudText() (subject, text string) {
-	where := s.cloudResetURL()
-	if where == "" {
-		where = s.siteURL() + "/login"
-	}
 	return "Reset your password",
-		"Hello,\n\nSomeone (we hope you) asked to reset the password of your Hospital Priceline account. " +
-			"Your account signs in with our cloud sign-in, which keeps your password, so reset it there: open " + where +
-			", choose the cloud sign-in and then \"Forgot your password?\".\n\nIf you did not ask, ignore this message." + signature
+		"Hello,\n\nSomeone (we hope you) asked to reset the password of a Hospital Priceline account with this address. " +
+			"That account signs in with our cloud sign-in, which keeps its password, so we cannot reset it here. " +
+			"To reset it there, open " + s.cloudResetURL() +
+			" and follow the steps.\n\nIf you did not ask, ignore this message: nothing has changed." + signature
 }
 
 func (s *Service) passwordChangedText() (subject, text string) {
@@ -89,10 +86,15 @@ func (s *Service) siteURL() string {
 	return s.Mail.PublicURL
 }
 
-// cloudResetURL is where a cloud account resets its password.
+// cloudResetURL is where a cloud account resets its password: the route
+// that starts the provider's password-reset user flow, unless Mail.ResetURL
+// names another place.
 func (s *Service) cloudResetURL() string {
 	if s.Mail == nil {
 		return ""
 	}
-	return s.Mail.ResetURL
+	if s.Mail.ResetURL != "" {
+		return s.Mail.ResetURL
+	}
+	return s.Mail.PublicURL + "/api/auth/b2c/reset-password"
 }

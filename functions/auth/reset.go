@@ -15,9 +15,11 @@ import (
 const forgotMinDuration = 300 * time.Millisecond
 
 // ForgotPassword starts a password reset for email: a local account gets a
-// single-use link valid for 30 minutes, replacing any earlier one; a cloud
-// account (found only if it is a local address, since cloud accounts are
-// never looked up by email) would be pointed at the provider. The answer is
+// single-use link valid for 30 minutes, replacing any earlier one. When no
+// local account has the address but a cloud account has it as an address
+// its provider verified, a message points at the provider's own reset (see
+// sendCloudResetPointer); when both have it, only the local link goes out.
+// The answer is
 // the same, in the same time, whether or not the address has an account:
 // nil, or KindTooManyRequests when the address was asked about 5 times this
 // hour, a limit that does not depend on the account either. Each account
@@ -52,11 +54,18 @@ func (s *Service) ForgotPassword(ctx context.Context, email string, c Client) er
 }
 
 // sendReset sends the reset message, if email has an account, and returns
-// the account's ID ("" if none).
+// the account's ID ("" if none). A local account comes first and alone: its
+// link already reaches the address, and sending the cloud pointer as well
+// would let one request put two messages in one inbox, past the limit of 5
+// an hour per address; the local sign-in page offers the cloud sign-in too.
 func (s *Service) sendReset(ctx context.Context, email string) (string, error) {
 	u, err := s.Users.UserByEmail(ctx, email)
 	if priceline.IsNotFound(err) {
-		return "", nil
+		id, err := s.sendCloudResetPointer(ctx, email)
+		if err != nil {
+			return "", fmt.Errorf("forgot password: %w", err)
+		}
+		return id, nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("forgot password: %w", err)

@@ -33,6 +33,10 @@ type Service struct {
 	Mail *Mail
 	// Breached checks new passwords against known breaches; nil skips it.
 	Breached priceline.BreachedPasswords
+	// CloudEmails finds cloud accounts by an address their provider
+	// verified, only to point them at the provider's password reset; nil
+	// sends such accounts nothing.
+	CloudEmails priceline.CloudEmailStore
 	// Saved is deleted with an account; nil when there is nothing to delete.
 	Saved priceline.SavedStore
 	// Events receives the security events; nil writes none.

@@ -65,3 +65,7 @@ func TestPasskeyStoreContract(t *testing.T) {
 func TestChallengeStoreContract(t *testing.T) {
 	pricelinetest.TestChallengeStore(t, func(t *testing.T) priceline.ChallengeStore { return NewChallenges() })
 }
+
+func TestCloudEmailStoreContract(t *testing.T) {
+	pricelinetest.TestCloudEmailStore(t, func(t *testing.T) priceline.CloudEmailStore { return NewCloudEmails() })
+}

@@ -62,3 +62,7 @@ func TestPasskeyStoreContract(t *testing.T) {
 func TestChallengeStoreContract(t *testing.T) {
 	pricelinetest.TestChallengeStore(t, func(t *testing.T) priceline.ChallengeStore { return newTestClient(t).Challenges() })
 }
+
+func TestCloudEmailStoreContract(t *testing.T) {
+	pricelinetest.TestCloudEmailStore(t, func(t *testing.T) priceline.CloudEmailStore { return newTestClient(t).CloudEmails() })
+}

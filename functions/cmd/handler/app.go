@@ -185,6 +185,7 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 		Mail:          newAccountMail(cfg, tables.Outbox(), mailer, logger),
 		Breached:      newBreachCheck(cfg, logger),
 		Saved:         tables.Saved(),
+		CloudEmails:   tables.CloudEmails(),
 		Events:        &auth.EventLog{Logger: logger, KeySource: eventKey(keys)},
 	}
 	mfa, mfaHealth, err := startMFA(bg, cfg, vault, tables, logger) // mfa.go
