@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ type catalogEntity struct {
 	Code         string
 	CodeType     string
 	Description  string
+	Descs        string `json:",omitempty"` // code entries only: see descsProp
 }
 
 // maxCatalogDescription keeps catalog entries small; the charges keep the
@@ -41,43 +43,106 @@ func firstRunes(s string, n int) string {
 }
 
 // PutProcedures upserts a code entry for each procedure and a word entry for
-// each word of its description, batched by partition.
+// each word of its description, batched by partition, except for a code
+// and description whose entries the catalog already holds (its code entry
+// lists the description's hash, see descsProp): a re-import of a file
+// writes no catalog entries at all. Word entries are written before the
+// code entries that vouch for them, so a write that fails half-way is
+// retried in full by the next import.
 func (s *PriceStore) PutProcedures(ctx context.Context, ps []priceline.Procedure) error {
-	byPK := map[string]map[string]catalogEntity{}
-	add := func(e catalogEntity) {
-		if byPK[e.PartitionKey] == nil {
-			byPK[e.PartitionKey] = map[string]catalogEntity{}
-		}
-		byPK[e.PartitionKey][e.RowKey] = e
+	type proc struct {
+		code  catalogEntity
+		desc  string
+		words []string
 	}
+	var procs []proc
+	rksByPK := map[string][]string{}
 	for _, p := range ps {
 		n := priceline.NormalizeCode(priceline.Code{Code: p.Code, Type: p.CodeType})
 		if n.Code == "" || n.Type == "" {
 			continue
 		}
-		base := catalogEntity{Code: p.Code, CodeType: p.CodeType, Description: clipRunes(p.Description, maxCatalogDescription)}
-		ce := base
+		ce := catalogEntity{Code: p.Code, CodeType: p.CodeType, Description: clipRunes(p.Description, maxCatalogDescription)}
 		ce.PartitionKey = codePrefix + keyEncode(firstRunes(n.Code, 1))
 		ce.RowKey = keyEncode(n.Code) + "." + keyEncode(n.Type)
 		if len(ce.RowKey) > 512 {
 			continue // no one types such a code; its charges are still stored
 		}
-		add(ce)
-		words := priceline.SearchWords(p.Description)
 		// One set of word entries per distinct description of the code:
 		// hospitals describe a procedure differently, and a search checks
 		// all its words against one entry's description.
-		desc := hashHex(strings.ToLower(base.Description))[:8]
-		for _, w := range words[:min(len(words), 12)] {
+		procs = append(procs, proc{code: ce, desc: hashHex(strings.ToLower(ce.Description))[:8], words: priceline.SearchWords(p.Description)})
+		rksByPK[ce.PartitionKey] = append(rksByPK[ce.PartitionKey], ce.RowKey)
+	}
+	known, err := s.knownCodes(ctx, rksByPK)
+	if err != nil {
+		return err
+	}
+	words := map[string]map[string]catalogEntity{}
+	codes := map[string]map[string]catalogEntity{}
+	add := func(to map[string]map[string]catalogEntity, e catalogEntity) {
+		if to[e.PartitionKey] == nil {
+			to[e.PartitionKey] = map[string]catalogEntity{}
+		}
+		to[e.PartitionKey][e.RowKey] = e
+	}
+	for _, p := range procs {
+		ds := known[p.code.RowKey]
+		if slices.Contains(ds, p.desc) {
+			continue
+		}
+		ds = withDesc(ds, p.desc)
+		known[p.code.RowKey] = ds
+		ce := p.code
+		ce.Descs = strings.Join(ds, " ")
+		add(codes, ce)
+		base := p.code
+		for _, w := range p.words[:min(len(p.words), 12)] {
 			we := base
 			we.PartitionKey = wordPrefix + keyEncode(firstRunes(w, 2))
-			we.RowKey = keyEncode(w) + "." + procedureKey(priceline.Code{Code: p.Code, Type: p.CodeType}) + "." + desc
+			we.RowKey = keyEncode(w) + "." + procedureKey(priceline.Code{Code: base.Code, Type: base.CodeType}) + "." + p.desc
 			if len(we.RowKey) > 512 {
 				continue
 			}
-			add(we)
+			add(words, we)
 		}
 	}
+	if err := s.putCatalog(ctx, words); err != nil {
+		return err
+	}
+	return s.putCatalog(ctx, codes)
+}
+
+// knownCodes reads the description hashes that the code entries of
+// rksByPK (row keys by partition) list, a few partitions at a time.
+func (s *PriceStore) knownCodes(ctx context.Context, rksByPK map[string][]string) (map[string][]string, error) {
+	known := map[string][]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make(chan error, len(rksByPK))
+	sem := make(chan struct{}, 4)
+	for pk, rks := range rksByPK {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			got, err := s.knownDescs(ctx, pk, rks)
+			if err != nil {
+				errs <- err
+				return
+			}
+			mu.Lock()
+			maps.Copy(known, got)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return known, <-errs
+}
+
+// putCatalog upserts entries grouped by partition, 100 to a batch.
+func (s *PriceStore) putCatalog(ctx context.Context, byPK map[string]map[string]catalogEntity) error {
 	for _, rows := range byPK {
 		var actions []aztables.TransactionAction
 		for _, e := range rows {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -36,21 +38,46 @@ func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep, prev str
 	if err != nil {
 		return 0, err
 	}
-	deleted := 0
+	// A few partitions at a time: each costs a query and a delete of its
+	// own (a procedure is a partition), and one at a time left the table
+	// service idle between them, so a re-import's commit took longer than
+	// writing the file.
+	var deleted atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, len(stale))
+	sem := make(chan struct{}, staleDeleters)
 	for _, rk := range stale {
-		gen, pk, _ := strings.Cut(rk, ".")
-		n, err := s.deletePrefix(ctx, pk, hospitalID+"."+gen+".")
-		deleted += n
-		if err != nil {
-			return deleted, err
+		if ctx.Err() != nil {
+			break
 		}
-		if _, err := s.hospCodes.DeleteEntity(ctx, hospitalID, rk, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETagAny)}); err != nil && !isStatus(err, 404) {
-			return deleted, translate(err, "delete partition record")
-		}
-		s.recorded.Delete(hospitalID + "." + rk)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			gen, pk, _ := strings.Cut(rk, ".")
+			n, err := s.deletePrefix(ctx, pk, hospitalID+"."+gen+".")
+			deleted.Add(int64(n))
+			if err != nil {
+				errs <- err
+				return
+			}
+			if _, err := s.hospCodes.DeleteEntity(ctx, hospitalID, rk, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETagAny)}); err != nil && !isStatus(err, 404) {
+				errs <- translate(err, "delete partition record")
+				return
+			}
+			s.recorded.Delete(hospitalID + "." + rk)
+		}()
 	}
-	return deleted, nil
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return int(deleted.Load()), err
+	}
+	return int(deleted.Load()), ctx.Err()
 }
+
+// staleDeleters is how many stale partitions a commit clears at once.
+const staleDeleters = 4
 
 // abandonAfter is how old an uncommitted generation's record must be before
 // a commit treats the import as dead (default: 6 hours, far beyond any
