@@ -360,3 +360,30 @@ func TestASVS_V6_5_3_SecretsAreRandomAndLongEnough(t *testing.T) {
 		seen[c] = true
 	}
 }
+
+// ASVS 5.0 V6.3.1: the code that confirms a new authenticator app is
+// throttled like a sign-in's code: wrong ones count, and past the free
+// failures even the right code waits.
+func TestASVS_V6_3_1_TOTPConfirmCodeThrottled(t *testing.T) {
+	e := newMFAEnv(t)
+	ctx := context.Background()
+	u := e.register(t, "ada@example.org")
+	setup, err := e.svc.BeginTOTP(ctx, u, goodPassword, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := codeAt(t, setup.Secret, e.clock.Now())
+	wrong := "000000"
+	if wrong == right {
+		wrong = "111111"
+	}
+	for i := 0; i < 5; i++ {
+		_, err := e.svc.ConfirmTOTP(ctx, u, wrong, client)
+		wantCode(t, err, priceline.KindUnauthorized, "invalid_code")
+	}
+	if n := e.failures(t, "mfa:"+u.ID); n != 5 {
+		t.Fatalf("failures on the second-factor counter = %d, want 5", n)
+	}
+	_, err = e.svc.ConfirmTOTP(ctx, u, right, client)
+	wantCode(t, err, priceline.KindTooManyRequests, "too_many_attempts")
+}

@@ -123,7 +123,8 @@ func (s *Service) BeginTOTP(ctx context.Context, u *priceline.User, currentPassw
 }
 
 // ConfirmTOTP turns the pending app on when code is right, and returns
-// fresh recovery codes to show once. The code is used up like any other.
+// fresh recovery codes to show once. The code is used up like any other,
+// and a wrong one counts on the second-factor and address throttles.
 func (s *Service) ConfirmTOTP(ctx context.Context, u *priceline.User, code string, c Client) ([]string, error) {
 	m, err := s.mfa()
 	if err != nil {
@@ -137,14 +138,30 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *priceline.User, code strin
 	if err != nil {
 		return nil, fmt.Errorf("confirm totp: %w", err)
 	}
+	// Counted like a sign-in's code (ASVS 5.0 V6.3.1), on the same
+	// counters: a stolen session must not guess codes here unthrottled.
+	cfg := s.config().Throttle
+	counted, err := s.reserve(ctx, []counter{
+		{name: "second_factor", key: "mfa:" + u.ID, limit: cfg.Account, reset: true},
+		{name: "ip", key: s.ipKey(c.IP), limit: cfg.IP},
+	}, s.now())
+	if err != nil {
+		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
+			s.event(ctx, EventThrottled, OutcomeFailure, "totp_confirm", c, u.ID)
+		}
+		return nil, fmt.Errorf("confirm totp: %w", err)
+	}
 	ok, err := s.useTOTPCode(ctx, m, e, code, true)
 	if err != nil {
+		counted.cancel(ctx)
 		return nil, err
 	}
 	if !ok {
+		// Counted as a failure when reserved.
 		s.event(ctx, EventTOTPEnabled, OutcomeFailure, "wrong_code", c, u.ID)
 		return nil, errWrongCode()
 	}
+	counted.succeeded(ctx)
 	codes, err := s.newRecoveryCodes(ctx, m, u)
 	if err != nil {
 		return nil, err
