@@ -58,7 +58,9 @@ func ParseOrigin(zip, radius string) (o Origin, ok bool, err error) {
 	o.At = p
 	if radius != "" {
 		r, err := strconv.ParseFloat(radius, 64)
-		if err != nil || r < MinRadiusMiles || r > MaxRadiusMiles {
+		// Written as !(in range) so NaN, which compares false both ways, is
+		// refused too: a NaN radius would keep no hospital with a ZIP.
+		if err != nil || !(r >= MinRadiusMiles && r <= MaxRadiusMiles) {
 			return o, false, invalid("invalid_radius", "radiusMiles must be a number from %d to %d.", MinRadiusMiles, MaxRadiusMiles)
 		}
 		o.RadiusMiles = r
