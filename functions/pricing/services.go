@@ -62,7 +62,16 @@ type ServiceComparison struct {
 	Matches   map[string]ServiceMatch       // hospital ID → how it matched
 	Estimates map[string]estimate.Estimate  // hospital ID → what the person would pay
 	Rows      map[string][]priceline.Charge // hospital ID → the matched rows (amounts flagged removed)
+	// CodesLeftOut counts the matched codes not read because the comparison
+	// reached MaxServiceCodes (the weakest matches are the ones left out).
+	CodesLeftOut int
 }
+
+// MaxServiceCodes bounds the procedure partitions one service comparison
+// reads, so that one anonymous request costs a number of storage requests
+// set by the server, not by how many chargemaster codes hospitals use.
+// Code matches come first, then description matches by score.
+const MaxServiceCodes = 64
 
 // CompareService compares one service across hospitals from the service
 // index: code matches where a hospital has them, otherwise (and only when
@@ -93,6 +102,7 @@ func (s *Service) CompareService(ctx context.Context, q ServiceQuery) (*ServiceC
 	}
 	matches, keep := chooseMatches(index, q.DescriptionMatches)
 	byCode := map[priceline.Code][]priceline.ServiceRow{}
+	best := map[priceline.Code]float64{}
 	var codes []priceline.Code
 	for _, r := range keep {
 		k := priceline.NormalizeCode(r.Code)
@@ -100,6 +110,15 @@ func (s *Service) CompareService(ctx context.Context, q ServiceQuery) (*ServiceC
 			codes = append(codes, k)
 		}
 		byCode[k] = append(byCode[k], r)
+		best[k] = max(best[k], r.Score)
+	}
+	leftOut := 0
+	if len(codes) > MaxServiceCodes {
+		slices.SortFunc(codes, func(a, b priceline.Code) int {
+			return cmp.Or(-cmp.Compare(best[a], best[b]), cmp.Compare(a.Type, b.Type), cmp.Compare(a.Code, b.Code))
+		})
+		leftOut = len(codes) - MaxServiceCodes
+		codes = codes[:MaxServiceCodes]
 	}
 	perHospital := map[string][]priceline.Charge{}
 	for _, code := range codes {
@@ -118,7 +137,7 @@ func (s *Service) CompareService(ctx context.Context, q ServiceQuery) (*ServiceC
 		return nil, err
 	}
 	out := &ServiceComparison{Service: svc, Matches: map[string]ServiceMatch{},
-		Estimates: map[string]estimate.Estimate{}, Rows: perHospital}
+		Estimates: map[string]estimate.Estimate{}, Rows: perHospital, CodesLeftOut: leftOut}
 	flags := map[string][]string{}
 	var rows []priceline.Charge
 	for id, cs := range perHospital {

@@ -132,6 +132,7 @@ func (p *PriceAPI) handleServiceCompare(w http.ResponseWriter, r *http.Request, 
 	body := toCompareJSON(&c.Comparison)
 	body["service"] = toServiceJSON(&c.Service)
 	body["descriptionMatches"] = withDesc
+	body["codesLeftOut"] = c.CodesLeftOut
 	byID := entriesByHospital(body["hospitals"])
 	entries := []map[string]any{}
 	for _, hp := range c.Prices {
