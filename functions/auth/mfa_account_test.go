@@ -61,7 +61,7 @@ func (e *mfaAcctEnv) enrol(t *testing.T, u *priceline.User) (string, []string) {
 func (e *mfaAcctEnv) addPasskey(t *testing.T, u *priceline.User, k *passkeytest.SoftKey) *priceline.Passkey {
 	t.Helper()
 	ctx := context.Background()
-	cer, err := e.svc.BeginPasskeyRegistration(ctx, u)
+	cer, err := e.svc.BeginPasskeyRegistration(ctx, u, goodPassword, from)
 	if err != nil {
 		t.Fatal(err)
 	}

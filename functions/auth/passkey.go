@@ -160,16 +160,23 @@ func (s *Service) takeCeremony(ctx context.Context, m *MFAConfig, id, kind, user
 	return &sd, nil
 }
 
-// BeginPasskeyRegistration starts adding a passkey to u (a local account):
-// a discoverable credential with user verification, no attestation, and
-// none of u's existing credentials again.
-func (s *Service) BeginPasskeyRegistration(ctx context.Context, u *priceline.User) (*Ceremony, error) {
+// BeginPasskeyRegistration starts adding a passkey to u (a local account)
+// after re-authentication: a discoverable credential with user
+// verification, no attestation, and none of u's existing credentials again.
+// The password is asked for (ASVS V7.5.1) because a passkey signs in with
+// no password: without it, a stolen session could add the attacker's
+// passkey and keep the account after the owner changes the password. A
+// wrong password counts like a failed login and the throttle applies.
+func (s *Service) BeginPasskeyRegistration(ctx context.Context, u *priceline.User, currentPassword string, c Client) (*Ceremony, error) {
 	m, err := s.passkeys()
 	if err != nil {
 		return nil, err
 	}
 	if u.Provider != priceline.ProviderLocal {
 		return nil, priceline.Errorf(priceline.KindInvalid, "mfa_local_only", "Your account signs in with an external provider; add passkeys there.")
+	}
+	if u, err = s.reauthenticateLocal(ctx, u, currentPassword, c); err != nil {
+		return nil, err
 	}
 	keys, err := m.Passkeys.UserPasskeys(ctx, u.ID)
 	if err != nil {

@@ -35,7 +35,7 @@ func newPasskeyEnv(t *testing.T) *mfaEnv {
 func (e *mfaEnv) addPasskey(t *testing.T, u *priceline.User, k *passkeytest.SoftKey) *priceline.Passkey {
 	t.Helper()
 	ctx := context.Background()
-	cer, err := e.svc.BeginPasskeyRegistration(ctx, u)
+	cer, err := e.svc.BeginPasskeyRegistration(ctx, u, goodPassword, client)
 	if err != nil {
 		t.Fatalf("BeginPasskeyRegistration: %v", err)
 	}
@@ -121,13 +121,61 @@ func TestPasskeyChallengeUsedTwiceRefused(t *testing.T) {
 	wantCode(t, err, priceline.KindUnauthorized, "mfa_sign_in_expired")
 }
 
+// ASVS 5.0 V7.5.1: adding a passkey, which then signs in with no password,
+// needs the current password like every other change to the sign-in
+// factors. A stolen session alone cannot add the attacker's passkey; a
+// wrong password issues no ceremony and counts as a failed login, and a
+// throttled account is refused with 429 before the password is checked.
+func TestASVS_V7_5_1_AddingAPasskeyNeedsThePassword(t *testing.T) {
+	e := newPasskeyEnv(t)
+	u := e.register(t, "ada@example.org")
+	ctx := context.Background()
+	for _, pw := range []string{"", "not the password"} {
+		cer, err := e.svc.BeginPasskeyRegistration(ctx, u, pw, client)
+		wantCode(t, err, priceline.KindInvalid, "current_password_incorrect")
+		if cer != nil {
+			t.Errorf("password %q: a ceremony was issued: %+v", pw, cer)
+		}
+	}
+	if n := e.challenges.Calls("PutChallenge"); n != 0 {
+		t.Errorf("%d ceremonies stored after wrong passwords, want 0", n)
+	}
+	if got := e.failures(t, "acct:ada@example.org"); got != 2 {
+		t.Errorf("account failures after two wrong passwords = %d, want 2", got)
+	}
+	if e.notices.kinds != nil {
+		t.Errorf("notices after refusals = %v", e.notices.kinds)
+	}
+
+	// Throttled: refused before the check, the right password included.
+	e.svc.Config.Throttle.Account = Limit{LockAt: 3}
+	_, err := e.svc.BeginPasskeyRegistration(ctx, u, "still not it", client)
+	wantCode(t, err, priceline.KindInvalid, "current_password_incorrect")
+	before := e.hasher.verifications()
+	_, err = e.svc.BeginPasskeyRegistration(ctx, u, goodPassword, client)
+	wantCode(t, err, priceline.KindTooManyRequests, "too_many_attempts")
+	if e.hasher.verifications() != before {
+		t.Error("a throttled account reached the password check")
+	}
+
+	// With the password, on an account that is not locked, it works.
+	e = newPasskeyEnv(t)
+	u = e.register(t, "ada@example.org")
+	if p := e.addPasskey(t, u, newSoftKey(t)); p.UserID != u.ID {
+		t.Errorf("stored passkey = %+v", p)
+	}
+	if got := strings.Join(e.notices.kinds, ","); got != NoticePasskeyAdded {
+		t.Errorf("notices = %q", got)
+	}
+}
+
 func TestPasskeyCredentialOfAnotherUserRefused(t *testing.T) {
 	e := newPasskeyEnv(t)
 	ada, mallory := e.register(t, "ada@example.org"), e.register(t, "mallory@example.org")
 	k := newSoftKey(t)
 	e.addPasskey(t, ada, k)
 	ctx := context.Background()
-	cer, err := e.svc.BeginPasskeyRegistration(ctx, mallory)
+	cer, err := e.svc.BeginPasskeyRegistration(ctx, mallory, goodPassword, client)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,14 +194,14 @@ func TestPasskeyUnsupportedAttestationFormatRefusedCleanly(t *testing.T) {
 	for _, format := range []string{"tpm", "android-key", "made-up"} {
 		k := newSoftKey(t)
 		k.Format = format
-		cer, err := e.svc.BeginPasskeyRegistration(ctx, u)
+		cer, err := e.svc.BeginPasskeyRegistration(ctx, u, goodPassword, client)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, _, err = e.svc.FinishPasskeyRegistration(ctx, u, cer.ID, "Key", k.Register(t, cer.Options, u.ID), client)
 		wantCode(t, err, priceline.KindInvalid, "unsupported_attestation")
 	}
-	cer, _ := e.svc.BeginPasskeyRegistration(ctx, u)
+	cer, _ := e.svc.BeginPasskeyRegistration(ctx, u, goodPassword, client)
 	_, _, err := e.svc.FinishPasskeyRegistration(ctx, u, cer.ID, "Key", []byte(`{"id":"x","type":"public-key","response":{}}`), client)
 	wantCode(t, err, priceline.KindInvalid, "passkey_invalid")
 }

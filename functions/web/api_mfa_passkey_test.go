@@ -20,7 +20,7 @@ func softKey(t *testing.T) *passkeytest.SoftKey {
 // addPasskeyAPI adds k to a over the API and returns its ID.
 func (e *testEnv) addPasskeyAPI(t *testing.T, a *account, k *passkeytest.SoftKey) string {
 	t.Helper()
-	r := e.do(req{Method: "POST", Path: "/api/me/passkeys/options", Cookie: a.Cookie, CSRF: a.CSRF, JSON: map[string]string{}})
+	r := e.do(req{Method: "POST", Path: "/api/me/passkeys/options", Cookie: a.Cookie, CSRF: a.CSRF, JSON: map[string]string{"currentPassword": a.Password}})
 	cc := r.named(CeremonyCookie)
 	if r.Status != http.StatusOK || cc == nil {
 		t.Fatalf("passkey options: %d %s", r.Status, r.Body)
@@ -147,5 +147,47 @@ func TestNIST_800_63B_PasskeySignInThrottledOverHTTP(t *testing.T) {
 	}
 	if r.Status != http.StatusTooManyRequests || r.errorCode() != "too_many_attempts" || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("after refusals: %d %s %q", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+}
+
+// ASVS 5.0 V7.5.1 over HTTP: the options for a new passkey need the CSRF
+// token and the current password; a refusal sets no ceremony cookie, and
+// wrong passwords in a row are throttled with Retry-After, the right one
+// included, so a stolen session cannot add a passkey.
+func TestASVS_V7_5_1_PasskeyOptionsNeedThePasswordOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	e.withMFA(t, testOrigin)
+	a := e.signedIn("stolen@example.com")
+	options := func(csrf string, body map[string]string) *response {
+		t.Helper()
+		r := e.do(req{Method: "POST", Path: "/api/me/passkeys/options", Cookie: a.Cookie, CSRF: csrf, JSON: body})
+		if r.Status != http.StatusOK && r.named(CeremonyCookie) != nil {
+			t.Errorf("a refused request (%d) set the ceremony cookie", r.Status)
+		}
+		return r
+	}
+	if r := options("", map[string]string{"currentPassword": goodPassword}); r.Status != http.StatusForbidden {
+		t.Errorf("without CSRF: %d %s", r.Status, r.Body)
+	}
+	if r := options(a.CSRF, map[string]string{}); r.Status != http.StatusBadRequest || r.errorCode() != "missing_field" {
+		t.Errorf("without the password: %d %s", r.Status, r.Body)
+	}
+	r := options(a.CSRF, map[string]string{"currentPassword": "wrong"})
+	if r.Status != http.StatusBadRequest || r.errorCode() != "current_password_incorrect" {
+		t.Fatalf("wrong password: %d %s", r.Status, r.Body)
+	}
+	for range 7 {
+		if r = options(a.CSRF, map[string]string{"currentPassword": "wrong"}); r.Status == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if r.Status != http.StatusTooManyRequests || r.errorCode() != "too_many_attempts" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("after wrong passwords: %d %s Retry-After=%q", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+	if r = options(a.CSRF, map[string]string{"currentPassword": goodPassword}); r.Status != http.StatusTooManyRequests {
+		t.Errorf("right password while throttled: %d %s", r.Status, r.Body)
+	}
+	if pk := e.do(req{Method: "GET", Path: "/api/me/passkeys", Cookie: a.Cookie}); !strings.Contains(string(pk.Body), `"passkeys":[]`) {
+		t.Errorf("passkeys after refusals: %s", pk.Body)
 	}
 }

@@ -114,7 +114,11 @@ func toPasskeyJSON(p *priceline.Passkey) passkeyJSON {
 }
 
 func (s *Server) handlePasskeyOptions(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	c, err := s.Auth.BeginPasskeyRegistration(r.Context(), u)
+	in, err := readInput(r, false, []string{"currentPassword"}, nil)
+	if err != nil {
+		return err
+	}
+	c, err := s.Auth.BeginPasskeyRegistration(r.Context(), u, in["currentPassword"], s.client(r))
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func meMethod(ctx context.Context, t *testing.T) string {
 	return m
 }
 
-// Add a passkey from /account, sign out, sign in with it (no email, no
+// Add a passkey from /account (with the current password), sign out, sign in with it (no email, no
 // password), sign in again with the password and the passkey as the
 // second step, and remove it with the current password.
 func TestBrowserPasskeyAddSignInRemove(t *testing.T) {
@@ -94,6 +94,23 @@ func TestBrowserPasskeyAddSignInRemove(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#add-passkey")),
 		chromedp.Clear(chromedp.CSS("#passkeyName")),
 		chromedp.SendKeys(chromedp.CSS("#passkeyName"), "Test laptop"),
+		// Without the current password the page asks for it (ASVS V7.5.1).
+		chromedp.Click(chromedp.CSS("#add-passkey")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitText(ctx, t, "Enter your current password to add a passkey.")
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#passkeyPassword"), "not my password"),
+		chromedp.Click(chromedp.CSS("#add-passkey")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitText(ctx, t, "Your current password is incorrect.")
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#passkeyPassword"), goodPassword),
 		chromedp.Click(chromedp.CSS("#add-passkey")),
 	)
 	if err != nil {

@@ -56,8 +56,18 @@
       add.hidden = false;
       document.getElementById("add-passkey").addEventListener("click", function () {
         var csrf = add.getAttribute("data-csrf");
+        // The current password, as for every other change to how the
+        // account signs in: a passkey then signs in with no password.
+        var pw = document.getElementById("passkeyPassword");
+        if (!pw.value) {
+          say("Enter your current password to add a passkey.");
+          pw.focus();
+          return;
+        }
+        var currentPassword = pw.value;
+        pw.value = "";
         say("Follow your browser's prompt to create the passkey…");
-        post("/api/me/passkeys/options", {}, csrf).then(function (o) {
+        post("/api/me/passkeys/options", { currentPassword: currentPassword }, csrf).then(function (o) {
           var pk = o.publicKey;
           pk.challenge = toBytes(pk.challenge);
           pk.user.id = toBytes(pk.user.id);
