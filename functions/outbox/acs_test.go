@@ -10,6 +10,7 @@ import (
 	"hospitalpriceline/functions/acsmail/acsmailtest"
 	"hospitalpriceline/functions/keyvault"
 	"hospitalpriceline/functions/keyvault/keyvaulttest"
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -51,16 +52,16 @@ func TestACSOutageAndCrashesNeitherLoseNorDuplicateMail(t *testing.T) {
 
 	// ACS accepts, but the instance dies before it records that.
 	c.add(90 * time.Second)
-	store.failSent = true
+	store.Fail = memstore.FailOn(priceline.Errorf(priceline.KindUnavailable, "storage_unavailable", "down"), "MarkOutboxSent")
 	if r, _ := s.Run(ctx); r.Sent != 1 {
 		t.Fatalf("run: %+v", r)
 	}
-	store.failSent = false
+	store.Fail = nil
 	// A later run after the lease sends it again, under the same
 	// Operation-Id, and ACS does not send it a second time.
 	c.add(DefaultLease)
-	if r, _ := s.Run(ctx); r.Sent != 1 || store.len() != 0 {
-		t.Fatalf("rerun: %+v, left %d", r, store.len())
+	if r, _ := s.Run(ctx); r.Sent != 1 || len(store.Entries()) != 0 {
+		t.Fatalf("rerun: %+v, left %d", r, len(store.Entries()))
 	}
 	if n, d := len(svc.Sent()), svc.Duplicates(); n != 1 || d != 1 {
 		t.Errorf("ACS sent %d (duplicates answered %d); want 1 and 1", n, d)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -45,16 +46,16 @@ type clock struct {
 func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-func newSender(t *testing.T, m priceline.Mailer) (*Sender, *memStore, *clock, *bytes.Buffer) {
+func newSender(t *testing.T, m priceline.Mailer) (*Sender, *memstore.Outbox, *clock, *bytes.Buffer) {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)}
 	var logs bytes.Buffer
 	s := &Sender{
-		Store: newMemStore(), Mailer: m, Now: c.now,
+		Store: memstore.NewOutbox(), Mailer: m, Now: c.now,
 		Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 		Jitter: func(time.Duration) int64 { return 0 },
 	}
-	return s, s.Store.(*memStore), c, &logs
+	return s, s.Store.(*memstore.Outbox), c, &logs
 }
 
 func message(kind string) priceline.Message {
@@ -81,8 +82,8 @@ func TestQueuedMessageIsDeliveredOnceAndLeavesNothingBehind(t *testing.T) {
 	if err != nil || r != (Result{}) {
 		t.Errorf("second run %+v %v: nothing should be left", r, err)
 	}
-	if fm.count() != 1 || store.len() != 0 {
-		t.Errorf("sent %d, entries left %d", fm.count(), store.len())
+	if fm.count() != 1 || len(store.Entries()) != 0 {
+		t.Errorf("sent %d, entries left %d", fm.count(), len(store.Entries()))
 	}
 }
 
@@ -104,8 +105,8 @@ func TestOutageDelaysMailWithExponentialBackoffButDoesNotLoseIt(t *testing.T) {
 		c.add(wait)
 	}
 	r, _ := s.Run(context.Background())
-	if r.Sent != 1 || fm.count() != 1 || store.len() != 0 {
-		t.Errorf("after the outage: %+v, sent %d, left %d", r, fm.count(), store.len())
+	if r.Sent != 1 || fm.count() != 1 || len(store.Entries()) != 0 {
+		t.Errorf("after the outage: %+v, sent %d, left %d", r, fm.count(), len(store.Entries()))
 	}
 }
 
@@ -133,15 +134,15 @@ func TestRefusedExpiredAndExhaustedMessagesAreDropped(t *testing.T) {
 	if _, err := s.Queue(ctx, message(priceline.MailVerifyEmail), time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := s.Run(ctx); r.Dropped != 1 || store.len() != 0 {
-		t.Errorf("refused: %+v, left %d", r, store.len())
+	if r, _ := s.Run(ctx); r.Dropped != 1 || len(store.Entries()) != 0 {
+		t.Errorf("refused: %+v, left %d", r, len(store.Entries()))
 	}
 	if _, err := s.Queue(ctx, message(priceline.MailPasswordReset), c.now().Add(30*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	c.add(31 * time.Minute)
-	if r, _ := s.Run(ctx); r.Dropped != 1 || store.len() != 0 || fm.count() != 0 {
-		t.Errorf("expired: %+v, left %d, sent %d", r, store.len(), fm.count())
+	if r, _ := s.Run(ctx); r.Dropped != 1 || len(store.Entries()) != 0 || fm.count() != 0 {
+		t.Errorf("expired: %+v, left %d, sent %d", r, len(store.Entries()), fm.count())
 	}
 	s.MaxAttempts = 2
 	fm.errs = []error{unavailable, unavailable, unavailable}
@@ -155,8 +156,8 @@ func TestRefusedExpiredAndExhaustedMessagesAreDropped(t *testing.T) {
 		got.Dropped += r.Dropped
 		c.add(DefaultMaxDelay * 2)
 	}
-	if got.Retry != 2 || got.Dropped != 1 || store.len() != 0 {
-		t.Errorf("exhausted: %+v, left %d", got, store.len())
+	if got.Retry != 2 || got.Dropped != 1 || len(store.Entries()) != 0 {
+		t.Errorf("exhausted: %+v, left %d", got, len(store.Entries()))
 	}
 }
 
@@ -199,8 +200,8 @@ func TestConcurrentSendersDeliverEachMessageOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if fm.count() != 20 || store.len() != 0 {
-		t.Errorf("sent %d of 20, left %d", fm.count(), store.len())
+	if fm.count() != 20 || len(store.Entries()) != 0 {
+		t.Errorf("sent %d of 20, left %d", fm.count(), len(store.Entries()))
 	}
 }
 

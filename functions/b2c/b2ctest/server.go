@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hospitalpriceline/functions/internal/testtls"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -145,7 +146,7 @@ type grant struct {
 // New starts a double and stops it when t ends.
 func New(t testing.TB, opts Options) *Server {
 	t.Helper()
-	cert, leaf, err := newCertificate(B2CHost, ExternalIDHost)
+	cert, roots, err := testtls.SelfSigned(B2CHost, ExternalIDHost)
 	if err != nil {
 		t.Fatalf("b2ctest: %v", err)
 	}
@@ -176,9 +177,8 @@ func New(t testing.TB, opts Options) *Server {
 	s.ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	s.ts.StartTLS()
 	s.addr = s.ts.Listener.Addr().String()
-	s.leaf = leaf
-	s.roots = x509.NewCertPool()
-	s.roots.AddCert(leaf)
+	s.leaf = cert.Leaf
+	s.roots = roots
 	s.client = s.newClient(nil)
 	t.Cleanup(func() {
 		s.client.CloseIdleConnections()

@@ -2,16 +2,13 @@ package keyvaulttest
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math/big"
+	"hospitalpriceline/functions/internal/testtls"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -117,7 +114,7 @@ func NewVault(t testing.TB, opt VaultOptions) *Vault {
 		// "newest first" is well defined even at one-second resolution.
 		clock: time.Now().Add(-time.Hour).Truncate(time.Second),
 	}
-	cert, pool, err := selfSigned(opt.Host)
+	cert, pool, err := testtls.SelfSigned(opt.Host)
 	if err != nil {
 		t.Fatalf("keyvaulttest: make certificate: %v", err)
 	}
@@ -408,39 +405,4 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, struct {
 		Error inner `json:"error"`
 	}{inner{code, msg}})
-}
-
-// selfSigned makes a short-lived certificate for host and a pool that trusts
-// only it.
-func selfSigned(host string) (tls.Certificate, *x509.CertPool, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: host},
-		DNSNames:              []string{host},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool, nil
 }

@@ -1,4 +1,8 @@
-package b2ctest
+// Package testtls makes the self-signed certificates the protocol doubles
+// (Key Vault, Azure Communication Services, B2C) serve TLS with, so the real
+// SDK clients talk to them over HTTPS as they would to Azure. Test support:
+// production never imports it.
+package testtls
 
 import (
 	"crypto/ecdsa"
@@ -7,26 +11,31 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
 	"math/big"
 	"time"
 )
 
-// newCertificate makes a self-signed certificate for hosts. The key lives
-// only in memory for the life of the test binary.
-func newCertificate(hosts ...string) (tls.Certificate, *x509.Certificate, error) {
+// SelfSigned makes a day-long self-signed certificate for hosts (the first
+// is the subject) and a pool that trusts only it. The key lives only in
+// memory for the life of the test binary.
+func SelfSigned(hosts ...string) (tls.Certificate, *x509.CertPool, error) {
+	if len(hosts) == 0 {
+		return tls.Certificate{}, nil, errors.New("certificate: no host")
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, nil, fmt.Errorf("generate certificate key: %w", err)
 	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
 		return tls.Certificate{}, nil, fmt.Errorf("certificate serial: %w", err)
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: hosts[0], Organization: []string{"b2ctest"}},
+		Subject:               pkix.Name{CommonName: hosts[0]},
 		DNSNames:              hosts,
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(24 * time.Hour),
@@ -43,5 +52,7 @@ func newCertificate(hosts ...string) (tls.Certificate, *x509.Certificate, error)
 	if err != nil {
 		return tls.Certificate{}, nil, fmt.Errorf("parse certificate: %w", err)
 	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, leaf, nil
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool, nil
 }
