@@ -61,8 +61,7 @@ func (p *PriceAPI) handleHospitals(w http.ResponseWriter, r *http.Request) error
 	for i := range hs {
 		out = append(out, toHospitalJSON(&hs[i]))
 	}
-	w.Header().Set("Cache-Control", "public, max-age="+priceCacheSeconds)
-	writeJSON(w, http.StatusOK, map[string]any{"hospitals": out})
+	writePublicJSON(w, map[string]any{"hospitals": out})
 	return nil
 }
 
@@ -84,8 +83,7 @@ func (p *PriceAPI) handleProcedures(w http.ResponseWriter, r *http.Request) erro
 	for _, pr := range ps {
 		out = append(out, procedureJSON{Code: pr.Code, CodeType: pr.CodeType, Description: pr.Description})
 	}
-	w.Header().Set("Cache-Control", "public, max-age="+priceCacheSeconds)
-	writeJSON(w, http.StatusOK, map[string]any{"procedures": out})
+	writePublicJSON(w, map[string]any{"procedures": out})
 	return nil
 }
 
@@ -125,8 +123,7 @@ func (p *PriceAPI) handlePrices(w http.ResponseWriter, r *http.Request) error {
 	if page.NextCursor != "" {
 		body["nextCursor"] = page.NextCursor
 	}
-	w.Header().Set("Cache-Control", "public, max-age="+priceCacheSeconds)
-	writeJSON(w, http.StatusOK, body)
+	writePublicJSON(w, body)
 	return nil
 }
 
@@ -162,12 +159,11 @@ func (p *PriceAPI) handleCompare(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "public, max-age="+priceCacheSeconds)
 	body, err := withDistances(r.Context(), p.service(), withEstimates(toCompareJSON(c), c, pricing.Estimates(rows, c.Payer, c.Plan, b)), q, byDistance)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, body)
+	writePublicJSON(w, body)
 	return nil
 }
 

@@ -52,8 +52,7 @@ func (p *PriceAPI) handleServices(w http.ResponseWriter, r *http.Request) error 
 	for i := range ss {
 		out = append(out, toServiceJSON(&ss[i]))
 	}
-	w.Header().Set("Cache-Control", "public, max-age="+priceCacheSeconds)
-	writeJSON(w, http.StatusOK, map[string]any{"services": out})
+	writePublicJSON(w, map[string]any{"services": out})
 	return nil
 }
 
@@ -67,8 +66,7 @@ func (p *PriceAPI) handlePayers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "public, max-age="+priceCacheSeconds)
-	writeJSON(w, http.StatusOK, map[string]any{"payers": ps})
+	writePublicJSON(w, map[string]any{"payers": ps})
 	return nil
 }
 
@@ -153,8 +151,7 @@ func (p *PriceAPI) handleServiceCompare(w http.ResponseWriter, r *http.Request, 
 	if body, err = withDistances(r.Context(), p.service(), body, q, byDistance); err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "public, max-age="+priceCacheSeconds)
-	writeJSON(w, http.StatusOK, body)
+	writePublicJSON(w, body)
 	return nil
 }
 

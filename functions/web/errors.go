@@ -72,6 +72,14 @@ func setRetryAfter(w http.ResponseWriter, err error) {
 	}
 }
 
+// writePublicJSON answers 200 with v, cacheable by browsers and shared
+// caches for priceCacheSeconds: the public price data changes only when a
+// file is imported.
+func writePublicJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Cache-Control", "public, max-age="+priceCacheSeconds)
+	writeJSON(w, http.StatusOK, v)
+}
+
 // writeJSON writes v as JSON with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

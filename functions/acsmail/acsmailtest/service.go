@@ -18,13 +18,10 @@ package acsmailtest
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"fmt"
 	"hospitalpriceline/functions/internal/testtls"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -144,21 +141,7 @@ func New(t testing.TB, opt Options) *Service {
 // and trusts only its certificate; it refuses to dial anything else, so a
 // test can never reach a real Communication Services resource.
 func (s *Service) HTTPClient() *http.Client {
-	addr := s.srv.Listener.Addr().String()
-	dialer := &net.Dialer{Timeout: 5 * time.Second}
-	return &http.Client{
-		Timeout: 10 * time.Second,
-		Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{RootCAs: s.pool, MinVersion: tls.VersionTLS12},
-			DialContext: func(ctx context.Context, network, hostport string) (net.Conn, error) {
-				host, port, err := net.SplitHostPort(hostport)
-				if err != nil || host != s.Host || port != "443" {
-					return nil, fmt.Errorf("acsmailtest: refusing to dial %s; only %s:443 is served", hostport, s.Host)
-				}
-				return dialer.DialContext(ctx, network, addr)
-			},
-		},
-	}
+	return testtls.PinnedClient("acsmailtest", s.Host, s.srv.Listener.Addr().String(), s.pool)
 }
 
 // ClientOptions returns azcore options that reach the double and retry

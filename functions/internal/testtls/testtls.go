@@ -5,6 +5,7 @@
 package testtls
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -14,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
+	"net/http"
 	"time"
 )
 
@@ -55,4 +58,25 @@ func SelfSigned(hosts ...string) (tls.Certificate, *x509.CertPool, error) {
 	pool := x509.NewCertPool()
 	pool.AddCert(leaf)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool, nil
+}
+
+// PinnedClient returns a client that reaches a double listening at addr
+// under host:443 and trusts only pool. It refuses to dial anything else, so
+// a test can never reach the real Azure service. name prefixes its errors.
+func PinnedClient(name, host, addr string, pool *x509.CertPool) *http.Client {
+	dialer := &net.Dialer{Timeout: 5 * time.Second}
+	return &http.Client{
+		Timeout: 10 * time.Second,
+		Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+			DialContext: func(ctx context.Context, network, hostport string) (net.Conn, error) {
+				h, port, err := net.SplitHostPort(hostport)
+				if err != nil || h != host || port != "443" {
+					return nil, fmt.Errorf("%s: refusing to dial %s; only %s:443 is served", name, hostport, host)
+				}
+				return dialer.DialContext(ctx, network, addr)
+			},
+			MaxIdleConns: 4,
+		},
+	}
 }

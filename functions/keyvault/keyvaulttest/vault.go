@@ -1,7 +1,6 @@
 package keyvaulttest
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -9,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hospitalpriceline/functions/internal/testtls"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -141,23 +139,7 @@ func (m *ManagedIdentity) Authorizer() func(token string) bool {
 // and trusts only its certificate. It refuses to dial anything else, so a
 // test can never reach a real vault.
 func (v *Vault) HTTPClient() *http.Client {
-	addr := v.srv.Listener.Addr().String()
-	dialer := &net.Dialer{Timeout: 5 * time.Second}
-	return &http.Client{
-		Timeout: 10 * time.Second,
-		Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{RootCAs: v.pool, MinVersion: tls.VersionTLS12},
-			DialContext: func(ctx context.Context, network, hostport string) (net.Conn, error) {
-				host, port, err := net.SplitHostPort(hostport)
-				if err != nil || host != v.Host || port != "443" {
-					return nil, fmt.Errorf("keyvaulttest: refusing to dial %s; only %s:443 is served", hostport, v.Host)
-				}
-				return dialer.DialContext(ctx, network, addr)
-			},
-			DisableKeepAlives: false,
-			MaxIdleConns:      4,
-		},
-	}
+	return testtls.PinnedClient("keyvaulttest", v.Host, v.srv.Listener.Addr().String(), v.pool)
 }
 
 // ClientOptions returns azsecrets options that reach the double and retry
