@@ -12,6 +12,7 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,12 +80,7 @@ func (s *Sender) now() time.Time {
 	return time.Now()
 }
 
-func (s *Sender) log() *slog.Logger {
-	if s.Logger != nil {
-		return s.Logger
-	}
-	return slog.Default()
-}
+func (s *Sender) log() *slog.Logger { return cmp.Or(s.Logger, slog.Default()) }
 
 // Queue stores msg in the outbox, due at once, to be dropped if not sent by
 // expiresAt (zero: never). Call it in the step that makes the change the

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"maps"
 	"slices"
 )
 
@@ -26,32 +27,25 @@ var defaultCursorKey = []byte("hospital-priceline/cursor/v1")
 // are named as the API names them, so that the digest of a query is the
 // same however it reached the service.
 func queryDigest(q PriceQuery) []byte {
-	params := map[string]string{}
-	for k, v := range map[string]string{
+	params := map[string]string{
 		"code": q.Code, "codeType": q.CodeType, "q": q.Q, "payer": q.Payer, "plan": q.Plan,
 		"setting": q.Setting, "hospital": q.HospitalID, "sort": q.Sort,
 		"zip": q.Zip, "radiusMiles": q.RadiusMiles,
-	} {
-		if v != "" {
-			params[k] = v
+	}
+	var enc []byte
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		if params[k] == "" {
+			continue
+		}
+		// Name and value each after its length, so that no two queries
+		// encode alike.
+		for _, s := range [2]string{k, params[k]} {
+			enc = binary.BigEndian.AppendUint64(enc, uint64(len(s)))
+			enc = append(enc, s...)
 		}
 	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	h := sha256.New()
-	for _, k := range keys {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(k)))
-		h.Write(n[:])
-		h.Write([]byte(k))
-		binary.BigEndian.PutUint64(n[:], uint64(len(params[k])))
-		h.Write(n[:])
-		h.Write([]byte(params[k]))
-	}
-	return h.Sum(nil)[:12]
+	sum := sha256.Sum256(enc)
+	return sum[:12]
 }
 
 func (s *Service) cursorTag(payload []byte) []byte {

@@ -131,14 +131,12 @@ func (s *Service) Search(ctx context.Context, q PriceQuery) (*PricePage, error) 
 		return nil, err
 	}
 	flagPriceRows(rows)
+	// The hospitals themselves, not only their names: distances need them.
 	hs, err := st.Hospitals(ctx)
 	if err != nil {
 		return nil, err
 	}
-	names := make(map[string]string, len(hs))
-	for _, h := range hs {
-		names[h.ID] = h.Name
-	}
+	names := namesOf(hs)
 	var dist map[string]float64
 	if near {
 		dist = origin.Distances(hs)

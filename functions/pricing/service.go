@@ -112,11 +112,16 @@ func hospitalNames(ctx context.Context, st priceline.PriceStore) (map[string]str
 	if err != nil {
 		return nil, err
 	}
+	return namesOf(hs), nil
+}
+
+// namesOf maps the IDs of hs to their names.
+func namesOf(hs []priceline.Hospital) map[string]string {
 	names := make(map[string]string, len(hs))
 	for _, h := range hs {
 		names[h.ID] = h.Name
 	}
-	return names, nil
+	return names
 }
 
 // invalid builds a KindInvalid error.

@@ -1,6 +1,7 @@
 package token
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,12 +55,7 @@ func (r *Refresher) now() time.Time {
 	return time.Now()
 }
 
-func (r *Refresher) logger() *slog.Logger {
-	if r.Logger != nil {
-		return r.Logger
-	}
-	return slog.Default()
-}
+func (r *Refresher) logger() *slog.Logger { return cmp.Or(r.Logger, slog.Default()) }
 
 func (r *Refresher) interval() time.Duration {
 	if r.Interval > 0 {

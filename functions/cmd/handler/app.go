@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,7 +15,6 @@ import (
 	"hospitalpriceline/functions/internal/backoff"
 	"hospitalpriceline/functions/keyvault"
 	"hospitalpriceline/functions/password"
-	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/pricing"
 	"hospitalpriceline/functions/tablestorage"
 	"hospitalpriceline/functions/token"
@@ -120,47 +117,24 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 		return tables.Ping(ctx)
 	}}}
 
-	keys := token.NewKeyring()
-	var refresher *token.Refresher // nil with the local development key
-	var vault *keyvault.Source     // set when the signing key comes from Key Vault
-	if cfg.DevSigningKey != nil {
-		if err := keys.Set([]priceline.SigningKey{{Version: "dev", Secret: cfg.DevSigningKey, Enabled: true, Created: time.Now()}}); err != nil {
-			return nil, fmt.Errorf("setting PRICELINE_DEV_SIGNING_KEY: %w", err)
-		}
-		logger.Warn("using PRICELINE_DEV_SIGNING_KEY: for local development only")
-	} else {
+	var vault *keyvault.Source // set when the signing key comes from Key Vault
+	if cfg.DevSigningKey == nil {
 		src, err := keyvault.New(cfg.KeyVaultURL, cred, deps.vault)
 		if err != nil {
 			return nil, fmt.Errorf("setting PRICELINE_KEYVAULT_URL: %w", err)
 		}
 		vault = src
-		// A new version signs only once every instance has loaded it: older
-		// than the longest refresh gap (interval plus 10 % jitter) with margin.
-		keys.SetActivationDelay(keyActivationDelay, nil)
-		refresher = &token.Refresher{Keys: keys, Source: src, Name: cfg.SigningSecretName, Interval: keyRefreshInterval, AttemptTimeout: vaultReadTimeout, Logger: logger}
-		// Run loads at once (the keyring is empty) and retries from a
-		// second up; until then cookies are 503 signing_keys_unavailable,
-		// never 401, so that no browser drops a cookie another instance
-		// signed.
-		go refresher.Run(bg)
+	}
+	keys, keysHealth, err := loadKeys(bg, keySpec{
+		check: "signingKeys", what: "signing key",
+		dev: cfg.DevSigningKey, devSetting: "PRICELINE_DEV_SIGNING_KEY",
+		vault: vault, secret: cfg.SigningSecretName,
+	}, logger)
+	if err != nil {
+		return nil, err
 	}
 	ready.SigningKeys = keys.Loaded
-	// Degraded also while the last refresh failed: the instance still serves
-	// with its cached keys, but a rotation would not reach it.
-	health = append(health, web.HealthCheck{Name: "signingKeys", Check: func(context.Context) error {
-		if !keys.Loaded() {
-			if refresher != nil && !refresher.Attempted() {
-				return web.ErrStarting
-			}
-			return fmt.Errorf("no signing key loaded")
-		}
-		if refresher != nil {
-			if st := refresher.Status(); st.LastError != "" {
-				return fmt.Errorf("last signing-key refresh failed (serving with cached keys): %s", st.LastError)
-			}
-		}
-		return nil
-	}})
+	health = append(health, keysHealth)
 
 	// Each argon2id hash holds 19 MiB; cap concurrent hashes so a login flood
 	// cannot exhaust memory (excess requests wait briefly, then get 503).
@@ -227,18 +201,9 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 	return &app{Handler: srv.Handler(), Server: srv, stop: func() { stop(); svc.WaitMail() }}, nil
 }
 
-// cursorKey derives the key that signs price-list cursors from the newest
-// session-signing key, so every instance agrees without another secret. A
+// cursorKey is the key that signs price-list cursors (derivedKey). A
 // rotation invalidates cursors in flight: the client starts from page one.
-func cursorKey(keys *token.Keyring) []byte {
-	k, ok := keys.Signing()
-	if !ok {
-		return nil
-	}
-	m := hmac.New(sha256.New, k.Secret)
-	m.Write([]byte("priceline cursor v1"))
-	return m.Sum(nil)
-}
+func cursorKey(keys *token.Keyring) []byte { return derivedKey(keys, "priceline cursor v1") }
 
 func newTables(cfg *config, cred azcore.TokenCredential, opt tablestorage.Options) (*tablestorage.Client, error) {
 	if cfg.TablesConnString != "" {

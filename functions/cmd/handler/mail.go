@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
 
@@ -67,17 +65,8 @@ func newBreachCheck(cfg *config, logger *slog.Logger) priceline.BreachedPassword
 	return hibp.New(hibp.Options{Logger: logger})
 }
 
-// eventKey derives the key of the security log's account keys from the
-// newest session-signing key, as cursorKey does, so every instance agrees
-// without another secret. A rotation changes the account keys from then on.
+// eventKey is the key of the security log's account keys (derivedKey), as
+// cursorKey is for cursors. A rotation changes the account keys from then on.
 func eventKey(keys *token.Keyring) func() []byte {
-	return func() []byte {
-		k, ok := keys.Signing()
-		if !ok {
-			return nil
-		}
-		m := hmac.New(sha256.New, k.Secret)
-		m.Write([]byte("priceline security log account key v1"))
-		return m.Sum(nil)
-	}
+	return func() []byte { return derivedKey(keys, "priceline security log account key v1") }
 }

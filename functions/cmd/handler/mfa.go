@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"hospitalpriceline/functions/auth"
 	"hospitalpriceline/functions/keyvault"
-	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/tablestorage"
-	"hospitalpriceline/functions/token"
 	"hospitalpriceline/functions/web"
 )
 
@@ -23,22 +20,17 @@ func startMFA(bg context.Context, cfg *config, vault *keyvault.Source, tables *t
 	if cfg.MFASecretName == "" && cfg.DevMFAKey == nil {
 		return nil, nil, nil
 	}
-	keys := token.NewKeyring()
-	var refresher *token.Refresher
-	if cfg.DevMFAKey != nil {
-		if err := keys.Set([]priceline.SigningKey{{Version: "dev", Secret: cfg.DevMFAKey, Enabled: true, Created: time.Now()}}); err != nil {
-			return nil, nil, fmt.Errorf("setting PRICELINE_DEV_MFA_KEY: %w", err)
-		}
-		logger.Warn("using PRICELINE_DEV_MFA_KEY: for local development only")
-	} else {
-		if vault == nil {
-			return nil, nil, fmt.Errorf("setting PRICELINE_MFA_SECRET_NAME: needs PRICELINE_KEYVAULT_URL")
-		}
-		keys.SetActivationDelay(keyActivationDelay, nil)
-		// Loaded in the background like the signing keys, so startup never
-		// waits for the vault; two-step sign-in answers 503 until it is.
-		refresher = &token.Refresher{Keys: keys, Source: vault, Name: cfg.MFASecretName, Interval: keyRefreshInterval, AttemptTimeout: vaultReadTimeout, Logger: logger}
-		go refresher.Run(bg)
+	if cfg.DevMFAKey == nil && vault == nil {
+		return nil, nil, fmt.Errorf("setting PRICELINE_MFA_SECRET_NAME: needs PRICELINE_KEYVAULT_URL")
+	}
+	// Two-step sign-in answers 503 until the key has loaded.
+	keys, keyHealth, err := loadKeys(bg, keySpec{
+		check: "mfaKey", what: "MFA key",
+		dev: cfg.DevMFAKey, devSetting: "PRICELINE_DEV_MFA_KEY",
+		vault: vault, secret: cfg.MFASecretName,
+	}, logger)
+	if err != nil {
+		return nil, nil, err
 	}
 	wa, err := auth.NewRelyingParty(cfg.PublicURL, "Hospital Priceline")
 	if err != nil {
@@ -49,19 +41,5 @@ func startMFA(bg context.Context, cfg *config, vault *keyvault.Source, tables *t
 		TOTP: m, RecoveryCodes: m, Passkeys: tables.Passkeys(), Challenges: tables.Challenges(),
 		Keys: keys, Issuer: "Hospital Priceline", WebAuthn: wa,
 	}
-	health := []web.HealthCheck{{Name: "mfaKey", Check: func(context.Context) error {
-		if !keys.Loaded() {
-			if refresher != nil && !refresher.Attempted() {
-				return web.ErrStarting
-			}
-			return fmt.Errorf("no MFA key loaded")
-		}
-		if refresher != nil {
-			if st := refresher.Status(); st.LastError != "" {
-				return fmt.Errorf("last MFA key refresh failed (serving with cached keys): %s", st.LastError)
-			}
-		}
-		return nil
-	}}}
-	return mfa, health, nil
+	return mfa, []web.HealthCheck{keyHealth}, nil
 }

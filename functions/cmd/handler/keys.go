@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"hospitalpriceline/functions/keyvault"
+	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/token"
+	"hospitalpriceline/functions/web"
+)
+
+// keySpec says where one versioned key comes from: the session-signing keys
+// and the MFA key are loaded, refreshed and checked the same way.
+type keySpec struct {
+	check      string           // the health check's name
+	what       string           // the key in messages, such as "signing key"
+	dev        []byte           // a local development key; the vault is not read when set
+	devSetting string           // the setting that holds dev
+	vault      *keyvault.Source // where the versions are read otherwise
+	secret     string           // the vault secret that holds them
+}
+
+// loadKeys returns a keyring filled from spec, with its health check. A
+// development key is set at once. Vault versions load in the background,
+// so startup never waits for the vault, and are refreshed until bg ends; a
+// new version is used only once every instance has loaded it: older than
+// the longest refresh gap (interval plus 10 % jitter) with margin, so every
+// instance can verify or open what any instance signed or sealed. Until the
+// first load, the routes that need the keys answer 503, never 401, so no
+// browser drops a cookie another instance signed.
+func loadKeys(bg context.Context, spec keySpec, logger *slog.Logger) (*token.Keyring, web.HealthCheck, error) {
+	keys := token.NewKeyring()
+	var refresher *token.Refresher // nil with a development key
+	if spec.dev != nil {
+		if err := keys.Set([]priceline.SigningKey{{Version: "dev", Secret: spec.dev, Enabled: true, Created: time.Now()}}); err != nil {
+			return nil, web.HealthCheck{}, fmt.Errorf("setting %s: %w", spec.devSetting, err)
+		}
+		logger.Warn("using " + spec.devSetting + ": for local development only")
+	} else {
+		keys.SetActivationDelay(keyActivationDelay, nil)
+		refresher = &token.Refresher{Keys: keys, Source: spec.vault, Name: spec.secret, Interval: keyRefreshInterval, AttemptTimeout: vaultReadTimeout, Logger: logger}
+		go refresher.Run(bg)
+	}
+	// Degraded also while the last refresh failed: the instance still serves
+	// with its cached keys, but a rotation would not reach it.
+	health := web.HealthCheck{Name: spec.check, Check: func(context.Context) error {
+		if !keys.Loaded() {
+			if refresher != nil && !refresher.Attempted() {
+				return web.ErrStarting
+			}
+			return fmt.Errorf("no %s loaded", spec.what)
+		}
+		if refresher != nil {
+			if st := refresher.Status(); st.LastError != "" {
+				return fmt.Errorf("last %s refresh failed (serving with cached keys): %s", spec.what, st.LastError)
+			}
+		}
+		return nil
+	}}
+	return keys, health, nil
+}
+
+// derivedKey is a key for one purpose, named by label, derived from the
+// newest session-signing key, so every instance agrees without another
+// secret; nil until a signing key has loaded. A rotation changes it from
+// then on.
+func derivedKey(keys *token.Keyring, label string) []byte {
+	k, ok := keys.Signing()
+	if !ok {
+		return nil
+	}
+	m := hmac.New(sha256.New, k.Secret)
+	m.Write([]byte(label))
+	return m.Sum(nil)
+}
