@@ -23,8 +23,8 @@ import (
 type table struct {
 	*aztables.Client
 	// outage, when set, is the table's full name, and a missing table is an
-	// outage (missingTable). The users, sessions, attempts, mfa, passkeys
-	// and saved tables leave it empty: there a missing table reads like a
+	// outage (missingTable). The users, sessions, attempts, mfa and
+	// passkeys tables leave it empty: there a missing table reads like a
 	// missing entity, as it always has.
 	outage string
 }
@@ -154,6 +154,17 @@ func mergeIf(ctx context.Context, t table, k entityErrors, e entity, op string, 
 	}
 	etag := azcore.ETag(*version)
 	resp, err := t.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
+	if err := t.conditional(k, err, op); err != nil {
+		return err
+	}
+	setVersion(version, resp.ETag)
+	return nil
+}
+
+// conditional answers for a write or delete made on the condition that
+// the entity is unchanged (If-Match): gone is k.notFound, changed is
+// k.changed, anything else is translated with op.
+func (t table) conditional(k entityErrors, err error, op string) error {
 	if err := t.missing(err); err != nil {
 		return err
 	}
@@ -165,7 +176,6 @@ func mergeIf(ctx context.Context, t table, k entityErrors, e entity, op string, 
 	case err != nil:
 		return translate(err, op)
 	}
-	setVersion(version, resp.ETag)
 	return nil
 }
 
@@ -192,18 +202,7 @@ func deleteEntity(ctx context.Context, t table, pk, rk, op string) error {
 // k.notFound, one changed meanwhile k.changed. op names the delete in errors.
 func deleteIf(ctx context.Context, t table, k entityErrors, pk, rk string, etag azcore.ETag, op string) error {
 	_, err := t.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: &etag})
-	if err := t.missing(err); err != nil {
-		return err
-	}
-	switch {
-	case isStatus(err, 404):
-		return k.notFound()
-	case isConflictStatus(err) && k.changed != nil:
-		return k.changed(err)
-	case err != nil:
-		return translate(err, op)
-	}
-	return nil
+	return t.conditional(k, err, op)
 }
 
 // takeEntity reads an entity and deletes it on the condition that it is
