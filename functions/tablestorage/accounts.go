@@ -3,11 +3,8 @@ package tablestorage
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
-	"errors"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"hospitalpriceline/functions/priceline"
@@ -101,8 +98,8 @@ func (s *UserStore) DeleteUser(ctx context.Context, userID string) error {
 	if err := s.c.AccountTokens().DeleteAccountTokens(ctx, userID); err != nil {
 		return err
 	}
-	if _, err := s.c.users.DeleteEntity(ctx, userID, userRowKey, nil); err != nil && !isStatus(err, 404) {
-		return translate(err, "delete user")
+	if err := deleteEntity(ctx, s.c.users, userID, userRowKey, "delete user"); err != nil {
+		return err
 	}
 	pk := emailIndexKey(u.Email)
 	if u.Provider != priceline.ProviderLocal {
@@ -139,15 +136,18 @@ const tokenRowPrefix = "token-"
 var tokenPurposes = []string{priceline.TokenVerifyEmail, priceline.TokenChangeEmail, priceline.TokenResetPassword, priceline.TokenReauth}
 
 type tokenRecord struct {
-	Hash      string `json:"Hash"`
-	Email     string `json:"Email"`
-	CreatedAt string `json:"CreatedAt"`
-	ExpiresAt string `json:"ExpiresAt"`
+	Hash      string  `json:"Hash"`
+	Email     string  `json:"Email"`
+	CreatedAt edmTime `json:"CreatedAt"`
+	ExpiresAt edmTime `json:"ExpiresAt"`
 }
 
 func tokenNotFound() error {
 	return priceline.Errorf(priceline.KindNotFound, "token_not_found", "No such token.")
 }
+
+// tokenErrors: a token another request took first is simply gone.
+var tokenErrors = entityErrors{what: "account token", notFound: tokenNotFound, changed: func(error) error { return tokenNotFound() }}
 
 // PutAccountToken upserts the user's row for the purpose.
 func (s *AccountTokenStore) PutAccountToken(ctx context.Context, t *priceline.AccountToken) error {
@@ -160,14 +160,7 @@ func (s *AccountTokenStore) PutAccountToken(ctx context.Context, t *priceline.Ac
 	e := entity{"PartitionKey": t.UserID, "RowKey": tokenRowPrefix + t.Purpose, "Hash": t.Hash, "Email": t.Email}
 	e.setTime("CreatedAt", t.CreatedAt)
 	e.setTime("ExpiresAt", t.ExpiresAt)
-	body, err := json.Marshal(e)
-	if err != nil {
-		return translate(err, "encode account token")
-	}
-	if _, err := s.c.users.UpsertEntity(ctx, body, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace}); err != nil {
-		return translate(err, "put account token")
-	}
-	return nil
+	return upsertEntity(ctx, s.c.users, tokenErrors, e, nil)
 }
 
 // TakeAccountToken reads the row, compares the hash in constant time and
@@ -177,35 +170,20 @@ func (s *AccountTokenStore) TakeAccountToken(ctx context.Context, userID, purpos
 	if !validUserID(userID) || priceline.TokenPurpose(purpose) == "" || !validSessionKey(hash) {
 		return nil, tokenNotFound()
 	}
-	resp, err := s.c.users.GetEntity(ctx, userID, tokenRowPrefix+purpose, nil)
-	if isStatus(err, 404) {
-		return nil, tokenNotFound()
-	}
+	rec, etag, err := readEntity[tokenRecord](ctx, s.c.users, tokenErrors, userID, tokenRowPrefix+purpose)
 	if err != nil {
-		return nil, translate(err, "read account token")
-	}
-	var rec tokenRecord
-	if err := json.Unmarshal(resp.Value, &rec); err != nil {
-		return nil, translate(err, "decode account token")
+		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(rec.Hash), []byte(hash)) != 1 {
 		return nil, tokenNotFound()
 	}
-	etag := resp.ETag
-	if _, err := s.c.users.DeleteEntity(ctx, userID, tokenRowPrefix+purpose, &aztables.DeleteEntityOptions{IfMatch: &etag}); err != nil {
-		if isStatus(err, 404) || isConflictStatus(err) {
-			return nil, tokenNotFound()
-		}
-		return nil, translate(err, "take account token")
+	if err := deleteIf(ctx, s.c.users, tokenErrors, userID, tokenRowPrefix+purpose, etag, "take account token"); err != nil {
+		return nil, err
 	}
-	t := &priceline.AccountToken{UserID: userID, Purpose: purpose, Hash: rec.Hash, Email: rec.Email}
-	var e1, e2 error
-	t.CreatedAt, e1 = parseTime(rec.CreatedAt)
-	t.ExpiresAt, e2 = parseTime(rec.ExpiresAt)
-	if err := errors.Join(e1, e2); err != nil {
-		return nil, translate(err, "decode account token")
-	}
-	return t, nil
+	return &priceline.AccountToken{
+		UserID: userID, Purpose: purpose, Hash: rec.Hash, Email: rec.Email,
+		CreatedAt: rec.CreatedAt.Time, ExpiresAt: rec.ExpiresAt.Time,
+	}, nil
 }
 
 // DeleteAccountTokens deletes the user's row of every purpose.
@@ -214,8 +192,8 @@ func (s *AccountTokenStore) DeleteAccountTokens(ctx context.Context, userID stri
 		return nil
 	}
 	for _, p := range tokenPurposes {
-		if _, err := s.c.users.DeleteEntity(ctx, userID, tokenRowPrefix+p, nil); err != nil && !isStatus(err, 404) {
-			return translate(err, "delete account tokens")
+		if err := deleteEntity(ctx, s.c.users, userID, tokenRowPrefix+p, "delete account tokens"); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -228,43 +206,17 @@ func (s *AccountTokenStore) DeleteAccountTokens(ctx context.Context, userID stri
 func (s *AccountTokenStore) DeleteExpiredAccountTokens(ctx context.Context, now time.Time) (int, error) {
 	filter := "RowKey ge '" + tokenRowPrefix + "' and RowKey lt 'token.' and ExpiresAt le " + odataDateTime(now)
 	sel := "PartitionKey,RowKey"
-	pager := s.c.users.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
 	// Collect first: deleting while paging could move continuation tokens.
-	type rowKey struct {
-		PartitionKey, RowKey string
-		ETag                 string `json:"odata.etag"`
-	}
-	var keys []rowKey
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return 0, translate(err, "list expired account tokens")
-		}
-		for _, raw := range page.Entities {
-			var k rowKey
-			if err := json.Unmarshal(raw, &k); err != nil {
-				return 0, translate(err, "decode account token key")
-			}
+	var keys []entityKey
+	err := eachEntity(ctx, s.c.users.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
+		"list expired account tokens", "decode account token key", func(k entityKey) error {
 			keys = append(keys, k)
-		}
+			return nil
+		})
+	if err != nil {
+		return 0, err
 	}
-	deleted := 0
-	for _, k := range keys {
-		// Conditional on the version listed: a new token of the same
-		// purpose written since (same row, later expiry) must survive.
-		var opts *aztables.DeleteEntityOptions
-		if k.ETag != "" {
-			etag := azcore.ETag(k.ETag)
-			opts = &aztables.DeleteEntityOptions{IfMatch: &etag}
-		}
-		_, err := s.c.users.DeleteEntity(ctx, k.PartitionKey, k.RowKey, opts)
-		switch {
-		case err == nil:
-			deleted++
-		case isStatus(err, 404) || isConflictStatus(err):
-		default:
-			return deleted, translate(err, "delete expired account token")
-		}
-	}
-	return deleted, nil
+	// Conditional on the version listed: a new token of the same purpose
+	// written since (same row, later expiry) must survive.
+	return deleteEach(ctx, s.c.users.Client, keys, true, "delete expired account token")
 }

@@ -30,28 +30,20 @@ var _ priceline.AttemptStore = (*AttemptStore)(nil)
 const maxRecordTries = 128
 
 type attemptRecord struct {
-	Failures    int    `json:"Failures"`
-	LastFailure string `json:"LastFailure"`
+	Failures    int     `json:"Failures"`
+	LastFailure edmTime `json:"LastFailure"`
 }
+
+// attemptErrors has no notFound: a key with no record has no failures.
+var attemptErrors = entityErrors{what: "attempts"}
 
 func (s *AttemptStore) read(ctx context.Context, key string) (*priceline.Attempts, azcore.ETag, error) {
 	pk, rk := attemptKeys(key)
-	resp, err := s.c.attempts.GetEntity(ctx, pk, rk, nil)
-	if isStatus(err, 404) {
-		return &priceline.Attempts{Key: key}, "", nil
-	}
+	rec, etag, err := readEntity[attemptRecord](ctx, s.c.attempts, attemptErrors, pk, rk)
 	if err != nil {
-		return nil, "", translate(err, "read attempts")
+		return nil, "", err
 	}
-	var rec attemptRecord
-	if err := json.Unmarshal(resp.Value, &rec); err != nil {
-		return nil, "", translate(err, "decode attempts")
-	}
-	last, err := parseTime(rec.LastFailure)
-	if err != nil {
-		return nil, "", translate(err, "decode attempts")
-	}
-	return &priceline.Attempts{Key: key, Failures: rec.Failures, LastFailure: last, Version: string(resp.ETag)}, resp.ETag, nil
+	return &priceline.Attempts{Key: key, Failures: rec.Failures, LastFailure: rec.LastFailure.Time, Version: string(etag)}, etag, nil
 }
 
 // Attempts returns the record for key, or a zero record if there is none.
@@ -170,9 +162,5 @@ func backoff(ctx context.Context, try int) error {
 // ResetAttempts deletes the record; a missing one is fine.
 func (s *AttemptStore) ResetAttempts(ctx context.Context, key string) error {
 	pk, rk := attemptKeys(key)
-	_, err := s.c.attempts.DeleteEntity(ctx, pk, rk, nil)
-	if err != nil && !isStatus(err, 404) {
-		return translate(err, "reset attempts")
-	}
-	return nil
+	return deleteEntity(ctx, s.c.attempts, pk, rk, "reset attempts")
 }

@@ -2,11 +2,7 @@ package tablestorage
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -28,31 +24,28 @@ const authFlowPartitionPrefix = "flow"
 // instance may receive the callback, so the flow lives in shared storage;
 // TakeFlow's ETag-conditional delete makes it single use across instances.
 type AuthFlowStore struct {
-	c     *Client
-	table *aztables.Client
+	c *Client
+	t table
 }
 
 var _ priceline.AuthFlowStore = (*AuthFlowStore)(nil)
 
-// authFlowTableName is the flows table's name under c's table prefix.
-func (c *Client) authFlowTableName() string { return c.table(authFlowsTable) }
-
 // AuthFlows returns the B2C sign-in flow store.
 func (c *Client) AuthFlows() *AuthFlowStore {
-	return &AuthFlowStore{c: c, table: c.svc.NewClient(c.authFlowTableName())}
+	return &AuthFlowStore{c: c, t: c.openTable(authFlowsTable, true)}
 }
 
 type authFlowRecord struct {
-	State        string `json:"State"`
-	Nonce        string `json:"Nonce"`
-	PKCEVerifier string `json:"PKCEVerifier"`
-	ReturnTo     string `json:"ReturnTo"`
-	Policy       string `json:"Policy"`
-	MaxAge       int32  `json:"MaxAgeSeconds"`
-	Action       string `json:"Action"`
-	UserID       string `json:"UserID"`
-	CreatedAt    string `json:"CreatedAt"`
-	ExpiresAt    string `json:"ExpiresAt"`
+	State        string  `json:"State"`
+	Nonce        string  `json:"Nonce"`
+	PKCEVerifier string  `json:"PKCEVerifier"`
+	ReturnTo     string  `json:"ReturnTo"`
+	Policy       string  `json:"Policy"`
+	MaxAge       int32   `json:"MaxAgeSeconds"`
+	Action       string  `json:"Action"`
+	UserID       string  `json:"UserID"`
+	CreatedAt    edmTime `json:"CreatedAt"`
+	ExpiresAt    edmTime `json:"ExpiresAt"`
 }
 
 // validFlowID accepts only the shape priceline.NewToken(32) produces, so a
@@ -66,19 +59,14 @@ func authFlowNotFound() error {
 		"This sign-in attempt was not started here or has already been used. Please start again.")
 }
 
+var authFlowErrors = entityErrors{
+	what: "auth flow", notFound: authFlowNotFound,
+	exists: conflict("auth_flow_exists", "This sign-in attempt already exists."),
+}
+
 func authFlowExpired() error {
 	return priceline.Errorf(priceline.KindNotFound, "auth_flow_expired",
 		"This sign-in attempt took too long. Please start again.")
-}
-
-// missingTable turns "the table does not exist" into an outage. Reported as
-// not found it would tell the user their sign-in link was stale, and hide
-// that EnsureTables never ran.
-func missingTable(err error, name string) error {
-	if hasErrorCode(err, aztables.TableNotFound) {
-		return unavailable(fmt.Errorf("table %s is missing: %w", name, err))
-	}
-	return nil
 }
 
 // PutFlow stores f with AddEntity, so an existing flow with the same ID is a
@@ -96,21 +84,7 @@ func (s *AuthFlowStore) PutFlow(ctx context.Context, f *priceline.AuthFlow) erro
 	}
 	e.setTime("CreatedAt", f.CreatedAt)
 	e.setTime("ExpiresAt", f.ExpiresAt)
-	body, err := json.Marshal(e)
-	if err != nil {
-		return translate(err, "encode auth flow")
-	}
-	_, err = s.table.AddEntity(ctx, body, nil)
-	if err := missingTable(err, s.c.authFlowTableName()); err != nil {
-		return err
-	}
-	if isStatus(err, 409) {
-		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "auth_flow_exists", "This sign-in attempt already exists.")
-	}
-	if err != nil {
-		return translate(err, "add auth flow")
-	}
-	return nil
+	return addEntity(ctx, s.t, authFlowErrors, e, nil)
 }
 
 // TakeFlow reads the flow and deletes it on the condition that it is still
@@ -123,24 +97,15 @@ func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.Aut
 		return nil, authFlowNotFound()
 	}
 	pk, rk := authFlowKeys(id)
-	value, err := takeEntity(ctx, s.table, s.c.authFlowTableName(), pk, rk, "auth flow", authFlowNotFound)
+	rec, err := takeEntity[authFlowRecord](ctx, s.t, authFlowErrors, pk, rk)
 	if err != nil {
 		return nil, err
-	}
-	var rec authFlowRecord
-	if err := json.Unmarshal(value, &rec); err != nil {
-		return nil, translate(err, "decode auth flow")
 	}
 	f := &priceline.AuthFlow{
 		ID: id, State: rec.State, Nonce: rec.Nonce, PKCEVerifier: rec.PKCEVerifier,
 		ReturnTo: rec.ReturnTo, Policy: rec.Policy,
 		MaxAge: time.Duration(rec.MaxAge) * time.Second, Action: rec.Action, UserID: rec.UserID,
-	}
-	if f.CreatedAt, err = parseTime(rec.CreatedAt); err != nil {
-		return nil, translate(err, "decode auth flow time")
-	}
-	if f.ExpiresAt, err = parseTime(rec.ExpiresAt); err != nil {
-		return nil, translate(err, "decode auth flow time")
+		CreatedAt: rec.CreatedAt.Time, ExpiresAt: rec.ExpiresAt.Time,
 	}
 	if f.ExpiresAt.IsZero() || f.Expired(s.c.now()) {
 		return nil, authFlowExpired()
@@ -155,5 +120,5 @@ func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.Aut
 func (s *AuthFlowStore) DeleteExpiredFlows(ctx context.Context, now time.Time) (int, error) {
 	// Unconditional: an expired flow is dead whatever its version, and a
 	// callback taking it at the same moment would refuse it anyway.
-	return deleteListed(ctx, s.table, "ExpiresAt le "+odataDateTime(now), "auth flow")
+	return deleteListed(ctx, s.t.Client, "ExpiresAt le "+odataDateTime(now), "auth flow")
 }

@@ -2,10 +2,7 @@ package tablestorage
 
 import (
 	"context"
-	"encoding/json"
 	"time"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -21,24 +18,29 @@ const challengesTable = "challenges"
 // ChallengeStore keeps priceline.Challenges; TakeChallenge's
 // ETag-conditional delete makes each single use across instances.
 type ChallengeStore struct {
-	c     *Client
-	table *aztables.Client
+	c *Client
+	t table
 }
 
 var _ priceline.ChallengeStore = (*ChallengeStore)(nil)
 
 // Challenges returns the challenge store.
 func (c *Client) Challenges() *ChallengeStore {
-	return &ChallengeStore{c: c, table: c.svc.NewClient(c.table(challengesTable))}
+	return &ChallengeStore{c: c, t: c.openTable(challengesTable, true)}
 }
 
 type challengeRecord struct {
-	Kind      string `json:"Kind"`
-	UserID    string `json:"UserID"`
-	Data      []byte `json:"Data"`
-	ReturnTo  string `json:"ReturnTo"`
-	CreatedAt string `json:"CreatedAt"`
-	ExpiresAt string `json:"ExpiresAt"`
+	Kind      string  `json:"Kind"`
+	UserID    string  `json:"UserID"`
+	Data      []byte  `json:"Data"`
+	ReturnTo  string  `json:"ReturnTo"`
+	CreatedAt edmTime `json:"CreatedAt"`
+	ExpiresAt edmTime `json:"ExpiresAt"`
+}
+
+var challengeErrors = entityErrors{
+	what: "challenge", notFound: priceline.ChallengeNotFound,
+	exists: conflict("challenge_exists", "This challenge exists already."),
 }
 
 func challengeKeys(id string) (pk, rk string) { return "ch" + id[:2], id }
@@ -58,21 +60,7 @@ func (s *ChallengeStore) PutChallenge(ctx context.Context, c *priceline.Challeng
 	}
 	e.setTime("CreatedAt", c.CreatedAt)
 	e.setTime("ExpiresAt", c.ExpiresAt)
-	body, err := json.Marshal(e)
-	if err != nil {
-		return translate(err, "encode challenge")
-	}
-	_, err = s.table.AddEntity(ctx, body, nil)
-	if err := missingTable(err, s.c.table(challengesTable)); err != nil {
-		return err
-	}
-	if isStatus(err, 409) {
-		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "challenge_exists", "This challenge exists already.")
-	}
-	if err != nil {
-		return translate(err, "add challenge")
-	}
-	return nil
+	return addEntity(ctx, s.t, challengeErrors, e, nil)
 }
 
 // TakeChallenge reads the challenge and deletes it on the condition that it
@@ -82,20 +70,13 @@ func (s *ChallengeStore) TakeChallenge(ctx context.Context, id string) (*priceli
 		return nil, priceline.ChallengeNotFound()
 	}
 	pk, rk := challengeKeys(id)
-	value, err := takeEntity(ctx, s.table, s.c.table(challengesTable), pk, rk, "challenge", priceline.ChallengeNotFound)
+	rec, err := takeEntity[challengeRecord](ctx, s.t, challengeErrors, pk, rk)
 	if err != nil {
 		return nil, err
 	}
-	var rec challengeRecord
-	if err := json.Unmarshal(value, &rec); err != nil {
-		return nil, translate(err, "decode challenge")
-	}
-	c := &priceline.Challenge{ID: id, Kind: rec.Kind, UserID: rec.UserID, Data: rec.Data, ReturnTo: rec.ReturnTo}
-	if c.CreatedAt, err = parseTime(rec.CreatedAt); err != nil {
-		return nil, translate(err, "decode challenge time")
-	}
-	if c.ExpiresAt, err = parseTime(rec.ExpiresAt); err != nil {
-		return nil, translate(err, "decode challenge time")
+	c := &priceline.Challenge{
+		ID: id, Kind: rec.Kind, UserID: rec.UserID, Data: rec.Data, ReturnTo: rec.ReturnTo,
+		CreatedAt: rec.CreatedAt.Time, ExpiresAt: rec.ExpiresAt.Time,
 	}
 	if c.ExpiresAt.IsZero() || c.Expired(s.c.now()) {
 		return nil, priceline.ChallengeExpired()
@@ -105,5 +86,5 @@ func (s *ChallengeStore) TakeChallenge(ctx context.Context, id string) (*priceli
 
 // DeleteExpiredChallenges removes challenges whose ExpiresAt is at or before now.
 func (s *ChallengeStore) DeleteExpiredChallenges(ctx context.Context, now time.Time) (int, error) {
-	return deleteListed(ctx, s.table, "ExpiresAt le "+odataDateTime(now), "challenge")
+	return deleteListed(ctx, s.t.Client, "ExpiresAt le "+odataDateTime(now), "challenge")
 }

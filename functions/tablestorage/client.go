@@ -76,9 +76,9 @@ type Options struct {
 // Client is a connection to one storage account's table service.
 type Client struct {
 	svc         *aztables.ServiceClient
-	users       *aztables.Client
-	sessions    *aztables.Client
-	attempts    *aztables.Client
+	users       table
+	sessions    table
+	attempts    table
 	tableNames  []string // users, sessions, attempts under the prefix
 	prefix      string
 	now         func() time.Time
@@ -155,10 +155,10 @@ func newClient(svc *aztables.ServiceClient, opt Options) (*Client, error) {
 		orphanAfter: defaultOrphanAfter,
 	}
 	c.prefix = opt.TablePrefix
-	c.tableNames = []string{opt.TablePrefix + usersTable, opt.TablePrefix + sessionsTable, opt.TablePrefix + attemptsTable}
-	c.users = svc.NewClient(c.tableNames[0])
-	c.sessions = svc.NewClient(c.tableNames[1])
-	c.attempts = svc.NewClient(c.tableNames[2])
+	c.tableNames = []string{c.table(usersTable), c.table(sessionsTable), c.table(attemptsTable)}
+	c.users = c.openTable(usersTable, false)
+	c.sessions = c.openTable(sessionsTable, false)
+	c.attempts = c.openTable(attemptsTable, false)
 	return c, nil
 }
 

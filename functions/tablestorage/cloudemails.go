@@ -2,7 +2,6 @@ package tablestorage
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
@@ -34,14 +33,7 @@ func (s *CloudEmailStore) PutCloudEmail(ctx context.Context, email, userID strin
 	}
 	e := entity{"PartitionKey": cloudEmailKey(email), "RowKey": userID, "Email": email}
 	e.setTime("CreatedAt", s.c.now())
-	body, err := json.Marshal(e)
-	if err != nil {
-		return translate(err, "encode cloud email")
-	}
-	if _, err := s.c.users.UpsertEntity(ctx, body, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace}); err != nil {
-		return translate(err, "put cloud email")
-	}
-	return nil
+	return upsertEntity(ctx, s.c.users, entityErrors{what: "cloud email"}, e, nil)
 }
 
 // DeleteCloudEmail deletes the (address, account) row if there is one.
@@ -49,10 +41,7 @@ func (s *CloudEmailStore) DeleteCloudEmail(ctx context.Context, email, userID st
 	if email == "" || !validUserID(userID) {
 		return nil
 	}
-	if _, err := s.c.users.DeleteEntity(ctx, cloudEmailKey(email), userID, nil); err != nil && !isStatus(err, 404) {
-		return translate(err, "delete cloud email")
-	}
-	return nil
+	return deleteEntity(ctx, s.c.users, cloudEmailKey(email), userID, "delete cloud email")
 }
 
 // CloudEmailAccounts lists the address's partition. The filter holds only
@@ -70,7 +59,7 @@ func (s *CloudEmailStore) CloudEmailAccounts(ctx context.Context, email string) 
 		RowKey string `json:"RowKey"`
 		Email  string `json:"Email"`
 	}
-	err := eachEntity(ctx, s.c.users, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel, Top: &top},
+	err := eachEntity(ctx, s.c.users.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel, Top: &top},
 		"list cloud emails", "decode cloud email", func(r row) error {
 			if r.Email == email && validUserID(r.RowKey) {
 				out = append(out, r.RowKey)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 )
 
@@ -45,8 +46,12 @@ func eachEntity[T any](ctx context.Context, table *aztables.Client, opts *aztabl
 	})
 }
 
-// entityKey is the key of a listed entity, all a clean-up needs.
-type entityKey struct{ PartitionKey, RowKey string }
+// entityKey is the key of a listed entity, all a clean-up needs, and the
+// version listed, for a clean-up that must spare an entity changed since.
+type entityKey struct {
+	PartitionKey, RowKey string
+	ETag                 string `json:"odata.etag"`
+}
 
 // deleteListed deletes, unconditionally, every entity of table that filter
 // selects and returns how many it deleted; one already gone counts as
@@ -63,42 +68,29 @@ func deleteListed(ctx context.Context, table *aztables.Client, filter, what stri
 	if err != nil {
 		return 0, err
 	}
+	return deleteEach(ctx, table, keys, false, "delete expired "+what)
+}
+
+// deleteEach deletes the entities keys name and returns how many it
+// deleted; one already gone counts as neither. With ifListed each delete is
+// conditional on the version listed (a key without one is deleted
+// unconditionally), and an entity changed since is spared and not counted.
+// op names the delete in errors.
+func deleteEach(ctx context.Context, table *aztables.Client, keys []entityKey, ifListed bool, op string) (int, error) {
 	deleted := 0
 	for _, k := range keys {
-		_, err := table.DeleteEntity(ctx, k.PartitionKey, k.RowKey, nil)
+		var opts *aztables.DeleteEntityOptions
+		if ifListed && k.ETag != "" {
+			opts = &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETag(k.ETag))}
+		}
+		_, err := table.DeleteEntity(ctx, k.PartitionKey, k.RowKey, opts)
 		switch {
 		case err == nil:
 			deleted++
-		case isStatus(err, 404):
+		case isStatus(err, 404) || (ifListed && isConflictStatus(err)):
 		default:
-			return deleted, translate(err, "delete expired "+what)
+			return deleted, translate(err, op)
 		}
 	}
 	return deleted, nil
-}
-
-// takeEntity reads an entity and deletes it on the condition that it is
-// still the version read, so of racing takers only one gets it; the others,
-// and a missing entity, get notFound(). A missing table is an outage
-// (missingTable). what names the entity in errors ("challenge").
-func takeEntity(ctx context.Context, table *aztables.Client, tableName, pk, rk, what string, notFound func() error) ([]byte, error) {
-	resp, err := table.GetEntity(ctx, pk, rk, nil)
-	if err := missingTable(err, tableName); err != nil {
-		return nil, err
-	}
-	if isStatus(err, 404) {
-		return nil, notFound()
-	}
-	if err != nil {
-		return nil, translate(err, "read "+what)
-	}
-	etag := resp.ETag
-	_, err = table.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: &etag})
-	switch {
-	case isStatus(err, 404) || isConflictStatus(err):
-		return nil, notFound() // another request took it first
-	case err != nil:
-		return nil, translate(err, "delete "+what)
-	}
-	return resp.Value, nil
 }

@@ -52,14 +52,12 @@ func translate(err error, op string) error {
 	return priceline.Wrap(wrapped, priceline.KindInternal, "internal", "Something went wrong on our side.")
 }
 
+// unavailable is the outage answer: a storage error that waiting may cure.
 func unavailable(err error) error {
-	return &priceline.Error{
-		Kind:       priceline.KindUnavailable,
-		Code:       "storage_unavailable",
-		Message:    "The service is temporarily unavailable. Please try again shortly.",
-		RetryAfter: retryAfterUnavailable,
-		Err:        redactKeys(err),
-	}
+	e := priceline.Wrap(redactKeys(err), priceline.KindUnavailable, "storage_unavailable",
+		"The service is temporarily unavailable. Please try again shortly.")
+	e.RetryAfter = retryAfterUnavailable
+	return e
 }
 
 // redactedError is a storage error whose text names no entity key. Entity

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"hospitalpriceline/functions/priceline"
@@ -28,8 +27,8 @@ const (
 // MFAStore keeps authenticator-app enrolments and recovery codes; it is a
 // priceline.TOTPStore and a priceline.RecoveryCodeStore.
 type MFAStore struct {
-	c     *Client
-	table *aztables.Client
+	c *Client
+	t table
 }
 
 var (
@@ -39,22 +38,23 @@ var (
 
 // MFA returns the second-factor store.
 func (c *Client) MFA() *MFAStore {
-	return &MFAStore{c: c, table: c.svc.NewClient(c.table(mfaTable))}
+	return &MFAStore{c: c, t: c.openTable(mfaTable, false)}
 }
 
 type totpRecord struct {
-	Secret    []byte `json:"Secret"`
-	Confirmed bool   `json:"Confirmed"`
-	LastStep  string `json:"LastStep"` // Edm.Int64 travels as a string
-	CreatedAt string `json:"CreatedAt"`
+	Secret    []byte  `json:"Secret"`
+	Confirmed bool    `json:"Confirmed"`
+	LastStep  string  `json:"LastStep"` // Edm.Int64 travels as a string
+	CreatedAt edmTime `json:"CreatedAt"`
 }
 
 func invalidUserID() error {
 	return priceline.Errorf(priceline.KindInvalid, "invalid_user_id", "The user ID is not valid.")
 }
 
-func totpChanged(err error) error {
-	return priceline.Wrap(redactKeys(err), priceline.KindConflict, "totp_changed", "The authenticator app was changed by another request.")
+var totpErrors = entityErrors{
+	what: "totp", notFound: priceline.TOTPNotFound,
+	changed: conflict("totp_changed", "The authenticator app was changed by another request."),
 }
 
 // PutTOTP upserts the user's enrolment (replacing any other).
@@ -72,16 +72,7 @@ func (s *MFAStore) PutTOTP(ctx context.Context, e *priceline.TOTPEnrolment) erro
 		"LastStep":  int64Text(e.LastStep), "LastStep@odata.type": "Edm.Int64",
 	}
 	ent.setTime("CreatedAt", e.CreatedAt)
-	body, err := json.Marshal(ent)
-	if err != nil {
-		return translate(err, "encode totp")
-	}
-	resp, err := s.table.UpsertEntity(ctx, body, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
-	if err != nil {
-		return translate(err, "put totp")
-	}
-	e.Version = string(resp.ETag)
-	return nil
+	return upsertEntity(ctx, s.t, totpErrors, ent, &e.Version)
 }
 
 // TOTP is a point read.
@@ -89,23 +80,13 @@ func (s *MFAStore) TOTP(ctx context.Context, userID string) (*priceline.TOTPEnro
 	if !validUserID(userID) {
 		return nil, priceline.TOTPNotFound()
 	}
-	resp, err := s.table.GetEntity(ctx, userID, totpRowKey, nil)
-	if isStatus(err, 404) {
-		return nil, priceline.TOTPNotFound()
-	}
+	rec, etag, err := readEntity[totpRecord](ctx, s.t, totpErrors, userID, totpRowKey)
 	if err != nil {
-		return nil, translate(err, "read totp")
+		return nil, err
 	}
-	var rec totpRecord
-	if err := json.Unmarshal(resp.Value, &rec); err != nil {
-		return nil, translate(err, "decode totp")
-	}
-	e := &priceline.TOTPEnrolment{UserID: userID, SealedSecret: rec.Secret, Confirmed: rec.Confirmed, Version: string(resp.ETag)}
+	e := &priceline.TOTPEnrolment{UserID: userID, SealedSecret: rec.Secret, Confirmed: rec.Confirmed, CreatedAt: rec.CreatedAt.Time, Version: string(etag)}
 	if e.LastStep, err = parseInt64(rec.LastStep); err != nil {
 		return nil, translate(err, "decode totp step")
-	}
-	if e.CreatedAt, err = parseTime(rec.CreatedAt); err != nil {
-		return nil, translate(err, "decode totp time")
 	}
 	return e, nil
 }
@@ -116,27 +97,12 @@ func (s *MFAStore) UpdateTOTP(ctx context.Context, e *priceline.TOTPEnrolment) e
 		return priceline.TOTPNotFound()
 	}
 	if e.Version == "" {
-		return totpChanged(nil)
+		return totpErrors.changed(nil)
 	}
-	body, err := json.Marshal(entity{
+	return mergeIf(ctx, s.t, totpErrors, entity{
 		"PartitionKey": e.UserID, "RowKey": totpRowKey, "Confirmed": e.Confirmed,
 		"LastStep": int64Text(e.LastStep), "LastStep@odata.type": "Edm.Int64",
-	})
-	if err != nil {
-		return translate(err, "encode totp")
-	}
-	etag := azcore.ETag(e.Version)
-	resp, err := s.table.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
-	switch {
-	case isStatus(err, 404):
-		return priceline.TOTPNotFound()
-	case isConflictStatus(err):
-		return totpChanged(err)
-	case err != nil:
-		return translate(err, "update totp")
-	}
-	e.Version = string(resp.ETag)
-	return nil
+	}, "update totp", &e.Version)
 }
 
 // DeleteTOTP removes the enrolment; a missing one is fine.
@@ -144,10 +110,7 @@ func (s *MFAStore) DeleteTOTP(ctx context.Context, userID string) error {
 	if !validUserID(userID) {
 		return nil
 	}
-	if _, err := s.table.DeleteEntity(ctx, userID, totpRowKey, nil); err != nil && !isStatus(err, 404) {
-		return translate(err, "delete totp")
-	}
-	return nil
+	return deleteEntity(ctx, s.t, userID, totpRowKey, "delete totp")
 }
 
 // recoveryRowKeys lists the row keys of the user's unused codes.
@@ -157,7 +120,7 @@ func (s *MFAStore) recoveryRowKeys(ctx context.Context, userID string) ([]string
 	filter := "PartitionKey eq " + odataString(userID) + " and RowKey ge 'rc-' and RowKey lt 'rc.'"
 	sel := "RowKey"
 	var keys []string
-	if err := eachEntity(ctx, s.table, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel}, "list recovery codes", "decode recovery code key", func(k struct{ RowKey string }) error {
+	if err := eachEntity(ctx, s.t.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel}, "list recovery codes", "decode recovery code key", func(k struct{ RowKey string }) error {
 		keys = append(keys, k.RowKey)
 		return nil
 	}); err != nil {
@@ -209,7 +172,7 @@ func (s *MFAStore) ReplaceRecoveryCodes(ctx context.Context, userID string, hash
 	if len(actions) > 100 {
 		return priceline.Errorf(priceline.KindInvalid, "too_many_recovery_codes", "Too many recovery codes.")
 	}
-	if _, err := s.table.SubmitTransaction(ctx, actions, nil); err != nil {
+	if _, err := s.t.SubmitTransaction(ctx, actions, nil); err != nil {
 		return translate(err, "replace recovery codes")
 	}
 	return nil
@@ -221,7 +184,7 @@ func (s *MFAStore) UseRecoveryCode(ctx context.Context, userID, hash string) err
 	if !validUserID(userID) || !priceline.IsLowerHex(hash, 64) {
 		return priceline.RecoveryCodeNotFound()
 	}
-	_, err := s.table.DeleteEntity(ctx, userID, recoveryCodePrefix+hash, nil)
+	_, err := s.t.DeleteEntity(ctx, userID, recoveryCodePrefix+hash, nil)
 	if isStatus(err, 404) {
 		return priceline.RecoveryCodeNotFound()
 	}

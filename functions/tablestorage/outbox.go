@@ -2,11 +2,9 @@ package tablestorage
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"hospitalpriceline/functions/priceline"
@@ -27,42 +25,42 @@ const outboxPartition = "outbox"
 
 // OutboxStore keeps priceline.OutboxEntry records in the outbox table.
 type OutboxStore struct {
-	c     *Client
-	table *aztables.Client
+	c *Client
+	t table
 }
 
 var _ priceline.OutboxStore = (*OutboxStore)(nil)
 
-func (c *Client) outboxTableName() string { return c.table(outboxTable) }
-
 // Outbox returns the outbox store.
 func (c *Client) Outbox() *OutboxStore {
-	return &OutboxStore{c: c, table: c.svc.NewClient(c.outboxTableName())}
-}
-
-// EnsureOutboxTable creates the outbox table if it does not exist yet; it
-// is safe to call on every start.
-func (c *Client) EnsureOutboxTable(ctx context.Context) error {
-	return c.ensure(ctx, outboxTable)
+	return &OutboxStore{c: c, t: c.openTable(outboxTable, true)}
 }
 
 type outboxRecord struct {
-	RowKey        string `json:"RowKey"`
-	ETag          string `json:"odata.etag"`
-	To            string `json:"To"`
-	Subject       string `json:"Subject"`
-	Text          string `json:"Text"`
-	MessageID     string `json:"MessageID"`
-	Kind          string `json:"Kind"`
-	Created       string `json:"Created"`
-	Attempts      int    `json:"Attempts"`
-	NextAttemptAt string `json:"NextAttemptAt"`
-	ExpiresAt     string `json:"ExpiresAt"`
-	LastError     string `json:"LastError"`
+	RowKey        string  `json:"RowKey"`
+	ETag          string  `json:"odata.etag"`
+	To            string  `json:"To"`
+	Subject       string  `json:"Subject"`
+	Text          string  `json:"Text"`
+	MessageID     string  `json:"MessageID"`
+	Kind          string  `json:"Kind"`
+	Created       edmTime `json:"Created"`
+	Attempts      int     `json:"Attempts"`
+	NextAttemptAt edmTime `json:"NextAttemptAt"`
+	ExpiresAt     edmTime `json:"ExpiresAt"`
+	LastError     string  `json:"LastError"`
 }
 
 func outboxNotFound() error {
 	return priceline.Errorf(priceline.KindNotFound, "outbox_not_found", "The queued message is gone.")
+}
+
+// outboxChanged answers a write under a version another sender changed.
+var outboxChanged = conflict("outbox_changed", "The queued message was changed by another sender.")
+
+var outboxErrors = entityErrors{
+	what: "outbox entry", notFound: outboxNotFound, changed: outboxChanged,
+	exists: conflict("outbox_exists", "The message is already queued."),
 }
 
 func validOutboxID(id string) bool { return priceline.IsLowerHex(id, 64) }
@@ -87,22 +85,7 @@ func (s *OutboxStore) PutOutbox(ctx context.Context, e *priceline.OutboxEntry) e
 	ent.setTime("Created", e.Message.Created)
 	ent.setTime("NextAttemptAt", e.NextAttemptAt)
 	ent.setTime("ExpiresAt", e.ExpiresAt)
-	body, err := json.Marshal(ent)
-	if err != nil {
-		return translate(err, "encode outbox entry")
-	}
-	resp, err := s.table.AddEntity(ctx, body, nil)
-	if err := missingTable(err, s.c.outboxTableName()); err != nil {
-		return err
-	}
-	if isStatus(err, 409) {
-		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "outbox_exists", "The message is already queued.")
-	}
-	if err != nil {
-		return translate(err, "add outbox entry")
-	}
-	e.Version = string(resp.ETag)
-	return nil
+	return addEntity(ctx, s.t, outboxErrors, ent, &e.Version)
 }
 
 // DueOutbox lists up to limit entries due at now. The filter holds only a
@@ -114,19 +97,15 @@ func (s *OutboxStore) DueOutbox(ctx context.Context, now time.Time, limit int) (
 	filter := fmt.Sprintf("PartitionKey eq %s and NextAttemptAt le %s", odataString(outboxPartition), odataDateTime(now))
 	top := int32(min(limit, 1000))
 	var out []*priceline.OutboxEntry
-	err := eachEntity(ctx, s.table, &aztables.ListEntitiesOptions{Filter: &filter, Top: &top},
+	err := eachEntity(ctx, s.t.Client, &aztables.ListEntitiesOptions{Filter: &filter, Top: &top},
 		"list due outbox entries", "decode outbox entry", func(rec outboxRecord) error {
-			e, err := rec.entry()
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
+			out = append(out, rec.entry())
 			if len(out) == limit {
 				return errStop
 			}
 			return nil
 		})
-	if err := missingTable(err, s.c.outboxTableName()); err != nil {
+	if err := s.t.missing(err); err != nil {
 		return nil, err
 	}
 	if err != nil {
@@ -135,21 +114,15 @@ func (s *OutboxStore) DueOutbox(ctx context.Context, now time.Time, limit int) (
 	return out, nil
 }
 
-func (rec *outboxRecord) entry() (*priceline.OutboxEntry, error) {
-	e := &priceline.OutboxEntry{
+func (rec *outboxRecord) entry() *priceline.OutboxEntry {
+	return &priceline.OutboxEntry{
 		ID: rec.RowKey, Attempts: rec.Attempts, LastError: rec.LastError, Version: rec.ETag,
-		Message: priceline.Message{To: rec.To, Subject: rec.Subject, Text: rec.Text, MessageID: rec.MessageID, Kind: rec.Kind},
+		Message: priceline.Message{
+			To: rec.To, Subject: rec.Subject, Text: rec.Text, MessageID: rec.MessageID, Kind: rec.Kind,
+			Created: rec.Created.Time,
+		},
+		NextAttemptAt: rec.NextAttemptAt.Time, ExpiresAt: rec.ExpiresAt.Time,
 	}
-	var err error
-	for _, f := range []struct {
-		dst *time.Time
-		v   string
-	}{{&e.Message.Created, rec.Created}, {&e.NextAttemptAt, rec.NextAttemptAt}, {&e.ExpiresAt, rec.ExpiresAt}} {
-		if *f.dst, err = parseTime(f.v); err != nil {
-			return nil, translate(err, "decode outbox entry time")
-		}
-	}
-	return e, nil
 }
 
 // ClaimOutbox merges the attempt count and the lease's end under e.Version.
@@ -168,29 +141,11 @@ func (s *OutboxStore) update(ctx context.Context, e *priceline.OutboxEntry, op s
 		return outboxNotFound()
 	}
 	if e.Version == "" || e.NextAttemptAt.IsZero() {
-		return priceline.Errorf(priceline.KindConflict, "outbox_changed", "The queued message was changed by another sender.")
+		return outboxChanged(nil)
 	}
 	ent := entity{"PartitionKey": outboxPartition, "RowKey": e.ID, "Attempts": e.Attempts, "LastError": e.LastError}
 	ent.setTime("NextAttemptAt", e.NextAttemptAt)
-	body, err := json.Marshal(ent)
-	if err != nil {
-		return translate(err, "encode outbox entry")
-	}
-	etag := azcore.ETag(e.Version)
-	resp, err := s.table.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
-	if err := missingTable(err, s.c.outboxTableName()); err != nil {
-		return err
-	}
-	switch {
-	case isStatus(err, 404):
-		return outboxNotFound()
-	case isConflictStatus(err):
-		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "outbox_changed", "The queued message was changed by another sender.")
-	case err != nil:
-		return translate(err, op)
-	}
-	e.Version = string(resp.ETag)
-	return nil
+	return mergeIf(ctx, s.t, outboxErrors, ent, op, &e.Version)
 }
 
 // MarkOutboxSent deletes the entry: once the provider has the message, the
@@ -204,12 +159,5 @@ func (s *OutboxStore) DeleteOutbox(ctx context.Context, id string) error {
 	if !validOutboxID(id) {
 		return nil
 	}
-	_, err := s.table.DeleteEntity(ctx, outboxPartition, id, nil)
-	if err := missingTable(err, s.c.outboxTableName()); err != nil {
-		return err
-	}
-	if err != nil && !isStatus(err, 404) {
-		return translate(err, "delete outbox entry")
-	}
-	return nil
+	return deleteEntity(ctx, s.t, outboxPartition, id, "delete outbox entry")
 }

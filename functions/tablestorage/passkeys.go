@@ -27,30 +27,36 @@ const passkeysTable = "passkeys"
 
 // PasskeyStore keeps priceline.Passkeys.
 type PasskeyStore struct {
-	c     *Client
-	table *aztables.Client
+	c *Client
+	t table
 }
 
 var _ priceline.PasskeyStore = (*PasskeyStore)(nil)
 
 // Passkeys returns the passkey store.
 func (c *Client) Passkeys() *PasskeyStore {
-	return &PasskeyStore{c: c, table: c.svc.NewClient(c.table(passkeysTable))}
+	return &PasskeyStore{c: c, t: c.openTable(passkeysTable, false)}
 }
 
 type passkeyRecord struct {
-	CredentialID    string `json:"CredentialID"`
-	UserID          string `json:"UserID"`
-	Name            string `json:"Name"`
-	PublicKey       []byte `json:"PublicKey"`
-	AttestationType string `json:"AttestationType"`
-	AAGUID          []byte `json:"AAGUID"`
-	Transports      string `json:"Transports"`
-	SignCount       int64  `json:"SignCount"`
-	BackupEligible  bool   `json:"BackupEligible"`
-	BackupState     bool   `json:"BackupState"`
-	CreatedAt       string `json:"CreatedAt"`
-	LastUsedAt      string `json:"LastUsedAt"`
+	CredentialID    string  `json:"CredentialID"`
+	UserID          string  `json:"UserID"`
+	Name            string  `json:"Name"`
+	PublicKey       []byte  `json:"PublicKey"`
+	AttestationType string  `json:"AttestationType"`
+	AAGUID          []byte  `json:"AAGUID"`
+	Transports      string  `json:"Transports"`
+	SignCount       int64   `json:"SignCount"`
+	BackupEligible  bool    `json:"BackupEligible"`
+	BackupState     bool    `json:"BackupState"`
+	CreatedAt       edmTime `json:"CreatedAt"`
+	LastUsedAt      edmTime `json:"LastUsedAt"`
+}
+
+var passkeyErrors = entityErrors{
+	what: "passkey", notFound: priceline.PasskeyNotFound,
+	exists:  func(error) error { return priceline.PasskeyExists() },
+	changed: conflict("passkey_changed", "The passkey was used by another request."),
 }
 
 func credentialKeys(id string) (pk, rk string) {
@@ -82,53 +88,34 @@ func (s *PasskeyStore) AddPasskey(ctx context.Context, p *priceline.Passkey) err
 	}
 	e.setTime("CreatedAt", p.CreatedAt)
 	e.setTime("LastUsedAt", p.LastUsedAt)
-	body, err := json.Marshal(e)
-	if err != nil {
-		return translate(err, "encode passkey")
-	}
-	resp, err := s.table.AddEntity(ctx, body, nil)
-	if isStatus(err, 409) {
-		return priceline.PasskeyExists()
-	}
-	if err != nil {
-		return translate(err, "add passkey")
+	var version string
+	if err := addEntity(ctx, s.t, passkeyErrors, e, &version); err != nil {
+		return err
 	}
 	list, _ := json.Marshal(entity{"PartitionKey": userPasskeyPartition(p.UserID), "RowKey": rk})
-	if _, err := s.table.UpsertEntity(ctx, list, nil); err != nil {
+	if _, err := s.t.UpsertEntity(ctx, list, nil); err != nil {
 		// Undo, so that the credential does not work unlisted; if the undo
 		// fails too, the error below still tells the user it was not added.
-		_, _ = s.table.DeleteEntity(ctx, pk, rk, nil)
+		_, _ = s.t.DeleteEntity(ctx, pk, rk, nil)
 		return translate(err, "add passkey to user list")
 	}
-	p.Version = string(resp.ETag)
+	p.Version = version
 	return nil
 }
 
 func (s *PasskeyStore) read(ctx context.Context, pk, rk string) (*priceline.Passkey, error) {
-	resp, err := s.table.GetEntity(ctx, pk, rk, nil)
-	if isStatus(err, 404) {
-		return nil, priceline.PasskeyNotFound()
-	}
+	rec, etag, err := readEntity[passkeyRecord](ctx, s.t, passkeyErrors, pk, rk)
 	if err != nil {
-		return nil, translate(err, "read passkey")
-	}
-	var rec passkeyRecord
-	if err := json.Unmarshal(resp.Value, &rec); err != nil {
-		return nil, translate(err, "decode passkey")
+		return nil, err
 	}
 	p := &priceline.Passkey{
 		ID: rec.CredentialID, UserID: rec.UserID, Name: rec.Name, PublicKey: rec.PublicKey,
 		AttestationType: rec.AttestationType, AAGUID: rec.AAGUID, SignCount: uint32(rec.SignCount),
-		BackupEligible: rec.BackupEligible, BackupState: rec.BackupState, Version: string(resp.ETag),
+		BackupEligible: rec.BackupEligible, BackupState: rec.BackupState,
+		CreatedAt: rec.CreatedAt.Time, LastUsedAt: rec.LastUsedAt.Time, Version: string(etag),
 	}
 	if rec.Transports != "" {
 		p.Transports = strings.Split(rec.Transports, ",")
-	}
-	if p.CreatedAt, err = parseTime(rec.CreatedAt); err != nil {
-		return nil, translate(err, "decode passkey time")
-	}
-	if p.LastUsedAt, err = parseTime(rec.LastUsedAt); err != nil {
-		return nil, translate(err, "decode passkey time")
 	}
 	return p, nil
 }
@@ -154,7 +141,7 @@ func (s *PasskeyStore) UserPasskeys(ctx context.Context, userID string) ([]*pric
 	filter := "PartitionKey eq " + odataString(userPasskeyPartition(userID))
 	sel := "RowKey"
 	var out []*priceline.Passkey
-	err := eachEntity(ctx, s.table, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
+	err := eachEntity(ctx, s.t.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
 		"list passkeys", "decode passkey key", func(k struct{ RowKey string }) error {
 			if !priceline.IsLowerHex(k.RowKey, 64) {
 				return nil
@@ -191,22 +178,7 @@ func (s *PasskeyStore) UpdatePasskeyUse(ctx context.Context, p *priceline.Passke
 	pk, rk := credentialKeys(p.ID)
 	e := entity{"PartitionKey": pk, "RowKey": rk, "SignCount": int64(p.SignCount), "BackupState": p.BackupState}
 	e.setTime("LastUsedAt", p.LastUsedAt)
-	body, err := json.Marshal(e)
-	if err != nil {
-		return translate(err, "encode passkey use")
-	}
-	etag := azcore.ETag(p.Version)
-	resp, err := s.table.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
-	switch {
-	case isStatus(err, 404):
-		return priceline.PasskeyNotFound()
-	case isConflictStatus(err):
-		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "passkey_changed", "The passkey was used by another request.")
-	case err != nil:
-		return translate(err, "update passkey use")
-	}
-	p.Version = string(resp.ETag)
-	return nil
+	return mergeIf(ctx, s.t, passkeyErrors, e, "update passkey use", &p.Version)
 }
 
 // DeletePasskey deletes the credential entity if it is the user's, then the
@@ -223,19 +195,14 @@ func (s *PasskeyStore) DeletePasskey(ctx context.Context, userID, credentialID s
 		return priceline.PasskeyNotFound()
 	}
 	pk, rk := credentialKeys(credentialID)
-	etag := azcore.ETag(p.Version)
-	_, err = s.table.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: &etag})
-	switch {
-	case isStatus(err, 404):
-		return priceline.PasskeyNotFound()
-	case isConflictStatus(err):
-		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "passkey_changed", "The passkey was used by another request. Please try again.")
-	case err != nil:
-		return translate(err, "delete passkey")
+	k := passkeyErrors
+	k.changed = conflict("passkey_changed", "The passkey was used by another request. Please try again.")
+	if err := deleteIf(ctx, s.t, k, pk, rk, azcore.ETag(p.Version), "delete passkey"); err != nil {
+		return err
 	}
 	// The credential is gone, so it no longer signs in; a list entry left
 	// behind by a failure here is skipped when listed.
-	_, _ = s.table.DeleteEntity(ctx, userPasskeyPartition(userID), rk, nil)
+	_, _ = s.t.DeleteEntity(ctx, userPasskeyPartition(userID), rk, nil)
 	return nil
 }
 
@@ -248,20 +215,14 @@ func (s *PasskeyStore) DeleteUserPasskeys(ctx context.Context, userID string) er
 	}
 	filter := "PartitionKey eq " + odataString(userPasskeyPartition(userID))
 	sel := "RowKey"
-	pager := s.table.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
 	var rows []string
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return translate(err, "list passkeys to delete")
-		}
-		for _, raw := range page.Entities {
-			var k struct{ RowKey string }
-			if err := json.Unmarshal(raw, &k); err != nil {
-				return translate(err, "decode passkey key")
-			}
+	err := eachEntity(ctx, s.t.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
+		"list passkeys to delete", "decode passkey key", func(k struct{ RowKey string }) error {
 			rows = append(rows, k.RowKey)
-		}
+			return nil
+		})
+	if err != nil {
+		return err
 	}
 	for _, rk := range rows {
 		if !priceline.IsLowerHex(rk, 64) {
@@ -277,13 +238,13 @@ func (s *PasskeyStore) DeleteUserPasskeys(ctx context.Context, userID string) er
 		if p.UserID != userID {
 			continue // a stale entry naming a credential now someone else's
 		}
-		if _, err := s.table.DeleteEntity(ctx, "cred"+rk[:2], rk, nil); err != nil && !isStatus(err, 404) {
-			return translate(err, "delete passkey")
+		if err := deleteEntity(ctx, s.t, "cred"+rk[:2], rk, "delete passkey"); err != nil {
+			return err
 		}
 	}
 	for _, rk := range rows {
-		if _, err := s.table.DeleteEntity(ctx, userPasskeyPartition(userID), rk, nil); err != nil && !isStatus(err, 404) {
-			return translate(err, "delete passkey list entry")
+		if err := deleteEntity(ctx, s.t, userPasskeyPartition(userID), rk, "delete passkey list entry"); err != nil {
+			return err
 		}
 	}
 	return nil

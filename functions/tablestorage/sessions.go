@@ -29,23 +29,28 @@ const maxUserAgent = 256
 const batchSize = 100
 
 type sessionRecord struct {
-	PartitionKey  string `json:"PartitionKey"`
-	RowKey        string `json:"RowKey"`
-	Method        string `json:"Method"`
-	CSRFToken     string `json:"CSRFToken"`
-	UserAgent     string `json:"UserAgent"`
-	CreatedAt     string `json:"CreatedAt"`
-	LastSeenAt    string `json:"LastSeenAt"`
-	IdleExpiresAt string `json:"IdleExpiresAt"`
-	ExpiresAt     string `json:"ExpiresAt"`
+	PartitionKey  string  `json:"PartitionKey"`
+	RowKey        string  `json:"RowKey"`
+	ETag          string  `json:"odata.etag"` // set in listings only
+	Method        string  `json:"Method"`
+	CSRFToken     string  `json:"CSRFToken"`
+	UserAgent     string  `json:"UserAgent"`
+	CreatedAt     edmTime `json:"CreatedAt"`
+	LastSeenAt    edmTime `json:"LastSeenAt"`
+	IdleExpiresAt edmTime `json:"IdleExpiresAt"`
+	ExpiresAt     edmTime `json:"ExpiresAt"`
 }
 
 func sessionNotFound() error {
 	return priceline.Errorf(priceline.KindNotFound, "session_not_found", "The session has ended. Please sign in again.")
 }
 
-func sessionChanged(err error) error {
-	return priceline.Wrap(redactKeys(err), priceline.KindConflict, "session_changed", "The session was changed by another request.")
+// sessionChanged answers a conditional write that lost to another request.
+var sessionChanged = conflict("session_changed", "The session was changed by another request.")
+
+var sessionErrors = entityErrors{
+	what: "session", notFound: sessionNotFound, changed: sessionChanged,
+	exists: conflict("session_exists", "The session already exists."),
 }
 
 // truncateUserAgent keeps at most maxUserAgent characters of valid UTF-8.
@@ -79,19 +84,7 @@ func (s *SessionStore) CreateSession(ctx context.Context, sess *priceline.Sessio
 	e.setTime("LastSeenAt", sess.LastSeenAt)
 	e.setTime("IdleExpiresAt", sess.IdleExpiresAt)
 	e.setTime("ExpiresAt", sess.ExpiresAt)
-	body, err := json.Marshal(e)
-	if err != nil {
-		return translate(err, "encode session")
-	}
-	resp, err := s.c.sessions.AddEntity(ctx, body, nil)
-	if isStatus(err, 409) {
-		return priceline.Wrap(redactKeys(err), priceline.KindConflict, "session_exists", "The session already exists.")
-	}
-	if err != nil {
-		return translate(err, "add session")
-	}
-	sess.Version = string(resp.ETag)
-	return nil
+	return addEntity(ctx, s.c.sessions, sessionErrors, e, &sess.Version)
 }
 
 // Session is a point read by (userID, key).
@@ -99,40 +92,21 @@ func (s *SessionStore) Session(ctx context.Context, userID, key string) (*pricel
 	if !validUserID(userID) || !validSessionKey(key) {
 		return nil, sessionNotFound()
 	}
-	resp, err := s.c.sessions.GetEntity(ctx, userID, key, nil)
-	if isStatus(err, 404) {
-		return nil, sessionNotFound()
-	}
+	rec, etag, err := readEntity[sessionRecord](ctx, s.c.sessions, sessionErrors, userID, key)
 	if err != nil {
-		return nil, translate(err, "read session")
-	}
-	var rec sessionRecord
-	if err := json.Unmarshal(resp.Value, &rec); err != nil {
-		return nil, translate(err, "decode session")
+		return nil, err
 	}
 	rec.PartitionKey, rec.RowKey = userID, key
-	return rec.session(resp.ETag)
+	return rec.session(etag), nil
 }
 
-func (rec *sessionRecord) session(etag azcore.ETag) (*priceline.Session, error) {
-	sess := &priceline.Session{
+func (rec *sessionRecord) session(etag azcore.ETag) *priceline.Session {
+	return &priceline.Session{
 		Key: rec.RowKey, UserID: rec.PartitionKey, Method: rec.Method, CSRFToken: rec.CSRFToken,
 		UserAgent: rec.UserAgent, Version: string(etag),
+		CreatedAt: rec.CreatedAt.Time, LastSeenAt: rec.LastSeenAt.Time,
+		IdleExpiresAt: rec.IdleExpiresAt.Time, ExpiresAt: rec.ExpiresAt.Time,
 	}
-	for _, f := range []struct {
-		dst *time.Time
-		src string
-	}{
-		{&sess.CreatedAt, rec.CreatedAt}, {&sess.LastSeenAt, rec.LastSeenAt},
-		{&sess.IdleExpiresAt, rec.IdleExpiresAt}, {&sess.ExpiresAt, rec.ExpiresAt},
-	} {
-		t, err := parseTime(f.src)
-		if err != nil {
-			return nil, translate(err, "decode session time")
-		}
-		*f.dst = t
-	}
-	return sess, nil
 }
 
 // TouchSession merges the new activity times only if the record still has
@@ -147,22 +121,7 @@ func (s *SessionStore) TouchSession(ctx context.Context, sess *priceline.Session
 	e := entity{"PartitionKey": sess.UserID, "RowKey": sess.Key}
 	e.setTime("LastSeenAt", sess.LastSeenAt)
 	e.setTime("IdleExpiresAt", sess.IdleExpiresAt)
-	body, err := json.Marshal(e)
-	if err != nil {
-		return translate(err, "encode session")
-	}
-	etag := azcore.ETag(sess.Version)
-	resp, err := s.c.sessions.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
-	switch {
-	case isStatus(err, 404):
-		return sessionNotFound()
-	case isConflictStatus(err):
-		return sessionChanged(err)
-	case err != nil:
-		return translate(err, "touch session")
-	}
-	sess.Version = string(resp.ETag)
-	return nil
+	return mergeIf(ctx, s.c.sessions, sessionErrors, e, "touch session", &sess.Version)
 }
 
 // DeleteSession removes a record; a missing one is fine.
@@ -170,11 +129,7 @@ func (s *SessionStore) DeleteSession(ctx context.Context, userID, key string) er
 	if !validUserID(userID) || !validSessionKey(key) {
 		return nil // no such record can exist
 	}
-	_, err := s.c.sessions.DeleteEntity(ctx, userID, key, nil)
-	if err != nil && !isStatus(err, 404) {
-		return translate(err, "delete session")
-	}
-	return nil
+	return deleteEntity(ctx, s.c.sessions, userID, key, "delete session")
 }
 
 // UserSessions lists one partition. The user ID is checked to be 32 hex
@@ -185,31 +140,14 @@ func (s *SessionStore) UserSessions(ctx context.Context, userID string) ([]*pric
 	}
 	filter := "PartitionKey eq " + odataString(userID)
 	var out []*priceline.Session
-	err := eachRaw(ctx, s.c.sessions, &aztables.ListEntitiesOptions{Filter: &filter}, "list sessions", func(raw []byte) error {
-		sess, err := decodeListedSession(raw)
-		if err == nil {
-			out = append(out, sess)
-		}
-		return err
+	err := eachEntity(ctx, s.c.sessions.Client, &aztables.ListEntitiesOptions{Filter: &filter}, "list sessions", "decode session", func(rec sessionRecord) error {
+		out = append(out, rec.session(azcore.ETag(rec.ETag)))
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
-}
-
-func decodeListedSession(raw []byte) (*priceline.Session, error) {
-	var rec sessionRecord
-	var meta struct {
-		ETag string `json:"odata.etag"`
-	}
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return nil, translate(err, "decode session")
-	}
-	if err := json.Unmarshal(raw, &meta); err != nil {
-		return nil, translate(err, "decode session")
-	}
-	return rec.session(azcore.ETag(meta.ETag))
 }
 
 // expiredFilter selects sessions past either deadline at now. The only values
@@ -228,7 +166,7 @@ func (s *SessionStore) DeleteExpiredSessions(ctx context.Context, now time.Time)
 	// Collect first: deleting while paging could move continuation tokens.
 	byPartition := map[string][]string{}
 	var order []string
-	err := eachEntity(ctx, s.c.sessions, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
+	err := eachEntity(ctx, s.c.sessions.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
 		"list expired sessions", "decode session key", func(k entityKey) error {
 			if _, ok := byPartition[k.PartitionKey]; !ok {
 				order = append(order, k.PartitionKey)
@@ -272,16 +210,9 @@ func (s *SessionStore) deleteBatch(ctx context.Context, pk string, rks []string)
 	} else if te := translate(err, "delete expired sessions"); priceline.ErrorKind(te) == priceline.KindUnavailable {
 		return 0, te
 	}
-	deleted := 0
-	for _, rk := range rks {
-		_, err := s.c.sessions.DeleteEntity(ctx, pk, rk, nil)
-		switch {
-		case err == nil:
-			deleted++
-		case isStatus(err, 404):
-		default:
-			return deleted, translate(err, "delete expired session")
-		}
+	keys := make([]entityKey, len(rks))
+	for i, rk := range rks {
+		keys[i] = entityKey{PartitionKey: pk, RowKey: rk}
 	}
-	return deleted, nil
+	return deleteEach(ctx, s.c.sessions.Client, keys, false, "delete expired session")
 }

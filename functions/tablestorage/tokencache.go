@@ -2,7 +2,6 @@ package tablestorage
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -24,29 +23,27 @@ const tokenCachesTable = "tokencaches"
 // tokencaches table, apart from the session records: sessions are read on
 // every request, token caches only when a downstream API is called.
 type TokenCacheStore struct {
-	c     *Client
-	table *aztables.Client
+	c *Client
+	t table
 }
 
 var _ priceline.TokenCacheStore = (*TokenCacheStore)(nil)
 
-// tokenCacheTableName is the token cache table's name under c's prefix.
-func (c *Client) tokenCacheTableName() string { return c.table(tokenCachesTable) }
-
 // TokenCaches returns the per-session token cache store.
 func (c *Client) TokenCaches() *TokenCacheStore {
-	return &TokenCacheStore{c: c, table: c.svc.NewClient(c.tokenCacheTableName())}
+	return &TokenCacheStore{c: c, t: c.openTable(tokenCachesTable, true)}
 }
 
 type tokenCacheRecord struct {
-	Cache     []byte `json:"Cache"` // base64 in the entity's JSON, as Edm.Binary is
-	CreatedAt string `json:"CreatedAt"`
-	ExpiresAt string `json:"ExpiresAt"`
+	Cache     []byte  `json:"Cache"` // base64 in the entity's JSON, as Edm.Binary is
+	ExpiresAt edmTime `json:"ExpiresAt"`
 }
 
 func tokenCacheNotFound() error {
 	return priceline.Errorf(priceline.KindNotFound, "token_cache_not_found", "No provider tokens are kept for this session.")
 }
+
+var tokenCacheErrors = entityErrors{what: "token cache", notFound: tokenCacheNotFound}
 
 // PutTokenCache stores blob for the session, replacing an earlier entry.
 func (s *TokenCacheStore) PutTokenCache(ctx context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) error {
@@ -60,18 +57,7 @@ func (s *TokenCacheStore) PutTokenCache(ctx context.Context, userID, sessionKey 
 	}
 	e.setTime("CreatedAt", now)
 	e.setTime("ExpiresAt", expiresAt)
-	body, err := json.Marshal(e)
-	if err != nil {
-		return translate(err, "encode token cache")
-	}
-	_, err = s.table.UpsertEntity(ctx, body, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
-	if err := missingTable(err, s.c.tokenCacheTableName()); err != nil {
-		return err
-	}
-	if err != nil {
-		return translate(err, "put token cache")
-	}
-	return nil
+	return upsertEntity(ctx, s.t, tokenCacheErrors, e, nil)
 }
 
 // TokenCache is a point read by (userID, session key).
@@ -79,25 +65,11 @@ func (s *TokenCacheStore) TokenCache(ctx context.Context, userID, sessionKey str
 	if !validUserID(userID) || !validSessionKey(sessionKey) {
 		return nil, tokenCacheNotFound()
 	}
-	resp, err := s.table.GetEntity(ctx, userID, sessionKey, nil)
-	if err := missingTable(err, s.c.tokenCacheTableName()); err != nil {
+	rec, _, err := readEntity[tokenCacheRecord](ctx, s.t, tokenCacheErrors, userID, sessionKey)
+	if err != nil {
 		return nil, err
 	}
-	if isStatus(err, 404) {
-		return nil, tokenCacheNotFound()
-	}
-	if err != nil {
-		return nil, translate(err, "read token cache")
-	}
-	var rec tokenCacheRecord
-	if err := json.Unmarshal(resp.Value, &rec); err != nil {
-		return nil, translate(err, "decode token cache")
-	}
-	exp, err := parseTime(rec.ExpiresAt)
-	if err != nil {
-		return nil, translate(err, "decode token cache expiry")
-	}
-	if !s.c.now().Before(exp) {
+	if !s.c.now().Before(rec.ExpiresAt.Time) {
 		return nil, tokenCacheNotFound()
 	}
 	return rec.Cache, nil
@@ -108,14 +80,7 @@ func (s *TokenCacheStore) DeleteTokenCache(ctx context.Context, userID, sessionK
 	if !validUserID(userID) || !validSessionKey(sessionKey) {
 		return nil // no such entry can exist
 	}
-	_, err := s.table.DeleteEntity(ctx, userID, sessionKey, nil)
-	if err := missingTable(err, s.c.tokenCacheTableName()); err != nil {
-		return err
-	}
-	if err != nil && !isStatus(err, 404) {
-		return translate(err, "delete token cache")
-	}
-	return nil
+	return deleteEntity(ctx, s.t, userID, sessionKey, "delete token cache")
 }
 
 // DeleteOrphanedTokenCaches removes every entry whose own expiry has passed
@@ -129,12 +94,12 @@ func (s *TokenCacheStore) DeleteOrphanedTokenCaches(ctx context.Context, now tim
 	type key struct{ PartitionKey, RowKey, ExpiresAt string }
 	// Collect first: deleting while paging could move continuation tokens.
 	var keys []key
-	err := eachEntity(ctx, s.table, &aztables.ListEntitiesOptions{Select: &sel},
+	err := eachEntity(ctx, s.t.Client, &aztables.ListEntitiesOptions{Select: &sel},
 		"list token caches", "decode token cache key", func(k key) error {
 			keys = append(keys, k)
 			return nil
 		})
-	if err := missingTable(err, s.c.tokenCacheTableName()); err != nil {
+	if err := s.t.missing(err); err != nil {
 		return 0, err
 	}
 	if err != nil {
@@ -152,13 +117,12 @@ func (s *TokenCacheStore) DeleteOrphanedTokenCaches(ctx context.Context, now tim
 				return deleted, err
 			}
 		}
-		_, err := s.table.DeleteEntity(ctx, k.PartitionKey, k.RowKey, nil)
-		switch {
-		case err == nil:
-			deleted++
-		case isStatus(err, 404):
-		default:
-			return deleted, translate(err, "delete orphaned token cache")
+		// One at a time, as each is judged: a failed session read above
+		// still reports what was deleted before it.
+		n, err := deleteEach(ctx, s.t.Client, []entityKey{{PartitionKey: k.PartitionKey, RowKey: k.RowKey}}, false, "delete orphaned token cache")
+		deleted += n
+		if err != nil {
+			return deleted, err
 		}
 	}
 	return deleted, nil

@@ -20,14 +20,14 @@ type UserStore struct{ c *Client }
 var _ priceline.UserStore = (*UserStore)(nil)
 
 type userRecord struct {
-	Provider      string `json:"Provider"`
-	Subject       string `json:"Subject"`
-	Email         string `json:"Email"`
-	Name          string `json:"Name"`
-	PasswordHash  string `json:"PasswordHash"`
-	EmailVerified bool   `json:"EmailVerified"`
-	CreatedAt     string `json:"CreatedAt"`
-	UpdatedAt     string `json:"UpdatedAt"`
+	Provider      string  `json:"Provider"`
+	Subject       string  `json:"Subject"`
+	Email         string  `json:"Email"`
+	Name          string  `json:"Name"`
+	PasswordHash  string  `json:"PasswordHash"`
+	EmailVerified bool    `json:"EmailVerified"`
+	CreatedAt     edmTime `json:"CreatedAt"`
+	UpdatedAt     edmTime `json:"UpdatedAt"`
 }
 
 type indexRecord struct {
@@ -44,6 +44,14 @@ type indexRecord struct {
 func userNotFound() error {
 	return priceline.Errorf(priceline.KindNotFound, "user_not_found", "No such user.")
 }
+
+// The user record and the lookup index. A lost conditional write to the
+// record stays the generic conflict: its callers each turn it into their
+// own answer (see MarkEmailVerified, ChangeEmail).
+var (
+	userErrors  = entityErrors{what: "user", notFound: userNotFound}
+	indexErrors = entityErrors{what: "index", notFound: userNotFound}
+)
 
 // CreateUser writes the lookup index first and the user record second.
 //
@@ -186,18 +194,11 @@ func (s *UserStore) releaseIndex(ctx context.Context, idx entity, etag azcore.ET
 }
 
 func (s *UserStore) readIndex(ctx context.Context, pk string) (*indexRecord, azcore.ETag, error) {
-	resp, err := s.c.users.GetEntity(ctx, pk, indexRowKey, nil)
+	rec, etag, err := readEntity[indexRecord](ctx, s.c.users, indexErrors, pk, indexRowKey)
 	if err != nil {
-		if isStatus(err, 404) {
-			return nil, "", userNotFound()
-		}
-		return nil, "", translate(err, "read index")
+		return nil, "", err
 	}
-	var rec indexRecord
-	if err := json.Unmarshal(resp.Value, &rec); err != nil {
-		return nil, "", translate(err, "decode index")
-	}
-	return &rec, resp.ETag, nil
+	return &rec, etag, nil
 }
 
 // UserByID is a point read of the user record.
@@ -210,25 +211,15 @@ func (s *UserStore) readUser(ctx context.Context, id string) (*priceline.User, a
 	if !validUserID(id) {
 		return nil, "", userNotFound()
 	}
-	resp, err := s.c.users.GetEntity(ctx, id, userRowKey, nil)
+	rec, etag, err := readEntity[userRecord](ctx, s.c.users, userErrors, id, userRowKey)
 	if err != nil {
-		if isStatus(err, 404) {
-			return nil, "", userNotFound()
-		}
-		return nil, "", translate(err, "read user")
+		return nil, "", err
 	}
-	var rec userRecord
-	if err := json.Unmarshal(resp.Value, &rec); err != nil {
-		return nil, "", translate(err, "decode user")
-	}
-	u := &priceline.User{ID: id, Provider: rec.Provider, Subject: rec.Subject, Email: rec.Email, Name: rec.Name, PasswordHash: rec.PasswordHash, EmailVerified: rec.EmailVerified}
-	if u.CreatedAt, err = parseTime(rec.CreatedAt); err != nil {
-		return nil, "", translate(err, "decode user")
-	}
-	if u.UpdatedAt, err = parseTime(rec.UpdatedAt); err != nil {
-		return nil, "", translate(err, "decode user")
-	}
-	return u, resp.ETag, nil
+	return &priceline.User{
+		ID: id, Provider: rec.Provider, Subject: rec.Subject, Email: rec.Email, Name: rec.Name,
+		PasswordHash: rec.PasswordHash, EmailVerified: rec.EmailVerified,
+		CreatedAt: rec.CreatedAt.Time, UpdatedAt: rec.UpdatedAt.Time,
+	}, etag, nil
 }
 
 // UserByEmail reads the email index, then the user it names. An index whose
@@ -381,18 +372,8 @@ func (s *UserStore) syncHint(ctx context.Context, u *priceline.User) error {
 func (s *UserStore) mergeUser(ctx context.Context, userID string, etag azcore.ETag, fields entity, what string) error {
 	fields["PartitionKey"], fields["RowKey"] = userID, userRowKey
 	fields.setTime("UpdatedAt", s.c.now())
-	body, err := json.Marshal(fields)
-	if err != nil {
-		return translate(err, "encode user")
-	}
-	_, err = s.c.users.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
-	if isStatus(err, 404) {
-		return userNotFound()
-	}
-	if err != nil {
-		return translate(err, fmt.Sprintf("%s of user %s", what, userID))
-	}
-	return nil
+	version := string(etag)
+	return mergeIf(ctx, s.c.users, userErrors, fields, fmt.Sprintf("%s of user %s", what, userID), &version)
 }
 
 // UpdateProfile replaces the display name and email with a merge that is
