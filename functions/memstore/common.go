@@ -94,9 +94,15 @@ func (g *guarded) swap(current, expected *string, changed func() error) error {
 	if *current != *expected {
 		return changed()
 	}
-	*current = g.nextVersion()
-	*expected = *current
+	g.stamp(current, expected)
 	return nil
+}
+
+// stamp gives a record the store writes a new version (*current) and tells
+// the caller's copy (*caller), as the real stores return the new ETag.
+func (g *guarded) stamp(current, caller *string) {
+	*current = g.nextVersion()
+	*caller = *current
 }
 
 // counted is the body of a counted method named op that returns a value:

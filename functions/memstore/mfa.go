@@ -32,6 +32,11 @@ var (
 	totpChanged = refusal(priceline.KindConflict, "totp_changed", "The authenticator app was changed by another request.")
 )
 
+func cloneTOTP(e priceline.TOTPEnrolment) *priceline.TOTPEnrolment {
+	e.SealedSecret = slices.Clone(e.SealedSecret)
+	return &e
+}
+
 // PutTOTP replaces the user's enrolment.
 func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
 	return m.run(m.Fail, "PutTOTP", func() error {
@@ -41,12 +46,10 @@ func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
 		if len(e.SealedSecret) == 0 {
 			return priceline.Errorf(priceline.KindInvalid, "invalid_totp", "The enrolment has no sealed secret.")
 		}
-		rec := *e
-		rec.SealedSecret = slices.Clone(e.SealedSecret)
+		rec := *cloneTOTP(*e)
 		rec.CreatedAt = stored(e.CreatedAt)
-		rec.Version = m.nextVersion()
+		m.stamp(&rec.Version, &e.Version)
 		m.totp.put(e.UserID, rec)
-		e.Version = rec.Version
 		return nil
 	})
 }
@@ -54,12 +57,7 @@ func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
 // TOTP reads the user's enrolment.
 func (m *MFA) TOTP(_ context.Context, userID string) (*priceline.TOTPEnrolment, error) {
 	return counted(&m.guarded, m.Fail, "TOTP", func() (*priceline.TOTPEnrolment, error) {
-		rec, err := m.totp.get(userID, priceline.TOTPNotFound)
-		if err != nil {
-			return nil, err
-		}
-		rec.SealedSecret = slices.Clone(rec.SealedSecret)
-		return &rec, nil
+		return m.totp.find(userID, priceline.TOTPNotFound, cloneTOTP)
 	})
 }
 

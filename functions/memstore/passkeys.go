@@ -48,9 +48,8 @@ func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) error {
 		if p.LastUsedAt.IsZero() {
 			rec.LastUsedAt = p.LastUsedAt
 		}
-		rec.Version = m.nextVersion()
+		m.stamp(&rec.Version, &p.Version)
 		m.byID.put(p.ID, rec)
-		p.Version = rec.Version
 		return nil
 	})
 }
@@ -58,11 +57,7 @@ func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) error {
 // PasskeyByID finds a passkey by credential ID.
 func (m *Passkeys) PasskeyByID(_ context.Context, id string) (*priceline.Passkey, error) {
 	return counted(&m.guarded, m.Fail, "PasskeyByID", func() (*priceline.Passkey, error) {
-		p, err := m.byID.get(id, priceline.PasskeyNotFound)
-		if err != nil {
-			return nil, err
-		}
-		return clonePasskey(p), nil
+		return m.byID.find(id, priceline.PasskeyNotFound, clonePasskey)
 	})
 }
 

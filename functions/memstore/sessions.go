@@ -69,11 +69,7 @@ func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error 
 // Session is a point read.
 func (m *Sessions) Session(_ context.Context, userID, key string) (*priceline.Session, error) {
 	return counted(&m.guarded, m.Fail, "Session", func() (*priceline.Session, error) {
-		s, err := m.rows[userID].get(key, sessionNotFound)
-		if err != nil {
-			return nil, err
-		}
-		return &s, nil
+		return m.rows[userID].find(key, sessionNotFound, ref)
 	})
 }
 

@@ -18,6 +18,20 @@ func (t table[K, V]) get(k K, notFound func() error) (V, error) {
 	return v, nil
 }
 
+// find returns a copy of the record under k made by clone (ref for a
+// record without slices), or notFound(): a point read that hands out
+// nothing the store keeps.
+func (t table[K, V]) find(k K, notFound func() error, clone func(V) *V) (*V, error) {
+	v, err := t.get(k, notFound)
+	if err != nil {
+		return nil, err
+	}
+	return clone(v), nil
+}
+
+// ref returns a pointer to a copy of v.
+func ref[V any](v V) *V { return &v }
+
 // put stores v under k, replacing what was there.
 func (t *table[K, V]) put(k K, v V) {
 	if *t == nil {
