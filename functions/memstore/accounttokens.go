@@ -15,7 +15,7 @@ type AccountTokens struct {
 	Fail func(op string) error
 
 	guarded // Calls, Succeeded and the lock
-	tokens  map[[2]string]priceline.AccountToken
+	tokens  table[[2]string, priceline.AccountToken]
 }
 
 var _ priceline.AccountTokenStore = (*AccountTokens)(nil)
@@ -23,71 +23,47 @@ var _ priceline.AccountTokenStore = (*AccountTokens)(nil)
 // NewAccountTokens returns an empty token store.
 func NewAccountTokens() *AccountTokens { return &AccountTokens{} }
 
-func tokenNotFound() error {
-	return priceline.Errorf(priceline.KindNotFound, "token_not_found", "No such token.")
-}
+var tokenNotFound = refusal(priceline.KindNotFound, "token_not_found", "No such token.")
 
 // PutAccountToken stores t, replacing the user's token of that purpose.
-func (m *AccountTokens) PutAccountToken(_ context.Context, t *priceline.AccountToken) (err error) {
-	defer m.call(m.Fail, "PutAccountToken", &err)()
-	if err != nil {
-		return err
-	}
-	if err := validateAccountToken(t); err != nil {
-		return err
-	}
-	m.tokens = ensure(m.tokens)
-	c := *t
-	c.CreatedAt, c.ExpiresAt = stored(t.CreatedAt), stored(t.ExpiresAt)
-	m.tokens[[2]string{t.UserID, t.Purpose}] = c
-	return nil
+func (m *AccountTokens) PutAccountToken(_ context.Context, t *priceline.AccountToken) error {
+	return m.run(m.Fail, "PutAccountToken", func() error {
+		if err := validateAccountToken(t); err != nil {
+			return err
+		}
+		c := *t
+		c.CreatedAt, c.ExpiresAt = stored(t.CreatedAt), stored(t.ExpiresAt)
+		m.tokens.put([2]string{t.UserID, t.Purpose}, c)
+		return nil
+	})
 }
 
 // TakeAccountToken returns and deletes the token if its hash matches.
-func (m *AccountTokens) TakeAccountToken(_ context.Context, userID, purpose, hash string) (_ *priceline.AccountToken, err error) {
-	defer m.call(m.Fail, "TakeAccountToken", &err)()
-	if err != nil {
-		return nil, err
-	}
-	k := [2]string{userID, purpose}
-	t, ok := m.tokens[k]
-	if !ok || subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 {
-		return nil, tokenNotFound()
-	}
-	delete(m.tokens, k)
-	return &t, nil
+func (m *AccountTokens) TakeAccountToken(_ context.Context, userID, purpose, hash string) (*priceline.AccountToken, error) {
+	return counted(&m.guarded, m.Fail, "TakeAccountToken", func() (*priceline.AccountToken, error) {
+		k := [2]string{userID, purpose}
+		t, ok := m.tokens[k]
+		if !ok || subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 {
+			return nil, tokenNotFound()
+		}
+		delete(m.tokens, k)
+		return &t, nil
+	})
 }
 
 // DeleteAccountTokens removes every token of the user.
-func (m *AccountTokens) DeleteAccountTokens(_ context.Context, userID string) (err error) {
-	defer m.call(m.Fail, "DeleteAccountTokens", &err)()
-	if err != nil {
-		return err
-	}
-	for k := range m.tokens {
-		if k[0] == userID {
-			delete(m.tokens, k)
-		}
-	}
-	return nil
+func (m *AccountTokens) DeleteAccountTokens(_ context.Context, userID string) error {
+	return m.do(m.Fail, "DeleteAccountTokens", func() {
+		m.tokens.deleteWhere(func(k [2]string, _ *priceline.AccountToken) bool { return k[0] == userID })
+	})
 }
 
 // DeleteExpiredAccountTokens removes every token that expired at or before
 // now and returns how many.
 func (m *AccountTokens) DeleteExpiredAccountTokens(_ context.Context, now time.Time) (int, error) {
-	if err := hook(m.Fail, "DeleteExpiredAccountTokens"); err != nil {
-		return 0, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := 0
-	for k, t := range m.tokens {
-		if t.Expired(now) {
-			delete(m.tokens, k)
-			n++
-		}
-	}
-	return n, nil
+	return counted(&m.guarded, m.Fail, "DeleteExpiredAccountTokens", func() (int, error) {
+		return m.tokens.sweep(now, (*priceline.AccountToken).Expired), nil
+	})
 }
 
 // validateAccountToken refuses a token the real store could not key or keep.

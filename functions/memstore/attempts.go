@@ -13,7 +13,7 @@ type Attempts struct {
 	Fail func(op string) error
 
 	guarded // Calls, Succeeded and the lock
-	rows    map[string]priceline.Attempts
+	rows    table[string, priceline.Attempts]
 }
 
 var _ priceline.AttemptStore = (*Attempts)(nil)
@@ -22,72 +22,68 @@ var _ priceline.AttemptStore = (*Attempts)(nil)
 func NewAttempts() *Attempts { return &Attempts{} }
 
 // Attempts returns the record for key, or a zero record.
-func (m *Attempts) Attempts(_ context.Context, key string) (_ *priceline.Attempts, err error) {
-	defer m.call(m.Fail, "Attempts", &err)()
-	if err != nil {
-		return nil, err
+func (m *Attempts) Attempts(_ context.Context, key string) (*priceline.Attempts, error) {
+	return counted(&m.guarded, m.Fail, "Attempts", func() (*priceline.Attempts, error) {
+		a := m.current(key)
+		return &a, nil
+	})
+}
+
+// current is the record for key, or a zero one: an absent key has had no
+// failures. The caller holds the lock.
+func (m *Attempts) current(key string) priceline.Attempts {
+	if a, ok := m.rows[key]; ok {
+		return a
 	}
-	a, ok := m.rows[key]
-	if !ok {
-		return &priceline.Attempts{Key: key}, nil
-	}
-	return &a, nil
+	return priceline.Attempts{Key: key}
 }
 
 // Reserve checks and counts under the store's lock, which makes the pair
 // atomic as the Table store's conditional write does.
-func (m *Attempts) Reserve(_ context.Context, key string, at time.Time, forgetAfter time.Duration, check priceline.AttemptCheck) (_ *priceline.Attempts, err error) {
-	defer m.call(m.Fail, "Reserve", &err)()
-	if err != nil {
-		return nil, err
-	}
-	at = stored(at)
-	cur, ok := m.rows[key]
-	if !ok {
-		cur = priceline.Attempts{Key: key}
-	}
-	base := cur
-	if forgetAfter > 0 && base.Failures > 0 && !at.Before(base.LastFailure.Add(forgetAfter)) {
-		base.Failures, base.LastFailure = 0, time.Time{}
-	}
-	if check != nil {
-		if err := check(base); err != nil {
-			return nil, err
+func (m *Attempts) Reserve(_ context.Context, key string, at time.Time, forgetAfter time.Duration, check priceline.AttemptCheck) (*priceline.Attempts, error) {
+	return counted(&m.guarded, m.Fail, "Reserve", func() (*priceline.Attempts, error) {
+		at = stored(at)
+		cur := m.current(key)
+		base := cur
+		if forgetAfter > 0 && base.Failures > 0 && !at.Before(base.LastFailure.Add(forgetAfter)) {
+			base.Failures, base.LastFailure = 0, time.Time{}
 		}
-	}
-	m.rows = ensure(m.rows)
-	a := priceline.Attempts{Key: key, Failures: base.Failures + 1, LastFailure: at}
-	if at.Before(base.LastFailure) {
-		a.LastFailure = base.LastFailure
-	}
-	a.Version = m.nextVersion()
-	m.rows[key] = a
-	a.Previous = cur.LastFailure
-	return &a, nil
+		if check != nil {
+			if err := check(base); err != nil {
+				return nil, err
+			}
+		}
+		a := priceline.Attempts{Key: key, Failures: base.Failures + 1, LastFailure: at}
+		if at.Before(base.LastFailure) {
+			a.LastFailure = base.LastFailure
+		}
+		a.Version = m.nextVersion()
+		m.rows.put(key, a)
+		a.Previous = cur.LastFailure
+		return &a, nil
+	})
 }
 
 // Release takes back one counted attempt.
-func (m *Attempts) Release(_ context.Context, r *priceline.Attempts) (err error) {
-	defer m.call(m.Fail, "Release", &err)()
-	if err != nil {
-		return err
-	}
-	cur, ok := m.rows[r.Key]
-	if !ok || cur.Failures <= 0 {
+func (m *Attempts) Release(_ context.Context, r *priceline.Attempts) error {
+	return m.run(m.Fail, "Release", func() error {
+		cur, ok := m.rows[r.Key]
+		if !ok || cur.Failures <= 0 {
+			return nil
+		}
+		if cur.Failures == 1 {
+			delete(m.rows, r.Key)
+			return nil
+		}
+		untouched := cur.Version == r.Version
+		cur.Failures--
+		if untouched {
+			cur.LastFailure = r.Previous
+		}
+		cur.Version = m.nextVersion()
+		m.rows[r.Key] = cur
 		return nil
-	}
-	if cur.Failures == 1 {
-		delete(m.rows, r.Key)
-		return nil
-	}
-	untouched := cur.Version == r.Version
-	cur.Failures--
-	if untouched {
-		cur.LastFailure = r.Previous
-	}
-	cur.Version = m.nextVersion()
-	m.rows[r.Key] = cur
-	return nil
+	})
 }
 
 // ResetAttempts clears the record for key.

@@ -16,7 +16,7 @@ type AuthFlows struct {
 	Fail func(op string) error
 
 	guarded // Calls, Succeeded and the lock
-	flows   map[string]priceline.AuthFlow
+	flows   table[string, priceline.AuthFlow]
 }
 
 var _ priceline.AuthFlowStore = (*AuthFlows)(nil)
@@ -24,56 +24,37 @@ var _ priceline.AuthFlowStore = (*AuthFlows)(nil)
 // NewAuthFlows returns an empty flow store.
 func NewAuthFlows() *AuthFlows { return &AuthFlows{} }
 
-func authFlowNotFound() error {
-	return priceline.Errorf(priceline.KindNotFound, "auth_flow_not_found",
-		"This sign-in attempt was not started here or has already been used. Please start again.")
-}
+var (
+	authFlowNotFound = refusal(priceline.KindNotFound, "auth_flow_not_found", "This sign-in attempt was not started here or has already been used. Please start again.")
+	authFlowExpired  = refusal(priceline.KindNotFound, "auth_flow_expired", "This sign-in attempt took too long. Please start again.")
+	authFlowExists   = refusal(priceline.KindConflict, "auth_flow_exists", "This sign-in attempt already exists.")
+)
 
 // PutFlow stores f; an existing ID is a conflict.
-func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) (err error) {
-	defer m.call(m.Fail, "PutFlow", &err)()
-	if err != nil {
-		return err
-	}
-	if err := priceline.ValidAuthFlow(f); err != nil {
-		return err
-	}
-	m.flows = ensure(m.flows)
-	if _, ok := m.flows[f.ID]; ok {
-		return priceline.Errorf(priceline.KindConflict, "auth_flow_exists", "This sign-in attempt already exists.")
-	}
-	rec := *f
-	rec.CreatedAt, rec.ExpiresAt = stored(f.CreatedAt), stored(f.ExpiresAt)
-	m.flows[f.ID] = rec
-	return nil
+func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) error {
+	return m.run(m.Fail, "PutFlow", func() error {
+		if err := priceline.ValidAuthFlow(f); err != nil {
+			return err
+		}
+		rec := *f
+		rec.CreatedAt, rec.ExpiresAt = stored(f.CreatedAt), stored(f.ExpiresAt)
+		return m.flows.add(f.ID, rec, authFlowExists)
+	})
 }
 
 // TakeFlow reads and deletes the flow under the lock, so it completes once.
-func (m *AuthFlows) TakeFlow(_ context.Context, id string) (_ *priceline.AuthFlow, err error) {
-	defer m.call(m.Fail, "TakeFlow", &err)()
-	if err != nil {
-		return nil, err
-	}
-	f, ok := m.flows[id]
-	if !ok {
-		return nil, authFlowNotFound()
-	}
-	delete(m.flows, id)
-	if f.Expired(clock(m.Now)) {
-		return nil, priceline.Errorf(priceline.KindNotFound, "auth_flow_expired",
-			"This sign-in attempt took too long. Please start again.")
-	}
-	return &f, nil
+func (m *AuthFlows) TakeFlow(_ context.Context, id string) (*priceline.AuthFlow, error) {
+	return counted(&m.guarded, m.Fail, "TakeFlow", func() (*priceline.AuthFlow, error) {
+		return takeLive(m.flows, id, clock(m.Now), (*priceline.AuthFlow).Expired, authFlowNotFound, authFlowExpired)
+	})
 }
 
 // DeleteExpiredFlows removes flows expired at now, like the real store's
 // clean-up, and returns how many it removed.
-func (m *AuthFlows) DeleteExpiredFlows(_ context.Context, now time.Time) (_ int, err error) {
-	defer m.call(m.Fail, "DeleteExpiredFlows", &err)()
-	if err != nil {
-		return 0, err
-	}
-	return sweep(m.flows, now, (*priceline.AuthFlow).Expired), nil
+func (m *AuthFlows) DeleteExpiredFlows(_ context.Context, now time.Time) (int, error) {
+	return counted(&m.guarded, m.Fail, "DeleteExpiredFlows", func() (int, error) {
+		return m.flows.sweep(now, (*priceline.AuthFlow).Expired), nil
+	})
 }
 
 // Len returns how many flows are stored, expired ones included: what a

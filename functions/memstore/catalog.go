@@ -34,22 +34,19 @@ func clipRunes(s string, n int) string {
 
 // PutProcedures adds catalog entries: one per code (the last description
 // written wins) and one per distinct description of it.
-func (m *Prices) PutProcedures(_ context.Context, ps []priceline.Procedure) (err error) {
-	defer m.call(m.Fail, "PutProcedures", &err)()
-	if err != nil {
-		return err
-	}
-	m.init()
-	for _, p := range ps {
-		k := keyOf(priceline.Code{Code: p.Code, Type: p.CodeType})
-		if k.code == "" || k.typ == "" {
-			continue
+func (m *Prices) PutProcedures(_ context.Context, ps []priceline.Procedure) error {
+	return m.do(m.Fail, "PutProcedures", func() {
+		m.init()
+		for _, p := range ps {
+			k := keyOf(priceline.Code{Code: p.Code, Type: p.CodeType})
+			if k.code == "" || k.typ == "" {
+				continue
+			}
+			p.Description = clipRunes(p.Description, maxCatalogDescription)
+			m.codes[k] = p
+			m.descs[descKey{k, strings.ToLower(p.Description)}] = p
 		}
-		p.Description = clipRunes(p.Description, maxCatalogDescription)
-		m.codes[k] = p
-		m.descs[descKey{k, strings.ToLower(p.Description)}] = p
-	}
-	return nil
+	})
 }
 
 // Procedures finds code entries whose normalised code starts with q
@@ -57,32 +54,30 @@ func (m *Prices) PutProcedures(_ context.Context, ps []priceline.Procedure) (err
 // description that has a word starting with each word of q: with a single
 // description holding them all, or failing any such, for up to
 // maxIntersectWords words, across the procedure's descriptions.
-func (m *Prices) Procedures(_ context.Context, q string, limit int) (_ []priceline.Procedure, err error) {
-	defer m.call(m.Fail, "Procedures", &err)()
-	if err != nil {
-		return nil, err
-	}
-	if limit <= 0 {
-		return nil, nil
-	}
-	q = strings.TrimSpace(q)
-	var found []priceline.Procedure
-	if code := strings.ToUpper(q); code != "" && !strings.ContainsAny(code, " \t") {
-		found = append(found, m.codeMatches(code, limit)...)
-	}
-	if words := priceline.SearchWords(q); len(words) > 0 {
-		found = append(found, m.wordMatches(words, limit)...)
-	}
-	var out []priceline.Procedure
-	seen := map[codeKey]bool{}
-	for _, p := range found {
-		k := keyOf(priceline.Code{Code: p.Code, Type: p.CodeType})
-		if !seen[k] && len(out) < limit {
-			seen[k] = true
-			out = append(out, p)
+func (m *Prices) Procedures(_ context.Context, q string, limit int) ([]priceline.Procedure, error) {
+	return counted(&m.guarded, m.Fail, "Procedures", func() ([]priceline.Procedure, error) {
+		if limit <= 0 {
+			return nil, nil
 		}
-	}
-	return out, nil
+		q = strings.TrimSpace(q)
+		var found []priceline.Procedure
+		if code := strings.ToUpper(q); code != "" && !strings.ContainsAny(code, " \t") {
+			found = append(found, m.codeMatches(code, limit)...)
+		}
+		if words := priceline.SearchWords(q); len(words) > 0 {
+			found = append(found, m.wordMatches(words, limit)...)
+		}
+		var out []priceline.Procedure
+		seen := map[codeKey]bool{}
+		for _, p := range found {
+			k := keyOf(priceline.Code{Code: p.Code, Type: p.CodeType})
+			if !seen[k] && len(out) < limit {
+				seen[k] = true
+				out = append(out, p)
+			}
+		}
+		return out, nil
+	})
 }
 
 func (m *Prices) codeMatches(code string, limit int) []priceline.Procedure {

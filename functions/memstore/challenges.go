@@ -17,7 +17,7 @@ type Challenges struct {
 	Fail func(op string) error
 
 	guarded // Calls, Succeeded and the lock
-	byID    map[string]priceline.Challenge
+	byID    table[string, priceline.Challenge]
 }
 
 var _ priceline.ChallengeStore = (*Challenges)(nil)
@@ -25,53 +25,36 @@ var _ priceline.ChallengeStore = (*Challenges)(nil)
 // NewChallenges returns an empty store.
 func NewChallenges() *Challenges { return &Challenges{} }
 
+var challengeExists = refusal(priceline.KindConflict, "challenge_exists", "This challenge exists already.")
+
 // PutChallenge stores c; an existing ID is a conflict.
-func (m *Challenges) PutChallenge(_ context.Context, c *priceline.Challenge) (err error) {
-	defer m.call(m.Fail, "PutChallenge", &err)()
-	if err != nil {
-		return err
-	}
-	if err := priceline.ValidChallenge(c); err != nil {
-		return err
-	}
-	if err := priceline.CheckText("return path", c.ReturnTo); err != nil {
-		return err
-	}
-	m.byID = ensure(m.byID)
-	if _, ok := m.byID[c.ID]; ok {
-		return priceline.Errorf(priceline.KindConflict, "challenge_exists", "This challenge exists already.")
-	}
-	rec := *c
-	rec.Data = slices.Clone(c.Data)
-	rec.CreatedAt, rec.ExpiresAt = stored(c.CreatedAt), stored(c.ExpiresAt)
-	m.byID[c.ID] = rec
-	return nil
+func (m *Challenges) PutChallenge(_ context.Context, c *priceline.Challenge) error {
+	return m.run(m.Fail, "PutChallenge", func() error {
+		if err := priceline.ValidChallenge(c); err != nil {
+			return err
+		}
+		if err := priceline.CheckText("return path", c.ReturnTo); err != nil {
+			return err
+		}
+		rec := *c
+		rec.Data = slices.Clone(c.Data)
+		rec.CreatedAt, rec.ExpiresAt = stored(c.CreatedAt), stored(c.ExpiresAt)
+		return m.byID.add(c.ID, rec, challengeExists)
+	})
 }
 
 // TakeChallenge reads and deletes the challenge under the lock.
-func (m *Challenges) TakeChallenge(_ context.Context, id string) (_ *priceline.Challenge, err error) {
-	defer m.call(m.Fail, "TakeChallenge", &err)()
-	if err != nil {
-		return nil, err
-	}
-	c, ok := m.byID[id]
-	if !ok {
-		return nil, priceline.ChallengeNotFound()
-	}
-	delete(m.byID, id)
-	if c.Expired(clock(m.Now)) {
-		return nil, priceline.ChallengeExpired()
-	}
-	return &c, nil
+func (m *Challenges) TakeChallenge(_ context.Context, id string) (*priceline.Challenge, error) {
+	return counted(&m.guarded, m.Fail, "TakeChallenge", func() (*priceline.Challenge, error) {
+		return takeLive(m.byID, id, clock(m.Now), (*priceline.Challenge).Expired, priceline.ChallengeNotFound, priceline.ChallengeExpired)
+	})
 }
 
 // DeleteExpiredChallenges removes challenges expired at now.
-func (m *Challenges) DeleteExpiredChallenges(_ context.Context, now time.Time) (_ int, err error) {
-	defer m.call(m.Fail, "DeleteExpiredChallenges", &err)()
-	if err != nil {
-		return 0, err
-	}
-	return sweep(m.byID, now, (*priceline.Challenge).Expired), nil
+func (m *Challenges) DeleteExpiredChallenges(_ context.Context, now time.Time) (int, error) {
+	return counted(&m.guarded, m.Fail, "DeleteExpiredChallenges", func() (int, error) {
+		return m.byID.sweep(now, (*priceline.Challenge).Expired), nil
+	})
 }
 
 // Len returns how many challenges are stored, expired ones included. For tests.

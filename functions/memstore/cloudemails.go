@@ -14,7 +14,7 @@ type CloudEmails struct {
 	Fail func(op string) error
 
 	guarded // Calls, Succeeded and the lock
-	byEmail map[string]map[string]struct{}
+	byEmail table[string, map[string]struct{}]
 }
 
 var _ priceline.CloudEmailStore = (*CloudEmails)(nil)
@@ -23,48 +23,42 @@ var _ priceline.CloudEmailStore = (*CloudEmails)(nil)
 func NewCloudEmails() *CloudEmails { return &CloudEmails{} }
 
 // PutCloudEmail records userID under email.
-func (m *CloudEmails) PutCloudEmail(_ context.Context, email, userID string) (err error) {
-	defer m.call(m.Fail, "PutCloudEmail", &err)()
-	if err != nil {
-		return err
-	}
-	if err := priceline.ValidCloudEmail(email, userID); err != nil {
-		return err
-	}
-	m.byEmail = ensure(m.byEmail)
-	if m.byEmail[email] == nil {
-		m.byEmail[email] = map[string]struct{}{}
-	}
-	m.byEmail[email][userID] = struct{}{}
-	return nil
+func (m *CloudEmails) PutCloudEmail(_ context.Context, email, userID string) error {
+	return m.run(m.Fail, "PutCloudEmail", func() error {
+		if err := priceline.ValidCloudEmail(email, userID); err != nil {
+			return err
+		}
+		ids := m.byEmail[email]
+		if ids == nil {
+			ids = map[string]struct{}{}
+			m.byEmail.put(email, ids)
+		}
+		ids[userID] = struct{}{}
+		return nil
+	})
 }
 
 // DeleteCloudEmail forgets userID under email.
-func (m *CloudEmails) DeleteCloudEmail(_ context.Context, email, userID string) (err error) {
-	defer m.call(m.Fail, "DeleteCloudEmail", &err)()
-	if err != nil {
-		return err
-	}
-	if ids := m.byEmail[email]; ids != nil {
-		delete(ids, userID)
-		if len(ids) == 0 {
-			delete(m.byEmail, email)
+func (m *CloudEmails) DeleteCloudEmail(_ context.Context, email, userID string) error {
+	return m.do(m.Fail, "DeleteCloudEmail", func() {
+		if ids := m.byEmail[email]; ids != nil {
+			delete(ids, userID)
+			if len(ids) == 0 {
+				delete(m.byEmail, email)
+			}
 		}
-	}
-	return nil
+	})
 }
 
 // CloudEmailAccounts lists the user IDs under email, sorted, at most
 // priceline.MaxCloudEmailAccounts.
-func (m *CloudEmails) CloudEmailAccounts(_ context.Context, email string) (_ []string, err error) {
-	defer m.call(m.Fail, "CloudEmailAccounts", &err)()
-	if err != nil {
-		return nil, err
-	}
-	out := []string{}
-	for id := range m.byEmail[email] {
-		out = append(out, id)
-	}
-	sort.Strings(out)
-	return out[:min(len(out), priceline.MaxCloudEmailAccounts)], nil
+func (m *CloudEmails) CloudEmailAccounts(_ context.Context, email string) ([]string, error) {
+	return counted(&m.guarded, m.Fail, "CloudEmailAccounts", func() ([]string, error) {
+		out := []string{}
+		for id := range m.byEmail[email] {
+			out = append(out, id)
+		}
+		sort.Strings(out)
+		return out[:min(len(out), priceline.MaxCloudEmailAccounts)], nil
+	})
 }

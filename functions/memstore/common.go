@@ -86,14 +86,46 @@ func (g *guarded) nextVersion() string {
 	return `W/"` + strconv.Itoa(g.version) + `"`
 }
 
-// do is a counted method named op whose whole work is f, run under the lock.
-func (g *guarded) do(fail func(op string) error, op string, f func()) (err error) {
+// swap is the version check of a conditional update, as the real stores'
+// If-Match writes: when the stored record's version (*current) is still the
+// one the caller read (*expected), both become a new version; otherwise the
+// answer is changed(). The caller holds the lock and writes the record.
+func (g *guarded) swap(current, expected *string, changed func() error) error {
+	if *current != *expected {
+		return changed()
+	}
+	g.stamp(current, expected)
+	return nil
+}
+
+// stamp gives a record the store writes a new version (*current) and tells
+// the caller's copy (*caller), as the real stores return the new ETag.
+func (g *guarded) stamp(current, caller *string) {
+	*current = g.nextVersion()
+	*caller = *current
+}
+
+// counted is the body of a counted method named op that returns a value:
+// fail may refuse the call first; else f runs under the lock and its answer
+// is the method's. Every method that holds the lock throughout goes through
+// it (or run or do), so the hook, the lock and the count are written once.
+func counted[T any](g *guarded, fail func(op string) error, op string, f func() (T, error)) (v T, err error) {
 	defer g.call(fail, op, &err)()
 	if err != nil {
-		return err
+		return v, err
 	}
-	f()
-	return nil
+	return f()
+}
+
+// run is counted for a method that returns only an error.
+func (g *guarded) run(fail func(op string) error, op string, f func() error) error {
+	_, err := counted(g, fail, op, func() (struct{}, error) { return struct{}{}, f() })
+	return err
+}
+
+// do is run for a method whose whole work is f and cannot fail.
+func (g *guarded) do(fail func(op string) error, op string, f func()) error {
+	return g.run(fail, op, func() error { f(); return nil })
 }
 
 // ensure returns m, or an empty map when m is nil, so a store's maps are
@@ -103,19 +135,6 @@ func ensure[M ~map[K]V, K comparable, V any](m M) M {
 		return M{}
 	}
 	return m
-}
-
-// sweep deletes from m what expired says has expired at now and returns
-// how many it deleted, as the real stores' clean-ups do.
-func sweep[K comparable, V any](m map[K]V, now time.Time, expired func(*V, time.Time) bool) int {
-	n := 0
-	for k, v := range m {
-		if expired(&v, now) {
-			delete(m, k)
-			n++
-		}
-	}
-	return n
 }
 
 // call starts a counted method named op: it runs fail and, when fail lets
@@ -131,6 +150,13 @@ func (g *guarded) call(fail func(op string) error, op string, err *error) func()
 		g.mu.Unlock()
 		g.count(op, err)
 	}
+}
+
+// refusal returns the constructor of an error a store answers with, so a
+// store lists its refusals in one place; each call makes a new
+// *priceline.Error, so no caller can change another's.
+func refusal(kind, code, format string, args ...any) func() error {
+	return func() error { return priceline.Errorf(kind, code, format, args...) }
 }
 
 // clock returns now(), or the time when now is nil.

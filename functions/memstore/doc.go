@@ -1,7 +1,14 @@
 // Package memstore keeps everything in memory: one implementation of every
 // store interface in priceline (Users, Sessions, Attempts, AuthFlows,
-// TokenCaches, Prices, Saved, AccountTokens, Outbox), for the tests of the flows above the domain
-// and for running without Azure.
+// TokenCaches, Prices, Saved, AccountTokens, Outbox, MFA, Passkeys,
+// Challenges, CloudEmails), for the tests of the flows above the domain and
+// for running without Azure.
+//
+// What the stores have in common is written once: the hook, the lock and the
+// count of every method and the version check of a conditional update
+// (common.go), and the keyed table each keeps its records in, with the get,
+// create, take-once and expiry sweep of the real stores' tables (table.go).
+// Each store's file holds only its own rules.
 //
 // Each store is safe for concurrent use, and its zero value is ready to use.
 // Each passes the same contract tests (package pricelinetest) as the Table

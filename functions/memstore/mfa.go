@@ -15,8 +15,8 @@ type MFA struct {
 	Fail func(op string) error
 
 	guarded // Calls, Succeeded and the lock
-	totp    map[string]priceline.TOTPEnrolment
-	codes   map[string]map[string]bool // user → hash → unused
+	totp    table[string, priceline.TOTPEnrolment]
+	codes   table[string, map[string]bool] // user → hash → unused
 }
 
 var (
@@ -27,64 +27,54 @@ var (
 // NewMFA returns an empty store.
 func NewMFA() *MFA { return &MFA{} }
 
-func invalidUser() error {
-	return priceline.Errorf(priceline.KindInvalid, "invalid_user_id", "The user ID is not valid.")
+var (
+	invalidUser = refusal(priceline.KindInvalid, "invalid_user_id", "The user ID is not valid.")
+	totpChanged = refusal(priceline.KindConflict, "totp_changed", "The authenticator app was changed by another request.")
+)
+
+func cloneTOTP(e priceline.TOTPEnrolment) *priceline.TOTPEnrolment {
+	e.SealedSecret = slices.Clone(e.SealedSecret)
+	return &e
 }
 
 // PutTOTP replaces the user's enrolment.
-func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) (err error) {
-	defer m.call(m.Fail, "PutTOTP", &err)()
-	if err != nil {
-		return err
-	}
-	if e == nil || !validUserID(e.UserID) {
-		return invalidUser()
-	}
-	if len(e.SealedSecret) == 0 {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_totp", "The enrolment has no sealed secret.")
-	}
-	m.totp = ensure(m.totp)
-	rec := *e
-	rec.SealedSecret = slices.Clone(e.SealedSecret)
-	rec.CreatedAt = stored(e.CreatedAt)
-	rec.Version = m.nextVersion()
-	m.totp[e.UserID] = rec
-	e.Version = rec.Version
-	return nil
+func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
+	return m.run(m.Fail, "PutTOTP", func() error {
+		if e == nil || !validUserID(e.UserID) {
+			return invalidUser()
+		}
+		if len(e.SealedSecret) == 0 {
+			return priceline.Errorf(priceline.KindInvalid, "invalid_totp", "The enrolment has no sealed secret.")
+		}
+		rec := *cloneTOTP(*e)
+		rec.CreatedAt = stored(e.CreatedAt)
+		m.stamp(&rec.Version, &e.Version)
+		m.totp.put(e.UserID, rec)
+		return nil
+	})
 }
 
 // TOTP reads the user's enrolment.
-func (m *MFA) TOTP(_ context.Context, userID string) (_ *priceline.TOTPEnrolment, err error) {
-	defer m.call(m.Fail, "TOTP", &err)()
-	if err != nil {
-		return nil, err
-	}
-	rec, ok := m.totp[userID]
-	if !ok {
-		return nil, priceline.TOTPNotFound()
-	}
-	rec.SealedSecret = slices.Clone(rec.SealedSecret)
-	return &rec, nil
+func (m *MFA) TOTP(_ context.Context, userID string) (*priceline.TOTPEnrolment, error) {
+	return counted(&m.guarded, m.Fail, "TOTP", func() (*priceline.TOTPEnrolment, error) {
+		return m.totp.find(userID, priceline.TOTPNotFound, cloneTOTP)
+	})
 }
 
 // UpdateTOTP writes Confirmed and LastStep if the version still matches.
-func (m *MFA) UpdateTOTP(_ context.Context, e *priceline.TOTPEnrolment) (err error) {
-	defer m.call(m.Fail, "UpdateTOTP", &err)()
-	if err != nil {
-		return err
-	}
-	rec, ok := m.totp[e.UserID]
-	if !ok {
-		return priceline.TOTPNotFound()
-	}
-	if rec.Version != e.Version {
-		return priceline.Errorf(priceline.KindConflict, "totp_changed", "The authenticator app was changed by another request.")
-	}
-	rec.Confirmed, rec.LastStep = e.Confirmed, e.LastStep
-	rec.Version = m.nextVersion()
-	m.totp[e.UserID] = rec
-	e.Version = rec.Version
-	return nil
+func (m *MFA) UpdateTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
+	return m.run(m.Fail, "UpdateTOTP", func() error {
+		rec, err := m.totp.get(e.UserID, priceline.TOTPNotFound)
+		if err != nil {
+			return err
+		}
+		if err := m.swap(&rec.Version, &e.Version, totpChanged); err != nil {
+			return err
+		}
+		rec.Confirmed, rec.LastStep = e.Confirmed, e.LastStep
+		m.totp[e.UserID] = rec
+		return nil
+	})
 }
 
 // DeleteTOTP removes the enrolment.
@@ -93,48 +83,39 @@ func (m *MFA) DeleteTOTP(_ context.Context, userID string) error {
 }
 
 // ReplaceRecoveryCodes makes hashes the user's only codes.
-func (m *MFA) ReplaceRecoveryCodes(_ context.Context, userID string, hashes []string, _ time.Time) (err error) {
-	defer m.call(m.Fail, "ReplaceRecoveryCodes", &err)()
-	if err != nil {
-		return err
-	}
-	if !validUserID(userID) {
-		return invalidUser()
-	}
-	for _, h := range hashes {
-		if !priceline.IsLowerHex(h, 64) {
-			return priceline.Errorf(priceline.KindInvalid, "invalid_recovery_code", "A recovery code hash is not 64 hex characters.")
+func (m *MFA) ReplaceRecoveryCodes(_ context.Context, userID string, hashes []string, _ time.Time) error {
+	return m.run(m.Fail, "ReplaceRecoveryCodes", func() error {
+		if !validUserID(userID) {
+			return invalidUser()
 		}
-	}
-	m.codes = ensure(m.codes)
-	set := map[string]bool{}
-	for _, h := range hashes {
-		set[h] = true
-	}
-	m.codes[userID] = set
-	return nil
+		set := map[string]bool{}
+		for _, h := range hashes {
+			if !priceline.IsLowerHex(h, 64) {
+				return priceline.Errorf(priceline.KindInvalid, "invalid_recovery_code", "A recovery code hash is not 64 hex characters.")
+			}
+			set[h] = true
+		}
+		m.codes.put(userID, set)
+		return nil
+	})
 }
 
 // UseRecoveryCode deletes the code under the lock, so it works once.
-func (m *MFA) UseRecoveryCode(_ context.Context, userID, hash string) (err error) {
-	defer m.call(m.Fail, "UseRecoveryCode", &err)()
-	if err != nil {
-		return err
-	}
-	if !m.codes[userID][hash] {
-		return priceline.RecoveryCodeNotFound()
-	}
-	delete(m.codes[userID], hash)
-	return nil
+func (m *MFA) UseRecoveryCode(_ context.Context, userID, hash string) error {
+	return m.run(m.Fail, "UseRecoveryCode", func() error {
+		if !m.codes[userID][hash] {
+			return priceline.RecoveryCodeNotFound()
+		}
+		delete(m.codes[userID], hash)
+		return nil
+	})
 }
 
 // RecoveryCodesLeft counts the user's unused codes.
-func (m *MFA) RecoveryCodesLeft(_ context.Context, userID string) (_ int, err error) {
-	defer m.call(m.Fail, "RecoveryCodesLeft", &err)()
-	if err != nil {
-		return 0, err
-	}
-	return len(m.codes[userID]), nil
+func (m *MFA) RecoveryCodesLeft(_ context.Context, userID string) (int, error) {
+	return counted(&m.guarded, m.Fail, "RecoveryCodesLeft", func() (int, error) {
+		return len(m.codes[userID]), nil
+	})
 }
 
 // DeleteRecoveryCodes removes all the user's codes.

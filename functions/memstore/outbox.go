@@ -15,7 +15,7 @@ type Outbox struct {
 	Fail func(op string) error
 
 	guarded // Calls, Succeeded and the lock
-	entries map[string]priceline.OutboxEntry
+	entries table[string, priceline.OutboxEntry]
 }
 
 var _ priceline.OutboxStore = (*Outbox)(nil)
@@ -23,56 +23,55 @@ var _ priceline.OutboxStore = (*Outbox)(nil)
 // NewOutbox returns an empty outbox.
 func NewOutbox() *Outbox { return &Outbox{} }
 
+var (
+	outboxExists   = refusal(priceline.KindConflict, "outbox_exists", "That message is already queued.")
+	outboxNotFound = refusal(priceline.KindNotFound, "outbox_not_found", "That message is no longer queued.")
+	outboxChanged  = refusal(priceline.KindConflict, "outbox_changed", "Another sender has that message.")
+)
+
 // PutOutbox stores e; KindConflict if its ID exists.
-func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) (err error) {
-	defer m.call(m.Fail, "PutOutbox", &err)()
-	if err != nil {
-		return err
-	}
-	m.entries = ensure(m.entries)
-	if _, ok := m.entries[e.ID]; ok {
-		return priceline.Errorf(priceline.KindConflict, "outbox_exists", "That message is already queued.")
-	}
-	e.Version = m.nextVersion()
-	m.entries[e.ID] = *e
-	return nil
+func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
+	return m.run(m.Fail, "PutOutbox", func() error {
+		if _, ok := m.entries[e.ID]; ok {
+			return outboxExists()
+		}
+		e.Version = m.nextVersion()
+		m.entries.put(e.ID, *e)
+		return nil
+	})
 }
 
 // DueOutbox lists up to limit entries due at now, oldest first.
-func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) (_ []*priceline.OutboxEntry, err error) {
-	defer m.call(m.Fail, "DueOutbox", &err)()
-	if err != nil {
-		return nil, err
-	}
-	var out []*priceline.OutboxEntry
-	for _, e := range m.entries {
-		if !e.NextAttemptAt.After(now) {
-			c := e
-			out = append(out, &c)
+func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) ([]*priceline.OutboxEntry, error) {
+	return counted(&m.guarded, m.Fail, "DueOutbox", func() ([]*priceline.OutboxEntry, error) {
+		var out []*priceline.OutboxEntry
+		for _, e := range m.entries {
+			if !e.NextAttemptAt.After(now) {
+				c := e
+				out = append(out, &c)
+			}
 		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Message.Created.Before(out[j].Message.Created) })
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
+		sort.Slice(out, func(i, j int) bool { return out[i].Message.Created.Before(out[j].Message.Created) })
+		if len(out) > limit {
+			out = out[:limit]
+		}
+		return out, nil
+	})
 }
 
-func (m *Outbox) update(op string, e *priceline.OutboxEntry) (err error) {
-	defer m.call(m.Fail, op, &err)()
-	if err != nil {
-		return err
-	}
-	cur, ok := m.entries[e.ID]
-	if !ok {
-		return priceline.Errorf(priceline.KindNotFound, "outbox_not_found", "That message is no longer queued.")
-	}
-	if cur.Version != e.Version {
-		return priceline.Errorf(priceline.KindConflict, "outbox_changed", "Another sender has that message.")
-	}
-	e.Version = m.nextVersion()
-	m.entries[e.ID] = *e
-	return nil
+// update writes e over the stored entry under the version check.
+func (m *Outbox) update(op string, e *priceline.OutboxEntry) error {
+	return m.run(m.Fail, op, func() error {
+		cur, err := m.entries.get(e.ID, outboxNotFound)
+		if err != nil {
+			return err
+		}
+		if err := m.swap(&cur.Version, &e.Version, outboxChanged); err != nil {
+			return err
+		}
+		m.entries[e.ID] = *e
+		return nil
+	})
 }
 
 // ClaimOutbox records the start of an attempt under the version check.

@@ -14,7 +14,7 @@ type Passkeys struct {
 	Fail func(op string) error
 
 	guarded // Calls, Succeeded and the lock
-	byID    map[string]priceline.Passkey
+	byID    table[string, priceline.Passkey]
 }
 
 var _ priceline.PasskeyStore = (*Passkeys)(nil)
@@ -29,113 +29,97 @@ func clonePasskey(p priceline.Passkey) *priceline.Passkey {
 	return &p
 }
 
+var passkeyChanged = refusal(priceline.KindConflict, "passkey_changed", "The passkey was used by another request.")
+
 // AddPasskey stores p; a credential ID registered to anyone is a conflict.
-func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) (err error) {
-	defer m.call(m.Fail, "AddPasskey", &err)()
-	if err != nil {
-		return err
-	}
-	if err := priceline.ValidPasskey(p); err != nil {
-		return err
-	}
-	if err := priceline.CheckText("passkey name", p.Name); err != nil {
-		return err
-	}
-	m.byID = ensure(m.byID)
-	if _, ok := m.byID[p.ID]; ok {
-		return priceline.PasskeyExists()
-	}
-	rec := *clonePasskey(*p)
-	rec.CreatedAt, rec.LastUsedAt = stored(p.CreatedAt), stored(p.LastUsedAt)
-	if p.LastUsedAt.IsZero() {
-		rec.LastUsedAt = p.LastUsedAt
-	}
-	rec.Version = m.nextVersion()
-	m.byID[p.ID] = rec
-	p.Version = rec.Version
-	return nil
+func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) error {
+	return m.run(m.Fail, "AddPasskey", func() error {
+		if err := priceline.ValidPasskey(p); err != nil {
+			return err
+		}
+		if err := priceline.CheckText("passkey name", p.Name); err != nil {
+			return err
+		}
+		if _, ok := m.byID[p.ID]; ok {
+			return priceline.PasskeyExists()
+		}
+		rec := *clonePasskey(*p)
+		rec.CreatedAt, rec.LastUsedAt = stored(p.CreatedAt), stored(p.LastUsedAt)
+		if p.LastUsedAt.IsZero() {
+			rec.LastUsedAt = p.LastUsedAt
+		}
+		m.stamp(&rec.Version, &p.Version)
+		m.byID.put(p.ID, rec)
+		return nil
+	})
 }
 
 // PasskeyByID finds a passkey by credential ID.
-func (m *Passkeys) PasskeyByID(_ context.Context, id string) (_ *priceline.Passkey, err error) {
-	defer m.call(m.Fail, "PasskeyByID", &err)()
-	if err != nil {
-		return nil, err
-	}
-	p, ok := m.byID[id]
-	if !ok {
-		return nil, priceline.PasskeyNotFound()
-	}
-	return clonePasskey(p), nil
+func (m *Passkeys) PasskeyByID(_ context.Context, id string) (*priceline.Passkey, error) {
+	return counted(&m.guarded, m.Fail, "PasskeyByID", func() (*priceline.Passkey, error) {
+		return m.byID.find(id, priceline.PasskeyNotFound, clonePasskey)
+	})
 }
 
 // UserPasskeys lists the user's passkeys, oldest first.
-func (m *Passkeys) UserPasskeys(_ context.Context, userID string) (_ []*priceline.Passkey, err error) {
-	defer m.call(m.Fail, "UserPasskeys", &err)()
-	if err != nil {
-		return nil, err
-	}
-	var out []*priceline.Passkey
-	for _, p := range m.byID {
-		if p.UserID == userID {
-			out = append(out, clonePasskey(p))
+func (m *Passkeys) UserPasskeys(_ context.Context, userID string) ([]*priceline.Passkey, error) {
+	return counted(&m.guarded, m.Fail, "UserPasskeys", func() ([]*priceline.Passkey, error) {
+		var out []*priceline.Passkey
+		for _, p := range m.byID {
+			if p.UserID == userID {
+				out = append(out, clonePasskey(p))
+			}
 		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.Before(out[j].CreatedAt)
-		}
-		return out[i].ID < out[j].ID
+		sort.Slice(out, func(i, j int) bool {
+			if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+				return out[i].CreatedAt.Before(out[j].CreatedAt)
+			}
+			return out[i].ID < out[j].ID
+		})
+		return out, nil
 	})
-	return out, nil
+}
+
+// owned returns the passkey id when it is userID's; a passkey of another
+// user is not found, as the real store keys passkeys under their user.
+func (m *Passkeys) owned(userID, id string) (priceline.Passkey, error) {
+	p, ok := m.byID[id]
+	if !ok || p.UserID != userID {
+		return p, priceline.PasskeyNotFound()
+	}
+	return p, nil
 }
 
 // UpdatePasskeyUse writes the use fields if the version still matches.
-func (m *Passkeys) UpdatePasskeyUse(_ context.Context, p *priceline.Passkey) (err error) {
-	defer m.call(m.Fail, "UpdatePasskeyUse", &err)()
-	if err != nil {
-		return err
-	}
-	rec, ok := m.byID[p.ID]
-	if !ok || rec.UserID != p.UserID {
-		return priceline.PasskeyNotFound()
-	}
-	if rec.Version != p.Version {
-		return priceline.Errorf(priceline.KindConflict, "passkey_changed", "The passkey was used by another request.")
-	}
-	rec.SignCount, rec.BackupState, rec.LastUsedAt = p.SignCount, p.BackupState, stored(p.LastUsedAt)
-	rec.Version = m.nextVersion()
-	m.byID[p.ID] = rec
-	p.Version = rec.Version
-	return nil
+func (m *Passkeys) UpdatePasskeyUse(_ context.Context, p *priceline.Passkey) error {
+	return m.run(m.Fail, "UpdatePasskeyUse", func() error {
+		rec, err := m.owned(p.UserID, p.ID)
+		if err != nil {
+			return err
+		}
+		if err := m.swap(&rec.Version, &p.Version, passkeyChanged); err != nil {
+			return err
+		}
+		rec.SignCount, rec.BackupState, rec.LastUsedAt = p.SignCount, p.BackupState, stored(p.LastUsedAt)
+		m.byID[p.ID] = rec
+		return nil
+	})
 }
 
 // DeletePasskey removes the user's passkey.
-func (m *Passkeys) DeletePasskey(_ context.Context, userID, id string) (err error) {
-	defer m.call(m.Fail, "DeletePasskey", &err)()
-	if err != nil {
-		return err
-	}
-	p, ok := m.byID[id]
-	if !ok || p.UserID != userID {
-		return priceline.PasskeyNotFound()
-	}
-	delete(m.byID, id)
-	return nil
+func (m *Passkeys) DeletePasskey(_ context.Context, userID, id string) error {
+	return m.run(m.Fail, "DeletePasskey", func() error {
+		if _, err := m.owned(userID, id); err != nil {
+			return err
+		}
+		delete(m.byID, id)
+		return nil
+	})
 }
 
 // DeleteUserPasskeys removes all the user's passkeys.
-func (m *Passkeys) DeleteUserPasskeys(_ context.Context, userID string) (err error) {
-	defer m.count("DeleteUserPasskeys", &err)
-	if err := hook(m.Fail, "DeleteUserPasskeys"); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for id, p := range m.byID {
-		if p.UserID == userID {
-			delete(m.byID, id)
-		}
-	}
-	return nil
+func (m *Passkeys) DeleteUserPasskeys(_ context.Context, userID string) error {
+	return m.do(m.Fail, "DeleteUserPasskeys", func() {
+		m.byID.deleteWhere(func(_ string, p *priceline.Passkey) bool { return p.UserID == userID })
+	})
 }

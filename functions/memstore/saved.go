@@ -13,8 +13,8 @@ type Saved struct {
 	// Fail, when set, is called with the method name before each call.
 	Fail    func(op string) error
 	guarded // Calls, Succeeded and the lock
-	byUser  map[string][]priceline.SavedEstimate
-	plans   map[string]priceline.PlanBenefits
+	byUser  table[string, []priceline.SavedEstimate]
+	plans   table[string, priceline.PlanBenefits]
 }
 
 var _ priceline.SavedStore = (*Saved)(nil)
@@ -22,88 +22,77 @@ var _ priceline.SavedStore = (*Saved)(nil)
 // NewSaved returns an empty saved-estimate store.
 func NewSaved() *Saved { return &Saved{} }
 
+var savedLimit = refusal(priceline.KindConflict, "saved_limit", "You can keep at most %d saved estimates. Delete one to save another.", priceline.MaxSavedEstimates)
+
 // SaveEstimate stores e unless the user already has MaxSavedEstimates.
-func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) (err error) {
-	defer m.call(m.Fail, "SaveEstimate", &err)()
-	if err != nil {
-		return err
-	}
-	if !validUserID(e.UserID) || !priceline.IsLowerHex(e.ID, 32) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_estimate", "The estimate's identifiers are malformed.")
-	}
-	if err := e.Validate(); err != nil {
-		return err
-	}
-	m.byUser = ensure(m.byUser)
-	if len(m.byUser[e.UserID]) >= priceline.MaxSavedEstimates {
-		return priceline.Errorf(priceline.KindConflict, "saved_limit",
-			"You can keep at most %d saved estimates. Delete one to save another.", priceline.MaxSavedEstimates)
-	}
-	rec := *e
-	rec.CreatedAt = stored(e.CreatedAt)
-	m.byUser[e.UserID] = append(m.byUser[e.UserID], rec)
-	return nil
+func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) error {
+	return m.run(m.Fail, "SaveEstimate", func() error {
+		if !validUserID(e.UserID) || !priceline.IsLowerHex(e.ID, 32) {
+			return priceline.Errorf(priceline.KindInvalid, "invalid_estimate", "The estimate's identifiers are malformed.")
+		}
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		if len(m.byUser[e.UserID]) >= priceline.MaxSavedEstimates {
+			return savedLimit()
+		}
+		rec := *e
+		rec.CreatedAt = stored(e.CreatedAt)
+		m.byUser.put(e.UserID, append(m.byUser[e.UserID], rec))
+		return nil
+	})
 }
 
 // SavedEstimates lists the user's estimates, oldest first (ties by ID).
-func (m *Saved) SavedEstimates(_ context.Context, userID string) (_ []priceline.SavedEstimate, err error) {
-	defer m.call(m.Fail, "SavedEstimates", &err)()
-	if err != nil {
-		return nil, err
-	}
-	out := slices.Clone(m.byUser[userID])
-	if out == nil && validUserID(userID) {
-		out = []priceline.SavedEstimate{}
-	}
-	slices.SortStableFunc(out, func(a, b priceline.SavedEstimate) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+func (m *Saved) SavedEstimates(_ context.Context, userID string) ([]priceline.SavedEstimate, error) {
+	return counted(&m.guarded, m.Fail, "SavedEstimates", func() ([]priceline.SavedEstimate, error) {
+		out := slices.Clone(m.byUser[userID])
+		if out == nil && validUserID(userID) {
+			out = []priceline.SavedEstimate{}
+		}
+		slices.SortStableFunc(out, func(a, b priceline.SavedEstimate) int {
+			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+		})
+		return out, nil
 	})
-	return out, nil
 }
 
 // DeleteSavedEstimate removes the user's estimate with id.
-func (m *Saved) DeleteSavedEstimate(_ context.Context, userID, id string) (err error) {
-	defer m.call(m.Fail, "DeleteSavedEstimate", &err)()
-	if err != nil {
-		return err
-	}
-	es := m.byUser[userID]
-	i := slices.IndexFunc(es, func(e priceline.SavedEstimate) bool { return e.ID == id })
-	if i < 0 {
-		return priceline.Errorf(priceline.KindNotFound, "saved_not_found", "That saved estimate was not found.")
-	}
-	m.byUser[userID] = slices.Delete(es, i, i+1)
-	return nil
+func (m *Saved) DeleteSavedEstimate(_ context.Context, userID, id string) error {
+	return m.run(m.Fail, "DeleteSavedEstimate", func() error {
+		es := m.byUser[userID]
+		i := slices.IndexFunc(es, func(e priceline.SavedEstimate) bool { return e.ID == id })
+		if i < 0 {
+			return priceline.Errorf(priceline.KindNotFound, "saved_not_found", "That saved estimate was not found.")
+		}
+		m.byUser[userID] = slices.Delete(es, i, i+1)
+		return nil
+	})
 }
 
 // PlanBenefits returns the user's plan details, zero when none.
-func (m *Saved) PlanBenefits(_ context.Context, userID string) (_ priceline.PlanBenefits, err error) {
-	defer m.call(m.Fail, "PlanBenefits", &err)()
-	if err != nil {
-		return priceline.PlanBenefits{}, err
-	}
-	return m.plans[userID], nil
+func (m *Saved) PlanBenefits(_ context.Context, userID string) (priceline.PlanBenefits, error) {
+	return counted(&m.guarded, m.Fail, "PlanBenefits", func() (priceline.PlanBenefits, error) {
+		return m.plans[userID], nil
+	})
 }
 
 // PutPlanBenefits keeps b as the user's plan details; zero b forgets them.
-func (m *Saved) PutPlanBenefits(_ context.Context, userID string, b priceline.PlanBenefits) (err error) {
-	defer m.call(m.Fail, "PutPlanBenefits", &err)()
-	if err != nil {
-		return err
-	}
-	if !validUserID(userID) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_plan", "The user ID is malformed.")
-	}
-	if err := b.Validate(); err != nil {
-		return err
-	}
-	if b.IsZero() {
-		delete(m.plans, userID)
+func (m *Saved) PutPlanBenefits(_ context.Context, userID string, b priceline.PlanBenefits) error {
+	return m.run(m.Fail, "PutPlanBenefits", func() error {
+		if !validUserID(userID) {
+			return priceline.Errorf(priceline.KindInvalid, "invalid_plan", "The user ID is malformed.")
+		}
+		if err := b.Validate(); err != nil {
+			return err
+		}
+		if b.IsZero() {
+			delete(m.plans, userID)
+			return nil
+		}
+		m.plans.put(userID, b)
 		return nil
-	}
-	m.plans = ensure(m.plans)
-	m.plans[userID] = b
-	return nil
+	})
 }
 
 // DeleteUserData forgets the user's saved estimates and plan details.

@@ -21,8 +21,8 @@ type Sessions struct {
 	// test can change the record under a touch in progress.
 	BeforeTouch func(s *priceline.Session)
 
-	guarded                                         // Calls, Succeeded and the lock
-	rows    map[string]map[string]priceline.Session // userID → key → record
+	guarded                                                 // Calls, Succeeded and the lock
+	rows    table[string, table[string, priceline.Session]] // userID → key → record
 }
 
 var _ priceline.SessionStore = (*Sessions)(nil)
@@ -30,13 +30,11 @@ var _ priceline.SessionStore = (*Sessions)(nil)
 // NewSessions returns an empty session store.
 func NewSessions() *Sessions { return &Sessions{} }
 
-func sessionNotFound() error {
-	return priceline.Errorf(priceline.KindNotFound, "session_not_found", "The session has ended. Please sign in again.")
-}
-
-func sessionChanged() error {
-	return priceline.Errorf(priceline.KindConflict, "session_changed", "The session was changed by another request.")
-}
+var (
+	sessionNotFound = refusal(priceline.KindNotFound, "session_not_found", "The session has ended. Please sign in again.")
+	sessionChanged  = refusal(priceline.KindConflict, "session_changed", "The session was changed by another request.")
+	sessionExists   = refusal(priceline.KindConflict, "session_exists", "The session already exists.")
+)
 
 // truncateUserAgent keeps at most maxUserAgent characters of valid UTF-8.
 func truncateUserAgent(ua string) string {
@@ -48,43 +46,31 @@ func truncateUserAgent(ua string) string {
 }
 
 // CreateSession stores s (its user agent truncated) and sets s.Version.
-func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) (err error) {
-	defer m.call(m.Fail, "CreateSession", &err)()
-	if err != nil {
-		return err
-	}
-	if err := priceline.ValidSession(s); err != nil {
-		return err
-	}
-	m.rows = ensure(m.rows)
-	p := m.rows[s.UserID]
-	if p == nil {
-		p = map[string]priceline.Session{}
-		m.rows[s.UserID] = p
-	}
-	if _, ok := p[s.Key]; ok {
-		return priceline.Errorf(priceline.KindConflict, "session_exists", "The session already exists.")
-	}
-	s.UserAgent = truncateUserAgent(s.UserAgent)
-	s.Version = m.nextVersion()
-	rec := *s
-	rec.CreatedAt, rec.LastSeenAt = stored(s.CreatedAt), stored(s.LastSeenAt)
-	rec.IdleExpiresAt, rec.ExpiresAt = stored(s.IdleExpiresAt), stored(s.ExpiresAt)
-	p[s.Key] = rec
-	return nil
+func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error {
+	return m.run(m.Fail, "CreateSession", func() error {
+		if err := priceline.ValidSession(s); err != nil {
+			return err
+		}
+		p := m.rows[s.UserID]
+		if _, ok := p[s.Key]; ok {
+			return sessionExists()
+		}
+		s.UserAgent = truncateUserAgent(s.UserAgent)
+		s.Version = m.nextVersion()
+		rec := *s
+		rec.CreatedAt, rec.LastSeenAt = stored(s.CreatedAt), stored(s.LastSeenAt)
+		rec.IdleExpiresAt, rec.ExpiresAt = stored(s.IdleExpiresAt), stored(s.ExpiresAt)
+		p.put(s.Key, rec)
+		m.rows.put(s.UserID, p)
+		return nil
+	})
 }
 
 // Session is a point read.
-func (m *Sessions) Session(_ context.Context, userID, key string) (_ *priceline.Session, err error) {
-	defer m.call(m.Fail, "Session", &err)()
-	if err != nil {
-		return nil, err
-	}
-	s, ok := m.rows[userID][key]
-	if !ok {
-		return nil, sessionNotFound()
-	}
-	return &s, nil
+func (m *Sessions) Session(_ context.Context, userID, key string) (*priceline.Session, error) {
+	return counted(&m.guarded, m.Fail, "Session", func() (*priceline.Session, error) {
+		return m.rows[userID].find(key, sessionNotFound, ref)
+	})
 }
 
 // TouchSession writes the activity times if s.Version is still current.
@@ -104,16 +90,14 @@ func (m *Sessions) TouchSession(_ context.Context, s *priceline.Session) (err er
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur, ok := m.rows[s.UserID][s.Key]
-	if !ok {
-		return sessionNotFound()
+	cur, err := m.rows[s.UserID].get(s.Key, sessionNotFound)
+	if err != nil {
+		return err
 	}
-	if cur.Version != s.Version {
-		return sessionChanged()
+	if err := m.swap(&cur.Version, &s.Version, sessionChanged); err != nil {
+		return err
 	}
 	cur.LastSeenAt, cur.IdleExpiresAt = stored(s.LastSeenAt), stored(s.IdleExpiresAt)
-	cur.Version = m.nextVersion()
-	s.Version = cur.Version
 	m.rows[s.UserID][s.Key] = cur
 	return nil
 }
@@ -124,32 +108,23 @@ func (m *Sessions) DeleteSession(_ context.Context, userID, key string) error {
 }
 
 // UserSessions lists a user's records, expired ones included.
-func (m *Sessions) UserSessions(_ context.Context, userID string) (_ []*priceline.Session, err error) {
-	defer m.call(m.Fail, "UserSessions", &err)()
-	if err != nil {
-		return nil, err
-	}
-	var out []*priceline.Session
-	for _, s := range m.rows[userID] {
-		out = append(out, &s)
-	}
-	return out, nil
+func (m *Sessions) UserSessions(_ context.Context, userID string) ([]*priceline.Session, error) {
+	return counted(&m.guarded, m.Fail, "UserSessions", func() ([]*priceline.Session, error) {
+		var out []*priceline.Session
+		for _, s := range m.rows[userID] {
+			out = append(out, &s)
+		}
+		return out, nil
+	})
 }
 
 // DeleteExpiredSessions removes records expired at now.
-func (m *Sessions) DeleteExpiredSessions(_ context.Context, now time.Time) (_ int, err error) {
-	defer m.call(m.Fail, "DeleteExpiredSessions", &err)()
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, p := range m.rows {
-		for k, s := range p {
-			if !now.Before(s.ExpiresAt) || !now.Before(s.IdleExpiresAt) {
-				delete(p, k)
-				n++
-			}
+func (m *Sessions) DeleteExpiredSessions(_ context.Context, now time.Time) (int, error) {
+	return counted(&m.guarded, m.Fail, "DeleteExpiredSessions", func() (int, error) {
+		n := 0
+		for _, p := range m.rows {
+			n += p.deleteWhere(func(_ string, s *priceline.Session) bool { return !s.Live(now) })
 		}
-	}
-	return n, nil
+		return n, nil
+	})
 }

@@ -19,7 +19,7 @@ type TokenCaches struct {
 	Sessions priceline.SessionStore
 
 	guarded // Calls, Succeeded and the lock
-	entries map[tokenKey]tokenEntry
+	entries table[tokenKey, tokenEntry]
 }
 
 type tokenKey struct{ userID, sessionKey string }
@@ -34,35 +34,28 @@ var _ priceline.TokenCacheStore = (*TokenCaches)(nil)
 // NewTokenCaches returns an empty token cache store.
 func NewTokenCaches() *TokenCaches { return &TokenCaches{} }
 
-func tokenCacheNotFound() error {
-	return priceline.Errorf(priceline.KindNotFound, "token_cache_not_found", "No provider tokens are kept for this session.")
-}
+var tokenCacheNotFound = refusal(priceline.KindNotFound, "token_cache_not_found", "No provider tokens are kept for this session.")
 
 // PutTokenCache stores a copy of blob, replacing an earlier entry.
-func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) (err error) {
-	defer m.call(m.Fail, "PutTokenCache", &err)()
-	if err != nil {
-		return err
-	}
-	if err := priceline.ValidTokenCache(userID, sessionKey, blob, expiresAt, clock(m.Now)); err != nil {
-		return err
-	}
-	m.entries = ensure(m.entries)
-	m.entries[tokenKey{userID, sessionKey}] = tokenEntry{blob: bytes.Clone(blob), expiresAt: stored(expiresAt)}
-	return nil
+func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) error {
+	return m.run(m.Fail, "PutTokenCache", func() error {
+		if err := priceline.ValidTokenCache(userID, sessionKey, blob, expiresAt, clock(m.Now)); err != nil {
+			return err
+		}
+		m.entries.put(tokenKey{userID, sessionKey}, tokenEntry{blob: bytes.Clone(blob), expiresAt: stored(expiresAt)})
+		return nil
+	})
 }
 
 // TokenCache returns a copy of the live entry.
-func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) (_ []byte, err error) {
-	defer m.call(m.Fail, "TokenCache", &err)()
-	if err != nil {
-		return nil, err
-	}
-	e, ok := m.entries[tokenKey{userID, sessionKey}]
-	if !ok || !clock(m.Now).Before(e.expiresAt) {
-		return nil, tokenCacheNotFound()
-	}
-	return bytes.Clone(e.blob), nil
+func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) ([]byte, error) {
+	return counted(&m.guarded, m.Fail, "TokenCache", func() ([]byte, error) {
+		e, ok := m.entries[tokenKey{userID, sessionKey}]
+		if !ok || !clock(m.Now).Before(e.expiresAt) {
+			return nil, tokenCacheNotFound()
+		}
+		return bytes.Clone(e.blob), nil
+	})
 }
 
 // DeleteTokenCache removes the entry; a missing one is fine.

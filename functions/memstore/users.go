@@ -17,9 +17,9 @@ type Users struct {
 	Fail func(op string) error
 
 	guarded   // Calls, Succeeded and the lock
-	byID      map[string]priceline.User
-	byEmail   map[string]emailIndex
-	bySubject map[subjectKey]string
+	byID      table[string, priceline.User]
+	byEmail   table[string, emailIndex]
+	bySubject table[subjectKey, string]
 }
 
 type emailIndex struct {
@@ -33,54 +33,44 @@ var _ priceline.UserStore = (*Users)(nil)
 // NewUsers returns an empty user store.
 func NewUsers() *Users { return &Users{} }
 
-func (m *Users) init() {
-	if m.byID == nil {
-		m.byID = map[string]priceline.User{}
-		m.byEmail = map[string]emailIndex{}
-		m.bySubject = map[subjectKey]string{}
-	}
-}
-
-func userNotFound() error {
-	return priceline.Errorf(priceline.KindNotFound, "user_not_found", "No such user.")
-}
+var (
+	userNotFound = refusal(priceline.KindNotFound, "user_not_found", "No such user.")
+	emailTaken   = refusal(priceline.KindConflict, "email_taken", "An account with that email address already exists.")
+)
 
 // CreateUser stores u and its index, or nothing.
-func (m *Users) CreateUser(_ context.Context, u *priceline.User) (err error) {
-	defer m.call(m.Fail, "CreateUser", &err)()
-	if err != nil {
-		return err
-	}
-	if err := priceline.ValidUser(u); err != nil {
-		return err
-	}
-	m.init()
-	if u.Provider == priceline.ProviderLocal {
-		if _, ok := m.byEmail[u.Email]; ok {
-			return priceline.Errorf(priceline.KindConflict, "email_taken", "An account with that email address already exists.")
+func (m *Users) CreateUser(_ context.Context, u *priceline.User) error {
+	return m.run(m.Fail, "CreateUser", func() error {
+		if err := priceline.ValidUser(u); err != nil {
+			return err
 		}
-	} else if _, ok := m.bySubject[subjectKey{u.Provider, u.Subject}]; ok {
-		return priceline.Errorf(priceline.KindConflict, "subject_taken", "An account for that identity already exists.")
-	}
-	if _, ok := m.byID[u.ID]; ok {
-		return priceline.Errorf(priceline.KindConflict, "user_exists", "A user with that ID already exists.")
-	}
-	now := stored(clock(m.Now))
-	if u.CreatedAt.IsZero() {
-		u.CreatedAt = now
-	}
-	if u.UpdatedAt.IsZero() {
-		u.UpdatedAt = u.CreatedAt
-	}
-	rec := *u
-	rec.CreatedAt, rec.UpdatedAt = stored(u.CreatedAt), stored(u.UpdatedAt)
-	if u.Provider == priceline.ProviderLocal {
-		m.byEmail[u.Email] = emailIndex{userID: u.ID, hash: u.PasswordHash}
-	} else {
-		m.bySubject[subjectKey{u.Provider, u.Subject}] = u.ID
-	}
-	m.byID[u.ID] = rec
-	return nil
+		if u.Provider == priceline.ProviderLocal {
+			if _, ok := m.byEmail[u.Email]; ok {
+				return emailTaken()
+			}
+		} else if _, ok := m.bySubject[subjectKey{u.Provider, u.Subject}]; ok {
+			return priceline.Errorf(priceline.KindConflict, "subject_taken", "An account for that identity already exists.")
+		}
+		if _, ok := m.byID[u.ID]; ok {
+			return priceline.Errorf(priceline.KindConflict, "user_exists", "A user with that ID already exists.")
+		}
+		now := stored(clock(m.Now))
+		if u.CreatedAt.IsZero() {
+			u.CreatedAt = now
+		}
+		if u.UpdatedAt.IsZero() {
+			u.UpdatedAt = u.CreatedAt
+		}
+		rec := *u
+		rec.CreatedAt, rec.UpdatedAt = stored(u.CreatedAt), stored(u.UpdatedAt)
+		if u.Provider == priceline.ProviderLocal {
+			m.byEmail.put(u.Email, emailIndex{userID: u.ID, hash: u.PasswordHash})
+		} else {
+			m.bySubject.put(subjectKey{u.Provider, u.Subject}, u.ID)
+		}
+		m.byID.put(u.ID, rec)
+		return nil
+	})
 }
 
 func (m *Users) get(id string) (*priceline.User, error) {
@@ -91,60 +81,79 @@ func (m *Users) get(id string) (*priceline.User, error) {
 	return &u, nil
 }
 
-// UserByID returns the user with id.
-func (m *Users) UserByID(_ context.Context, id string) (_ *priceline.User, err error) {
-	defer m.call(m.Fail, "UserByID", &err)()
+// update reads the user with id, lets change check and edit it, and writes
+// it back with UpdatedAt stamped: the read-modify-write every change to a
+// user is, done under the lock as the real store's conditional update is.
+func (m *Users) update(id string, change func(u *priceline.User) error) error {
+	u, err := m.get(id)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return m.get(id)
+	if err := change(u); err != nil {
+		return err
+	}
+	u.UpdatedAt = stored(clock(m.Now))
+	m.byID[id] = *u
+	return nil
 }
 
-// UserByEmail finds a local user through the email index.
-func (m *Users) UserByEmail(_ context.Context, email string) (_ *priceline.User, err error) {
-	defer m.call(m.Fail, "UserByEmail", &err)()
-	if err != nil {
-		return nil, err
-	}
-	idx, ok := m.byEmail[email]
-	if !ok || email == "" {
+// UserByID returns the user with id.
+func (m *Users) UserByID(_ context.Context, id string) (*priceline.User, error) {
+	return counted(&m.guarded, m.Fail, "UserByID", func() (*priceline.User, error) { return m.get(id) })
+}
+
+// indexed returns the user an index entry names, when the user still is
+// what the index says (see matches): an index can outlive its user or be
+// left naming one that changed, as in the real store.
+func (m *Users) indexed(id string, ok bool, matches func(*priceline.User) bool) (*priceline.User, error) {
+	if !ok {
 		return nil, userNotFound()
 	}
-	u, err := m.get(idx.userID)
+	u, err := m.get(id)
 	if err != nil {
 		return nil, err
 	}
-	if u.Provider != priceline.ProviderLocal || u.Email != email {
+	if !matches(u) {
 		return nil, userNotFound()
 	}
 	return u, nil
 }
 
+// UserByEmail finds a local user through the email index.
+func (m *Users) UserByEmail(_ context.Context, email string) (*priceline.User, error) {
+	return counted(&m.guarded, m.Fail, "UserByEmail", func() (*priceline.User, error) {
+		idx, ok := m.byEmail[email]
+		return m.indexed(idx.userID, ok && email != "", func(u *priceline.User) bool {
+			return u.Provider == priceline.ProviderLocal && u.Email == email
+		})
+	})
+}
+
 // PasswordHint reads the email index: the user's ID and its copy of the hash.
-func (m *Users) PasswordHint(_ context.Context, email string) (_, _ string, err error) {
-	defer m.call(m.Fail, "PasswordHint", &err)()
+func (m *Users) PasswordHint(_ context.Context, email string) (string, string, error) {
+	idx, err := counted(&m.guarded, m.Fail, "PasswordHint", func() (emailIndex, error) {
+		idx, ok := m.byEmail[email]
+		if !ok || email == "" {
+			return idx, userNotFound()
+		}
+		return idx, nil
+	})
 	if err != nil {
 		return "", "", err
-	}
-	idx, ok := m.byEmail[email]
-	if !ok || email == "" {
-		return "", "", userNotFound()
 	}
 	return idx.userID, idx.hash, nil
 }
 
 // RepairPasswordHint copies the user's hash into the index that names it.
-func (m *Users) RepairPasswordHint(_ context.Context, userID string) (err error) {
-	defer m.call(m.Fail, "RepairPasswordHint", &err)()
-	if err != nil {
-		return err
-	}
-	u, err := m.get(userID)
-	if err != nil {
-		return err
-	}
-	m.syncHint(u)
-	return nil
+func (m *Users) RepairPasswordHint(_ context.Context, userID string) error {
+	return m.run(m.Fail, "RepairPasswordHint", func() error {
+		u, err := m.get(userID)
+		if err != nil {
+			return err
+		}
+		m.syncHint(u)
+		return nil
+	})
 }
 
 // syncHint writes u's hash into u's email index when the index names u.
@@ -158,69 +167,49 @@ func (m *Users) syncHint(u *priceline.User) {
 }
 
 // UserBySubject finds a cloud user through the subject index.
-func (m *Users) UserBySubject(_ context.Context, provider, subject string) (_ *priceline.User, err error) {
-	defer m.call(m.Fail, "UserBySubject", &err)()
-	if err != nil {
-		return nil, err
-	}
-	id, ok := m.bySubject[subjectKey{provider, subject}]
-	if !ok || provider == "" || subject == "" {
-		return nil, userNotFound()
-	}
-	u, err := m.get(id)
-	if err != nil {
-		return nil, err
-	}
-	if u.Provider != provider || u.Subject != subject {
-		return nil, userNotFound()
-	}
-	return u, nil
+func (m *Users) UserBySubject(_ context.Context, provider, subject string) (*priceline.User, error) {
+	return counted(&m.guarded, m.Fail, "UserBySubject", func() (*priceline.User, error) {
+		id, ok := m.bySubject[subjectKey{provider, subject}]
+		return m.indexed(id, ok && provider != "" && subject != "", func(u *priceline.User) bool {
+			return u.Provider == provider && u.Subject == subject
+		})
+	})
 }
 
 // UpdatePasswordHash replaces the hash if it is still oldHash.
-func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash string) (err error) {
-	defer m.call(m.Fail, "UpdatePasswordHash", &err)()
-	if err != nil {
-		return err
-	}
-	if err := priceline.CheckText("password hash", newHash); err != nil {
-		return err
-	}
-	u, err := m.get(userID)
-	if err != nil {
-		return err
-	}
-	if u.PasswordHash != oldHash {
-		return priceline.Errorf(priceline.KindConflict, "password_changed", "The password was changed meanwhile.")
-	}
-	u.PasswordHash, u.UpdatedAt = newHash, stored(clock(m.Now))
-	m.byID[userID] = *u
-	m.syncHint(u)
-	return nil
+func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash string) error {
+	return m.run(m.Fail, "UpdatePasswordHash", func() error {
+		if err := priceline.CheckText("password hash", newHash); err != nil {
+			return err
+		}
+		return m.update(userID, func(u *priceline.User) error {
+			if u.PasswordHash != oldHash {
+				return priceline.Errorf(priceline.KindConflict, "password_changed", "The password was changed meanwhile.")
+			}
+			u.PasswordHash = newHash
+			m.syncHint(u)
+			return nil
+		})
+	})
 }
 
 // UpdateProfile replaces the display name and email.
-func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) (err error) {
-	defer m.call(m.Fail, "UpdateProfile", &err)()
-	if err != nil {
-		return err
-	}
-	for _, f := range []struct{ name, v string }{{"name", name}, {"email", email}} {
-		if err := priceline.CheckText(f.name, f.v); err != nil {
-			return err
+func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) error {
+	return m.run(m.Fail, "UpdateProfile", func() error {
+		for _, f := range []struct{ name, v string }{{"name", name}, {"email", email}} {
+			if err := priceline.CheckText(f.name, f.v); err != nil {
+				return err
+			}
 		}
-	}
-	u, err := m.get(userID)
-	if err != nil {
-		return err
-	}
-	if u.Provider == priceline.ProviderLocal && email != u.Email {
-		return priceline.Errorf(priceline.KindInvalid, "email_change_not_supported",
-			"The email address of an account with a password here is how you sign in, and cannot be changed this way.")
-	}
-	u.Name, u.Email, u.UpdatedAt = name, email, stored(clock(m.Now))
-	m.byID[userID] = *u
-	return nil
+		return m.update(userID, func(u *priceline.User) error {
+			if u.Provider == priceline.ProviderLocal && email != u.Email {
+				return priceline.Errorf(priceline.KindInvalid, "email_change_not_supported",
+					"The email address of an account with a password here is how you sign in, and cannot be changed this way.")
+			}
+			u.Name, u.Email = name, email
+			return nil
+		})
+	})
 }
 
 // DropUserRecord removes a user record and leaves its index behind, as a
@@ -242,78 +231,68 @@ func (m *Users) SetPasswordHint(email, hash string) {
 	}
 }
 
-func emailChanged() error {
-	return priceline.Errorf(priceline.KindConflict, "email_changed", "The account's email address changed meanwhile.")
+// localWithEmail refuses, as emailChanged, a user that is no longer the
+// local user with email: the condition of every change keyed by an address.
+func localWithEmail(u *priceline.User, email string) error {
+	if u.Provider != priceline.ProviderLocal || u.Email != email {
+		return priceline.Errorf(priceline.KindConflict, "email_changed", "The account's email address changed meanwhile.")
+	}
+	return nil
 }
 
 // MarkEmailVerified sets EmailVerified when the user's email is still email.
-func (m *Users) MarkEmailVerified(_ context.Context, userID, email string) (err error) {
-	defer m.call(m.Fail, "MarkEmailVerified", &err)()
-	if err != nil {
-		return err
-	}
-	u, err := m.get(userID)
-	if err != nil {
-		return err
-	}
-	if u.Provider != priceline.ProviderLocal || u.Email != email {
-		return emailChanged()
-	}
-	u.EmailVerified, u.UpdatedAt = true, stored(clock(m.Now))
-	m.byID[userID] = *u
-	return nil
+func (m *Users) MarkEmailVerified(_ context.Context, userID, email string) error {
+	return m.run(m.Fail, "MarkEmailVerified", func() error {
+		return m.update(userID, func(u *priceline.User) error {
+			if err := localWithEmail(u, email); err != nil {
+				return err
+			}
+			u.EmailVerified = true
+			return nil
+		})
+	})
 }
 
 // ChangeEmail moves a local user and its index to newEmail, verified.
-func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string) (err error) {
-	defer m.call(m.Fail, "ChangeEmail", &err)()
-	if err != nil {
-		return err
-	}
-	if err := priceline.CheckText("email", newEmail); err != nil {
-		return err
-	}
-	if newEmail == "" {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_email", "A local account needs an email address.")
-	}
-	m.init()
-	u, err := m.get(userID)
-	if err != nil {
-		return err
-	}
-	if u.Provider != priceline.ProviderLocal || u.Email != oldEmail {
-		return emailChanged()
-	}
-	if idx, ok := m.byEmail[newEmail]; ok && idx.userID != userID {
-		return priceline.Errorf(priceline.KindConflict, "email_taken", "An account with that email address already exists.")
-	}
-	m.byEmail[newEmail] = emailIndex{userID: userID, hash: u.PasswordHash}
-	if idx, ok := m.byEmail[oldEmail]; ok && idx.userID == userID && oldEmail != newEmail {
-		delete(m.byEmail, oldEmail)
-	}
-	u.Email, u.EmailVerified, u.UpdatedAt = newEmail, true, stored(clock(m.Now))
-	m.byID[userID] = *u
-	return nil
+func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string) error {
+	return m.run(m.Fail, "ChangeEmail", func() error {
+		if err := priceline.CheckText("email", newEmail); err != nil {
+			return err
+		}
+		if newEmail == "" {
+			return priceline.Errorf(priceline.KindInvalid, "invalid_email", "A local account needs an email address.")
+		}
+		return m.update(userID, func(u *priceline.User) error {
+			if err := localWithEmail(u, oldEmail); err != nil {
+				return err
+			}
+			if idx, ok := m.byEmail[newEmail]; ok && idx.userID != userID {
+				return emailTaken()
+			}
+			m.byEmail.put(newEmail, emailIndex{userID: userID, hash: u.PasswordHash})
+			if idx, ok := m.byEmail[oldEmail]; ok && idx.userID == userID && oldEmail != newEmail {
+				delete(m.byEmail, oldEmail)
+			}
+			u.Email, u.EmailVerified = newEmail, true
+			return nil
+		})
+	})
 }
 
 // DeleteUser removes the user and the index that names it.
-func (m *Users) DeleteUser(_ context.Context, userID string) (err error) {
-	defer m.call(m.Fail, "DeleteUser", &err)()
-	if err != nil {
-		return err
-	}
-	m.init()
-	u, ok := m.byID[userID]
-	if !ok {
-		return nil
-	}
-	delete(m.byID, userID)
-	if idx, ok := m.byEmail[u.Email]; ok && idx.userID == userID {
-		delete(m.byEmail, u.Email)
-	}
-	k := subjectKey{u.Provider, u.Subject}
-	if id, ok := m.bySubject[k]; ok && id == userID {
-		delete(m.bySubject, k)
-	}
-	return nil
+func (m *Users) DeleteUser(_ context.Context, userID string) error {
+	return m.do(m.Fail, "DeleteUser", func() {
+		u, ok := m.byID[userID]
+		if !ok {
+			return
+		}
+		delete(m.byID, userID)
+		if idx, ok := m.byEmail[u.Email]; ok && idx.userID == userID {
+			delete(m.byEmail, u.Email)
+		}
+		k := subjectKey{u.Provider, u.Subject}
+		if id, ok := m.bySubject[k]; ok && id == userID {
+			delete(m.bySubject, k)
+		}
+	})
 }
