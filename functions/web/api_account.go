@@ -162,15 +162,7 @@ func (s *Server) startSession(w http.ResponseWriter, res *auth.Result) {
 	w.Header().Set("Cache-Control", "no-store")
 	setSessionCookie(w, res.Cookie, res.Session.ExpiresAt, s.now())
 	if res.Device != "" {
-		http.SetCookie(w, &http.Cookie{
-			Name:     DeviceCookie,
-			Value:    res.Device,
-			Path:     "/",
-			Secure:   true,
-			HttpOnly: true,
-			SameSite: http.SameSiteStrictMode,
-			MaxAge:   int(auth.DeviceCookieLifetime / time.Second),
-		})
+		setHostCookie(w, DeviceCookie, res.Device, http.SameSiteStrictMode, int(auth.DeviceCookieLifetime/time.Second))
 	}
 }
 

@@ -226,30 +226,3 @@ func (s *Server) b2cFail(w http.ResponseWriter, r *http.Request, err error) erro
 	}
 	return asBrowserPage(err)
 }
-
-// setFlowCookie binds a new flow to this browser for at most the flow's
-// lifetime. SameSite=Lax, not Strict: the callback is a top-level
-// navigation from the provider's site, which Strict would send without it.
-func setFlowCookie(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     B2CFlowCookie,
-		Value:    id,
-		Path:     "/",
-		Secure:   true,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-		MaxAge:   int(priceline.AuthFlowLifetime.Seconds()),
-	})
-}
-
-func clearFlowCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     B2CFlowCookie,
-		Value:    "",
-		Path:     "/",
-		Secure:   true,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-		MaxAge:   -1,
-	})
-}

@@ -40,24 +40,12 @@ func (s *Server) mfaRoutes() []route {
 	return append(rs, s.passkeyRoutes()...) // api_passkeys.go
 }
 
-// setPendingCookie sets (or with value "" clears) the pending cookie.
-func setPendingCookie(w http.ResponseWriter, value string, expires, now time.Time) {
-	maxAge := int(expires.Sub(now).Seconds())
-	if value == "" || maxAge < 1 {
-		value, maxAge = "", -1
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name: PendingCookie, Value: value, Path: "/", Secure: true, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: maxAge,
-	})
-}
-
 // answerPending answers a login whose password was right but which needs a
 // second factor: no session, the pending cookie, and for forms the page
 // that asks for the code.
 func (s *Server) answerPending(w http.ResponseWriter, r *http.Request, p *auth.PendingSignIn, returnTo string) error {
 	w.Header().Set("Cache-Control", "no-store")
-	setPendingCookie(w, p.ID, p.ExpiresAt, s.now())
+	setStepCookie(w, PendingCookie, p.ID, p.ExpiresAt, s.now())
 	if isForm(r) {
 		next := "/login/mfa?returnTo=" + url.QueryEscape(safeReturnTo(returnTo))
 		if slices.Contains(p.Methods, auth.FactorPasskey) {
@@ -83,11 +71,11 @@ func (s *Server) finishMFA(w http.ResponseWriter, r *http.Request, proof auth.MF
 	res, err := s.Auth.FinishMFA(r.Context(), c.Value, proof, s.client(r))
 	switch {
 	case err == nil:
-		setPendingCookie(w, "", time.Time{}, s.now())
+		setStepCookie(w, PendingCookie, "", time.Time{}, s.now())
 	case res != nil && res.Pending != nil:
-		setPendingCookie(w, res.Pending.ID, res.Pending.ExpiresAt, s.now())
+		setStepCookie(w, PendingCookie, res.Pending.ID, res.Pending.ExpiresAt, s.now())
 	default:
-		setPendingCookie(w, "", time.Time{}, s.now())
+		setStepCookie(w, PendingCookie, "", time.Time{}, s.now())
 	}
 	return res, err
 }
@@ -161,9 +149,9 @@ func (s *Server) handleLoginMFAPasskeyOptions(w http.ResponseWriter, r *http.Req
 	}
 	cer, err := s.Auth.BeginMFAPasskey(r.Context(), c.Value)
 	if cer != nil {
-		setPendingCookie(w, cer.ID, cer.ExpiresAt, s.now())
+		setStepCookie(w, PendingCookie, cer.ID, cer.ExpiresAt, s.now())
 	} else {
-		setPendingCookie(w, "", time.Time{}, s.now())
+		setStepCookie(w, PendingCookie, "", time.Time{}, s.now())
 	}
 	if err != nil {
 		return err

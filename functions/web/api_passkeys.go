@@ -31,21 +31,10 @@ func (s *Server) passkeyRoutes() []route {
 	}
 }
 
-func setCeremonyCookie(w http.ResponseWriter, value string, expires, now time.Time) {
-	maxAge := int(expires.Sub(now).Seconds())
-	if value == "" || maxAge < 1 {
-		value, maxAge = "", -1
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name: CeremonyCookie, Value: value, Path: "/", Secure: true, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: maxAge,
-	})
-}
-
 // takeCeremonyCookie returns the ceremony ID and clears the cookie: the
 // ceremony is used up whatever happens next.
 func (s *Server) takeCeremonyCookie(w http.ResponseWriter, r *http.Request) (string, error) {
-	setCeremonyCookie(w, "", time.Time{}, s.now())
+	setStepCookie(w, CeremonyCookie, "", time.Time{}, s.now())
 	c, err := r.Cookie(CeremonyCookie)
 	if err != nil || c.Value == "" {
 		return "", priceline.Errorf(priceline.KindUnauthorized, "mfa_sign_in_expired",
@@ -57,7 +46,7 @@ func (s *Server) takeCeremonyCookie(w http.ResponseWriter, r *http.Request) (str
 // answerCeremony sends a ceremony's options and binds it to the browser.
 func (s *Server) answerCeremony(w http.ResponseWriter, c *auth.Ceremony) {
 	w.Header().Set("Cache-Control", "no-store")
-	setCeremonyCookie(w, c.ID, c.ExpiresAt, s.now())
+	setStepCookie(w, CeremonyCookie, c.ID, c.ExpiresAt, s.now())
 	writeJSON(w, http.StatusOK, c.Options)
 }
 

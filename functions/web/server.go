@@ -302,31 +302,3 @@ func (s *Server) authenticate(r *http.Request) (*priceline.User, *priceline.Sess
 func unauthenticated() error {
 	return priceline.Errorf(priceline.KindUnauthorized, "unauthenticated", "Please sign in.")
 }
-
-// setSessionCookie sets the session cookie (ASVS V3.3.1–V3.3.4): __Host-
-// prefix, Secure, HttpOnly, SameSite=Lax (so that a top-level navigation from
-// B2C back to us still carries it), no Domain, expiring with the session.
-func setSessionCookie(w http.ResponseWriter, value string, expires time.Time, now time.Time) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     SessionCookie,
-		Value:    value,
-		Path:     "/",
-		Secure:   true,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-		MaxAge:   int(expires.Sub(now).Seconds()),
-	})
-}
-
-// clearSessionCookie tells the browser to forget the session cookie.
-func clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     SessionCookie,
-		Value:    "",
-		Path:     "/",
-		Secure:   true,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-		MaxAge:   -1,
-	})
-}
