@@ -214,11 +214,8 @@ func (s *Server) withPageSession(next authedFunc) handlerFunc {
 			http.Redirect(w, r, "/login?returnTo="+url.QueryEscape(back), http.StatusSeeOther)
 			return nil
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			if err := checkCSRF(r, sess); err != nil {
-				s.securityEvent(r, auth.EventCSRFRefused, "csrf_token", u.ID)
-				return err
-			}
+		if err := s.requireCSRF(r, u, sess); err != nil {
+			return err
 		}
 		return next(w, r, u, sess)
 	}

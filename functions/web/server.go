@@ -265,14 +265,25 @@ func (s *Server) withSession(next authedFunc) handlerFunc {
 			}
 			return err
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			if err := checkCSRF(r, sess); err != nil {
-				s.securityEvent(r, auth.EventCSRFRefused, "csrf_token", u.ID)
-				return err
-			}
+		if err := s.requireCSRF(r, u, sess); err != nil {
+			return err
 		}
 		return next(w, r, u, sess)
 	}
+}
+
+// requireCSRF asks a state-changing request made with a session (anything
+// but GET and HEAD) for the session's CSRF token, and logs a refusal; the
+// JSON API and the pages share it.
+func (s *Server) requireCSRF(r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	if err := checkCSRF(r, sess); err != nil {
+		s.securityEvent(r, auth.EventCSRFRefused, "csrf_token", u.ID)
+		return err
+	}
+	return nil
 }
 
 // authenticate reads the session cookie; no cookie is unauthenticated.
