@@ -43,6 +43,20 @@ func (s *Server) takeCeremonyCookie(w http.ResponseWriter, r *http.Request) (str
 	return c.Value, nil
 }
 
+// readCeremonyAnswer reads the body that finishes a ceremony and takes the
+// ceremony's cookie, for adding a passkey and for signing in with one.
+func (s *Server) readCeremonyAnswer(w http.ResponseWriter, r *http.Request) (*passkeyBody, string, error) {
+	b, err := readPasskeyBody(r)
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := s.takeCeremonyCookie(w, r)
+	if err != nil {
+		return nil, "", err
+	}
+	return b, id, nil
+}
+
 // answerCeremony sends a ceremony's options and binds it to the browser.
 func (s *Server) answerCeremony(w http.ResponseWriter, c *auth.Ceremony) {
 	w.Header().Set("Cache-Control", "no-store")
@@ -116,11 +130,7 @@ func (s *Server) handlePasskeyOptions(w http.ResponseWriter, r *http.Request, u 
 }
 
 func (s *Server) handleAddPasskey(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	b, err := readPasskeyBody(r)
-	if err != nil {
-		return err
-	}
-	id, err := s.takeCeremonyCookie(w, r)
+	b, id, err := s.readCeremonyAnswer(w, r)
 	if err != nil {
 		return err
 	}
@@ -179,11 +189,7 @@ func (s *Server) handlePasskeySignIn(w http.ResponseWriter, r *http.Request) err
 	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
-	b, err := readPasskeyBody(r)
-	if err != nil {
-		return err
-	}
-	id, err := s.takeCeremonyCookie(w, r)
+	b, id, err := s.readCeremonyAnswer(w, r)
 	if err != nil {
 		return err
 	}
