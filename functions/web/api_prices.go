@@ -144,15 +144,8 @@ func (p *PriceAPI) handleCompare(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := q["descriptionMatches"]; ok {
 		return invalid("invalid_query", "descriptionMatches applies to a service comparison (service=ID).")
 	}
-	b, err := benefitsOf(q)
+	b, byDistance, err := compareOptions(q)
 	if err != nil {
-		return err
-	}
-	byDistance, err := distanceSort(q)
-	if err != nil {
-		return err
-	}
-	if _, _, err := pricing.ParseOrigin(q["zip"], q["radiusMiles"]); err != nil {
 		return err
 	}
 	c, rows, err := p.service().CompareRows(r.Context(), pricing.CompareQuery{Code: q["code"], CodeType: q["codeType"], Payer: q["payer"], Plan: q["plan"], Sort: q["sort"]})

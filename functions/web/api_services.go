@@ -79,10 +79,20 @@ var compareExtraParams = map[string]int{
 	"zip": 10, "radiusMiles": 10,
 }
 
-// benefitsOf reads the four benefit parameters (400 with the estimate
-// package's codes when one is not an amount).
-func benefitsOf(q map[string]string) (estimate.Benefits, error) {
-	return estimate.ParseBenefits(q["deductibleRemaining"], q["coinsurancePercent"], q["copay"], q["oopMaxRemaining"])
+// compareOptions reads what both comparisons (by code and by service) take
+// beside what they compare, in this order: the four benefit parameters (400
+// with the estimate package's codes when one is not an amount), sort=distance
+// (taken out of q, see distanceSort) and the origin (zip, radiusMiles).
+func compareOptions(q map[string]string) (b estimate.Benefits, byDistance bool, err error) {
+	b, err = estimate.ParseBenefits(q["deductibleRemaining"], q["coinsurancePercent"], q["copay"], q["oopMaxRemaining"])
+	if err != nil {
+		return b, false, err
+	}
+	if byDistance, err = distanceSort(q); err != nil {
+		return b, false, err
+	}
+	_, _, err = pricing.ParseOrigin(q["zip"], q["radiusMiles"])
+	return b, byDistance, err
 }
 
 // addEstimate adds what the person would pay to a comparison entry.
@@ -110,15 +120,8 @@ func (p *PriceAPI) handleServiceCompare(w http.ResponseWriter, r *http.Request, 
 	default:
 		return invalid("invalid_description_matches", "descriptionMatches must be true or false.")
 	}
-	b, err := benefitsOf(q)
+	b, byDistance, err := compareOptions(q)
 	if err != nil {
-		return err
-	}
-	byDistance, err := distanceSort(q)
-	if err != nil {
-		return err
-	}
-	if _, _, err := pricing.ParseOrigin(q["zip"], q["radiusMiles"]); err != nil {
 		return err
 	}
 	c, err := p.service().CompareService(r.Context(), pricing.ServiceQuery{
