@@ -255,16 +255,10 @@ func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request, u *
 // handleRevokeOtherSessions signs out every session but this one, after
 // re-authentication (the current password; cloud accounts a recent sign-in).
 func (s *Server) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	in, err := readInput(r, false, nil, []string{"currentPassword"})
-	if err != nil {
-		return err
-	}
-	n, err := s.Auth.RevokeOtherSessionsReauth(r.Context(), u, sess, in["currentPassword"], s.client(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"revoked": n})
-	return nil
+	return answerInput(w, r, http.StatusOK, nil, []string{"currentPassword"}, func(in input) (any, error) {
+		n, err := s.Auth.RevokeOtherSessionsReauth(r.Context(), u, sess, in["currentPassword"], s.client(r))
+		return map[string]any{"revoked": n}, err
+	})
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -18,19 +18,6 @@ import (
 // state it names is used once.
 const CeremonyCookie = "__Host-webauthn"
 
-// passkeyRoutes are the passkey routes (part of mfaRoutes).
-func (s *Server) passkeyRoutes() []route {
-	return []route{
-		{"MePasskeyOptions", "POST", "/api/me/passkeys/options", s.withSession(s.handlePasskeyOptions)},
-		{"MePasskeys", "GET", "/api/me/passkeys", s.withSession(s.handleListPasskeys)},
-		{"MePasskeys", "POST", "/api/me/passkeys", s.withSession(s.handleAddPasskey)},
-		{"MePasskey", "DELETE", "/api/me/passkeys/{id}", s.withSession(s.handleDeletePasskey)},
-		{"LoginPasskeyOptions", "POST", "/api/login/passkey/options", s.handlePasskeySignInOptions},
-		{"LoginPasskey", "POST", "/api/login/passkey", s.handlePasskeySignIn},
-		{"PageAccountPasskeyDelete", "POST", "/account/passkeys/delete", s.withPageSession(s.handleAccountPasskeyDelete)},
-	}
-}
-
 // takeCeremonyCookie returns the ceremony ID and clears the cookie: the
 // ceremony is used up whatever happens next.
 func (s *Server) takeCeremonyCookie(w http.ResponseWriter, r *http.Request) (string, error) {
@@ -160,15 +147,9 @@ func (s *Server) handleListPasskeys(w http.ResponseWriter, r *http.Request, u *p
 }
 
 func (s *Server) handleDeletePasskey(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	in, err := readInput(r, false, []string{"currentPassword"}, nil)
-	if err != nil {
-		return err
-	}
-	if err := s.Auth.DeletePasskey(r.Context(), u, r.PathValue("id"), in["currentPassword"], s.client(r)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return answerInput(w, r, http.StatusNoContent, []string{"currentPassword"}, nil, func(in input) (any, error) {
+		return nil, s.Auth.DeletePasskey(r.Context(), u, r.PathValue("id"), in["currentPassword"], s.client(r))
+	})
 }
 
 func (s *Server) handlePasskeySignInOptions(w http.ResponseWriter, r *http.Request) error {

@@ -27,23 +27,6 @@ func (p *PriceAPI) service() *pricing.Service {
 	return p.Service
 }
 
-// priceRoutes are the price endpoints, for the Server's route table: the
-// public ones, and the saved estimates behind s.withSession (signed in; the
-// CSRF token on POST and DELETE).
-func (s *Server) priceRoutes(p *PriceAPI) []route {
-	return append([]route{
-		{"Hospitals", "GET", "/api/hospitals", p.handleHospitals},
-		{"Procedures", "GET", "/api/procedures", p.handleProcedures},
-		{"Prices", "GET", "/api/prices", p.handlePrices},
-		{"PricesCompare", "GET", "/api/prices/compare", p.handleCompare},
-		{"MeSaved", "GET", "/api/me/saved", s.withSession(p.handleListSaved)},
-		{"MeSaved", "POST", "/api/me/saved", s.withSession(p.handleCreateSaved)},
-		{"MeSavedItem", "DELETE", "/api/me/saved/{id}", s.withSession(p.handleDeleteSaved)},
-		{"MePlan", "GET", "/api/me/plan", s.withSession(p.handleGetPlan)},
-		{"MePlan", "PUT", "/api/me/plan", s.withSession(p.handlePutPlan)},
-	}, p.serviceRoutes()...)
-}
-
 // priceCacheSeconds is how long browsers and proxies may keep a public
 // price answer: prices change only when a file is imported.
 const priceCacheSeconds = "60"
@@ -57,11 +40,7 @@ func (p *PriceAPI) handleHospitals(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	out := make([]hospitalJSON, 0, len(hs))
-	for i := range hs {
-		out = append(out, toHospitalJSON(&hs[i]))
-	}
-	writePublicJSON(w, map[string]any{"hospitals": out})
+	writePublicJSON(w, map[string]any{"hospitals": viewsOf(hs, toHospitalJSON)})
 	return nil
 }
 
@@ -170,11 +149,7 @@ func (p *PriceAPI) handleListSaved(w http.ResponseWriter, r *http.Request, u *pr
 	if err != nil {
 		return err
 	}
-	out := make([]savedJSON, 0, len(es))
-	for i := range es {
-		out = append(out, toSavedJSON(&es[i]))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"saved": out, "limit": priceline.MaxSavedEstimates})
+	writeJSON(w, http.StatusOK, map[string]any{"saved": viewsOf(es, toSavedJSON), "limit": priceline.MaxSavedEstimates})
 	return nil
 }
 

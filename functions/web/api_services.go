@@ -10,14 +10,6 @@ import (
 	"hospitalpriceline/functions/services"
 )
 
-// serviceRoutes are the catalogue and payer directory endpoints.
-func (p *PriceAPI) serviceRoutes() []route {
-	return []route{
-		{"Services", "GET", "/api/services", p.handleServices},
-		{"Payers", "GET", "/api/payers", p.handlePayers},
-	}
-}
-
 // serviceJSON is one shoppable service of the catalogue.
 type serviceJSON struct {
 	ID          string            `json:"id"`
@@ -48,11 +40,7 @@ func (p *PriceAPI) handleServices(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	ss := p.service().Services(q["q"])
-	out := make([]serviceJSON, 0, len(ss))
-	for i := range ss {
-		out = append(out, toServiceJSON(&ss[i]))
-	}
-	writePublicJSON(w, map[string]any{"services": out})
+	writePublicJSON(w, map[string]any{"services": viewsOf(ss, toServiceJSON)})
 	return nil
 }
 

@@ -156,9 +156,50 @@ func (s *Server) routes() []route {
 		// Behind the Functions host, paths no function claims never reach
 		// the handler; this function makes them our readable 404 too.
 		{"NotFound", "GET", "/{path...}", s.handleNotFound},
+
+		// Two-step sign-in (api_mfa.go, pages_mfa.go) and passkeys (api_passkeys.go).
+		{"LoginMFA", "POST", "/api/login/mfa", s.handleLoginMFA},
+		{"LoginMFAPasskeyOptions", "POST", "/api/login/mfa/passkey/options", s.handleLoginMFAPasskeyOptions},
+		{"MeMFA", "GET", "/api/me/mfa", s.withSession(s.handleMFAStatus)},
+		{"MeMFATOTP", "POST", "/api/me/mfa/totp", s.withSession(s.handleTOTPBegin)},
+		{"MeMFATOTP", "DELETE", "/api/me/mfa/totp", s.withSession(s.handleTOTPDisable)},
+		{"MeMFATOTPConfirm", "POST", "/api/me/mfa/totp/confirm", s.withSession(s.handleTOTPConfirm)},
+		{"MeMFARecoveryCodes", "POST", "/api/me/mfa/recovery-codes", s.withSession(s.handleRecoveryCodes)},
+		{"PageLoginMFA", "GET", "/login/mfa", s.handleLoginMFAPage},
+		{"PageLoginMFA", "POST", "/login/mfa", s.handleLoginMFAForm},
+		{"PageAccountTOTP", "POST", "/account/mfa/totp", s.withPageSession(s.handleAccountTOTPBegin)},
+		{"PageAccountTOTPConfirm", "POST", "/account/mfa/totp/confirm", s.withPageSession(s.handleAccountTOTPConfirm)},
+		{"PageAccountTOTPOff", "POST", "/account/mfa/totp/off", s.withPageSession(s.handleAccountTOTPOff)},
+		{"PageAccountRecovery", "POST", "/account/mfa/recovery-codes", s.withPageSession(s.handleAccountRecoveryCodes)},
+		{"MePasskeyOptions", "POST", "/api/me/passkeys/options", s.withSession(s.handlePasskeyOptions)},
+		{"MePasskeys", "GET", "/api/me/passkeys", s.withSession(s.handleListPasskeys)},
+		{"MePasskeys", "POST", "/api/me/passkeys", s.withSession(s.handleAddPasskey)},
+		{"MePasskey", "DELETE", "/api/me/passkeys/{id}", s.withSession(s.handleDeletePasskey)},
+		{"LoginPasskeyOptions", "POST", "/api/login/passkey/options", s.handlePasskeySignInOptions},
+		{"LoginPasskey", "POST", "/api/login/passkey", s.handlePasskeySignIn},
+		{"PageAccountPasskeyDelete", "POST", "/account/passkeys/delete", s.withPageSession(s.handleAccountPasskeyDelete)},
 	}
-	rs = append(rs, s.mfaRoutes()...) // api_mfa.go
 	return append(rs, s.priceRoutes(s.Prices)...)
+}
+
+// priceRoutes are the price endpoints (api_prices.go, api_services.go,
+// api_plan.go): the public ones, and the saved estimates and plan details
+// behind s.withSession (signed in; the CSRF token on POST, PUT and DELETE).
+// They take their PriceAPI, so that tests can mount them alone.
+func (s *Server) priceRoutes(p *PriceAPI) []route {
+	return []route{
+		{"Hospitals", "GET", "/api/hospitals", p.handleHospitals},
+		{"Procedures", "GET", "/api/procedures", p.handleProcedures},
+		{"Prices", "GET", "/api/prices", p.handlePrices},
+		{"PricesCompare", "GET", "/api/prices/compare", p.handleCompare},
+		{"MeSaved", "GET", "/api/me/saved", s.withSession(p.handleListSaved)},
+		{"MeSaved", "POST", "/api/me/saved", s.withSession(p.handleCreateSaved)},
+		{"MeSavedItem", "DELETE", "/api/me/saved/{id}", s.withSession(p.handleDeleteSaved)},
+		{"MePlan", "GET", "/api/me/plan", s.withSession(p.handleGetPlan)},
+		{"MePlan", "PUT", "/api/me/plan", s.withSession(p.handlePutPlan)},
+		{"Services", "GET", "/api/services", p.handleServices},
+		{"Payers", "GET", "/api/payers", p.handlePayers},
+	}
 }
 
 // Functions lists every Azure Function this handler serves, for the staged
