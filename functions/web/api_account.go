@@ -238,17 +238,27 @@ func (s *Server) handleListSessions(w http.ResponseWriter, r *http.Request, u *p
 // handleRevokeSession signs out one of the user's sessions.
 func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
 	id := r.PathValue("id")
-	if !priceline.IsLowerHex(id, 64) {
-		return priceline.Errorf(priceline.KindNotFound, "session_not_found", "That session was not found.")
-	}
-	if err := s.Auth.RevokeSession(r.Context(), u.ID, id); err != nil {
+	if err := s.revokeSession(r, u, id); err != nil {
 		return err
 	}
-	s.Auth.Events.Emit(r.Context(), auth.Event{Name: auth.EventSessionRevoked, Outcome: auth.OutcomeSuccess, Reason: "one", Client: s.client(r), UserID: u.ID})
 	if id == sess.Key {
 		clearSessionCookie(w)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// revokeSession signs out one of u's sessions, by its key (the id of
+// sessionJSON) from the API's path or the account page's form, and logs it.
+// A key of the wrong form is not found, like another user's.
+func (s *Server) revokeSession(r *http.Request, u *priceline.User, key string) error {
+	if !priceline.IsLowerHex(key, 64) {
+		return priceline.Errorf(priceline.KindNotFound, "session_not_found", "That session was not found.")
+	}
+	if err := s.Auth.RevokeSession(r.Context(), u.ID, key); err != nil {
+		return err
+	}
+	s.Auth.Events.Emit(r.Context(), auth.Event{Name: auth.EventSessionRevoked, Outcome: auth.OutcomeSuccess, Reason: "one", Client: s.client(r), UserID: u.ID})
 	return nil
 }
 
