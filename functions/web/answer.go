@@ -23,6 +23,23 @@ func answerInput(w http.ResponseWriter, r *http.Request, status int, fields, opt
 	return nil
 }
 
+// answerQuery is answerInput's twin for the public GET routes: read the
+// query (queryParams: only the parameters in limits, each at most that
+// long), run do with it, and answer 200 with what do returns, cacheable
+// (writePublicJSON: only a success is).
+func answerQuery(w http.ResponseWriter, r *http.Request, limits map[string]int, do func(q map[string]string) (any, error)) error {
+	q, err := queryParams(r, limits)
+	if err != nil {
+		return err
+	}
+	out, err := do(q)
+	if err != nil {
+		return err
+	}
+	writePublicJSON(w, out)
+	return nil
+}
+
 // viewsOf turns each element of xs into its view: the list answers of the
 // API. Never nil, so that an empty list is [] in JSON, not null.
 func viewsOf[T, V any](xs []T, view func(*T) V) []V {

@@ -33,15 +33,10 @@ const priceCacheSeconds = "60"
 
 // handleHospitals lists the hospitals with imported prices, by name.
 func (p *PriceAPI) handleHospitals(w http.ResponseWriter, r *http.Request) error {
-	if _, err := queryParams(r, map[string]int{}); err != nil {
-		return err
-	}
-	hs, err := p.service().Hospitals(r.Context())
-	if err != nil {
-		return err
-	}
-	writePublicJSON(w, map[string]any{"hospitals": viewsOf(hs, toHospitalJSON)})
-	return nil
+	return answerQuery(w, r, map[string]int{}, func(map[string]string) (any, error) {
+		hs, err := p.service().Hospitals(r.Context())
+		return map[string]any{"hospitals": viewsOf(hs, toHospitalJSON)}, err
+	})
 }
 
 // handleProcedures is the autocomplete: code prefix or description words.

@@ -35,27 +35,18 @@ func toServiceJSON(s *services.Service) serviceJSON {
 // handleServices lists the catalogue's services matching q (plain words,
 // synonyms or a code), or all of them by category without q.
 func (p *PriceAPI) handleServices(w http.ResponseWriter, r *http.Request) error {
-	q, err := queryParams(r, map[string]int{"q": maxQueryLen})
-	if err != nil {
-		return err
-	}
-	ss := p.service().Services(q["q"])
-	writePublicJSON(w, map[string]any{"services": viewsOf(ss, toServiceJSON)})
-	return nil
+	return answerQuery(w, r, map[string]int{"q": maxQueryLen}, func(q map[string]string) (any, error) {
+		return map[string]any{"services": viewsOf(p.service().Services(q["q"]), toServiceJSON)}, nil
+	})
 }
 
 // handlePayers lists the insurers under their normalised names, with their
 // plans and the raw names hospitals used.
 func (p *PriceAPI) handlePayers(w http.ResponseWriter, r *http.Request) error {
-	if _, err := queryParams(r, map[string]int{}); err != nil {
-		return err
-	}
-	ps, err := p.service().Payers(r.Context())
-	if err != nil {
-		return err
-	}
-	writePublicJSON(w, map[string]any{"payers": ps})
-	return nil
+	return answerQuery(w, r, map[string]int{}, func(map[string]string) (any, error) {
+		ps, err := p.service().Payers(r.Context())
+		return map[string]any{"payers": ps}, err
+	})
 }
 
 // compareExtraParams are the parameters GET /api/prices/compare takes
