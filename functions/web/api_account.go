@@ -130,8 +130,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if res.Pending != nil {
 		return s.answerPending(w, r, res.Pending, in["returnTo"]) // api_mfa.go
 	}
-	s.endPreviousSession(r)
-	s.startSession(w, res)
+	s.signIn(w, r, res)
 	if isForm(r) {
 		http.Redirect(w, r, safeReturnTo(in["returnTo"]), http.StatusSeeOther)
 		return nil
@@ -154,6 +153,13 @@ func (s *Server) endPreviousSession(r *http.Request) {
 		}
 		s.dropTokenCache(r.Context(), s.B2C, old)
 	}
+}
+
+// signIn answers a sign-in that succeeded, whichever way: the session the
+// browser had before ends (endPreviousSession) and the new one starts.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, res *auth.Result) {
+	s.endPreviousSession(r)
+	s.startSession(w, res)
 }
 
 // startSession sets the cookie of a new session on the response, and the

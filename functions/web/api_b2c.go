@@ -102,8 +102,7 @@ func (s *Server) handleB2CCallback(sso *auth.CloudSignIn) handlerFunc {
 			return err
 		}
 		if out.Session != nil {
-			s.endPreviousSession(r)
-			s.startSession(w, out.Session)
+			s.signIn(w, r, out.Session)
 		}
 		if out.FlowID == "" {
 			clearFlowCookie(w) // else b2cRedirect binds the new flow (password reset)

@@ -74,8 +74,7 @@ func (s *Server) handleLoginMFA(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.endPreviousSession(r)
-	s.startSession(w, res)
+	s.signIn(w, r, res)
 	if isForm(r) {
 		http.Redirect(w, r, safeReturnTo(in["returnTo"]), http.StatusSeeOther)
 		return nil

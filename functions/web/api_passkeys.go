@@ -178,8 +178,7 @@ func (s *Server) handlePasskeySignIn(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	s.endPreviousSession(r)
-	s.startSession(w, res)
+	s.signIn(w, r, res)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"user": toUserJSON(res.User), "csrfToken": res.Session.CSRFToken, "returnTo": safeReturnTo(b.ReturnTo),
 	})

@@ -163,8 +163,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 			if res.Pending != nil {
 				return s.answerPending(w, r, res.Pending, p.ReturnTo) // api_mfa.go
 			}
-			s.endPreviousSession(r)
-			s.startSession(w, res)
+			s.signIn(w, r, res)
 			http.Redirect(w, r, p.ReturnTo, http.StatusSeeOther)
 			return nil
 		}

@@ -110,8 +110,7 @@ func (s *Server) handleLoginMFAForm(w http.ResponseWriter, r *http.Request) erro
 	if err == nil {
 		var res *auth.Result
 		if res, err = s.finishMFA(w, r, auth.MFAProof{Code: in["code"], RecoveryCode: in["recoveryCode"]}); err == nil {
-			s.endPreviousSession(r)
-			s.startSession(w, res)
+			s.signIn(w, r, res)
 			http.Redirect(w, r, p.ReturnTo, http.StatusSeeOther)
 			return nil
 		}
