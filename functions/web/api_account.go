@@ -130,8 +130,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if res.Pending != nil {
 		return s.answerPending(w, r, res.Pending, in["returnTo"]) // api_mfa.go
 	}
-	s.endPreviousSession(r)
-	s.startSession(w, res)
+	s.signIn(w, r, res)
 	if isForm(r) {
 		http.Redirect(w, r, safeReturnTo(in["returnTo"]), http.StatusSeeOther)
 		return nil
@@ -156,21 +155,20 @@ func (s *Server) endPreviousSession(r *http.Request) {
 	}
 }
 
+// signIn answers a sign-in that succeeded, whichever way: the session the
+// browser had before ends (endPreviousSession) and the new one starts.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, res *auth.Result) {
+	s.endPreviousSession(r)
+	s.startSession(w, res)
+}
+
 // startSession sets the cookie of a new session on the response, and the
 // device cookie a password sign-in issued.
 func (s *Server) startSession(w http.ResponseWriter, res *auth.Result) {
 	w.Header().Set("Cache-Control", "no-store")
 	setSessionCookie(w, res.Cookie, res.Session.ExpiresAt, s.now())
 	if res.Device != "" {
-		http.SetCookie(w, &http.Cookie{
-			Name:     DeviceCookie,
-			Value:    res.Device,
-			Path:     "/",
-			Secure:   true,
-			HttpOnly: true,
-			SameSite: http.SameSiteStrictMode,
-			MaxAge:   int(auth.DeviceCookieLifetime / time.Second),
-		})
+		setHostCookie(w, DeviceCookie, res.Device, http.SameSiteStrictMode, int(auth.DeviceCookieLifetime/time.Second))
 	}
 }
 
@@ -246,13 +244,9 @@ func (s *Server) handleListSessions(w http.ResponseWriter, r *http.Request, u *p
 // handleRevokeSession signs out one of the user's sessions.
 func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
 	id := r.PathValue("id")
-	if !priceline.IsLowerHex(id, 64) {
-		return priceline.Errorf(priceline.KindNotFound, "session_not_found", "That session was not found.")
-	}
-	if err := s.Auth.RevokeSession(r.Context(), u.ID, id); err != nil {
+	if err := s.revokeSession(r, u, id); err != nil {
 		return err
 	}
-	s.Auth.Events.Emit(r.Context(), auth.Event{Name: auth.EventSessionRevoked, Outcome: auth.OutcomeSuccess, Reason: "one", Client: s.client(r), UserID: u.ID})
 	if id == sess.Key {
 		clearSessionCookie(w)
 	}
@@ -260,19 +254,27 @@ func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request, u *
 	return nil
 }
 
+// revokeSession signs out one of u's sessions, by its key (the id of
+// sessionJSON) from the API's path or the account page's form, and logs it.
+// A key of the wrong form is not found, like another user's.
+func (s *Server) revokeSession(r *http.Request, u *priceline.User, key string) error {
+	if !priceline.IsLowerHex(key, 64) {
+		return priceline.Errorf(priceline.KindNotFound, "session_not_found", "That session was not found.")
+	}
+	if err := s.Auth.RevokeSession(r.Context(), u.ID, key); err != nil {
+		return err
+	}
+	s.Auth.Events.Emit(r.Context(), auth.Event{Name: auth.EventSessionRevoked, Outcome: auth.OutcomeSuccess, Reason: "one", Client: s.client(r), UserID: u.ID})
+	return nil
+}
+
 // handleRevokeOtherSessions signs out every session but this one, after
 // re-authentication (the current password; cloud accounts a recent sign-in).
 func (s *Server) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	in, err := readInput(r, false, nil, []string{"currentPassword"})
-	if err != nil {
-		return err
-	}
-	n, err := s.Auth.RevokeOtherSessionsReauth(r.Context(), u, sess, in["currentPassword"], s.client(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"revoked": n})
-	return nil
+	return answerInput(w, r, http.StatusOK, nil, []string{"currentPassword"}, func(in input) (any, error) {
+		n, err := s.Auth.RevokeOtherSessionsReauth(r.Context(), u, sess, in["currentPassword"], s.client(r))
+		return map[string]any{"revoked": n}, err
+	})
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -18,16 +18,13 @@ func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) error
 	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
-	in, err := readInput(r, false, []string{"token"}, nil)
-	if err != nil {
-		return err
-	}
-	v, err := s.Auth.VerifyEmail(r.Context(), in["token"], s.client(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"emailVerified": true, "emailChanged": v.EmailChanged})
-	return nil
+	return answerInput(w, r, http.StatusOK, []string{"token"}, nil, func(in input) (any, error) {
+		v, err := s.Auth.VerifyEmail(r.Context(), in["token"], s.client(r))
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"emailVerified": true, "emailChanged": v.EmailChanged}, nil
+	})
 }
 
 // handleResendVerification sends the signed-in user a new verification link.
@@ -45,16 +42,13 @@ func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) er
 	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
-	in, err := readInput(r, false, []string{"email"}, nil)
-	if err != nil {
-		return err
-	}
-	if err := s.Auth.ForgotPassword(r.Context(), in["email"], s.client(r)); err != nil {
-		return err
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusAccepted, struct{}{})
-	return nil
+	return answerInput(w, r, http.StatusAccepted, []string{"email"}, nil, func(in input) (any, error) {
+		if err := s.Auth.ForgotPassword(r.Context(), in["email"], s.client(r)); err != nil {
+			return nil, err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		return struct{}{}, nil
+	})
 }
 
 // handleResetPassword sets a new password with a reset link; it signs
@@ -63,40 +57,25 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) err
 	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
-	in, err := readInput(r, false, []string{"token", "newPassword"}, nil)
-	if err != nil {
-		return err
-	}
-	if err := s.Auth.ResetPassword(r.Context(), in["token"], in["newPassword"], s.client(r)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return answerInput(w, r, http.StatusNoContent, []string{"token", "newPassword"}, nil, func(in input) (any, error) {
+		return nil, s.Auth.ResetPassword(r.Context(), in["token"], in["newPassword"], s.client(r))
+	})
 }
 
 // handleChangeEmail starts an email change.
 func (s *Server) handleChangeEmail(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	in, err := readInput(r, false, []string{"newEmail", "currentPassword"}, nil)
-	if err != nil {
-		return err
-	}
-	if err := s.Auth.RequestEmailChange(r.Context(), u, sess, in["newEmail"], in["currentPassword"], s.client(r)); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusAccepted, struct{}{})
-	return nil
+	return answerInput(w, r, http.StatusAccepted, []string{"newEmail", "currentPassword"}, nil, func(in input) (any, error) {
+		return struct{}{}, s.Auth.RequestEmailChange(r.Context(), u, sess, in["newEmail"], in["currentPassword"], s.client(r))
+	})
 }
 
 // handleDeleteAccount deletes the signed-in account and clears the cookie.
 func (s *Server) handleDeleteAccount(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	in, err := readInput(r, false, nil, []string{"currentPassword"})
-	if err != nil {
-		return err
-	}
-	if err := s.Auth.DeleteAccount(r.Context(), s.B2C, u, sess, in["currentPassword"], s.client(r)); err != nil {
-		return err
-	}
-	clearSessionCookie(w)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return answerInput(w, r, http.StatusNoContent, nil, []string{"currentPassword"}, func(in input) (any, error) {
+		if err := s.Auth.DeleteAccount(r.Context(), s.B2C, u, sess, in["currentPassword"], s.client(r)); err != nil {
+			return nil, err
+		}
+		clearSessionCookie(w)
+		return nil, nil
+	})
 }

@@ -102,8 +102,7 @@ func (s *Server) handleB2CCallback(sso *auth.CloudSignIn) handlerFunc {
 			return err
 		}
 		if out.Session != nil {
-			s.endPreviousSession(r)
-			s.startSession(w, out.Session)
+			s.signIn(w, r, out.Session)
 		}
 		if out.FlowID == "" {
 			clearFlowCookie(w) // else b2cRedirect binds the new flow (password reset)
@@ -225,31 +224,4 @@ func (s *Server) b2cFail(w http.ResponseWriter, r *http.Request, err error) erro
 		s.logger().Warn("b2c sign-in refused", "path", r.URL.Path, "status", status, "code", priceline.ErrorCode(err), "err", err)
 	}
 	return asBrowserPage(err)
-}
-
-// setFlowCookie binds a new flow to this browser for at most the flow's
-// lifetime. SameSite=Lax, not Strict: the callback is a top-level
-// navigation from the provider's site, which Strict would send without it.
-func setFlowCookie(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     B2CFlowCookie,
-		Value:    id,
-		Path:     "/",
-		Secure:   true,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-		MaxAge:   int(priceline.AuthFlowLifetime.Seconds()),
-	})
-}
-
-func clearFlowCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     B2CFlowCookie,
-		Value:    "",
-		Path:     "/",
-		Secure:   true,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-		MaxAge:   -1,
-	})
 }

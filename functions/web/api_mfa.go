@@ -19,45 +19,12 @@ import (
 // (5 minutes); every attempt uses it up and a failed one sets a new value.
 const PendingCookie = "__Host-mfa-pending"
 
-// mfaRoutes are the two-step sign-in and passkey routes (appended to the
-// route table in server.go).
-func (s *Server) mfaRoutes() []route {
-	rs := []route{
-		{"LoginMFA", "POST", "/api/login/mfa", s.handleLoginMFA},
-		{"LoginMFAPasskeyOptions", "POST", "/api/login/mfa/passkey/options", s.handleLoginMFAPasskeyOptions},
-		{"MeMFA", "GET", "/api/me/mfa", s.withSession(s.handleMFAStatus)},
-		{"MeMFATOTP", "POST", "/api/me/mfa/totp", s.withSession(s.handleTOTPBegin)},
-		{"MeMFATOTP", "DELETE", "/api/me/mfa/totp", s.withSession(s.handleTOTPDisable)},
-		{"MeMFATOTPConfirm", "POST", "/api/me/mfa/totp/confirm", s.withSession(s.handleTOTPConfirm)},
-		{"MeMFARecoveryCodes", "POST", "/api/me/mfa/recovery-codes", s.withSession(s.handleRecoveryCodes)},
-		{"PageLoginMFA", "GET", "/login/mfa", s.handleLoginMFAPage},
-		{"PageLoginMFA", "POST", "/login/mfa", s.handleLoginMFAForm},
-		{"PageAccountTOTP", "POST", "/account/mfa/totp", s.withPageSession(s.handleAccountTOTPBegin)},
-		{"PageAccountTOTPConfirm", "POST", "/account/mfa/totp/confirm", s.withPageSession(s.handleAccountTOTPConfirm)},
-		{"PageAccountTOTPOff", "POST", "/account/mfa/totp/off", s.withPageSession(s.handleAccountTOTPOff)},
-		{"PageAccountRecovery", "POST", "/account/mfa/recovery-codes", s.withPageSession(s.handleAccountRecoveryCodes)},
-	}
-	return append(rs, s.passkeyRoutes()...) // api_passkeys.go
-}
-
-// setPendingCookie sets (or with value "" clears) the pending cookie.
-func setPendingCookie(w http.ResponseWriter, value string, expires, now time.Time) {
-	maxAge := int(expires.Sub(now).Seconds())
-	if value == "" || maxAge < 1 {
-		value, maxAge = "", -1
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name: PendingCookie, Value: value, Path: "/", Secure: true, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: maxAge,
-	})
-}
-
 // answerPending answers a login whose password was right but which needs a
 // second factor: no session, the pending cookie, and for forms the page
 // that asks for the code.
 func (s *Server) answerPending(w http.ResponseWriter, r *http.Request, p *auth.PendingSignIn, returnTo string) error {
 	w.Header().Set("Cache-Control", "no-store")
-	setPendingCookie(w, p.ID, p.ExpiresAt, s.now())
+	setStepCookie(w, PendingCookie, p.ID, p.ExpiresAt, s.now())
 	if isForm(r) {
 		next := "/login/mfa?returnTo=" + url.QueryEscape(safeReturnTo(returnTo))
 		if slices.Contains(p.Methods, auth.FactorPasskey) {
@@ -83,11 +50,11 @@ func (s *Server) finishMFA(w http.ResponseWriter, r *http.Request, proof auth.MF
 	res, err := s.Auth.FinishMFA(r.Context(), c.Value, proof, s.client(r))
 	switch {
 	case err == nil:
-		setPendingCookie(w, "", time.Time{}, s.now())
+		setStepCookie(w, PendingCookie, "", time.Time{}, s.now())
 	case res != nil && res.Pending != nil:
-		setPendingCookie(w, res.Pending.ID, res.Pending.ExpiresAt, s.now())
+		setStepCookie(w, PendingCookie, res.Pending.ID, res.Pending.ExpiresAt, s.now())
 	default:
-		setPendingCookie(w, "", time.Time{}, s.now())
+		setStepCookie(w, PendingCookie, "", time.Time{}, s.now())
 	}
 	return res, err
 }
@@ -107,8 +74,7 @@ func (s *Server) handleLoginMFA(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.endPreviousSession(r)
-	s.startSession(w, res)
+	s.signIn(w, r, res)
 	if isForm(r) {
 		http.Redirect(w, r, safeReturnTo(in["returnTo"]), http.StatusSeeOther)
 		return nil
@@ -161,9 +127,9 @@ func (s *Server) handleLoginMFAPasskeyOptions(w http.ResponseWriter, r *http.Req
 	}
 	cer, err := s.Auth.BeginMFAPasskey(r.Context(), c.Value)
 	if cer != nil {
-		setPendingCookie(w, cer.ID, cer.ExpiresAt, s.now())
+		setStepCookie(w, PendingCookie, cer.ID, cer.ExpiresAt, s.now())
 	} else {
-		setPendingCookie(w, "", time.Time{}, s.now())
+		setStepCookie(w, PendingCookie, "", time.Time{}, s.now())
 	}
 	if err != nil {
 		return err
@@ -194,52 +160,31 @@ func (s *Server) handleMFAStatus(w http.ResponseWriter, r *http.Request, u *pric
 }
 
 func (s *Server) handleTOTPBegin(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	in, err := readInput(r, false, []string{"currentPassword"}, nil)
-	if err != nil {
-		return err
-	}
-	setup, err := s.Auth.BeginTOTP(r.Context(), u, in["currentPassword"], s.client(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"secret": setup.Secret, "otpauthUri": setup.OTPAuthURI, "qrCode": setup.QRCode})
-	return nil
+	return answerInput(w, r, http.StatusOK, []string{"currentPassword"}, nil, func(in input) (any, error) {
+		setup, err := s.Auth.BeginTOTP(r.Context(), u, in["currentPassword"], s.client(r))
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"secret": setup.Secret, "otpauthUri": setup.OTPAuthURI, "qrCode": setup.QRCode}, nil
+	})
 }
 
 func (s *Server) handleTOTPConfirm(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	in, err := readInput(r, false, []string{"code"}, nil)
-	if err != nil {
-		return err
-	}
-	codes, err := s.Auth.ConfirmTOTP(r.Context(), u, in["code"], s.client(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"recoveryCodes": codes})
-	return nil
+	return answerInput(w, r, http.StatusOK, []string{"code"}, nil, func(in input) (any, error) {
+		codes, err := s.Auth.ConfirmTOTP(r.Context(), u, in["code"], s.client(r))
+		return map[string]any{"recoveryCodes": codes}, err
+	})
 }
 
 func (s *Server) handleTOTPDisable(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	in, err := readInput(r, false, []string{"currentPassword"}, nil)
-	if err != nil {
-		return err
-	}
-	if err := s.Auth.DisableTOTP(r.Context(), u, in["currentPassword"], s.client(r)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return answerInput(w, r, http.StatusNoContent, []string{"currentPassword"}, nil, func(in input) (any, error) {
+		return nil, s.Auth.DisableTOTP(r.Context(), u, in["currentPassword"], s.client(r))
+	})
 }
 
 func (s *Server) handleRecoveryCodes(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	in, err := readInput(r, false, []string{"currentPassword"}, nil)
-	if err != nil {
-		return err
-	}
-	codes, err := s.Auth.RegenerateRecoveryCodes(r.Context(), u, in["currentPassword"], s.client(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"recoveryCodes": codes})
-	return nil
+	return answerInput(w, r, http.StatusOK, []string{"currentPassword"}, nil, func(in input) (any, error) {
+		codes, err := s.Auth.RegenerateRecoveryCodes(r.Context(), u, in["currentPassword"], s.client(r))
+		return map[string]any{"recoveryCodes": codes}, err
+	})
 }

@@ -18,34 +18,10 @@ import (
 // state it names is used once.
 const CeremonyCookie = "__Host-webauthn"
 
-// passkeyRoutes are the passkey routes (part of mfaRoutes).
-func (s *Server) passkeyRoutes() []route {
-	return []route{
-		{"MePasskeyOptions", "POST", "/api/me/passkeys/options", s.withSession(s.handlePasskeyOptions)},
-		{"MePasskeys", "GET", "/api/me/passkeys", s.withSession(s.handleListPasskeys)},
-		{"MePasskeys", "POST", "/api/me/passkeys", s.withSession(s.handleAddPasskey)},
-		{"MePasskey", "DELETE", "/api/me/passkeys/{id}", s.withSession(s.handleDeletePasskey)},
-		{"LoginPasskeyOptions", "POST", "/api/login/passkey/options", s.handlePasskeySignInOptions},
-		{"LoginPasskey", "POST", "/api/login/passkey", s.handlePasskeySignIn},
-		{"PageAccountPasskeyDelete", "POST", "/account/passkeys/delete", s.withPageSession(s.handleAccountPasskeyDelete)},
-	}
-}
-
-func setCeremonyCookie(w http.ResponseWriter, value string, expires, now time.Time) {
-	maxAge := int(expires.Sub(now).Seconds())
-	if value == "" || maxAge < 1 {
-		value, maxAge = "", -1
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name: CeremonyCookie, Value: value, Path: "/", Secure: true, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: maxAge,
-	})
-}
-
 // takeCeremonyCookie returns the ceremony ID and clears the cookie: the
 // ceremony is used up whatever happens next.
 func (s *Server) takeCeremonyCookie(w http.ResponseWriter, r *http.Request) (string, error) {
-	setCeremonyCookie(w, "", time.Time{}, s.now())
+	setStepCookie(w, CeremonyCookie, "", time.Time{}, s.now())
 	c, err := r.Cookie(CeremonyCookie)
 	if err != nil || c.Value == "" {
 		return "", priceline.Errorf(priceline.KindUnauthorized, "mfa_sign_in_expired",
@@ -54,10 +30,24 @@ func (s *Server) takeCeremonyCookie(w http.ResponseWriter, r *http.Request) (str
 	return c.Value, nil
 }
 
+// readCeremonyAnswer reads the body that finishes a ceremony and takes the
+// ceremony's cookie, for adding a passkey and for signing in with one.
+func (s *Server) readCeremonyAnswer(w http.ResponseWriter, r *http.Request) (*passkeyBody, string, error) {
+	b, err := readPasskeyBody(r)
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := s.takeCeremonyCookie(w, r)
+	if err != nil {
+		return nil, "", err
+	}
+	return b, id, nil
+}
+
 // answerCeremony sends a ceremony's options and binds it to the browser.
 func (s *Server) answerCeremony(w http.ResponseWriter, c *auth.Ceremony) {
 	w.Header().Set("Cache-Control", "no-store")
-	setCeremonyCookie(w, c.ID, c.ExpiresAt, s.now())
+	setStepCookie(w, CeremonyCookie, c.ID, c.ExpiresAt, s.now())
 	writeJSON(w, http.StatusOK, c.Options)
 }
 
@@ -127,11 +117,7 @@ func (s *Server) handlePasskeyOptions(w http.ResponseWriter, r *http.Request, u 
 }
 
 func (s *Server) handleAddPasskey(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	b, err := readPasskeyBody(r)
-	if err != nil {
-		return err
-	}
-	id, err := s.takeCeremonyCookie(w, r)
+	b, id, err := s.readCeremonyAnswer(w, r)
 	if err != nil {
 		return err
 	}
@@ -161,15 +147,9 @@ func (s *Server) handleListPasskeys(w http.ResponseWriter, r *http.Request, u *p
 }
 
 func (s *Server) handleDeletePasskey(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	in, err := readInput(r, false, []string{"currentPassword"}, nil)
-	if err != nil {
-		return err
-	}
-	if err := s.Auth.DeletePasskey(r.Context(), u, r.PathValue("id"), in["currentPassword"], s.client(r)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return answerInput(w, r, http.StatusNoContent, []string{"currentPassword"}, nil, func(in input) (any, error) {
+		return nil, s.Auth.DeletePasskey(r.Context(), u, r.PathValue("id"), in["currentPassword"], s.client(r))
+	})
 }
 
 func (s *Server) handlePasskeySignInOptions(w http.ResponseWriter, r *http.Request) error {
@@ -190,11 +170,7 @@ func (s *Server) handlePasskeySignIn(w http.ResponseWriter, r *http.Request) err
 	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
-	b, err := readPasskeyBody(r)
-	if err != nil {
-		return err
-	}
-	id, err := s.takeCeremonyCookie(w, r)
+	b, id, err := s.readCeremonyAnswer(w, r)
 	if err != nil {
 		return err
 	}
@@ -202,8 +178,7 @@ func (s *Server) handlePasskeySignIn(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	s.endPreviousSession(r)
-	s.startSession(w, res)
+	s.signIn(w, r, res)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"user": toUserJSON(res.User), "csrfToken": res.Session.CSRFToken, "returnTo": safeReturnTo(b.ReturnTo),
 	})

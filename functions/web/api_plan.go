@@ -24,12 +24,7 @@ func (p *PriceAPI) handleGetPlan(w http.ResponseWriter, r *http.Request, u *pric
 		return err
 	}
 	b, err := p.service().PlanBenefits(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"plan": toPlanJSON(b)})
-	return nil
+	return answerPlan(w, b, err)
 }
 
 // handlePutPlan replaces the plan details kept on the account (PUT
@@ -41,6 +36,12 @@ func (p *PriceAPI) handlePutPlan(w http.ResponseWriter, r *http.Request, u *pric
 		return err
 	}
 	b, err := p.service().SetPlanBenefits(r.Context(), u.ID, benefitsInput(in))
+	return answerPlan(w, b, err)
+}
+
+// answerPlan answers both plan routes with the plan details b, or their
+// error: uncacheable, as is every answer about the signed-in user.
+func answerPlan(w http.ResponseWriter, b priceline.PlanBenefits, err error) error {
 	if err != nil {
 		return err
 	}

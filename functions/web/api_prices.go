@@ -27,42 +27,16 @@ func (p *PriceAPI) service() *pricing.Service {
 	return p.Service
 }
 
-// priceRoutes are the price endpoints, for the Server's route table: the
-// public ones, and the saved estimates behind s.withSession (signed in; the
-// CSRF token on POST and DELETE).
-func (s *Server) priceRoutes(p *PriceAPI) []route {
-	return append([]route{
-		{"Hospitals", "GET", "/api/hospitals", p.handleHospitals},
-		{"Procedures", "GET", "/api/procedures", p.handleProcedures},
-		{"Prices", "GET", "/api/prices", p.handlePrices},
-		{"PricesCompare", "GET", "/api/prices/compare", p.handleCompare},
-		{"MeSaved", "GET", "/api/me/saved", s.withSession(p.handleListSaved)},
-		{"MeSaved", "POST", "/api/me/saved", s.withSession(p.handleCreateSaved)},
-		{"MeSavedItem", "DELETE", "/api/me/saved/{id}", s.withSession(p.handleDeleteSaved)},
-		{"MePlan", "GET", "/api/me/plan", s.withSession(p.handleGetPlan)},
-		{"MePlan", "PUT", "/api/me/plan", s.withSession(p.handlePutPlan)},
-	}, p.serviceRoutes()...)
-}
-
 // priceCacheSeconds is how long browsers and proxies may keep a public
 // price answer: prices change only when a file is imported.
 const priceCacheSeconds = "60"
 
 // handleHospitals lists the hospitals with imported prices, by name.
 func (p *PriceAPI) handleHospitals(w http.ResponseWriter, r *http.Request) error {
-	if _, err := queryParams(r, map[string]int{}); err != nil {
-		return err
-	}
-	hs, err := p.service().Hospitals(r.Context())
-	if err != nil {
-		return err
-	}
-	out := make([]hospitalJSON, 0, len(hs))
-	for i := range hs {
-		out = append(out, toHospitalJSON(&hs[i]))
-	}
-	writePublicJSON(w, map[string]any{"hospitals": out})
-	return nil
+	return answerQuery(w, r, map[string]int{}, func(map[string]string) (any, error) {
+		hs, err := p.service().Hospitals(r.Context())
+		return map[string]any{"hospitals": viewsOf(hs, toHospitalJSON)}, err
+	})
 }
 
 // handleProcedures is the autocomplete: code prefix or description words.
@@ -144,15 +118,8 @@ func (p *PriceAPI) handleCompare(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := q["descriptionMatches"]; ok {
 		return invalid("invalid_query", "descriptionMatches applies to a service comparison (service=ID).")
 	}
-	b, err := benefitsOf(q)
+	b, byDistance, err := compareOptions(q)
 	if err != nil {
-		return err
-	}
-	byDistance, err := distanceSort(q)
-	if err != nil {
-		return err
-	}
-	if _, _, err := pricing.ParseOrigin(q["zip"], q["radiusMiles"]); err != nil {
 		return err
 	}
 	c, rows, err := p.service().CompareRows(r.Context(), pricing.CompareQuery{Code: q["code"], CodeType: q["codeType"], Payer: q["payer"], Plan: q["plan"], Sort: q["sort"]})
@@ -177,11 +144,7 @@ func (p *PriceAPI) handleListSaved(w http.ResponseWriter, r *http.Request, u *pr
 	if err != nil {
 		return err
 	}
-	out := make([]savedJSON, 0, len(es))
-	for i := range es {
-		out = append(out, toSavedJSON(&es[i]))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"saved": out, "limit": priceline.MaxSavedEstimates})
+	writeJSON(w, http.StatusOK, map[string]any{"saved": viewsOf(es, toSavedJSON), "limit": priceline.MaxSavedEstimates})
 	return nil
 }
 

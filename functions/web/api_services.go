@@ -10,14 +10,6 @@ import (
 	"hospitalpriceline/functions/services"
 )
 
-// serviceRoutes are the catalogue and payer directory endpoints.
-func (p *PriceAPI) serviceRoutes() []route {
-	return []route{
-		{"Services", "GET", "/api/services", p.handleServices},
-		{"Payers", "GET", "/api/payers", p.handlePayers},
-	}
-}
-
 // serviceJSON is one shoppable service of the catalogue.
 type serviceJSON struct {
 	ID          string            `json:"id"`
@@ -43,31 +35,18 @@ func toServiceJSON(s *services.Service) serviceJSON {
 // handleServices lists the catalogue's services matching q (plain words,
 // synonyms or a code), or all of them by category without q.
 func (p *PriceAPI) handleServices(w http.ResponseWriter, r *http.Request) error {
-	q, err := queryParams(r, map[string]int{"q": maxQueryLen})
-	if err != nil {
-		return err
-	}
-	ss := p.service().Services(q["q"])
-	out := make([]serviceJSON, 0, len(ss))
-	for i := range ss {
-		out = append(out, toServiceJSON(&ss[i]))
-	}
-	writePublicJSON(w, map[string]any{"services": out})
-	return nil
+	return answerQuery(w, r, map[string]int{"q": maxQueryLen}, func(q map[string]string) (any, error) {
+		return map[string]any{"services": viewsOf(p.service().Services(q["q"]), toServiceJSON)}, nil
+	})
 }
 
 // handlePayers lists the insurers under their normalised names, with their
 // plans and the raw names hospitals used.
 func (p *PriceAPI) handlePayers(w http.ResponseWriter, r *http.Request) error {
-	if _, err := queryParams(r, map[string]int{}); err != nil {
-		return err
-	}
-	ps, err := p.service().Payers(r.Context())
-	if err != nil {
-		return err
-	}
-	writePublicJSON(w, map[string]any{"payers": ps})
-	return nil
+	return answerQuery(w, r, map[string]int{}, func(map[string]string) (any, error) {
+		ps, err := p.service().Payers(r.Context())
+		return map[string]any{"payers": ps}, err
+	})
 }
 
 // compareExtraParams are the parameters GET /api/prices/compare takes
@@ -79,10 +58,20 @@ var compareExtraParams = map[string]int{
 	"zip": 10, "radiusMiles": 10,
 }
 
-// benefitsOf reads the four benefit parameters (400 with the estimate
-// package's codes when one is not an amount).
-func benefitsOf(q map[string]string) (estimate.Benefits, error) {
-	return estimate.ParseBenefits(q["deductibleRemaining"], q["coinsurancePercent"], q["copay"], q["oopMaxRemaining"])
+// compareOptions reads what both comparisons (by code and by service) take
+// beside what they compare, in this order: the four benefit parameters (400
+// with the estimate package's codes when one is not an amount), sort=distance
+// (taken out of q, see distanceSort) and the origin (zip, radiusMiles).
+func compareOptions(q map[string]string) (b estimate.Benefits, byDistance bool, err error) {
+	b, err = estimate.ParseBenefits(q["deductibleRemaining"], q["coinsurancePercent"], q["copay"], q["oopMaxRemaining"])
+	if err != nil {
+		return b, false, err
+	}
+	if byDistance, err = distanceSort(q); err != nil {
+		return b, false, err
+	}
+	_, _, err = pricing.ParseOrigin(q["zip"], q["radiusMiles"])
+	return b, byDistance, err
 }
 
 // addEstimate adds what the person would pay to a comparison entry.
@@ -110,15 +99,8 @@ func (p *PriceAPI) handleServiceCompare(w http.ResponseWriter, r *http.Request, 
 	default:
 		return invalid("invalid_description_matches", "descriptionMatches must be true or false.")
 	}
-	b, err := benefitsOf(q)
+	b, byDistance, err := compareOptions(q)
 	if err != nil {
-		return err
-	}
-	byDistance, err := distanceSort(q)
-	if err != nil {
-		return err
-	}
-	if _, _, err := pricing.ParseOrigin(q["zip"], q["radiusMiles"]); err != nil {
 		return err
 	}
 	c, err := p.service().CompareService(r.Context(), pricing.ServiceQuery{

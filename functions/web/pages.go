@@ -163,22 +163,12 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 			if res.Pending != nil {
 				return s.answerPending(w, r, res.Pending, p.ReturnTo) // api_mfa.go
 			}
-			s.endPreviousSession(r)
-			s.startSession(w, res)
+			s.signIn(w, r, res)
 			http.Redirect(w, r, p.ReturnTo, http.StatusSeeOther)
 			return nil
 		}
 	}
 	return asForm(err, "login.html", p)
-}
-
-func (s *Server) handleRegisterPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.page(w, r, "Create an account")
-	if err != nil {
-		return err
-	}
-	s.render(w, http.StatusOK, "register.html", p)
-	return nil
 }
 
 // handleRegisterForm creates an account from the HTML form.
@@ -195,6 +185,22 @@ func (s *Server) handleRegisterForm(w http.ResponseWriter, r *http.Request) erro
 		}
 	}
 	return asForm(err, "register.html", p)
+}
+
+// showPage is a page that shows a form and nothing it has to look up: the
+// common page data, what fill adds (nil for nothing), rendered as name.
+func (s *Server) showPage(title, name string, fill func(w http.ResponseWriter, r *http.Request, p *pageData)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.page(w, r, title)
+		if err != nil {
+			return err
+		}
+		if fill != nil {
+			fill(w, r, p)
+		}
+		s.render(w, http.StatusOK, name, p)
+		return nil
+	}
 }
 
 // withPageSession is withSession for pages: a signed-out visitor is sent to
@@ -214,11 +220,8 @@ func (s *Server) withPageSession(next authedFunc) handlerFunc {
 			http.Redirect(w, r, "/login?returnTo="+url.QueryEscape(back), http.StatusSeeOther)
 			return nil
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			if err := checkCSRF(r, sess); err != nil {
-				s.securityEvent(r, auth.EventCSRFRefused, "csrf_token", u.ID)
-				return err
-			}
+		if err := s.requireCSRF(r, u, sess); err != nil {
+			return err
 		}
 		return next(w, r, u, sess)
 	}
@@ -281,13 +284,9 @@ func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request, u *
 	if err != nil {
 		return err
 	}
-	if !priceline.IsLowerHex(in["id"], 64) {
-		return priceline.Errorf(priceline.KindNotFound, "session_not_found", "That session was not found.")
-	}
-	if err := s.Auth.RevokeSession(r.Context(), u.ID, in["id"]); err != nil {
+	if err := s.revokeSession(r, u, in["id"]); err != nil {
 		return err
 	}
-	s.Auth.Events.Emit(r.Context(), auth.Event{Name: auth.EventSessionRevoked, Outcome: auth.OutcomeSuccess, Reason: "one", Client: s.client(r), UserID: u.ID})
 	if in["id"] == sess.Key {
 		clearSessionCookie(w)
 		http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -336,36 +335,40 @@ func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) error {
 
 // deviceName turns a User-Agent into a short, readable device description.
 func deviceName(ua string) string {
-	browser := "Unknown browser"
-	switch {
-	case strings.Contains(ua, "Edg/"):
-		browser = "Edge"
-	case strings.Contains(ua, "Chrome/") || strings.Contains(ua, "HeadlessChrome/"):
-		browser = "Chrome"
-	case strings.Contains(ua, "Firefox/"):
-		browser = "Firefox"
-	case strings.Contains(ua, "Safari/"):
-		browser = "Safari"
-	case strings.HasPrefix(ua, "curl/"):
-		browser = "curl"
-	case strings.HasPrefix(ua, "Go-http-client"):
-		browser = "Program"
+	browser := firstMatch(ua, browserNames, "Unknown browser")
+	if system := firstMatch(ua, systemNames, ""); system != "" {
+		return browser + " on " + system
 	}
-	system := ""
-	switch {
-	case strings.Contains(ua, "Windows"):
-		system = "Windows"
-	case strings.Contains(ua, "iPhone") || strings.Contains(ua, "iPad"):
-		system = "iOS"
-	case strings.Contains(ua, "Android"):
-		system = "Android"
-	case strings.Contains(ua, "Mac OS X"):
-		system = "macOS"
-	case strings.Contains(ua, "Linux"):
-		system = "Linux"
+	return browser
+}
+
+// uaName is what a User-Agent that holds text (or, with prefix, starts
+// with it) is called.
+type uaName struct {
+	text, name string
+	prefix     bool
+}
+
+// browserNames and systemNames are checked in order: Edge also says
+// Chrome, and Chrome (HeadlessChrome too) also says Safari; iOS also says
+// Mac OS X, and Android also says Linux.
+var (
+	browserNames = []uaName{
+		{text: "Edg/", name: "Edge"}, {text: "Chrome/", name: "Chrome"}, {text: "Firefox/", name: "Firefox"},
+		{text: "Safari/", name: "Safari"}, {text: "curl/", name: "curl", prefix: true}, {text: "Go-http-client", name: "Program", prefix: true},
 	}
-	if system == "" {
-		return browser
+	systemNames = []uaName{
+		{text: "Windows", name: "Windows"}, {text: "iPhone", name: "iOS"}, {text: "iPad", name: "iOS"},
+		{text: "Android", name: "Android"}, {text: "Mac OS X", name: "macOS"}, {text: "Linux", name: "Linux"},
 	}
-	return browser + " on " + system
+)
+
+// firstMatch is the name of the first of names that ua matches, or none.
+func firstMatch(ua string, names []uaName, none string) string {
+	for _, n := range names {
+		if n.prefix && strings.HasPrefix(ua, n.text) || !n.prefix && strings.Contains(ua, n.text) {
+			return n.name
+		}
+	}
+	return none
 }

@@ -9,15 +9,18 @@ import (
 
 // The pages of the account lifecycle: forgotten password, reset, email
 // verification, and the account page's email change, resend and deletion.
-// Each runs the same auth flow as its JSON route.
+// Each runs the same auth flow as its JSON route. The pages that only show
+// a form are showPage routes in the route table.
 
-func (s *Server) handleForgotPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.page(w, r, "Forgot your password?")
-	if err != nil {
-		return err
-	}
-	s.render(w, http.StatusOK, "forgot.html", p)
-	return nil
+// withLinkToken fills a page opened from an emailed link (reset, verify):
+// the link's token for the form. The URL holds the token: never send it to
+// another site. Not no-referrer, which makes the browser send "Origin: null"
+// on the form post, which checkOrigin must refuse. The verify page shows a
+// button that verifies, not the result: mail scanners open links, and a link
+// that changed something on a GET would be used up by them.
+func withLinkToken(w http.ResponseWriter, r *http.Request, p *pageData) {
+	w.Header().Set("Referrer-Policy", "same-origin")
+	p.Token = r.URL.Query().Get("token")
 }
 
 // handleForgotForm asks for a reset link; the page says the same whatever
@@ -39,20 +42,6 @@ func (s *Server) handleForgotForm(w http.ResponseWriter, r *http.Request) error 
 	return asForm(err, "forgot.html", p)
 }
 
-func (s *Server) handleResetPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.page(w, r, "Choose a new password")
-	if err != nil {
-		return err
-	}
-	// The URL holds the link's token: never send it to another site. Not
-	// no-referrer, which makes the browser send "Origin: null" on the form
-	// post, which checkOrigin must refuse.
-	w.Header().Set("Referrer-Policy", "same-origin")
-	p.Token = r.URL.Query().Get("token")
-	s.render(w, http.StatusOK, "reset.html", p)
-	return nil
-}
-
 // handleResetForm sets the new password and sends the person to sign in.
 func (s *Server) handleResetForm(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkOrigin(r); err != nil {
@@ -71,19 +60,6 @@ func (s *Server) handleResetForm(w http.ResponseWriter, r *http.Request) error {
 		p.Token = "" // nothing to retry with: offer a new link instead
 	}
 	return asForm(err, "reset.html", p)
-}
-
-// handleVerifyPage shows a button that verifies: mail scanners open links,
-// and a link that changed something on a GET would be used up by them.
-func (s *Server) handleVerifyPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.page(w, r, "Confirm your email address")
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Referrer-Policy", "same-origin")
-	p.Token = r.URL.Query().Get("token")
-	s.render(w, http.StatusOK, "verify.html", p)
-	return nil
 }
 
 // handleVerifyForm follows the link. A link that no longer works is

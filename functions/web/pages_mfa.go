@@ -110,8 +110,7 @@ func (s *Server) handleLoginMFAForm(w http.ResponseWriter, r *http.Request) erro
 	if err == nil {
 		var res *auth.Result
 		if res, err = s.finishMFA(w, r, auth.MFAProof{Code: in["code"], RecoveryCode: in["recoveryCode"]}); err == nil {
-			s.endPreviousSession(r)
-			s.startSession(w, res)
+			s.signIn(w, r, res)
 			http.Redirect(w, r, p.ReturnTo, http.StatusSeeOther)
 			return nil
 		}
@@ -146,24 +145,31 @@ func (s *Server) handleAccountTOTPBegin(w http.ResponseWriter, r *http.Request, 
 
 // handleAccountTOTPConfirm turns the app on and shows the recovery codes.
 func (s *Server) handleAccountTOTPConfirm(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	in, err := readInput(r, true, []string{"code"}, []string{"csrf_token"})
+	return s.newRecoveryCodes(w, r, u, sess, "code", s.Auth.ConfirmTOTP,
+		"Your authenticator app is set up.", "Go back to your account page and set up the app again.")
+}
+
+// newRecoveryCodes is a form of the account page that ends showing new
+// recovery codes, once: issue gets them for the form's field (confirming a
+// new authenticator app with a code, or replacing the codes with the
+// current password), and notice says which it was. A refusal of issue is
+// shown with next, the way back.
+func (s *Server) newRecoveryCodes(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session, field string,
+	issue func(ctx context.Context, u *priceline.User, value string, c auth.Client) ([]string, error), notice, next string) error {
+	in, err := readInput(r, true, []string{field}, []string{"csrf_token"})
 	if err != nil {
 		return withNextStep(err, backToAccount)
 	}
-	codes, err := s.Auth.ConfirmTOTP(r.Context(), u, in["code"], s.client(r))
+	codes, err := issue(r.Context(), u, in[field], s.client(r))
 	if err != nil {
-		return withNextStep(err, "Go back to your account page and set up the app again.")
+		return withNextStep(err, next)
 	}
-	s.renderRecoveryCodes(w, u, sess, codes, "Your authenticator app is set up.")
-	return nil
-}
-
-func (s *Server) renderRecoveryCodes(w http.ResponseWriter, u *priceline.User, sess *priceline.Session, codes []string, notice string) {
 	p := s.accountPage(u, sess, "Your recovery codes")
 	p.Notice = notice
 	p.MFA = &mfaView{Available: true, RecoveryCodes: codes}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, http.StatusOK, "recovery_codes.html", p)
+	return nil
 }
 
 func (s *Server) handleAccountTOTPOff(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
@@ -179,16 +185,8 @@ func (s *Server) handleAccountTOTPOff(w http.ResponseWriter, r *http.Request, u 
 }
 
 func (s *Server) handleAccountRecoveryCodes(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	in, err := readInput(r, true, []string{"currentPassword"}, []string{"csrf_token"})
-	if err != nil {
-		return withNextStep(err, backToAccount)
-	}
-	codes, err := s.Auth.RegenerateRecoveryCodes(r.Context(), u, in["currentPassword"], s.client(r))
-	if err != nil {
-		return withNextStep(err, backToAccount)
-	}
-	s.renderRecoveryCodes(w, u, sess, codes, "Your old recovery codes no longer work.")
-	return nil
+	return s.newRecoveryCodes(w, r, u, sess, "currentPassword", s.Auth.RegenerateRecoveryCodes,
+		"Your old recovery codes no longer work.", backToAccount)
 }
 
 // passkeyViews lists u's passkeys for the account page.

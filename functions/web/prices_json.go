@@ -158,11 +158,9 @@ type flagJSON struct {
 }
 
 func toFlagsJSON(fs []pricing.AmountFlag) []flagJSON {
-	out := make([]flagJSON, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, flagJSON{Field: f.Field, Amount: f.Amount, Reason: f.Reason})
-	}
-	return out
+	return viewsOf(fs, func(f *pricing.AmountFlag) flagJSON {
+		return flagJSON{Field: f.Field, Amount: f.Amount, Reason: f.Reason}
+	})
 }
 
 func toChargeJSON(c *priceline.Charge, code priceline.Code, names map[string]string) chargeJSON {

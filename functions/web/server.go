@@ -132,7 +132,7 @@ func (s *Server) routes() []route {
 		{"PageHome", "GET", "/{$}", s.handleHome},
 		{"PageLogin", "GET", "/login", s.handleLoginPage},
 		{"PageLogin", "POST", "/login", s.handleLoginForm},
-		{"PageRegister", "GET", "/register", s.handleRegisterPage},
+		{"PageRegister", "GET", "/register", s.showPage("Create an account", "register.html", nil)},
 		{"PageRegister", "POST", "/register", s.handleRegisterForm},
 		{"PageAccount", "GET", "/account", s.withPageSession(s.handleAccountPage)},
 		{"PageAccountPassword", "POST", "/account/password", s.withPageSession(s.handleAccountPassword)},
@@ -141,11 +141,11 @@ func (s *Server) routes() []route {
 		{"PageAccountEmail", "POST", "/account/email", s.withPageSession(s.handleAccountEmail)},
 		{"PageAccountResend", "POST", "/account/verify/resend", s.withPageSession(s.handleAccountResend)},
 		{"PageAccountDelete", "POST", "/account/delete", s.withPageSession(s.handleAccountDelete)},
-		{"PageForgotPassword", "GET", "/forgot-password", s.handleForgotPage},
+		{"PageForgotPassword", "GET", "/forgot-password", s.showPage("Forgot your password?", "forgot.html", nil)},
 		{"PageForgotPassword", "POST", "/forgot-password", s.handleForgotForm},
-		{"PageResetPassword", "GET", "/reset-password", s.handleResetPage},
+		{"PageResetPassword", "GET", "/reset-password", s.showPage("Choose a new password", "reset.html", withLinkToken)},
 		{"PageResetPassword", "POST", "/reset-password", s.handleResetForm},
-		{"PageVerifyEmail", "GET", "/verify-email", s.handleVerifyPage},
+		{"PageVerifyEmail", "GET", "/verify-email", s.showPage("Confirm your email address", "verify.html", withLinkToken)},
 		{"PageVerifyEmail", "POST", "/verify-email", s.handleVerifyForm},
 		{"PageSearch", "GET", "/search", s.htmlPage(s.handleSearchPage)},
 		{"PageCompare", "GET", "/compare", s.htmlPage(s.handleComparePage)},
@@ -156,9 +156,50 @@ func (s *Server) routes() []route {
 		// Behind the Functions host, paths no function claims never reach
 		// the handler; this function makes them our readable 404 too.
 		{"NotFound", "GET", "/{path...}", s.handleNotFound},
+
+		// Two-step sign-in (api_mfa.go, pages_mfa.go) and passkeys (api_passkeys.go).
+		{"LoginMFA", "POST", "/api/login/mfa", s.handleLoginMFA},
+		{"LoginMFAPasskeyOptions", "POST", "/api/login/mfa/passkey/options", s.handleLoginMFAPasskeyOptions},
+		{"MeMFA", "GET", "/api/me/mfa", s.withSession(s.handleMFAStatus)},
+		{"MeMFATOTP", "POST", "/api/me/mfa/totp", s.withSession(s.handleTOTPBegin)},
+		{"MeMFATOTP", "DELETE", "/api/me/mfa/totp", s.withSession(s.handleTOTPDisable)},
+		{"MeMFATOTPConfirm", "POST", "/api/me/mfa/totp/confirm", s.withSession(s.handleTOTPConfirm)},
+		{"MeMFARecoveryCodes", "POST", "/api/me/mfa/recovery-codes", s.withSession(s.handleRecoveryCodes)},
+		{"PageLoginMFA", "GET", "/login/mfa", s.handleLoginMFAPage},
+		{"PageLoginMFA", "POST", "/login/mfa", s.handleLoginMFAForm},
+		{"PageAccountTOTP", "POST", "/account/mfa/totp", s.withPageSession(s.handleAccountTOTPBegin)},
+		{"PageAccountTOTPConfirm", "POST", "/account/mfa/totp/confirm", s.withPageSession(s.handleAccountTOTPConfirm)},
+		{"PageAccountTOTPOff", "POST", "/account/mfa/totp/off", s.withPageSession(s.handleAccountTOTPOff)},
+		{"PageAccountRecovery", "POST", "/account/mfa/recovery-codes", s.withPageSession(s.handleAccountRecoveryCodes)},
+		{"MePasskeyOptions", "POST", "/api/me/passkeys/options", s.withSession(s.handlePasskeyOptions)},
+		{"MePasskeys", "GET", "/api/me/passkeys", s.withSession(s.handleListPasskeys)},
+		{"MePasskeys", "POST", "/api/me/passkeys", s.withSession(s.handleAddPasskey)},
+		{"MePasskey", "DELETE", "/api/me/passkeys/{id}", s.withSession(s.handleDeletePasskey)},
+		{"LoginPasskeyOptions", "POST", "/api/login/passkey/options", s.handlePasskeySignInOptions},
+		{"LoginPasskey", "POST", "/api/login/passkey", s.handlePasskeySignIn},
+		{"PageAccountPasskeyDelete", "POST", "/account/passkeys/delete", s.withPageSession(s.handleAccountPasskeyDelete)},
 	}
-	rs = append(rs, s.mfaRoutes()...) // api_mfa.go
 	return append(rs, s.priceRoutes(s.Prices)...)
+}
+
+// priceRoutes are the price endpoints (api_prices.go, api_services.go,
+// api_plan.go): the public ones, and the saved estimates and plan details
+// behind s.withSession (signed in; the CSRF token on POST, PUT and DELETE).
+// They take their PriceAPI, so that tests can mount them alone.
+func (s *Server) priceRoutes(p *PriceAPI) []route {
+	return []route{
+		{"Hospitals", "GET", "/api/hospitals", p.handleHospitals},
+		{"Procedures", "GET", "/api/procedures", p.handleProcedures},
+		{"Prices", "GET", "/api/prices", p.handlePrices},
+		{"PricesCompare", "GET", "/api/prices/compare", p.handleCompare},
+		{"MeSaved", "GET", "/api/me/saved", s.withSession(p.handleListSaved)},
+		{"MeSaved", "POST", "/api/me/saved", s.withSession(p.handleCreateSaved)},
+		{"MeSavedItem", "DELETE", "/api/me/saved/{id}", s.withSession(p.handleDeleteSaved)},
+		{"MePlan", "GET", "/api/me/plan", s.withSession(p.handleGetPlan)},
+		{"MePlan", "PUT", "/api/me/plan", s.withSession(p.handlePutPlan)},
+		{"Services", "GET", "/api/services", p.handleServices},
+		{"Payers", "GET", "/api/payers", p.handlePayers},
+	}
 }
 
 // Functions lists every Azure Function this handler serves, for the staged
@@ -265,14 +306,25 @@ func (s *Server) withSession(next authedFunc) handlerFunc {
 			}
 			return err
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			if err := checkCSRF(r, sess); err != nil {
-				s.securityEvent(r, auth.EventCSRFRefused, "csrf_token", u.ID)
-				return err
-			}
+		if err := s.requireCSRF(r, u, sess); err != nil {
+			return err
 		}
 		return next(w, r, u, sess)
 	}
+}
+
+// requireCSRF asks a state-changing request made with a session (anything
+// but GET and HEAD) for the session's CSRF token, and logs a refusal; the
+// JSON API and the pages share it.
+func (s *Server) requireCSRF(r *http.Request, u *priceline.User, sess *priceline.Session) error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	if err := checkCSRF(r, sess); err != nil {
+		s.securityEvent(r, auth.EventCSRFRefused, "csrf_token", u.ID)
+		return err
+	}
+	return nil
 }
 
 // authenticate reads the session cookie; no cookie is unauthenticated.
@@ -301,32 +353,4 @@ func (s *Server) authenticate(r *http.Request) (*priceline.User, *priceline.Sess
 
 func unauthenticated() error {
 	return priceline.Errorf(priceline.KindUnauthorized, "unauthenticated", "Please sign in.")
-}
-
-// setSessionCookie sets the session cookie (ASVS V3.3.1–V3.3.4): __Host-
-// prefix, Secure, HttpOnly, SameSite=Lax (so that a top-level navigation from
-// B2C back to us still carries it), no Domain, expiring with the session.
-func setSessionCookie(w http.ResponseWriter, value string, expires time.Time, now time.Time) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     SessionCookie,
-		Value:    value,
-		Path:     "/",
-		Secure:   true,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-		MaxAge:   int(expires.Sub(now).Seconds()),
-	})
-}
-
-// clearSessionCookie tells the browser to forget the session cookie.
-func clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     SessionCookie,
-		Value:    "",
-		Path:     "/",
-		Secure:   true,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-		MaxAge:   -1,
-	})
 }
