@@ -257,9 +257,5 @@ func (s *Service) DeleteExpiredChallenges(ctx context.Context) (int, error) {
 	if s.MFA == nil || s.MFA.Challenges == nil {
 		return 0, nil
 	}
-	n, err := s.MFA.Challenges.DeleteExpiredChallenges(ctx, s.now())
-	if err != nil {
-		return n, fmt.Errorf("delete expired challenges: %w", err)
-	}
-	return n, nil
+	return s.sweep(ctx, "delete expired challenges", s.MFA.Challenges.DeleteExpiredChallenges)
 }
