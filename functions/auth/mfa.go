@@ -230,18 +230,15 @@ func (s *Service) reauthenticateLocal(ctx context.Context, u *priceline.User, cu
 	if u == nil || u.ID == "" {
 		return nil, errors.New("re-authenticate: no user")
 	}
-	fresh, err := s.Users.UserByID(ctx, u.ID)
+	fresh, err := s.storedUser(ctx, u, "re-authenticate")
 	if err != nil {
-		if priceline.IsNotFound(err) {
-			return nil, errUnauthenticated(errors.New("session user no longer exists"))
-		}
-		return nil, fmt.Errorf("re-authenticate: load user: %w", err)
+		return nil, err
 	}
 	if fresh.Provider != priceline.ProviderLocal || fresh.PasswordHash == "" {
 		return nil, priceline.Errorf(priceline.KindInvalid, "mfa_local_only",
 			"Your account signs in with an external provider; set up two-step sign-in there.")
 	}
-	if err := s.checkCurrentPassword(ctx, fresh, currentPassword, c); err != nil {
+	if err := s.checkCurrentPassword(ctx, fresh, currentPassword, c, forReauth); err != nil {
 		return nil, err
 	}
 	return fresh, nil

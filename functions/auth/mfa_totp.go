@@ -140,15 +140,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *priceline.User, code strin
 	}
 	// Counted like a sign-in's code (ASVS 5.0 V6.3.1), on the same
 	// counters: a stolen session must not guess codes here unthrottled.
-	cfg := s.config().Throttle
-	counted, err := s.reserve(ctx, []counter{
-		{name: "second_factor", key: "mfa:" + u.ID, limit: cfg.Account, reset: true},
-		{name: "ip", key: s.ipKey(c.IP), limit: cfg.IP},
-	}, s.now())
+	counted, err := s.reserve(ctx, s.guessCounters("second_factor", "mfa:"+u.ID, c), s.now())
 	if err != nil {
-		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
-			s.event(ctx, EventThrottled, OutcomeFailure, "totp_confirm", c, u.ID)
-		}
+		s.noteThrottled(ctx, err, "totp_confirm", c, u.ID)
 		return nil, fmt.Errorf("confirm totp: %w", err)
 	}
 	ok, err := s.useTOTPCode(ctx, m, e, code, true)

@@ -342,16 +342,13 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, id string, response [
 			return nil, err
 		}
 	}
-	cfg := s.config().Throttle
-	owned := counter{name: "passkey", limit: cfg.Account, reset: true}
+	ownerKey := ""
 	if ownerID != "" {
-		owned.key = passkeyCounterKey(ownerID)
+		ownerKey = passkeyCounterKey(ownerID)
 	}
-	counted, err := s.reserve(ctx, []counter{owned, {name: "ip", key: s.ipKey(c.IP), limit: cfg.IP}}, s.now())
+	counted, err := s.reserve(ctx, s.guessCounters("passkey", ownerKey, c), s.now())
 	if err != nil {
-		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
-			s.event(ctx, EventThrottled, OutcomeFailure, "passkey_sign_in", c, ownerID)
-		}
+		s.noteThrottled(ctx, err, "passkey_sign_in", c, ownerID)
 		return nil, err
 	}
 	refuse := func(reason string) (*Result, error) {
