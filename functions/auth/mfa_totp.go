@@ -160,9 +160,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *priceline.User, code strin
 	if err != nil {
 		return nil, err
 	}
-	s.log().Info("authenticator app added", "user_id", u.ID)
-	s.event(ctx, EventTOTPEnabled, OutcomeSuccess, "", c, u.ID)
-	s.notify(ctx, u, NoticeMFAEnabled)
+	s.announce(ctx, u, c, totpAdded)
 	return codes, nil
 }
 
@@ -174,19 +172,12 @@ func (s *Service) DisableTOTP(ctx context.Context, u *priceline.User, currentPas
 	if err != nil {
 		return err
 	}
-	if u, err = s.reauthenticateLocal(ctx, u, currentPassword, c); err != nil {
-		return err
-	}
-	if err := m.TOTP.DeleteTOTP(ctx, u.ID); err != nil {
-		return fmt.Errorf("disable totp: %w", err)
-	}
-	if err := s.dropUnneededRecoveryCodes(ctx, m, u); err != nil {
-		return err
-	}
-	s.log().Info("authenticator app removed", "user_id", u.ID)
-	s.event(ctx, EventTOTPDisabled, OutcomeSuccess, "", c, u.ID)
-	s.notify(ctx, u, NoticeMFADisabled)
-	return nil
+	return s.removeFactor(ctx, m, u, currentPassword, c, totpRemoved, func(userID string) error {
+		if err := m.TOTP.DeleteTOTP(ctx, userID); err != nil {
+			return fmt.Errorf("disable totp: %w", err)
+		}
+		return nil
+	})
 }
 
 // dropUnneededRecoveryCodes deletes u's recovery codes when u has no second
