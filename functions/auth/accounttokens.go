@@ -144,9 +144,5 @@ func (s *Service) DeleteExpiredAccountTokens(ctx context.Context) (int, error) {
 	if s.AccountTokens == nil {
 		return 0, nil
 	}
-	n, err := s.AccountTokens.DeleteExpiredAccountTokens(ctx, s.now())
-	if err != nil {
-		return n, fmt.Errorf("delete expired account tokens: %w", err)
-	}
-	return n, nil
+	return s.sweep(ctx, "delete expired account tokens", s.AccountTokens.DeleteExpiredAccountTokens)
 }

@@ -274,11 +274,7 @@ func (s *Service) DeleteExpiredCloudFlows(ctx context.Context, sso *CloudSignIn)
 	if sso == nil || sso.Flows == nil {
 		return 0, nil
 	}
-	n, err := sso.Flows.DeleteExpiredFlows(ctx, s.now())
-	if err != nil {
-		return n, fmt.Errorf("delete expired cloud sign-in flows: %w", err)
-	}
-	return n, nil
+	return s.sweep(ctx, "delete expired cloud sign-in flows", sso.Flows.DeleteExpiredFlows)
 }
 
 // DeleteOrphanedCloudTokens deletes the kept provider tokens whose session
@@ -289,9 +285,5 @@ func (s *Service) DeleteOrphanedCloudTokens(ctx context.Context, sso *CloudSignI
 	if sso == nil || sso.Tokens == nil {
 		return 0, nil
 	}
-	n, err := sso.Tokens.DeleteOrphanedTokenCaches(ctx, s.now())
-	if err != nil {
-		return n, fmt.Errorf("delete the provider tokens of ended sessions: %w", err)
-	}
-	return n, nil
+	return s.sweep(ctx, "delete the provider tokens of ended sessions", sso.Tokens.DeleteOrphanedTokenCaches)
 }

@@ -42,10 +42,7 @@ func (s *Service) reserveLogin(ctx context.Context, account string, c Client) (*
 			return nil, fmt.Errorf("login: count attempt: %w", err)
 		}
 	}
-	r, err := s.reserve(ctx, []counter{
-		{name: "account", key: account, limit: cfg.Account, reset: true},
-		{name: "ip", key: s.ipKey(c.IP), limit: cfg.IP},
-	}, now)
+	r, err := s.reserve(ctx, s.guessCounters("account", account, c), now)
 	if err != nil {
 		return nil, fmt.Errorf("login: %w", err)
 	}

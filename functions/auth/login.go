@@ -37,9 +37,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 
 	counted, err := s.reserveLogin(ctx, account, c)
 	if err != nil {
-		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
-			s.event(ctx, EventThrottled, OutcomeFailure, "sign_in", c, "")
-		}
+		s.noteThrottled(ctx, err, "sign_in", c, "")
 		return nil, err
 	}
 	lookup := <-found

@@ -22,10 +22,8 @@ func (s *Service) registrationAttemptText() (subject, text string) {
 }
 
 func (s *Service) resetText(link string) (subject, text string) {
-	return "Reset your password",
-		"Hello,\n\nSomeone (we hope you) asked to reset the password of your Hospital Priceline account. " +
-			"To choose a new password, open this link:\n\n" + link +
-			"\n\nThe link works once, for 30 minutes. If you did not ask, ignore this message: your password stays as it is." + signature
+	return "Reset your password", askedLinkText("reset the password of your Hospital Priceline account",
+		"choose a new password", link, "If you did not ask, ignore this message: your password stays as it is.")
 }
 
 func (s *Service) resetCloudText() (subject, text string) {
@@ -44,10 +42,17 @@ func (s *Service) passwordChangedText() (subject, text string) {
 }
 
 func (s *Service) emailChangeText(link string) (subject, text string) {
-	return "Confirm your new email address",
-		"Hello,\n\nSomeone (we hope you) asked to use this address for a Hospital Priceline account. " +
-			"To confirm, open this link:\n\n" + link +
-			"\n\nThe link works once, for 30 minutes. Until it is used, nothing changes. If you did not ask, ignore this message." + signature
+	return "Confirm your new email address", askedLinkText("use this address for a Hospital Priceline account",
+		"confirm", link, "Until it is used, nothing changes. If you did not ask, ignore this message.")
+}
+
+// askedLinkText is the text of a message sent because someone asked, by
+// this address, for a change that a one-use link makes: what was asked,
+// the link that does it, how long it works (priceline.AccountTokenLifetime)
+// and what to do if the reader did not ask.
+func askedLinkText(asked, toDo, link, ifNotAsked string) string {
+	return "Hello,\n\nSomeone (we hope you) asked to " + asked + ". To " + toDo + ", open this link:\n\n" + link +
+		"\n\nThe link works once, for 30 minutes. " + ifNotAsked + signature
 }
 
 func (s *Service) emailChangedText(newEmail string) (subject, text string) {

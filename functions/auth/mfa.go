@@ -97,6 +97,44 @@ func (s *Service) notify(ctx context.Context, u *priceline.User, kind string) {
 	}
 }
 
+// factorChange is one change to an account's second factors as the log,
+// the security log and the notice to the owner name it.
+type factorChange struct{ logged, event, notice string }
+
+// The changes a signed-in owner makes to their second factors.
+var (
+	totpAdded      = factorChange{"authenticator app added", EventTOTPEnabled, NoticeMFAEnabled}
+	totpRemoved    = factorChange{"authenticator app removed", EventTOTPDisabled, NoticeMFADisabled}
+	passkeyAdded   = factorChange{"passkey added", EventPasskeyAdded, NoticePasskeyAdded}
+	passkeyRemoved = factorChange{"passkey removed", EventPasskeyRemoved, NoticePasskeyRemoved}
+)
+
+// announce logs ch for u, records it as a success and tells the owner.
+func (s *Service) announce(ctx context.Context, u *priceline.User, c Client, ch factorChange) {
+	s.log().Info(ch.logged, "user_id", u.ID)
+	s.event(ctx, ch.event, OutcomeSuccess, "", c, u.ID)
+	s.notify(ctx, u, ch.notice)
+}
+
+// removeFactor takes one second factor from u after re-authentication:
+// del deletes it from the user as stored now, the recovery codes go too
+// when no factor is left (they are a fallback for a second factor the
+// account no longer has), and the change is announced.
+func (s *Service) removeFactor(ctx context.Context, m *MFAConfig, u *priceline.User, currentPassword string, c Client, ch factorChange, del func(userID string) error) error {
+	u, err := s.reauthenticateLocal(ctx, u, currentPassword, c)
+	if err != nil {
+		return err
+	}
+	if err := del(u.ID); err != nil {
+		return err
+	}
+	if err := s.dropUnneededRecoveryCodes(ctx, m, u); err != nil {
+		return err
+	}
+	s.announce(ctx, u, c, ch)
+	return nil
+}
+
 // sealVersionSep ends the key version at the start of a sealed secret.
 const sealVersionSep = '.'
 
@@ -230,18 +268,15 @@ func (s *Service) reauthenticateLocal(ctx context.Context, u *priceline.User, cu
 	if u == nil || u.ID == "" {
 		return nil, errors.New("re-authenticate: no user")
 	}
-	fresh, err := s.Users.UserByID(ctx, u.ID)
+	fresh, err := s.storedUser(ctx, u, "re-authenticate")
 	if err != nil {
-		if priceline.IsNotFound(err) {
-			return nil, errUnauthenticated(errors.New("session user no longer exists"))
-		}
-		return nil, fmt.Errorf("re-authenticate: load user: %w", err)
+		return nil, err
 	}
 	if fresh.Provider != priceline.ProviderLocal || fresh.PasswordHash == "" {
 		return nil, priceline.Errorf(priceline.KindInvalid, "mfa_local_only",
 			"Your account signs in with an external provider; set up two-step sign-in there.")
 	}
-	if err := s.checkCurrentPassword(ctx, fresh, currentPassword, c); err != nil {
+	if err := s.checkCurrentPassword(ctx, fresh, currentPassword, c, forReauth); err != nil {
 		return nil, err
 	}
 	return fresh, nil

@@ -180,15 +180,9 @@ func (s *Service) FinishMFA(ctx context.Context, pendingID string, proof MFAProo
 	case len(proof.Passkey) > 0:
 		factor, counterKey = FactorPasskey, passkeyCounterKey(u.ID)
 	}
-	cfg := s.config().Throttle
-	counted, err := s.reserve(ctx, []counter{
-		{name: "second_factor", key: counterKey, limit: cfg.Account, reset: true},
-		{name: "ip", key: s.ipKey(c.IP), limit: cfg.IP},
-	}, s.now())
+	counted, err := s.reserve(ctx, s.guessCounters("second_factor", counterKey, c), s.now())
 	if err != nil {
-		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
-			s.event(ctx, EventThrottled, OutcomeFailure, "second_factor", c, u.ID)
-		}
+		s.noteThrottled(ctx, err, "second_factor", c, u.ID)
 		return s.renewPending(ctx, m, ch, u, err)
 	}
 	method, refused, err := s.checkSecondFactor(ctx, m, u, ch, proof)
@@ -257,9 +251,5 @@ func (s *Service) DeleteExpiredChallenges(ctx context.Context) (int, error) {
 	if s.MFA == nil || s.MFA.Challenges == nil {
 		return 0, nil
 	}
-	n, err := s.MFA.Challenges.DeleteExpiredChallenges(ctx, s.now())
-	if err != nil {
-		return n, fmt.Errorf("delete expired challenges: %w", err)
-	}
-	return n, nil
+	return s.sweep(ctx, "delete expired challenges", s.MFA.Challenges.DeleteExpiredChallenges)
 }

@@ -140,15 +140,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *priceline.User, code strin
 	}
 	// Counted like a sign-in's code (ASVS 5.0 V6.3.1), on the same
 	// counters: a stolen session must not guess codes here unthrottled.
-	cfg := s.config().Throttle
-	counted, err := s.reserve(ctx, []counter{
-		{name: "second_factor", key: "mfa:" + u.ID, limit: cfg.Account, reset: true},
-		{name: "ip", key: s.ipKey(c.IP), limit: cfg.IP},
-	}, s.now())
+	counted, err := s.reserve(ctx, s.guessCounters("second_factor", "mfa:"+u.ID, c), s.now())
 	if err != nil {
-		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
-			s.event(ctx, EventThrottled, OutcomeFailure, "totp_confirm", c, u.ID)
-		}
+		s.noteThrottled(ctx, err, "totp_confirm", c, u.ID)
 		return nil, fmt.Errorf("confirm totp: %w", err)
 	}
 	ok, err := s.useTOTPCode(ctx, m, e, code, true)
@@ -166,9 +160,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *priceline.User, code strin
 	if err != nil {
 		return nil, err
 	}
-	s.log().Info("authenticator app added", "user_id", u.ID)
-	s.event(ctx, EventTOTPEnabled, OutcomeSuccess, "", c, u.ID)
-	s.notify(ctx, u, NoticeMFAEnabled)
+	s.announce(ctx, u, c, totpAdded)
 	return codes, nil
 }
 
@@ -180,19 +172,12 @@ func (s *Service) DisableTOTP(ctx context.Context, u *priceline.User, currentPas
 	if err != nil {
 		return err
 	}
-	if u, err = s.reauthenticateLocal(ctx, u, currentPassword, c); err != nil {
-		return err
-	}
-	if err := m.TOTP.DeleteTOTP(ctx, u.ID); err != nil {
-		return fmt.Errorf("disable totp: %w", err)
-	}
-	if err := s.dropUnneededRecoveryCodes(ctx, m, u); err != nil {
-		return err
-	}
-	s.log().Info("authenticator app removed", "user_id", u.ID)
-	s.event(ctx, EventTOTPDisabled, OutcomeSuccess, "", c, u.ID)
-	s.notify(ctx, u, NoticeMFADisabled)
-	return nil
+	return s.removeFactor(ctx, m, u, currentPassword, c, totpRemoved, func(userID string) error {
+		if err := m.TOTP.DeleteTOTP(ctx, userID); err != nil {
+			return fmt.Errorf("disable totp: %w", err)
+		}
+		return nil
+	})
 }
 
 // dropUnneededRecoveryCodes deletes u's recovery codes when u has no second

@@ -37,27 +37,25 @@ func (n mailNotices) Notify(ctx context.Context, u *priceline.User, kind string)
 	return nil
 }
 
+// mfaNotices holds, for each notice kind, its subject and what it says
+// changed.
+var mfaNotices = map[string]struct{ subject, what string }{
+	NoticeMFAEnabled:         {"Two-step sign-in was turned on", "An authenticator app was set up for two-step sign-in to your Hospital Priceline account, and new recovery codes were made."},
+	NoticeMFADisabled:        {"Your authenticator app was removed", "The authenticator app was removed from your Hospital Priceline account; sign-in no longer asks for its codes."},
+	NoticeRecoveryCodesRenew: {"New recovery codes were made", "New recovery codes were made for your Hospital Priceline account. The old ones no longer work."},
+	NoticeRecoveryCodeUsed:   {"A recovery code was used to sign in", "Someone signed in to your Hospital Priceline account with your password and one of your recovery codes. That code no longer works."},
+	NoticePasskeyAdded:       {"A passkey was added", "A passkey was added to your Hospital Priceline account. It can sign in without your password."},
+	NoticePasskeyRemoved:     {"A passkey was removed", "A passkey was removed from your Hospital Priceline account; it no longer signs in."},
+}
+
 // mfaNoticeText is the message for a notice kind. Each says what changed,
 // when it is nothing to worry about, and what to do if it was not the owner.
 func (s *Service) mfaNoticeText(kind string) (subject, text string, ok bool) {
-	notYou := "\n\nIf you did not do this, someone else may know your password: reset it at once at " +
-		s.siteURL() + "/forgot-password, then check the security section of your account at " + s.siteURL() + "/account."
-	var what string
-	switch kind {
-	case NoticeMFAEnabled:
-		subject, what = "Two-step sign-in was turned on", "An authenticator app was set up for two-step sign-in to your Hospital Priceline account, and new recovery codes were made."
-	case NoticeMFADisabled:
-		subject, what = "Your authenticator app was removed", "The authenticator app was removed from your Hospital Priceline account; sign-in no longer asks for its codes."
-	case NoticeRecoveryCodesRenew:
-		subject, what = "New recovery codes were made", "New recovery codes were made for your Hospital Priceline account. The old ones no longer work."
-	case NoticeRecoveryCodeUsed:
-		subject, what = "A recovery code was used to sign in", "Someone signed in to your Hospital Priceline account with your password and one of your recovery codes. That code no longer works."
-	case NoticePasskeyAdded:
-		subject, what = "A passkey was added", "A passkey was added to your Hospital Priceline account. It can sign in without your password."
-	case NoticePasskeyRemoved:
-		subject, what = "A passkey was removed", "A passkey was removed from your Hospital Priceline account; it no longer signs in."
-	default:
+	n, ok := mfaNotices[kind]
+	if !ok {
 		return "", "", false
 	}
-	return subject, "Hello,\n\n" + what + " If you did this, there is nothing more to do." + notYou + signature, true
+	notYou := "\n\nIf you did not do this, someone else may know your password: reset it at once at " +
+		s.siteURL() + "/forgot-password, then check the security section of your account at " + s.siteURL() + "/account."
+	return n.subject, "Hello,\n\n" + n.what + " If you did this, there is nothing more to do." + notYou + signature, true
 }

@@ -272,9 +272,7 @@ func (s *Service) finishPasskeyRegistration(ctx context.Context, u *priceline.Us
 		}
 		return nil, fmt.Errorf("add passkey: %w", err)
 	}
-	s.log().Info("passkey added", "user_id", u.ID)
-	s.event(ctx, EventPasskeyAdded, OutcomeSuccess, "", c, u.ID)
-	s.notify(ctx, u, NoticePasskeyAdded)
+	s.announce(ctx, u, c, passkeyAdded)
 	return p, nil
 }
 
@@ -284,22 +282,13 @@ func (s *Service) DeletePasskey(ctx context.Context, u *priceline.User, id, curr
 	if err != nil {
 		return err
 	}
-	if u, err = s.reauthenticateLocal(ctx, u, currentPassword, c); err != nil {
-		return err
-	}
-	if err := m.Passkeys.DeletePasskey(ctx, u.ID, id); err != nil {
-		if priceline.IsNotFound(err) || priceline.IsConflict(err) {
+	return s.removeFactor(ctx, m, u, currentPassword, c, passkeyRemoved, func(userID string) error {
+		err := m.Passkeys.DeletePasskey(ctx, userID, id)
+		if err == nil || priceline.IsNotFound(err) || priceline.IsConflict(err) {
 			return err
 		}
 		return fmt.Errorf("delete passkey: %w", err)
-	}
-	if err := s.dropUnneededRecoveryCodes(ctx, m, u); err != nil {
-		return err
-	}
-	s.log().Info("passkey removed", "user_id", u.ID)
-	s.event(ctx, EventPasskeyRemoved, OutcomeSuccess, "", c, u.ID)
-	s.notify(ctx, u, NoticePasskeyRemoved)
-	return nil
+	})
 }
 
 // BeginPasskeySignIn starts a sign-in with a discoverable passkey: no
@@ -342,16 +331,13 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, id string, response [
 			return nil, err
 		}
 	}
-	cfg := s.config().Throttle
-	owned := counter{name: "passkey", limit: cfg.Account, reset: true}
+	ownerKey := ""
 	if ownerID != "" {
-		owned.key = passkeyCounterKey(ownerID)
+		ownerKey = passkeyCounterKey(ownerID)
 	}
-	counted, err := s.reserve(ctx, []counter{owned, {name: "ip", key: s.ipKey(c.IP), limit: cfg.IP}}, s.now())
+	counted, err := s.reserve(ctx, s.guessCounters("passkey", ownerKey, c), s.now())
 	if err != nil {
-		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
-			s.event(ctx, EventThrottled, OutcomeFailure, "passkey_sign_in", c, ownerID)
-		}
+		s.noteThrottled(ctx, err, "passkey_sign_in", c, ownerID)
 		return nil, err
 	}
 	refuse := func(reason string) (*Result, error) {

@@ -20,16 +20,10 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 	if u == nil || u.ID == "" {
 		return nil, errors.New("change password: no user")
 	}
-	// u comes from Authenticate, which may have served it from this
-	// instance's caches; the password check needs the hash stored now.
-	fresh, err := s.Users.UserByID(ctx, u.ID)
+	u, err := s.storedUser(ctx, u, forPasswordChange.op)
 	if err != nil {
-		if priceline.IsNotFound(err) {
-			return nil, errUnauthenticated(errors.New("session user no longer exists"))
-		}
-		return nil, fmt.Errorf("change password: load user: %w", err)
+		return nil, err
 	}
-	u = fresh
 	if u.PasswordHash == "" {
 		return nil, priceline.Errorf(priceline.KindInvalid, "password_not_set",
 			"Your account signs in with an external provider, so it has no password here to change.")
@@ -41,30 +35,9 @@ func (s *Service) ChangePassword(ctx context.Context, u *priceline.User, current
 	if err := s.checkBreached(ctx, newPassword); err != nil {
 		return nil, err
 	}
-
-	cfg := s.config().Throttle
-	counted, err := s.reserve(ctx, []counter{
-		{name: "account", key: accountKey(u.Email), limit: cfg.Account, reset: true},
-		{name: "ip", key: s.ipKey(c.IP), limit: cfg.IP},
-	}, s.now())
-	if err != nil {
-		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
-			s.event(ctx, EventThrottled, OutcomeFailure, "password_change", c, u.ID)
-		}
-		return nil, fmt.Errorf("change password: %w", err)
+	if err := s.checkCurrentPassword(ctx, u, currentPassword, c, forPasswordChange); err != nil {
+		return nil, err
 	}
-	ok, _, err := s.hasher().Verify(ctx, currentPassword, u.PasswordHash)
-	if err != nil && priceline.ErrorKind(err) != priceline.KindInvalid {
-		counted.cancel(ctx)
-		return nil, fmt.Errorf("change password: verify current password: %w", err)
-	}
-	if !ok {
-		// Counted as a failure when reserved.
-		s.event(ctx, EventPasswordChanged, OutcomeFailure, "wrong_password", c, u.ID)
-		return nil, priceline.Errorf(priceline.KindInvalid, "current_password_incorrect",
-			"Your current password is incorrect.")
-	}
-	counted.succeeded(ctx)
 
 	hash, err := s.hasher().Hash(ctx, newPassword)
 	if err != nil {

@@ -34,9 +34,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email string, c Client) er
 	}
 	start := time.Now()
 	if err := s.countMail(ctx, mailKeyAddress(email)); err != nil {
-		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
-			s.event(ctx, EventThrottled, OutcomeFailure, "password_reset_mail", c, "")
-		}
+		s.noteThrottled(ctx, err, "password_reset_mail", c, "")
 		return err
 	}
 	userID, err := s.sendReset(ctx, email)

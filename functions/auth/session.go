@@ -20,12 +20,7 @@ const maxUserAgentBytes = 512
 // errUnauthenticated is the answer to every cookie that does not lead to a
 // live session, whatever the reason, which is kept only as the cause.
 func errUnauthenticated(cause error) error {
-	return &priceline.Error{
-		Kind:    priceline.KindUnauthorized,
-		Code:    "unauthenticated",
-		Message: "Please sign in.",
-		Err:     cause,
-	}
+	return priceline.Wrap(cause, priceline.KindUnauthorized, "unauthenticated", "Please sign in.")
 }
 
 // StartSession creates a new session for u and signs its cookie. Login, B2C
@@ -288,9 +283,9 @@ func (s *Service) deleteSessions(ctx context.Context, userID, keep, reason strin
 // calls it. Expired sessions are refused without it, so this only reclaims
 // storage.
 func (s *Service) CleanupExpired(ctx context.Context) (int, error) {
-	n, err := s.Sessions.DeleteExpiredSessions(ctx, s.now())
+	n, err := s.sweep(ctx, "clean up expired sessions", s.Sessions.DeleteExpiredSessions)
 	if err != nil {
-		return n, fmt.Errorf("clean up expired sessions: %w", err)
+		return n, err
 	}
 	s.log().Info("expired sessions deleted", "count", n)
 	return n, nil

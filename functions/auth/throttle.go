@@ -58,6 +58,27 @@ type counter struct {
 	reset bool
 }
 
+// guessCounters are the counters a guess at one account's secret (its
+// password, a second-factor code, a passkey) is counted on: the account's
+// own, named name, with the account limits and cleared by a success (not
+// counted when key is ""), and the client's address.
+func (s *Service) guessCounters(name, key string, c Client) []counter {
+	cfg := s.config().Throttle
+	return []counter{
+		{name: name, key: key, limit: cfg.Account, reset: true},
+		{name: "ip", key: s.ipKey(c.IP), limit: cfg.IP},
+	}
+}
+
+// noteThrottled records err in the security log as EventThrottled with
+// reason when it refuses an attempt for coming too often; any other error
+// is the caller's to handle.
+func (s *Service) noteThrottled(ctx context.Context, err error, reason string, c Client, userID string) {
+	if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
+		s.event(ctx, EventThrottled, OutcomeFailure, reason, c, userID)
+	}
+}
+
 // throttled is a check's refusal: the attempt must wait.
 type throttled struct {
 	counter  string

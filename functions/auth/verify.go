@@ -74,9 +74,7 @@ func (s *Service) ResendVerification(ctx context.Context, u *priceline.User, c C
 		return priceline.Errorf(priceline.KindConflict, "already_verified", "Your email address is already verified.")
 	}
 	if err := s.countMail(ctx, mailKeyAccount(fresh.ID)); err != nil {
-		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
-			s.event(ctx, EventThrottled, OutcomeFailure, "verification_mail", c, fresh.ID)
-		}
+		s.noteThrottled(ctx, err, "verification_mail", c, fresh.ID)
 		return err
 	}
 	is, err := s.issueToken(ctx, fresh, priceline.TokenVerifyEmail, fresh.Email, priceline.VerifyTokenLifetime)
@@ -114,9 +112,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, u *priceline.User, ses
 		return priceline.Errorf(priceline.KindInvalid, "email_unchanged", "That is already your email address.")
 	}
 	if err := s.countMail(ctx, mailKeyAccount(fresh.ID)); err != nil {
-		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
-			s.event(ctx, EventThrottled, OutcomeFailure, "email_change_mail", c, fresh.ID)
-		}
+		s.noteThrottled(ctx, err, "email_change_mail", c, fresh.ID)
 		return err
 	}
 	is, err := s.issueToken(ctx, fresh, priceline.TokenChangeEmail, newEmail, priceline.AccountTokenLifetime)
@@ -181,12 +177,9 @@ func (s *Service) reauthenticate(ctx context.Context, u *priceline.User, sess *p
 	if u == nil || sess == nil {
 		return nil, errUnauthenticated(errors.New("no session"))
 	}
-	fresh, err := s.Users.UserByID(ctx, u.ID)
+	fresh, err := s.storedUser(ctx, u, forReauth.op)
 	if err != nil {
-		if priceline.IsNotFound(err) {
-			return nil, errUnauthenticated(errors.New("session user no longer exists"))
-		}
-		return nil, fmt.Errorf("reauthenticate: load user: %w", err)
+		return nil, err
 	}
 	if fresh.PasswordHash == "" {
 		if err := s.takeReauthGrant(ctx, fresh, sess, action, c); err != nil {
@@ -194,35 +187,60 @@ func (s *Service) reauthenticate(ctx context.Context, u *priceline.User, sess *p
 		}
 		return fresh, nil
 	}
-	if err := s.checkCurrentPassword(ctx, fresh, currentPassword, c); err != nil {
+	if err := s.checkCurrentPassword(ctx, fresh, currentPassword, c, forReauth); err != nil {
 		return nil, err
 	}
 	return fresh, nil
 }
 
-// checkCurrentPassword verifies a signed-in local user's current password
-// before a sensitive change, counted on the account and address throttles
-// like a login: a wrong one is a failure on the account.
-func (s *Service) checkCurrentPassword(ctx context.Context, fresh *priceline.User, currentPassword string, c Client) error {
-	cfg := s.config().Throttle
-	counted, err := s.reserve(ctx, []counter{
-		{name: "account", key: accountKey(fresh.Email), limit: cfg.Account, reset: true},
-		{name: "ip", key: s.ipKey(c.IP), limit: cfg.IP},
-	}, s.now())
+// storedUser reads the signed-in user u as stored now: u may have come
+// from this instance's caches (Authenticate), and a password check needs
+// the hash stored now. A user deleted meanwhile is no longer signed in.
+func (s *Service) storedUser(ctx context.Context, u *priceline.User, op string) (*priceline.User, error) {
+	fresh, err := s.Users.UserByID(ctx, u.ID)
 	if err != nil {
-		if priceline.ErrorKind(err) == priceline.KindTooManyRequests {
-			s.event(ctx, EventThrottled, OutcomeFailure, "reauthentication", c, fresh.ID)
+		if priceline.IsNotFound(err) {
+			return nil, errUnauthenticated(errors.New("session user no longer exists"))
 		}
-		return fmt.Errorf("reauthenticate: %w", err)
+		return nil, fmt.Errorf("%s: load user: %w", op, err)
+	}
+	return fresh, nil
+}
+
+// passwordCheck names what a current-password check guards, as its
+// errors and the security log say it.
+type passwordCheck struct {
+	op        string // the errors' context
+	throttled string // the reason of EventThrottled when refused for coming too often
+	refused   string // the event a wrong password records
+}
+
+// What a current password is checked for: before a sensitive change
+// (re-authentication, also for MFA changes), and to change the password
+// itself.
+var (
+	forReauth         = passwordCheck{op: "reauthenticate", throttled: "reauthentication", refused: EventReauthFailed}
+	forPasswordChange = passwordCheck{op: "change password", throttled: "password_change", refused: EventPasswordChanged}
+)
+
+// checkCurrentPassword verifies a signed-in local user's current password
+// for what, counted on the account and address throttles like a login: a
+// wrong one is a failure on the account, and a throttled account is refused
+// before any hashing, so a stolen session cannot be used to guess it.
+func (s *Service) checkCurrentPassword(ctx context.Context, fresh *priceline.User, currentPassword string, c Client, what passwordCheck) error {
+	counted, err := s.reserve(ctx, s.guessCounters("account", accountKey(fresh.Email), c), s.now())
+	if err != nil {
+		s.noteThrottled(ctx, err, what.throttled, c, fresh.ID)
+		return fmt.Errorf("%s: %w", what.op, err)
 	}
 	ok, _, err := s.hasher().Verify(ctx, currentPassword, fresh.PasswordHash)
 	if err != nil && priceline.ErrorKind(err) != priceline.KindInvalid {
 		counted.cancel(ctx)
-		return fmt.Errorf("reauthenticate: verify current password: %w", err)
+		return fmt.Errorf("%s: verify current password: %w", what.op, err)
 	}
 	if !ok {
 		// Counted as a failure when reserved.
-		s.event(ctx, EventReauthFailed, OutcomeFailure, "wrong_password", c, fresh.ID)
+		s.event(ctx, what.refused, OutcomeFailure, "wrong_password", c, fresh.ID)
 		return priceline.Errorf(priceline.KindInvalid, "current_password_incorrect", "Your current password is incorrect.")
 	}
 	counted.succeeded(ctx)
