@@ -3,16 +3,17 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 
 	"hospitalpriceline/functions/priceline"
 )
 
-// writer buffers charges by procedure and hands full batches to a pool of
-// goroutines. Memory is bounded by MaxBuffered charges plus the batches in
-// flight.
+// writer buffers charges by procedure and hands them to a pool of
+// goroutines as groups (priceline.ChargeGroup): a procedure's full batch
+// waits for fullGroups others, and a flush sends every buffer in one call,
+// so that a store can put many procedures' pages into one request. Memory
+// is bounded by MaxBuffered charges plus the calls in flight.
 type writer struct {
 	store       priceline.PriceStore
 	hospitalID  string
@@ -21,7 +22,7 @@ type writer struct {
 	buffers     map[priceline.Code]*batch
 	buffered    int
 	catalog     map[priceline.Code]bool
-	prepared    map[priceline.Code]bool // declared with PrepareCharges (or sent, which declares)
+	full        []priceline.ChargeGroup // full batches not yet sent
 	procs       []priceline.Procedure
 	services    *serviceIndexer // the service index rows of the file
 	jobs        chan func(context.Context) error
@@ -50,7 +51,7 @@ func (s *Service) newWriter(ctx context.Context, hospitalID, gen string) *writer
 	}
 	w := &writer{
 		store: s.Store, hospitalID: hospitalID, gen: gen, maxBuffered: mb,
-		buffers: map[priceline.Code]*batch{}, catalog: map[priceline.Code]bool{}, prepared: map[priceline.Code]bool{},
+		buffers: map[priceline.Code]*batch{}, catalog: map[priceline.Code]bool{},
 		jobs: make(chan func(context.Context) error, n), services: newServiceIndexer(),
 	}
 	w.ctx, w.cancel = context.WithCancel(ctx)
@@ -86,7 +87,12 @@ func (w *writer) failed() error {
 	return w.err
 }
 
-// add files c under code, sending the procedure's batch when it is full.
+// fullGroups is how many procedures' full batches are sent together: a
+// store writes them in about as many requests (their pages fill a batch
+// each), plus one for their records, rather than two each.
+const fullGroups = 8
+
+// add files c under code, queueing the procedure's batch when it is full.
 func (w *writer) add(code priceline.Code, c priceline.Charge) error {
 	key := priceline.NormalizeCode(code)
 	if !w.catalog[key] {
@@ -104,7 +110,12 @@ func (w *writer) add(code priceline.Code, c priceline.Charge) error {
 	b.charges = append(b.charges, c)
 	w.buffered++
 	if len(b.charges) == priceline.MaxChargeBatch {
-		w.send(key)
+		delete(w.buffers, key)
+		w.full = append(w.full, priceline.ChargeGroup{Code: b.code, Charges: b.charges})
+		if len(w.full) >= fullGroups {
+			w.send(w.full)
+			w.full = nil
+		}
 	}
 	if w.buffered >= w.maxBuffered {
 		return w.flushAll()
@@ -118,43 +129,36 @@ func (w *writer) sendProcs() {
 	w.jobs <- func(ctx context.Context) error { return w.store.PutProcedures(ctx, procs) }
 }
 
-func (w *writer) send(key priceline.Code) {
-	b := w.buffers[key]
-	w.prepared[key] = true
-	delete(w.buffers, key)
-	w.buffered -= len(b.charges)
+// send hands groups to the writers as one PutChargeGroups call.
+func (w *writer) send(groups []priceline.ChargeGroup) {
+	n := 0
+	for _, g := range groups {
+		n += len(g.Charges)
+	}
+	w.buffered -= n
 	w.jobs <- func(ctx context.Context) error {
-		if err := w.store.PutCharges(ctx, w.hospitalID, w.gen, b.code, b.charges); err != nil {
-			return fmt.Errorf("write %d charges of %s %s: %w", len(b.charges), b.code.Type, b.code.Code, err)
+		if err := w.store.PutChargeGroups(ctx, w.hospitalID, w.gen, groups); err != nil {
+			c := groups[0].Code
+			return fmt.Errorf("write %d charges of %d procedures (the first %s %s): %w", n, len(groups), c.Type, c.Code, err)
 		}
-		w.written.Add(int64(len(b.charges)))
+		w.written.Add(int64(n))
 		return nil
 	}
 }
 
-// flushAll sends every buffer, fullest first so that the biggest batches
-// are in flight earliest. Buffers that were never sent are mostly new
-// procedures, so they are declared to the store together first: a file
-// with few rows per procedure would otherwise cost one extra write for each.
+// flushAll sends every buffer and the full batches waiting, in one call:
+// in a file with a handful of rows per procedure, most buffers hold a
+// page of a few charges, and one call lets the store write a hundred
+// procedures' pages in each request.
 func (w *writer) flushAll() error {
-	keys := make([]priceline.Code, 0, len(w.buffers))
-	var fresh []priceline.Code
-	for k, b := range w.buffers {
-		keys = append(keys, k)
-		if !w.prepared[k] {
-			w.prepared[k] = true
-			fresh = append(fresh, b.code)
-		}
+	groups := w.full
+	w.full = nil
+	for _, b := range w.buffers {
+		groups = append(groups, priceline.ChargeGroup{Code: b.code, Charges: b.charges})
 	}
-	if len(fresh) > 1 {
-		if err := w.store.PrepareCharges(w.ctx, w.hospitalID, w.gen, fresh); err != nil {
-			w.fail(err)
-			return err
-		}
-	}
-	slices.SortFunc(keys, func(a, b priceline.Code) int { return len(w.buffers[b].charges) - len(w.buffers[a].charges) })
-	for _, k := range keys {
-		w.send(k)
+	clear(w.buffers)
+	if len(groups) > 0 {
+		w.send(groups)
 	}
 	if len(w.procs) > 0 {
 		w.sendProcs()

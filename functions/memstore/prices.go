@@ -110,21 +110,6 @@ func (m *Prices) record(hospitalID, gen string, code codeKey) *rows {
 	return r
 }
 
-// PrepareCharges records the procedures a generation will write.
-func (m *Prices) PrepareCharges(_ context.Context, hospitalID, gen string, codes []priceline.Code) (err error) {
-	defer m.call(m.Fail, "PrepareCharges", &err)()
-	if err != nil {
-		return err
-	}
-	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
-		return malformedImport()
-	}
-	for _, c := range codes {
-		m.record(hospitalID, gen, keyOf(c))
-	}
-	return nil
-}
-
 // PutCharges stores charges under gen; identical charges in one call are
 // kept once.
 func (m *Prices) PutCharges(_ context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) (err error) {
@@ -132,41 +117,66 @@ func (m *Prices) PutCharges(_ context.Context, hospitalID, gen string, code pric
 	if err != nil {
 		return err
 	}
+	return m.putGroups(hospitalID, gen, []priceline.ChargeGroup{{Code: code, Charges: charges}})
+}
+
+// PutChargeGroups stores each group as PutCharges does, after checking
+// them all, so that an invalid group leaves nothing written.
+func (m *Prices) PutChargeGroups(_ context.Context, hospitalID, gen string, groups []priceline.ChargeGroup) (err error) {
+	defer m.call(m.Fail, "PutChargeGroups", &err)()
+	if err != nil {
+		return err
+	}
+	return m.putGroups(hospitalID, gen, groups)
+}
+
+// putGroups checks every group, then stores each as one batch named by
+// its content. The caller holds m.mu.
+func (m *Prices) putGroups(hospitalID, gen string, groups []priceline.ChargeGroup) error {
 	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
 		return malformedImport()
 	}
-	if len(charges) > priceline.MaxChargeBatch {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_import", "At most %d charges can be written at once.", priceline.MaxChargeBatch)
+	type named struct {
+		code  codeKey
+		name  [32]byte
+		batch []priceline.Charge
 	}
-	if len(charges) == 0 {
-		return nil
-	}
-	var batch []priceline.Charge
-	seen := map[[32]byte]bool{}
-	name := sha256.New()
-	for i := range charges {
-		if text := charges[i].TextBytes(); text > priceline.MaxChargeTextBytes {
-			return priceline.Errorf(priceline.KindInvalid, "charge_too_large",
-				"A charge of %s has %d bytes of text; at most %d can be stored.", code.Code, text, priceline.MaxChargeTextBytes)
+	var out []named
+	for _, g := range groups {
+		if len(g.Charges) > priceline.MaxChargeBatch {
+			return priceline.Errorf(priceline.KindInvalid, "invalid_import", "At most %d charges can be written at once.", priceline.MaxChargeBatch)
 		}
-		c := cloneCharge(&charges[i], hospitalID)
-		c.HospitalID = ""
-		body, err := json.Marshal(c)
-		if err != nil {
-			return priceline.Wrap(err, priceline.KindInternal, "internal", "The charges could not be stored.")
-		}
-		sum := sha256.Sum256(body)
-		if seen[sum] {
+		if len(g.Charges) == 0 {
 			continue
 		}
-		seen[sum] = true
-		name.Write(body)
-		name.Write([]byte{'\n'})
-		c.HospitalID = hospitalID
-		batch = append(batch, c)
+		var batch []priceline.Charge
+		seen := map[[32]byte]bool{}
+		name := sha256.New()
+		for i := range g.Charges {
+			if text := g.Charges[i].TextBytes(); text > priceline.MaxChargeTextBytes {
+				return priceline.Errorf(priceline.KindInvalid, "charge_too_large",
+					"A charge of %s has %d bytes of text; at most %d can be stored.", g.Code.Code, text, priceline.MaxChargeTextBytes)
+			}
+			c := cloneCharge(&g.Charges[i], "")
+			body, err := json.Marshal(c)
+			if err != nil {
+				return priceline.Wrap(err, priceline.KindInternal, "internal", "The charges could not be stored.")
+			}
+			sum := sha256.Sum256(body)
+			if seen[sum] {
+				continue
+			}
+			seen[sum] = true
+			name.Write(body)
+			name.Write([]byte{'\n'})
+			c.HospitalID = hospitalID
+			batch = append(batch, c)
+		}
+		out = append(out, named{keyOf(g.Code), [32]byte(name.Sum(nil)), batch})
 	}
-	r := m.record(hospitalID, gen, keyOf(code))
-	r.batches[[32]byte(name.Sum(nil))] = batch
+	for _, n := range out {
+		m.record(hospitalID, gen, n.code).batches[n.name] = n.batch
+	}
 	return nil
 }
 

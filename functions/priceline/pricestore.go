@@ -5,10 +5,17 @@ import (
 	"strings"
 )
 
-// MaxChargeBatch is the most charges PutCharges accepts in one call: the
-// entity limit of one Table Storage batch transaction, so that one call is
-// one atomic write.
+// MaxChargeBatch is the most charges PutCharges accepts in one call, and
+// the most one ChargeGroup holds: the entity limit of one Table Storage
+// batch transaction, which bounds what a store holds of one call.
 const MaxChargeBatch = 100
+
+// ChargeGroup is up to MaxChargeBatch charges filed under one procedure
+// code, one part of a PutChargeGroups call.
+type ChargeGroup struct {
+	Code    Code
+	Charges []Charge
+}
 
 // Procedure is one entry of the procedures catalog: a billing code and how a
 // hospital described it.
@@ -29,15 +36,17 @@ type PriceStore interface {
 	// already holds a file of h with a later LastUpdatedOn, and writes
 	// nothing then.
 	BeginImport(ctx context.Context, h Hospital, gen string) error
-	// PrepareCharges declares that charges filed under codes will be
-	// written under gen, so that CommitImport can find them later. Calling it
-	// first is optional (PutCharges declares an undeclared code itself) but
-	// lets a store record many codes in a few writes.
-	PrepareCharges(ctx context.Context, hospitalID, gen string, codes []Code) error
 	// PutCharges writes charges of hospitalID under generation gen, filed
 	// under code. At most MaxChargeBatch charges; writing the same charges
 	// again changes nothing.
 	PutCharges(ctx context.Context, hospitalID, gen string, code Code, charges []Charge) error
+	// PutChargeGroups writes several groups as PutCharges writes each one,
+	// so that a store can put the charges of many small procedures into a
+	// few requests. It refuses the whole call, writing nothing, when any
+	// group is invalid (too many charges, a charge too large); a call that
+	// fails while writing may leave part of it stored, invisible like
+	// every row of an uncommitted generation.
+	PutChargeGroups(ctx context.Context, hospitalID, gen string, groups []ChargeGroup) error
 	// PutProcedures adds entries to the procedures catalog (upsert).
 	PutProcedures(ctx context.Context, ps []Procedure) error
 	// CommitImport makes gen the current generation of h (storing h's

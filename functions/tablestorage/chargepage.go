@@ -10,6 +10,9 @@ import (
 	"hash"
 	"io"
 	"strings"
+	"sync"
+
+	kflate "github.com/klauspost/compress/flate"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -115,10 +118,9 @@ func (sc *storedCharge) charge(hospitalID string) priceline.Charge {
 // records about 3.5× faster than encoding/json.
 func chargePage(pk, rowKey string, charges []storedCharge) ([]byte, error) {
 	var z bytes.Buffer
-	zw, err := flate.NewWriter(&z, flate.BestSpeed)
-	if err != nil {
-		return nil, err
-	}
+	zw := pageWriters.Get().(*kflate.Writer)
+	defer pageWriters.Put(zw)
+	zw.Reset(&z)
 	// One gob value per charge, so that a reader decodes exactly N of them
 	// and a damaged page cannot make it allocate a slice of any length.
 	enc := gob.NewEncoder(zw)
@@ -141,6 +143,16 @@ func chargePage(pk, rowKey string, charges []storedCharge) ([]byte, error) {
 	}
 	return json.Marshal(e)
 }
+
+// pageWriters reuses deflate writers: a writer's state is hundreds of
+// kilobytes, and a flush of a file with a handful of rows per procedure
+// encodes a thousand small pages, so a new writer per page made the
+// allocation, not the compression, the cost. klauspost's deflate at its
+// fastest level writes the same format as compress/flate, which reads it.
+var pageWriters = sync.Pool{New: func() any {
+	zw, _ := kflate.NewWriter(nil, kflate.BestSpeed) // only fails for an invalid level
+	return zw
+}}
 
 // pageBuilder collects the charges of one page and the hash that names it.
 type pageBuilder struct {

@@ -21,7 +21,7 @@ func compareView(c *priceline.Charge) priceline.Charge {
 	}
 }
 
-// ChargesFor reads the procedure's partition once and keeps the rows of
+// ChargesFor reads the procedure's pages (see readPartition) and keeps the rows of
 // each hospital's committed generation.
 func (s *PriceStore) ChargesFor(ctx context.Context, code priceline.Code) ([]priceline.Charge, error) {
 	return readPartition(ctx, s, code)
@@ -37,8 +37,10 @@ func (s *PriceStore) CompareRows(ctx context.Context, code priceline.Code) ([]pr
 	return cs, err
 }
 
-// readPartition reads the procedure's partition and returns the charges of
-// each hospital's committed generation (see committed).
+// readPartition reads the procedure's pages and returns the charges of
+// each hospital's committed generation (see committed): one query of its
+// bucket, and while some hospital's committed file was stored by a version
+// before buckets, one of its procedure partition as well.
 func readPartition(ctx context.Context, s *PriceStore, code priceline.Code) ([]priceline.Charge, error) {
 	n := priceline.NormalizeCode(code)
 	if n.Code == "" || n.Type == "" {
@@ -48,30 +50,18 @@ func readPartition(ctx context.Context, s *PriceStore, code priceline.Code) ([]p
 	if err != nil {
 		return nil, err
 	}
-	filter := "PartitionKey eq " + odataString(procedureKey(code))
-	var rows []genRow[pageEntity]
-	read, held := 0, 0
-	err = eachRaw(ctx, s.charges, &aztables.ListEntitiesOptions{Filter: &filter}, "read charges", func(raw []byte) error {
-		p, err := decodePageEntity(raw)
-		if err != nil {
-			return translate(err, "decode charge")
-		}
-		// N is not checked yet (charges does): count at least one row
-		// and at most a page's, and bound the bytes held as well.
-		read += min(max(p.N, 1), priceline.MaxChargeBatch)
-		held += len(raw)
-		if read > maxPartitionRows || held > maxPartitionBytes {
-			return priceline.Errorf(priceline.KindUnavailable, "procedure_too_large", "This procedure has too many prices to show at once.")
-		}
-		if hospitalID, gen, ok := splitGenKey(p.RowKey); ok {
-			rows = append(rows, genRow[pageEntity]{hospitalID: hospitalID, gen: gen, v: p})
-		}
-		return nil
-	})
-	if err != nil {
+	pk := procedureKey(code)
+	var pr pageReader
+	if err := pr.read(ctx, s, bucketFilter(pk), pk+"."); err != nil {
 		return nil, err
 	}
-	if rows, err = committed(ctx, s, hs, at, rows); err != nil {
+	if anyOldLayout(hs) {
+		if err := pr.read(ctx, s, "PartitionKey eq "+odataString(pk), ""); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := committed(ctx, s, hs, at, pr.rows)
+	if err != nil {
 		return nil, err
 	}
 	var out []priceline.Charge
@@ -83,6 +73,35 @@ func readPartition(ctx context.Context, s *PriceStore, code priceline.Code) ([]p
 		out = append(out, cs...)
 	}
 	return out, nil
+}
+
+// pageReader collects the pages of one procedure's read, bounding the rows
+// and bytes it holds across the queries it makes.
+type pageReader struct {
+	rows        []genRow[pageEntity]
+	count, held int
+}
+
+// read adds the pages filter selects; their row keys are prefix followed by
+// hospital.generation.hash.
+func (pr *pageReader) read(ctx context.Context, s *PriceStore, filter, prefix string) error {
+	return eachRaw(ctx, s.charges, &aztables.ListEntitiesOptions{Filter: &filter}, "read charges", func(raw []byte) error {
+		p, err := decodePageEntity(raw)
+		if err != nil {
+			return translate(err, "decode charge")
+		}
+		// N is not checked yet (charges does): count at least one row
+		// and at most a page's, and bound the bytes held as well.
+		pr.count += min(max(p.N, 1), priceline.MaxChargeBatch)
+		pr.held += len(raw)
+		if pr.count > maxPartitionRows || pr.held > maxPartitionBytes {
+			return priceline.Errorf(priceline.KindUnavailable, "procedure_too_large", "This procedure has too many prices to show at once.")
+		}
+		if hospitalID, gen, ok := splitGenKey(strings.TrimPrefix(p.RowKey, prefix)); ok {
+			pr.rows = append(pr.rows, genRow[pageEntity]{hospitalID: hospitalID, gen: gen, v: p})
+		}
+		return nil
+	})
 }
 
 // genRow is a row of the charges table, whose row keys start

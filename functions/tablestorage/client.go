@@ -21,8 +21,8 @@
 //	authflows:   "flow"+id[:2] / <flow id>               → State, Nonce, PKCEVerifier, ReturnTo, Policy, CreatedAt, ExpiresAt
 //	tokencaches: <userID> / <session key>                → Cache (Edm.Binary), CreatedAt, ExpiresAt
 //	hospital:    "h" / <hospital id>                     → Name, Locations, Addresses, License*, LastUpdatedOn, Version, Gen
-//	charges:     <procedure key> / <hospital>.<gen>.<hash> → N, C0, C1, … (a page of charges; chargepage.go)
-//	hospcode:    <hospital id> / <gen>.<procedure key>   → (none: where a generation wrote; generations.go)
+//	charges:     "b."+bucket / <procedure key>.<hospital>.<gen>.<hash> → N, C0, C1, … (a page of charges; buckets.go)
+//	hospcode:    <hospital id> / <gen>.<bucket>.<hash>   → Pages (the pages one batch wrote; buckets.go, generations.go)
 //	catalog:     "c."+code[:1] / <code>.<type>           → Code, CodeType, Description
 //	catalog:     "w."+word[:2] / <word>.<procedure key>.<description hash> → Code, CodeType, Description
 //	saved:       <userID> / "s00" … "s49"                → ID, Code, CodeType, HospitalID, Payer, Plan, Label, CreatedAt

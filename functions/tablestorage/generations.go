@@ -2,78 +2,77 @@ package tablestorage
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
-
-	"hospitalpriceline/functions/priceline"
 )
 
 // deleteStale removes, as recorded in the hospcode table, the rows of
 // generation prev (the one keep replaced) and of every other generation
 // but keep whose record is older than abandonAfter: an import that crashed.
 // A younger record may be an import still running elsewhere, whose rows
-// must not vanish under it; a later commit removes them if it dies.
+// must not vanish under it; a later commit removes them if it dies. A
+// bucket record names its pages (deleteRecordedPages); a record of a
+// service's index partition, or of a procedure partition of the layout
+// before buckets, names a partition whose rows of the generation share a
+// row-key prefix (deletePrefix). Records go last, in transactions of 100,
+// and only once their rows are gone, so that a clean-up that fails half-way
+// is finished by the next commit.
 func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep, prev string) (int, error) {
 	filter := "PartitionKey eq " + odataString(hospitalID)
-	sel := "PartitionKey,RowKey,Timestamp"
+	sel := "PartitionKey,RowKey,Timestamp," + pagesProp
 	abandoned := time.Now().Add(-s.abandonAfter())
-	var stale []string
+	type staleRecord struct{ rowKey, pages string }
+	var stale []staleRecord
 	err := eachEntity(ctx, s.hospCodes, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
 		"list hospital partitions", "decode hospital partition", func(k struct {
 			RowKey    string
 			Timestamp time.Time
+			Pages     string
 		}) error {
 			gen, _, ok := strings.Cut(k.RowKey, ".")
 			if ok && gen != keep && (gen == prev || k.Timestamp.Before(abandoned)) {
-				stale = append(stale, k.RowKey)
+				stale = append(stale, staleRecord{k.RowKey, k.Pages})
 			}
 			return nil
 		})
 	if err != nil {
 		return 0, err
 	}
-	// A few partitions at a time: each costs a query and a delete of its
-	// own (a procedure is a partition), and one at a time left the table
-	// service idle between them, so a re-import's commit took longer than
-	// writing the file.
+	// A few records at a time: each costs a request or more of its own,
+	// and one at a time left the table service idle between them, so a
+	// re-import's commit took longer than writing the file.
 	var deleted atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, len(stale))
-	sem := make(chan struct{}, staleDeleters)
-	for _, rk := range stale {
-		if ctx.Err() != nil {
-			break
+	cleared := make([]bool, len(stale))
+	err = inParallel(ctx, staleDeleters, len(stale), func(ctx context.Context, i int) error {
+		gen, pk, _ := strings.Cut(stale[i].rowKey, ".")
+		var n int
+		var err error
+		if strings.HasPrefix(pk, bucketPrefix) {
+			bucket, _, _ := strings.Cut(pk[len(bucketPrefix):], ".")
+			n, err = s.deleteRecordedPages(ctx, hospitalID, gen, bucketPrefix+bucket, stale[i].pages)
+		} else {
+			n, err = s.deletePrefix(ctx, pk, hospitalID+"."+gen+".")
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			gen, pk, _ := strings.Cut(rk, ".")
-			n, err := s.deletePrefix(ctx, pk, hospitalID+"."+gen+".")
-			deleted.Add(int64(n))
-			if err != nil {
-				errs <- err
-				return
-			}
-			if _, err := s.hospCodes.DeleteEntity(ctx, hospitalID, rk, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETagAny)}); err != nil && !isStatus(err, 404) {
-				errs <- translate(err, "delete partition record")
-				return
-			}
-			s.recorded.Delete(hospitalID + "." + rk)
-		}()
+		deleted.Add(int64(n))
+		cleared[i] = err == nil
+		return err
+	})
+	var done []string
+	var ones []int
+	for i, r := range stale {
+		if cleared[i] {
+			done = append(done, r.rowKey)
+			ones = append(ones, 1)
+			s.recorded.Delete(hospitalID + "." + r.rowKey)
+		}
 	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return int(deleted.Load()), err
+	if _, rerr := s.deleteKeys(ctx, s.hospCodes, hospitalID, done, ones); err == nil {
+		err = rerr
 	}
-	return int(deleted.Load()), ctx.Err()
+	return int(deleted.Load()), err
 }
 
 // staleDeleters is how many stale partitions a commit clears at once.
@@ -112,32 +111,5 @@ func (s *PriceStore) deletePrefix(ctx context.Context, pk, prefix string) (int, 
 	if err != nil {
 		return 0, err
 	}
-	deleted := 0
-	for len(keys) > 0 {
-		n := min(len(keys), priceline.MaxChargeBatch)
-		rows := 0
-		for _, c := range counts[:n] {
-			rows += c
-		}
-		var actions []aztables.TransactionAction
-		for _, rk := range keys[:n] {
-			body, _ := json.Marshal(entity{"PartitionKey": pk, "RowKey": rk})
-			actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeDelete, Entity: body, IfMatch: ptr(azcore.ETagAny)})
-		}
-		if err := s.submit(ctx, s.charges, actions); err != nil {
-			if !priceline.IsNotFound(err) {
-				return deleted, err
-			}
-			// Someone deleted one meanwhile (a concurrent commit): one
-			// by one, where a missing entity is not an error.
-			for i := range actions {
-				if err := s.submit(ctx, s.charges, actions[i:i+1]); err != nil {
-					return deleted, err
-				}
-			}
-		}
-		deleted += rows
-		keys, counts = keys[n:], counts[n:]
-	}
-	return deleted, nil
+	return s.deleteKeys(ctx, s.charges, pk, keys, counts)
 }

@@ -3,6 +3,7 @@ package tablestorage
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -24,6 +25,7 @@ type hospitalEntity struct {
 	Version       string
 	Gen           string // the committed generation; readers see only its rows
 	Facts         string // JSON of priceline.ImportFacts; "" for hospitals imported before it was kept
+	Layout        string // layoutBuckets, or "" when Gen's charges are in procedure partitions (earlier versions)
 }
 
 func (e *hospitalEntity) hospital() priceline.Hospital {
@@ -133,6 +135,12 @@ func (s *PriceStore) Hospitals(ctx context.Context) ([]priceline.Hospital, error
 		out = append(out, es[i].hospital())
 	}
 	return out, nil
+}
+
+// anyOldLayout reports whether a committed hospital's charges are still
+// in procedure partitions, where reads must look too.
+func anyOldLayout(hs []hospitalEntity) bool {
+	return slices.ContainsFunc(hs, func(h hospitalEntity) bool { return h.Layout != layoutBuckets })
 }
 
 // generations maps each committed hospital to its current generation.

@@ -3,7 +3,6 @@ package tablestorage
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -29,34 +28,28 @@ func (s *PriceStore) BeginImport(ctx context.Context, h priceline.Hospital, gen 
 	return nil
 }
 
-// PutCharges upserts charges as pages (see chargePage) of at most
-// maxPageBytes, in one batch transaction per partition (split only if the
-// payload would pass 4 MiB). A page's row key is a hash of its content
-// under the hospital and generation, and the importer groups a file's rows
-// the same way every time, so writing the same charges again overwrites
-// them with themselves. Identical charges in one call are stored once.
+// PutCharges writes one group (see PutChargeGroups).
 func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) error {
-	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
-		return invalidImport("The hospital ID or import generation is malformed.")
-	}
-	if len(charges) > priceline.MaxChargeBatch {
-		return invalidImport("At most %d charges can be written at once.", priceline.MaxChargeBatch)
-	}
-	if len(charges) == 0 {
-		return nil
-	}
-	pk := procedureKey(code)
+	return s.PutChargeGroups(ctx, hospitalID, gen, []priceline.ChargeGroup{{Code: code, Charges: charges}})
+}
+
+// buildPages splits the charges of one procedure into pages (see
+// chargePage) of at most maxPageBytes. A page is named by a hash of its
+// content, and the importer groups a file's rows the same way every time,
+// so writing the same charges again overwrites them with themselves.
+// Identical charges are stored once.
+func buildPages(code priceline.Code, charges []priceline.Charge) ([]*pageBuilder, error) {
 	var pages []*pageBuilder
 	seen := map[[32]byte]bool{}
 	for i := range charges {
 		sc := toStoredCharge(&charges[i])
 		body, err := json.Marshal(sc)
 		if err != nil {
-			return translate(err, "encode charge")
+			return nil, translate(err, "encode charge")
 		}
 		text := charges[i].TextBytes()
 		if text > priceline.MaxChargeTextBytes {
-			return priceline.Errorf(priceline.KindInvalid, "charge_too_large",
+			return nil, priceline.Errorf(priceline.KindInvalid, "charge_too_large",
 				"A charge of %s has %d bytes of text; at most %d can be stored.", code.Code, text, priceline.MaxChargeTextBytes)
 		}
 		if sum := sha256.Sum256(body); seen[sum] {
@@ -74,26 +67,7 @@ func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, cod
 		pb.sum.Write([]byte{'\n'})
 		pb.size += size
 	}
-	if err := s.record(ctx, hospitalID, gen, pk); err != nil {
-		return err
-	}
-	var actions []aztables.TransactionAction
-	size := 0
-	for _, pb := range pages {
-		body, err := chargePage(pk, hospitalID+"."+gen+"."+hex.EncodeToString(pb.sum.Sum(nil)[:16]), pb.charges)
-		if err != nil {
-			return translate(err, "encode charges")
-		}
-		if size+len(body) > maxBatchBytes && len(actions) > 0 {
-			if err := s.submit(ctx, s.charges, actions); err != nil {
-				return err
-			}
-			actions, size = nil, 0
-		}
-		actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeInsertReplace, Entity: body})
-		size += len(body)
-	}
-	return s.submit(ctx, s.charges, actions)
+	return pages, nil
 }
 
 // submit writes actions of one partition: a single entity as a plain
@@ -121,8 +95,9 @@ func (s *PriceStore) submit(ctx context.Context, tc *aztables.Client, actions []
 
 func ptr[T any](v T) *T { return &v }
 
-// record notes, before the first charge of (hospital, gen) lands in
-// partition pk, that it did, so that CommitImport can find stale rows
+// record notes, before the first row of (hospital, gen) lands in
+// partition pk (a service's index partition, or a procedure's in the
+// layout before buckets), that it did, so that CommitImport can find stale rows
 // without scanning the table; an import that dies half-way leaves its
 // partitions recorded and the next commit removes its rows.
 func (s *PriceStore) record(ctx context.Context, hospitalID, gen, pk string) error {
@@ -139,50 +114,6 @@ func (s *PriceStore) record(ctx context.Context, hospitalID, gen, pk string) err
 	}
 	s.recorded.Store(key, struct{}{})
 	return nil
-}
-
-// PrepareCharges records the partitions of codes for (hospitalID, gen) in
-// batch transactions of 100: the records share the hospital's partition.
-func (s *PriceStore) PrepareCharges(ctx context.Context, hospitalID, gen string, codes []priceline.Code) error {
-	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
-		return invalidImport("The hospital ID or import generation is malformed.")
-	}
-	var actions []aztables.TransactionAction
-	var keys []string
-	seen := map[string]bool{}
-	flush := func() error {
-		if err := s.submit(ctx, s.hospCodes, actions); err != nil {
-			return err
-		}
-		for _, k := range keys {
-			s.recorded.Store(k, struct{}{})
-		}
-		actions, keys = nil, nil
-		return nil
-	}
-	for _, code := range codes {
-		pk := procedureKey(code)
-		key := hospitalID + "." + gen + "." + pk
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		if _, ok := s.recorded.Load(key); ok {
-			continue
-		}
-		body, err := json.Marshal(entity{"PartitionKey": hospitalID, "RowKey": gen + "." + pk})
-		if err != nil {
-			return translate(err, "encode partition record")
-		}
-		actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeInsertReplace, Entity: body})
-		keys = append(keys, key)
-		if len(actions) == priceline.MaxChargeBatch {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	return flush()
 }
 
 // CommitImport switches the hospital to gen, then deletes the generation
@@ -211,7 +142,7 @@ func (s *PriceStore) CommitImport(ctx context.Context, h priceline.Hospital, gen
 	body, err := json.Marshal(hospitalEntity{
 		PartitionKey: hospitalPartition, RowKey: h.ID, Name: h.Name, Locations: string(locs), Addresses: string(addrs),
 		LicenseNumber: h.LicenseNumber, LicenseState: h.LicenseState, LastUpdatedOn: h.LastUpdatedOn, Version: h.Version, Gen: gen,
-		Facts: string(facts),
+		Facts: string(facts), Layout: layoutBuckets,
 	})
 	if err != nil {
 		return 0, translate(err, "encode hospital")

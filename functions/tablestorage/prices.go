@@ -13,9 +13,9 @@ import (
 // users tables accept also fits the 63-character table-name limit.
 const (
 	hospitalsTable = "hospital" // PK "h", RK hospital ID
-	chargesTable   = "charges"  // PK procedure key, RK hospital.generation.rowhash
+	chargesTable   = "charges"  // PK bucket, RK procedure key.hospital.generation.pagehash (buckets.go)
 	catalogTable   = "catalog"  // procedures catalog: code-prefix and word entries
-	hospCodesTable = "hospcode" // PK hospital ID, RK generation.procedure key: where a generation wrote
+	hospCodesTable = "hospcode" // PK hospital ID, RK generation.bucket.hash (or .partition): where a generation wrote
 	savedTable     = "saved"    // PK user ID, RK slot: saved estimates
 )
 
@@ -27,7 +27,7 @@ const (
 	// [p, p+keyRangeEnd) is exactly the keys that start with p.
 	keyRangeEnd = "~"
 	// maxPartitionRows bounds one procedure's read: far above any real
-	// procedure, it keeps a pathological partition from exhausting memory.
+	// procedure, it keeps a pathological procedure from exhausting memory.
 	maxPartitionRows = 100_000
 	// maxPartitionBytes bounds the stored bytes one procedure's read holds
 	// before decoding, whatever its pages claim.

@@ -84,7 +84,8 @@ func TestPrices_CompareRowsAreChargesForWithCompareFieldsOnly(t *testing.T) {
 }
 
 // Rows written before pages (one charge per entity, as a priceline.Charge
-// JSON object, no N) are still read, counted and deleted.
+// JSON object, no N, in the procedure's partition) are still read, counted
+// and deleted.
 func TestPrices_ReadsSingleChargeRowsOfEarlierVersions(t *testing.T) {
 	s := newPriceStore(t)
 	ctx := context.Background()
@@ -105,9 +106,7 @@ func TestPrices_ReadsSingleChargeRowsOfEarlierVersions(t *testing.T) {
 	if _, err := s.charges.UpsertEntity(ctx, legacy, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CommitImport(ctx, h, "20260101-eeee"); err != nil {
-		t.Fatal(err)
-	}
+	commitOldLayout(t, s, h, "20260101-eeee")
 	if d := cmp.Diff([]priceline.Charge{c}, chargesFor(t, s, "70551", "CPT")); d != "" {
 		t.Fatalf("legacy row (-want +got):\n%s", d)
 	}
@@ -149,7 +148,7 @@ func TestPrices_ChargesAreStoredInPagesUnderTheEntityLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	count := func(pk string) (entities int, maxLen int) {
-		filter := "PartitionKey eq " + odataString(pk)
+		filter := bucketFilter(pk)
 		pager := s.charges.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
 		for pager.More() {
 			page, err := pager.NextPage(ctx)
@@ -283,7 +282,7 @@ func TestPrices_DamagedPageIsAnErrorNotACrash(t *testing.T) {
 		{"not deflate", 1, []byte("plain bytes")}, {"zeros", 1, bomb.Bytes()}, {"one huge slice", 1, slice},
 		{"more values than N", 1, values}, {"N zero", 0, one}, {"N past a page", 101, values}, {"N past its values", 2, one},
 	} {
-		e, _ := json.Marshal(entity{"PartitionKey": pk, "RowKey": h.ID + ".20260101-aaaa." + strings.Repeat("cd", 16), pageCountProp: tc.n,
+		e, _ := json.Marshal(entity{"PartitionKey": chargeBucket(pk), "RowKey": pk + "." + h.ID + ".20260101-aaaa." + strings.Repeat("cd", 16), pageCountProp: tc.n,
 			"C0": base64.StdEncoding.EncodeToString(tc.payload), "C0@odata.type": "Edm.Binary"})
 		if _, err := s.charges.UpsertEntity(ctx, e, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace}); err != nil {
 			t.Fatal(err)

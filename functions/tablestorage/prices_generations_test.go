@@ -19,7 +19,7 @@ import (
 // generation, committed or not.
 func storedPages(t *testing.T, s *PriceStore, h priceline.Hospital, code string) int {
 	t.Helper()
-	filter := "PartitionKey eq " + odataString(procedureKey(priceline.Code{Code: code, Type: "CPT"}))
+	filter := bucketFilter(procedureKey(priceline.Code{Code: code, Type: "CPT"}))
 	pager := s.charges.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
 	n := 0
 	for pager.More() {
@@ -28,7 +28,7 @@ func storedPages(t *testing.T, s *PriceStore, h priceline.Hospital, code string)
 			t.Fatal(err)
 		}
 		for _, raw := range page.Entities {
-			if strings.Contains(string(raw), `"RowKey":"`+h.ID+".") {
+			if strings.Contains(string(raw), "."+h.ID+".") {
 				n++
 			}
 		}

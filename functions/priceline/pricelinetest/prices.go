@@ -66,9 +66,6 @@ func importFile(t *testing.T, s priceline.PriceStore, h priceline.Hospital, gen 
 	if err := s.BeginImport(ctx, h, gen); err != nil {
 		t.Fatalf("BeginImport(%s): %v", gen, err)
 	}
-	if err := s.PrepareCharges(ctx, h.ID, gen, []priceline.Code{code}); err != nil {
-		t.Fatalf("PrepareCharges(%s): %v", gen, err)
-	}
 	if err := s.PutCharges(ctx, h.ID, gen, code, cs); err != nil {
 		t.Fatalf("PutCharges(%s): %v", gen, err)
 	}
@@ -273,7 +270,8 @@ func TestPriceStore(t *testing.T, newStore func(t *testing.T) priceline.PriceSto
 			wantKind(t, s.PutCharges(ctx, h.ID, gen, cpt, []priceline.Charge{charge(cpt, "A", 1)}), priceline.KindInvalid, "invalid_import")
 		}
 		wantKind(t, s.BeginImport(ctx, bad, "g1"), priceline.KindInvalid, "invalid_import")
-		wantKind(t, s.PrepareCharges(ctx, bad.ID, "g1", []priceline.Code{cpt}), priceline.KindInvalid, "invalid_import")
+		wantKind(t, s.PutChargeGroups(ctx, bad.ID, "g1", []priceline.ChargeGroup{{Code: cpt, Charges: []priceline.Charge{charge(cpt, "A", 1)}}}),
+			priceline.KindInvalid, "invalid_import")
 		_, err := s.CommitImport(ctx, bad, "g1")
 		wantKind(t, err, priceline.KindInvalid, "invalid_import")
 		many := make([]priceline.Charge, priceline.MaxChargeBatch+1)
@@ -287,7 +285,11 @@ func TestPriceStore(t *testing.T, newStore func(t *testing.T) priceline.PriceSto
 		huge := charge(cpt, "A", 1)
 		huge.Description = strings.Repeat("x", priceline.MaxChargeTextBytes)
 		wantKind(t, s.PutCharges(ctx, h.ID, "g1", cpt, []priceline.Charge{huge}), priceline.KindInvalid, "charge_too_large")
+		other := priceline.Code{Code: "J1100", Type: "HCPCS"}
+		wantKind(t, s.PutChargeGroups(ctx, h.ID, "g1", []priceline.ChargeGroup{{Code: other, Charges: many}}), priceline.KindInvalid, "invalid_import")
 	})
+
+	testChargeGroups(t, newStore)
 
 	t.Run("ProceduresByCodePrefixAndWords", func(t *testing.T) {
 		s := newStore(t)

@@ -1,0 +1,265 @@
+package tablestorage
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"hospitalpriceline/functions/priceline"
+)
+
+// Charges are filed in chargeBuckets partitions ("b." and two hex digits,
+// chosen by a hash of the procedure key), under row keys that start with
+// the procedure key: procedureKey.hospital.generation.pagehash. A batch
+// transaction cannot span partitions, so when every procedure had a
+// partition of its own, a file with a handful of rows per procedure cost
+// one request per procedure; in buckets, one batch carries the pages of up
+// to 100 procedures, and a read is still one query (the bucket and a row-key
+// range). The bucket is fixed by the procedure alone, so a reader computes
+// it from the code. Lower-case "b." never starts a procedure key (upper
+// case, digits, "-", "_" or "H.") nor a service partition ("S~").
+const (
+	chargeBuckets = 64
+	bucketPrefix  = "b."
+	// pagesProp is the property of a bucket record that lists the pages
+	// one batch wrote (see bucketRecord).
+	pagesProp = "Pages"
+	// bucketWriters is how many bucket batches one PutChargeGroups call,
+	// or one commit's clean-up, has in flight: enough to keep the table
+	// service busy between one request and the next.
+	bucketWriters = 4
+	// layoutBuckets marks a hospital whose committed generation is stored
+	// in buckets; a hospital without it was committed by a version that
+	// filed charges by procedure partition, which reads still query.
+	layoutBuckets = "b"
+)
+
+// chargeBucket is the partition that holds the pages of procedure key pk.
+func chargeBucket(pk string) string {
+	sum := sha256.Sum256([]byte(pk))
+	return fmt.Sprintf("%s%02x", bucketPrefix, sum[0]%chargeBuckets)
+}
+
+// bucketFilter selects the pages of procedure key pk: its bucket and the
+// row keys that start with pk and the separator. A procedure key holds no
+// "." of its own but the one between type and code, so no other
+// procedure's keys share that prefix.
+func bucketFilter(pk string) string {
+	return "PartitionKey eq " + odataString(chargeBucket(pk)) + " and RowKey ge " + odataString(pk+".") +
+		" and RowKey lt " + odataString(pk+"."+keyRangeEnd)
+}
+
+// bucketPage is one page on its way to a bucket.
+type bucketPage struct {
+	pk, rowKey, hash string
+	n                int
+	body             []byte
+}
+
+// bucketBatch is up to MaxChargeBatch pages of one bucket, under
+// maxBatchBytes, written in one transaction after its record.
+type bucketBatch struct {
+	bucket  string
+	pages   []bucketPage
+	bytes   int
+	listing int
+}
+
+// bucketRecord is the hospcode entity that tells a commit which pages a
+// batch wrote: RowKey generation.bucket.hash of the listing, and Pages the
+// listing, "procedureKey pagehash N" for each page, space-separated. It is
+// written before the batch, so a crash leaves nothing it does not name,
+// and a commit deletes exactly those pages, with no query: a bucket's
+// pages cannot be found by a row-key range of the hospital and generation,
+// because the procedure comes first so that reads can use one.
+func (b *bucketBatch) record(hospitalID, gen string) ([]byte, error) {
+	var l strings.Builder
+	for i, p := range b.pages {
+		if i > 0 {
+			l.WriteByte(' ')
+		}
+		l.WriteString(p.pk + " " + p.hash + " " + strconv.Itoa(p.n))
+	}
+	sum := sha256.Sum256([]byte(l.String()))
+	return json.Marshal(entity{"PartitionKey": hospitalID, "RowKey": gen + "." + b.bucket + "." + hex.EncodeToString(sum[:8]), pagesProp: l.String()})
+}
+
+// PutChargeGroups writes the groups' pages into their buckets: one record
+// per batch first (in transactions of 100, one partition per hospital),
+// then one transaction per batch, bucketWriters at a time. Every group is
+// checked and encoded before anything is written.
+func (s *PriceStore) PutChargeGroups(ctx context.Context, hospitalID, gen string, groups []priceline.ChargeGroup) error {
+	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
+		return invalidImport("The hospital ID or import generation is malformed.")
+	}
+	byBucket := map[string][]*bucketBatch{}
+	var batches []*bucketBatch
+	seen := map[string]bool{} // a transaction may not hold one entity twice
+	for _, g := range groups {
+		if len(g.Charges) > priceline.MaxChargeBatch {
+			return invalidImport("At most %d charges can be written at once.", priceline.MaxChargeBatch)
+		}
+		pages, err := buildPages(g.Code, g.Charges)
+		if err != nil {
+			return err
+		}
+		pk := procedureKey(g.Code)
+		bucket := chargeBucket(pk)
+		for _, pb := range pages {
+			hash := hex.EncodeToString(pb.sum.Sum(nil)[:16])
+			rk := pk + "." + hospitalID + "." + gen + "." + hash
+			if seen[rk] {
+				continue
+			}
+			seen[rk] = true
+			body, err := chargePage(bucket, rk, pb.charges)
+			if err != nil {
+				return translate(err, "encode charges")
+			}
+			p := bucketPage{pk: pk, rowKey: rk, hash: hash, n: len(pb.charges), body: body}
+			listing := len(pk) + len(hash) + 6
+			bs := byBucket[bucket]
+			if len(bs) == 0 || !bs[len(bs)-1].fits(len(body), listing) {
+				bs = append(bs, &bucketBatch{bucket: bucket})
+				byBucket[bucket] = bs
+				batches = append(batches, bs[len(bs)-1])
+			}
+			b := bs[len(bs)-1]
+			b.pages = append(b.pages, p)
+			b.bytes += len(body)
+			b.listing += listing
+		}
+	}
+	var records []aztables.TransactionAction
+	for _, b := range batches {
+		body, err := b.record(hospitalID, gen)
+		if err != nil {
+			return translate(err, "encode bucket record")
+		}
+		records = append(records, aztables.TransactionAction{ActionType: aztables.TransactionTypeInsertReplace, Entity: body})
+	}
+	for len(records) > 0 {
+		n := min(len(records), priceline.MaxChargeBatch)
+		if err := s.submit(ctx, s.hospCodes, records[:n]); err != nil {
+			return err
+		}
+		records = records[n:]
+	}
+	return inParallel(ctx, bucketWriters, len(batches), func(ctx context.Context, i int) error {
+		actions := make([]aztables.TransactionAction, len(batches[i].pages))
+		for j, p := range batches[i].pages {
+			actions[j] = aztables.TransactionAction{ActionType: aztables.TransactionTypeInsertReplace, Entity: p.body}
+		}
+		return s.submit(ctx, s.charges, actions)
+	})
+}
+
+// fits reports whether a page of size bytes, listed in listing bytes,
+// still fits the batch: at most MaxChargeBatch entities, maxBatchBytes of
+// payload, and a listing that fits one string property.
+func (b *bucketBatch) fits(size, listing int) bool {
+	return len(b.pages) < priceline.MaxChargeBatch && b.bytes+size <= maxBatchBytes && b.listing+listing <= chunkBytes
+}
+
+// deleteRecordedPages deletes the pages a bucket record lists (RowKey
+// gen.bucket.hash) and returns how many charges they held; pages already
+// gone (deleted by a concurrent commit, or never written because the
+// import died between its record and its batch) count as none.
+func (s *PriceStore) deleteRecordedPages(ctx context.Context, hospitalID, gen, bucket, listing string) (int, error) {
+	f := strings.Fields(listing)
+	var keys []string
+	var counts []int
+	for i := 0; i+2 < len(f); i += 3 {
+		n, err := strconv.Atoi(f[i+2])
+		if err != nil {
+			return 0, priceline.Wrap(fmt.Errorf("bucket record of %s: %w", gen, err), priceline.KindInternal, "corrupt_record", "A stored import record cannot be read.")
+		}
+		keys = append(keys, f[i]+"."+hospitalID+"."+gen+"."+f[i+1])
+		counts = append(counts, n)
+	}
+	return s.deleteKeys(ctx, s.charges, bucket, keys, counts)
+}
+
+// deleteKeys deletes the entities rks of partition pk of tc, 100 per
+// transaction, and returns the sum of weights of those it deleted
+// (weights[i] for rks[i]). A transaction fails whole when one of its
+// entities is gone, so that one is retried entity by entity, where a
+// missing one counts as nothing.
+func (s *PriceStore) deleteKeys(ctx context.Context, tc *aztables.Client, pk string, rks []string, weights []int) (int, error) {
+	deleted := 0
+	for len(rks) > 0 {
+		n := min(len(rks), priceline.MaxChargeBatch)
+		actions := make([]aztables.TransactionAction, n)
+		for i, rk := range rks[:n] {
+			body, _ := json.Marshal(entity{"PartitionKey": pk, "RowKey": rk})
+			actions[i] = aztables.TransactionAction{ActionType: aztables.TransactionTypeDelete, Entity: body, IfMatch: ptr(azcore.ETagAny)}
+		}
+		if n > 1 {
+			_, err := tc.SubmitTransaction(ctx, actions, nil)
+			if err == nil {
+				for _, w := range weights[:n] {
+					deleted += w
+				}
+				rks, weights = rks[n:], weights[n:]
+				continue
+			}
+			// A transaction reports a failed entity inside its 202
+			// response, which the SDK's error does not decode: one by one,
+			// the entities say whether they were missing or failed.
+			if !isStatus(err, http.StatusAccepted) && !isStatus(err, http.StatusNotFound) {
+				return deleted, translate(err, "batch delete")
+			}
+		}
+		for i, rk := range rks[:n] {
+			_, err := tc.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETagAny)})
+			switch {
+			case err == nil:
+				deleted += weights[i]
+			case !isStatus(err, 404):
+				return deleted, translate(err, "delete entity")
+			}
+		}
+		rks, weights = rks[n:], weights[n:]
+	}
+	return deleted, nil
+}
+
+// inParallel runs f for 0 … n-1, at most limit at a time, and returns the
+// first error; after one, or once ctx ends, it starts no more, and the
+// context f gets is cancelled so that those running stop early.
+func inParallel(ctx context.Context, limit, n int, f func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	sem := make(chan struct{}, limit)
+	for i := range n {
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			<-sem
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := f(ctx, i); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
