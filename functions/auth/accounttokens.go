@@ -18,8 +18,8 @@ func errInvalidToken() error {
 
 // errTokensOff is the answer of the link flows when no token store is set.
 func errTokensOff() error {
-	return &priceline.Error{Kind: priceline.KindUnavailable, Code: "accounts_unavailable",
-		Message: "This is not available at the moment. Please try again later.", RetryAfter: time.Minute}
+	return priceline.Unavailable(nil, "accounts_unavailable",
+		"This is not available at the moment. Please try again later.", time.Minute)
 }
 
 // issued is a token stored and its message queued, waiting for the change

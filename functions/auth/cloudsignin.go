@@ -151,12 +151,8 @@ const cloudRetryAfter = 5 * time.Second
 // outage it is KindUnavailable with RetryAfter, not KindNotFound, since cloud
 // sign-in is configured and will come back by itself.
 func errCloudNotReady() error {
-	return &priceline.Error{
-		Kind:       priceline.KindUnavailable,
-		Code:       "b2c_not_ready",
-		Message:    "Sign-in with Azure AD B2C is not available at the moment. Please try again shortly.",
-		RetryAfter: cloudRetryAfter,
-	}
+	return priceline.Unavailable(nil, "b2c_not_ready",
+		"Sign-in with Azure AD B2C is not available at the moment. Please try again shortly.", cloudRetryAfter)
 }
 
 // errCloudNotConfigured is the answer of every step without cloud settings.

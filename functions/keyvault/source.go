@@ -229,13 +229,8 @@ func decodeKey(value *string) ([]byte, error) {
 // will not fix.
 func (s *Source) translate(err error) error {
 	if unavailable(err) {
-		return &priceline.Error{
-			Kind:       priceline.KindUnavailable,
-			Code:       "keyvault_unavailable",
-			Message:    "A service we depend on is unavailable. Please try again shortly.",
-			RetryAfter: retryAfter,
-			Err:        err,
-		}
+		return priceline.Unavailable(err, "keyvault_unavailable",
+			"A service we depend on is unavailable. Please try again shortly.", retryAfter)
 	}
 	return priceline.Wrap(err, priceline.KindInternal, "keyvault_error", "Something went wrong. Please try again.")
 }

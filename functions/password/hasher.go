@@ -160,11 +160,6 @@ func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
 func (h *Hasher) release() { <-h.slots }
 
 func errBusy(cause error) error {
-	return &priceline.Error{
-		Kind:       priceline.KindUnavailable,
-		Code:       "server_busy",
-		Message:    "We are handling a lot of sign-ins right now. Please try again in a moment.",
-		RetryAfter: busyRetryAfter,
-		Err:        cause,
-	}
+	return priceline.Unavailable(cause, "server_busy",
+		"We are handling a lot of sign-ins right now. Please try again in a moment.", busyRetryAfter)
 }

@@ -51,6 +51,13 @@ func Wrap(err error, kind, code, message string) *Error {
 	return &Error{Kind: kind, Code: code, Message: message, Err: err}
 }
 
+// Unavailable builds a KindUnavailable *Error: a dependency is down, busy
+// or not ready yet, and the caller may try again after retryAfter. err, the
+// cause, may be nil.
+func Unavailable(err error, code, message string, retryAfter time.Duration) *Error {
+	return &Error{Kind: KindUnavailable, Code: code, Message: message, RetryAfter: retryAfter, Err: err}
+}
+
 // ErrorKind returns the kind of err, KindInternal for any error that is not
 // an *Error, and "" for nil.
 func ErrorKind(err error) string {

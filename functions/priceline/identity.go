@@ -62,6 +62,17 @@ func (f *AuthFlow) Expired(now time.Time) bool {
 	return !now.Before(f.ExpiresAt)
 }
 
+// AuthFlowNotFound is the error for a sign-in flow that is missing or used.
+func AuthFlowNotFound() error {
+	return Errorf(KindNotFound, "auth_flow_not_found",
+		"This sign-in attempt was not started here or has already been used. Please start again.")
+}
+
+// AuthFlowExpired is the error for a sign-in flow taken after its expiry.
+func AuthFlowExpired() error {
+	return Errorf(KindNotFound, "auth_flow_expired", "This sign-in attempt took too long. Please start again.")
+}
+
 // AuthFlowStore keeps AuthFlows between the redirect to the provider and the
 // callback, where any instance may receive the callback.
 type AuthFlowStore interface {

@@ -163,7 +163,7 @@ func ValidChallenge(c *Challenge) error {
 	if c.ExpiresAt.IsZero() || !c.ExpiresAt.After(c.CreatedAt) {
 		return bad("The challenge has no valid expiry.")
 	}
-	return nil
+	return CheckText("return path", c.ReturnTo)
 }
 
 // ChallengeNotFound is the error for a challenge that is missing or used.
@@ -215,7 +215,7 @@ func ValidPasskey(p *Passkey) error {
 	case len(p.Name) > 100:
 		return bad("The passkey name is longer than 100 characters.")
 	}
-	return nil
+	return CheckText("passkey name", p.Name)
 }
 
 func isBase64URL(s string) bool {

@@ -78,7 +78,7 @@ func (s *UserStore) ChangeEmail(ctx context.Context, userID, oldEmail, newEmail 
 	if old, oldETag, err := s.readIndex(ctx, emailIndexKey(oldEmail)); err == nil && old.UserID == userID {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		_, _ = s.c.users.DeleteEntity(dctx, emailIndexKey(oldEmail), indexRowKey, &aztables.DeleteEntityOptions{IfMatch: &oldETag})
+		_, _ = s.t.DeleteEntity(dctx, emailIndexKey(oldEmail), indexRowKey, &aztables.DeleteEntityOptions{IfMatch: &oldETag})
 	}
 	return nil
 }
@@ -98,7 +98,7 @@ func (s *UserStore) DeleteUser(ctx context.Context, userID string) error {
 	if err := s.c.AccountTokens().DeleteAccountTokens(ctx, userID); err != nil {
 		return err
 	}
-	if err := deleteEntity(ctx, s.c.users, userID, userRowKey, "delete user"); err != nil {
+	if err := deleteEntity(ctx, s.t, userID, userRowKey, "delete user"); err != nil {
 		return err
 	}
 	pk := emailIndexKey(u.Email)
@@ -115,7 +115,7 @@ func (s *UserStore) DeleteUser(ctx context.Context, userID string) error {
 	if idx.UserID != userID {
 		return nil
 	}
-	if _, err := s.c.users.DeleteEntity(ctx, pk, indexRowKey, &aztables.DeleteEntityOptions{IfMatch: &etag}); err != nil && !isStatus(err, 404) && !isConflictStatus(err) {
+	if _, err := s.t.DeleteEntity(ctx, pk, indexRowKey, &aztables.DeleteEntityOptions{IfMatch: &etag}); err != nil && !isStatus(err, 404) && !isConflictStatus(err) {
 		return translate(err, "delete index")
 	}
 	return nil
@@ -124,27 +124,20 @@ func (s *UserStore) DeleteUser(ctx context.Context, userID string) error {
 // AccountTokenStore keeps priceline.AccountToken records in the users
 // table: <userID> / "token-"+purpose → Hash, Email, CreatedAt, ExpiresAt.
 // One row per purpose is what makes a new token replace the old one.
-type AccountTokenStore struct{ c *Client }
-
-var _ priceline.AccountTokenStore = (*AccountTokenStore)(nil)
-
-// AccountTokens returns the account-token store.
-func (c *Client) AccountTokens() *AccountTokenStore { return &AccountTokenStore{c: c} }
+type AccountTokenStore struct{ store }
 
 const tokenRowPrefix = "token-"
 
 var tokenPurposes = []string{priceline.TokenVerifyEmail, priceline.TokenChangeEmail, priceline.TokenResetPassword, priceline.TokenReauth}
 
 type tokenRecord struct {
-	Hash      string  `json:"Hash"`
-	Email     string  `json:"Email"`
-	CreatedAt edmTime `json:"CreatedAt"`
-	ExpiresAt edmTime `json:"ExpiresAt"`
+	Hash      string
+	Email     string
+	CreatedAt edmTime
+	ExpiresAt edmTime
 }
 
-func tokenNotFound() error {
-	return priceline.Errorf(priceline.KindNotFound, "token_not_found", "No such token.")
-}
+var tokenNotFound = notFound("token_not_found", "No such token.")
 
 // tokenErrors: a token another request took first is simply gone.
 var tokenErrors = entityErrors{what: "account token", notFound: tokenNotFound, changed: func(error) error { return tokenNotFound() }}
@@ -160,7 +153,7 @@ func (s *AccountTokenStore) PutAccountToken(ctx context.Context, t *priceline.Ac
 	e := entity{"PartitionKey": t.UserID, "RowKey": tokenRowPrefix + t.Purpose, "Hash": t.Hash, "Email": t.Email}
 	e.setTime("CreatedAt", t.CreatedAt)
 	e.setTime("ExpiresAt", t.ExpiresAt)
-	return upsertEntity(ctx, s.c.users, tokenErrors, e, nil)
+	return upsertEntity(ctx, s.t, tokenErrors, e, nil)
 }
 
 // TakeAccountToken reads the row, compares the hash in constant time and
@@ -170,14 +163,14 @@ func (s *AccountTokenStore) TakeAccountToken(ctx context.Context, userID, purpos
 	if !validUserID(userID) || priceline.TokenPurpose(purpose) == "" || !validSessionKey(hash) {
 		return nil, tokenNotFound()
 	}
-	rec, etag, err := readEntity[tokenRecord](ctx, s.c.users, tokenErrors, userID, tokenRowPrefix+purpose)
+	rec, etag, err := readEntity[tokenRecord](ctx, s.t, tokenErrors, userID, tokenRowPrefix+purpose)
 	if err != nil {
 		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(rec.Hash), []byte(hash)) != 1 {
 		return nil, tokenNotFound()
 	}
-	if err := deleteIf(ctx, s.c.users, tokenErrors, userID, tokenRowPrefix+purpose, etag, "take account token"); err != nil {
+	if err := deleteIf(ctx, s.t, tokenErrors, userID, tokenRowPrefix+purpose, etag, "take account token"); err != nil {
 		return nil, err
 	}
 	return &priceline.AccountToken{
@@ -192,7 +185,7 @@ func (s *AccountTokenStore) DeleteAccountTokens(ctx context.Context, userID stri
 		return nil
 	}
 	for _, p := range tokenPurposes {
-		if err := deleteEntity(ctx, s.c.users, userID, tokenRowPrefix+p, "delete account tokens"); err != nil {
+		if err := deleteEntity(ctx, s.t, userID, tokenRowPrefix+p, "delete account tokens"); err != nil {
 			return err
 		}
 	}
@@ -208,7 +201,7 @@ func (s *AccountTokenStore) DeleteExpiredAccountTokens(ctx context.Context, now 
 	sel := "PartitionKey,RowKey"
 	// Collect first: deleting while paging could move continuation tokens.
 	var keys []entityKey
-	err := eachEntity(ctx, s.c.users.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
+	err := eachEntity(ctx, s.t.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
 		"list expired account tokens", "decode account token key", func(k entityKey) error {
 			keys = append(keys, k)
 			return nil
@@ -218,5 +211,5 @@ func (s *AccountTokenStore) DeleteExpiredAccountTokens(ctx context.Context, now 
 	}
 	// Conditional on the version listed: a new token of the same purpose
 	// written since (same row, later expiry) must survive.
-	return deleteEach(ctx, s.c.users.Client, keys, true, "delete expired account token")
+	return deleteEach(ctx, s.t.Client, keys, true, "delete expired account token")
 }

@@ -16,9 +16,7 @@ import (
 // AttemptStore counts failed logins in the attempts table. The throttle key
 // (for example "acct:<email>" or "ip:<addr>") is stored only as its SHA-256:
 // the table needs to find a key, not to read it back.
-type AttemptStore struct{ c *Client }
-
-var _ priceline.AttemptStore = (*AttemptStore)(nil)
+type AttemptStore struct{ store }
 
 // maxRecordTries bounds the optimistic-concurrency loops. A write that
 // loses its condition lost to a write that succeeded, and once a counter is
@@ -30,8 +28,8 @@ var _ priceline.AttemptStore = (*AttemptStore)(nil)
 const maxRecordTries = 128
 
 type attemptRecord struct {
-	Failures    int     `json:"Failures"`
-	LastFailure edmTime `json:"LastFailure"`
+	Failures    int
+	LastFailure edmTime
 }
 
 // attemptErrors has no notFound: a key with no record has no failures.
@@ -39,7 +37,7 @@ var attemptErrors = entityErrors{what: "attempts"}
 
 func (s *AttemptStore) read(ctx context.Context, key string) (*priceline.Attempts, azcore.ETag, error) {
 	pk, rk := attemptKeys(key)
-	rec, etag, err := readEntity[attemptRecord](ctx, s.c.attempts, attemptErrors, pk, rk)
+	rec, etag, err := readEntity[attemptRecord](ctx, s.t, attemptErrors, pk, rk)
 	if err != nil {
 		return nil, "", err
 	}
@@ -109,7 +107,7 @@ func (s *AttemptStore) Release(ctx context.Context, r *priceline.Attempts) error
 			return nil
 		}
 		if cur.Failures == 1 {
-			_, err = s.c.attempts.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: &etag})
+			_, err = s.t.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: &etag})
 		} else {
 			last := cur.LastFailure
 			if string(etag) == r.Version {
@@ -138,10 +136,10 @@ func (s *AttemptStore) write(ctx context.Context, pk, rk string, etag azcore.ETa
 		return "", fmt.Errorf("encode attempts: %w", err)
 	}
 	if etag == "" {
-		resp, err := s.c.attempts.AddEntity(ctx, body, nil)
+		resp, err := s.t.AddEntity(ctx, body, nil)
 		return resp.ETag, err
 	}
-	resp, err := s.c.attempts.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeReplace})
+	resp, err := s.t.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeReplace})
 	return resp.ETag, err
 }
 
@@ -162,5 +160,5 @@ func backoff(ctx context.Context, try int) error {
 // ResetAttempts deletes the record; a missing one is fine.
 func (s *AttemptStore) ResetAttempts(ctx context.Context, key string) error {
 	pk, rk := attemptKeys(key)
-	return deleteEntity(ctx, s.c.attempts, pk, rk, "reset attempts")
+	return deleteEntity(ctx, s.t, pk, rk, "reset attempts")
 }

@@ -23,29 +23,19 @@ const authFlowPartitionPrefix = "flow"
 // AuthFlowStore keeps priceline.AuthFlows in the authflows table. Any
 // instance may receive the callback, so the flow lives in shared storage;
 // TakeFlow's ETag-conditional delete makes it single use across instances.
-type AuthFlowStore struct {
-	c *Client
-	t table
-}
-
-var _ priceline.AuthFlowStore = (*AuthFlowStore)(nil)
-
-// AuthFlows returns the B2C sign-in flow store.
-func (c *Client) AuthFlows() *AuthFlowStore {
-	return &AuthFlowStore{c: c, t: c.openTable(authFlowsTable, true)}
-}
+type AuthFlowStore struct{ store }
 
 type authFlowRecord struct {
-	State        string  `json:"State"`
-	Nonce        string  `json:"Nonce"`
-	PKCEVerifier string  `json:"PKCEVerifier"`
-	ReturnTo     string  `json:"ReturnTo"`
-	Policy       string  `json:"Policy"`
-	MaxAge       int32   `json:"MaxAgeSeconds"`
-	Action       string  `json:"Action"`
-	UserID       string  `json:"UserID"`
-	CreatedAt    edmTime `json:"CreatedAt"`
-	ExpiresAt    edmTime `json:"ExpiresAt"`
+	State        string
+	Nonce        string
+	PKCEVerifier string
+	ReturnTo     string
+	Policy       string
+	MaxAge       int32 `json:"MaxAgeSeconds"`
+	Action       string
+	UserID       string
+	CreatedAt    edmTime
+	ExpiresAt    edmTime
 }
 
 // validFlowID accepts only the shape priceline.NewToken(32) produces, so a
@@ -54,19 +44,9 @@ func validFlowID(id string) bool { return priceline.IsLowerHex(id, 64) }
 
 func authFlowKeys(id string) (pk, rk string) { return authFlowPartitionPrefix + id[:2], id }
 
-func authFlowNotFound() error {
-	return priceline.Errorf(priceline.KindNotFound, "auth_flow_not_found",
-		"This sign-in attempt was not started here or has already been used. Please start again.")
-}
-
 var authFlowErrors = entityErrors{
-	what: "auth flow", notFound: authFlowNotFound,
+	what: "auth flow", notFound: priceline.AuthFlowNotFound,
 	exists: conflict("auth_flow_exists", "This sign-in attempt already exists."),
-}
-
-func authFlowExpired() error {
-	return priceline.Errorf(priceline.KindNotFound, "auth_flow_expired",
-		"This sign-in attempt took too long. Please start again.")
 }
 
 // PutFlow stores f with AddEntity, so an existing flow with the same ID is a
@@ -94,7 +74,7 @@ func (s *AuthFlowStore) PutFlow(ctx context.Context, f *priceline.AuthFlow) erro
 // deleted too and reported as KindNotFound "auth_flow_expired".
 func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.AuthFlow, error) {
 	if !validFlowID(id) {
-		return nil, authFlowNotFound()
+		return nil, priceline.AuthFlowNotFound()
 	}
 	pk, rk := authFlowKeys(id)
 	rec, err := takeEntity[authFlowRecord](ctx, s.t, authFlowErrors, pk, rk)
@@ -108,7 +88,7 @@ func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.Aut
 		CreatedAt: rec.CreatedAt.Time, ExpiresAt: rec.ExpiresAt.Time,
 	}
 	if f.ExpiresAt.IsZero() || f.Expired(s.c.now()) {
-		return nil, authFlowExpired()
+		return nil, priceline.AuthFlowExpired()
 	}
 	return f, nil
 }

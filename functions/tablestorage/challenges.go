@@ -17,25 +17,15 @@ const challengesTable = "challenges"
 
 // ChallengeStore keeps priceline.Challenges; TakeChallenge's
 // ETag-conditional delete makes each single use across instances.
-type ChallengeStore struct {
-	c *Client
-	t table
-}
-
-var _ priceline.ChallengeStore = (*ChallengeStore)(nil)
-
-// Challenges returns the challenge store.
-func (c *Client) Challenges() *ChallengeStore {
-	return &ChallengeStore{c: c, t: c.openTable(challengesTable, true)}
-}
+type ChallengeStore struct{ store }
 
 type challengeRecord struct {
-	Kind      string  `json:"Kind"`
-	UserID    string  `json:"UserID"`
-	Data      []byte  `json:"Data"`
-	ReturnTo  string  `json:"ReturnTo"`
-	CreatedAt edmTime `json:"CreatedAt"`
-	ExpiresAt edmTime `json:"ExpiresAt"`
+	Kind      string
+	UserID    string
+	Data      []byte
+	ReturnTo  string
+	CreatedAt edmTime
+	ExpiresAt edmTime
 }
 
 var challengeErrors = entityErrors{
@@ -48,9 +38,6 @@ func challengeKeys(id string) (pk, rk string) { return "ch" + id[:2], id }
 // PutChallenge stores c with AddEntity, so an existing ID is a conflict.
 func (s *ChallengeStore) PutChallenge(ctx context.Context, c *priceline.Challenge) error {
 	if err := priceline.ValidChallenge(c); err != nil {
-		return err
-	}
-	if err := priceline.CheckText("return path", c.ReturnTo); err != nil {
 		return err
 	}
 	pk, rk := challengeKeys(c.ID)

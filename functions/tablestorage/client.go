@@ -237,12 +237,3 @@ func (c *Client) Ping(ctx context.Context) error {
 	}
 	return translate(err, "ping")
 }
-
-// Users returns the user store.
-func (c *Client) Users() *UserStore { return &UserStore{c: c} }
-
-// Sessions returns the session store.
-func (c *Client) Sessions() *SessionStore { return &SessionStore{c: c} }
-
-// Attempts returns the login-attempt store.
-func (c *Client) Attempts() *AttemptStore { return &AttemptStore{c: c} }

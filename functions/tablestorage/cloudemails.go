@@ -14,12 +14,7 @@ import (
 // these rows apart from the local email index ("email-"), the subject index
 // and the user records (bare IDs), so no row here can answer or block a
 // sign-in lookup, and several accounts share a partition without conflict.
-type CloudEmailStore struct{ c *Client }
-
-var _ priceline.CloudEmailStore = (*CloudEmailStore)(nil)
-
-// CloudEmails returns the store of cloud accounts' verified addresses.
-func (c *Client) CloudEmails() *CloudEmailStore { return &CloudEmailStore{c: c} }
+type CloudEmailStore struct{ store }
 
 const cloudEmailPrefix = "cloudemail-"
 
@@ -33,7 +28,7 @@ func (s *CloudEmailStore) PutCloudEmail(ctx context.Context, email, userID strin
 	}
 	e := entity{"PartitionKey": cloudEmailKey(email), "RowKey": userID, "Email": email}
 	e.setTime("CreatedAt", s.c.now())
-	return upsertEntity(ctx, s.c.users, entityErrors{what: "cloud email"}, e, nil)
+	return upsertEntity(ctx, s.t, entityErrors{what: "cloud email"}, e, nil)
 }
 
 // DeleteCloudEmail deletes the (address, account) row if there is one.
@@ -41,7 +36,7 @@ func (s *CloudEmailStore) DeleteCloudEmail(ctx context.Context, email, userID st
 	if email == "" || !validUserID(userID) {
 		return nil
 	}
-	return deleteEntity(ctx, s.c.users, cloudEmailKey(email), userID, "delete cloud email")
+	return deleteEntity(ctx, s.t, cloudEmailKey(email), userID, "delete cloud email")
 }
 
 // CloudEmailAccounts lists the address's partition. The filter holds only
@@ -56,10 +51,10 @@ func (s *CloudEmailStore) CloudEmailAccounts(ctx context.Context, email string) 
 	sel := "RowKey,Email"
 	top := int32(priceline.MaxCloudEmailAccounts)
 	type row struct {
-		RowKey string `json:"RowKey"`
-		Email  string `json:"Email"`
+		RowKey string
+		Email  string
 	}
-	err := eachEntity(ctx, s.c.users.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel, Top: &top},
+	err := eachEntity(ctx, s.t.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel, Top: &top},
 		"list cloud emails", "decode cloud email", func(r row) error {
 			if r.Email == email && validUserID(r.RowKey) {
 				out = append(out, r.RowKey)

@@ -54,10 +54,8 @@ func translate(err error, op string) error {
 
 // unavailable is the outage answer: a storage error that waiting may cure.
 func unavailable(err error) error {
-	e := priceline.Wrap(redactKeys(err), priceline.KindUnavailable, "storage_unavailable",
-		"The service is temporarily unavailable. Please try again shortly.")
-	e.RetryAfter = retryAfterUnavailable
-	return e
+	return priceline.Unavailable(redactKeys(err), "storage_unavailable",
+		"The service is temporarily unavailable. Please try again shortly.", retryAfterUnavailable)
 }
 
 // redactedError is a storage error whose text names no entity key. Entity

@@ -26,26 +26,13 @@ const (
 
 // MFAStore keeps authenticator-app enrolments and recovery codes; it is a
 // priceline.TOTPStore and a priceline.RecoveryCodeStore.
-type MFAStore struct {
-	c *Client
-	t table
-}
-
-var (
-	_ priceline.TOTPStore         = (*MFAStore)(nil)
-	_ priceline.RecoveryCodeStore = (*MFAStore)(nil)
-)
-
-// MFA returns the second-factor store.
-func (c *Client) MFA() *MFAStore {
-	return &MFAStore{c: c, t: c.openTable(mfaTable, false)}
-}
+type MFAStore struct{ store }
 
 type totpRecord struct {
-	Secret    []byte  `json:"Secret"`
-	Confirmed bool    `json:"Confirmed"`
-	LastStep  string  `json:"LastStep"` // Edm.Int64 travels as a string
-	CreatedAt edmTime `json:"CreatedAt"`
+	Secret    []byte
+	Confirmed bool
+	LastStep  string // Edm.Int64 travels as a string
+	CreatedAt edmTime
 }
 
 func invalidUserID() error {

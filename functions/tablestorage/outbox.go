@@ -24,43 +24,30 @@ const outboxTable = "outbox"
 const outboxPartition = "outbox"
 
 // OutboxStore keeps priceline.OutboxEntry records in the outbox table.
-type OutboxStore struct {
-	c *Client
-	t table
-}
-
-var _ priceline.OutboxStore = (*OutboxStore)(nil)
-
-// Outbox returns the outbox store.
-func (c *Client) Outbox() *OutboxStore {
-	return &OutboxStore{c: c, t: c.openTable(outboxTable, true)}
-}
+type OutboxStore struct{ store }
 
 type outboxRecord struct {
-	RowKey        string  `json:"RowKey"`
-	ETag          string  `json:"odata.etag"`
-	To            string  `json:"To"`
-	Subject       string  `json:"Subject"`
-	Text          string  `json:"Text"`
-	MessageID     string  `json:"MessageID"`
-	Kind          string  `json:"Kind"`
-	Created       edmTime `json:"Created"`
-	Attempts      int     `json:"Attempts"`
-	NextAttemptAt edmTime `json:"NextAttemptAt"`
-	ExpiresAt     edmTime `json:"ExpiresAt"`
-	LastError     string  `json:"LastError"`
+	RowKey        string
+	ETag          string `json:"odata.etag"`
+	To            string
+	Subject       string
+	Text          string
+	MessageID     string
+	Kind          string
+	Created       edmTime
+	Attempts      int
+	NextAttemptAt edmTime
+	ExpiresAt     edmTime
+	LastError     string
 }
 
-func outboxNotFound() error {
-	return priceline.Errorf(priceline.KindNotFound, "outbox_not_found", "The queued message is gone.")
-}
-
-// outboxChanged answers a write under a version another sender changed.
-var outboxChanged = conflict("outbox_changed", "The queued message was changed by another sender.")
-
+// outboxErrors: changed answers a write under a version another sender
+// changed.
 var outboxErrors = entityErrors{
-	what: "outbox entry", notFound: outboxNotFound, changed: outboxChanged,
-	exists: conflict("outbox_exists", "The message is already queued."),
+	what:     "outbox entry",
+	notFound: notFound("outbox_not_found", "The queued message is gone."),
+	changed:  conflict("outbox_changed", "The queued message was changed by another sender."),
+	exists:   conflict("outbox_exists", "The message is already queued."),
 }
 
 func validOutboxID(id string) bool { return priceline.IsLowerHex(id, 64) }
@@ -138,10 +125,10 @@ func (s *OutboxStore) MarkOutboxFailed(ctx context.Context, e *priceline.OutboxE
 
 func (s *OutboxStore) update(ctx context.Context, e *priceline.OutboxEntry, op string) error {
 	if e == nil || !validOutboxID(e.ID) {
-		return outboxNotFound()
+		return outboxErrors.notFound()
 	}
 	if e.Version == "" || e.NextAttemptAt.IsZero() {
-		return outboxChanged(nil)
+		return outboxErrors.changed(nil)
 	}
 	ent := entity{"PartitionKey": outboxPartition, "RowKey": e.ID, "Attempts": e.Attempts, "LastError": e.LastError}
 	ent.setTime("NextAttemptAt", e.NextAttemptAt)

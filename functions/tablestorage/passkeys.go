@@ -26,31 +26,21 @@ import (
 const passkeysTable = "passkeys"
 
 // PasskeyStore keeps priceline.Passkeys.
-type PasskeyStore struct {
-	c *Client
-	t table
-}
-
-var _ priceline.PasskeyStore = (*PasskeyStore)(nil)
-
-// Passkeys returns the passkey store.
-func (c *Client) Passkeys() *PasskeyStore {
-	return &PasskeyStore{c: c, t: c.openTable(passkeysTable, false)}
-}
+type PasskeyStore struct{ store }
 
 type passkeyRecord struct {
-	CredentialID    string  `json:"CredentialID"`
-	UserID          string  `json:"UserID"`
-	Name            string  `json:"Name"`
-	PublicKey       []byte  `json:"PublicKey"`
-	AttestationType string  `json:"AttestationType"`
-	AAGUID          []byte  `json:"AAGUID"`
-	Transports      string  `json:"Transports"`
-	SignCount       int64   `json:"SignCount"`
-	BackupEligible  bool    `json:"BackupEligible"`
-	BackupState     bool    `json:"BackupState"`
-	CreatedAt       edmTime `json:"CreatedAt"`
-	LastUsedAt      edmTime `json:"LastUsedAt"`
+	CredentialID    string
+	UserID          string
+	Name            string
+	PublicKey       []byte
+	AttestationType string
+	AAGUID          []byte
+	Transports      string
+	SignCount       int64
+	BackupEligible  bool
+	BackupState     bool
+	CreatedAt       edmTime
+	LastUsedAt      edmTime
 }
 
 var passkeyErrors = entityErrors{
@@ -71,9 +61,6 @@ func userPasskeyPartition(userID string) string { return "user-" + userID }
 // undone.
 func (s *PasskeyStore) AddPasskey(ctx context.Context, p *priceline.Passkey) error {
 	if err := priceline.ValidPasskey(p); err != nil {
-		return err
-	}
-	if err := priceline.CheckText("passkey name", p.Name); err != nil {
 		return err
 	}
 	pk, rk := credentialKeys(p.ID)

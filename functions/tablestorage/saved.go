@@ -21,8 +21,6 @@ type SavedStore struct {
 	t *aztables.Client
 }
 
-var _ priceline.SavedStore = (*SavedStore)(nil)
-
 // Saved returns the saved-estimates store (its table is created by
 // EnsureTables).
 func (c *Client) Saved() *SavedStore {

@@ -17,9 +17,7 @@ import (
 // SessionStore keeps sessions in the sessions table: PartitionKey = user ID,
 // RowKey = session key (hex SHA-256 of the secret ID), so a session is one
 // point read and a user's sessions are one partition.
-type SessionStore struct{ c *Client }
-
-var _ priceline.SessionStore = (*SessionStore)(nil)
+type SessionStore struct{ store }
 
 // maxUserAgent bounds what a client can make us store and show back.
 const maxUserAgent = 256
@@ -29,28 +27,26 @@ const maxUserAgent = 256
 const batchSize = 100
 
 type sessionRecord struct {
-	PartitionKey  string  `json:"PartitionKey"`
-	RowKey        string  `json:"RowKey"`
-	ETag          string  `json:"odata.etag"` // set in listings only
-	Method        string  `json:"Method"`
-	CSRFToken     string  `json:"CSRFToken"`
-	UserAgent     string  `json:"UserAgent"`
-	CreatedAt     edmTime `json:"CreatedAt"`
-	LastSeenAt    edmTime `json:"LastSeenAt"`
-	IdleExpiresAt edmTime `json:"IdleExpiresAt"`
-	ExpiresAt     edmTime `json:"ExpiresAt"`
-}
-
-func sessionNotFound() error {
-	return priceline.Errorf(priceline.KindNotFound, "session_not_found", "The session has ended. Please sign in again.")
+	PartitionKey  string
+	RowKey        string
+	ETag          string `json:"odata.etag"` // set in listings only
+	Method        string
+	CSRFToken     string
+	UserAgent     string
+	CreatedAt     edmTime
+	LastSeenAt    edmTime
+	IdleExpiresAt edmTime
+	ExpiresAt     edmTime
 }
 
 // sessionChanged answers a conditional write that lost to another request.
 var sessionChanged = conflict("session_changed", "The session was changed by another request.")
 
 var sessionErrors = entityErrors{
-	what: "session", notFound: sessionNotFound, changed: sessionChanged,
-	exists: conflict("session_exists", "The session already exists."),
+	what:     "session",
+	notFound: notFound("session_not_found", "The session has ended. Please sign in again."),
+	changed:  sessionChanged,
+	exists:   conflict("session_exists", "The session already exists."),
 }
 
 // truncateUserAgent keeps at most maxUserAgent characters of valid UTF-8.
@@ -84,15 +80,15 @@ func (s *SessionStore) CreateSession(ctx context.Context, sess *priceline.Sessio
 	e.setTime("LastSeenAt", sess.LastSeenAt)
 	e.setTime("IdleExpiresAt", sess.IdleExpiresAt)
 	e.setTime("ExpiresAt", sess.ExpiresAt)
-	return addEntity(ctx, s.c.sessions, sessionErrors, e, &sess.Version)
+	return addEntity(ctx, s.t, sessionErrors, e, &sess.Version)
 }
 
 // Session is a point read by (userID, key).
 func (s *SessionStore) Session(ctx context.Context, userID, key string) (*priceline.Session, error) {
 	if !validUserID(userID) || !validSessionKey(key) {
-		return nil, sessionNotFound()
+		return nil, sessionErrors.notFound()
 	}
-	rec, etag, err := readEntity[sessionRecord](ctx, s.c.sessions, sessionErrors, userID, key)
+	rec, etag, err := readEntity[sessionRecord](ctx, s.t, sessionErrors, userID, key)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +109,7 @@ func (rec *sessionRecord) session(etag azcore.ETag) *priceline.Session {
 // s.Version, so two instances refreshing one session cannot both win.
 func (s *SessionStore) TouchSession(ctx context.Context, sess *priceline.Session) error {
 	if sess == nil || !validUserID(sess.UserID) || !validSessionKey(sess.Key) {
-		return sessionNotFound()
+		return sessionErrors.notFound()
 	}
 	if sess.Version == "" {
 		return sessionChanged(nil)
@@ -121,7 +117,7 @@ func (s *SessionStore) TouchSession(ctx context.Context, sess *priceline.Session
 	e := entity{"PartitionKey": sess.UserID, "RowKey": sess.Key}
 	e.setTime("LastSeenAt", sess.LastSeenAt)
 	e.setTime("IdleExpiresAt", sess.IdleExpiresAt)
-	return mergeIf(ctx, s.c.sessions, sessionErrors, e, "touch session", &sess.Version)
+	return mergeIf(ctx, s.t, sessionErrors, e, "touch session", &sess.Version)
 }
 
 // DeleteSession removes a record; a missing one is fine.
@@ -129,7 +125,7 @@ func (s *SessionStore) DeleteSession(ctx context.Context, userID, key string) er
 	if !validUserID(userID) || !validSessionKey(key) {
 		return nil // no such record can exist
 	}
-	return deleteEntity(ctx, s.c.sessions, userID, key, "delete session")
+	return deleteEntity(ctx, s.t, userID, key, "delete session")
 }
 
 // UserSessions lists one partition. The user ID is checked to be 32 hex
@@ -140,7 +136,7 @@ func (s *SessionStore) UserSessions(ctx context.Context, userID string) ([]*pric
 	}
 	filter := "PartitionKey eq " + odataString(userID)
 	var out []*priceline.Session
-	err := eachEntity(ctx, s.c.sessions.Client, &aztables.ListEntitiesOptions{Filter: &filter}, "list sessions", "decode session", func(rec sessionRecord) error {
+	err := eachEntity(ctx, s.t.Client, &aztables.ListEntitiesOptions{Filter: &filter}, "list sessions", "decode session", func(rec sessionRecord) error {
 		out = append(out, rec.session(azcore.ETag(rec.ETag)))
 		return nil
 	})
@@ -166,7 +162,7 @@ func (s *SessionStore) DeleteExpiredSessions(ctx context.Context, now time.Time)
 	// Collect first: deleting while paging could move continuation tokens.
 	byPartition := map[string][]string{}
 	var order []string
-	err := eachEntity(ctx, s.c.sessions.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
+	err := eachEntity(ctx, s.t.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
 		"list expired sessions", "decode session key", func(k entityKey) error {
 			if _, ok := byPartition[k.PartitionKey]; !ok {
 				order = append(order, k.PartitionKey)
@@ -205,7 +201,7 @@ func (s *SessionStore) deleteBatch(ctx context.Context, pk string, rks []string)
 		}
 		actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeDelete, Entity: body})
 	}
-	if _, err := s.c.sessions.SubmitTransaction(ctx, actions, nil); err == nil {
+	if _, err := s.t.SubmitTransaction(ctx, actions, nil); err == nil {
 		return len(rks), nil
 	} else if te := translate(err, "delete expired sessions"); priceline.ErrorKind(te) == priceline.KindUnavailable {
 		return 0, te
@@ -214,5 +210,5 @@ func (s *SessionStore) deleteBatch(ctx context.Context, pk string, rks []string)
 	for i, rk := range rks {
 		keys[i] = entityKey{PartitionKey: pk, RowKey: rk}
 	}
-	return deleteEach(ctx, s.c.sessions.Client, keys, false, "delete expired session")
+	return deleteEach(ctx, s.t.Client, keys, false, "delete expired session")
 }

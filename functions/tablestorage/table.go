@@ -80,6 +80,12 @@ func conflict(code, message string) func(error) error {
 	}
 }
 
+// notFound is an entityErrors.notFound that answers with the store's own
+// not-found code and message.
+func notFound(code, message string) func() error {
+	return func() error { return priceline.Errorf(priceline.KindNotFound, code, "%s", message) }
+}
+
 // readEntity is a point read of (pk, rk) decoded into a T, with the ETag it
 // was read at.
 func readEntity[T any](ctx context.Context, t table, k entityErrors, pk, rk string) (T, azcore.ETag, error) {

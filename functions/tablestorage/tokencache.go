@@ -22,28 +22,17 @@ const tokenCachesTable = "tokencaches"
 // TokenCacheStore keeps priceline.TokenCacheStore entries in the
 // tokencaches table, apart from the session records: sessions are read on
 // every request, token caches only when a downstream API is called.
-type TokenCacheStore struct {
-	c *Client
-	t table
-}
-
-var _ priceline.TokenCacheStore = (*TokenCacheStore)(nil)
-
-// TokenCaches returns the per-session token cache store.
-func (c *Client) TokenCaches() *TokenCacheStore {
-	return &TokenCacheStore{c: c, t: c.openTable(tokenCachesTable, true)}
-}
+type TokenCacheStore struct{ store }
 
 type tokenCacheRecord struct {
-	Cache     []byte  `json:"Cache"` // base64 in the entity's JSON, as Edm.Binary is
-	ExpiresAt edmTime `json:"ExpiresAt"`
+	Cache     []byte // base64 in the entity's JSON, as Edm.Binary is
+	ExpiresAt edmTime
 }
 
-func tokenCacheNotFound() error {
-	return priceline.Errorf(priceline.KindNotFound, "token_cache_not_found", "No provider tokens are kept for this session.")
+var tokenCacheErrors = entityErrors{
+	what:     "token cache",
+	notFound: notFound("token_cache_not_found", "No provider tokens are kept for this session."),
 }
-
-var tokenCacheErrors = entityErrors{what: "token cache", notFound: tokenCacheNotFound}
 
 // PutTokenCache stores blob for the session, replacing an earlier entry.
 func (s *TokenCacheStore) PutTokenCache(ctx context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) error {
@@ -63,14 +52,14 @@ func (s *TokenCacheStore) PutTokenCache(ctx context.Context, userID, sessionKey 
 // TokenCache is a point read by (userID, session key).
 func (s *TokenCacheStore) TokenCache(ctx context.Context, userID, sessionKey string) ([]byte, error) {
 	if !validUserID(userID) || !validSessionKey(sessionKey) {
-		return nil, tokenCacheNotFound()
+		return nil, tokenCacheErrors.notFound()
 	}
 	rec, _, err := readEntity[tokenCacheRecord](ctx, s.t, tokenCacheErrors, userID, sessionKey)
 	if err != nil {
 		return nil, err
 	}
 	if !s.c.now().Before(rec.ExpiresAt.Time) {
-		return nil, tokenCacheNotFound()
+		return nil, tokenCacheErrors.notFound()
 	}
 	return rec.Cache, nil
 }

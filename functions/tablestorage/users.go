@@ -15,35 +15,31 @@ import (
 // UserStore keeps accounts in the users table: one entity per user
 // (PartitionKey = user ID, RowKey = "user") plus one index entity per local
 // email or cloud (provider, subject), keyed by its hash and holding the ID.
-type UserStore struct{ c *Client }
-
-var _ priceline.UserStore = (*UserStore)(nil)
+type UserStore struct{ store }
 
 type userRecord struct {
-	Provider      string  `json:"Provider"`
-	Subject       string  `json:"Subject"`
-	Email         string  `json:"Email"`
-	Name          string  `json:"Name"`
-	PasswordHash  string  `json:"PasswordHash"`
-	EmailVerified bool    `json:"EmailVerified"`
-	CreatedAt     edmTime `json:"CreatedAt"`
-	UpdatedAt     edmTime `json:"UpdatedAt"`
+	Provider      string
+	Subject       string
+	Email         string
+	Name          string
+	PasswordHash  string
+	EmailVerified bool
+	CreatedAt     edmTime
+	UpdatedAt     edmTime
 }
 
 type indexRecord struct {
-	UserID    string `json:"UserID"`
-	Email     string `json:"Email"`
-	Provider  string `json:"Provider"`
-	Subject   string `json:"Subject"`
-	CreatedAt string `json:"CreatedAt"`
+	UserID    string
+	Email     string
+	Provider  string
+	Subject   string
+	CreatedAt string
 	// PasswordHash copies the local user's hash (see PasswordHint); absent
 	// in indexes written before the copy existed.
-	PasswordHash string `json:"PasswordHash"`
+	PasswordHash string
 }
 
-func userNotFound() error {
-	return priceline.Errorf(priceline.KindNotFound, "user_not_found", "No such user.")
-}
+var userNotFound = notFound("user_not_found", "No such user.")
 
 // The user record and the lookup index. A lost conditional write to the
 // record stays the generic conflict: its callers each turn it into their
@@ -106,7 +102,7 @@ func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
 		s.releaseIndex(ctx, idx, idxETag)
 		return translate(err, "encode user")
 	}
-	if _, err := s.c.users.AddEntity(ctx, body, nil); err != nil {
+	if _, err := s.t.AddEntity(ctx, body, nil); err != nil {
 		// Even if the write did land despite the error, releasing the index
 		// is safe: a user without an index is unreachable, never duplicated.
 		s.releaseIndex(ctx, idx, idxETag)
@@ -123,7 +119,7 @@ func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
 	if err == nil && cur.UserID != u.ID {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		_, _ = s.c.users.DeleteEntity(dctx, u.ID, userRowKey, nil)
+		_, _ = s.t.DeleteEntity(dctx, u.ID, userRowKey, nil)
 		return taken
 	}
 	return nil
@@ -138,7 +134,7 @@ func (s *UserStore) claimIndex(ctx context.Context, idx entity, taken error) (az
 	}
 	pk := idx["PartitionKey"].(string)
 	for range 3 {
-		resp, err := s.c.users.AddEntity(ctx, body, nil)
+		resp, err := s.t.AddEntity(ctx, body, nil)
 		if err == nil {
 			return resp.ETag, nil
 		}
@@ -162,7 +158,7 @@ func (s *UserStore) claimIndex(ctx context.Context, idx entity, taken error) (az
 			// Probably a registration still in flight; it keeps the email.
 			return "", taken
 		}
-		upd, err := s.c.users.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeReplace})
+		upd, err := s.t.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeReplace})
 		if err == nil {
 			return upd.ETag, nil
 		}
@@ -190,11 +186,11 @@ func indexHolds(idx *indexRecord, u *priceline.User) bool {
 func (s *UserStore) releaseIndex(ctx context.Context, idx entity, etag azcore.ETag) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	_, _ = s.c.users.DeleteEntity(ctx, idx["PartitionKey"].(string), indexRowKey, &aztables.DeleteEntityOptions{IfMatch: &etag})
+	_, _ = s.t.DeleteEntity(ctx, idx["PartitionKey"].(string), indexRowKey, &aztables.DeleteEntityOptions{IfMatch: &etag})
 }
 
 func (s *UserStore) readIndex(ctx context.Context, pk string) (*indexRecord, azcore.ETag, error) {
-	rec, etag, err := readEntity[indexRecord](ctx, s.c.users, indexErrors, pk, indexRowKey)
+	rec, etag, err := readEntity[indexRecord](ctx, s.t, indexErrors, pk, indexRowKey)
 	if err != nil {
 		return nil, "", err
 	}
@@ -211,7 +207,7 @@ func (s *UserStore) readUser(ctx context.Context, id string) (*priceline.User, a
 	if !validUserID(id) {
 		return nil, "", userNotFound()
 	}
-	rec, etag, err := readEntity[userRecord](ctx, s.c.users, userErrors, id, userRowKey)
+	rec, etag, err := readEntity[userRecord](ctx, s.t, userErrors, id, userRowKey)
 	if err != nil {
 		return nil, "", err
 	}
@@ -286,7 +282,7 @@ func (s *UserStore) copyHash(ctx context.Context, pk string, etag azcore.ETag, h
 	if err != nil {
 		return translate(err, "encode index")
 	}
-	_, err = s.c.users.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
+	_, err = s.t.UpdateEntity(ctx, body, &aztables.UpdateEntityOptions{IfMatch: &etag, UpdateMode: aztables.UpdateModeMerge})
 	if err != nil {
 		return translate(err, "copy password hash")
 	}
@@ -373,7 +369,7 @@ func (s *UserStore) mergeUser(ctx context.Context, userID string, etag azcore.ET
 	fields["PartitionKey"], fields["RowKey"] = userID, userRowKey
 	fields.setTime("UpdatedAt", s.c.now())
 	version := string(etag)
-	return mergeIf(ctx, s.c.users, userErrors, fields, fmt.Sprintf("%s of user %s", what, userID), &version)
+	return mergeIf(ctx, s.t, userErrors, fields, fmt.Sprintf("%s of user %s", what, userID), &version)
 }
 
 // UpdateProfile replaces the display name and email with a merge that is

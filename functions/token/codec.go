@@ -164,13 +164,8 @@ const noKeysRetryAfter = 5 * time.Second
 // for logs. The web layer uses it too, so the code is the same whichever
 // layer notices first.
 func NoKeysError(op string) *priceline.Error {
-	return &priceline.Error{
-		Kind:       priceline.KindUnavailable,
-		Code:       "signing_keys_unavailable",
-		Message:    "Sign-in is temporarily unavailable. Please try again shortly.",
-		RetryAfter: noKeysRetryAfter,
-		Err:        fmt.Errorf("%s: no signing key loaded", op),
-	}
+	return priceline.Unavailable(fmt.Errorf("%s: no signing key loaded", op), "signing_keys_unavailable",
+		"Sign-in is temporarily unavailable. Please try again shortly.", noKeysRetryAfter)
 }
 
 // Verify checks tok's size, algorithm, key, signature, issuer, audience,

@@ -73,12 +73,8 @@ func (rd *Readiness) check(need Need) error {
 		e.RetryAfter = startingRetryAfter
 		return e
 	case NeedTables:
-		return &priceline.Error{
-			Kind:       priceline.KindUnavailable,
-			Code:       "tables_unavailable",
-			Message:    "The service is starting. Please try again in a few seconds.",
-			RetryAfter: startingRetryAfter,
-		}
+		return priceline.Unavailable(nil, "tables_unavailable",
+			"The service is starting. Please try again in a few seconds.", startingRetryAfter)
 	}
 	return nil
 }
