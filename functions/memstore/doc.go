@@ -8,7 +8,9 @@
 // count of every method and the version check of a conditional update
 // (common.go), and the keyed table each keeps its records in, with the get,
 // create, take-once and expiry sweep of the real stores' tables (table.go).
-// Each store's file holds only its own rules.
+// The stores themselves, with what each keeps and the interface it
+// implements, are declared together (stores.go); each store's file holds
+// only its own rules.
 //
 // Each store is safe for concurrent use, and its zero value is ready to use.
 // Each passes the same contract tests (package pricelinetest) as the Table
