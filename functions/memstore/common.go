@@ -72,8 +72,9 @@ func (c *counter) Succeeded(op string) int {
 	return c.ok[op]
 }
 
-// guarded is what every store here embeds: the call counts and the lock
-// over the store's data.
+// guarded is the call counts and the lock over a store's data, and the
+// version counter; base adds the Fail hook. Its methods take the hook, so
+// Prices, which declares its own, can call them too.
 type guarded struct {
 	counter
 	mu      sync.Mutex

@@ -17,9 +17,10 @@
 // Storage adapter, so it refuses, conflicts and forgets exactly where the
 // real store does, and returns the same error kinds and codes.
 //
-// Every store has a Fail hook: when set, it is called with the method's name
-// before the method does anything, and a non-nil error it returns is what the
-// method returns. Tests use it to inject outages (FailOn builds one).
+// Every store has a Fail hook, its field Fail: when set, it is called with
+// the method's name before the method does anything, and a non-nil error it
+// returns is what the method returns. Tests use it to inject outages (FailOn
+// builds one).
 //
 // Every store also counts its calls: Calls(op) is how many times a method
 // was called, Succeeded(op) how many of those returned no error, so a test
