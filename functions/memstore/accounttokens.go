@@ -8,26 +8,11 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// AccountTokens is an in-memory priceline.AccountTokenStore: one token per
-// (user, purpose), as in the real store.
-type AccountTokens struct {
-	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
-
-	guarded // Calls, Succeeded and the lock
-	tokens  table[[2]string, priceline.AccountToken]
-}
-
-var _ priceline.AccountTokenStore = (*AccountTokens)(nil)
-
-// NewAccountTokens returns an empty token store.
-func NewAccountTokens() *AccountTokens { return &AccountTokens{} }
-
 var tokenNotFound = refusal(priceline.KindNotFound, "token_not_found", "No such token.")
 
 // PutAccountToken stores t, replacing the user's token of that purpose.
 func (m *AccountTokens) PutAccountToken(_ context.Context, t *priceline.AccountToken) error {
-	return m.run(m.Fail, "PutAccountToken", func() error {
+	return m.run("PutAccountToken", func() error {
 		if err := validateAccountToken(t); err != nil {
 			return err
 		}
@@ -40,7 +25,7 @@ func (m *AccountTokens) PutAccountToken(_ context.Context, t *priceline.AccountT
 
 // TakeAccountToken returns and deletes the token if its hash matches.
 func (m *AccountTokens) TakeAccountToken(_ context.Context, userID, purpose, hash string) (*priceline.AccountToken, error) {
-	return counted(&m.guarded, m.Fail, "TakeAccountToken", func() (*priceline.AccountToken, error) {
+	return answer(&m.base, "TakeAccountToken", func() (*priceline.AccountToken, error) {
 		k := [2]string{userID, purpose}
 		t, ok := m.tokens[k]
 		if !ok || subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 {
@@ -53,7 +38,7 @@ func (m *AccountTokens) TakeAccountToken(_ context.Context, userID, purpose, has
 
 // DeleteAccountTokens removes every token of the user.
 func (m *AccountTokens) DeleteAccountTokens(_ context.Context, userID string) error {
-	return m.do(m.Fail, "DeleteAccountTokens", func() {
+	return m.do("DeleteAccountTokens", func() {
 		m.tokens.deleteWhere(func(k [2]string, _ *priceline.AccountToken) bool { return k[0] == userID })
 	})
 }
@@ -61,7 +46,7 @@ func (m *AccountTokens) DeleteAccountTokens(_ context.Context, userID string) er
 // DeleteExpiredAccountTokens removes every token that expired at or before
 // now and returns how many.
 func (m *AccountTokens) DeleteExpiredAccountTokens(_ context.Context, now time.Time) (int, error) {
-	return counted(&m.guarded, m.Fail, "DeleteExpiredAccountTokens", func() (int, error) {
+	return answer(&m.base, "DeleteExpiredAccountTokens", func() (int, error) {
 		return m.tokens.sweep(now, (*priceline.AccountToken).Expired), nil
 	})
 }

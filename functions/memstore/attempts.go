@@ -7,23 +7,9 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// Attempts is an in-memory priceline.AttemptStore.
-type Attempts struct {
-	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
-
-	guarded // Calls, Succeeded and the lock
-	rows    table[string, priceline.Attempts]
-}
-
-var _ priceline.AttemptStore = (*Attempts)(nil)
-
-// NewAttempts returns an empty attempt store.
-func NewAttempts() *Attempts { return &Attempts{} }
-
 // Attempts returns the record for key, or a zero record.
 func (m *Attempts) Attempts(_ context.Context, key string) (*priceline.Attempts, error) {
-	return counted(&m.guarded, m.Fail, "Attempts", func() (*priceline.Attempts, error) {
+	return answer(&m.base, "Attempts", func() (*priceline.Attempts, error) {
 		a := m.current(key)
 		return &a, nil
 	})
@@ -41,7 +27,7 @@ func (m *Attempts) current(key string) priceline.Attempts {
 // Reserve checks and counts under the store's lock, which makes the pair
 // atomic as the Table store's conditional write does.
 func (m *Attempts) Reserve(_ context.Context, key string, at time.Time, forgetAfter time.Duration, check priceline.AttemptCheck) (*priceline.Attempts, error) {
-	return counted(&m.guarded, m.Fail, "Reserve", func() (*priceline.Attempts, error) {
+	return answer(&m.base, "Reserve", func() (*priceline.Attempts, error) {
 		at = stored(at)
 		cur := m.current(key)
 		base := cur
@@ -66,7 +52,7 @@ func (m *Attempts) Reserve(_ context.Context, key string, at time.Time, forgetAf
 
 // Release takes back one counted attempt.
 func (m *Attempts) Release(_ context.Context, r *priceline.Attempts) error {
-	return m.run(m.Fail, "Release", func() error {
+	return m.run("Release", func() error {
 		cur, ok := m.rows[r.Key]
 		if !ok || cur.Failures <= 0 {
 			return nil
@@ -88,5 +74,5 @@ func (m *Attempts) Release(_ context.Context, r *priceline.Attempts) error {
 
 // ResetAttempts clears the record for key.
 func (m *Attempts) ResetAttempts(_ context.Context, key string) error {
-	return m.do(m.Fail, "ResetAttempts", func() { delete(m.rows, key) })
+	return m.do("ResetAttempts", func() { delete(m.rows, key) })
 }

@@ -7,23 +7,6 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// AuthFlows is an in-memory priceline.AuthFlowStore: a flow is taken at
-// most once, and an expired one is deleted and refused.
-type AuthFlows struct {
-	// Now is the clock TakeFlow checks expiry against; nil means time.Now.
-	Now func() time.Time
-	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
-
-	guarded // Calls, Succeeded and the lock
-	flows   table[string, priceline.AuthFlow]
-}
-
-var _ priceline.AuthFlowStore = (*AuthFlows)(nil)
-
-// NewAuthFlows returns an empty flow store.
-func NewAuthFlows() *AuthFlows { return &AuthFlows{} }
-
 var (
 	authFlowNotFound = refusal(priceline.KindNotFound, "auth_flow_not_found", "This sign-in attempt was not started here or has already been used. Please start again.")
 	authFlowExpired  = refusal(priceline.KindNotFound, "auth_flow_expired", "This sign-in attempt took too long. Please start again.")
@@ -32,7 +15,7 @@ var (
 
 // PutFlow stores f; an existing ID is a conflict.
 func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) error {
-	return m.run(m.Fail, "PutFlow", func() error {
+	return m.run("PutFlow", func() error {
 		if err := priceline.ValidAuthFlow(f); err != nil {
 			return err
 		}
@@ -44,7 +27,7 @@ func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) error {
 
 // TakeFlow reads and deletes the flow under the lock, so it completes once.
 func (m *AuthFlows) TakeFlow(_ context.Context, id string) (*priceline.AuthFlow, error) {
-	return counted(&m.guarded, m.Fail, "TakeFlow", func() (*priceline.AuthFlow, error) {
+	return answer(&m.base, "TakeFlow", func() (*priceline.AuthFlow, error) {
 		return takeLive(m.flows, id, clock(m.Now), (*priceline.AuthFlow).Expired, authFlowNotFound, authFlowExpired)
 	})
 }
@@ -52,7 +35,7 @@ func (m *AuthFlows) TakeFlow(_ context.Context, id string) (*priceline.AuthFlow,
 // DeleteExpiredFlows removes flows expired at now, like the real store's
 // clean-up, and returns how many it removed.
 func (m *AuthFlows) DeleteExpiredFlows(_ context.Context, now time.Time) (int, error) {
-	return counted(&m.guarded, m.Fail, "DeleteExpiredFlows", func() (int, error) {
+	return answer(&m.base, "DeleteExpiredFlows", func() (int, error) {
 		return m.flows.sweep(now, (*priceline.AuthFlow).Expired), nil
 	})
 }

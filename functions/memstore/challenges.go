@@ -8,28 +8,11 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// Challenges is an in-memory priceline.ChallengeStore: a challenge is taken
-// at most once, and an expired one is deleted and refused.
-type Challenges struct {
-	// Now is the clock TakeChallenge checks expiry against; nil means time.Now.
-	Now func() time.Time
-	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
-
-	guarded // Calls, Succeeded and the lock
-	byID    table[string, priceline.Challenge]
-}
-
-var _ priceline.ChallengeStore = (*Challenges)(nil)
-
-// NewChallenges returns an empty store.
-func NewChallenges() *Challenges { return &Challenges{} }
-
 var challengeExists = refusal(priceline.KindConflict, "challenge_exists", "This challenge exists already.")
 
 // PutChallenge stores c; an existing ID is a conflict.
 func (m *Challenges) PutChallenge(_ context.Context, c *priceline.Challenge) error {
-	return m.run(m.Fail, "PutChallenge", func() error {
+	return m.run("PutChallenge", func() error {
 		if err := priceline.ValidChallenge(c); err != nil {
 			return err
 		}
@@ -45,14 +28,14 @@ func (m *Challenges) PutChallenge(_ context.Context, c *priceline.Challenge) err
 
 // TakeChallenge reads and deletes the challenge under the lock.
 func (m *Challenges) TakeChallenge(_ context.Context, id string) (*priceline.Challenge, error) {
-	return counted(&m.guarded, m.Fail, "TakeChallenge", func() (*priceline.Challenge, error) {
+	return answer(&m.base, "TakeChallenge", func() (*priceline.Challenge, error) {
 		return takeLive(m.byID, id, clock(m.Now), (*priceline.Challenge).Expired, priceline.ChallengeNotFound, priceline.ChallengeExpired)
 	})
 }
 
 // DeleteExpiredChallenges removes challenges expired at now.
 func (m *Challenges) DeleteExpiredChallenges(_ context.Context, now time.Time) (int, error) {
-	return counted(&m.guarded, m.Fail, "DeleteExpiredChallenges", func() (int, error) {
+	return answer(&m.base, "DeleteExpiredChallenges", func() (int, error) {
 		return m.byID.sweep(now, (*priceline.Challenge).Expired), nil
 	})
 }

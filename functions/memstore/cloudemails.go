@@ -7,24 +7,9 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// CloudEmails is an in-memory priceline.CloudEmailStore: a set of user IDs
-// per address, apart from the users' email index as in the real store.
-type CloudEmails struct {
-	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
-
-	guarded // Calls, Succeeded and the lock
-	byEmail table[string, map[string]struct{}]
-}
-
-var _ priceline.CloudEmailStore = (*CloudEmails)(nil)
-
-// NewCloudEmails returns an empty store.
-func NewCloudEmails() *CloudEmails { return &CloudEmails{} }
-
 // PutCloudEmail records userID under email.
 func (m *CloudEmails) PutCloudEmail(_ context.Context, email, userID string) error {
-	return m.run(m.Fail, "PutCloudEmail", func() error {
+	return m.run("PutCloudEmail", func() error {
 		if err := priceline.ValidCloudEmail(email, userID); err != nil {
 			return err
 		}
@@ -40,7 +25,7 @@ func (m *CloudEmails) PutCloudEmail(_ context.Context, email, userID string) err
 
 // DeleteCloudEmail forgets userID under email.
 func (m *CloudEmails) DeleteCloudEmail(_ context.Context, email, userID string) error {
-	return m.do(m.Fail, "DeleteCloudEmail", func() {
+	return m.do("DeleteCloudEmail", func() {
 		if ids := m.byEmail[email]; ids != nil {
 			delete(ids, userID)
 			if len(ids) == 0 {
@@ -53,7 +38,7 @@ func (m *CloudEmails) DeleteCloudEmail(_ context.Context, email, userID string) 
 // CloudEmailAccounts lists the user IDs under email, sorted, at most
 // priceline.MaxCloudEmailAccounts.
 func (m *CloudEmails) CloudEmailAccounts(_ context.Context, email string) ([]string, error) {
-	return counted(&m.guarded, m.Fail, "CloudEmailAccounts", func() ([]string, error) {
+	return answer(&m.base, "CloudEmailAccounts", func() ([]string, error) {
 		out := []string{}
 		for id := range m.byEmail[email] {
 			out = append(out, id)

@@ -72,8 +72,9 @@ func (c *counter) Succeeded(op string) int {
 	return c.ok[op]
 }
 
-// guarded is what every store here embeds: the call counts and the lock
-// over the store's data.
+// guarded is the call counts and the lock over a store's data, and the
+// version counter; base adds the Fail hook. Its methods take the hook, so
+// Prices, which declares its own, can call them too.
 type guarded struct {
 	counter
 	mu      sync.Mutex
@@ -126,6 +127,29 @@ func (g *guarded) run(fail func(op string) error, op string, f func() error) err
 // do is run for a method whose whole work is f and cannot fail.
 func (g *guarded) do(fail func(op string) error, op string, f func()) error {
 	return g.run(fail, op, func() error { f(); return nil })
+}
+
+// base is what every store here but Prices embeds: its Fail hook, the call
+// counts and the lock, so a method names only its op. Prices still declares
+// its own Fail and passes it to guarded's methods.
+type base struct {
+	// Fail, when set, is called with the method name before each call; a
+	// non-nil error it returns is the call's answer.
+	Fail func(op string) error
+
+	guarded
+}
+
+// run is guarded.run with the store's Fail hook.
+func (b *base) run(op string, f func() error) error { return b.guarded.run(b.Fail, op, f) }
+
+// do is guarded.do with the store's Fail hook.
+func (b *base) do(op string, f func()) error { return b.guarded.do(b.Fail, op, f) }
+
+// answer is counted with the store's Fail hook: the body of a method that
+// returns a value.
+func answer[T any](b *base, op string, f func() (T, error)) (T, error) {
+	return counted(&b.guarded, b.Fail, op, f)
 }
 
 // ensure returns m, or an empty map when m is nil, so a store's maps are

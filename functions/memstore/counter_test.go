@@ -44,7 +44,8 @@ func TestCallsAndSucceeded(t *testing.T) {
 // FailOn without method names fails every method.
 func TestFailOnEveryMethod(t *testing.T) {
 	down := errors.New("down")
-	f := &AuthFlows{Fail: FailOn(down)}
+	f := NewAuthFlows()
+	f.Fail = FailOn(down)
 	if err := f.PutFlow(context.Background(), nil); !errors.Is(err, down) {
 		t.Errorf("PutFlow = %v, want %v", err, down)
 	}

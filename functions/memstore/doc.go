@@ -8,16 +8,19 @@
 // count of every method and the version check of a conditional update
 // (common.go), and the keyed table each keeps its records in, with the get,
 // create, take-once and expiry sweep of the real stores' tables (table.go).
-// Each store's file holds only its own rules.
+// The stores themselves, with what each keeps and the interface it
+// implements, are declared together (stores.go); each store's file holds
+// only its own rules.
 //
 // Each store is safe for concurrent use, and its zero value is ready to use.
 // Each passes the same contract tests (package pricelinetest) as the Table
 // Storage adapter, so it refuses, conflicts and forgets exactly where the
 // real store does, and returns the same error kinds and codes.
 //
-// Every store has a Fail hook: when set, it is called with the method's name
-// before the method does anything, and a non-nil error it returns is what the
-// method returns. Tests use it to inject outages (FailOn builds one).
+// Every store has a Fail hook, its field Fail: when set, it is called with
+// the method's name before the method does anything, and a non-nil error it
+// returns is what the method returns. Tests use it to inject outages (FailOn
+// builds one).
 //
 // Every store also counts its calls: Calls(op) is how many times a method
 // was called, Succeeded(op) how many of those returned no error, so a test

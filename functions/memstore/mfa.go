@@ -8,25 +8,6 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// MFA is an in-memory priceline.TOTPStore and priceline.RecoveryCodeStore,
-// with ETag-like versions on enrolments.
-type MFA struct {
-	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
-
-	guarded // Calls, Succeeded and the lock
-	totp    table[string, priceline.TOTPEnrolment]
-	codes   table[string, map[string]bool] // user → hash → unused
-}
-
-var (
-	_ priceline.TOTPStore         = (*MFA)(nil)
-	_ priceline.RecoveryCodeStore = (*MFA)(nil)
-)
-
-// NewMFA returns an empty store.
-func NewMFA() *MFA { return &MFA{} }
-
 var (
 	invalidUser = refusal(priceline.KindInvalid, "invalid_user_id", "The user ID is not valid.")
 	totpChanged = refusal(priceline.KindConflict, "totp_changed", "The authenticator app was changed by another request.")
@@ -39,7 +20,7 @@ func cloneTOTP(e priceline.TOTPEnrolment) *priceline.TOTPEnrolment {
 
 // PutTOTP replaces the user's enrolment.
 func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
-	return m.run(m.Fail, "PutTOTP", func() error {
+	return m.run("PutTOTP", func() error {
 		if e == nil || !validUserID(e.UserID) {
 			return invalidUser()
 		}
@@ -56,14 +37,14 @@ func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
 
 // TOTP reads the user's enrolment.
 func (m *MFA) TOTP(_ context.Context, userID string) (*priceline.TOTPEnrolment, error) {
-	return counted(&m.guarded, m.Fail, "TOTP", func() (*priceline.TOTPEnrolment, error) {
+	return answer(&m.base, "TOTP", func() (*priceline.TOTPEnrolment, error) {
 		return m.totp.find(userID, priceline.TOTPNotFound, cloneTOTP)
 	})
 }
 
 // UpdateTOTP writes Confirmed and LastStep if the version still matches.
 func (m *MFA) UpdateTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
-	return m.run(m.Fail, "UpdateTOTP", func() error {
+	return m.run("UpdateTOTP", func() error {
 		rec, err := m.totp.get(e.UserID, priceline.TOTPNotFound)
 		if err != nil {
 			return err
@@ -79,12 +60,12 @@ func (m *MFA) UpdateTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
 
 // DeleteTOTP removes the enrolment.
 func (m *MFA) DeleteTOTP(_ context.Context, userID string) error {
-	return m.do(m.Fail, "DeleteTOTP", func() { delete(m.totp, userID) })
+	return m.do("DeleteTOTP", func() { delete(m.totp, userID) })
 }
 
 // ReplaceRecoveryCodes makes hashes the user's only codes.
 func (m *MFA) ReplaceRecoveryCodes(_ context.Context, userID string, hashes []string, _ time.Time) error {
-	return m.run(m.Fail, "ReplaceRecoveryCodes", func() error {
+	return m.run("ReplaceRecoveryCodes", func() error {
 		if !validUserID(userID) {
 			return invalidUser()
 		}
@@ -102,7 +83,7 @@ func (m *MFA) ReplaceRecoveryCodes(_ context.Context, userID string, hashes []st
 
 // UseRecoveryCode deletes the code under the lock, so it works once.
 func (m *MFA) UseRecoveryCode(_ context.Context, userID, hash string) error {
-	return m.run(m.Fail, "UseRecoveryCode", func() error {
+	return m.run("UseRecoveryCode", func() error {
 		if !m.codes[userID][hash] {
 			return priceline.RecoveryCodeNotFound()
 		}
@@ -113,12 +94,12 @@ func (m *MFA) UseRecoveryCode(_ context.Context, userID, hash string) error {
 
 // RecoveryCodesLeft counts the user's unused codes.
 func (m *MFA) RecoveryCodesLeft(_ context.Context, userID string) (int, error) {
-	return counted(&m.guarded, m.Fail, "RecoveryCodesLeft", func() (int, error) {
+	return answer(&m.base, "RecoveryCodesLeft", func() (int, error) {
 		return len(m.codes[userID]), nil
 	})
 }
 
 // DeleteRecoveryCodes removes all the user's codes.
 func (m *MFA) DeleteRecoveryCodes(_ context.Context, userID string) error {
-	return m.do(m.Fail, "DeleteRecoveryCodes", func() { delete(m.codes, userID) })
+	return m.do("DeleteRecoveryCodes", func() { delete(m.codes, userID) })
 }

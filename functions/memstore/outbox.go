@@ -8,21 +8,6 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// Outbox is an in-memory priceline.OutboxStore with the real store's
-// version checks, so two senders cannot both claim one entry.
-type Outbox struct {
-	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
-
-	guarded // Calls, Succeeded and the lock
-	entries table[string, priceline.OutboxEntry]
-}
-
-var _ priceline.OutboxStore = (*Outbox)(nil)
-
-// NewOutbox returns an empty outbox.
-func NewOutbox() *Outbox { return &Outbox{} }
-
 var (
 	outboxExists   = refusal(priceline.KindConflict, "outbox_exists", "That message is already queued.")
 	outboxNotFound = refusal(priceline.KindNotFound, "outbox_not_found", "That message is no longer queued.")
@@ -31,7 +16,7 @@ var (
 
 // PutOutbox stores e; KindConflict if its ID exists.
 func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
-	return m.run(m.Fail, "PutOutbox", func() error {
+	return m.run("PutOutbox", func() error {
 		if _, ok := m.entries[e.ID]; ok {
 			return outboxExists()
 		}
@@ -43,7 +28,7 @@ func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
 
 // DueOutbox lists up to limit entries due at now, oldest first.
 func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) ([]*priceline.OutboxEntry, error) {
-	return counted(&m.guarded, m.Fail, "DueOutbox", func() ([]*priceline.OutboxEntry, error) {
+	return answer(&m.base, "DueOutbox", func() ([]*priceline.OutboxEntry, error) {
 		var out []*priceline.OutboxEntry
 		for _, e := range m.entries {
 			if !e.NextAttemptAt.After(now) {
@@ -61,7 +46,7 @@ func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) ([]*pric
 
 // update writes e over the stored entry under the version check.
 func (m *Outbox) update(op string, e *priceline.OutboxEntry) error {
-	return m.run(m.Fail, op, func() error {
+	return m.run(op, func() error {
 		cur, err := m.entries.get(e.ID, outboxNotFound)
 		if err != nil {
 			return err
@@ -86,12 +71,12 @@ func (m *Outbox) MarkOutboxFailed(_ context.Context, e *priceline.OutboxEntry) e
 
 // MarkOutboxSent removes a delivered entry.
 func (m *Outbox) MarkOutboxSent(_ context.Context, id string) error {
-	return m.do(m.Fail, "MarkOutboxSent", func() { delete(m.entries, id) })
+	return m.do("MarkOutboxSent", func() { delete(m.entries, id) })
 }
 
 // DeleteOutbox removes an entry; a missing one is fine.
 func (m *Outbox) DeleteOutbox(_ context.Context, id string) error {
-	return m.do(m.Fail, "DeleteOutbox", func() { delete(m.entries, id) })
+	return m.do("DeleteOutbox", func() { delete(m.entries, id) })
 }
 
 // Entries returns a copy of every queued entry. For tests.

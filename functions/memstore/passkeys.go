@@ -8,20 +8,6 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// Passkeys is an in-memory priceline.PasskeyStore with ETag-like versions.
-type Passkeys struct {
-	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
-
-	guarded // Calls, Succeeded and the lock
-	byID    table[string, priceline.Passkey]
-}
-
-var _ priceline.PasskeyStore = (*Passkeys)(nil)
-
-// NewPasskeys returns an empty store.
-func NewPasskeys() *Passkeys { return &Passkeys{} }
-
 func clonePasskey(p priceline.Passkey) *priceline.Passkey {
 	p.PublicKey = slices.Clone(p.PublicKey)
 	p.AAGUID = slices.Clone(p.AAGUID)
@@ -33,7 +19,7 @@ var passkeyChanged = refusal(priceline.KindConflict, "passkey_changed", "The pas
 
 // AddPasskey stores p; a credential ID registered to anyone is a conflict.
 func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) error {
-	return m.run(m.Fail, "AddPasskey", func() error {
+	return m.run("AddPasskey", func() error {
 		if err := priceline.ValidPasskey(p); err != nil {
 			return err
 		}
@@ -56,14 +42,14 @@ func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) error {
 
 // PasskeyByID finds a passkey by credential ID.
 func (m *Passkeys) PasskeyByID(_ context.Context, id string) (*priceline.Passkey, error) {
-	return counted(&m.guarded, m.Fail, "PasskeyByID", func() (*priceline.Passkey, error) {
+	return answer(&m.base, "PasskeyByID", func() (*priceline.Passkey, error) {
 		return m.byID.find(id, priceline.PasskeyNotFound, clonePasskey)
 	})
 }
 
 // UserPasskeys lists the user's passkeys, oldest first.
 func (m *Passkeys) UserPasskeys(_ context.Context, userID string) ([]*priceline.Passkey, error) {
-	return counted(&m.guarded, m.Fail, "UserPasskeys", func() ([]*priceline.Passkey, error) {
+	return answer(&m.base, "UserPasskeys", func() ([]*priceline.Passkey, error) {
 		var out []*priceline.Passkey
 		for _, p := range m.byID {
 			if p.UserID == userID {
@@ -92,7 +78,7 @@ func (m *Passkeys) owned(userID, id string) (priceline.Passkey, error) {
 
 // UpdatePasskeyUse writes the use fields if the version still matches.
 func (m *Passkeys) UpdatePasskeyUse(_ context.Context, p *priceline.Passkey) error {
-	return m.run(m.Fail, "UpdatePasskeyUse", func() error {
+	return m.run("UpdatePasskeyUse", func() error {
 		rec, err := m.owned(p.UserID, p.ID)
 		if err != nil {
 			return err
@@ -108,7 +94,7 @@ func (m *Passkeys) UpdatePasskeyUse(_ context.Context, p *priceline.Passkey) err
 
 // DeletePasskey removes the user's passkey.
 func (m *Passkeys) DeletePasskey(_ context.Context, userID, id string) error {
-	return m.run(m.Fail, "DeletePasskey", func() error {
+	return m.run("DeletePasskey", func() error {
 		if _, err := m.owned(userID, id); err != nil {
 			return err
 		}
@@ -119,7 +105,7 @@ func (m *Passkeys) DeletePasskey(_ context.Context, userID, id string) error {
 
 // DeleteUserPasskeys removes all the user's passkeys.
 func (m *Passkeys) DeleteUserPasskeys(_ context.Context, userID string) error {
-	return m.do(m.Fail, "DeleteUserPasskeys", func() {
+	return m.do("DeleteUserPasskeys", func() {
 		m.byID.deleteWhere(func(_ string, p *priceline.Passkey) bool { return p.UserID == userID })
 	})
 }

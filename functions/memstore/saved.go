@@ -8,25 +8,11 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// Saved is an in-memory priceline.SavedStore.
-type Saved struct {
-	// Fail, when set, is called with the method name before each call.
-	Fail    func(op string) error
-	guarded // Calls, Succeeded and the lock
-	byUser  table[string, []priceline.SavedEstimate]
-	plans   table[string, priceline.PlanBenefits]
-}
-
-var _ priceline.SavedStore = (*Saved)(nil)
-
-// NewSaved returns an empty saved-estimate store.
-func NewSaved() *Saved { return &Saved{} }
-
 var savedLimit = refusal(priceline.KindConflict, "saved_limit", "You can keep at most %d saved estimates. Delete one to save another.", priceline.MaxSavedEstimates)
 
 // SaveEstimate stores e unless the user already has MaxSavedEstimates.
 func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) error {
-	return m.run(m.Fail, "SaveEstimate", func() error {
+	return m.run("SaveEstimate", func() error {
 		if !validUserID(e.UserID) || !priceline.IsLowerHex(e.ID, 32) {
 			return priceline.Errorf(priceline.KindInvalid, "invalid_estimate", "The estimate's identifiers are malformed.")
 		}
@@ -45,7 +31,7 @@ func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) erro
 
 // SavedEstimates lists the user's estimates, oldest first (ties by ID).
 func (m *Saved) SavedEstimates(_ context.Context, userID string) ([]priceline.SavedEstimate, error) {
-	return counted(&m.guarded, m.Fail, "SavedEstimates", func() ([]priceline.SavedEstimate, error) {
+	return answer(&m.base, "SavedEstimates", func() ([]priceline.SavedEstimate, error) {
 		out := slices.Clone(m.byUser[userID])
 		if out == nil && validUserID(userID) {
 			out = []priceline.SavedEstimate{}
@@ -59,7 +45,7 @@ func (m *Saved) SavedEstimates(_ context.Context, userID string) ([]priceline.Sa
 
 // DeleteSavedEstimate removes the user's estimate with id.
 func (m *Saved) DeleteSavedEstimate(_ context.Context, userID, id string) error {
-	return m.run(m.Fail, "DeleteSavedEstimate", func() error {
+	return m.run("DeleteSavedEstimate", func() error {
 		es := m.byUser[userID]
 		i := slices.IndexFunc(es, func(e priceline.SavedEstimate) bool { return e.ID == id })
 		if i < 0 {
@@ -72,14 +58,14 @@ func (m *Saved) DeleteSavedEstimate(_ context.Context, userID, id string) error 
 
 // PlanBenefits returns the user's plan details, zero when none.
 func (m *Saved) PlanBenefits(_ context.Context, userID string) (priceline.PlanBenefits, error) {
-	return counted(&m.guarded, m.Fail, "PlanBenefits", func() (priceline.PlanBenefits, error) {
+	return answer(&m.base, "PlanBenefits", func() (priceline.PlanBenefits, error) {
 		return m.plans[userID], nil
 	})
 }
 
 // PutPlanBenefits keeps b as the user's plan details; zero b forgets them.
 func (m *Saved) PutPlanBenefits(_ context.Context, userID string, b priceline.PlanBenefits) error {
-	return m.run(m.Fail, "PutPlanBenefits", func() error {
+	return m.run("PutPlanBenefits", func() error {
 		if !validUserID(userID) {
 			return priceline.Errorf(priceline.KindInvalid, "invalid_plan", "The user ID is malformed.")
 		}
@@ -97,5 +83,5 @@ func (m *Saved) PutPlanBenefits(_ context.Context, userID string, b priceline.Pl
 
 // DeleteUserData forgets the user's saved estimates and plan details.
 func (m *Saved) DeleteUserData(_ context.Context, userID string) error {
-	return m.do(m.Fail, "DeleteUserData", func() { delete(m.byUser, userID); delete(m.plans, userID) })
+	return m.do("DeleteUserData", func() { delete(m.byUser, userID); delete(m.plans, userID) })
 }

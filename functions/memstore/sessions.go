@@ -12,24 +12,6 @@ import (
 // maxUserAgent is how many characters of a user agent the real store keeps.
 const maxUserAgent = 256
 
-// Sessions is an in-memory priceline.SessionStore with ETag-like versions:
-// TouchSession fails with KindConflict on a stale version.
-type Sessions struct {
-	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
-	// BeforeTouch, when set, runs before TouchSession takes the lock, so a
-	// test can change the record under a touch in progress.
-	BeforeTouch func(s *priceline.Session)
-
-	guarded                                                 // Calls, Succeeded and the lock
-	rows    table[string, table[string, priceline.Session]] // userID → key → record
-}
-
-var _ priceline.SessionStore = (*Sessions)(nil)
-
-// NewSessions returns an empty session store.
-func NewSessions() *Sessions { return &Sessions{} }
-
 var (
 	sessionNotFound = refusal(priceline.KindNotFound, "session_not_found", "The session has ended. Please sign in again.")
 	sessionChanged  = refusal(priceline.KindConflict, "session_changed", "The session was changed by another request.")
@@ -47,7 +29,7 @@ func truncateUserAgent(ua string) string {
 
 // CreateSession stores s (its user agent truncated) and sets s.Version.
 func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error {
-	return m.run(m.Fail, "CreateSession", func() error {
+	return m.run("CreateSession", func() error {
 		if err := priceline.ValidSession(s); err != nil {
 			return err
 		}
@@ -68,7 +50,7 @@ func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error 
 
 // Session is a point read.
 func (m *Sessions) Session(_ context.Context, userID, key string) (*priceline.Session, error) {
-	return counted(&m.guarded, m.Fail, "Session", func() (*priceline.Session, error) {
+	return answer(&m.base, "Session", func() (*priceline.Session, error) {
 		return m.rows[userID].find(key, sessionNotFound, ref)
 	})
 }
@@ -104,12 +86,12 @@ func (m *Sessions) TouchSession(_ context.Context, s *priceline.Session) (err er
 
 // DeleteSession removes a record; a missing one is fine.
 func (m *Sessions) DeleteSession(_ context.Context, userID, key string) error {
-	return m.do(m.Fail, "DeleteSession", func() { delete(m.rows[userID], key) })
+	return m.do("DeleteSession", func() { delete(m.rows[userID], key) })
 }
 
 // UserSessions lists a user's records, expired ones included.
 func (m *Sessions) UserSessions(_ context.Context, userID string) ([]*priceline.Session, error) {
-	return counted(&m.guarded, m.Fail, "UserSessions", func() ([]*priceline.Session, error) {
+	return answer(&m.base, "UserSessions", func() ([]*priceline.Session, error) {
 		var out []*priceline.Session
 		for _, s := range m.rows[userID] {
 			out = append(out, &s)
@@ -120,7 +102,7 @@ func (m *Sessions) UserSessions(_ context.Context, userID string) ([]*priceline.
 
 // DeleteExpiredSessions removes records expired at now.
 func (m *Sessions) DeleteExpiredSessions(_ context.Context, now time.Time) (int, error) {
-	return counted(&m.guarded, m.Fail, "DeleteExpiredSessions", func() (int, error) {
+	return answer(&m.base, "DeleteExpiredSessions", func() (int, error) {
 		n := 0
 		for _, p := range m.rows {
 			n += p.deleteWhere(func(_ string, s *priceline.Session) bool { return !s.Live(now) })

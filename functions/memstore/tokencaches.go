@@ -8,37 +8,11 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// TokenCaches is an in-memory priceline.TokenCacheStore.
-type TokenCaches struct {
-	// Now is the clock expiries are checked against; nil means time.Now.
-	Now func() time.Time
-	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
-	// Sessions, when set, is what DeleteOrphanedTokenCaches checks entries
-	// against; without it only an entry's own expiry ends it.
-	Sessions priceline.SessionStore
-
-	guarded // Calls, Succeeded and the lock
-	entries table[tokenKey, tokenEntry]
-}
-
-type tokenKey struct{ userID, sessionKey string }
-
-type tokenEntry struct {
-	blob      []byte
-	expiresAt time.Time
-}
-
-var _ priceline.TokenCacheStore = (*TokenCaches)(nil)
-
-// NewTokenCaches returns an empty token cache store.
-func NewTokenCaches() *TokenCaches { return &TokenCaches{} }
-
 var tokenCacheNotFound = refusal(priceline.KindNotFound, "token_cache_not_found", "No provider tokens are kept for this session.")
 
 // PutTokenCache stores a copy of blob, replacing an earlier entry.
 func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) error {
-	return m.run(m.Fail, "PutTokenCache", func() error {
+	return m.run("PutTokenCache", func() error {
 		if err := priceline.ValidTokenCache(userID, sessionKey, blob, expiresAt, clock(m.Now)); err != nil {
 			return err
 		}
@@ -49,7 +23,7 @@ func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string
 
 // TokenCache returns a copy of the live entry.
 func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) ([]byte, error) {
-	return counted(&m.guarded, m.Fail, "TokenCache", func() ([]byte, error) {
+	return answer(&m.base, "TokenCache", func() ([]byte, error) {
 		e, ok := m.entries[tokenKey{userID, sessionKey}]
 		if !ok || !clock(m.Now).Before(e.expiresAt) {
 			return nil, tokenCacheNotFound()
@@ -60,7 +34,7 @@ func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) (
 
 // DeleteTokenCache removes the entry; a missing one is fine.
 func (m *TokenCaches) DeleteTokenCache(_ context.Context, userID, sessionKey string) error {
-	return m.do(m.Fail, "DeleteTokenCache", func() { delete(m.entries, tokenKey{userID, sessionKey}) })
+	return m.do("DeleteTokenCache", func() { delete(m.entries, tokenKey{userID, sessionKey}) })
 }
 
 // DeleteOrphanedTokenCaches removes every entry expired at now or whose

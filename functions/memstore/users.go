@@ -2,36 +2,9 @@ package memstore
 
 import (
 	"context"
-	"time"
 
 	"hospitalpriceline/functions/priceline"
 )
-
-// Users is an in-memory priceline.UserStore. Like the real store it keeps an
-// email index for local users, with a copy of the password hash
-// (PasswordHint), and a subject index for cloud users.
-type Users struct {
-	// Now is the clock for CreatedAt and UpdatedAt; nil means time.Now.
-	Now func() time.Time
-	// Fail, when set, is called with the method name before each call.
-	Fail func(op string) error
-
-	guarded   // Calls, Succeeded and the lock
-	byID      table[string, priceline.User]
-	byEmail   table[string, emailIndex]
-	bySubject table[subjectKey, string]
-}
-
-type emailIndex struct {
-	userID, hash string
-}
-
-type subjectKey struct{ provider, subject string }
-
-var _ priceline.UserStore = (*Users)(nil)
-
-// NewUsers returns an empty user store.
-func NewUsers() *Users { return &Users{} }
 
 var (
 	userNotFound = refusal(priceline.KindNotFound, "user_not_found", "No such user.")
@@ -40,7 +13,7 @@ var (
 
 // CreateUser stores u and its index, or nothing.
 func (m *Users) CreateUser(_ context.Context, u *priceline.User) error {
-	return m.run(m.Fail, "CreateUser", func() error {
+	return m.run("CreateUser", func() error {
 		if err := priceline.ValidUser(u); err != nil {
 			return err
 		}
@@ -99,7 +72,7 @@ func (m *Users) update(id string, change func(u *priceline.User) error) error {
 
 // UserByID returns the user with id.
 func (m *Users) UserByID(_ context.Context, id string) (*priceline.User, error) {
-	return counted(&m.guarded, m.Fail, "UserByID", func() (*priceline.User, error) { return m.get(id) })
+	return answer(&m.base, "UserByID", func() (*priceline.User, error) { return m.get(id) })
 }
 
 // indexed returns the user an index entry names, when the user still is
@@ -121,7 +94,7 @@ func (m *Users) indexed(id string, ok bool, matches func(*priceline.User) bool) 
 
 // UserByEmail finds a local user through the email index.
 func (m *Users) UserByEmail(_ context.Context, email string) (*priceline.User, error) {
-	return counted(&m.guarded, m.Fail, "UserByEmail", func() (*priceline.User, error) {
+	return answer(&m.base, "UserByEmail", func() (*priceline.User, error) {
 		idx, ok := m.byEmail[email]
 		return m.indexed(idx.userID, ok && email != "", func(u *priceline.User) bool {
 			return u.Provider == priceline.ProviderLocal && u.Email == email
@@ -131,7 +104,7 @@ func (m *Users) UserByEmail(_ context.Context, email string) (*priceline.User, e
 
 // PasswordHint reads the email index: the user's ID and its copy of the hash.
 func (m *Users) PasswordHint(_ context.Context, email string) (string, string, error) {
-	idx, err := counted(&m.guarded, m.Fail, "PasswordHint", func() (emailIndex, error) {
+	idx, err := answer(&m.base, "PasswordHint", func() (emailIndex, error) {
 		idx, ok := m.byEmail[email]
 		if !ok || email == "" {
 			return idx, userNotFound()
@@ -146,7 +119,7 @@ func (m *Users) PasswordHint(_ context.Context, email string) (string, string, e
 
 // RepairPasswordHint copies the user's hash into the index that names it.
 func (m *Users) RepairPasswordHint(_ context.Context, userID string) error {
-	return m.run(m.Fail, "RepairPasswordHint", func() error {
+	return m.run("RepairPasswordHint", func() error {
 		u, err := m.get(userID)
 		if err != nil {
 			return err
@@ -168,7 +141,7 @@ func (m *Users) syncHint(u *priceline.User) {
 
 // UserBySubject finds a cloud user through the subject index.
 func (m *Users) UserBySubject(_ context.Context, provider, subject string) (*priceline.User, error) {
-	return counted(&m.guarded, m.Fail, "UserBySubject", func() (*priceline.User, error) {
+	return answer(&m.base, "UserBySubject", func() (*priceline.User, error) {
 		id, ok := m.bySubject[subjectKey{provider, subject}]
 		return m.indexed(id, ok && provider != "" && subject != "", func(u *priceline.User) bool {
 			return u.Provider == provider && u.Subject == subject
@@ -178,7 +151,7 @@ func (m *Users) UserBySubject(_ context.Context, provider, subject string) (*pri
 
 // UpdatePasswordHash replaces the hash if it is still oldHash.
 func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash string) error {
-	return m.run(m.Fail, "UpdatePasswordHash", func() error {
+	return m.run("UpdatePasswordHash", func() error {
 		if err := priceline.CheckText("password hash", newHash); err != nil {
 			return err
 		}
@@ -195,7 +168,7 @@ func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash s
 
 // UpdateProfile replaces the display name and email.
 func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) error {
-	return m.run(m.Fail, "UpdateProfile", func() error {
+	return m.run("UpdateProfile", func() error {
 		for _, f := range []struct{ name, v string }{{"name", name}, {"email", email}} {
 			if err := priceline.CheckText(f.name, f.v); err != nil {
 				return err
@@ -242,7 +215,7 @@ func localWithEmail(u *priceline.User, email string) error {
 
 // MarkEmailVerified sets EmailVerified when the user's email is still email.
 func (m *Users) MarkEmailVerified(_ context.Context, userID, email string) error {
-	return m.run(m.Fail, "MarkEmailVerified", func() error {
+	return m.run("MarkEmailVerified", func() error {
 		return m.update(userID, func(u *priceline.User) error {
 			if err := localWithEmail(u, email); err != nil {
 				return err
@@ -255,7 +228,7 @@ func (m *Users) MarkEmailVerified(_ context.Context, userID, email string) error
 
 // ChangeEmail moves a local user and its index to newEmail, verified.
 func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string) error {
-	return m.run(m.Fail, "ChangeEmail", func() error {
+	return m.run("ChangeEmail", func() error {
 		if err := priceline.CheckText("email", newEmail); err != nil {
 			return err
 		}
@@ -281,7 +254,7 @@ func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string
 
 // DeleteUser removes the user and the index that names it.
 func (m *Users) DeleteUser(_ context.Context, userID string) error {
-	return m.do(m.Fail, "DeleteUser", func() {
+	return m.do("DeleteUser", func() {
 		u, ok := m.byID[userID]
 		if !ok {
 			return

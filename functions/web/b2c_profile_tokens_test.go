@@ -198,8 +198,10 @@ func TestB2CTokenCacheDeletedWhenSessionEnds(t *testing.T) {
 // sign-in; it is logged, by size and code, never by content.
 func TestB2CTokenCacheThatCannotBeKeptIsLoggedNotFatal(t *testing.T) {
 	b, logs := newB2CTokenEnv(t, true)
-	b.sso.Tokens = &memstore.TokenCaches{Fail: memstore.FailOn(
-		priceline.Errorf(priceline.KindInvalid, "token_cache_too_large", "The token cache is too large."), "PutTokenCache")}
+	tokens := memstore.NewTokenCaches()
+	tokens.Fail = memstore.FailOn(
+		priceline.Errorf(priceline.KindInvalid, "token_cache_too_large", "The token cache is too large."), "PutTokenCache")
+	b.sso.Tokens = tokens
 	c := b.signedInB2C()
 	if me := b.meWith(c); me.Status != http.StatusOK {
 		t.Fatalf("/api/me after sign-in: %d", me.Status)

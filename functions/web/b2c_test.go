@@ -653,8 +653,10 @@ func TestB2CResetAndEditProfileFlows(t *testing.T) {
 // Storage down when starting: a clear 503 page, no cookie, no redirect.
 func TestB2CLoginWithStorageDownShowsErrorPage(t *testing.T) {
 	b := newB2CEnv(t, b2ctest.Options{})
-	b.sso.Flows = &memstore.AuthFlows{Fail: memstore.FailOn(&priceline.Error{Kind: priceline.KindUnavailable, Code: "storage_unavailable",
-		Message: "The service is temporarily unavailable. Please try again shortly.", RetryAfter: time.Second})}
+	flows := memstore.NewAuthFlows()
+	flows.Fail = memstore.FailOn(&priceline.Error{Kind: priceline.KindUnavailable, Code: "storage_unavailable",
+		Message: "The service is temporarily unavailable. Please try again shortly.", RetryAfter: time.Second})
+	b.sso.Flows = flows
 	b.serve(b2cTestHandler(b.web, b.sso))
 	r := b.get("/api/auth/b2c/login", nil, "Accept", "text/html")
 	if r.Status != http.StatusServiceUnavailable || r.setCookie(B2CFlowCookie) != nil || !strings.Contains(string(r.Body), "temporarily unavailable") {
