@@ -221,7 +221,7 @@ func (st *jsonState) hospital() priceline.Hospital {
 func (st *jsonState) next() ([]priceline.Charge, []Problem, error) {
 	for st.inItems {
 		if st.pipe == nil {
-			st.pipe = &jsonPipeline{st: st}
+			st.pipe = newJSONPipeline(st)
 		}
 		chs, ps, done, err := st.pipe.nextItem()
 		if err != nil {
