@@ -77,15 +77,7 @@ func ParsePercent(s string) (string, string) {
 	if intPart == "" && frac == "" || !allDigits(intPart) || !allDigits(frac) {
 		return "", "is not a percentage (for example 20 or 12.5)"
 	}
-	intPart = strings.TrimLeft(intPart, "0")
-	frac = strings.TrimRight(frac, "0")
-	if intPart == "" {
-		intPart = "0"
-	}
-	canon := intPart
-	if frac != "" {
-		canon += "." + frac
-	}
+	canon := priceline.CanonicalDecimal(intPart, frac)
 	r, _ := new(big.Rat).SetString(canon)
 	if r.Cmp(big.NewRat(100, 1)) > 0 {
 		return "", "is more than 100 %"

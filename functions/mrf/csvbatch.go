@@ -33,28 +33,86 @@ type rowResult struct {
 	ps  []Problem
 }
 
+// checkedRows are a batch's checked rows and the arenas their charges live
+// in, one per part of parallelFor; CSV and JSON batches alike reuse them
+// from batch to batch.
+type checkedRows struct {
+	out    []rowResult
+	arenas []chargeArena
+}
+
+// reset makes room for n rows and empties the arenas.
+func (c *checkedRows) reset(n int) {
+	if cap(c.out) < n {
+		c.out = make([]rowResult, n)
+	}
+	c.out = c.out[:n]
+	if parts := runtime.GOMAXPROCS(0); len(c.arenas) < parts {
+		c.arenas = make([]chargeArena, parts)
+	}
+	for i := range c.arenas {
+		c.arenas[i].buf = c.arenas[i].buf[:0]
+	}
+}
+
+// take hands out row i's result and lets go of it.
+func (c *checkedRows) take(i int) rowResult {
+	res := c.out[i]
+	c.out[i] = rowResult{}
+	return res
+}
+
+// readAhead hands batches (of CSV records or JSON items) from the goroutine
+// that reads the next one to the caller, who takes the current one row by
+// row; a used batch is kept as the spare to read into next.
+type readAhead[B any] struct {
+	fill  func(*B) // reads the next batch into b and sends it on ahead
+	ahead chan *B  // the batch being read ahead; receives exactly once per fill
+	cur   *B       // the batch being handed out
+	i     int      // its next row
+	spare *B
+}
+
+// start fills a recycled batch in a new goroutine.
+func (q *readAhead[B]) start() {
+	b := q.spare
+	q.spare = nil
+	if b == nil {
+		b = new(B)
+	}
+	go q.fill(b)
+}
+
+// receive waits for the batch being read ahead, starting the first read if
+// none is under way.
+func (q *readAhead[B]) receive() *B {
+	if q.ahead == nil {
+		q.ahead = make(chan *B, 1)
+		q.start()
+	}
+	return <-q.ahead
+}
+
 // csvBatch is a run of records, read by one goroutine and then checked.
 type csvBatch struct {
 	fields []string
 	text   []byte // record text being read (reused)
 	ends   []int  // field ends in text (reused)
 	rows   []csvSpan
-	out    []rowResult
-	arenas []chargeArena // one per part of check's parallelFor, reused
-	err    error         // what ended the read: nil (the batch is full), io.EOF or a failure
+	checkedRows
+	err error // what ended the read: nil (the batch is full), io.EOF or a failure
 }
 
 // csvPipeline feeds Reader.Next from batches.
 type csvPipeline struct {
-	st    *csvState
-	ahead chan *csvBatch // the batch being read ahead; receives exactly once per read
-	cur   *csvBatch
-	i     int
-	spare *csvBatch
+	st *csvState
+	readAhead[csvBatch]
 }
 
 func newCSVPipeline(st *csvState) *csvPipeline {
-	return &csvPipeline{st: st}
+	p := &csvPipeline{st: st}
+	p.fill = p.read
+	return p
 }
 
 // read fills b with the next records. It alone uses the record reader and
@@ -107,23 +165,12 @@ func blankRecord(text []byte, base int, ends []int) bool {
 	return true
 }
 
-// readAhead starts reading the next batch into a recycled one.
-func (p *csvPipeline) readAhead() {
-	b := p.spare
-	p.spare = nil
-	if b == nil {
-		b = &csvBatch{}
-	}
-	go p.read(b)
-}
-
 // next returns the next data row's charges and problems.
 func (p *csvPipeline) next() ([]priceline.Charge, []Problem, error) {
 	for {
 		if b := p.cur; b != nil {
 			if p.i < len(b.rows) {
-				res := b.out[p.i]
-				b.out[p.i] = rowResult{}
+				res := b.take(p.i)
 				p.i++
 				return res.chs, res.ps, nil
 			}
@@ -135,13 +182,9 @@ func (p *csvPipeline) next() ([]priceline.Charge, []Problem, error) {
 			}
 			p.spare, p.cur = b, nil
 		}
-		if p.ahead == nil {
-			p.ahead = make(chan *csvBatch, 1)
-			p.readAhead()
-		}
-		b := <-p.ahead
+		b := p.receive()
 		if b.err == nil {
-			p.readAhead()
+			p.start()
 		}
 		p.check(b)
 		p.cur, p.i = b, 0
@@ -151,16 +194,7 @@ func (p *csvPipeline) next() ([]priceline.Charge, []Problem, error) {
 // check runs the row rules over b, its rows split over the cores.
 func (p *csvPipeline) check(b *csvBatch) {
 	n := len(b.rows)
-	if cap(b.out) < n {
-		b.out = make([]rowResult, n)
-	}
-	b.out = b.out[:n]
-	if parts := runtime.GOMAXPROCS(0); len(b.arenas) < parts {
-		b.arenas = make([]chargeArena, parts)
-	}
-	for i := range b.arenas {
-		b.arenas[i].buf = b.arenas[i].buf[:0]
-	}
+	b.reset(n)
 	span := func(part, lo, hi int) {
 		sc := rowScratch{arena: &b.arenas[part]}
 		for i := lo; i < hi; i++ {

@@ -17,7 +17,7 @@ func (r *Reader) readGeneralHeaders(row1, row2 []string) {
 		}
 		return strings.TrimSpace(row2[i])
 	}
-	idx := map[string]int{}
+	idx := headerIndex{}
 	state, attest, affirm := "", -1, -1
 	licenseCol := -1
 	var layout family
@@ -57,12 +57,7 @@ func (r *Reader) readGeneralHeaders(row1, row2 []string) {
 			ps.warnf(1, h, RuleHeaderUnknown, "row 1 has a column %q that CMS does not define; it is ignored", clip(h))
 		}
 	}
-	col := func(n string) int {
-		if i, ok := idx[n]; ok {
-			return i
-		}
-		return -1
-	}
+	col := idx.col
 	r.version = val(col("version"))
 	r.fam = chooseFamily(r.version, layout, ps, "version")
 
@@ -142,7 +137,7 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 	r := st.rd
 	ps := &r.file
 	st.headers = append([]string(nil), row3...)
-	idx := map[string]int{}
+	idx := headerIndex{}
 	type group struct {
 		payer, plan string
 		cols        map[string]int
@@ -150,6 +145,16 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 	}
 	var groups []*group
 	byKey := map[string]*group{}
+	// groupFor finds the payer and plan's group by key, or starts it.
+	groupFor := func(key, payer, plan string) *group {
+		g := byKey[key]
+		if g == nil {
+			g = &group{payer: payer, plan: plan, cols: map[string]int{}}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		return g
+	}
 	codeIdx := map[string]bool{}
 	var codeKeys []string // the code columns' i, in header order (salvage pairs them as written)
 	var payerCols []bool  // salvage: row-3 columns read as payer columns
@@ -174,13 +179,7 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 		raw := strings.Split(h, "|")
 		if r.salvage {
 			if pc, ok := salvagePayerColumn(parts, raw); ok {
-				key := strings.ToLower(pc.payer + "|" + pc.plan)
-				g := byKey[key]
-				if g == nil {
-					g = &group{payer: pc.payer, plan: pc.plan, cols: map[string]int{}}
-					byKey[key] = g
-					groups = append(groups, g)
-				}
+				g := groupFor(strings.ToLower(pc.payer+"|"+pc.plan), pc.payer, pc.plan)
 				g.cols[pc.field] = i
 				if pc.note != "" && !slices.Contains(g.notes, pc.note) {
 					g.notes = append(g.notes, pc.note)
@@ -200,13 +199,7 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 			if len(parts) == 3 {
 				field = parts[0]
 			}
-			key := parts[1] + "|" + parts[2]
-			g := byKey[key]
-			if g == nil {
-				g = &group{payer: strings.TrimSpace(raw[1]), plan: strings.TrimSpace(raw[2]), cols: map[string]int{}}
-				byKey[key] = g
-				groups = append(groups, g)
-			}
+			g := groupFor(parts[1]+"|"+parts[2], strings.TrimSpace(raw[1]), strings.TrimSpace(raw[2]))
 			g.cols[field] = i
 		}
 	}
@@ -214,12 +207,7 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 		ps.errorf(line, "", RuleHeaderBlank, "row 3 must hold the item and service headers")
 		return
 	}
-	col := func(n string) int {
-		if i, ok := idx[n]; ok {
-			return i
-		}
-		return -1
-	}
+	col := idx.col
 	need := func(n string) int {
 		i := col(n)
 		if i < 0 {
@@ -298,19 +286,16 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 		p := csvPayerCols{median: -1, p10: -1, p90: -1, count: -1, est: -1}
 		p.payer = need("payer_name")
 		p.plan = need("plan_name")
-		p.dollar = need("standard_charge|negotiated_dollar")
-		p.pct = need("standard_charge|negotiated_percentage")
-		p.alg = need("standard_charge|negotiated_algorithm")
-		p.meth = need("standard_charge|methodology")
-		p.notes = col("additional_payer_notes")
-		if v3 {
-			p.median, p.p10, p.p90, p.count = need("median_amount"), need("10th_percentile"), need("90th_percentile"), need("count")
-			p.est = col("estimated_amount")
-		} else if r.ver.is22() {
-			p.est = need("estimated_amount")
-		} else {
-			p.est = col("estimated_amount")
-		}
+		p.locate(func(field string, required bool) int {
+			n := field
+			if underStandardCharge(field) {
+				n = "standard_charge|" + field
+			}
+			if required {
+				return need(n)
+			}
+			return col(n)
+		}, v3, r.ver, false)
 		c.tall = p
 		if len(groups) > 0 {
 			g := groups[0]
@@ -330,7 +315,7 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 			}
 			if required {
 				name := field + "|" + g.payer + "|" + g.plan
-				if strings.HasPrefix(field, "negotiated_") || field == "methodology" {
+				if underStandardCharge(field) {
 					name = "standard_charge|" + g.payer + "|" + g.plan + "|" + field
 				}
 				ps.errorf(line, name, RuleHeaderMissingColumn, "row 3 has no %q column for payer %q plan %q", name, g.payer, g.plan)
@@ -338,13 +323,7 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 			return -1
 		}
 		p := csvPayerCols{payerName: g.payer, planName: g.plan, payer: -1, plan: -1}
-		p.dollar = gcol("negotiated_dollar", true)
-		p.pct = gcol("negotiated_percentage", true)
-		p.alg = gcol("negotiated_algorithm", true)
-		p.meth = gcol("methodology", true)
-		p.notes = gcol("additional_payer_notes", true)
-		p.median, p.p10, p.p90, p.count = gcol("median_amount", v3), gcol("10th_percentile", v3), gcol("90th_percentile", v3), gcol("count", v3)
-		p.est = gcol("estimated_amount", r.ver.is22())
+		p.locate(gcol, v3, r.ver, true)
 		if r.salvage {
 			p.payerName, p.planName = salvagePayerNames(ps, line, g.payer, g.plan, missing, g.notes)
 		}
@@ -358,6 +337,42 @@ func (st *csvState) readItemHeaders(row3 []string, line int) {
 		}
 		c.wide = append(c.wide, p)
 	}
+}
+
+// headerIndex maps a header row's normalized names to their columns.
+type headerIndex map[string]int
+
+// col is the column of header n, or -1 when the row has none.
+func (h headerIndex) col(n string) int {
+	if i, ok := h[n]; ok {
+		return i
+	}
+	return -1
+}
+
+// locate finds a payer's price columns through col, which looks one up by
+// its field name (the last part of a wide header, as negotiated_dollar) and
+// reports it when required and missing. Tall and wide rows ask for the same
+// fields under the same versions but for two: the payer notes, a column
+// wide rows must have, and the v3 allowed amounts, which a v2 tall row never
+// reads (a salvaged v2 wide row may carry them).
+func (p *csvPayerCols) locate(col func(field string, required bool) int, v3 bool, ver cmsVersion, wide bool) {
+	p.dollar = col("negotiated_dollar", true)
+	p.pct = col("negotiated_percentage", true)
+	p.alg = col("negotiated_algorithm", true)
+	p.meth = col("methodology", true)
+	p.notes = col("additional_payer_notes", wide)
+	if v3 || wide {
+		p.median, p.p10, p.p90, p.count = col("median_amount", v3), col("10th_percentile", v3), col("90th_percentile", v3), col("count", v3)
+	}
+	p.est = col("estimated_amount", ver.is22())
+}
+
+// underStandardCharge reports the payer fields whose headers are written
+// under standard_charge (standard_charge|negotiated_dollar in a tall row,
+// standard_charge|[payer]|[plan]|methodology in a wide one).
+func underStandardCharge(field string) bool {
+	return strings.HasPrefix(field, "negotiated_") || field == "methodology"
 }
 
 // isWidePrefix reports the first parts of wide payer columns "x|payer|plan"

@@ -221,7 +221,7 @@ func (st *jsonState) hospital() priceline.Hospital {
 func (st *jsonState) next() ([]priceline.Charge, []Problem, error) {
 	for st.inItems {
 		if st.pipe == nil {
-			st.pipe = &jsonPipeline{st: st}
+			st.pipe = newJSONPipeline(st)
 		}
 		chs, ps, done, err := st.pipe.nextItem()
 		if err != nil {
@@ -309,6 +309,16 @@ func (j jctx) obj(m jsonObject, key, path string) (jsonObject, bool) {
 	return o, isObj
 }
 
+// elem is element v of an array, at path, as an object; it reports one
+// that is not.
+func (j jctx) elem(v any, path string) (jsonObject, bool) {
+	o, isObj := v.(jsonObject)
+	if !isObj {
+		j.ck.errf(path, RuleType, "%s must be an object", path)
+	}
+	return o, isObj
+}
+
 func (j jctx) arr(m jsonObject, key, path string, required bool) ([]any, bool) {
 	v, ok := m.get(key)
 	if !ok {
@@ -343,9 +353,8 @@ func (st *jsonState) item(v any, row int, ps *problems, sc *rowScratch) []pricel
 	codes, hasCodes := j.arr(m, "code_information", "", false)
 	for i, c := range codes {
 		p := indexPath("/code_information/", i)
-		cm, ok := c.(jsonObject)
+		cm, ok := j.elem(c, p)
 		if !ok {
-			ck.errf(p, RuleType, "%s must be an object", p)
 			continue
 		}
 		cd := codeIn{code: j.str(cm, "code", p, true), typ: j.str(cm, "type", p, true)}
@@ -383,9 +392,8 @@ func (st *jsonState) item(v any, row int, ps *problems, sc *rowScratch) []pricel
 	var out []priceline.Charge
 	for i, sv := range scs {
 		p := indexPath("/standard_charges/", i)
-		sm, ok := sv.(jsonObject)
+		sm, ok := j.elem(sv, p)
 		if !ok {
-			ck.errf(p, RuleType, "%s must be an object", p)
 			continue
 		}
 		ci := chargesIn{
@@ -411,9 +419,8 @@ func (st *jsonState) item(v any, row int, ps *problems, sc *rowScratch) []pricel
 		pays, _ := j.arr(sm, "payers_information", p, false)
 		for k, pv := range pays {
 			pp := payerPath(i, p, k)
-			pm, ok := pv.(jsonObject)
+			pm, ok := j.elem(pv, pp)
 			if !ok {
-				ck.errf(pp, RuleType, "%s must be an object", pp)
 				continue
 			}
 			// Filled in place in the reused scratch: a payerIn is about 900 bytes.
@@ -430,17 +437,25 @@ func (st *jsonState) item(v any, row int, ps *problems, sc *rowScratch) []pricel
 				pin.count = j.str(pm, "count", pp, true)
 			}
 		}
-		sc.payers = ci.payers
-		if chs := ck.charges(b, &ci, false); out == nil {
-			out = chs // the usual single set of charges: no copy
-		} else {
-			out = append(out, chs...)
-		}
+		out = appendCharges(out, ck, &b, &ci, sc)
 	}
 	if len(out) == 0 {
 		out = append(out, base)
 	}
 	return out
+}
+
+// appendCharges checks one element of an item's standard_charges (ci, with
+// the item's fields in b) and appends its charges to out, for both readings
+// of an item (item and checkRawItem). The usual item has one element, whose
+// charges are taken without a copy.
+func appendCharges(out []priceline.Charge, ck *checker, b *priceline.Charge, ci *chargesIn, sc *rowScratch) []priceline.Charge {
+	sc.payers = ci.payers // the scratch keeps the grown slice for the next item
+	chs := ck.charges(*b, ci, false)
+	if out == nil {
+		return chs
+	}
+	return append(out, chs...)
 }
 
 // modifiers streams modifier_information; its problems are file problems.
@@ -465,9 +480,8 @@ func (st *jsonState) modifiers() error {
 		st.nMods++
 		ck := &checker{fam: r.fam, ver: r.ver, ps: &r.file}
 		j := jctx{ck: ck, fam: r.fam}
-		m, ok := v.(jsonObject)
+		m, ok := j.elem(v, p)
 		if !ok {
-			ck.errf(p, RuleType, "%s must be an object", p)
 			continue
 		}
 		ck.required(j.str(m, "description", p, true), p+"/description")
@@ -478,9 +492,8 @@ func (st *jsonState) modifiers() error {
 		mps, _ := j.arr(m, "modifier_payer_information", p, true)
 		for k, mv := range mps {
 			pp := fmt.Sprintf("%s/modifier_payer_information/%d", p, k)
-			pm, ok := mv.(jsonObject)
+			pm, ok := j.elem(mv, pp)
 			if !ok {
-				ck.errf(pp, RuleType, "%s must be an object", pp)
 				continue
 			}
 			ck.required(j.str(pm, "payer_name", pp, true), pp+"/payer_name")

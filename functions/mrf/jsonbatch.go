@@ -1,10 +1,6 @@
 package mrf
 
-import (
-	"runtime"
-
-	"hospitalpriceline/functions/priceline"
-)
+import "hospitalpriceline/functions/priceline"
 
 // The items of standard_charge_information are read in batches, as CSV
 // rows are (csvbatch.go): one goroutine reads the next batch's items (their
@@ -19,20 +15,21 @@ const (
 type jsonBatch struct {
 	text []byte // the items' JSON text, one after the other
 	ends []int  // where each item's text ends in text
-	out  []rowResult
-	// arenas hold the charges, one per part of parallelFor (see chargeArena).
-	arenas []chargeArena
-	end    bool  // the array ended after these items
-	err    error // decoding failed after these items
+	checkedRows
+	end bool  // the array ended after these items
+	err error // decoding failed after these items
 }
 
 // jsonPipeline feeds jsonState.next from batches.
 type jsonPipeline struct {
-	st    *jsonState
-	ahead chan *jsonBatch
-	cur   *jsonBatch
-	i     int
-	spare *jsonBatch
+	st *jsonState
+	readAhead[jsonBatch]
+}
+
+func newJSONPipeline(st *jsonState) *jsonPipeline {
+	p := &jsonPipeline{st: st}
+	p.fill = p.read
+	return p
 }
 
 // read decodes the next items into b. It alone uses the decoder and the
@@ -57,15 +54,6 @@ func (p *jsonPipeline) read(b *jsonBatch) {
 	p.ahead <- b
 }
 
-func (p *jsonPipeline) readAhead() {
-	b := p.spare
-	p.spare = nil
-	if b == nil {
-		b = &jsonBatch{}
-	}
-	go p.read(b)
-}
-
 // nextItem returns the next item's charges, or done once the array has
 // ended (the decoder is then the caller's again) or failed (err).
 func (p *jsonPipeline) nextItem() (chs []priceline.Charge, ps []Problem, done bool, err error) {
@@ -73,8 +61,7 @@ func (p *jsonPipeline) nextItem() (chs []priceline.Charge, ps []Problem, done bo
 	for {
 		if b := p.cur; b != nil {
 			if p.i < len(b.ends) {
-				res := b.out[p.i]
-				b.out[p.i] = rowResult{}
+				res := b.take(p.i)
 				p.i++
 				st.nItems++
 				return res.chs, res.ps, false, nil
@@ -90,26 +77,13 @@ func (p *jsonPipeline) nextItem() (chs []priceline.Charge, ps []Problem, done bo
 			}
 			p.spare, p.cur = b, nil
 		}
-		if p.ahead == nil {
-			p.ahead = make(chan *jsonBatch, 1)
-			p.readAhead()
-		}
-		b := <-p.ahead
+		b := p.receive()
 		if b.err == nil && !b.end {
-			p.readAhead()
+			p.start()
 		}
 		first := st.nItems + 1
 		n := len(b.ends)
-		if cap(b.out) < n {
-			b.out = make([]rowResult, n)
-		}
-		b.out = b.out[:n]
-		if parts := runtime.GOMAXPROCS(0); len(b.arenas) < parts {
-			b.arenas = make([]chargeArena, parts)
-		}
-		for i := range b.arenas {
-			b.arenas[i].buf = b.arenas[i].buf[:0]
-		}
+		b.reset(n)
 		parallelFor(n, func(part, lo, hi int) {
 			sc := rowScratch{arena: &b.arenas[part]}
 			for i := lo; i < hi; i++ {

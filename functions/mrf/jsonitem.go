@@ -69,30 +69,15 @@ func (p *rawParser) object(member func(key string) (bit uint32, ok bool)) bool {
 	if p.s[p.i] != '{' {
 		return false
 	}
-	p.i++
-	p.space()
-	if p.s[p.i] == '}' {
-		p.i++
-		return true
-	}
 	var seen uint32
-	for {
-		p.space()
-		k := p.str()
-		p.space()
-		p.i++ // ':'
-		bit, ok := member(k)
+	for more := p.enter('}'); more; more = p.next() {
+		bit, ok := member(p.key())
 		if !ok || bit&seen != 0 {
 			return false
 		}
 		seen |= bit
-		p.space()
-		c := p.s[p.i]
-		p.i++
-		if c != ',' { // '}'
-			return true
-		}
 	}
+	return true
 }
 
 // array walks an array, calling elem for each element.
@@ -101,23 +86,12 @@ func (p *rawParser) array(elem func() bool) bool {
 	if p.s[p.i] != '[' {
 		return false
 	}
-	p.i++
-	p.space()
-	if p.s[p.i] == ']' {
-		p.i++
-		return true
-	}
-	for {
+	for more := p.enter(']'); more; more = p.next() {
 		if !elem() {
 			return false
 		}
-		p.space()
-		c := p.s[p.i]
-		p.i++
-		if c != ',' { // ']'
-			return true
-		}
 	}
+	return true
 }
 
 // scalar reads a string (want '"') or a number (want '0') into dst.
@@ -191,15 +165,7 @@ func (p *rawParser) itemKey(key string) (uint32, bool) {
 		return 2, p.array(func() bool {
 			it.codes = append(it.codes, rawCode{})
 			c := &it.codes[len(it.codes)-1]
-			return p.object(func(k string) (uint32, bool) {
-				switch k {
-				case "code":
-					return 1, p.scalar(&c.code, '"')
-				case "type":
-					return 2, p.scalar(&c.typ, '"')
-				}
-				return 0, p.skip()
-			})
+			return p.withType("code", &c.code, '"', &c.typ)
 		})
 	case "drug_information":
 		if p.ver < v220 && p.fam == familyV2 {
@@ -210,20 +176,28 @@ func (p *rawParser) itemKey(key string) (uint32, bool) {
 		if p.fam == familyV3 {
 			unit = '0'
 		}
-		return 4, p.object(func(k string) (uint32, bool) {
-			switch k {
-			case "unit":
-				return 1, p.scalar(&it.drugUnit, unit)
-			case "type":
-				return 2, p.scalar(&it.drugType, '"')
-			}
-			return 0, p.skip()
-		})
+		return 4, p.withType("unit", &it.drugUnit, unit, &it.drugType)
 	case "standard_charges":
 		it.hasCharges = true
 		return 8, p.array(p.charge)
 	}
 	return 0, p.skip()
+}
+
+// withType reads an object of a value and its type, the shape of
+// code_information's elements ({code, type}) and of drug_information
+// ({unit, type}): key's value (a string, or a number when want is '0') into
+// v, the type (a string) into typ; other keys are skipped.
+func (p *rawParser) withType(key string, v *jraw, want byte, typ *jraw) bool {
+	return p.object(func(k string) (uint32, bool) {
+		switch k {
+		case key:
+			return 1, p.scalar(v, want)
+		case "type":
+			return 2, p.scalar(typ, '"')
+		}
+		return 0, p.skip()
+	})
 }
 
 func (p *rawParser) charge() bool {

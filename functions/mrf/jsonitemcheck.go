@@ -136,12 +136,7 @@ func (st *jsonState) checkRawItem(it *rawItem, row int, ps *problems, sc *rowScr
 				pin.count = j.rstr(y.count, "count", pp, true)
 			}
 		}
-		sc.payers = ci.payers
-		if chs := ck.charges(b, &ci, false); out == nil {
-			out = chs // the usual single set of charges: no copy
-		} else {
-			out = append(out, chs...)
-		}
+		out = appendCharges(out, ck, &b, &ci, sc)
 	}
 	if len(out) == 0 {
 		out = append(out, base)

@@ -67,43 +67,18 @@ func (p *valueParser) value() any {
 	p.space()
 	switch p.s[p.i] {
 	case '{':
-		p.i++
 		m := make(jsonObject, 0, 8)
-		p.space()
-		if p.s[p.i] == '}' {
-			p.i++
-			return m
-		}
-		for {
-			p.space()
-			k := p.str()
-			p.space()
-			p.i++ // ':'
+		for more := p.enter('}'); more; more = p.next() {
+			k := p.key()
 			m = append(m, jsonMember{key: k, val: p.value()})
-			p.space()
-			c := p.s[p.i]
-			p.i++
-			if c != ',' { // '}'
-				return m
-			}
 		}
+		return m
 	case '[':
-		p.i++
 		a := []any{}
-		p.space()
-		if p.s[p.i] == ']' {
-			p.i++
-			return a
-		}
-		for {
+		for more := p.enter(']'); more; more = p.next() {
 			a = append(a, p.value())
-			p.space()
-			c := p.s[p.i]
-			p.i++
-			if c != ',' { // ']'
-				return a
-			}
 		}
+		return a
 	case '"':
 		return p.str()
 	case 't':
@@ -121,6 +96,38 @@ func (p *valueParser) value() any {
 		p.i++
 	}
 	return json.Number(p.s[start:p.i])
+}
+
+// enter steps into the object or array whose opening bracket is at p.i and
+// reports whether an element follows; an empty one is passed whole (close
+// is its closing bracket). With next and key it is the one reading of JSON's
+// punctuation, for the tree (value) and the flat items (rawParser) alike.
+func (p *valueParser) enter(close byte) bool {
+	p.i++
+	p.space()
+	if p.s[p.i] == close {
+		p.i++
+		return false
+	}
+	return true
+}
+
+// next passes what follows an element and reports whether it was a comma
+// (another element follows) rather than the closing bracket.
+func (p *valueParser) next() bool {
+	p.space()
+	c := p.s[p.i]
+	p.i++
+	return c == ','
+}
+
+// key reads an object member's key and the colon after it.
+func (p *valueParser) key() string {
+	p.space()
+	k := p.str()
+	p.space()
+	p.i++ // ':'
+	return k
 }
 
 func numberByte(c byte) bool {

@@ -215,17 +215,8 @@ func roundHalfEven(r *big.Rat) *big.Int {
 // expansion, so this is exact.
 func canonicalDecimal(r *big.Rat, literal string) string {
 	if !strings.ContainsAny(literal, "eE") && !strings.HasPrefix(literal, "+") {
-		lit := strings.TrimPrefix(literal, "-")
-		intPart, frac, _ := strings.Cut(lit, ".")
-		intPart = strings.TrimLeft(intPart, "0")
-		frac = strings.TrimRight(frac, "0")
-		if intPart == "" {
-			intPart = "0"
-		}
-		out := intPart
-		if frac != "" {
-			out += "." + frac
-		}
+		intPart, frac, _ := strings.Cut(strings.TrimPrefix(literal, "-"), ".")
+		out := priceline.CanonicalDecimal(intPart, frac)
 		if r.Sign() < 0 {
 			out = "-" + out
 		}
