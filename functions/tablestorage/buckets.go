@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -231,35 +230,4 @@ func (s *PriceStore) deleteKeys(ctx context.Context, tc *aztables.Client, pk str
 		rks, weights = rks[n:], weights[n:]
 	}
 	return deleted, nil
-}
-
-// inParallel runs f for 0 … n-1, at most limit at a time, and returns the
-// first error; after one, or once ctx ends, it starts no more, and the
-// context f gets is cancelled so that those running stop early.
-func inParallel(ctx context.Context, limit, n int, f func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	var once sync.Once
-	var first error
-	sem := make(chan struct{}, limit)
-	for i := range n {
-		sem <- struct{}{}
-		if ctx.Err() != nil {
-			<-sem
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := f(ctx, i); err != nil {
-				once.Do(func() { first = err; cancel() })
-			}
-		}()
-	}
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
 }

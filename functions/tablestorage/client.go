@@ -37,7 +37,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -204,21 +203,13 @@ func (c *Client) EnsureTables(ctx context.Context) error {
 // ensure creates the named tables (under c's prefix) that do not exist yet,
 // all at once: at cold start each is a round trip.
 func (c *Client) ensure(ctx context.Context, names ...string) error {
-	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			full := c.table(name)
-			_, err := c.svc.CreateTable(ctx, full, nil)
-			if err != nil && !hasErrorCode(err, aztables.TableAlreadyExists) {
-				errs[i] = translate(err, "create table "+full)
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return allOf(len(names), func(i int) error {
+		full := c.table(names[i])
+		if _, err := c.svc.CreateTable(ctx, full, nil); err != nil && !hasErrorCode(err, aztables.TableAlreadyExists) {
+			return translate(err, "create table "+full)
+		}
+		return nil
+	})
 }
 
 // pingPartition is a partition no entity ever has (user IDs are hex, index
