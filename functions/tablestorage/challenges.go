@@ -30,7 +30,7 @@ type challengeRecord struct {
 
 var challengeErrors = entityErrors{
 	what: "challenge", notFound: priceline.ChallengeNotFound,
-	exists: conflict("challenge_exists", "This challenge exists already."),
+	exists: conflict(priceline.ChallengeExists),
 }
 
 func challengeKeys(id string) (pk, rk string) { return "ch" + id[:2], id }

@@ -72,18 +72,9 @@ type entityErrors struct {
 }
 
 // conflict is an entityErrors.exists or .changed that answers with the
-// store's own conflict code, keeping the storage error (keys redacted) as
-// the cause.
-func conflict(code, message string) func(error) error {
-	return func(err error) error {
-		return priceline.Wrap(redactKeys(err), priceline.KindConflict, code, message)
-	}
-}
-
-// notFound is an entityErrors.notFound that answers with the store's own
-// not-found code and message.
-func notFound(code, message string) func() error {
-	return func() error { return priceline.Errorf(priceline.KindNotFound, code, "%s", message) }
+// domain's refusal, keeping the storage error (keys redacted) as its cause.
+func conflict(refusal func() error) func(error) error {
+	return func(err error) error { return priceline.WithCause(refusal(), redactKeys(err)) }
 }
 
 // readEntity is a point read of (pk, rk) decoded into a T, with the ETag it
