@@ -223,6 +223,23 @@ func takeEntity[T any](ctx context.Context, t table, k entityErrors, pk, rk stri
 	return v, nil
 }
 
+// takeLive takes the entity (takeEntity), decodes it with domain, and
+// refuses it, used up all the same, with late() when it has expired at the
+// store's now; a record without an expiry has always expired. It is what
+// makes a sign-in flow or a challenge complete at most once, and only in
+// time.
+func takeLive[R, V any](ctx context.Context, s store, k entityErrors, pk, rk string, domain func(R) *V, expired func(*V, time.Time) bool, late func() error) (*V, error) {
+	rec, err := takeEntity[R](ctx, s.t, k, pk, rk)
+	if err != nil {
+		return nil, err
+	}
+	v := domain(rec)
+	if expired(v, s.c.now()) {
+		return nil, late()
+	}
+	return v, nil
+}
+
 // edmTime is an Edm.DateTime property of a record: decoding parses it
 // (parseTime), and an absent or empty one is the zero time.
 type edmTime struct{ time.Time }
