@@ -8,14 +8,9 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-var tokenNotFound = refusal(priceline.KindNotFound, "token_not_found", "No such token.")
-
 // PutAccountToken stores t, replacing the user's token of that purpose.
 func (m *AccountTokens) PutAccountToken(_ context.Context, t *priceline.AccountToken) error {
-	return m.run("PutAccountToken", func() error {
-		if err := validateAccountToken(t); err != nil {
-			return err
-		}
+	return m.write("PutAccountToken", priceline.ValidAccountToken(t), func() error {
 		c := *t
 		c.CreatedAt, c.ExpiresAt = stored(t.CreatedAt), stored(t.ExpiresAt)
 		m.tokens.put([2]string{t.UserID, t.Purpose}, c)
@@ -29,7 +24,7 @@ func (m *AccountTokens) TakeAccountToken(_ context.Context, userID, purpose, has
 		k := [2]string{userID, purpose}
 		t, ok := m.tokens[k]
 		if !ok || subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 {
-			return nil, tokenNotFound()
+			return nil, priceline.TokenNotFound()
 		}
 		delete(m.tokens, k)
 		return &t, nil
@@ -49,12 +44,4 @@ func (m *AccountTokens) DeleteExpiredAccountTokens(_ context.Context, now time.T
 	return answer(&m.base, "DeleteExpiredAccountTokens", func() (int, error) {
 		return m.tokens.sweep(now, (*priceline.AccountToken).Expired), nil
 	})
-}
-
-// validateAccountToken refuses a token the real store could not key or keep.
-func validateAccountToken(t *priceline.AccountToken) error {
-	if t == nil || !validUserID(t.UserID) || priceline.TokenPurpose(t.Purpose) == "" || !validSessionKey(t.Hash) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_token", "The token is malformed.")
-	}
-	return priceline.CheckText("email", t.Email)
 }

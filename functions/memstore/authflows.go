@@ -7,28 +7,19 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-var (
-	authFlowNotFound = refusal(priceline.KindNotFound, "auth_flow_not_found", "This sign-in attempt was not started here or has already been used. Please start again.")
-	authFlowExpired  = refusal(priceline.KindNotFound, "auth_flow_expired", "This sign-in attempt took too long. Please start again.")
-	authFlowExists   = refusal(priceline.KindConflict, "auth_flow_exists", "This sign-in attempt already exists.")
-)
-
 // PutFlow stores f; an existing ID is a conflict.
 func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) error {
-	return m.run("PutFlow", func() error {
-		if err := priceline.ValidAuthFlow(f); err != nil {
-			return err
-		}
+	return m.write("PutFlow", priceline.ValidAuthFlow(f), func() error {
 		rec := *f
 		rec.CreatedAt, rec.ExpiresAt = stored(f.CreatedAt), stored(f.ExpiresAt)
-		return m.flows.add(f.ID, rec, authFlowExists)
+		return m.flows.add(f.ID, rec, priceline.AuthFlowExists)
 	})
 }
 
 // TakeFlow reads and deletes the flow under the lock, so it completes once.
 func (m *AuthFlows) TakeFlow(_ context.Context, id string) (*priceline.AuthFlow, error) {
 	return answer(&m.base, "TakeFlow", func() (*priceline.AuthFlow, error) {
-		return takeLive(m.flows, id, clock(m.Now), (*priceline.AuthFlow).Expired, authFlowNotFound, authFlowExpired)
+		return takeLive(m.flows, id, clock(m.Now), (*priceline.AuthFlow).Expired, priceline.AuthFlowNotFound, priceline.AuthFlowExpired)
 	})
 }
 

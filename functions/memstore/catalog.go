@@ -35,7 +35,7 @@ func clipRunes(s string, n int) string {
 // PutProcedures adds catalog entries: one per code (the last description
 // written wins) and one per distinct description of it.
 func (m *Prices) PutProcedures(_ context.Context, ps []priceline.Procedure) error {
-	return m.do(m.Fail, "PutProcedures", func() {
+	return m.do("PutProcedures", func() {
 		m.init()
 		for _, p := range ps {
 			k := keyOf(priceline.Code{Code: p.Code, Type: p.CodeType})
@@ -55,7 +55,7 @@ func (m *Prices) PutProcedures(_ context.Context, ps []priceline.Procedure) erro
 // description holding them all, or failing any such, for up to
 // maxIntersectWords words, across the procedure's descriptions.
 func (m *Prices) Procedures(_ context.Context, q string, limit int) ([]priceline.Procedure, error) {
-	return counted(&m.guarded, m.Fail, "Procedures", func() ([]priceline.Procedure, error) {
+	return answer(&m.base, "Procedures", func() ([]priceline.Procedure, error) {
 		if limit <= 0 {
 			return nil, nil
 		}

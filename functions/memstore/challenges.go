@@ -8,21 +8,13 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-var challengeExists = refusal(priceline.KindConflict, "challenge_exists", "This challenge exists already.")
-
 // PutChallenge stores c; an existing ID is a conflict.
 func (m *Challenges) PutChallenge(_ context.Context, c *priceline.Challenge) error {
-	return m.run("PutChallenge", func() error {
-		if err := priceline.ValidChallenge(c); err != nil {
-			return err
-		}
-		if err := priceline.CheckText("return path", c.ReturnTo); err != nil {
-			return err
-		}
+	return m.write("PutChallenge", priceline.ValidChallenge(c), func() error {
 		rec := *c
 		rec.Data = slices.Clone(c.Data)
 		rec.CreatedAt, rec.ExpiresAt = stored(c.CreatedAt), stored(c.ExpiresAt)
-		return m.byID.add(c.ID, rec, challengeExists)
+		return m.byID.add(c.ID, rec, priceline.ChallengeExists)
 	})
 }
 

@@ -9,10 +9,7 @@ import (
 
 // PutCloudEmail records userID under email.
 func (m *CloudEmails) PutCloudEmail(_ context.Context, email, userID string) error {
-	return m.run("PutCloudEmail", func() error {
-		if err := priceline.ValidCloudEmail(email, userID); err != nil {
-			return err
-		}
+	return m.write("PutCloudEmail", priceline.ValidCloudEmail(email, userID), func() error {
 		ids := m.byEmail[email]
 		if ids == nil {
 			ids = map[string]struct{}{}

@@ -8,14 +8,6 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// hook runs a store's Fail hook, if any.
-func hook(fail func(op string) error, op string) error {
-	if fail == nil {
-		return nil
-	}
-	return fail(op)
-}
-
 // FailOn returns a Fail hook that makes the methods named in ops return
 // err, or every method when ops is empty; the others run as usual.
 func FailOn(err error, ops ...string) func(op string) error {
@@ -72,84 +64,86 @@ func (c *counter) Succeeded(op string) int {
 	return c.ok[op]
 }
 
-// guarded is the call counts and the lock over a store's data, and the
-// version counter; base adds the Fail hook. Its methods take the hook, so
-// Prices, which declares its own, can call them too.
-type guarded struct {
+// base is what every store here embeds: its Fail hook, the call counts,
+// the lock over its data and the version counter, so a method names only
+// its op.
+type base struct {
+	// Fail, when set, is called with the method name before each call; a
+	// non-nil error it returns is the call's answer.
+	Fail func(op string) error
+
 	counter
 	mu      sync.Mutex
 	version int
 }
 
+// hook runs the store's Fail hook for op, if it has one.
+func (b *base) hook(op string) error {
+	if b.Fail == nil {
+		return nil
+	}
+	return b.Fail(op)
+}
+
 // nextVersion returns a new ETag-like version; call it under the lock.
-func (g *guarded) nextVersion() string {
-	g.version++
-	return `W/"` + strconv.Itoa(g.version) + `"`
+func (b *base) nextVersion() string {
+	b.version++
+	return `W/"` + strconv.Itoa(b.version) + `"`
 }
 
 // swap is the version check of a conditional update, as the real stores'
 // If-Match writes: when the stored record's version (*current) is still the
 // one the caller read (*expected), both become a new version; otherwise the
 // answer is changed(). The caller holds the lock and writes the record.
-func (g *guarded) swap(current, expected *string, changed func() error) error {
+func (b *base) swap(current, expected *string, changed func() error) error {
 	if *current != *expected {
 		return changed()
 	}
-	g.stamp(current, expected)
+	b.stamp(current, expected)
 	return nil
 }
 
 // stamp gives a record the store writes a new version (*current) and tells
 // the caller's copy (*caller), as the real stores return the new ETag.
-func (g *guarded) stamp(current, caller *string) {
-	*current = g.nextVersion()
+func (b *base) stamp(current, caller *string) {
+	*current = b.nextVersion()
 	*caller = *current
 }
 
-// counted is the body of a counted method named op that returns a value:
-// fail may refuse the call first; else f runs under the lock and its answer
-// is the method's. Every method that holds the lock throughout goes through
-// it (or run or do), so the hook, the lock and the count are written once.
-func counted[T any](g *guarded, fail func(op string) error, op string, f func() (T, error)) (v T, err error) {
-	defer g.call(fail, op, &err)()
+// answer is the body of a counted method named op that returns a value:
+// the Fail hook may refuse the call first; else f runs under the lock and
+// its answer is the method's. Every method that holds the lock throughout
+// goes through it (or run or do), so the hook, the lock and the count are
+// written once.
+func answer[T any](b *base, op string, f func() (T, error)) (v T, err error) {
+	defer b.call(op, &err)()
 	if err != nil {
 		return v, err
 	}
 	return f()
 }
 
-// run is counted for a method that returns only an error.
-func (g *guarded) run(fail func(op string) error, op string, f func() error) error {
-	_, err := counted(g, fail, op, func() (struct{}, error) { return struct{}{}, f() })
+// run is answer for a method that returns only an error.
+func (b *base) run(op string, f func() error) error {
+	_, err := answer(b, op, func() (struct{}, error) { return struct{}{}, f() })
 	return err
 }
 
+// write is run for a write the domain checks first: invalid is the
+// check's answer, nil when the record may be kept. Like the real stores,
+// a refused write changes nothing.
+func (b *base) write(op string, invalid error, f func() error) error {
+	return b.run(op, func() error {
+		if invalid != nil {
+			return invalid
+		}
+		return f()
+	})
+}
+
 // do is run for a method whose whole work is f and cannot fail.
-func (g *guarded) do(fail func(op string) error, op string, f func()) error {
-	return g.run(fail, op, func() error { f(); return nil })
-}
-
-// base is what every store here but Prices embeds: its Fail hook, the call
-// counts and the lock, so a method names only its op. Prices still declares
-// its own Fail and passes it to guarded's methods.
-type base struct {
-	// Fail, when set, is called with the method name before each call; a
-	// non-nil error it returns is the call's answer.
-	Fail func(op string) error
-
-	guarded
-}
-
-// run is guarded.run with the store's Fail hook.
-func (b *base) run(op string, f func() error) error { return b.guarded.run(b.Fail, op, f) }
-
-// do is guarded.do with the store's Fail hook.
-func (b *base) do(op string, f func()) error { return b.guarded.do(b.Fail, op, f) }
-
-// answer is counted with the store's Fail hook: the body of a method that
-// returns a value.
-func answer[T any](b *base, op string, f func() (T, error)) (T, error) {
-	return counted(&b.guarded, b.Fail, op, f)
+func (b *base) do(op string, f func()) error {
+	return b.run(op, func() error { f(); return nil })
 }
 
 // ensure returns m, or an empty map when m is nil, so a store's maps are
@@ -161,26 +155,19 @@ func ensure[M ~map[K]V, K comparable, V any](m M) M {
 	return m
 }
 
-// call starts a counted method named op: it runs fail and, when fail lets
-// the call through, takes the lock. *err is fail's answer, which the method
-// returns at once when it is set. The func call returns is deferred: it
-// unlocks and counts the call as ending with *err.
-func (g *guarded) call(fail func(op string) error, op string, err *error) func() {
-	if *err = hook(fail, op); *err != nil {
-		return func() { g.count(op, err) }
+// call starts a counted method named op: it runs the Fail hook and, when
+// the hook lets the call through, takes the lock. *err is the hook's
+// answer, which the method returns at once when it is set. The func call
+// returns is deferred: it unlocks and counts the call as ending with *err.
+func (b *base) call(op string, err *error) func() {
+	if *err = b.hook(op); *err != nil {
+		return func() { b.count(op, err) }
 	}
-	g.mu.Lock()
+	b.mu.Lock()
 	return func() {
-		g.mu.Unlock()
-		g.count(op, err)
+		b.mu.Unlock()
+		b.count(op, err)
 	}
-}
-
-// refusal returns the constructor of an error a store answers with, so a
-// store lists its refusals in one place; each call makes a new
-// *priceline.Error, so no caller can change another's.
-func refusal(kind, code, format string, args ...any) func() error {
-	return func() error { return priceline.Errorf(kind, code, format, args...) }
 }
 
 // clock returns now(), or the time when now is nil.

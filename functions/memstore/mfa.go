@@ -8,11 +8,6 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-var (
-	invalidUser = refusal(priceline.KindInvalid, "invalid_user_id", "The user ID is not valid.")
-	totpChanged = refusal(priceline.KindConflict, "totp_changed", "The authenticator app was changed by another request.")
-)
-
 func cloneTOTP(e priceline.TOTPEnrolment) *priceline.TOTPEnrolment {
 	e.SealedSecret = slices.Clone(e.SealedSecret)
 	return &e
@@ -20,13 +15,7 @@ func cloneTOTP(e priceline.TOTPEnrolment) *priceline.TOTPEnrolment {
 
 // PutTOTP replaces the user's enrolment.
 func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
-	return m.run("PutTOTP", func() error {
-		if e == nil || !validUserID(e.UserID) {
-			return invalidUser()
-		}
-		if len(e.SealedSecret) == 0 {
-			return priceline.Errorf(priceline.KindInvalid, "invalid_totp", "The enrolment has no sealed secret.")
-		}
+	return m.write("PutTOTP", priceline.ValidTOTP(e), func() error {
 		rec := *cloneTOTP(*e)
 		rec.CreatedAt = stored(e.CreatedAt)
 		m.stamp(&rec.Version, &e.Version)
@@ -49,7 +38,7 @@ func (m *MFA) UpdateTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
 		if err != nil {
 			return err
 		}
-		if err := m.swap(&rec.Version, &e.Version, totpChanged); err != nil {
+		if err := m.swap(&rec.Version, &e.Version, priceline.TOTPChanged); err != nil {
 			return err
 		}
 		rec.Confirmed, rec.LastStep = e.Confirmed, e.LastStep
@@ -65,15 +54,9 @@ func (m *MFA) DeleteTOTP(_ context.Context, userID string) error {
 
 // ReplaceRecoveryCodes makes hashes the user's only codes.
 func (m *MFA) ReplaceRecoveryCodes(_ context.Context, userID string, hashes []string, _ time.Time) error {
-	return m.run("ReplaceRecoveryCodes", func() error {
-		if !validUserID(userID) {
-			return invalidUser()
-		}
+	return m.write("ReplaceRecoveryCodes", priceline.ValidRecoveryCodes(userID, hashes), func() error {
 		set := map[string]bool{}
 		for _, h := range hashes {
-			if !priceline.IsLowerHex(h, 64) {
-				return priceline.Errorf(priceline.KindInvalid, "invalid_recovery_code", "A recovery code hash is not 64 hex characters.")
-			}
 			set[h] = true
 		}
 		m.codes.put(userID, set)

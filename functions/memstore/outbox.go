@@ -8,17 +8,11 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-var (
-	outboxExists   = refusal(priceline.KindConflict, "outbox_exists", "That message is already queued.")
-	outboxNotFound = refusal(priceline.KindNotFound, "outbox_not_found", "That message is no longer queued.")
-	outboxChanged  = refusal(priceline.KindConflict, "outbox_changed", "Another sender has that message.")
-)
-
 // PutOutbox stores e; KindConflict if its ID exists.
 func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
 	return m.run("PutOutbox", func() error {
 		if _, ok := m.entries[e.ID]; ok {
-			return outboxExists()
+			return priceline.OutboxExists()
 		}
 		e.Version = m.nextVersion()
 		m.entries.put(e.ID, *e)
@@ -47,11 +41,11 @@ func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) ([]*pric
 // update writes e over the stored entry under the version check.
 func (m *Outbox) update(op string, e *priceline.OutboxEntry) error {
 	return m.run(op, func() error {
-		cur, err := m.entries.get(e.ID, outboxNotFound)
+		cur, err := m.entries.get(e.ID, priceline.OutboxNotFound)
 		if err != nil {
 			return err
 		}
-		if err := m.swap(&cur.Version, &e.Version, outboxChanged); err != nil {
+		if err := m.swap(&cur.Version, &e.Version, priceline.OutboxChanged); err != nil {
 			return err
 		}
 		m.entries[e.ID] = *e

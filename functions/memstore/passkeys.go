@@ -15,17 +15,9 @@ func clonePasskey(p priceline.Passkey) *priceline.Passkey {
 	return &p
 }
 
-var passkeyChanged = refusal(priceline.KindConflict, "passkey_changed", "The passkey was used by another request.")
-
 // AddPasskey stores p; a credential ID registered to anyone is a conflict.
 func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) error {
-	return m.run("AddPasskey", func() error {
-		if err := priceline.ValidPasskey(p); err != nil {
-			return err
-		}
-		if err := priceline.CheckText("passkey name", p.Name); err != nil {
-			return err
-		}
+	return m.write("AddPasskey", priceline.ValidPasskey(p), func() error {
 		if _, ok := m.byID[p.ID]; ok {
 			return priceline.PasskeyExists()
 		}
@@ -83,7 +75,7 @@ func (m *Passkeys) UpdatePasskeyUse(_ context.Context, p *priceline.Passkey) err
 		if err != nil {
 			return err
 		}
-		if err := m.swap(&rec.Version, &p.Version, passkeyChanged); err != nil {
+		if err := m.swap(&rec.Version, &p.Version, priceline.PasskeyChanged); err != nil {
 			return err
 		}
 		rec.SignCount, rec.BackupState, rec.LastUsedAt = p.SignCount, p.BackupState, stored(p.LastUsedAt)

@@ -21,9 +21,8 @@ type Prices struct {
 	AbandonAfter time.Duration
 	// Now is the clock for abandonment; nil means time.Now.
 	Now func() time.Time
-	// Fail, when set, is called with the method name before each call.
-	Fail      func(op string) error
-	guarded                                           // Calls, Succeeded and the lock
+
+	base
 	hospitals map[string]committed                    // hospital ID → committed file
 	written   map[string]map[string]map[codeKey]*rows // hospital → generation → procedure → rows
 	codes     map[codeKey]priceline.Procedure         // catalog: one entry per code
@@ -68,24 +67,14 @@ func keyOf(c priceline.Code) codeKey {
 	return codeKey{n.Type, n.Code}
 }
 
-func malformedImport() error {
-	return priceline.Errorf(priceline.KindInvalid, "invalid_import", "The hospital ID or import generation is malformed.")
-}
-
 // BeginImport refuses a file older than the committed one.
-func (m *Prices) BeginImport(_ context.Context, h priceline.Hospital, gen string) (err error) {
-	defer m.call(m.Fail, "BeginImport", &err)()
-	if err != nil {
-		return err
-	}
-	if !priceline.IsLowerHex(h.ID, 32) || !priceline.ValidGeneration(gen) {
-		return malformedImport()
-	}
-	if cur, ok := m.hospitals[h.ID]; ok && cur.h.LastUpdatedOn > h.LastUpdatedOn {
-		return priceline.Errorf(priceline.KindConflict, "older_file",
-			"The store already has a newer file of %s (last updated %s; this file says %s).", h.Name, cur.h.LastUpdatedOn, h.LastUpdatedOn)
-	}
-	return nil
+func (m *Prices) BeginImport(_ context.Context, h priceline.Hospital, gen string) error {
+	return m.write("BeginImport", priceline.ValidImport(h.ID, gen), func() error {
+		if cur, ok := m.hospitals[h.ID]; ok && cur.h.LastUpdatedOn > h.LastUpdatedOn {
+			return priceline.NewerFileHeld(h.Name, cur.h.LastUpdatedOn, h.LastUpdatedOn)
+		}
+		return nil
+	})
 }
 
 // record returns the rows of (hospitalID, gen) under code, noting when they
@@ -112,29 +101,23 @@ func (m *Prices) record(hospitalID, gen string, code codeKey) *rows {
 
 // PutCharges stores charges under gen; identical charges in one call are
 // kept once.
-func (m *Prices) PutCharges(_ context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) (err error) {
-	defer m.call(m.Fail, "PutCharges", &err)()
-	if err != nil {
-		return err
-	}
-	return m.putGroups(hospitalID, gen, []priceline.ChargeGroup{{Code: code, Charges: charges}})
+func (m *Prices) PutCharges(_ context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) error {
+	return m.run("PutCharges", func() error {
+		return m.putGroups(hospitalID, gen, []priceline.ChargeGroup{{Code: code, Charges: charges}})
+	})
 }
 
 // PutChargeGroups stores each group as PutCharges does, after checking
 // them all, so that an invalid group leaves nothing written.
-func (m *Prices) PutChargeGroups(_ context.Context, hospitalID, gen string, groups []priceline.ChargeGroup) (err error) {
-	defer m.call(m.Fail, "PutChargeGroups", &err)()
-	if err != nil {
-		return err
-	}
-	return m.putGroups(hospitalID, gen, groups)
+func (m *Prices) PutChargeGroups(_ context.Context, hospitalID, gen string, groups []priceline.ChargeGroup) error {
+	return m.run("PutChargeGroups", func() error { return m.putGroups(hospitalID, gen, groups) })
 }
 
 // putGroups checks every group, then stores each as one batch named by
 // its content. The caller holds m.mu.
 func (m *Prices) putGroups(hospitalID, gen string, groups []priceline.ChargeGroup) error {
-	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
-		return malformedImport()
+	if err := priceline.ValidChargeGroups(hospitalID, gen, groups); err != nil {
+		return err
 	}
 	type named struct {
 		code  codeKey
@@ -143,9 +126,6 @@ func (m *Prices) putGroups(hospitalID, gen string, groups []priceline.ChargeGrou
 	}
 	var out []named
 	for _, g := range groups {
-		if len(g.Charges) > priceline.MaxChargeBatch {
-			return priceline.Errorf(priceline.KindInvalid, "invalid_import", "At most %d charges can be written at once.", priceline.MaxChargeBatch)
-		}
 		if len(g.Charges) == 0 {
 			continue
 		}
@@ -153,10 +133,6 @@ func (m *Prices) putGroups(hospitalID, gen string, groups []priceline.ChargeGrou
 		seen := map[[32]byte]bool{}
 		name := sha256.New()
 		for i := range g.Charges {
-			if text := g.Charges[i].TextBytes(); text > priceline.MaxChargeTextBytes {
-				return priceline.Errorf(priceline.KindInvalid, "charge_too_large",
-					"A charge of %s has %d bytes of text; at most %d can be stored.", g.Code.Code, text, priceline.MaxChargeTextBytes)
-			}
 			c := cloneCharge(&g.Charges[i], "")
 			body, err := json.Marshal(c)
 			if err != nil {
@@ -197,32 +173,36 @@ func cloneCharge(c *priceline.Charge, hospitalID string) priceline.Charge {
 
 // CommitImport makes gen current and deletes the generation it replaced and
 // those abandoned (first written longer than AbandonAfter ago).
-func (m *Prices) CommitImport(_ context.Context, h priceline.Hospital, gen string) (_ int, err error) {
-	defer m.call(m.Fail, "CommitImport", &err)()
-	if err != nil {
-		return 0, err
-	}
-	if !priceline.IsLowerHex(h.ID, 32) || !priceline.ValidGeneration(gen) {
-		return 0, malformedImport()
-	}
-	m.init()
-	cur, ok := m.hospitals[h.ID]
-	if ok && cur.h.LastUpdatedOn > h.LastUpdatedOn {
-		return 0, priceline.Errorf(priceline.KindConflict, "older_file",
-			"A newer file of %s was imported meanwhile (last updated %s).", h.Name, cur.h.LastUpdatedOn)
-	}
-	kept := h
-	kept.Locations, kept.Addresses = slices.Clone(h.Locations), slices.Clone(h.Addresses)
-	m.hospitals[h.ID] = committed{h: kept, gen: gen}
-	abandoned := clock(m.Now).Add(-m.abandonAfter())
-	m.dropServiceRows(h.ID, gen, cur.gen, abandoned)
+func (m *Prices) CommitImport(_ context.Context, h priceline.Hospital, gen string) (int, error) {
+	return answer(&m.base, "CommitImport", func() (int, error) {
+		if err := priceline.ValidImport(h.ID, gen); err != nil {
+			return 0, err
+		}
+		m.init()
+		cur, ok := m.hospitals[h.ID]
+		if ok && cur.h.LastUpdatedOn > h.LastUpdatedOn {
+			return 0, priceline.NewerFileCommitted(h.Name, cur.h.LastUpdatedOn)
+		}
+		kept := h
+		kept.Locations, kept.Addresses = slices.Clone(h.Locations), slices.Clone(h.Addresses)
+		m.hospitals[h.ID] = committed{h: kept, gen: gen}
+		abandoned := clock(m.Now).Add(-m.abandonAfter())
+		m.dropServiceRows(h.ID, gen, cur.gen, abandoned)
+		return m.dropCharges(h.ID, gen, cur.gen, abandoned), nil
+	})
+}
+
+// dropCharges deletes the rows of hospitalID's generations but keep that
+// are prev (the one replaced) or abandoned, and returns how many charges
+// it deleted. The caller holds m.mu.
+func (m *Prices) dropCharges(hospitalID, keep, prev string, abandoned time.Time) int {
 	deleted := 0
-	for g, byCode := range m.written[h.ID] {
-		if g == gen {
+	for g, byCode := range m.written[hospitalID] {
+		if g == keep {
 			continue
 		}
 		for code, r := range byCode {
-			if g != cur.gen && !r.recorded.Before(abandoned) {
+			if g != prev && !r.recorded.Before(abandoned) {
 				continue // an import still running elsewhere
 			}
 			for _, b := range r.batches {
@@ -231,10 +211,10 @@ func (m *Prices) CommitImport(_ context.Context, h priceline.Hospital, gen strin
 			delete(byCode, code)
 		}
 		if len(byCode) == 0 {
-			delete(m.written[h.ID], g)
+			delete(m.written[hospitalID], g)
 		}
 	}
-	return deleted, nil
+	return deleted
 }
 
 func (m *Prices) abandonAfter() time.Duration {
@@ -245,19 +225,17 @@ func (m *Prices) abandonAfter() time.Duration {
 }
 
 // Hospitals lists the committed hospitals by ID, the real store's key order.
-func (m *Prices) Hospitals(_ context.Context) (_ []priceline.Hospital, err error) {
-	defer m.call(m.Fail, "Hospitals", &err)()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]priceline.Hospital, 0, len(m.hospitals))
-	for _, c := range m.hospitals {
-		h := c.h
-		h.Locations, h.Addresses = slices.Clone(h.Locations), slices.Clone(h.Addresses)
-		out = append(out, h)
-	}
-	slices.SortFunc(out, func(a, b priceline.Hospital) int { return compareStrings(a.ID, b.ID) })
-	return out, nil
+func (m *Prices) Hospitals(_ context.Context) ([]priceline.Hospital, error) {
+	return answer(&m.base, "Hospitals", func() ([]priceline.Hospital, error) {
+		out := make([]priceline.Hospital, 0, len(m.hospitals))
+		for _, c := range m.hospitals {
+			h := c.h
+			h.Locations, h.Addresses = slices.Clone(h.Locations), slices.Clone(h.Addresses)
+			out = append(out, h)
+		}
+		slices.SortFunc(out, func(a, b priceline.Hospital) int { return compareStrings(a.ID, b.ID) })
+		return out, nil
+	})
 }
 
 func compareStrings(a, b string) int {
@@ -271,39 +249,33 @@ func compareStrings(a, b string) int {
 }
 
 // ChargesFor returns copies of the committed charges filed under code.
-func (m *Prices) ChargesFor(_ context.Context, code priceline.Code) (_ []priceline.Charge, err error) {
-	defer m.count("ChargesFor", &err)
-	if err := hook(m.Fail, "ChargesFor"); err != nil {
-		return nil, err
-	}
-	return m.charges(code), nil
+func (m *Prices) ChargesFor(_ context.Context, code priceline.Code) ([]priceline.Charge, error) {
+	return answer(&m.base, "ChargesFor", func() ([]priceline.Charge, error) { return m.charges(code), nil })
 }
 
 // CompareRows is ChargesFor with only the fields a comparison reads.
-func (m *Prices) CompareRows(_ context.Context, code priceline.Code) (_ []priceline.Charge, err error) {
-	defer m.count("CompareRows", &err)
-	if err := hook(m.Fail, "CompareRows"); err != nil {
-		return nil, err
-	}
-	cs := m.charges(code)
-	for i, c := range cs {
-		cs[i] = priceline.Charge{
-			HospitalID: c.HospitalID, Gross: c.Gross, DiscountedCash: c.DiscountedCash, Min: c.Min, Max: c.Max,
-			Payer: c.Payer, Plan: c.Plan, NegotiatedDollar: c.NegotiatedDollar, NegotiatedPercentage: c.NegotiatedPercentage,
-			NegotiatedAlgorithm: c.NegotiatedAlgorithm, Methodology: c.Methodology, Median: c.Median, P10: c.P10, P90: c.P90,
-			Count: c.Count,
+func (m *Prices) CompareRows(_ context.Context, code priceline.Code) ([]priceline.Charge, error) {
+	return answer(&m.base, "CompareRows", func() ([]priceline.Charge, error) {
+		cs := m.charges(code)
+		for i, c := range cs {
+			cs[i] = priceline.Charge{
+				HospitalID: c.HospitalID, Gross: c.Gross, DiscountedCash: c.DiscountedCash, Min: c.Min, Max: c.Max,
+				Payer: c.Payer, Plan: c.Plan, NegotiatedDollar: c.NegotiatedDollar, NegotiatedPercentage: c.NegotiatedPercentage,
+				NegotiatedAlgorithm: c.NegotiatedAlgorithm, Methodology: c.Methodology, Median: c.Median, P10: c.P10, P90: c.P90,
+				Count: c.Count,
+			}
 		}
-	}
-	return cs, nil
+		return cs, nil
+	})
 }
 
+// charges are copies of the committed charges filed under code. The caller
+// holds m.mu.
 func (m *Prices) charges(code priceline.Code) []priceline.Charge {
 	k := keyOf(code)
 	if k.code == "" || k.typ == "" {
 		return nil
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	var out []priceline.Charge
 	for id, c := range m.hospitals {
 		r := m.written[id][c.gen][k]

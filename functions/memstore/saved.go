@@ -8,19 +8,11 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-var savedLimit = refusal(priceline.KindConflict, "saved_limit", "You can keep at most %d saved estimates. Delete one to save another.", priceline.MaxSavedEstimates)
-
 // SaveEstimate stores e unless the user already has MaxSavedEstimates.
 func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) error {
-	return m.run("SaveEstimate", func() error {
-		if !validUserID(e.UserID) || !priceline.IsLowerHex(e.ID, 32) {
-			return priceline.Errorf(priceline.KindInvalid, "invalid_estimate", "The estimate's identifiers are malformed.")
-		}
-		if err := e.Validate(); err != nil {
-			return err
-		}
+	return m.write("SaveEstimate", priceline.ValidSavedEstimate(e), func() error {
 		if len(m.byUser[e.UserID]) >= priceline.MaxSavedEstimates {
-			return savedLimit()
+			return priceline.SavedLimit()
 		}
 		rec := *e
 		rec.CreatedAt = stored(e.CreatedAt)
@@ -49,7 +41,7 @@ func (m *Saved) DeleteSavedEstimate(_ context.Context, userID, id string) error 
 		es := m.byUser[userID]
 		i := slices.IndexFunc(es, func(e priceline.SavedEstimate) bool { return e.ID == id })
 		if i < 0 {
-			return priceline.Errorf(priceline.KindNotFound, "saved_not_found", "That saved estimate was not found.")
+			return priceline.SavedNotFound()
 		}
 		m.byUser[userID] = slices.Delete(es, i, i+1)
 		return nil
@@ -65,13 +57,7 @@ func (m *Saved) PlanBenefits(_ context.Context, userID string) (priceline.PlanBe
 
 // PutPlanBenefits keeps b as the user's plan details; zero b forgets them.
 func (m *Saved) PutPlanBenefits(_ context.Context, userID string, b priceline.PlanBenefits) error {
-	return m.run("PutPlanBenefits", func() error {
-		if !validUserID(userID) {
-			return priceline.Errorf(priceline.KindInvalid, "invalid_plan", "The user ID is malformed.")
-		}
-		if err := b.Validate(); err != nil {
-			return err
-		}
+	return m.write("PutPlanBenefits", priceline.ValidPlanBenefits(userID, b), func() error {
 		if b.IsZero() {
 			delete(m.plans, userID)
 			return nil

@@ -17,21 +17,14 @@ type serviceRowKey struct {
 var _ priceline.ServiceIndex = (*Prices)(nil)
 
 // PutServiceRows stores index rows under gen.
-func (m *Prices) PutServiceRows(_ context.Context, hospitalID, gen string, rs []priceline.ServiceRow) (err error) {
-	defer m.call(m.Fail, "PutServiceRows", &err)()
-	if err != nil {
+func (m *Prices) PutServiceRows(_ context.Context, hospitalID, gen string, rs []priceline.ServiceRow) error {
+	return m.run("PutServiceRows", func() error { return m.putServiceRows(hospitalID, gen, rs) })
+}
+
+// putServiceRows is PutServiceRows under the lock.
+func (m *Prices) putServiceRows(hospitalID, gen string, rs []priceline.ServiceRow) error {
+	if err := priceline.ValidServiceRows(hospitalID, gen, rs); err != nil {
 		return err
-	}
-	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
-		return malformedImport()
-	}
-	if len(rs) > priceline.MaxServiceRowBatch {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_import", "At most %d service rows can be written at once.", priceline.MaxServiceRowBatch)
-	}
-	for _, r := range rs {
-		if r.ServiceID == "" || len(r.ServiceID) > 100 {
-			return priceline.Errorf(priceline.KindInvalid, "invalid_import", "A service row needs a service ID of at most 100 bytes.")
-		}
 	}
 	m.init()
 	m.serviceRows = ensure(m.serviceRows)
@@ -53,11 +46,12 @@ func (m *Prices) PutServiceRows(_ context.Context, hospitalID, gen string, rs []
 }
 
 // ServiceRows returns the committed index rows of a service.
-func (m *Prices) ServiceRows(_ context.Context, serviceID string) (_ []priceline.ServiceRow, err error) {
-	defer m.call(m.Fail, "ServiceRows", &err)()
-	if err != nil {
-		return nil, err
-	}
+func (m *Prices) ServiceRows(_ context.Context, serviceID string) ([]priceline.ServiceRow, error) {
+	return answer(&m.base, "ServiceRows", func() ([]priceline.ServiceRow, error) { return m.serviceRowsOf(serviceID), nil })
+}
+
+// serviceRowsOf is ServiceRows under the lock.
+func (m *Prices) serviceRowsOf(serviceID string) []priceline.ServiceRow {
 	var out []priceline.ServiceRow
 	for id, c := range m.hospitals {
 		ir := m.serviceRows[id][c.gen]
@@ -73,7 +67,7 @@ func (m *Prices) ServiceRows(_ context.Context, serviceID string) (_ []priceline
 	slices.SortFunc(out, func(a, b priceline.ServiceRow) int {
 		return compareStrings(a.HospitalID+a.Code.Code, b.HospitalID+b.Code.Code)
 	})
-	return out, nil
+	return out
 }
 
 // indexRows are a generation's service index rows.

@@ -12,12 +12,6 @@ import (
 // maxUserAgent is how many characters of a user agent the real store keeps.
 const maxUserAgent = 256
 
-var (
-	sessionNotFound = refusal(priceline.KindNotFound, "session_not_found", "The session has ended. Please sign in again.")
-	sessionChanged  = refusal(priceline.KindConflict, "session_changed", "The session was changed by another request.")
-	sessionExists   = refusal(priceline.KindConflict, "session_exists", "The session already exists.")
-)
-
 // truncateUserAgent keeps at most maxUserAgent characters of valid UTF-8.
 func truncateUserAgent(ua string) string {
 	ua = strings.ToValidUTF8(ua, "\uFFFD")
@@ -29,13 +23,10 @@ func truncateUserAgent(ua string) string {
 
 // CreateSession stores s (its user agent truncated) and sets s.Version.
 func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error {
-	return m.run("CreateSession", func() error {
-		if err := priceline.ValidSession(s); err != nil {
-			return err
-		}
+	return m.write("CreateSession", priceline.ValidSession(s), func() error {
 		p := m.rows[s.UserID]
 		if _, ok := p[s.Key]; ok {
-			return sessionExists()
+			return priceline.SessionExists()
 		}
 		s.UserAgent = truncateUserAgent(s.UserAgent)
 		s.Version = m.nextVersion()
@@ -51,32 +42,32 @@ func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error 
 // Session is a point read.
 func (m *Sessions) Session(_ context.Context, userID, key string) (*priceline.Session, error) {
 	return answer(&m.base, "Session", func() (*priceline.Session, error) {
-		return m.rows[userID].find(key, sessionNotFound, ref)
+		return m.rows[userID].find(key, priceline.SessionNotFound, ref)
 	})
 }
 
 // TouchSession writes the activity times if s.Version is still current.
 func (m *Sessions) TouchSession(_ context.Context, s *priceline.Session) (err error) {
 	defer m.count("TouchSession", &err)
-	if err := hook(m.Fail, "TouchSession"); err != nil {
+	if err := m.hook("TouchSession"); err != nil {
 		return err
 	}
 	if m.BeforeTouch != nil {
 		m.BeforeTouch(s)
 	}
 	if s == nil || !validUserID(s.UserID) || !validSessionKey(s.Key) {
-		return sessionNotFound()
+		return priceline.SessionNotFound()
 	}
 	if s.Version == "" {
-		return sessionChanged()
+		return priceline.SessionChanged()
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur, err := m.rows[s.UserID].get(s.Key, sessionNotFound)
+	cur, err := m.rows[s.UserID].get(s.Key, priceline.SessionNotFound)
 	if err != nil {
 		return err
 	}
-	if err := m.swap(&cur.Version, &s.Version, sessionChanged); err != nil {
+	if err := m.swap(&cur.Version, &s.Version, priceline.SessionChanged); err != nil {
 		return err
 	}
 	cur.LastSeenAt, cur.IdleExpiresAt = stored(s.LastSeenAt), stored(s.IdleExpiresAt)

@@ -8,14 +8,9 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-var tokenCacheNotFound = refusal(priceline.KindNotFound, "token_cache_not_found", "No provider tokens are kept for this session.")
-
 // PutTokenCache stores a copy of blob, replacing an earlier entry.
 func (m *TokenCaches) PutTokenCache(_ context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) error {
-	return m.run("PutTokenCache", func() error {
-		if err := priceline.ValidTokenCache(userID, sessionKey, blob, expiresAt, clock(m.Now)); err != nil {
-			return err
-		}
+	return m.write("PutTokenCache", priceline.ValidTokenCache(userID, sessionKey, blob, expiresAt, clock(m.Now)), func() error {
 		m.entries.put(tokenKey{userID, sessionKey}, tokenEntry{blob: bytes.Clone(blob), expiresAt: stored(expiresAt)})
 		return nil
 	})
@@ -26,7 +21,7 @@ func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) (
 	return answer(&m.base, "TokenCache", func() ([]byte, error) {
 		e, ok := m.entries[tokenKey{userID, sessionKey}]
 		if !ok || !clock(m.Now).Before(e.expiresAt) {
-			return nil, tokenCacheNotFound()
+			return nil, priceline.TokenCacheNotFound()
 		}
 		return bytes.Clone(e.blob), nil
 	})
@@ -42,7 +37,7 @@ func (m *TokenCaches) DeleteTokenCache(_ context.Context, userID, sessionKey str
 // store's clean-up, and returns how many it removed.
 func (m *TokenCaches) DeleteOrphanedTokenCaches(ctx context.Context, now time.Time) (_ int, err error) {
 	defer m.count("DeleteOrphanedTokenCaches", &err)
-	if err := hook(m.Fail, "DeleteOrphanedTokenCaches"); err != nil {
+	if err := m.hook("DeleteOrphanedTokenCaches"); err != nil {
 		return 0, err
 	}
 	m.mu.Lock()

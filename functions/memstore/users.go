@@ -6,26 +6,18 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-var (
-	userNotFound = refusal(priceline.KindNotFound, "user_not_found", "No such user.")
-	emailTaken   = refusal(priceline.KindConflict, "email_taken", "An account with that email address already exists.")
-)
-
 // CreateUser stores u and its index, or nothing.
 func (m *Users) CreateUser(_ context.Context, u *priceline.User) error {
-	return m.run("CreateUser", func() error {
-		if err := priceline.ValidUser(u); err != nil {
-			return err
-		}
+	return m.write("CreateUser", priceline.ValidUser(u), func() error {
 		if u.Provider == priceline.ProviderLocal {
 			if _, ok := m.byEmail[u.Email]; ok {
-				return emailTaken()
+				return priceline.EmailTaken()
 			}
 		} else if _, ok := m.bySubject[subjectKey{u.Provider, u.Subject}]; ok {
-			return priceline.Errorf(priceline.KindConflict, "subject_taken", "An account for that identity already exists.")
+			return priceline.SubjectTaken()
 		}
 		if _, ok := m.byID[u.ID]; ok {
-			return priceline.Errorf(priceline.KindConflict, "user_exists", "A user with that ID already exists.")
+			return priceline.UserExists()
 		}
 		now := stored(clock(m.Now))
 		if u.CreatedAt.IsZero() {
@@ -49,7 +41,7 @@ func (m *Users) CreateUser(_ context.Context, u *priceline.User) error {
 func (m *Users) get(id string) (*priceline.User, error) {
 	u, ok := m.byID[id]
 	if !ok || !validUserID(id) {
-		return nil, userNotFound()
+		return nil, priceline.UserNotFound()
 	}
 	return &u, nil
 }
@@ -80,14 +72,14 @@ func (m *Users) UserByID(_ context.Context, id string) (*priceline.User, error) 
 // left naming one that changed, as in the real store.
 func (m *Users) indexed(id string, ok bool, matches func(*priceline.User) bool) (*priceline.User, error) {
 	if !ok {
-		return nil, userNotFound()
+		return nil, priceline.UserNotFound()
 	}
 	u, err := m.get(id)
 	if err != nil {
 		return nil, err
 	}
 	if !matches(u) {
-		return nil, userNotFound()
+		return nil, priceline.UserNotFound()
 	}
 	return u, nil
 }
@@ -107,7 +99,7 @@ func (m *Users) PasswordHint(_ context.Context, email string) (string, string, e
 	idx, err := answer(&m.base, "PasswordHint", func() (emailIndex, error) {
 		idx, ok := m.byEmail[email]
 		if !ok || email == "" {
-			return idx, userNotFound()
+			return idx, priceline.UserNotFound()
 		}
 		return idx, nil
 	})
@@ -151,13 +143,10 @@ func (m *Users) UserBySubject(_ context.Context, provider, subject string) (*pri
 
 // UpdatePasswordHash replaces the hash if it is still oldHash.
 func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash string) error {
-	return m.run("UpdatePasswordHash", func() error {
-		if err := priceline.CheckText("password hash", newHash); err != nil {
-			return err
-		}
+	return m.write("UpdatePasswordHash", priceline.CheckText("password hash", newHash), func() error {
 		return m.update(userID, func(u *priceline.User) error {
 			if u.PasswordHash != oldHash {
-				return priceline.Errorf(priceline.KindConflict, "password_changed", "The password was changed meanwhile.")
+				return priceline.PasswordChanged()
 			}
 			u.PasswordHash = newHash
 			m.syncHint(u)
@@ -168,16 +157,10 @@ func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash s
 
 // UpdateProfile replaces the display name and email.
 func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) error {
-	return m.run("UpdateProfile", func() error {
-		for _, f := range []struct{ name, v string }{{"name", name}, {"email", email}} {
-			if err := priceline.CheckText(f.name, f.v); err != nil {
-				return err
-			}
-		}
+	return m.write("UpdateProfile", priceline.ValidProfile(name, email), func() error {
 		return m.update(userID, func(u *priceline.User) error {
 			if u.Provider == priceline.ProviderLocal && email != u.Email {
-				return priceline.Errorf(priceline.KindInvalid, "email_change_not_supported",
-					"The email address of an account with a password here is how you sign in, and cannot be changed this way.")
+				return priceline.EmailChangeNotSupported()
 			}
 			u.Name, u.Email = name, email
 			return nil
@@ -204,11 +187,11 @@ func (m *Users) SetPasswordHint(email, hash string) {
 	}
 }
 
-// localWithEmail refuses, as emailChanged, a user that is no longer the
+// localWithEmail refuses, as EmailChanged, a user that is no longer the
 // local user with email: the condition of every change keyed by an address.
 func localWithEmail(u *priceline.User, email string) error {
 	if u.Provider != priceline.ProviderLocal || u.Email != email {
-		return priceline.Errorf(priceline.KindConflict, "email_changed", "The account's email address changed meanwhile.")
+		return priceline.EmailChanged()
 	}
 	return nil
 }
@@ -228,19 +211,13 @@ func (m *Users) MarkEmailVerified(_ context.Context, userID, email string) error
 
 // ChangeEmail moves a local user and its index to newEmail, verified.
 func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string) error {
-	return m.run("ChangeEmail", func() error {
-		if err := priceline.CheckText("email", newEmail); err != nil {
-			return err
-		}
-		if newEmail == "" {
-			return priceline.Errorf(priceline.KindInvalid, "invalid_email", "A local account needs an email address.")
-		}
+	return m.write("ChangeEmail", priceline.ValidNewEmail(newEmail), func() error {
 		return m.update(userID, func(u *priceline.User) error {
 			if err := localWithEmail(u, oldEmail); err != nil {
 				return err
 			}
 			if idx, ok := m.byEmail[newEmail]; ok && idx.userID != userID {
-				return emailTaken()
+				return priceline.EmailTaken()
 			}
 			m.byEmail.put(newEmail, emailIndex{userID: userID, hash: u.PasswordHash})
 			if idx, ok := m.byEmail[oldEmail]; ok && idx.userID == userID && oldEmail != newEmail {

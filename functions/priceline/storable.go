@@ -127,3 +127,132 @@ func ValidGeneration(g string) bool {
 	}
 	return true
 }
+
+// ValidAccountToken is what a store checks before it keeps t: the keys it
+// is stored under (user, purpose), a hash of the form TokenHash makes and
+// storable text.
+func ValidAccountToken(t *AccountToken) error {
+	if t == nil || !IsLowerHex(t.UserID, 32) || TokenPurpose(t.Purpose) == "" || !IsLowerHex(t.Hash, 64) {
+		return Errorf(KindInvalid, "invalid_token", "The token is malformed.")
+	}
+	return CheckText("email", t.Email)
+}
+
+// invalidUserID is the refusal of a second factor for a malformed user ID.
+func invalidUserID() error {
+	return Errorf(KindInvalid, "invalid_user_id", "The user ID is not valid.")
+}
+
+// ValidTOTP is what a store checks before it keeps e: a user to key it by
+// and a sealed secret.
+func ValidTOTP(e *TOTPEnrolment) error {
+	if e == nil || !IsLowerHex(e.UserID, 32) {
+		return invalidUserID()
+	}
+	if len(e.SealedSecret) == 0 {
+		return Errorf(KindInvalid, "invalid_totp", "The enrolment has no sealed secret.")
+	}
+	return nil
+}
+
+// ValidRecoveryCodes is what a store checks before it makes hashes the
+// user's recovery codes: a user to key them by and hashes of the form
+// TokenHash makes.
+func ValidRecoveryCodes(userID string, hashes []string) error {
+	if !IsLowerHex(userID, 32) {
+		return invalidUserID()
+	}
+	for _, h := range hashes {
+		if !IsLowerHex(h, 64) {
+			return Errorf(KindInvalid, "invalid_recovery_code", "A recovery code hash is not 64 hex characters.")
+		}
+	}
+	return nil
+}
+
+// ValidNewEmail is what a store checks before it moves a local account to
+// email: an address, in storable text.
+func ValidNewEmail(email string) error {
+	if err := CheckText("email", email); err != nil {
+		return err
+	}
+	if email == "" {
+		return Errorf(KindInvalid, "invalid_email", "A local account needs an email address.")
+	}
+	return nil
+}
+
+// ValidProfile is what a store checks before it keeps a display name and
+// email: storable text.
+func ValidProfile(name, email string) error {
+	return checkTexts("name", name, "email", email)
+}
+
+// ValidSavedEstimate is what a store checks before it keeps e: the user and
+// estimate IDs it is keyed by, and an estimate that Validate accepts.
+func ValidSavedEstimate(e *SavedEstimate) error {
+	if !IsLowerHex(e.UserID, 32) || !IsLowerHex(e.ID, 32) {
+		return Errorf(KindInvalid, "invalid_estimate", "The estimate's identifiers are malformed.")
+	}
+	return e.Validate()
+}
+
+// ValidPlanBenefits is what a store checks before it keeps b for userID.
+func ValidPlanBenefits(userID string, b PlanBenefits) error {
+	if !IsLowerHex(userID, 32) {
+		return Errorf(KindInvalid, "invalid_plan", "The user ID is malformed.")
+	}
+	return b.Validate()
+}
+
+// ValidImport is what a price store checks before it writes or commits
+// under a hospital's import generation gen.
+func ValidImport(hospitalID, gen string) error {
+	if !IsLowerHex(hospitalID, 32) || !ValidGeneration(gen) {
+		return invalidImport("The hospital ID or import generation is malformed.")
+	}
+	return nil
+}
+
+func invalidImport(format string, args ...any) error {
+	return Errorf(KindInvalid, "invalid_import", format, args...)
+}
+
+// ValidChargeGroups is what a price store checks before it writes any of
+// groups: ValidImport, at most MaxChargeBatch charges a group and at most
+// MaxChargeTextBytes of text a charge.
+func ValidChargeGroups(hospitalID, gen string, groups []ChargeGroup) error {
+	if err := ValidImport(hospitalID, gen); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if len(g.Charges) > MaxChargeBatch {
+			return invalidImport("At most %d charges can be written at once.", MaxChargeBatch)
+		}
+		for i := range g.Charges {
+			if text := g.Charges[i].TextBytes(); text > MaxChargeTextBytes {
+				return Errorf(KindInvalid, "charge_too_large",
+					"A charge of %s has %d bytes of text; at most %d can be stored.", g.Code.Code, text, MaxChargeTextBytes)
+			}
+		}
+	}
+	return nil
+}
+
+// ValidServiceRows is what a service index checks before it writes any of
+// rows: ValidImport, at most MaxServiceRowBatch rows, and a service ID of
+// at most 100 bytes a row.
+func ValidServiceRows(hospitalID, gen string, rows []ServiceRow) error {
+	if err := ValidImport(hospitalID, gen); err != nil {
+		return err
+	}
+	if len(rows) > MaxServiceRowBatch {
+		return invalidImport("At most %d service rows can be written at once.", MaxServiceRowBatch)
+	}
+	for _, r := range rows {
+		if r.ServiceID == "" || len(r.ServiceID) > 100 {
+			return invalidImport("A service row needs a service ID of at most 100 bytes.")
+		}
+	}
+	return nil
+}

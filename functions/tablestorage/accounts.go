@@ -15,10 +15,6 @@ import (
 // user's own partition (<userID> / "token-"+purpose), so that deleting a
 // user is one partition's work and no other table needs to be created.
 
-func emailChanged() error {
-	return priceline.Errorf(priceline.KindConflict, "email_changed", "The account's email address changed meanwhile.")
-}
-
 // MarkEmailVerified merges EmailVerified into the record, conditional on
 // the ETag of the read that found the email unchanged.
 func (s *UserStore) MarkEmailVerified(ctx context.Context, userID, email string) error {
@@ -27,7 +23,7 @@ func (s *UserStore) MarkEmailVerified(ctx context.Context, userID, email string)
 		return err
 	}
 	if u.Provider != priceline.ProviderLocal || u.Email != email {
-		return emailChanged()
+		return priceline.EmailChanged()
 	}
 	err = s.mergeUser(ctx, userID, etag, entity{"EmailVerified": true}, "mark email verified")
 	if priceline.IsConflict(err) {
@@ -43,33 +39,29 @@ func (s *UserStore) MarkEmailVerified(ctx context.Context, userID, email string)
 // takes over after the orphan window (see claimIndex), so no crash can give
 // one address to two accounts or leave one bound to none for long.
 func (s *UserStore) ChangeEmail(ctx context.Context, userID, oldEmail, newEmail string) error {
-	if err := priceline.CheckText("email", newEmail); err != nil {
+	if err := priceline.ValidNewEmail(newEmail); err != nil {
 		return err
-	}
-	if newEmail == "" {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_email", "A local account needs an email address.")
 	}
 	u, etag, err := s.readUser(ctx, userID)
 	if err != nil {
 		return err
 	}
 	if u.Provider != priceline.ProviderLocal || u.Email != oldEmail {
-		return emailChanged()
+		return priceline.EmailChanged()
 	}
 	if newEmail == oldEmail {
 		return s.mergeUser(ctx, userID, etag, entity{"EmailVerified": true}, "change email")
 	}
 	idx := entity{"PartitionKey": emailIndexKey(newEmail), "RowKey": indexRowKey, "UserID": userID, "Email": newEmail, "PasswordHash": u.PasswordHash}
 	idx.setTime("CreatedAt", s.c.now())
-	taken := priceline.Errorf(priceline.KindConflict, "email_taken", "An account with that email address already exists.")
-	idxETag, err := s.claimIndex(ctx, idx, taken)
+	idxETag, err := s.claimIndex(ctx, idx, priceline.EmailTaken())
 	if err != nil {
 		return err
 	}
 	if err := s.mergeUser(ctx, userID, etag, entity{"Email": newEmail, "EmailVerified": true}, "change email"); err != nil {
 		s.releaseIndex(ctx, idx, idxETag)
 		if priceline.IsConflict(err) {
-			return emailChanged()
+			return priceline.EmailChanged()
 		}
 		return err
 	}
@@ -137,17 +129,12 @@ type tokenRecord struct {
 	ExpiresAt edmTime
 }
 
-var tokenNotFound = notFound("token_not_found", "No such token.")
-
 // tokenErrors: a token another request took first is simply gone.
-var tokenErrors = entityErrors{what: "account token", notFound: tokenNotFound, changed: func(error) error { return tokenNotFound() }}
+var tokenErrors = entityErrors{what: "account token", notFound: priceline.TokenNotFound, changed: func(error) error { return priceline.TokenNotFound() }}
 
 // PutAccountToken upserts the user's row for the purpose.
 func (s *AccountTokenStore) PutAccountToken(ctx context.Context, t *priceline.AccountToken) error {
-	if t == nil || !validUserID(t.UserID) || priceline.TokenPurpose(t.Purpose) == "" || !validSessionKey(t.Hash) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_token", "The token is malformed.")
-	}
-	if err := priceline.CheckText("email", t.Email); err != nil {
+	if err := priceline.ValidAccountToken(t); err != nil {
 		return err
 	}
 	e := entity{"PartitionKey": t.UserID, "RowKey": tokenRowPrefix + t.Purpose, "Hash": t.Hash, "Email": t.Email}
@@ -161,14 +148,14 @@ func (s *AccountTokenStore) PutAccountToken(ctx context.Context, t *priceline.Ac
 // delete succeeds and the others get 412, which is "not found".
 func (s *AccountTokenStore) TakeAccountToken(ctx context.Context, userID, purpose, hash string) (*priceline.AccountToken, error) {
 	if !validUserID(userID) || priceline.TokenPurpose(purpose) == "" || !validSessionKey(hash) {
-		return nil, tokenNotFound()
+		return nil, priceline.TokenNotFound()
 	}
 	rec, etag, err := readEntity[tokenRecord](ctx, s.t, tokenErrors, userID, tokenRowPrefix+purpose)
 	if err != nil {
 		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(rec.Hash), []byte(hash)) != 1 {
-		return nil, tokenNotFound()
+		return nil, priceline.TokenNotFound()
 	}
 	if err := deleteIf(ctx, s.t, tokenErrors, userID, tokenRowPrefix+purpose, etag, "take account token"); err != nil {
 		return nil, err

@@ -46,7 +46,7 @@ func authFlowKeys(id string) (pk, rk string) { return authFlowPartitionPrefix + 
 
 var authFlowErrors = entityErrors{
 	what: "auth flow", notFound: priceline.AuthFlowNotFound,
-	exists: conflict("auth_flow_exists", "This sign-in attempt already exists."),
+	exists: conflict(priceline.AuthFlowExists),
 }
 
 // PutFlow stores f with AddEntity, so an existing flow with the same ID is a
@@ -77,20 +77,14 @@ func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.Aut
 		return nil, priceline.AuthFlowNotFound()
 	}
 	pk, rk := authFlowKeys(id)
-	rec, err := takeEntity[authFlowRecord](ctx, s.t, authFlowErrors, pk, rk)
-	if err != nil {
-		return nil, err
-	}
-	f := &priceline.AuthFlow{
-		ID: id, State: rec.State, Nonce: rec.Nonce, PKCEVerifier: rec.PKCEVerifier,
-		ReturnTo: rec.ReturnTo, Policy: rec.Policy,
-		MaxAge: time.Duration(rec.MaxAge) * time.Second, Action: rec.Action, UserID: rec.UserID,
-		CreatedAt: rec.CreatedAt.Time, ExpiresAt: rec.ExpiresAt.Time,
-	}
-	if f.ExpiresAt.IsZero() || f.Expired(s.c.now()) {
-		return nil, priceline.AuthFlowExpired()
-	}
-	return f, nil
+	return takeLive(ctx, s.store, authFlowErrors, pk, rk, func(rec authFlowRecord) *priceline.AuthFlow {
+		return &priceline.AuthFlow{
+			ID: id, State: rec.State, Nonce: rec.Nonce, PKCEVerifier: rec.PKCEVerifier,
+			ReturnTo: rec.ReturnTo, Policy: rec.Policy,
+			MaxAge: time.Duration(rec.MaxAge) * time.Second, Action: rec.Action, UserID: rec.UserID,
+			CreatedAt: rec.CreatedAt.Time, ExpiresAt: rec.ExpiresAt.Time,
+		}
+	}, (*priceline.AuthFlow).Expired, priceline.AuthFlowExpired)
 }
 
 // DeleteExpiredFlows removes flows whose ExpiresAt is at or before now and

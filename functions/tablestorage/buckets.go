@@ -97,17 +97,14 @@ func (b *bucketBatch) record(hospitalID, gen string) ([]byte, error) {
 // then one transaction per batch, bucketWriters at a time. Every group is
 // checked and encoded before anything is written.
 func (s *PriceStore) PutChargeGroups(ctx context.Context, hospitalID, gen string, groups []priceline.ChargeGroup) error {
-	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
-		return invalidImport("The hospital ID or import generation is malformed.")
+	if err := priceline.ValidChargeGroups(hospitalID, gen, groups); err != nil {
+		return err
 	}
 	byBucket := map[string][]*bucketBatch{}
 	var batches []*bucketBatch
 	seen := map[string]bool{} // a transaction may not hold one entity twice
 	for _, g := range groups {
-		if len(g.Charges) > priceline.MaxChargeBatch {
-			return invalidImport("At most %d charges can be written at once.", priceline.MaxChargeBatch)
-		}
-		pages, err := buildPages(g.Code, g.Charges)
+		pages, err := buildPages(g.Charges)
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ type challengeRecord struct {
 
 var challengeErrors = entityErrors{
 	what: "challenge", notFound: priceline.ChallengeNotFound,
-	exists: conflict("challenge_exists", "This challenge exists already."),
+	exists: conflict(priceline.ChallengeExists),
 }
 
 func challengeKeys(id string) (pk, rk string) { return "ch" + id[:2], id }
@@ -57,18 +57,12 @@ func (s *ChallengeStore) TakeChallenge(ctx context.Context, id string) (*priceli
 		return nil, priceline.ChallengeNotFound()
 	}
 	pk, rk := challengeKeys(id)
-	rec, err := takeEntity[challengeRecord](ctx, s.t, challengeErrors, pk, rk)
-	if err != nil {
-		return nil, err
-	}
-	c := &priceline.Challenge{
-		ID: id, Kind: rec.Kind, UserID: rec.UserID, Data: rec.Data, ReturnTo: rec.ReturnTo,
-		CreatedAt: rec.CreatedAt.Time, ExpiresAt: rec.ExpiresAt.Time,
-	}
-	if c.ExpiresAt.IsZero() || c.Expired(s.c.now()) {
-		return nil, priceline.ChallengeExpired()
-	}
-	return c, nil
+	return takeLive(ctx, s.store, challengeErrors, pk, rk, func(rec challengeRecord) *priceline.Challenge {
+		return &priceline.Challenge{
+			ID: id, Kind: rec.Kind, UserID: rec.UserID, Data: rec.Data, ReturnTo: rec.ReturnTo,
+			CreatedAt: rec.CreatedAt.Time, ExpiresAt: rec.ExpiresAt.Time,
+		}
+	}, (*priceline.Challenge).Expired, priceline.ChallengeExpired)
 }
 
 // DeleteExpiredChallenges removes challenges whose ExpiresAt is at or before now.

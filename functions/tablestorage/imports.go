@@ -14,16 +14,15 @@ import (
 
 // BeginImport refuses a file older than the one the store holds.
 func (s *PriceStore) BeginImport(ctx context.Context, h priceline.Hospital, gen string) error {
-	if !priceline.IsLowerHex(h.ID, 32) || !priceline.ValidGeneration(gen) {
-		return invalidImport("The hospital ID or import generation is malformed.")
+	if err := priceline.ValidImport(h.ID, gen); err != nil {
+		return err
 	}
 	cur, err := s.hospitalEntity(ctx, h.ID)
 	if err != nil {
 		return err
 	}
 	if cur != nil && cur.LastUpdatedOn > h.LastUpdatedOn {
-		return priceline.Errorf(priceline.KindConflict, "older_file",
-			"The store already has a newer file of %s (last updated %s; this file says %s).", h.Name, cur.LastUpdatedOn, h.LastUpdatedOn)
+		return priceline.NewerFileHeld(h.Name, cur.LastUpdatedOn, h.LastUpdatedOn)
 	}
 	return nil
 }
@@ -37,8 +36,9 @@ func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, cod
 // chargePage) of at most maxPageBytes. A page is named by a hash of its
 // content, and the importer groups a file's rows the same way every time,
 // so writing the same charges again overwrites them with themselves.
-// Identical charges are stored once.
-func buildPages(code priceline.Code, charges []priceline.Charge) ([]*pageBuilder, error) {
+// Identical charges are stored once. ValidChargeGroups has checked each
+// charge's size.
+func buildPages(charges []priceline.Charge) ([]*pageBuilder, error) {
 	var pages []*pageBuilder
 	seen := map[[32]byte]bool{}
 	for i := range charges {
@@ -48,10 +48,6 @@ func buildPages(code priceline.Code, charges []priceline.Charge) ([]*pageBuilder
 			return nil, translate(err, "encode charge")
 		}
 		text := charges[i].TextBytes()
-		if text > priceline.MaxChargeTextBytes {
-			return nil, priceline.Errorf(priceline.KindInvalid, "charge_too_large",
-				"A charge of %s has %d bytes of text; at most %d can be stored.", code.Code, text, priceline.MaxChargeTextBytes)
-		}
 		if sum := sha256.Sum256(body); seen[sum] {
 			continue
 		} else {
@@ -123,16 +119,15 @@ func (s *PriceStore) record(ctx context.Context, hospitalID, gen, pk string) err
 // before, so two imports of one hospital committing at once cannot let the
 // older file win: the loser gets KindConflict "import_conflict".
 func (s *PriceStore) CommitImport(ctx context.Context, h priceline.Hospital, gen string) (int, error) {
-	if !priceline.IsLowerHex(h.ID, 32) || !priceline.ValidGeneration(gen) {
-		return 0, invalidImport("The hospital ID or import generation is malformed.")
+	if err := priceline.ValidImport(h.ID, gen); err != nil {
+		return 0, err
 	}
 	cur, etag, err := s.hospitalEntityTag(ctx, h.ID)
 	if err != nil {
 		return 0, err
 	}
 	if cur != nil && cur.LastUpdatedOn > h.LastUpdatedOn {
-		return 0, priceline.Errorf(priceline.KindConflict, "older_file",
-			"A newer file of %s was imported meanwhile (last updated %s).", h.Name, cur.LastUpdatedOn)
+		return 0, priceline.NewerFileCommitted(h.Name, cur.LastUpdatedOn)
 	}
 	locs, addrs := boundedList(h.Locations), boundedList(h.Addresses)
 	facts, err := json.Marshal(h.Facts)

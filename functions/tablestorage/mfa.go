@@ -35,22 +35,15 @@ type totpRecord struct {
 	CreatedAt edmTime
 }
 
-func invalidUserID() error {
-	return priceline.Errorf(priceline.KindInvalid, "invalid_user_id", "The user ID is not valid.")
-}
-
 var totpErrors = entityErrors{
 	what: "totp", notFound: priceline.TOTPNotFound,
-	changed: conflict("totp_changed", "The authenticator app was changed by another request."),
+	changed: conflict(priceline.TOTPChanged),
 }
 
 // PutTOTP upserts the user's enrolment (replacing any other).
 func (s *MFAStore) PutTOTP(ctx context.Context, e *priceline.TOTPEnrolment) error {
-	if e == nil || !validUserID(e.UserID) {
-		return invalidUserID()
-	}
-	if len(e.SealedSecret) == 0 {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_totp", "The enrolment has no sealed secret.")
+	if err := priceline.ValidTOTP(e); err != nil {
+		return err
 	}
 	ent := entity{
 		"PartitionKey": e.UserID, "RowKey": totpRowKey,
@@ -84,7 +77,7 @@ func (s *MFAStore) UpdateTOTP(ctx context.Context, e *priceline.TOTPEnrolment) e
 		return priceline.TOTPNotFound()
 	}
 	if e.Version == "" {
-		return totpErrors.changed(nil)
+		return priceline.TOTPChanged()
 	}
 	return mergeIf(ctx, s.t, totpErrors, entity{
 		"PartitionKey": e.UserID, "RowKey": totpRowKey, "Confirmed": e.Confirmed,
@@ -120,13 +113,8 @@ func (s *MFAStore) recoveryRowKeys(ctx context.Context, userID string) ([]string
 // entity-group transaction (one partition, at most 100 operations), so the
 // old set and the new never mix.
 func (s *MFAStore) ReplaceRecoveryCodes(ctx context.Context, userID string, hashes []string, at time.Time) error {
-	if !validUserID(userID) {
-		return invalidUserID()
-	}
-	for _, h := range hashes {
-		if !priceline.IsLowerHex(h, 64) {
-			return priceline.Errorf(priceline.KindInvalid, "invalid_recovery_code", "A recovery code hash is not 64 hex characters.")
-		}
+	if err := priceline.ValidRecoveryCodes(userID, hashes); err != nil {
+		return err
 	}
 	old, err := s.recoveryRowKeys(ctx, userID)
 	if err != nil {

@@ -45,9 +45,9 @@ type outboxRecord struct {
 // changed.
 var outboxErrors = entityErrors{
 	what:     "outbox entry",
-	notFound: notFound("outbox_not_found", "The queued message is gone."),
-	changed:  conflict("outbox_changed", "The queued message was changed by another sender."),
-	exists:   conflict("outbox_exists", "The message is already queued."),
+	notFound: priceline.OutboxNotFound,
+	changed:  conflict(priceline.OutboxChanged),
+	exists:   conflict(priceline.OutboxExists),
 }
 
 func validOutboxID(id string) bool { return priceline.IsLowerHex(id, 64) }
@@ -125,10 +125,10 @@ func (s *OutboxStore) MarkOutboxFailed(ctx context.Context, e *priceline.OutboxE
 
 func (s *OutboxStore) update(ctx context.Context, e *priceline.OutboxEntry, op string) error {
 	if e == nil || !validOutboxID(e.ID) {
-		return outboxErrors.notFound()
+		return priceline.OutboxNotFound()
 	}
 	if e.Version == "" || e.NextAttemptAt.IsZero() {
-		return outboxErrors.changed(nil)
+		return priceline.OutboxChanged()
 	}
 	ent := entity{"PartitionKey": outboxPartition, "RowKey": e.ID, "Attempts": e.Attempts, "LastError": e.LastError}
 	ent.setTime("NextAttemptAt", e.NextAttemptAt)

@@ -46,7 +46,7 @@ type passkeyRecord struct {
 var passkeyErrors = entityErrors{
 	what: "passkey", notFound: priceline.PasskeyNotFound,
 	exists:  func(error) error { return priceline.PasskeyExists() },
-	changed: conflict("passkey_changed", "The passkey was used by another request."),
+	changed: conflict(priceline.PasskeyChanged),
 }
 
 func credentialKeys(id string) (pk, rk string) {
@@ -182,9 +182,7 @@ func (s *PasskeyStore) DeletePasskey(ctx context.Context, userID, credentialID s
 		return priceline.PasskeyNotFound()
 	}
 	pk, rk := credentialKeys(credentialID)
-	k := passkeyErrors
-	k.changed = conflict("passkey_changed", "The passkey was used by another request. Please try again.")
-	if err := deleteIf(ctx, s.t, k, pk, rk, azcore.ETag(p.Version), "delete passkey"); err != nil {
+	if err := deleteIf(ctx, s.t, passkeyErrors, pk, rk, azcore.ETag(p.Version), "delete passkey"); err != nil {
 		return err
 	}
 	// The credential is gone, so it no longer signs in; a list entry left

@@ -36,7 +36,3 @@ func procedureKey(code priceline.Code) string {
 	}
 	return k
 }
-
-func invalidImport(format string, args ...any) error {
-	return priceline.Errorf(priceline.KindInvalid, "invalid_import", format, args...)
-}

@@ -41,7 +41,7 @@ func putOldLayout(t *testing.T, s *PriceStore, h priceline.Hospital, gen string,
 	if err := s.record(ctx, h.ID, gen, pk); err != nil {
 		t.Fatal(err)
 	}
-	pages, err := buildPages(cs[0].Codes[0], cs)
+	pages, err := buildPages(cs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,14 +64,9 @@ func (s *SavedStore) list(ctx context.Context, userID string) ([]savedEntity, er
 // SaveEstimate inserts e into the first free slot, retrying the next free
 // one when a concurrent save took it.
 func (s *SavedStore) SaveEstimate(ctx context.Context, e *priceline.SavedEstimate) error {
-	if !validUserID(e.UserID) || !priceline.IsLowerHex(e.ID, 32) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_estimate", "The estimate's identifiers are malformed.")
-	}
-	if err := e.Validate(); err != nil {
+	if err := priceline.ValidSavedEstimate(e); err != nil {
 		return err
 	}
-	full := priceline.Errorf(priceline.KindConflict, "saved_limit",
-		"You can keep at most %d saved estimates. Delete one to save another.", priceline.MaxSavedEstimates)
 	for attempt := 0; attempt < 3; attempt++ {
 		existing, err := s.list(ctx, e.UserID)
 		if err != nil {
@@ -110,7 +105,7 @@ func (s *SavedStore) SaveEstimate(ctx context.Context, e *priceline.SavedEstimat
 			taken[slotKey(i)] = true
 		}
 	}
-	return full
+	return priceline.SavedLimit()
 }
 
 // SavedEstimates lists the user's estimates, oldest first.
@@ -144,7 +139,7 @@ func (s *SavedStore) SavedEstimates(ctx context.Context, userID string) ([]price
 // DeleteSavedEstimate finds the estimate by ID in the user's partition (at
 // most MaxSavedEstimates entities) and deletes its slot.
 func (s *SavedStore) DeleteSavedEstimate(ctx context.Context, userID, id string) error {
-	notFound := priceline.Errorf(priceline.KindNotFound, "saved_not_found", "That saved estimate was not found.")
+	notFound := priceline.SavedNotFound()
 	if !validUserID(userID) || !priceline.IsLowerHex(id, 32) {
 		return notFound
 	}
@@ -209,10 +204,7 @@ func (s *SavedStore) PlanBenefits(ctx context.Context, userID string) (priceline
 // PutPlanBenefits writes the user's plan details in one upsert; zero b
 // deletes them.
 func (s *SavedStore) PutPlanBenefits(ctx context.Context, userID string, b priceline.PlanBenefits) error {
-	if !validUserID(userID) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_plan", "The user ID is malformed.")
-	}
-	if err := b.Validate(); err != nil {
+	if err := priceline.ValidPlanBenefits(userID, b); err != nil {
 		return err
 	}
 	if b.IsZero() {

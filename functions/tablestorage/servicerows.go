@@ -38,19 +38,13 @@ func servicePartition(serviceID string) string { return servicePrefix + keyEncod
 // PutServiceRows upserts index rows, one entity each, in batch transactions
 // per service.
 func (s *PriceStore) PutServiceRows(ctx context.Context, hospitalID, gen string, rows []priceline.ServiceRow) error {
-	if !priceline.IsLowerHex(hospitalID, 32) || !priceline.ValidGeneration(gen) {
-		return invalidImport("The hospital ID or import generation is malformed.")
-	}
-	if len(rows) > priceline.MaxServiceRowBatch {
-		return invalidImport("At most %d service rows can be written at once.", priceline.MaxServiceRowBatch)
+	if err := priceline.ValidServiceRows(hospitalID, gen, rows); err != nil {
+		return err
 	}
 	byPK := map[string][]aztables.TransactionAction{}
 	var order []string
 	seen := map[string]bool{} // a batch may not hold one entity twice
 	for _, r := range rows {
-		if r.ServiceID == "" || len(r.ServiceID) > 100 {
-			return invalidImport("A service row needs a service ID of at most 100 bytes.")
-		}
 		pk := servicePartition(r.ServiceID)
 		desc := clipRunes(r.Description, 2000)
 		rk := hospitalID + "." + gen + "." + hashHex(r.Code.Type, r.Code.Code, desc)[:32]

@@ -40,13 +40,13 @@ type sessionRecord struct {
 }
 
 // sessionChanged answers a conditional write that lost to another request.
-var sessionChanged = conflict("session_changed", "The session was changed by another request.")
+var sessionChanged = conflict(priceline.SessionChanged)
 
 var sessionErrors = entityErrors{
 	what:     "session",
-	notFound: notFound("session_not_found", "The session has ended. Please sign in again."),
+	notFound: priceline.SessionNotFound,
 	changed:  sessionChanged,
-	exists:   conflict("session_exists", "The session already exists."),
+	exists:   conflict(priceline.SessionExists),
 }
 
 // truncateUserAgent keeps at most maxUserAgent characters of valid UTF-8.
@@ -86,7 +86,7 @@ func (s *SessionStore) CreateSession(ctx context.Context, sess *priceline.Sessio
 // Session is a point read by (userID, key).
 func (s *SessionStore) Session(ctx context.Context, userID, key string) (*priceline.Session, error) {
 	if !validUserID(userID) || !validSessionKey(key) {
-		return nil, sessionErrors.notFound()
+		return nil, priceline.SessionNotFound()
 	}
 	rec, etag, err := readEntity[sessionRecord](ctx, s.t, sessionErrors, userID, key)
 	if err != nil {
@@ -109,10 +109,10 @@ func (rec *sessionRecord) session(etag azcore.ETag) *priceline.Session {
 // s.Version, so two instances refreshing one session cannot both win.
 func (s *SessionStore) TouchSession(ctx context.Context, sess *priceline.Session) error {
 	if sess == nil || !validUserID(sess.UserID) || !validSessionKey(sess.Key) {
-		return sessionErrors.notFound()
+		return priceline.SessionNotFound()
 	}
 	if sess.Version == "" {
-		return sessionChanged(nil)
+		return priceline.SessionChanged()
 	}
 	e := entity{"PartitionKey": sess.UserID, "RowKey": sess.Key}
 	e.setTime("LastSeenAt", sess.LastSeenAt)

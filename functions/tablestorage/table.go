@@ -72,18 +72,9 @@ type entityErrors struct {
 }
 
 // conflict is an entityErrors.exists or .changed that answers with the
-// store's own conflict code, keeping the storage error (keys redacted) as
-// the cause.
-func conflict(code, message string) func(error) error {
-	return func(err error) error {
-		return priceline.Wrap(redactKeys(err), priceline.KindConflict, code, message)
-	}
-}
-
-// notFound is an entityErrors.notFound that answers with the store's own
-// not-found code and message.
-func notFound(code, message string) func() error {
-	return func() error { return priceline.Errorf(priceline.KindNotFound, code, "%s", message) }
+// domain's refusal, keeping the storage error (keys redacted) as its cause.
+func conflict(refusal func() error) func(error) error {
+	return func(err error) error { return priceline.WithCause(refusal(), redactKeys(err)) }
 }
 
 // readEntity is a point read of (pk, rk) decoded into a T, with the ETag it
@@ -228,6 +219,23 @@ func takeEntity[T any](ctx context.Context, t table, k entityErrors, pk, rk stri
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return v, translate(err, "decode "+k.what)
+	}
+	return v, nil
+}
+
+// takeLive takes the entity (takeEntity), decodes it with domain, and
+// refuses it, used up all the same, with late() when it has expired at the
+// store's now; a record without an expiry has always expired. It is what
+// makes a sign-in flow or a challenge complete at most once, and only in
+// time.
+func takeLive[R, V any](ctx context.Context, s store, k entityErrors, pk, rk string, domain func(R) *V, expired func(*V, time.Time) bool, late func() error) (*V, error) {
+	rec, err := takeEntity[R](ctx, s.t, k, pk, rk)
+	if err != nil {
+		return nil, err
+	}
+	v := domain(rec)
+	if expired(v, s.c.now()) {
+		return nil, late()
 	}
 	return v, nil
 }

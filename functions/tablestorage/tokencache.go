@@ -31,7 +31,7 @@ type tokenCacheRecord struct {
 
 var tokenCacheErrors = entityErrors{
 	what:     "token cache",
-	notFound: notFound("token_cache_not_found", "No provider tokens are kept for this session."),
+	notFound: priceline.TokenCacheNotFound,
 }
 
 // PutTokenCache stores blob for the session, replacing an earlier entry.
@@ -52,14 +52,14 @@ func (s *TokenCacheStore) PutTokenCache(ctx context.Context, userID, sessionKey 
 // TokenCache is a point read by (userID, session key).
 func (s *TokenCacheStore) TokenCache(ctx context.Context, userID, sessionKey string) ([]byte, error) {
 	if !validUserID(userID) || !validSessionKey(sessionKey) {
-		return nil, tokenCacheErrors.notFound()
+		return nil, priceline.TokenCacheNotFound()
 	}
 	rec, _, err := readEntity[tokenCacheRecord](ctx, s.t, tokenCacheErrors, userID, sessionKey)
 	if err != nil {
 		return nil, err
 	}
 	if !s.c.now().Before(rec.ExpiresAt.Time) {
-		return nil, tokenCacheErrors.notFound()
+		return nil, priceline.TokenCacheNotFound()
 	}
 	return rec.Cache, nil
 }

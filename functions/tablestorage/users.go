@@ -39,14 +39,12 @@ type indexRecord struct {
 	PasswordHash string
 }
 
-var userNotFound = notFound("user_not_found", "No such user.")
-
 // The user record and the lookup index. A lost conditional write to the
 // record stays the generic conflict: its callers each turn it into their
 // own answer (see MarkEmailVerified, ChangeEmail).
 var (
-	userErrors  = entityErrors{what: "user", notFound: userNotFound}
-	indexErrors = entityErrors{what: "index", notFound: userNotFound}
+	userErrors  = entityErrors{what: "user", notFound: priceline.UserNotFound}
+	indexErrors = entityErrors{what: "index", notFound: priceline.UserNotFound}
 )
 
 // CreateUser writes the lookup index first and the user record second.
@@ -66,19 +64,18 @@ func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
 	}
 	now := s.c.now().UTC()
 	idx := entity{"RowKey": indexRowKey, "UserID": u.ID}
-	takenCode, takenMsg := "email_taken", "An account with that email address already exists."
+	taken := priceline.EmailTaken()
 	if u.Provider == priceline.ProviderLocal {
 		idx["PartitionKey"] = emailIndexKey(u.Email)
 		idx["Email"] = u.Email
 		idx["PasswordHash"] = u.PasswordHash
 	} else {
-		takenCode, takenMsg = "subject_taken", "An account for that identity already exists."
+		taken = priceline.SubjectTaken()
 		idx["PartitionKey"] = subjectIndexKey(u.Provider, u.Subject)
 		idx["Provider"] = u.Provider
 		idx["Subject"] = u.Subject
 	}
 	idx.setTime("CreatedAt", now)
-	taken := priceline.Errorf(priceline.KindConflict, takenCode, "%s", takenMsg)
 
 	idxETag, err := s.claimIndex(ctx, idx, taken)
 	if err != nil {
@@ -107,7 +104,7 @@ func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
 		// is safe: a user without an index is unreachable, never duplicated.
 		s.releaseIndex(ctx, idx, idxETag)
 		if isStatus(err, 409) {
-			return priceline.Wrap(redactKeys(err), priceline.KindConflict, "user_exists", "A user with that ID already exists.")
+			return conflict(priceline.UserExists)(err)
 		}
 		return translate(err, "add user")
 	}
@@ -205,7 +202,7 @@ func (s *UserStore) UserByID(ctx context.Context, id string) (*priceline.User, e
 
 func (s *UserStore) readUser(ctx context.Context, id string) (*priceline.User, azcore.ETag, error) {
 	if !validUserID(id) {
-		return nil, "", userNotFound()
+		return nil, "", priceline.UserNotFound()
 	}
 	rec, etag, err := readEntity[userRecord](ctx, s.t, userErrors, id, userRowKey)
 	if err != nil {
@@ -222,7 +219,7 @@ func (s *UserStore) readUser(ctx context.Context, id string) (*priceline.User, a
 // user is missing (a half-written registration) counts as not found.
 func (s *UserStore) UserByEmail(ctx context.Context, email string) (*priceline.User, error) {
 	if email == "" {
-		return nil, userNotFound()
+		return nil, priceline.UserNotFound()
 	}
 	idx, _, err := s.readIndex(ctx, emailIndexKey(email))
 	if priceline.IsNotFound(err) {
@@ -231,20 +228,20 @@ func (s *UserStore) UserByEmail(ctx context.Context, email string) (*priceline.U
 		// does not tell whether the email has an account. (Login uses
 		// PasswordHint, and auth evens out its reads itself.)
 		_, _ = s.UserByID(ctx, absentUserID)
-		return nil, userNotFound()
+		return nil, priceline.UserNotFound()
 	}
 	if err != nil {
 		return nil, err
 	}
 	if idx.Email != email {
-		return nil, userNotFound()
+		return nil, priceline.UserNotFound()
 	}
 	u, err := s.UserByID(ctx, idx.UserID)
 	if err != nil {
 		return nil, err
 	}
 	if u.Provider != priceline.ProviderLocal || u.Email != email {
-		return nil, userNotFound()
+		return nil, priceline.UserNotFound()
 	}
 	return u, nil
 }
@@ -255,7 +252,7 @@ func (s *UserStore) UserByEmail(ctx context.Context, email string) (*priceline.U
 // finds it.
 func (s *UserStore) PasswordHint(ctx context.Context, email string) (string, string, error) {
 	if email == "" {
-		return "", "", userNotFound()
+		return "", "", priceline.UserNotFound()
 	}
 	pk := emailIndexKey(email)
 	idx, etag, err := s.readIndex(ctx, pk)
@@ -263,7 +260,7 @@ func (s *UserStore) PasswordHint(ctx context.Context, email string) (string, str
 		return "", "", err
 	}
 	if idx.Email != email {
-		return "", "", userNotFound()
+		return "", "", priceline.UserNotFound()
 	}
 	if idx.PasswordHash == "" {
 		if u, err := s.UserByID(ctx, idx.UserID); err == nil && u.Provider == priceline.ProviderLocal && u.Email == email && u.PasswordHash != "" {
@@ -296,21 +293,21 @@ const absentUserID = "00000000000000000000000000000000"
 // UserBySubject reads the subject index, then the user it names.
 func (s *UserStore) UserBySubject(ctx context.Context, provider, subject string) (*priceline.User, error) {
 	if provider == "" || subject == "" {
-		return nil, userNotFound()
+		return nil, priceline.UserNotFound()
 	}
 	idx, _, err := s.readIndex(ctx, subjectIndexKey(provider, subject))
 	if err != nil {
 		return nil, err
 	}
 	if idx.Provider != provider || idx.Subject != subject {
-		return nil, userNotFound()
+		return nil, priceline.UserNotFound()
 	}
 	u, err := s.UserByID(ctx, idx.UserID)
 	if err != nil {
 		return nil, err
 	}
 	if u.Provider != provider || u.Subject != subject {
-		return nil, userNotFound()
+		return nil, priceline.UserNotFound()
 	}
 	return u, nil
 }
@@ -327,7 +324,7 @@ func (s *UserStore) UpdatePasswordHash(ctx context.Context, userID, oldHash, has
 		return err
 	}
 	if cur.PasswordHash != oldHash {
-		return priceline.Errorf(priceline.KindConflict, "password_changed", "The password was changed meanwhile.")
+		return priceline.PasswordChanged()
 	}
 	if err := s.mergeUser(ctx, userID, etag, entity{"PasswordHash": hash}, "update password hash"); err != nil {
 		return err
@@ -378,18 +375,15 @@ func (s *UserStore) mergeUser(ctx context.Context, userID string, etag azcore.ET
 // lookup indexes are untouched: a cloud user is found by subject, and a
 // local user's email (its index key) may not change here.
 func (s *UserStore) UpdateProfile(ctx context.Context, userID, name, email string) error {
-	for _, f := range []struct{ name, v string }{{"name", name}, {"email", email}} {
-		if err := priceline.CheckText(f.name, f.v); err != nil {
-			return err
-		}
+	if err := priceline.ValidProfile(name, email); err != nil {
+		return err
 	}
 	u, etag, err := s.readUser(ctx, userID)
 	if err != nil {
 		return err
 	}
 	if u.Provider == priceline.ProviderLocal && email != u.Email {
-		return priceline.Errorf(priceline.KindInvalid, "email_change_not_supported",
-			"The email address of an account with a password here is how you sign in, and cannot be changed this way.")
+		return priceline.EmailChangeNotSupported()
 	}
 	return s.mergeUser(ctx, userID, etag, entity{"Name": name, "Email": email}, "update profile")
 }
