@@ -147,8 +147,9 @@ func (s *PriceStore) knownCodes(ctx context.Context, rksByPK map[string][]string
 }
 
 // putCatalog upserts entries grouped by partition, in batches of at most
-// MaxChargeBatch entities and maxBatchBytes (packed word entries are up to
-// twice chunkBytes once their list is quoted inside the entity's JSON).
+// MaxChargeBatch entities and maxBatchBytes: packed word entries are larger
+// than the others, and a list of descriptions full of characters that JSON
+// escapes grows again when quoted inside the entity's JSON.
 func (s *PriceStore) putCatalog(ctx context.Context, byPK map[string]map[string]catalogEntity) error {
 	for _, rows := range byPK {
 		var actions []aztables.TransactionAction

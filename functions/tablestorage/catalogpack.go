@@ -27,6 +27,12 @@ const (
 	packedProp = "Procs"
 	// packedMark separates a packed entry's word from its chunk hash.
 	packedMark = ".~"
+	// packedChunkBytes bounds a packed entry's list, far under a string
+	// property's 64 KiB: a search's first request asks for as many
+	// entities as the procedures it wants (an old entry is one), so a
+	// limit of 50 reads at most about 400 KB; a batch's common word still
+	// costs only a few entities.
+	packedChunkBytes = 8_000
 )
 
 // packedItem is one procedure and description listed by packed entries.
@@ -45,9 +51,9 @@ func newPackedItem(e catalogEntity) (packedItem, error) {
 }
 
 // packWord returns the packed entities of word w listing items, in chunks
-// whose list stays under chunkBytes (one string property holds 64 KiB, 32 K
-// UTF-16 units: a UTF-8 byte count is never less than that), in procedure
-// order so that a search meets a chunk's procedures as it met one entry
+// whose list stays under packedChunkBytes (one item may pass it: at most
+// 300 runes of description, its JSON is still far under the 64 KiB, 32 K
+// UTF-16 units, of a string property), in procedure order so that a search meets a chunk's procedures as it met one entry
 // per procedure. Entities whose row key would pass 512 characters are left
 // out, as one-per-procedure entries were.
 func packWord(w string, items []packedItem) []catalogEntity {
@@ -71,7 +77,7 @@ func packWord(w string, items []packedItem) []catalogEntity {
 		list.Reset()
 	}
 	for _, it := range items {
-		if list.Len() > 0 && list.Len()+len(it.enc)+2 > chunkBytes {
+		if list.Len() > 0 && list.Len()+len(it.enc)+2 > packedChunkBytes {
 			flush()
 		}
 		if list.Len() == 0 {
