@@ -24,6 +24,8 @@ type catalogEntity struct {
 	CodeType     string
 	Description  string
 	Descs        string `json:",omitempty"` // code entries only: see descsProp
+	Procs        string `json:",omitempty"` // packed word entries only: see packedProp
+	proc         string // a search's procedure key of a word entry (see procOf)
 }
 
 // maxCatalogDescription keeps catalog entries small; the charges keep the
@@ -42,13 +44,13 @@ func firstRunes(s string, n int) string {
 	return string(r[:min(n, len(r))])
 }
 
-// PutProcedures upserts a code entry for each procedure and a word entry for
-// each word of its description, batched by partition, except for a code
-// and description whose entries the catalog already holds (its code entry
-// lists the description's hash, see descsProp): a re-import of a file
-// writes no catalog entries at all. Word entries are written before the
-// code entries that vouch for them, so a write that fails half-way is
-// retried in full by the next import.
+// PutProcedures upserts a code entry for each procedure and, for each word
+// of its description, a place in that word's packed entries (catalogpack.go),
+// batched by partition, except for a code and description whose entries the
+// catalog already holds (its code entry lists the description's hash, see
+// descsProp): a re-import of a file writes no catalog entries at all. Word
+// entries are written before the code entries that vouch for them, so a
+// write that fails half-way is retried in full by the next import.
 func (s *PriceStore) PutProcedures(ctx context.Context, ps []priceline.Procedure) error {
 	type proc struct {
 		code  catalogEntity
@@ -68,9 +70,9 @@ func (s *PriceStore) PutProcedures(ctx context.Context, ps []priceline.Procedure
 		if len(ce.RowKey) > 512 {
 			continue // no one types such a code; its charges are still stored
 		}
-		// One set of word entries per distinct description of the code:
-		// hospitals describe a procedure differently, and a search checks
-		// all its words against one entry's description.
+		// Each distinct description of the code is listed under its
+		// words: hospitals describe a procedure differently, and a search
+		// checks all its words against one listed description.
 		procs = append(procs, proc{code: ce, desc: hashHex(strings.ToLower(ce.Description))[:8], words: priceline.SearchWords(p.Description)})
 		rksByPK[ce.PartitionKey] = append(rksByPK[ce.PartitionKey], ce.RowKey)
 	}
@@ -78,6 +80,7 @@ func (s *PriceStore) PutProcedures(ctx context.Context, ps []priceline.Procedure
 	if err != nil {
 		return err
 	}
+	byWord := map[string][]packedItem{}
 	words := map[string]map[string]catalogEntity{}
 	codes := map[string]map[string]catalogEntity{}
 	add := func(to map[string]map[string]catalogEntity, e catalogEntity) {
@@ -96,15 +99,17 @@ func (s *PriceStore) PutProcedures(ctx context.Context, ps []priceline.Procedure
 		ce := p.code
 		ce.Descs = strings.Join(ds, " ")
 		add(codes, ce)
-		base := p.code
+		item, err := newPackedItem(p.code)
+		if err != nil {
+			return err
+		}
 		for _, w := range p.words[:min(len(p.words), 12)] {
-			we := base
-			we.PartitionKey = wordPrefix + keyEncode(firstRunes(w, 2))
-			we.RowKey = keyEncode(w) + "." + procedureKey(priceline.Code{Code: base.Code, Type: base.CodeType}) + "." + p.desc
-			if len(we.RowKey) > 512 {
-				continue
-			}
-			add(words, we)
+			byWord[w] = append(byWord[w], item)
+		}
+	}
+	for w, items := range byWord {
+		for _, e := range packWord(w, items) {
+			add(words, e)
 		}
 	}
 	if err := s.putCatalog(ctx, words); err != nil {
@@ -141,22 +146,27 @@ func (s *PriceStore) knownCodes(ctx context.Context, rksByPK map[string][]string
 	return known, <-errs
 }
 
-// putCatalog upserts entries grouped by partition, 100 to a batch.
+// putCatalog upserts entries grouped by partition, in batches of at most
+// MaxChargeBatch entities and maxBatchBytes: packed word entries are larger
+// than the others, and a list of descriptions full of characters that JSON
+// escapes grows again when quoted inside the entity's JSON.
 func (s *PriceStore) putCatalog(ctx context.Context, byPK map[string]map[string]catalogEntity) error {
 	for _, rows := range byPK {
 		var actions []aztables.TransactionAction
+		size := 0
 		for _, e := range rows {
 			body, err := json.Marshal(e)
 			if err != nil {
 				return translate(err, "encode catalog entry")
 			}
-			actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeInsertReplace, Entity: body})
-			if len(actions) == priceline.MaxChargeBatch {
+			if len(actions) == priceline.MaxChargeBatch || (len(actions) > 0 && size+len(body) > maxBatchBytes) {
 				if err := s.submit(ctx, s.catalog, actions); err != nil {
 					return err
 				}
-				actions = nil
+				actions, size = nil, 0
 			}
+			actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeInsertReplace, Entity: body})
+			size += len(body)
 		}
 		if err := s.submit(ctx, s.catalog, actions); err != nil {
 			return err
@@ -238,12 +248,12 @@ func (s *PriceStore) codeMatches(ctx context.Context, code string, limit int) ([
 
 // wordMatches finds procedures with a description word starting with each
 // of words. First the index range of the longest word, keeping entries
-// whose description (each distinct description of a procedure has its own
-// entries) has every word, until limit procedures are found. Only when that
-// finds none are the other words' ranges read (row keys only, up to 1,000
-// entries each) and intersected by procedure, for a query that mixes the
-// words of two hospitals' descriptions: that costs a range per word, so it
-// is the last resort, not the rule.
+// whose description (each distinct description of a procedure is listed
+// on its own) has every word, until limit procedures are found. Only when
+// that finds none are the other words' ranges read (row keys and packed
+// lists, up to 1,000 entries each) and intersected by procedure,
+// for a query that mixes the words of two hospitals' descriptions: that
+// costs a range per word, so it is the last resort, not the rule.
 func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int) ([]catalogEntity, error) {
 	longest := slices.MaxFunc(words, func(a, b string) int { return cmp.Compare(utf8.RuneCountInString(a), utf8.RuneCountInString(b)) })
 	var out, all []catalogEntity
@@ -269,7 +279,7 @@ func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int)
 		go func() {
 			defer wg.Done()
 			sets[i] = map[string]bool{}
-			errs[i] = s.catalogScan(ctx, wordPrefix+keyEncode(firstRunes(w, 2)), keyEncode(w), maxWordMatches, "RowKey", func(e catalogEntity) bool {
+			errs[i] = s.catalogScan(ctx, wordPrefix+keyEncode(firstRunes(w, 2)), keyEncode(w), maxWordMatches, "RowKey,"+packedProp, func(e catalogEntity) bool {
 				sets[i][procOf(e)] = true
 				return false
 			})
@@ -293,10 +303,14 @@ func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int)
 	return out, nil
 }
 
-// procOf is the procedure key of a word entry: the row key is
+// procOf is the procedure key of a word entry: set by unpackWord for a
+// packed entry's procedures; otherwise from the row key, which is
 // word.procedure key.description hash (versions before the hash wrote
 // word.procedure key), and neither word nor description hash has a ".".
 func procOf(e catalogEntity) string {
+	if e.proc != "" {
+		return e.proc
+	}
 	rest := e.RowKey[strings.IndexByte(e.RowKey, '.')+1:]
 	if strings.Count(rest, ".") == 2 {
 		rest = rest[:strings.LastIndexByte(rest, '.')]
@@ -306,13 +320,15 @@ func procOf(e catalogEntity) string {
 
 // catalogScan reads the catalog entries of partition pk whose row key starts
 // with prefix, in key order, passing each to keep until keep returns true
-// or maxWordMatches entries were read. The first request asks for first
-// entries (the caller's limit: enough when keep rarely refuses), later ones
-// for 100, so a search costs at most 1 + maxWordMatches/100 requests
-// whatever limit it was given. sel "" reads the fields of catalogEntity.
+// or maxWordMatches entries were read; a packed word entry is passed as the
+// procedures it lists, each counting as one entry read. The first request
+// asks for first entities (the caller's limit: enough when keep rarely
+// refuses), later ones for 100, so a search costs at most 1 +
+// maxWordMatches/100 requests whatever limit it was given. sel "" reads
+// the fields of catalogEntity.
 func (s *PriceStore) catalogScan(ctx context.Context, pk, prefix string, first int, sel string, keep func(catalogEntity) bool) error {
 	if sel == "" {
-		sel = "RowKey,Code,CodeType,Description"
+		sel = "RowKey,Code,CodeType,Description," + packedProp
 	}
 	lower := "RowKey ge " + odataString(prefix)
 	top := min(max(first, 1), maxWordMatches)
@@ -336,10 +352,18 @@ func (s *PriceStore) catalogScan(ctx context.Context, pk, prefix string, first i
 			if err := json.Unmarshal(raw, &e); err != nil {
 				return translate(err, "decode procedure")
 			}
-			read++
 			last = e.RowKey
-			if keep(e) || read >= maxWordMatches {
-				return nil
+			entries := []catalogEntity{e}
+			if strings.Contains(e.RowKey, packedMark) {
+				if entries, err = unpackWord(e); err != nil {
+					return err
+				}
+			}
+			for _, e := range entries {
+				read++
+				if keep(e) || read >= maxWordMatches {
+					return nil
+				}
 			}
 		}
 		// Fewer than asked and no continuation: the range is exhausted.
