@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -121,29 +120,20 @@ func (s *PriceStore) PutProcedures(ctx context.Context, ps []priceline.Procedure
 // knownCodes reads the description hashes that the code entries of
 // rksByPK (row keys by partition) list, a few partitions at a time.
 func (s *PriceStore) knownCodes(ctx context.Context, rksByPK map[string][]string) (map[string][]string, error) {
+	pks := slices.Collect(maps.Keys(rksByPK))
 	known := map[string][]string{}
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	errs := make(chan error, len(rksByPK))
-	sem := make(chan struct{}, 4)
-	for pk, rks := range rksByPK {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			got, err := s.knownDescs(ctx, pk, rks)
-			if err != nil {
-				errs <- err
-				return
-			}
-			mu.Lock()
-			maps.Copy(known, got)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	return known, <-errs
+	err := inParallel(ctx, 4, len(pks), func(ctx context.Context, i int) error {
+		got, err := s.knownDescs(ctx, pks[i], rksByPK[pks[i]])
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		maps.Copy(known, got)
+		mu.Unlock()
+		return nil
+	})
+	return known, err
 }
 
 // putCatalog upserts entries grouped by partition, in batches of at most
@@ -272,21 +262,14 @@ func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int)
 	}
 	others := slices.DeleteFunc(slices.Clone(words), func(w string) bool { return w == longest })
 	sets := make([]map[string]bool, len(others))
-	errs := make([]error, len(others))
-	var wg sync.WaitGroup
-	for i, w := range others {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sets[i] = map[string]bool{}
-			errs[i] = s.catalogScan(ctx, wordPrefix+keyEncode(firstRunes(w, 2)), keyEncode(w), maxWordMatches, "RowKey,"+packedProp, func(e catalogEntity) bool {
-				sets[i][procOf(e)] = true
-				return false
-			})
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err = allOf(len(others), func(i int) error {
+		sets[i] = map[string]bool{}
+		return s.catalogScan(ctx, wordPrefix+keyEncode(firstRunes(others[i], 2)), keyEncode(others[i]), maxWordMatches, "RowKey,"+packedProp, func(e catalogEntity) bool {
+			sets[i][procOf(e)] = true
+			return false
+		})
+	})
+	if err != nil {
 		return nil, err
 	}
 	for _, e := range all {
