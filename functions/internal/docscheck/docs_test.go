@@ -1,5 +1,6 @@
 // Package docscheck keeps the documentation honest: tests here fail when a
-// document names a test that does not exist.
+// document names a test that does not exist, or when the code breaks a
+// rule of docs/architecture.md (file size, imports down the floors).
 package docscheck
 
 import (
