@@ -266,8 +266,8 @@ func transportError(ctx context.Context, what string, err error) error {
 	if ctx.Err() != nil {
 		err = fmt.Errorf("%w (%v)", err, ctx.Err())
 	}
-	return priceline.Wrap(fmt.Errorf("acs mail: %s: %w", what, err), priceline.KindUnavailable, "mail_unavailable",
-		"The email service cannot be reached; the message will be sent later.")
+	return priceline.Unavailable(fmt.Errorf("acs mail: %s: %w", what, err), "mail_unavailable",
+		"The email service cannot be reached; the message will be sent later.", 0)
 }
 
 // statusError maps a refusal to an error kind: worth retrying (429, 5xx,
@@ -278,13 +278,11 @@ func statusError(what string, resp *http.Response) error {
 	cause := fmt.Errorf("acs mail: %s: status %d, code %s", what, resp.StatusCode, code)
 	switch s := resp.StatusCode; {
 	case s == http.StatusTooManyRequests:
-		e := priceline.Wrap(cause, priceline.KindUnavailable, "mail_throttled", "The email service is busy; the message will be sent later.")
-		e.RetryAfter = retryAfter(resp.Header, 0)
-		return e
+		return priceline.Unavailable(cause, "mail_throttled", "The email service is busy; the message will be sent later.",
+			retryAfter(resp.Header, 0))
 	case s >= 500, s == http.StatusRequestTimeout, s == http.StatusUnauthorized, s == http.StatusForbidden:
-		e := priceline.Wrap(cause, priceline.KindUnavailable, "mail_unavailable", "The email service cannot take the message now; it will be sent later.")
-		e.RetryAfter = retryAfter(resp.Header, 0)
-		return e
+		return priceline.Unavailable(cause, "mail_unavailable", "The email service cannot take the message now; it will be sent later.",
+			retryAfter(resp.Header, 0))
 	default:
 		return priceline.Wrap(cause, priceline.KindInvalid, "mail_rejected", "The email service refused the message.")
 	}

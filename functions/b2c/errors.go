@@ -35,9 +35,7 @@ const (
 )
 
 func unavailable(err error) *priceline.Error {
-	e := priceline.Wrap(err, priceline.KindUnavailable, "b2c_unavailable", msgUnavailable)
-	e.RetryAfter = retryAfterUnavailable
-	return e
+	return priceline.Unavailable(err, "b2c_unavailable", msgUnavailable, retryAfterUnavailable)
 }
 
 func tokenInvalid(err error) *priceline.Error {

@@ -8,9 +8,10 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// PutOutbox stores e; KindConflict if its ID exists.
+// PutOutbox stores e; KindInvalid if priceline.ValidOutboxEntry refuses
+// it, KindConflict if its ID exists.
 func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
-	return m.run("PutOutbox", func() error {
+	return m.write("PutOutbox", priceline.ValidOutboxEntry(e), func() error {
 		if _, ok := m.entries[e.ID]; ok {
 			return priceline.OutboxExists()
 		}

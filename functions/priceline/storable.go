@@ -113,6 +113,23 @@ func ValidTokenCache(userID, sessionKey string, blob []byte, expiresAt, now time
 	return nil
 }
 
+// ValidOutboxEntry is what a store checks before it queues e: the key
+// OutboxID makes from the Message-ID (so an entry cannot be stored under a
+// key another message owns), a recipient, the times a sender lists it by,
+// and text that fits in one Table Storage entity.
+func ValidOutboxEntry(e *OutboxEntry) error {
+	if e == nil || !IsLowerHex(e.ID, 64) || e.ID != OutboxID(e.Message.MessageID) {
+		return Errorf(KindInvalid, "invalid_outbox_entry", "The queued message has no valid ID.")
+	}
+	if e.Message.To == "" || e.NextAttemptAt.IsZero() || e.Message.Created.IsZero() {
+		return Errorf(KindInvalid, "invalid_outbox_entry", "The queued message has no recipient or times.")
+	}
+	if len(e.Message.Text) > MaxMailTextBytes || len(e.Message.Subject) > 1000 {
+		return Errorf(KindInvalid, "mail_too_large", "The message is too long.")
+	}
+	return nil
+}
+
 // ValidGeneration reports whether g is an import generation ID a store
 // accepts: short, and only characters that need no encoding in a key.
 func ValidGeneration(g string) bool {

@@ -54,14 +54,8 @@ func validOutboxID(id string) bool { return priceline.IsLowerHex(id, 64) }
 
 // PutOutbox adds e; an existing entry with the same ID is a conflict.
 func (s *OutboxStore) PutOutbox(ctx context.Context, e *priceline.OutboxEntry) error {
-	if e == nil || !validOutboxID(e.ID) || e.ID != priceline.OutboxID(e.Message.MessageID) {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_outbox_entry", "The queued message has no valid ID.")
-	}
-	if e.Message.To == "" || e.NextAttemptAt.IsZero() || e.Message.Created.IsZero() {
-		return priceline.Errorf(priceline.KindInvalid, "invalid_outbox_entry", "The queued message has no recipient or times.")
-	}
-	if len(e.Message.Text) > priceline.MaxMailTextBytes || len(e.Message.Subject) > 1000 {
-		return priceline.Errorf(priceline.KindInvalid, "mail_too_large", "The message is too long.")
+	if err := priceline.ValidOutboxEntry(e); err != nil {
+		return err
 	}
 	ent := entity{
 		"PartitionKey": outboxPartition, "RowKey": e.ID,

@@ -2,6 +2,7 @@ package pricelinetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,6 +43,33 @@ func TestOutboxStore(t *testing.T, newStore func(t *testing.T) priceline.OutboxS
 			got.Message.MessageID != e.Message.MessageID || got.Message.Kind != e.Message.Kind || !got.Message.Created.Equal(e.Message.Created) ||
 			!got.NextAttemptAt.Equal(e.NextAttemptAt) || !got.ExpiresAt.Equal(e.ExpiresAt) || got.Attempts != 0 || got.Version == "" {
 			t.Errorf("DueOutbox returned %+v, want %+v", got, e)
+		}
+	})
+
+	t.Run("InvalidEntriesAreRefused", func(t *testing.T) {
+		s := newStore(t)
+		cases := []struct {
+			name, code string
+			change     func(e *priceline.OutboxEntry)
+		}{
+			{"IDNotFromMessageID", "invalid_outbox_entry", func(e *priceline.OutboxEntry) { e.ID = priceline.OutboxID("<other@example.org>") }},
+			{"MalformedID", "invalid_outbox_entry", func(e *priceline.OutboxEntry) { e.ID = "../outbox" }},
+			{"NoRecipient", "invalid_outbox_entry", func(e *priceline.OutboxEntry) { e.Message.To = "" }},
+			{"NoNextAttempt", "invalid_outbox_entry", func(e *priceline.OutboxEntry) { e.NextAttemptAt = time.Time{} }},
+			{"NoCreated", "invalid_outbox_entry", func(e *priceline.OutboxEntry) { e.Message.Created = time.Time{} }},
+			{"TextTooLong", "mail_too_large", func(e *priceline.OutboxEntry) {
+				e.Message.Text = strings.Repeat("a", priceline.MaxMailTextBytes+1)
+			}},
+			{"SubjectTooLong", "mail_too_large", func(e *priceline.OutboxEntry) { e.Message.Subject = strings.Repeat("a", 1001) }},
+		}
+		for _, c := range cases {
+			e := NewOutboxEntry(ms(0))
+			c.change(e)
+			t.Run(c.name, func(t *testing.T) { wantKind(t, s.PutOutbox(ctx, e), priceline.KindInvalid, c.code) })
+		}
+		wantKind(t, s.PutOutbox(ctx, nil), priceline.KindInvalid, "invalid_outbox_entry")
+		if due, err := s.DueOutbox(ctx, ms(time.Hour), 10); err != nil || len(due) != 0 {
+			t.Errorf("a refused entry was kept: %+v, %v", due, err)
 		}
 	})
 
