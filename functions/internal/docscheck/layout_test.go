@@ -100,7 +100,7 @@ var floor = map[string]int{
 	"tablestorage": 1, "memstore": 1, "keyvault": 1, "b2c": 1, "mrf": 1,
 	"acsmail": 1, "devmail": 1, "outbox": 1, "hibp": 1,
 	"auth": 2, "pricing": 2, "ingest": 2,
-	"web": 3,
+	"web":         3,
 	"cmd/handler": 4, "cmd/loadgen": 4,
 }
 
