@@ -10,7 +10,8 @@ const signature = "\n\n— Hospital Priceline\n"
 func (s *Service) verifyText(name, link string) (subject, text string) {
 	return "Confirm your email address",
 		"Hello " + name + ",\n\nPlease confirm that this is your email address by opening this link:\n\n" + link +
-			"\n\nThe link works once, for 24 hours. If you did not create an account, ignore this message." + signature
+			"\n\nThe link works once, for " + priceline.LifetimeText(priceline.VerifyTokenLifetime) +
+			". If you did not create an account, ignore this message." + signature
 }
 
 func (s *Service) registrationAttemptText() (subject, text string) {
@@ -52,7 +53,7 @@ func (s *Service) emailChangeText(link string) (subject, text string) {
 // and what to do if the reader did not ask.
 func askedLinkText(asked, toDo, link, ifNotAsked string) string {
 	return "Hello,\n\nSomeone (we hope you) asked to " + asked + ". To " + toDo + ", open this link:\n\n" + link +
-		"\n\nThe link works once, for 30 minutes. " + ifNotAsked + signature
+		"\n\nThe link works once, for " + priceline.LifetimeText(priceline.AccountTokenLifetime) + ". " + ifNotAsked + signature
 }
 
 func (s *Service) emailChangedText(newEmail string) (subject, text string) {

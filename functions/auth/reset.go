@@ -15,10 +15,11 @@ import (
 const forgotMinDuration = 300 * time.Millisecond
 
 // ForgotPassword starts a password reset for email: a local account gets a
-// single-use link valid for 30 minutes, replacing any earlier one. When no
-// local account has the address but a cloud account has it as an address
-// its provider verified, a message points at the provider's own reset (see
-// sendCloudResetPointer); when both have it, only the local link goes out.
+// single-use link valid for priceline.AccountTokenLifetime, replacing any
+// earlier one. When no local account has the address but a cloud account
+// has it as an address its provider verified, a message points at the
+// provider's own reset (see sendCloudResetPointer); when both have it, only
+// the local link goes out.
 // The answer is
 // the same, in the same time, whether or not the address has an account:
 // nil, or KindTooManyRequests when the address was asked about 5 times this

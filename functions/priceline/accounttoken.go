@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"time"
 )
 
@@ -28,6 +29,24 @@ const AccountTokenLifetime = 30 * time.Minute
 // works: verifying only proves the address, so a day is kinder to people
 // who read their mail tomorrow.
 const VerifyTokenLifetime = 24 * time.Hour
+
+// LifetimeText is how a message states a lifetime such as
+// AccountTokenLifetime: "30 minutes", "24 hours", "1 hour", in the largest
+// unit that states it exactly, so a text built from the constant can
+// neither drift from it nor round it up.
+func LifetimeText(d time.Duration) string {
+	n, unit := int64(d/time.Second), "second"
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		n, unit = int64(d/time.Hour), "hour"
+	case d >= time.Minute && d%time.Minute == 0:
+		n, unit = int64(d/time.Minute), "minute"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return strconv.FormatInt(n, 10) + " " + unit
+}
 
 // AccountToken is the stored half of a single-use link sent by email. The
 // secret travels only in the link; the store keeps its SHA-256, so a leaked

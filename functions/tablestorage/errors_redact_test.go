@@ -145,17 +145,14 @@ func TestASVS_V16_2_5_StorageErrorTextHoldsNoSessionKey(t *testing.T) {
 	}
 }
 
-// The same through the session store against Azurite: a request refused
-// by the service (wrong account key, 403) and storage unreachable (a closed
-// port: transport errors whose text is the whole URL, $filter included)
-// yield errors whose text names no key.
-func TestASVS_V16_2_5_SessionStoreErrorsAgainstAzuriteHoldNoSessionKey(t *testing.T) {
+// failingClients are two clients of one test prefix whose requests fail
+// without retries: refused signs with a wrong account key (403), down
+// points at a closed port (transport errors that show the whole URL).
+func failingClients(t *testing.T) (*Client, *Client) {
+	t.Helper()
 	srv := azurite.Shared(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	fast := &aztables.ClientOptions{ClientOptions: policy.ClientOptions{Retry: policy.RetryOptions{MaxRetries: -1}}}
-
 	good := newTestClient(t)
+	fast := &aztables.ClientOptions{ClientOptions: policy.ClientOptions{Retry: policy.RetryOptions{MaxRetries: -1}}}
 	wrongKey := strings.Replace(srv.ConnectionString(), azurite.DevAccountKey, "AAAA"+azurite.DevAccountKey[4:], 1)
 	refused, err := NewFromConnectionString(wrongKey, Options{TablePrefix: good.prefix, ClientOptions: fast})
 	if err != nil {
@@ -172,6 +169,17 @@ func TestASVS_V16_2_5_SessionStoreErrorsAgainstAzuriteHoldNoSessionKey(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
+	return refused, down
+}
+
+// The same through the session store against Azurite: a request refused
+// by the service (wrong account key, 403) and storage unreachable (a closed
+// port: transport errors whose text is the whole URL, $filter included)
+// yield errors whose text names no key.
+func TestASVS_V16_2_5_SessionStoreErrorsAgainstAzuriteHoldNoSessionKey(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	refused, down := failingClients(t)
 
 	checks := []struct {
 		name string
@@ -216,6 +224,30 @@ func TestASVS_V16_2_5_SessionStoreErrorsAgainstAzuriteHoldNoSessionKey(t *testin
 			assertNoKeys(t, "the log line", logged(err))
 			if !strings.Contains(err.Error(), "[redacted]") {
 				t.Errorf("expected a placeholder where the key was: %v", err)
+			}
+		})
+	}
+}
+
+// A failed merge into a user record says what the merge was for, but not
+// whose record it was: the user ID is a partition key, and error texts reach
+// the logs (ASVS V16.2.5). Refused (403) and unreachable storage both go
+// through translate with the merge's name.
+func TestASVS_V16_2_5_UserMergeErrorsHoldNoUserID(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	refused, down := failingClients(t)
+	for name, c := range map[string]*Client{"refused": refused, "storage down": down} {
+		t.Run(name, func(t *testing.T) {
+			err := c.Users().mergeUser(ctx, redactUserID, azcore.ETag(`W/"datetime'2024-01-01T00%3A00%3A00Z'"`),
+				entity{"Name": "x"}, "update profile")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			assertNoKeys(t, "Error()", err.Error())
+			assertNoKeys(t, "the log line", logged(err))
+			if !strings.Contains(err.Error(), "update profile of a user") {
+				t.Errorf("Error() no longer says what failed: %v", err)
 			}
 		})
 	}

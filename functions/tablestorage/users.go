@@ -3,7 +3,6 @@ package tablestorage
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -361,12 +360,14 @@ func (s *UserStore) syncHint(ctx context.Context, u *priceline.User) error {
 
 // mergeUser merges fields into the user record if it still has etag: it
 // never recreates a user deleted meanwhile (KindNotFound) and reports a
-// concurrent change as KindConflict.
+// concurrent change as KindConflict. The error names what was merged but
+// not whose record: user IDs are partition keys, which error texts keep out
+// of the logs (see redactKeys).
 func (s *UserStore) mergeUser(ctx context.Context, userID string, etag azcore.ETag, fields entity, what string) error {
 	fields["PartitionKey"], fields["RowKey"] = userID, userRowKey
 	fields.setTime("UpdatedAt", s.c.now())
 	version := string(etag)
-	return mergeIf(ctx, s.t, userErrors, fields, fmt.Sprintf("%s of user %s", what, userID), &version)
+	return mergeIf(ctx, s.t, userErrors, fields, what+" of a user", &version)
 }
 
 // UpdateProfile replaces the display name and email with a merge that is

@@ -34,7 +34,8 @@ func (s *Server) handleForgotForm(w http.ResponseWriter, r *http.Request) error 
 	if err == nil {
 		if err = s.Auth.ForgotPassword(r.Context(), in["email"], s.client(r)); err == nil {
 			p.Form = map[string]string{}
-			p.Notice = "If that address has an account, we have sent it a link to reset the password. The link works for 30 minutes."
+			p.Notice = "If that address has an account, we have sent it a link to reset the password. The link works for " +
+				priceline.LifetimeText(priceline.AccountTokenLifetime) + "."
 			s.render(w, http.StatusOK, "forgot.html", p)
 			return nil
 		}

@@ -3,8 +3,11 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+
+	"hospitalpriceline/functions/priceline"
 )
 
 func TestHomePageRenders(t *testing.T) {
@@ -60,6 +63,21 @@ func TestAccountPageRequiresSignInAndKeepsReturnTo(t *testing.T) {
 	}
 	if !strings.Contains(string(acct.Body), `id="sign-out"`) || acct.Header.Get("Cache-Control") != "no-store" {
 		t.Fatal("signed-in page lacks the Sign out button or no-store")
+	}
+}
+
+// The forgot-password page states the reset link's real lifetime, the one
+// the mail states too: both are built from priceline.AccountTokenLifetime.
+func TestForgotPageStatesTheResetLinkLifetime(t *testing.T) {
+	e := newEnv(t)
+	e.register("forgot@example.com")
+	r := e.do(req{Method: "POST", Path: "/forgot-password", Form: url.Values{"email": {"forgot@example.com"}}})
+	m := regexp.MustCompile(`The link works for ([^.<]*)\.`).FindStringSubmatch(string(r.Body))
+	if r.Status != http.StatusOK || m == nil {
+		t.Fatalf("%d, no lifetime on the page:\n%s", r.Status, r.Body)
+	}
+	if want := priceline.LifetimeText(priceline.AccountTokenLifetime); m[1] != want {
+		t.Errorf("the page says the link works for %q, want %q", m[1], want)
 	}
 }
 
