@@ -33,7 +33,7 @@ func TestImport_SalvageFaultsCostNoRows(t *testing.T) {
 		{"header-faults.csv", 2, 0, 0, mrf.RuleSalvagePlaceholder},
 		{"cr-line-endings.csv", 2, 0, 0, mrf.RuleSalvageLineEndings},
 		{"v2-rules.csv", 2, 0, 0, ""},                   // v3.0 and v2.2 rules do not apply to v2.0
-		{"money.csv", 2, 1, 2, mrf.RuleSalvageCellRead}, // "Only N/A" has no price left
+		{"money.csv", 3, 1, 3, mrf.RuleSalvageCellRead}, // "Only N/A" has no price left
 		{"windows-1252.csv", 1, 0, 0, mrf.RuleSalvageTranscoded},
 		{"ragged.csv", 4, 0, 0, mrf.RuleSalvageRagged},
 		{"date-m-d-yyyy.csv", 1, 0, 0, ""},

@@ -84,7 +84,9 @@ func TestSalvage_FaultFiles(t *testing.T) {
 			"Dollar sign and commas|CPT 99213|outpatient|1234.5|1234.5|||Aetna|PPO|900",
 			"Placeholder|CPT 85025|outpatient||20|||Aetna|PPO|",
 			"Only N/A|CPT 80053|outpatient|||||||",
-		}, []string{"4 " + RuleNumber, "4 " + RuleSalvageCellRead, "4 " + RuleSalvageCellDropped, "5 " + RuleSalvageCellDropped, "6 " + RuleSalvageCellDropped}},
+			// The 999999999 placeholder in min and max costs those cells, not the row.
+			"Placeholder range|CPT 80048|outpatient|50|40|||Aetna|PPO|30",
+		}, []string{"4 " + RuleNumber, "4 " + RuleSalvageCellRead, "4 " + RuleSalvageCellDropped, "5 " + RuleSalvageCellDropped, "6 " + RuleSalvageCellDropped, "7 " + RuleSalvageCellDropped}},
 		{"windows-1252.csv", []string{
 			"Patient’s visit – café|CPT 99213|outpatient|200|150|||||",
 		}, []string{"0 " + RuleSalvageTranscoded}},
