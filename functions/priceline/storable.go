@@ -208,7 +208,7 @@ func ValidProfile(name, email string) error {
 // ValidSavedEstimate is what a store checks before it keeps e: the user and
 // estimate IDs it is keyed by, and an estimate that Validate accepts.
 func ValidSavedEstimate(e *SavedEstimate) error {
-	if !IsLowerHex(e.UserID, 32) || !IsLowerHex(e.ID, 32) {
+	if e == nil || !IsLowerHex(e.UserID, 32) || !IsLowerHex(e.ID, 32) {
 		return Errorf(KindInvalid, "invalid_estimate", "The estimate's identifiers are malformed.")
 	}
 	return e.Validate()

@@ -185,18 +185,7 @@ func (s *AccountTokenStore) DeleteAccountTokens(ctx context.Context, userID stri
 // RowKey range ("token-" up to "token."); only keys are read.
 func (s *AccountTokenStore) DeleteExpiredAccountTokens(ctx context.Context, now time.Time) (int, error) {
 	filter := "RowKey ge '" + tokenRowPrefix + "' and RowKey lt 'token.' and ExpiresAt le " + odataDateTime(now)
-	sel := "PartitionKey,RowKey"
-	// Collect first: deleting while paging could move continuation tokens.
-	var keys []entityKey
-	err := eachEntity(ctx, s.t.Client, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
-		"list expired account tokens", "decode account token key", func(k entityKey) error {
-			keys = append(keys, k)
-			return nil
-		})
-	if err != nil {
-		return 0, err
-	}
 	// Conditional on the version listed: a new token of the same purpose
 	// written since (same row, later expiry) must survive.
-	return deleteEach(ctx, s.t.Client, keys, true, "delete expired account token")
+	return deleteListed(ctx, s.t.Client, filter, "account token", true)
 }

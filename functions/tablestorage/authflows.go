@@ -94,5 +94,5 @@ func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.Aut
 func (s *AuthFlowStore) DeleteExpiredFlows(ctx context.Context, now time.Time) (int, error) {
 	// Unconditional: an expired flow is dead whatever its version, and a
 	// callback taking it at the same moment would refuse it anyway.
-	return deleteListed(ctx, s.t.Client, "ExpiresAt le "+odataDateTime(now), "auth flow")
+	return deleteListed(ctx, s.t.Client, "ExpiresAt le "+odataDateTime(now), "auth flow", false)
 }

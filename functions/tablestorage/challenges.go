@@ -67,5 +67,5 @@ func (s *ChallengeStore) TakeChallenge(ctx context.Context, id string) (*priceli
 
 // DeleteExpiredChallenges removes challenges whose ExpiresAt is at or before now.
 func (s *ChallengeStore) DeleteExpiredChallenges(ctx context.Context, now time.Time) (int, error) {
-	return deleteListed(ctx, s.t.Client, "ExpiresAt le "+odataDateTime(now), "challenge")
+	return deleteListed(ctx, s.t.Client, "ExpiresAt le "+odataDateTime(now), "challenge", false)
 }

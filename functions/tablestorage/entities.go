@@ -53,11 +53,11 @@ type entityKey struct {
 	ETag                 string `json:"odata.etag"`
 }
 
-// deleteListed deletes, unconditionally, every entity of table that filter
-// selects and returns how many it deleted; one already gone counts as
-// neither. It collects the keys first: deleting while paging could move
-// continuation tokens. what names the entities in errors ("auth flow").
-func deleteListed(ctx context.Context, table *aztables.Client, filter, what string) (int, error) {
+// listKeys collects the keys, and the version listed, of every entity of
+// table that filter selects. It collects before anything is deleted:
+// deleting while paging could move continuation tokens. what names the
+// entities in errors ("auth flow").
+func listKeys(ctx context.Context, table *aztables.Client, filter, what string) ([]entityKey, error) {
 	sel := "PartitionKey,RowKey"
 	var keys []entityKey
 	err := eachEntity(ctx, table, &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel},
@@ -65,10 +65,19 @@ func deleteListed(ctx context.Context, table *aztables.Client, filter, what stri
 			keys = append(keys, k)
 			return nil
 		})
+	return keys, err
+}
+
+// deleteListed deletes every entity of table that filter selects and
+// returns how many it deleted; one already gone counts as neither. With
+// ifListed each delete is conditional on the version listed (see
+// deleteEach), for a sweep whose rows can be rewritten meanwhile.
+func deleteListed(ctx context.Context, table *aztables.Client, filter, what string, ifListed bool) (int, error) {
+	keys, err := listKeys(ctx, table, filter, what)
 	if err != nil {
 		return 0, err
 	}
-	return deleteEach(ctx, table, keys, false, "delete expired "+what)
+	return deleteEach(ctx, table, keys, ifListed, "delete expired "+what)
 }
 
 // deleteEach deletes the entities keys name and returns how many it
