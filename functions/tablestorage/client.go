@@ -24,7 +24,8 @@
 //	charges:     "b."+bucket / <procedure key>.<hospital>.<gen>.<hash> → N, C0, C1, … (a page of charges; buckets.go)
 //	hospcode:    <hospital id> / <gen>.<bucket>.<hash>   → Pages (the pages one batch wrote; buckets.go, generations.go)
 //	catalog:     "c."+code[:1] / <code>.<type>           → Code, CodeType, Description
-//	catalog:     "w."+word[:2] / <word>.<procedure key>.<description hash> → Code, CodeType, Description
+//	catalog:     "w."+word[:2] / <word>.~<list hash>       → Procs (packed word entries; catalogpack.go)
+//	catalog:     "w."+word[:2] / <word>.<procedure key>.<description hash> → Code, CodeType, Description (written by earlier versions; still read)
 //	saved:       <userID> / "s00" … "s49"                → ID, Code, CodeType, HospitalID, Payer, Plan, Label, CreatedAt
 //	mfa, passkeys, challenges: second factors (see mfa.go, passkeys.go, challenges.go)
 //

@@ -38,8 +38,9 @@ const (
 	maxIntersectWords = 4
 	// maxWordMatches bounds the catalog entries one word search reads.
 	maxWordMatches = 1000
-	// chunkBytes bounds a hospital's locations or addresses, kept as JSON
-	// in one string property (64 KiB, 32 K UTF-16 units, even all-BMP).
+	// chunkBytes bounds what one string property holds (64 KiB, 32 K
+	// UTF-16 units, even all-BMP): a hospital's locations or addresses as
+	// JSON, and a bucket record's listing of pages (buckets.go).
 	chunkBytes = 30_000
 	// maxBatchBytes keeps a batch transaction under its 4 MiB payload limit.
 	maxBatchBytes = 3 << 20
