@@ -19,9 +19,9 @@ import (
 type catalogEntity struct {
 	PartitionKey string
 	RowKey       string
-	Code         string
-	CodeType     string
-	Description  string
+	Code         string `json:",omitempty"` // empty in packed word entries, which list theirs in Procs
+	CodeType     string `json:",omitempty"`
+	Description  string `json:",omitempty"`
 	Descs        string `json:",omitempty"` // code entries only: see descsProp
 	Procs        string `json:",omitempty"` // packed word entries only: see packedProp
 	proc         string // a search's procedure key of a word entry (see procOf)
