@@ -18,34 +18,30 @@ func benefitsInput(in map[string]string) pricing.BenefitsInput {
 }
 
 // handleGetPlan answers the plan details kept on the account (GET
-// /api/me/plan, behind withSession).
+// /api/me/plan, behind withSession, which makes every answer uncacheable).
 func (p *PriceAPI) handleGetPlan(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
 	if _, err := queryParams(r, map[string]int{}); err != nil {
 		return err
 	}
 	b, err := p.service().PlanBenefits(r.Context(), u.ID)
-	return answerPlan(w, b, err)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, planAnswer(b))
+	return nil
 }
 
 // handlePutPlan replaces the plan details kept on the account (PUT
 // /api/me/plan, behind withSession, which requires the CSRF token); every
 // field left out or empty forgets them.
 func (p *PriceAPI) handlePutPlan(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	in, err := readInput(r, false, nil, benefitFields)
-	if err != nil {
-		return err
-	}
-	b, err := p.service().SetPlanBenefits(r.Context(), u.ID, benefitsInput(in))
-	return answerPlan(w, b, err)
+	return answerInput(w, r, http.StatusOK, nil, benefitFields, func(in input) (any, error) {
+		b, err := p.service().SetPlanBenefits(r.Context(), u.ID, benefitsInput(in))
+		return planAnswer(b), err
+	})
 }
 
-// answerPlan answers both plan routes with the plan details b, or their
-// error: uncacheable, as is every answer about the signed-in user.
-func answerPlan(w http.ResponseWriter, b priceline.PlanBenefits, err error) error {
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"plan": toPlanJSON(b)})
-	return nil
+// planAnswer is the body of both plan routes.
+func planAnswer(b priceline.PlanBenefits) map[string]any {
+	return map[string]any{"plan": toPlanJSON(b)}
 }
