@@ -3,11 +3,13 @@ package docscheck
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -48,15 +50,30 @@ func TestNoProductionGoFileOver600Lines(t *testing.T) {
 	}
 }
 
+var (
+	importsOnce sync.Once
+	importsMap  map[string][]string
+	importsErr  error
+)
+
 // imports lists, for every package of the module, the module packages its
-// non-test files import, with `go list` (the toolchain that runs the test).
+// non-test files import, with `go list` (the toolchain that runs the test),
+// once for all the tests here.
 func imports(t *testing.T) map[string][]string {
 	t.Helper()
+	importsOnce.Do(func() { importsMap, importsErr = listImports(root(t)) })
+	if importsErr != nil {
+		t.Fatal(importsErr)
+	}
+	return importsMap
+}
+
+func listImports(dir string) (map[string][]string, error) {
 	cmd := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./functions/...")
-	cmd.Dir = root(t)
+	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("go list: %v", err)
+		return nil, fmt.Errorf("go list: %w", err)
 	}
 	m := map[string][]string{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -73,7 +90,7 @@ func imports(t *testing.T) map[string][]string {
 			}
 		}
 	}
-	return m
+	return m, nil
 }
 
 // reach returns every module package pkg depends on, directly or not.
