@@ -34,7 +34,7 @@ func benchRows(b *testing.B) int {
 // realisticTall writes a v3 tall CSV shaped like real files: each procedure
 // has payersPerCode consecutive rows (one per payer and plan), so a
 // procedure's rows fill whole 100-entity batches.
-func realisticTall(b *testing.B, rows, payersPerCode int) []byte {
+func realisticTall(b testing.TB, rows, payersPerCode int) []byte {
 	b.Helper()
 	var head bytes.Buffer
 	if err := mrf.Generate(&head, mrf.FormatCSVTall, 0, 1); err != nil {
