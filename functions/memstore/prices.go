@@ -99,16 +99,9 @@ func (m *Prices) record(hospitalID, gen string, code codeKey) *rows {
 	return r
 }
 
-// PutCharges stores charges under gen; identical charges in one call are
-// kept once.
-func (m *Prices) PutCharges(_ context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) error {
-	return m.run("PutCharges", func() error {
-		return m.putGroups(hospitalID, gen, []priceline.ChargeGroup{{Code: code, Charges: charges}})
-	})
-}
-
-// PutChargeGroups stores each group as PutCharges does, after checking
-// them all, so that an invalid group leaves nothing written.
+// PutChargeGroups stores each group under gen (identical charges in one
+// group are kept once), after checking them all, so that an invalid group
+// leaves nothing written.
 func (m *Prices) PutChargeGroups(_ context.Context, hospitalID, gen string, groups []priceline.ChargeGroup) error {
 	return m.run("PutChargeGroups", func() error { return m.putGroups(hospitalID, gen, groups) })
 }

@@ -5,8 +5,7 @@ import (
 	"strings"
 )
 
-// MaxChargeBatch is the most charges PutCharges accepts in one call, and
-// the most one ChargeGroup holds: the entity limit of one Table Storage
+// MaxChargeBatch is the most charges one ChargeGroup holds: the entity limit of one Table Storage
 // batch transaction, which bounds what a store holds of one call.
 const MaxChargeBatch = 100
 
@@ -36,13 +35,11 @@ type PriceStore interface {
 	// already holds a file of h with a later LastUpdatedOn, and writes
 	// nothing then.
 	BeginImport(ctx context.Context, h Hospital, gen string) error
-	// PutCharges writes charges of hospitalID under generation gen, filed
-	// under code. At most MaxChargeBatch charges; writing the same charges
-	// again changes nothing.
-	PutCharges(ctx context.Context, hospitalID, gen string, code Code, charges []Charge) error
-	// PutChargeGroups writes several groups as PutCharges writes each one,
-	// so that a store can put the charges of many small procedures into a
-	// few requests. It refuses the whole call, writing nothing, when any
+	// PutChargeGroups writes the charges of hospitalID under generation
+	// gen, each group filed under its code (at most MaxChargeBatch charges
+	// a group; writing the same charges again changes nothing), so that a
+	// store can put the charges of many small procedures into a few
+	// requests. It refuses the whole call, writing nothing, when any
 	// group is invalid (too many charges, a charge too large); a call that
 	// fails while writing may leave part of it stored, invisible like
 	// every row of an uncommitted generation.

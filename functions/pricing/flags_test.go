@@ -10,6 +10,7 @@ import (
 	"hospitalpriceline/functions/estimate"
 	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/priceline/pricelinetest"
 )
 
 // flaggedStore holds CPT 80061 at two hospitals: alpha files a $0 gross
@@ -45,7 +46,7 @@ func flaggedStore(t *testing.T) *Service {
 		if err := st.BeginImport(ctx, hc.h, "g1"); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.PutCharges(ctx, hc.h.ID, "g1", code, hc.cs); err != nil {
+		if err := pricelinetest.PutCharges(ctx, st, hc.h.ID, "g1", code, hc.cs); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.CommitImport(ctx, hc.h, "g1"); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/priceline/pricelinetest"
 )
 
 // usd is an amount of whole cents.
@@ -70,7 +71,7 @@ func seeded(t *testing.T) (*Service, *memstore.Prices) {
 		if err := st.BeginImport(ctx, hc.h, "g1"); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.PutCharges(ctx, hc.h.ID, "g1", cpt99213, hc.cs); err != nil {
+		if err := pricelinetest.PutCharges(ctx, st, hc.h.ID, "g1", cpt99213, hc.cs); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.CommitImport(ctx, hc.h, "g1"); err != nil {
@@ -78,7 +79,7 @@ func seeded(t *testing.T) (*Service, *memstore.Prices) {
 		}
 	}
 	er := priceline.Charge{HospitalID: alpha.ID, Description: "Emergency room", Codes: []priceline.Code{rc0450}, Gross: usd(100000)}
-	if err := st.PutCharges(ctx, alpha.ID, "g1", rc0450, []priceline.Charge{er}); err != nil {
+	if err := pricelinetest.PutCharges(ctx, st, alpha.ID, "g1", rc0450, []priceline.Charge{er}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.PutProcedures(ctx, []priceline.Procedure{

@@ -7,6 +7,7 @@ import (
 
 	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/priceline/pricelinetest"
 	"hospitalpriceline/functions/services"
 )
 
@@ -26,7 +27,7 @@ func TestCompareServiceReadsAtMostMaxServiceCodes(t *testing.T) {
 	for i := range n {
 		code := priceline.Code{Type: "CDM", Code: fmt.Sprintf("%07d", i)}
 		c := priceline.Charge{HospitalID: alpha.ID, Description: "LIPID PANEL", Codes: []priceline.Code{code}, Gross: usd(int64(1000 + i))}
-		if err := st.PutCharges(ctx, alpha.ID, "g1", code, []priceline.Charge{c}); err != nil {
+		if err := pricelinetest.PutCharges(ctx, st, alpha.ID, "g1", code, []priceline.Charge{c}); err != nil {
 			t.Fatal(err)
 		}
 		// Scores fall with i, so the first MaxServiceCodes are the strongest.

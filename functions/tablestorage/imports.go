@@ -27,11 +27,6 @@ func (s *PriceStore) BeginImport(ctx context.Context, h priceline.Hospital, gen 
 	return nil
 }
 
-// PutCharges writes one group (see PutChargeGroups).
-func (s *PriceStore) PutCharges(ctx context.Context, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) error {
-	return s.PutChargeGroups(ctx, hospitalID, gen, []priceline.ChargeGroup{{Code: code, Charges: charges}})
-}
-
 // buildPages splits the charges of one procedure into pages (see
 // chargePage) of at most maxPageBytes. A page is named by a hash of its
 // content, and the importer groups a file's rows the same way every time,

@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/priceline/pricelinetest"
 )
 
 // compareViews keeps only the fields CompareRows promises.
@@ -54,7 +55,7 @@ func TestPrices_CompareRowsAreChargesForWithCompareFieldsOnly(t *testing.T) {
 	importGen(t, s, b, "20260101-bbbb", testCharge(b, "99213", "CPT", "Acme", 9000))
 
 	// An uncommitted generation stays invisible to comparisons too.
-	if err := s.PutCharges(ctx, a.ID, "20260201-cccc", priceline.Code{Code: "99213", Type: "CPT"},
+	if err := pricelinetest.PutCharges(ctx, s, a.ID, "20260201-cccc", priceline.Code{Code: "99213", Type: "CPT"},
 		[]priceline.Charge{testCharge(a, "99213", "CPT", "Acme", 1)}); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestPrices_ChargesAreStoredInPagesUnderTheEntityLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, cs := range [][]priceline.Charge{many, long} {
-		if err := s.PutCharges(ctx, h.ID, "20260101-aaaa", cs[0].Codes[0], cs); err != nil {
+		if err := pricelinetest.PutCharges(ctx, s, h.ID, "20260101-aaaa", cs[0].Codes[0], cs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -312,7 +313,7 @@ func TestPrices_ChargeTooLargeForAPageIsRefused(t *testing.T) {
 	ok := testCharge(h, "99213", "CPT", "Acme", 100)
 	huge := testCharge(h, "99213", "CPT", "Acme", 200)
 	huge.GenericNotes = randomLetters(priceline.MaxChargeTextBytes)
-	err := s.PutCharges(ctx, h.ID, "20260101-aaaa", ok.Codes[0], []priceline.Charge{ok, huge})
+	err := pricelinetest.PutCharges(ctx, s, h.ID, "20260101-aaaa", ok.Codes[0], []priceline.Charge{ok, huge})
 	if priceline.ErrorCode(err) != "charge_too_large" || priceline.ErrorKind(err) != priceline.KindInvalid {
 		t.Fatalf("PutCharges error = %v, want invalid charge_too_large", err)
 	}
@@ -343,7 +344,7 @@ func TestPrices_EscapedTextIsSizedLikeTheImporterSizesIt(t *testing.T) {
 	if err := s.BeginImport(ctx, h, "20260101-aaaa"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutCharges(ctx, h.ID, "20260101-aaaa", cs[0].Codes[0], cs); err != nil {
+	if err := pricelinetest.PutCharges(ctx, s, h.ID, "20260101-aaaa", cs[0].Codes[0], cs); err != nil {
 		t.Fatalf("PutCharges: %v", err)
 	}
 	if _, err := s.CommitImport(ctx, h, "20260101-aaaa"); err != nil {

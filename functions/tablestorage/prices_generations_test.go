@@ -13,6 +13,7 @@ import (
 
 	"hospitalpriceline/functions/internal/azurite"
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/priceline/pricelinetest"
 )
 
 // storedPages counts the charge entities of hospital h under code, of any
@@ -39,7 +40,7 @@ func storedPages(t *testing.T, s *PriceStore, h priceline.Hospital, code string)
 func putOne(t *testing.T, s *PriceStore, h priceline.Hospital, gen, code, payer string) {
 	t.Helper()
 	c := testCharge(h, code, "CPT", payer, 100)
-	if err := s.PutCharges(context.Background(), h.ID, gen, c.Codes[0], []priceline.Charge{c}); err != nil {
+	if err := pricelinetest.PutCharges(context.Background(), s, h.ID, gen, c.Codes[0], []priceline.Charge{c}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/priceline/pricelinetest"
 )
 
 func newPriceStore(t *testing.T) *PriceStore {
@@ -50,7 +51,7 @@ func importGen(t *testing.T, s *PriceStore, h priceline.Hospital, gen string, ch
 		t.Fatalf("BeginImport: %v", err)
 	}
 	for _, c := range charges {
-		if err := s.PutCharges(ctx, h.ID, gen, c.Codes[0], []priceline.Charge{c}); err != nil {
+		if err := pricelinetest.PutCharges(ctx, s, h.ID, gen, c.Codes[0], []priceline.Charge{c}); err != nil {
 			t.Fatalf("PutCharges: %v", err)
 		}
 	}
@@ -88,7 +89,7 @@ func TestPrices_NewerFileReplacesRowsWithoutMixing(t *testing.T) {
 		t.Fatal(err)
 	}
 	newRow := testCharge(h2, "99213", "CPT", "Acme", 11000)
-	if err := s.PutCharges(ctx, h.ID, gen, newRow.Codes[0], []priceline.Charge{newRow}); err != nil {
+	if err := pricelinetest.PutCharges(ctx, s, h.ID, gen, newRow.Codes[0], []priceline.Charge{newRow}); err != nil {
 		t.Fatal(err)
 	}
 	// Written but not committed: readers still see exactly the old file.
@@ -204,10 +205,10 @@ func TestPrices_BatchOf100IsOneWrite(t *testing.T) {
 	for i := range priceline.MaxChargeBatch {
 		rows = append(rows, testCharge(h, "99214", "CPT", fmt.Sprintf("Payer %d", i), 5000))
 	}
-	if err := s.PutCharges(ctx, h.ID, "20260101-9999", rows[0].Codes[0], rows); err != nil {
+	if err := pricelinetest.PutCharges(ctx, s, h.ID, "20260101-9999", rows[0].Codes[0], rows); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutCharges(ctx, h.ID, "20260101-9999", rows[0].Codes[0], append(rows, rows[0])); priceline.ErrorCode(err) != "invalid_import" {
+	if err := pricelinetest.PutCharges(ctx, s, h.ID, "20260101-9999", rows[0].Codes[0], append(rows, rows[0])); priceline.ErrorCode(err) != "invalid_import" {
 		t.Fatalf("101 charges: %v", err)
 	}
 	if _, err := s.CommitImport(ctx, h, "20260101-9999"); err != nil {

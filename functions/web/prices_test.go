@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"github.com/google/go-cmp/cmp"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,9 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"hospitalpriceline/functions/ingest"
 	"hospitalpriceline/functions/internal/azurite"
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/priceline/pricelinetest"
 	"hospitalpriceline/functions/pricing"
 	"hospitalpriceline/functions/tablestorage"
 )
@@ -125,7 +127,7 @@ func (e *priceEnv) seed() (a, b priceline.Hospital) {
 			e.t.Fatal(err)
 		}
 		for _, c := range hc.cs {
-			if err := e.store.PutCharges(ctx, hc.h.ID, gen, c.Codes[0], []priceline.Charge{c}); err != nil {
+			if err := pricelinetest.PutCharges(ctx, e.store, hc.h.ID, gen, c.Codes[0], []priceline.Charge{c}); err != nil {
 				e.t.Fatal(err)
 			}
 		}
@@ -521,7 +523,7 @@ func benchEnv(b *testing.B) *priceEnv {
 					Gross: money(int64(100000 + hi*1000)), DiscountedCash: money(80000), Payer: fmt.Sprintf("Payer %d", p), Plan: "PPO",
 					NegotiatedDollar: money(int64(30000 + p*7 + hi)), Min: money(100), Max: money(90000), Methodology: "fee schedule"})
 			}
-			if err := store.PutCharges(ctx, h.ID, gen, code, cs); err != nil {
+			if err := pricelinetest.PutCharges(ctx, store, h.ID, gen, code, cs); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -580,7 +582,7 @@ func benchFiller(ctx context.Context, store *tablestorage.PriceStore, h pricelin
 						Setting: "outpatient", Gross: money(int64(100000 + hi)), DiscountedCash: money(80000), Payer: fmt.Sprintf("Payer %d", p),
 						Plan: "PPO", NegotiatedDollar: money(int64(30000 + p)), Methodology: "fee schedule"}
 				}
-				if err := store.PutCharges(ctx, h.ID, gen, code, cs); err != nil && first == nil {
+				if err := pricelinetest.PutCharges(ctx, store, h.ID, gen, code, cs); err != nil && first == nil {
 					first = err
 				}
 			}

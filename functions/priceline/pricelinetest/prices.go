@@ -66,7 +66,7 @@ func importFile(t *testing.T, s priceline.PriceStore, h priceline.Hospital, gen 
 	if err := s.BeginImport(ctx, h, gen); err != nil {
 		t.Fatalf("BeginImport(%s): %v", gen, err)
 	}
-	if err := s.PutCharges(ctx, h.ID, gen, code, cs); err != nil {
+	if err := PutCharges(ctx, s, h.ID, gen, code, cs); err != nil {
 		t.Fatalf("PutCharges(%s): %v", gen, err)
 	}
 	if !commit {
@@ -267,7 +267,7 @@ func TestPriceStore(t *testing.T, newStore func(t *testing.T) priceline.PriceSto
 		bad.ID = "not-hex"
 		for _, gen := range []string{"", "G1", "g.1", strings.Repeat("a", 65)} {
 			wantKind(t, s.BeginImport(ctx, h, gen), priceline.KindInvalid, "invalid_import")
-			wantKind(t, s.PutCharges(ctx, h.ID, gen, cpt, []priceline.Charge{charge(cpt, "A", 1)}), priceline.KindInvalid, "invalid_import")
+			wantKind(t, PutCharges(ctx, s, h.ID, gen, cpt, []priceline.Charge{charge(cpt, "A", 1)}), priceline.KindInvalid, "invalid_import")
 		}
 		wantKind(t, s.BeginImport(ctx, bad, "g1"), priceline.KindInvalid, "invalid_import")
 		wantKind(t, s.PutChargeGroups(ctx, bad.ID, "g1", []priceline.ChargeGroup{{Code: cpt, Charges: []priceline.Charge{charge(cpt, "A", 1)}}}),
@@ -278,13 +278,13 @@ func TestPriceStore(t *testing.T, newStore func(t *testing.T) priceline.PriceSto
 		for i := range many {
 			many[i] = charge(cpt, fmt.Sprint(i), 1)
 		}
-		wantKind(t, s.PutCharges(ctx, h.ID, "g1", cpt, many), priceline.KindInvalid, "invalid_import")
-		if err := s.PutCharges(ctx, h.ID, "g1", cpt, many[:priceline.MaxChargeBatch]); err != nil {
+		wantKind(t, PutCharges(ctx, s, h.ID, "g1", cpt, many), priceline.KindInvalid, "invalid_import")
+		if err := PutCharges(ctx, s, h.ID, "g1", cpt, many[:priceline.MaxChargeBatch]); err != nil {
 			t.Errorf("PutCharges of MaxChargeBatch charges: %v", err)
 		}
 		huge := charge(cpt, "A", 1)
 		huge.Description = strings.Repeat("x", priceline.MaxChargeTextBytes)
-		wantKind(t, s.PutCharges(ctx, h.ID, "g1", cpt, []priceline.Charge{huge}), priceline.KindInvalid, "charge_too_large")
+		wantKind(t, PutCharges(ctx, s, h.ID, "g1", cpt, []priceline.Charge{huge}), priceline.KindInvalid, "charge_too_large")
 		other := priceline.Code{Code: "J1100", Type: "HCPCS"}
 		wantKind(t, s.PutChargeGroups(ctx, h.ID, "g1", []priceline.ChargeGroup{{Code: other, Charges: many}}), priceline.KindInvalid, "invalid_import")
 	})
@@ -367,4 +367,10 @@ func TestPriceStore(t *testing.T, newStore func(t *testing.T) priceline.PriceSto
 			t.Fatalf("Procedures(head brain) = %v, %v; want 70450 alone", ps, err)
 		}
 	})
+}
+
+// PutCharges writes one group of charges through PutChargeGroups, for
+// tests that fill a store by procedure.
+func PutCharges(ctx context.Context, s priceline.PriceStore, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) error {
+	return s.PutChargeGroups(ctx, hospitalID, gen, []priceline.ChargeGroup{{Code: code, Charges: charges}})
 }
