@@ -229,23 +229,22 @@ func errTooManyAttempts(wait time.Duration) error {
 	}
 }
 
+// humanWait says how long to wait, rounded up to a whole minute or hour
+// (a wait rounded down would invite a retry that is refused again), in
+// the words priceline.LifetimeText uses for link lifetimes.
 func humanWait(d time.Duration) string {
 	switch {
 	case d < time.Minute:
-		return plural(int(d/time.Second), "second")
+		return priceline.LifetimeText(d.Truncate(time.Second))
 	case d < time.Hour:
-		return plural(int((d+time.Minute-1)/time.Minute), "minute")
+		return priceline.LifetimeText(roundUp(d, time.Minute))
 	default:
-		return plural(int((d+time.Hour-1)/time.Hour), "hour")
+		return priceline.LifetimeText(roundUp(d, time.Hour))
 	}
 }
 
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
+// roundUp rounds d up to a whole number of units.
+func roundUp(d, unit time.Duration) time.Duration { return (d + unit - 1) / unit * unit }
 
 // keyLocks is a set of per-key mutexes that a waiter can abandon when its
 // context ends. Entries exist only while someone holds or waits for them, so
