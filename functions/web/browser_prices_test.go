@@ -17,8 +17,12 @@ func waitLocation(ctx context.Context, t *testing.T, part string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
+		// The new address shows before the new page has loaded; a read
+		// of the DOM then can find a node of the page being replaced.
 		if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil && strings.Contains(loc, part) {
-			return
+			if state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState`)); err == nil && state == "complete" {
+				return
+			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
