@@ -91,23 +91,22 @@ func (b *base) nextVersion() string {
 	return `W/"` + strconv.Itoa(b.version) + `"`
 }
 
-// swap is the version check of a conditional update, as the real stores'
-// If-Match writes: when the stored record's version (*current) is still the
-// one the caller read (*expected), both become a new version; otherwise the
-// answer is changed(). The caller holds the lock and writes the record.
-func (b *base) swap(current, expected *string, changed func() error) error {
+// ifMatch is a conditional update, as the real stores' If-Match writes:
+// the caller has read the stored record (readErr is the read's refusal) and
+// changes it only when its version (*current) is still the one the caller
+// read (*expected). Then both become a new version and write keeps the
+// record; otherwise the answer is changed(). The caller holds the lock.
+func (b *base) ifMatch(readErr error, current, expected *string, changed func() error, write func()) error {
+	if readErr != nil {
+		return readErr
+	}
 	if *current != *expected {
 		return changed()
 	}
-	b.stamp(current, expected)
-	return nil
-}
-
-// stamp gives a record the store writes a new version (*current) and tells
-// the caller's copy (*caller), as the real stores return the new ETag.
-func (b *base) stamp(current, caller *string) {
 	*current = b.nextVersion()
-	*caller = *current
+	*expected = *current
+	write()
+	return nil
 }
 
 // answer is the body of a counted method named op that returns a value:

@@ -7,10 +7,16 @@
 // What the stores have in common is written once: the hook, the lock and the
 // count of every method and the version check of a conditional update
 // (common.go), and the keyed table each keeps its records in, with the get,
-// create, take-once and expiry sweep of the real stores' tables (table.go).
-// The stores themselves, with what each keeps and the interface it
-// implements, are declared together (stores.go); each store's file holds
-// only its own rules.
+// create, take-once and expiry sweep of the real stores' tables, and the
+// take-once store a sign-in flow and a challenge are kept in (table.go).
+// Each store is declared, with what it keeps and the interface it
+// implements, beside its methods, in the file of its theme: the users
+// table's stores, Users, AccountTokens and CloudEmails (users.go);
+// Sessions (sessions.go); what a sign-in keeps for minutes, AuthFlows,
+// Challenges, TokenCaches and Attempts (signin.go); the second factors, MFA
+// and Passkeys (mfa.go); Prices and the user's Saved estimates (prices.go,
+// with the catalog in catalog.go and the service index in servicerows.go);
+// and the mail Outbox (outbox.go).
 //
 // Each store is safe for concurrent use, and its zero value is ready to use.
 // Each passes the same contract tests (package pricelinetest) as the Table

@@ -8,6 +8,18 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
+// Outbox is an in-memory priceline.OutboxStore with the real store's
+// version checks, so two senders cannot both claim one entry.
+type Outbox struct {
+	base
+	entries table[string, priceline.OutboxEntry]
+}
+
+var _ priceline.OutboxStore = (*Outbox)(nil)
+
+// NewOutbox returns an empty outbox.
+func NewOutbox() *Outbox { return &Outbox{} }
+
 // PutOutbox stores e; KindInvalid if priceline.ValidOutboxEntry refuses
 // it, KindConflict if its ID exists.
 func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
@@ -39,18 +51,23 @@ func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) ([]*pric
 	})
 }
 
-// update writes e over the stored entry under the version check.
+// validOutboxID reports whether id is of the form priceline.OutboxID
+// makes, as the real store checks a key before it sends one.
+func validOutboxID(id string) bool { return priceline.IsLowerHex(id, 64) }
+
+// update writes e over the stored entry under the version check. Like the
+// real store it refuses what it could never have stored: no entry or a
+// malformed ID is not found, no version or no next attempt a conflict.
 func (m *Outbox) update(op string, e *priceline.OutboxEntry) error {
 	return m.run(op, func() error {
+		if e == nil || !validOutboxID(e.ID) {
+			return priceline.OutboxNotFound()
+		}
+		if e.Version == "" || e.NextAttemptAt.IsZero() {
+			return priceline.OutboxChanged()
+		}
 		cur, err := m.entries.get(e.ID, priceline.OutboxNotFound)
-		if err != nil {
-			return err
-		}
-		if err := m.swap(&cur.Version, &e.Version, priceline.OutboxChanged); err != nil {
-			return err
-		}
-		m.entries[e.ID] = *e
-		return nil
+		return m.ifMatch(err, &cur.Version, &e.Version, priceline.OutboxChanged, func() { m.entries[e.ID] = *e })
 	})
 }
 

@@ -9,6 +9,22 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
+// Sessions is an in-memory priceline.SessionStore with ETag-like versions:
+// TouchSession fails with KindConflict on a stale version.
+type Sessions struct {
+	// BeforeTouch, when set, runs before TouchSession takes the lock, so a
+	// test can change the record under a touch in progress.
+	BeforeTouch func(s *priceline.Session)
+
+	base
+	rows table[string, table[string, priceline.Session]] // userID → key → record
+}
+
+var _ priceline.SessionStore = (*Sessions)(nil)
+
+// NewSessions returns an empty session store.
+func NewSessions() *Sessions { return &Sessions{} }
+
 // maxUserAgent is how many characters of a user agent the real store keeps.
 const maxUserAgent = 256
 
@@ -64,15 +80,10 @@ func (m *Sessions) TouchSession(_ context.Context, s *priceline.Session) (err er
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	cur, err := m.rows[s.UserID].get(s.Key, priceline.SessionNotFound)
-	if err != nil {
-		return err
-	}
-	if err := m.swap(&cur.Version, &s.Version, priceline.SessionChanged); err != nil {
-		return err
-	}
-	cur.LastSeenAt, cur.IdleExpiresAt = stored(s.LastSeenAt), stored(s.IdleExpiresAt)
-	m.rows[s.UserID][s.Key] = cur
-	return nil
+	return m.ifMatch(err, &cur.Version, &s.Version, priceline.SessionChanged, func() {
+		cur.LastSeenAt, cur.IdleExpiresAt = stored(s.LastSeenAt), stored(s.IdleExpiresAt)
+		m.rows[s.UserID][s.Key] = cur
+	})
 }
 
 // DeleteSession removes a record; a missing one is fine.

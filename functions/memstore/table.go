@@ -78,16 +78,60 @@ func (t table[K, V]) sweep(now time.Time, expired func(*V, time.Time) bool) int 
 	return t.deleteWhere(func(_ K, v *V) bool { return expired(v, now) })
 }
 
-// takeLive takes the record under k and refuses it, deleted all the same,
-// when it has expired at now: what makes a sign-in flow or a challenge
-// complete at most once, and only in time.
-func takeLive[K comparable, V any](t table[K, V], k K, now time.Time, expired func(*V, time.Time) bool, notFound, late func() error) (*V, error) {
-	v, err := t.take(k, notFound)
-	if err != nil {
-		return nil, err
-	}
-	if expired(&v, now) {
-		return nil, late()
-	}
-	return &v, nil
+// expiring is the pointer to a record that ends at a time, as a sign-in
+// flow or a challenge does.
+type expiring[V any] interface {
+	*V
+	Expired(now time.Time) bool
+}
+
+// once is a store of records each taken at most once, and refused (deleted
+// all the same) when taken after it expired: what makes a sign-in flow or a
+// challenge complete once and only in time. A store embeds it, so each of
+// its methods only names its op, its record's ID and its refusals; the
+// zero value is ready to use.
+type once[V any, P expiring[V]] struct {
+	base
+	rows table[string, V]
+}
+
+// put keeps the record keep makes of rec (its ID and the copy the store
+// keeps): a create, as the real store's insert, which invalid (the domain's
+// check) or a taken ID (exists()) refuses.
+func (o *once[V, P]) put(op string, invalid error, rec P, keep func(P) (string, V), exists func() error) error {
+	return o.write(op, invalid, func() error {
+		id, v := keep(rec)
+		return o.rows.add(id, v, exists)
+	})
+}
+
+// take deletes and returns the record under id, or notFound(); one expired
+// at now() is refused with late().
+func (o *once[V, P]) take(op, id string, now func() time.Time, notFound, late func() error) (*V, error) {
+	return answer(&o.base, op, func() (*V, error) {
+		v, err := o.rows.take(id, notFound)
+		if err != nil {
+			return nil, err
+		}
+		if P(&v).Expired(clock(now)) {
+			return nil, late()
+		}
+		return &v, nil
+	})
+}
+
+// deleteExpired deletes the records expired at now and returns how many, as
+// the real store's clean-up does.
+func (o *once[V, P]) deleteExpired(op string, now time.Time) (int, error) {
+	return answer(&o.base, op, func() (int, error) {
+		return o.rows.sweep(now, func(v *V, now time.Time) bool { return P(v).Expired(now) }), nil
+	})
+}
+
+// Len returns how many records are stored, expired ones included: what a
+// test reads to see that a record was kept or taken. For tests.
+func (o *once[V, P]) Len() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.rows)
 }

@@ -2,9 +2,38 @@ package memstore
 
 import (
 	"context"
+	"crypto/subtle"
+	"sort"
+	"time"
 
 	"hospitalpriceline/functions/priceline"
 )
+
+// Users is an in-memory priceline.UserStore. Like the real store it keeps an
+// email index for local users, with a copy of the password hash
+// (PasswordHint), and a subject index for cloud users.
+type Users struct {
+	// Now is the clock for CreatedAt and UpdatedAt; nil means time.Now.
+	Now func() time.Time
+
+	base
+	byID      table[string, priceline.User]
+	byEmail   table[string, emailIndex]
+	bySubject table[subjectKey, string]
+}
+
+var _ priceline.UserStore = (*Users)(nil)
+
+// NewUsers returns an empty user store.
+func NewUsers() *Users { return &Users{} }
+
+// emailIndex is the email index's entry: the user and a copy of its hash.
+type emailIndex struct {
+	userID, hash string
+}
+
+// subjectKey is a cloud user's identity: provider and subject.
+type subjectKey struct{ provider, subject string }
 
 // CreateUser stores u and its index, or nothing.
 func (m *Users) CreateUser(_ context.Context, u *priceline.User) error {
@@ -244,5 +273,105 @@ func (m *Users) DeleteUser(_ context.Context, userID string) error {
 		if id, ok := m.bySubject[k]; ok && id == userID {
 			delete(m.bySubject, k)
 		}
+	})
+}
+
+// AccountTokens is an in-memory priceline.AccountTokenStore: one token per
+// (user, purpose), as in the real store.
+type AccountTokens struct {
+	base
+	tokens table[[2]string, priceline.AccountToken]
+}
+
+var _ priceline.AccountTokenStore = (*AccountTokens)(nil)
+
+// NewAccountTokens returns an empty token store.
+func NewAccountTokens() *AccountTokens { return &AccountTokens{} }
+
+// PutAccountToken stores t, replacing the user's token of that purpose.
+func (m *AccountTokens) PutAccountToken(_ context.Context, t *priceline.AccountToken) error {
+	return m.write("PutAccountToken", priceline.ValidAccountToken(t), func() error {
+		c := *t
+		c.CreatedAt, c.ExpiresAt = stored(t.CreatedAt), stored(t.ExpiresAt)
+		m.tokens.put([2]string{t.UserID, t.Purpose}, c)
+		return nil
+	})
+}
+
+// TakeAccountToken returns and deletes the token if its hash matches.
+func (m *AccountTokens) TakeAccountToken(_ context.Context, userID, purpose, hash string) (*priceline.AccountToken, error) {
+	return answer(&m.base, "TakeAccountToken", func() (*priceline.AccountToken, error) {
+		k := [2]string{userID, purpose}
+		t, ok := m.tokens[k]
+		if !ok || subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 {
+			return nil, priceline.TokenNotFound()
+		}
+		delete(m.tokens, k)
+		return &t, nil
+	})
+}
+
+// DeleteAccountTokens removes every token of the user.
+func (m *AccountTokens) DeleteAccountTokens(_ context.Context, userID string) error {
+	return m.do("DeleteAccountTokens", func() {
+		m.tokens.deleteWhere(func(k [2]string, _ *priceline.AccountToken) bool { return k[0] == userID })
+	})
+}
+
+// DeleteExpiredAccountTokens removes every token that expired at or before
+// now and returns how many.
+func (m *AccountTokens) DeleteExpiredAccountTokens(_ context.Context, now time.Time) (int, error) {
+	return answer(&m.base, "DeleteExpiredAccountTokens", func() (int, error) {
+		return m.tokens.sweep(now, (*priceline.AccountToken).Expired), nil
+	})
+}
+
+// CloudEmails is an in-memory priceline.CloudEmailStore: a set of user IDs
+// per address, apart from the users' email index as in the real store.
+type CloudEmails struct {
+	base
+	byEmail table[string, map[string]struct{}]
+}
+
+var _ priceline.CloudEmailStore = (*CloudEmails)(nil)
+
+// NewCloudEmails returns an empty store.
+func NewCloudEmails() *CloudEmails { return &CloudEmails{} }
+
+// PutCloudEmail records userID under email.
+func (m *CloudEmails) PutCloudEmail(_ context.Context, email, userID string) error {
+	return m.write("PutCloudEmail", priceline.ValidCloudEmail(email, userID), func() error {
+		ids := m.byEmail[email]
+		if ids == nil {
+			ids = map[string]struct{}{}
+			m.byEmail.put(email, ids)
+		}
+		ids[userID] = struct{}{}
+		return nil
+	})
+}
+
+// DeleteCloudEmail forgets userID under email.
+func (m *CloudEmails) DeleteCloudEmail(_ context.Context, email, userID string) error {
+	return m.do("DeleteCloudEmail", func() {
+		if ids := m.byEmail[email]; ids != nil {
+			delete(ids, userID)
+			if len(ids) == 0 {
+				delete(m.byEmail, email)
+			}
+		}
+	})
+}
+
+// CloudEmailAccounts lists the user IDs under email, sorted, at most
+// priceline.MaxCloudEmailAccounts.
+func (m *CloudEmails) CloudEmailAccounts(_ context.Context, email string) ([]string, error) {
+	return answer(&m.base, "CloudEmailAccounts", func() ([]string, error) {
+		out := []string{}
+		for id := range m.byEmail[email] {
+			out = append(out, id)
+		}
+		sort.Strings(out)
+		return out[:min(len(out), priceline.MaxCloudEmailAccounts)], nil
 	})
 }

@@ -118,6 +118,18 @@ func TestOutboxStore(t *testing.T, newStore func(t *testing.T) priceline.OutboxS
 		}
 	})
 
+	t.Run("MalformedIDIsNotFound", func(t *testing.T) {
+		s := newStore(t)
+		bad := NewOutboxEntry(ms(0))
+		bad.ID, bad.Version = "../outbox", `W/"1"`
+		wantKind(t, s.ClaimOutbox(ctx, nil), priceline.KindNotFound, "")
+		wantKind(t, s.ClaimOutbox(ctx, bad), priceline.KindNotFound, "")
+		wantKind(t, s.MarkOutboxFailed(ctx, bad), priceline.KindNotFound, "")
+		if err := s.DeleteOutbox(ctx, bad.ID); err != nil {
+			t.Errorf("DeleteOutbox(malformed ID) = %v, want nil", err)
+		}
+	})
+
 	t.Run("SentAndDeletedAreGone", func(t *testing.T) {
 		s := newStore(t)
 		sent, dropped := NewOutboxEntry(ms(0)), NewOutboxEntry(ms(0))
