@@ -83,6 +83,7 @@ type csvState struct {
 	headers []string // row-3 header names as written, for messages
 	rd      *Reader
 	lim     *recordLimiter
+	batches readAhead[csvBatch] // the data rows, read ahead (csvbatch.go)
 }
 
 func (r *Reader) openCSV(br *bufio.Reader) error {
@@ -142,7 +143,8 @@ func (r *Reader) openCSV(br *bufio.Reader) error {
 		}
 		r.file.warnf(0, "", RuleSalvageHeader, "the header rows break CMS's rules (see the errors); the rows are read with the columns that are there")
 	}
-	r.src = newCSVPipeline(st).next
+	st.batches.fill = st.readBatch
+	r.src = st.next
 	return nil
 }
 

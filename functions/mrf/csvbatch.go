@@ -66,12 +66,30 @@ func (c *checkedRows) take(i int) rowResult {
 // that reads the next one to the caller, who takes the current one row by
 // row; a used batch is kept as the spare to read into next.
 type readAhead[B any] struct {
-	fill  func(*B) // reads the next batch into b and sends it on ahead
-	ahead chan *B  // the batch being read ahead; receives exactly once per fill
-	cur   *B       // the batch being handed out
-	i     int      // its next row
+	fill  func(*B)     // reads the next batch into b and sends it on ahead
+	ahead chan *B      // the batch being read ahead; receives exactly once per fill
+	cur   *B           // the batch being handed out
+	rows  *checkedRows // cur's checked rows
+	i     int          // the next of them
 	spare *B
 }
+
+// row hands out the current batch's next checked row; ok is false when it
+// has none left or no batch is current.
+func (q *readAhead[B]) row() (res rowResult, ok bool) {
+	if q.rows == nil || q.i == len(q.rows.out) {
+		return rowResult{}, false
+	}
+	res = q.rows.take(q.i)
+	q.i++
+	return res, true
+}
+
+// hold makes b, checked into rows, the batch handed out row by row.
+func (q *readAhead[B]) hold(b *B, rows *checkedRows) { q.cur, q.rows, q.i = b, rows, 0 }
+
+// recycle keeps the used-up current batch as the spare to read into.
+func (q *readAhead[B]) recycle() { q.spare, q.cur, q.rows = q.cur, nil, nil }
 
 // start fills a recycled batch in a new goroutine.
 func (q *readAhead[B]) start() {
@@ -103,23 +121,10 @@ type csvBatch struct {
 	err error // what ended the read: nil (the batch is full), io.EOF or a failure
 }
 
-// csvPipeline feeds Reader.Next from batches.
-type csvPipeline struct {
-	st *csvState
-	readAhead[csvBatch]
-}
-
-func newCSVPipeline(st *csvState) *csvPipeline {
-	p := &csvPipeline{st: st}
-	p.fill = p.read
-	return p
-}
-
-// read fills b with the next records. It alone uses the record reader and
-// the limiter until it sends b, which hands them back to the caller.
-func (p *csvPipeline) read(b *csvBatch) {
+// readBatch fills b with the next records. It alone uses the record reader
+// and the limiter until it sends b, which hands them back to the caller.
+func (st *csvState) readBatch(b *csvBatch) {
 	b.fields, b.rows, b.err = b.fields[:0], b.rows[:0], nil
-	st := p.st
 	text, size := b.text[:0], 0
 	for len(b.rows) < csvBatchRows && size < csvBatchBytes {
 		st.lim.reset()
@@ -142,7 +147,7 @@ func (p *csvPipeline) read(b *csvBatch) {
 		text, b.ends = text[:base], b.ends[:first] // the strings hold the text now
 	}
 	b.text = text
-	p.ahead <- b
+	st.batches.ahead <- b
 }
 
 // blankRecord reports whether every field of a record (ending at ends in
@@ -166,40 +171,39 @@ func blankRecord(text []byte, base int, ends []int) bool {
 }
 
 // next returns the next data row's charges and problems.
-func (p *csvPipeline) next() ([]priceline.Charge, []Problem, error) {
+func (st *csvState) next() ([]priceline.Charge, []Problem, error) {
+	q := &st.batches
 	for {
-		if b := p.cur; b != nil {
-			if p.i < len(b.rows) {
-				res := b.take(p.i)
-				p.i++
-				return res.chs, res.ps, nil
-			}
+		if res, ok := q.row(); ok {
+			return res.chs, res.ps, nil
+		}
+		if b := q.cur; b != nil {
 			if b.err != nil {
 				if errors.Is(b.err, io.EOF) {
 					return nil, nil, io.EOF
 				}
-				return nil, nil, p.st.rd.csvErr(b.err)
+				return nil, nil, st.rd.csvErr(b.err)
 			}
-			p.spare, p.cur = b, nil
+			q.recycle()
 		}
-		b := p.receive()
+		b := q.receive()
 		if b.err == nil {
-			p.start()
+			q.start()
 		}
-		p.check(b)
-		p.cur, p.i = b, 0
+		st.checkBatch(b)
+		q.hold(b, &b.checkedRows)
 	}
 }
 
-// check runs the row rules over b, its rows split over the cores.
-func (p *csvPipeline) check(b *csvBatch) {
+// checkBatch runs the row rules over b, its rows split over the cores.
+func (st *csvState) checkBatch(b *csvBatch) {
 	n := len(b.rows)
 	b.reset(n)
 	span := func(part, lo, hi int) {
 		sc := rowScratch{arena: &b.arenas[part]}
 		for i := lo; i < hi; i++ {
 			r := b.rows[i]
-			chs, ps, _ := p.st.row(b.fields[r.start:r.end], r.line, &sc)
+			chs, ps, _ := st.row(b.fields[r.start:r.end], r.line, &sc)
 			b.out[i] = rowResult{chs: chs, ps: ps}
 		}
 	}

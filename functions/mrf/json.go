@@ -32,7 +32,7 @@ type jsonState struct {
 	provisional bool
 	nItems      int
 	nMods       int
-	pipe        *jsonPipeline
+	batches     readAhead[jsonBatch] // the items, read ahead (jsonbatch.go)
 }
 
 func (r *Reader) openJSON(br *bufio.Reader) error {
@@ -216,13 +216,13 @@ func (st *jsonState) hospital() priceline.Hospital {
 }
 
 // next returns the charges of the next element of standard_charge_information
-// (decoded and checked in batches by a jsonPipeline).
+// (decoded and checked in batches: jsonbatch.go).
 func (st *jsonState) next() ([]priceline.Charge, []Problem, error) {
 	for st.inItems {
-		if st.pipe == nil {
-			st.pipe = newJSONPipeline(st)
+		if st.batches.fill == nil {
+			st.batches.fill = st.readBatch
 		}
-		chs, ps, done, err := st.pipe.nextItem()
+		chs, ps, done, err := st.nextItem()
 		if err != nil {
 			return nil, nil, err
 		}

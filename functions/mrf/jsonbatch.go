@@ -20,29 +20,17 @@ type jsonBatch struct {
 	err error // decoding failed after these items
 }
 
-// jsonPipeline feeds jsonState.next from batches.
-type jsonPipeline struct {
-	st *jsonState
-	readAhead[jsonBatch]
-}
-
-func newJSONPipeline(st *jsonState) *jsonPipeline {
-	p := &jsonPipeline{st: st}
-	p.fill = p.read
-	return p
-}
-
-// read decodes the next items into b. It alone uses the decoder and the
-// limiter until it sends b.
-func (p *jsonPipeline) read(b *jsonBatch) {
+// readBatch decodes the next items into b. It alone uses the decoder and
+// the limiter until it sends b.
+func (st *jsonState) readBatch(b *jsonBatch) {
 	b.text, b.ends, b.end, b.err = b.text[:0], b.ends[:0], false, nil
-	dec := p.st.dec
+	dec := st.dec
 	for len(b.ends) < jsonBatchItems && len(b.text) < jsonBatchBytes {
-		if !p.st.more() {
+		if !st.more() {
 			b.end = true
 			break
 		}
-		p.st.lim.reset()
+		st.lim.reset()
 		raw, err := dec.ReadValue()
 		if err != nil {
 			b.err = err
@@ -51,51 +39,55 @@ func (p *jsonPipeline) read(b *jsonBatch) {
 		b.text = append(b.text, raw...)
 		b.ends = append(b.ends, len(b.text))
 	}
-	p.ahead <- b
+	st.batches.ahead <- b
 }
 
 // nextItem returns the next item's charges, or done once the array has
 // ended (the decoder is then the caller's again) or failed (err).
-func (p *jsonPipeline) nextItem() (chs []priceline.Charge, ps []Problem, done bool, err error) {
-	st := p.st
+func (st *jsonState) nextItem() (chs []priceline.Charge, ps []Problem, done bool, err error) {
+	q := &st.batches
 	for {
-		if b := p.cur; b != nil {
-			if p.i < len(b.ends) {
-				res := b.take(p.i)
-				p.i++
-				st.nItems++
-				return res.chs, res.ps, false, nil
-			}
+		if res, ok := q.row(); ok {
+			st.nItems++
+			return res.chs, res.ps, false, nil
+		}
+		if b := q.cur; b != nil {
 			switch {
 			case b.err != nil:
 				st.nItems++ // the item that failed
 				return nil, nil, true, st.syntax(b.err)
 			case b.end:
-				p.cur, p.ahead = nil, nil
-				p.spare = b
+				q.recycle()
+				q.ahead = nil
 				return nil, nil, true, nil
 			}
-			p.spare, p.cur = b, nil
+			q.recycle()
 		}
-		b := p.receive()
+		b := q.receive()
 		if b.err == nil && !b.end {
-			p.start()
+			q.start()
 		}
-		first := st.nItems + 1
-		n := len(b.ends)
-		b.reset(n)
-		parallelFor(n, func(part, lo, hi int) {
-			sc := rowScratch{arena: &b.arenas[part]}
-			for i := lo; i < hi; i++ {
-				sc.ps = nil
-				start := 0
-				if i > 0 {
-					start = b.ends[i-1]
-				}
-				chs := st.checkText(b.text[start:b.ends[i]], first+i, &sc.ps, &sc)
-				b.out[i] = rowResult{chs: chs, ps: sc.ps}
-			}
-		})
-		p.cur, p.i = b, 0
+		st.checkBatch(b)
+		q.hold(b, &b.checkedRows)
 	}
+}
+
+// checkBatch checks b's items, split over the cores; they are numbered on
+// from the items handed out so far.
+func (st *jsonState) checkBatch(b *jsonBatch) {
+	first := st.nItems + 1
+	n := len(b.ends)
+	b.reset(n)
+	parallelFor(n, func(part, lo, hi int) {
+		sc := rowScratch{arena: &b.arenas[part]}
+		for i := lo; i < hi; i++ {
+			sc.ps = nil
+			start := 0
+			if i > 0 {
+				start = b.ends[i-1]
+			}
+			chs := st.checkText(b.text[start:b.ends[i]], first+i, &sc.ps, &sc)
+			b.out[i] = rowResult{chs: chs, ps: sc.ps}
+		}
+	})
 }
