@@ -331,7 +331,7 @@ func (s *Server) requireCSRF(r *http.Request, u *priceline.User, sess *priceline
 func (s *Server) authenticate(r *http.Request) (*priceline.User, *priceline.Session, error) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
-		return nil, nil, unauthenticated()
+		return nil, nil, auth.Unauthenticated(nil)
 	}
 	// Until the keys and the tables are ready the cookie can be neither
 	// verified nor looked up: 503, never 401, so that it is not cleared.
@@ -344,13 +344,9 @@ func (s *Server) authenticate(r *http.Request) (*priceline.User, *priceline.Sess
 			// Forged, expired, revoked or of a deleted account: the cause
 			// says which, but the log keeps only that it was refused.
 			s.securityEvent(r, auth.EventBadCookie, "not_live", "")
-			return nil, nil, unauthenticated()
+			return nil, nil, auth.Unauthenticated(nil)
 		}
 		return nil, nil, err
 	}
 	return u, sess, nil
-}
-
-func unauthenticated() error {
-	return priceline.Errorf(priceline.KindUnauthorized, "unauthenticated", "Please sign in.")
 }
