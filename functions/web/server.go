@@ -236,11 +236,13 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
-		h := s.gated(rt.Need, rt.Handle)
+		var h handlerFunc
 		if strings.HasPrefix(rt.Path, b2cPrefix) {
 			// Cloud sign-in routes check readiness in b2cRoute, after
 			// cloud sign-in's own Check (not configured, not ready).
 			h = withNeed(rt.Need, rt.Handle)
+		} else {
+			h = s.gated(rt.Need, rt.Handle)
 		}
 		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
