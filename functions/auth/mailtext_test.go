@@ -1,8 +1,6 @@
 package auth
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -33,32 +31,6 @@ func TestMailsStateTheTokenLifetimes(t *testing.T) {
 		"email change": {change, priceline.AccountTokenLifetime},
 	} {
 		assertStatesLifetime(t, name, c.text, c.lifetime)
-	}
-}
-
-// The docs that state a link's lifetime state the constant's, so the
-// reference cannot drift from the code either.
-func TestDocsStateTheTokenLifetimes(t *testing.T) {
-	for _, c := range []struct {
-		doc, near string // near: a pattern whose one group is the stated lifetime
-		lifetime  time.Duration
-	}{
-		{"api.md", "verification link \\(`[^`]*`, valid ([^)]*)\\)", priceline.VerifyTokenLifetime},
-		{"api.md", "gets a link\\s+\\(`PUBLIC_URL/verify-email[^`]*`, valid ([^)]*)\\)", priceline.AccountTokenLifetime},
-		{"api.md", "`PUBLIC_URL/reset-password[^`]*`[^.]*single use, valid ([^,]*),", priceline.AccountTokenLifetime},
-		{"security.md", "reset links: [^|]*single use, ([^,]*), a new request", priceline.AccountTokenLifetime},
-		{"mail.md", "a reset link is useless\\s+after ([^)]*)\\)", priceline.AccountTokenLifetime},
-	} {
-		doc, err := os.ReadFile(filepath.Join("..", "..", "docs", c.doc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := regexp.MustCompile(c.near).FindAllStringSubmatch(string(doc), -1)
-		if len(m) != 1 {
-			t.Errorf("docs/%s: %d passages match %q, want 1", c.doc, len(m), c.near)
-			continue
-		}
-		assertStatesLifetime(t, "docs/"+c.doc, m[0][1], c.lifetime)
 	}
 }
 

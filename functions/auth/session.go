@@ -17,11 +17,16 @@ import (
 // the session list only needs enough to recognise a browser.
 const maxUserAgentBytes = 512
 
-// errUnauthenticated is the answer to every cookie that does not lead to a
-// live session, whatever the reason, which is kept only as the cause.
-func errUnauthenticated(cause error) error {
+// Unauthenticated is the answer to every request whose cookie, if any,
+// does not lead to a live session, whatever the reason, which is kept only
+// as the cause (nil when there is none to keep).
+func Unauthenticated(cause error) error {
 	return priceline.Wrap(cause, priceline.KindUnauthorized, "unauthenticated", "Please sign in.")
 }
+
+// errUnauthenticated is Unauthenticated under the name this package's
+// callers use.
+func errUnauthenticated(cause error) error { return Unauthenticated(cause) }
 
 // StartSession creates a new session for u and signs its cookie. Login, B2C
 // sign-in and password change all end here, so every authentication gets a

@@ -144,13 +144,13 @@ func (s *Server) b2cRedirect(w http.ResponseWriter, r *http.Request, out *auth.C
 // b2cRoute wraps a B2C handler: 404 b2c_not_configured without settings,
 // 503 b2c_not_ready while there is no provider client yet (step decides:
 // sign-out can always end the session here), 404 for an unset user flow,
-// then 503 while what the route needs (routeNeeds) is not ready, and every
+// then 503 while what the route needs (routeNeed) is not ready, and every
 // error answered once by b2cFail.
 func (s *Server) b2cRoute(sso *auth.CloudSignIn, step auth.CloudStep, next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		err := sso.Check(step)
 		if err == nil {
-			err = s.Ready.check(routeNeeds[r.Pattern])
+			err = s.Ready.check(routeNeed(r))
 		}
 		if priceline.ErrorKind(err) == priceline.KindUnavailable {
 			w.Header().Set("Cache-Control", "no-store")

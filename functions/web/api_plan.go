@@ -20,15 +20,10 @@ func benefitsInput(in map[string]string) pricing.BenefitsInput {
 // handleGetPlan answers the plan details kept on the account (GET
 // /api/me/plan, behind withSession, which makes every answer uncacheable).
 func (p *PriceAPI) handleGetPlan(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	if _, err := queryParams(r, map[string]int{}); err != nil {
-		return err
-	}
-	b, err := p.service().PlanBenefits(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, planAnswer(b))
-	return nil
+	return answerOwn(w, r, func() (any, error) {
+		b, err := p.service().PlanBenefits(r.Context(), u.ID)
+		return planAnswer(b), err
+	})
 }
 
 // handlePutPlan replaces the plan details kept on the account (PUT

@@ -76,3 +76,18 @@ func sameJSON(got any, want map[string]any) bool {
 	}
 	return true
 }
+
+// The signed-in reads that take no parameters (answerOwn) refuse any, and
+// answer privately: no-store even for the refusal.
+func TestOwnRecordReadsRefuseQueryParameters(t *testing.T) {
+	e, h := savedEnv(t)
+	pat := e.signedIn("plan-query@example.com")
+	for _, path := range []string{"/api/me/plan", "/api/me/saved"} {
+		if r := servePrice(t, h, "GET", path+"?x=1", "", pat, ""); r.Status != http.StatusBadRequest || r.errorCode() != "unknown_parameter" || r.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("GET %s?x=1 = %d %s (%s); want 400 unknown_parameter, no-store", path, r.Status, r.Body, r.Header.Get("Cache-Control"))
+		}
+		if r := servePrice(t, h, "GET", path, "", pat, ""); r.Status != http.StatusOK || r.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("GET %s = %d %s (%s); want 200, no-store", path, r.Status, r.Body, r.Header.Get("Cache-Control"))
+		}
+	}
+}

@@ -137,15 +137,10 @@ func (p *PriceAPI) handleCompare(w http.ResponseWriter, r *http.Request) error {
 // handleListSaved lists the signed-in user's saved estimates (GET
 // /api/me/saved, behind withSession).
 func (p *PriceAPI) handleListSaved(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	if _, err := queryParams(r, map[string]int{}); err != nil {
-		return err
-	}
-	es, err := p.service().SavedEstimates(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"saved": viewsOf(es, toSavedJSON), "limit": priceline.MaxSavedEstimates})
-	return nil
+	return answerOwn(w, r, func() (any, error) {
+		es, err := p.service().SavedEstimates(r.Context(), u.ID)
+		return map[string]any{"saved": viewsOf(es, toSavedJSON), "limit": priceline.MaxSavedEstimates}, err
+	})
 }
 
 // handleCreateSaved saves an estimate (POST /api/me/saved, behind

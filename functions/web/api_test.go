@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"hospitalpriceline/functions/auth"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -500,5 +502,23 @@ func TestASVS_V7_2_4_LoginEndsThePreviousSession(t *testing.T) {
 	}
 	if e.me(a).Status != http.StatusUnauthorized {
 		t.Fatal("the previous session still works after signing in again")
+	}
+}
+
+// A request without a cookie and one with a forged cookie get the one
+// "please sign in" answer that auth gives (auth.Unauthenticated), code and
+// message alike: the web layer keeps no wording of its own.
+func TestNoOrBadCookieAnswersAuthsUnauthenticated(t *testing.T) {
+	e := newEnv(t)
+	var want *priceline.Error
+	if !errors.As(auth.Unauthenticated(nil), &want) {
+		t.Fatal("auth.Unauthenticated is not a *priceline.Error")
+	}
+	for name, cookie := range map[string]string{"no cookie": "", "forged cookie": "not-a-jwt"} {
+		r := e.do(req{Method: "GET", Path: "/api/me", Cookie: cookie})
+		body, _ := r.JSON["error"].(map[string]any)
+		if r.Status != http.StatusUnauthorized || body["code"] != want.Code || body["message"] != want.Message {
+			t.Errorf("%s: %d %s; want 401 %q %q", name, r.Status, r.Body, want.Code, want.Message)
+		}
 	}
 }

@@ -20,12 +20,12 @@ import (
 // for Server.routes() read with sso in place of s.B2C.
 func b2cRouteTable(s *Server, sso *auth.CloudSignIn) []route {
 	return []route{
-		{"B2CLogin", "GET", "/api/auth/b2c/login", s.handleB2CLogin(sso)},
-		{"B2CCallback", "GET", "/api/auth/b2c/callback", s.handleB2CCallback(sso)},
-		{"B2CLogout", "GET", "/api/auth/b2c/logout", s.handleB2CLogout(sso)},
-		{"B2CResetPassword", "GET", "/api/auth/b2c/reset-password", s.handleB2CResetPassword(sso)},
-		{"B2CEditProfile", "GET", "/api/auth/b2c/edit-profile", s.handleB2CEditProfile(sso)},
-		{"B2CReauth", "GET", "/api/auth/b2c/reauth", s.handleB2CReauth(sso)},
+		{"B2CLogin", "GET", "/api/auth/b2c/login", NeedTables, s.handleB2CLogin(sso)},
+		{"B2CCallback", "GET", "/api/auth/b2c/callback", needSignIn, s.handleB2CCallback(sso)},
+		{"B2CLogout", "GET", "/api/auth/b2c/logout", needSession, s.handleB2CLogout(sso)},
+		{"B2CResetPassword", "GET", "/api/auth/b2c/reset-password", NeedTables, s.handleB2CResetPassword(sso)},
+		{"B2CEditProfile", "GET", "/api/auth/b2c/edit-profile", needSession, s.handleB2CEditProfile(sso)},
+		{"B2CReauth", "GET", "/api/auth/b2c/reauth", needSession, s.handleB2CReauth(sso)},
 	}
 }
 

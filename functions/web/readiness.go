@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -21,9 +22,16 @@ const (
 	// Vault (or the local development key).
 	NeedSigningKeys
 
+	// needNothing is a route that answers whatever is loading: pages whose
+	// session is optional need nothing, because authenticate checks
+	// needSession whenever a cookie is sent.
+	needNothing Need = 0
 	// needSession is what reading a session cookie takes: the keys to
 	// verify it and the table that holds its record.
 	needSession = NeedTables | NeedSigningKeys
+	// needSignIn is what issuing a session takes: the keys to sign its
+	// cookie and the table that keeps its record.
+	needSignIn = NeedTables | NeedSigningKeys
 )
 
 // b2cPrefix starts every cloud sign-in route; those check readiness in
@@ -79,103 +87,22 @@ func (rd *Readiness) check(need Need) error {
 	return nil
 }
 
-// routeNeeds is what each route of the route table needs, by its method
-// and pattern. A route that is missing here needs everything (a test holds
-// this table to the route table, so none is). Routes behind a session
-// cookie need needSession; pages whose session is optional need nothing
-// here, because authenticate checks needSession whenever a cookie is sent.
-var routeNeeds = map[string]Need{
-	"GET /api/health": 0, // reports readiness itself
+// needKey carries a route's Need in the request context.
+type needKey struct{}
 
-	"POST /api/register":               NeedTables,
-	"POST /api/login":                  NeedTables | NeedSigningKeys,
-	"POST /api/logout":                 needSession,
-	"GET /api/me":                      needSession,
-	"POST /api/me/password":            needSession,
-	"GET /api/me/sessions":             needSession,
-	"DELETE /api/me/sessions":          needSession,
-	"DELETE /api/me/sessions/{id}":     needSession,
-	"GET /api/auth/b2c/login":          NeedTables, // writes the flow record
-	"GET /api/auth/b2c/callback":       NeedTables | NeedSigningKeys,
-	"GET /api/auth/b2c/logout":         needSession,
-	"GET /api/auth/b2c/reset-password": NeedTables,
-	"GET /api/auth/b2c/edit-profile":   needSession,
-	"GET /api/auth/b2c/reauth":         needSession, // reads the session, writes the flow record
-
-	"GET /{$}":                             0,
-	"GET /login":                           0,
-	"POST /login":                          NeedTables | NeedSigningKeys,
-	"GET /register":                        0,
-	"POST /register":                       NeedTables,
-	"GET /account":                         needSession,
-	"POST /account/password":               needSession,
-	"POST /account/sessions/revoke":        needSession,
-	"POST /account/sessions/revoke-others": needSession,
-	"GET /search":                          NeedTables,
-	"GET /compare":                         NeedTables,
-	"GET /saved":                           needSession,
-	"POST /saved":                          needSession,
-	"POST /saved/delete":                   needSession,
-	"GET /static/{path...}":                0,
-	"GET /{path...}":                       0,
-
-	"GET /api/hospitals":        NeedTables,
-	"GET /api/procedures":       NeedTables,
-	"GET /api/prices":           NeedTables,
-	"GET /api/prices/compare":   NeedTables,
-	"GET /api/me/saved":         needSession,
-	"POST /api/me/saved":        needSession,
-	"DELETE /api/me/saved/{id}": needSession,
-	"GET /api/me/plan":          needSession,
-	"PUT /api/me/plan":          needSession,
-	"GET /api/services":         0, // the embedded catalogue
-	"GET /api/payers":           NeedTables,
-
-	// Account lifecycle: the links and forms read and write users and
-	// tokens; a reset or verification ends sessions, signed or not.
-	"DELETE /api/me":                needSession,
-	"POST /api/me/email":            needSession,
-	"POST /api/email/verify":        NeedTables,
-	"POST /api/email/verify/resend": needSession,
-	"POST /api/password/forgot":     NeedTables,
-	"POST /api/password/reset":      NeedTables,
-	"POST /account/email":           needSession,
-	"POST /account/verify/resend":   needSession,
-	"POST /account/delete":          needSession,
-	"GET /forgot-password":          0,
-	"POST /forgot-password":         NeedTables,
-	"GET /reset-password":           0,
-	"POST /reset-password":          NeedTables,
-	"GET /verify-email":             0,
-	"POST /verify-email":            NeedTables,
-
-	// Two-step sign-in and passkeys (the MFA key's own readiness is the
-	// flows' 503). Finishing a sign-in issues a session.
-	"POST /api/login/mfa":                 NeedTables | NeedSigningKeys,
-	"POST /api/login/mfa/passkey/options": NeedTables,
-	"GET /login/mfa":                      0,
-	"POST /login/mfa":                     NeedTables | NeedSigningKeys,
-	"POST /api/login/passkey/options":     NeedTables,
-	"POST /api/login/passkey":             NeedTables | NeedSigningKeys,
-	"GET /api/me/mfa":                     needSession,
-	"POST /api/me/mfa/totp":               needSession,
-	"DELETE /api/me/mfa/totp":             needSession,
-	"POST /api/me/mfa/totp/confirm":       needSession,
-	"POST /api/me/mfa/recovery-codes":     needSession,
-	"POST /account/mfa/totp":              needSession,
-	"POST /account/mfa/totp/confirm":      needSession,
-	"POST /account/mfa/totp/off":          needSession,
-	"POST /account/mfa/recovery-codes":    needSession,
-	"POST /api/me/passkeys/options":       needSession,
-	"GET /api/me/passkeys":                needSession,
-	"POST /api/me/passkeys":               needSession,
-	"DELETE /api/me/passkeys/{id}":        needSession,
-	"POST /account/passkeys/delete":       needSession,
+// withNeed hands h what its route needs, in the request context, for a
+// handler that checks readiness itself: cloud sign-in's routes check it in
+// b2cRoute, after cloud sign-in's own check, rather than in the mux.
+func withNeed(need Need, h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return h(w, r.WithContext(context.WithValue(r.Context(), needKey{}, need)))
+	}
 }
 
-// needOf returns what rt needs; an unlisted route needs everything.
-func needOf(rt route) Need {
-	if n, ok := routeNeeds[rt.Method+" "+rt.Path]; ok {
+// routeNeed returns what the route serving r needs, as withNeed handed it
+// on; a route that was handed nothing needs everything.
+func routeNeed(r *http.Request) Need {
+	if n, ok := r.Context().Value(needKey{}).(Need); ok {
 		return n
 	}
 	return NeedTables | NeedSigningKeys

@@ -9,23 +9,53 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"hospitalpriceline/functions/b2c/b2ctest"
 )
 
-// Every route of the route table says what it needs, and the table names
-// no route that does not exist: a new route must decide.
-func TestRouteNeedsCoverTheRouteTable(t *testing.T) {
-	seen := map[string]bool{}
-	for _, rt := range (&Server{}).routes() {
-		key := rt.Method + " " + rt.Path
-		seen[key] = true
-		if _, ok := routeNeeds[key]; !ok {
-			t.Errorf("route %s is not in routeNeeds", key)
+// Every row of the route table says what its route needs, and that is what
+// the route waits for: with nothing loaded, a request without a cookie is
+// answered 503 with the code of the first missing dependency exactly when
+// the row needs one, whatever the handler would do.
+func TestEachRouteWaitsForWhatItsRowNeeds(t *testing.T) {
+	e := newReadyEnv(t)
+	e.tables.Store(false)
+	e.keys.Store(false)
+	path := strings.NewReplacer("{$}", "", "{id}", "x", "{path...}", "x")
+	for _, rt := range e.web.routes() {
+		if strings.HasPrefix(rt.Path, b2cPrefix) {
+			continue // TestB2CRoutesWaitForWhatTheirRowNeeds
+		}
+		r := e.do(req{Method: rt.Method, Path: path.Replace(rt.Path)})
+		switch {
+		case rt.Need&NeedSigningKeys != 0:
+			want503(t, rt.Method+" "+rt.Path, r, "signing_keys_unavailable")
+		case rt.Need&NeedTables != 0:
+			want503(t, rt.Method+" "+rt.Path, r, "tables_unavailable")
+		default:
+			if c := r.errorCode(); c == "signing_keys_unavailable" || c == "tables_unavailable" {
+				t.Errorf("%s %s needs nothing, but answered %d %s", rt.Method, rt.Path, r.Status, c)
+			}
 		}
 	}
-	for key := range routeNeeds {
-		if !seen[key] {
-			t.Errorf("routeNeeds lists %s, which is not a route", key)
-		}
+}
+
+// Cloud sign-in's routes check readiness after cloud sign-in's own check,
+// with what their row of the route table needs: starting a sign-in writes
+// a flow record, so it waits for the tables, and goes to the provider once
+// they are ready.
+func TestB2CRoutesWaitForWhatTheirRowNeeds(t *testing.T) {
+	b := newB2CEnv(t, b2ctest.Options{})
+	var tables atomic.Bool
+	b.web.B2C = b.sso
+	b.web.Ready = &Readiness{Tables: tables.Load}
+	b.serve(b.web.Handler())
+	for _, path := range []string{"/api/auth/b2c/login?returnTo=%2Faccount", "/api/auth/b2c/reset-password"} {
+		want503(t, "GET "+path, b.get(path, nil), "tables_unavailable")
+	}
+	tables.Store(true)
+	if r := b.get("/api/auth/b2c/login?returnTo=%2Faccount", nil); r.Status != http.StatusFound {
+		t.Errorf("sign-in once the tables are ready: %d %s, want 302 to the provider", r.Status, r.Body)
 	}
 }
 

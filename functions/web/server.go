@@ -72,7 +72,8 @@ type Server struct {
 	// answers 503 on those routes.
 	Prices *PriceAPI
 	// Ready says which dependencies have loaded since the process started;
-	// each route answers 503 until what it needs (routeNeeds) is ready. Nil
+	// each route answers 503 until what its row of the route table needs
+	// is ready. Nil
 	// is ready for everything.
 	Ready *Readiness
 }
@@ -100,6 +101,10 @@ type route struct {
 	Name   string
 	Method string
 	Path   string // Go ServeMux path pattern
+	// Need is what the route cannot answer without: until it is ready the
+	// route answers 503 (gated; for cloud sign-in, b2cRoute). Every row
+	// says, so that a new route must decide.
+	Need   Need
 	Handle handlerFunc
 }
 
@@ -107,77 +112,77 @@ type route struct {
 // function.json are generated from it.
 func (s *Server) routes() []route {
 	rs := []route{
-		{"Health", "GET", "/api/health", s.handleHealth},
-		{"Register", "POST", "/api/register", s.handleRegister},
-		{"Login", "POST", "/api/login", s.handleLogin},
-		{"Logout", "POST", "/api/logout", s.withSession(s.handleLogout)},
-		{"Me", "GET", "/api/me", s.withSession(s.handleMe)},
-		{"MePassword", "POST", "/api/me/password", s.withSession(s.handleChangePassword)},
-		{"MeSessions", "GET", "/api/me/sessions", s.withSession(s.handleListSessions)},
-		{"MeSessions", "DELETE", "/api/me/sessions", s.withSession(s.handleRevokeOtherSessions)},
-		{"MeSession", "DELETE", "/api/me/sessions/{id}", s.withSession(s.handleRevokeSession)},
-		{"Me", "DELETE", "/api/me", s.withSession(s.handleDeleteAccount)},
-		{"MeEmail", "POST", "/api/me/email", s.withSession(s.handleChangeEmail)},
-		{"EmailVerify", "POST", "/api/email/verify", s.handleVerifyEmail},
-		{"EmailVerifyResend", "POST", "/api/email/verify/resend", s.withSession(s.handleResendVerification)},
-		{"PasswordForgot", "POST", "/api/password/forgot", s.handleForgotPassword},
-		{"PasswordReset", "POST", "/api/password/reset", s.handleResetPassword},
-		{"B2CLogin", "GET", "/api/auth/b2c/login", s.handleB2CLogin(s.B2C)},
-		{"B2CCallback", "GET", "/api/auth/b2c/callback", s.handleB2CCallback(s.B2C)},
-		{"B2CLogout", "GET", "/api/auth/b2c/logout", s.handleB2CLogout(s.B2C)},
-		{"B2CResetPassword", "GET", "/api/auth/b2c/reset-password", s.handleB2CResetPassword(s.B2C)},
-		{"B2CEditProfile", "GET", "/api/auth/b2c/edit-profile", s.handleB2CEditProfile(s.B2C)},
-		{"B2CReauth", "GET", "/api/auth/b2c/reauth", s.handleB2CReauth(s.B2C)},
+		{"Health", "GET", "/api/health", needNothing, s.handleHealth}, // reports readiness itself
+		{"Register", "POST", "/api/register", NeedTables, s.handleRegister},
+		{"Login", "POST", "/api/login", needSignIn, s.handleLogin},
+		{"Logout", "POST", "/api/logout", needSession, s.withSession(s.handleLogout)},
+		{"Me", "GET", "/api/me", needSession, s.withSession(s.handleMe)},
+		{"MePassword", "POST", "/api/me/password", needSession, s.withSession(s.handleChangePassword)},
+		{"MeSessions", "GET", "/api/me/sessions", needSession, s.withSession(s.handleListSessions)},
+		{"MeSessions", "DELETE", "/api/me/sessions", needSession, s.withSession(s.handleRevokeOtherSessions)},
+		{"MeSession", "DELETE", "/api/me/sessions/{id}", needSession, s.withSession(s.handleRevokeSession)},
+		{"Me", "DELETE", "/api/me", needSession, s.withSession(s.handleDeleteAccount)},
+		{"MeEmail", "POST", "/api/me/email", needSession, s.withSession(s.handleChangeEmail)},
+		{"EmailVerify", "POST", "/api/email/verify", NeedTables, s.handleVerifyEmail},
+		{"EmailVerifyResend", "POST", "/api/email/verify/resend", needSession, s.withSession(s.handleResendVerification)},
+		{"PasswordForgot", "POST", "/api/password/forgot", NeedTables, s.handleForgotPassword},
+		{"PasswordReset", "POST", "/api/password/reset", NeedTables, s.handleResetPassword},
+		{"B2CLogin", "GET", "/api/auth/b2c/login", NeedTables, s.handleB2CLogin(s.B2C)},
+		{"B2CCallback", "GET", "/api/auth/b2c/callback", needSignIn, s.handleB2CCallback(s.B2C)},
+		{"B2CLogout", "GET", "/api/auth/b2c/logout", needSession, s.handleB2CLogout(s.B2C)},
+		{"B2CResetPassword", "GET", "/api/auth/b2c/reset-password", NeedTables, s.handleB2CResetPassword(s.B2C)},
+		{"B2CEditProfile", "GET", "/api/auth/b2c/edit-profile", needSession, s.handleB2CEditProfile(s.B2C)},
+		{"B2CReauth", "GET", "/api/auth/b2c/reauth", needSession, s.handleB2CReauth(s.B2C)},
 
-		{"PageHome", "GET", "/{$}", s.handleHome},
-		{"PageLogin", "GET", "/login", s.handleLoginPage},
-		{"PageLogin", "POST", "/login", s.handleLoginForm},
-		{"PageRegister", "GET", "/register", s.showPage("Create an account", "register.html", nil)},
-		{"PageRegister", "POST", "/register", s.handleRegisterForm},
-		{"PageAccount", "GET", "/account", s.withPageSession(s.handleAccountPage)},
-		{"PageAccountPassword", "POST", "/account/password", s.withPageSession(s.handleAccountPassword)},
-		{"PageAccountRevoke", "POST", "/account/sessions/revoke", s.withPageSession(s.handleAccountRevoke)},
-		{"PageAccountRevokeOthers", "POST", "/account/sessions/revoke-others", s.withPageSession(s.handleAccountRevokeOthers)},
-		{"PageAccountEmail", "POST", "/account/email", s.withPageSession(s.handleAccountEmail)},
-		{"PageAccountResend", "POST", "/account/verify/resend", s.withPageSession(s.handleAccountResend)},
-		{"PageAccountDelete", "POST", "/account/delete", s.withPageSession(s.handleAccountDelete)},
-		{"PageForgotPassword", "GET", "/forgot-password", s.showPage("Forgot your password?", "forgot.html", nil)},
-		{"PageForgotPassword", "POST", "/forgot-password", s.handleForgotForm},
-		{"PageResetPassword", "GET", "/reset-password", s.showPage("Choose a new password", "reset.html", withLinkToken)},
-		{"PageResetPassword", "POST", "/reset-password", s.handleResetForm},
-		{"PageVerifyEmail", "GET", "/verify-email", s.showPage("Confirm your email address", "verify.html", withLinkToken)},
-		{"PageVerifyEmail", "POST", "/verify-email", s.handleVerifyForm},
-		{"PageSearch", "GET", "/search", s.htmlPage(s.handleSearchPage)},
-		{"PageCompare", "GET", "/compare", s.htmlPage(s.handleComparePage)},
-		{"PageSaved", "GET", "/saved", s.htmlPage(s.withPageSession(s.handleSavedPage))},
-		{"PageSaved", "POST", "/saved", s.htmlPage(s.withPageSession(s.handleSaveEstimate))},
-		{"PageSavedDelete", "POST", "/saved/delete", s.htmlPage(s.withPageSession(s.handleDeleteEstimate))},
-		{"Static", "GET", "/static/{path...}", s.handleStatic},
+		{"PageHome", "GET", "/{$}", needNothing, s.handleHome},
+		{"PageLogin", "GET", "/login", needNothing, s.handleLoginPage},
+		{"PageLogin", "POST", "/login", needSignIn, s.handleLoginForm},
+		{"PageRegister", "GET", "/register", needNothing, s.showPage("Create an account", "register.html", nil)},
+		{"PageRegister", "POST", "/register", NeedTables, s.handleRegisterForm},
+		{"PageAccount", "GET", "/account", needSession, s.withPageSession(s.handleAccountPage)},
+		{"PageAccountPassword", "POST", "/account/password", needSession, s.withPageSession(s.handleAccountPassword)},
+		{"PageAccountRevoke", "POST", "/account/sessions/revoke", needSession, s.withPageSession(s.handleAccountRevoke)},
+		{"PageAccountRevokeOthers", "POST", "/account/sessions/revoke-others", needSession, s.withPageSession(s.handleAccountRevokeOthers)},
+		{"PageAccountEmail", "POST", "/account/email", needSession, s.withPageSession(s.handleAccountEmail)},
+		{"PageAccountResend", "POST", "/account/verify/resend", needSession, s.withPageSession(s.handleAccountResend)},
+		{"PageAccountDelete", "POST", "/account/delete", needSession, s.withPageSession(s.handleAccountDelete)},
+		{"PageForgotPassword", "GET", "/forgot-password", needNothing, s.showPage("Forgot your password?", "forgot.html", nil)},
+		{"PageForgotPassword", "POST", "/forgot-password", NeedTables, s.handleForgotForm},
+		{"PageResetPassword", "GET", "/reset-password", needNothing, s.showPage("Choose a new password", "reset.html", withLinkToken)},
+		{"PageResetPassword", "POST", "/reset-password", NeedTables, s.handleResetForm},
+		{"PageVerifyEmail", "GET", "/verify-email", needNothing, s.showPage("Confirm your email address", "verify.html", withLinkToken)},
+		{"PageVerifyEmail", "POST", "/verify-email", NeedTables, s.handleVerifyForm},
+		{"PageSearch", "GET", "/search", NeedTables, s.htmlPage(s.handleSearchPage)},
+		{"PageCompare", "GET", "/compare", NeedTables, s.htmlPage(s.handleComparePage)},
+		{"PageSaved", "GET", "/saved", needSession, s.htmlPage(s.withPageSession(s.handleSavedPage))},
+		{"PageSaved", "POST", "/saved", needSession, s.htmlPage(s.withPageSession(s.handleSaveEstimate))},
+		{"PageSavedDelete", "POST", "/saved/delete", needSession, s.htmlPage(s.withPageSession(s.handleDeleteEstimate))},
+		{"Static", "GET", "/static/{path...}", needNothing, s.handleStatic},
 		// Behind the Functions host, paths no function claims never reach
 		// the handler; this function makes them our readable 404 too.
-		{"NotFound", "GET", "/{path...}", s.handleNotFound},
+		{"NotFound", "GET", "/{path...}", needNothing, s.handleNotFound},
 
 		// Two-step sign-in (api_mfa.go, pages_mfa.go) and passkeys (api_passkeys.go).
-		{"LoginMFA", "POST", "/api/login/mfa", s.handleLoginMFA},
-		{"LoginMFAPasskeyOptions", "POST", "/api/login/mfa/passkey/options", s.handleLoginMFAPasskeyOptions},
-		{"MeMFA", "GET", "/api/me/mfa", s.withSession(s.handleMFAStatus)},
-		{"MeMFATOTP", "POST", "/api/me/mfa/totp", s.withSession(s.handleTOTPBegin)},
-		{"MeMFATOTP", "DELETE", "/api/me/mfa/totp", s.withSession(s.handleTOTPDisable)},
-		{"MeMFATOTPConfirm", "POST", "/api/me/mfa/totp/confirm", s.withSession(s.handleTOTPConfirm)},
-		{"MeMFARecoveryCodes", "POST", "/api/me/mfa/recovery-codes", s.withSession(s.handleRecoveryCodes)},
-		{"PageLoginMFA", "GET", "/login/mfa", s.handleLoginMFAPage},
-		{"PageLoginMFA", "POST", "/login/mfa", s.handleLoginMFAForm},
-		{"PageAccountTOTP", "POST", "/account/mfa/totp", s.withPageSession(s.handleAccountTOTPBegin)},
-		{"PageAccountTOTPConfirm", "POST", "/account/mfa/totp/confirm", s.withPageSession(s.handleAccountTOTPConfirm)},
-		{"PageAccountTOTPOff", "POST", "/account/mfa/totp/off", s.withPageSession(s.handleAccountTOTPOff)},
-		{"PageAccountRecovery", "POST", "/account/mfa/recovery-codes", s.withPageSession(s.handleAccountRecoveryCodes)},
-		{"MePasskeyOptions", "POST", "/api/me/passkeys/options", s.withSession(s.handlePasskeyOptions)},
-		{"MePasskeys", "GET", "/api/me/passkeys", s.withSession(s.handleListPasskeys)},
-		{"MePasskeys", "POST", "/api/me/passkeys", s.withSession(s.handleAddPasskey)},
-		{"MePasskey", "DELETE", "/api/me/passkeys/{id}", s.withSession(s.handleDeletePasskey)},
-		{"LoginPasskeyOptions", "POST", "/api/login/passkey/options", s.handlePasskeySignInOptions},
-		{"LoginPasskey", "POST", "/api/login/passkey", s.handlePasskeySignIn},
-		{"PageAccountPasskeyDelete", "POST", "/account/passkeys/delete", s.withPageSession(s.handleAccountPasskeyDelete)},
+		{"LoginMFA", "POST", "/api/login/mfa", needSignIn, s.handleLoginMFA},
+		{"LoginMFAPasskeyOptions", "POST", "/api/login/mfa/passkey/options", NeedTables, s.handleLoginMFAPasskeyOptions},
+		{"MeMFA", "GET", "/api/me/mfa", needSession, s.withSession(s.handleMFAStatus)},
+		{"MeMFATOTP", "POST", "/api/me/mfa/totp", needSession, s.withSession(s.handleTOTPBegin)},
+		{"MeMFATOTP", "DELETE", "/api/me/mfa/totp", needSession, s.withSession(s.handleTOTPDisable)},
+		{"MeMFATOTPConfirm", "POST", "/api/me/mfa/totp/confirm", needSession, s.withSession(s.handleTOTPConfirm)},
+		{"MeMFARecoveryCodes", "POST", "/api/me/mfa/recovery-codes", needSession, s.withSession(s.handleRecoveryCodes)},
+		{"PageLoginMFA", "GET", "/login/mfa", needNothing, s.handleLoginMFAPage},
+		{"PageLoginMFA", "POST", "/login/mfa", needSignIn, s.handleLoginMFAForm},
+		{"PageAccountTOTP", "POST", "/account/mfa/totp", needSession, s.withPageSession(s.handleAccountTOTPBegin)},
+		{"PageAccountTOTPConfirm", "POST", "/account/mfa/totp/confirm", needSession, s.withPageSession(s.handleAccountTOTPConfirm)},
+		{"PageAccountTOTPOff", "POST", "/account/mfa/totp/off", needSession, s.withPageSession(s.handleAccountTOTPOff)},
+		{"PageAccountRecovery", "POST", "/account/mfa/recovery-codes", needSession, s.withPageSession(s.handleAccountRecoveryCodes)},
+		{"MePasskeyOptions", "POST", "/api/me/passkeys/options", needSession, s.withSession(s.handlePasskeyOptions)},
+		{"MePasskeys", "GET", "/api/me/passkeys", needSession, s.withSession(s.handleListPasskeys)},
+		{"MePasskeys", "POST", "/api/me/passkeys", needSession, s.withSession(s.handleAddPasskey)},
+		{"MePasskey", "DELETE", "/api/me/passkeys/{id}", needSession, s.withSession(s.handleDeletePasskey)},
+		{"LoginPasskeyOptions", "POST", "/api/login/passkey/options", NeedTables, s.handlePasskeySignInOptions},
+		{"LoginPasskey", "POST", "/api/login/passkey", needSignIn, s.handlePasskeySignIn},
+		{"PageAccountPasskeyDelete", "POST", "/account/passkeys/delete", needSession, s.withPageSession(s.handleAccountPasskeyDelete)},
 	}
 	return append(rs, s.priceRoutes(s.Prices)...)
 }
@@ -188,17 +193,17 @@ func (s *Server) routes() []route {
 // They take their PriceAPI, so that tests can mount them alone.
 func (s *Server) priceRoutes(p *PriceAPI) []route {
 	return []route{
-		{"Hospitals", "GET", "/api/hospitals", p.handleHospitals},
-		{"Procedures", "GET", "/api/procedures", p.handleProcedures},
-		{"Prices", "GET", "/api/prices", p.handlePrices},
-		{"PricesCompare", "GET", "/api/prices/compare", p.handleCompare},
-		{"MeSaved", "GET", "/api/me/saved", s.withSession(p.handleListSaved)},
-		{"MeSaved", "POST", "/api/me/saved", s.withSession(p.handleCreateSaved)},
-		{"MeSavedItem", "DELETE", "/api/me/saved/{id}", s.withSession(p.handleDeleteSaved)},
-		{"MePlan", "GET", "/api/me/plan", s.withSession(p.handleGetPlan)},
-		{"MePlan", "PUT", "/api/me/plan", s.withSession(p.handlePutPlan)},
-		{"Services", "GET", "/api/services", p.handleServices},
-		{"Payers", "GET", "/api/payers", p.handlePayers},
+		{"Hospitals", "GET", "/api/hospitals", NeedTables, p.handleHospitals},
+		{"Procedures", "GET", "/api/procedures", NeedTables, p.handleProcedures},
+		{"Prices", "GET", "/api/prices", NeedTables, p.handlePrices},
+		{"PricesCompare", "GET", "/api/prices/compare", NeedTables, p.handleCompare},
+		{"MeSaved", "GET", "/api/me/saved", needSession, s.withSession(p.handleListSaved)},
+		{"MeSaved", "POST", "/api/me/saved", needSession, s.withSession(p.handleCreateSaved)},
+		{"MeSavedItem", "DELETE", "/api/me/saved/{id}", needSession, s.withSession(p.handleDeleteSaved)},
+		{"MePlan", "GET", "/api/me/plan", needSession, s.withSession(p.handleGetPlan)},
+		{"MePlan", "PUT", "/api/me/plan", needSession, s.withSession(p.handlePutPlan)},
+		{"Services", "GET", "/api/services", needNothing, p.handleServices}, // the embedded catalogue
+		{"Payers", "GET", "/api/payers", NeedTables, p.handlePayers},
 	}
 }
 
@@ -231,11 +236,13 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
-		h := rt.Handle
-		if !strings.HasPrefix(rt.Path, b2cPrefix) {
+		var h handlerFunc
+		if strings.HasPrefix(rt.Path, b2cPrefix) {
 			// Cloud sign-in routes check readiness in b2cRoute, after
 			// cloud sign-in's own Check (not configured, not ready).
-			h = s.gated(needOf(rt), h)
+			h = withNeed(rt.Need, rt.Handle)
+		} else {
+			h = s.gated(rt.Need, rt.Handle)
 		}
 		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
@@ -331,7 +338,7 @@ func (s *Server) requireCSRF(r *http.Request, u *priceline.User, sess *priceline
 func (s *Server) authenticate(r *http.Request) (*priceline.User, *priceline.Session, error) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
-		return nil, nil, unauthenticated()
+		return nil, nil, auth.Unauthenticated(nil)
 	}
 	// Until the keys and the tables are ready the cookie can be neither
 	// verified nor looked up: 503, never 401, so that it is not cleared.
@@ -344,13 +351,9 @@ func (s *Server) authenticate(r *http.Request) (*priceline.User, *priceline.Sess
 			// Forged, expired, revoked or of a deleted account: the cause
 			// says which, but the log keeps only that it was refused.
 			s.securityEvent(r, auth.EventBadCookie, "not_live", "")
-			return nil, nil, unauthenticated()
+			return nil, nil, auth.Unauthenticated(nil)
 		}
 		return nil, nil, err
 	}
 	return u, sess, nil
-}
-
-func unauthenticated() error {
-	return priceline.Errorf(priceline.KindUnauthorized, "unauthenticated", "Please sign in.")
 }

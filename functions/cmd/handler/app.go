@@ -125,11 +125,7 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 		}
 		vault = src
 	}
-	keys, keysHealth, err := loadKeys(bg, keySpec{
-		check: "signingKeys", what: "signing key",
-		dev: cfg.DevSigningKey, devSetting: "PRICELINE_DEV_SIGNING_KEY",
-		vault: vault, secret: cfg.SigningSecretName,
-	}, logger)
+	keys, keysHealth, err := loadKeys(bg, keySpecs(cfg, vault).signing, logger)
 	if err != nil {
 		return nil, err
 	}

@@ -24,11 +24,7 @@ func startMFA(bg context.Context, cfg *config, vault *keyvault.Source, tables *t
 		return nil, nil, fmt.Errorf("setting PRICELINE_MFA_SECRET_NAME: needs PRICELINE_KEYVAULT_URL")
 	}
 	// Two-step sign-in answers 503 until the key has loaded.
-	keys, keyHealth, err := loadKeys(bg, keySpec{
-		check: "mfaKey", what: "MFA key",
-		dev: cfg.DevMFAKey, devSetting: "PRICELINE_DEV_MFA_KEY",
-		vault: vault, secret: cfg.MFASecretName,
-	}, logger)
+	keys, keyHealth, err := loadKeys(bg, keySpecs(cfg, vault).mfa, logger)
 	if err != nil {
 		return nil, nil, err
 	}
