@@ -277,15 +277,7 @@ func TestASVS_V6_1_1_PasskeySignInIssuesDeviceCookie(t *testing.T) {
 	if err != nil {
 		t.Fatalf("FinishPasskeySignIn: %v", err)
 	}
-	if r.Device == "" {
-		t.Fatal("no device cookie after a passkey sign-in")
-	}
-	if e.svc.trustedDevice(r.Device, accountKey("ada@example.org")) == "" {
-		t.Error("the device cookie is not trusted for the account")
-	}
-	if e.svc.trustedDevice(r.Device, accountKey("grace@example.org")) != "" {
-		t.Error("the device cookie is trusted for another account")
-	}
+	wantDeviceFor(t, e.svc, r, "ada@example.org", "a passkey sign-in")
 	e.lockOut(t, "ada@example.org")
 	res, err := e.svc.Login(context.Background(), "ada@example.org", goodPassword, Client{IP: "203.0.113.7", Device: r.Device})
 	if err != nil || res.Pending == nil {

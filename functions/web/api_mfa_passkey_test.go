@@ -36,6 +36,16 @@ func (e *testEnv) addPasskeyAPI(t *testing.T, a *account, k *passkeytest.SoftKey
 	return k.CredentialID()
 }
 
+// passkeyAccount turns on passkeys, signs up email and gives it a passkey.
+func (e *testEnv) passkeyAccount(t *testing.T, email string) (*account, *passkeytest.SoftKey) {
+	t.Helper()
+	e.withMFA(t, testOrigin)
+	a := e.signedIn(email)
+	k := softKey(t)
+	e.addPasskeyAPI(t, a, k)
+	return a, k
+}
+
 // pendingCookie signs in with the password and returns the pending cookie.
 func (e *testEnv) pendingCookie(t *testing.T, email string) string {
 	t.Helper()
@@ -127,17 +137,11 @@ func TestASVS_V6_3_3_PasskeyAsSecondStepOverHTTP(t *testing.T) {
 // Refused passkey sign-ins are throttled: 429 with Retry-After.
 func TestNIST_800_63B_PasskeySignInThrottledOverHTTP(t *testing.T) {
 	e := newEnv(t)
-	e.withMFA(t, testOrigin)
-	a := e.signedIn("thr@example.com")
-	k := softKey(t)
-	e.addPasskeyAPI(t, a, k)
+	_, k := e.passkeyAccount(t, "thr@example.com")
 	k.Origin = "https://evil.example"
 	var r *response
 	for range 10 {
-		o := e.do(req{Method: "POST", Path: "/api/login/passkey/options", JSON: map[string]string{}})
-		cc := o.named(CeremonyCookie)
-		r = e.do(req{Method: "POST", Path: "/api/login/passkey", JSON: map[string]any{"credential": json.RawMessage(k.Assert(t, o.JSON))},
-			Header: map[string]string{"Cookie": CeremonyCookie + "=" + cc.Value}})
+		r = e.passkeySignIn(t, k)
 		if r.Status == http.StatusTooManyRequests {
 			break
 		}
@@ -227,10 +231,7 @@ func wantDeviceCookie(t *testing.T, r *response, what string) *http.Cookie {
 // account, to the second step.
 func TestASVS_V6_1_1_PasskeySignInSetsDeviceCookieOverHTTP(t *testing.T) {
 	e := newEnv(t)
-	e.withMFA(t, testOrigin)
-	a := e.signedIn("keyonly@example.com")
-	k := softKey(t)
-	e.addPasskeyAPI(t, a, k)
+	a, k := e.passkeyAccount(t, "keyonly@example.com")
 
 	r := e.passkeySignIn(t, k)
 	if r.Status != http.StatusOK || r.cookie() == nil || r.JSON["returnTo"] != "/saved" {
