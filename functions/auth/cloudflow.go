@@ -28,6 +28,11 @@ type CloudOutcome struct {
 	// provider: the browser goes back to the sign-in page with a notice,
 	// and Redirect is where it was going.
 	SignInCancelled bool
+	// ReauthCancelled is the action (ReauthDeleteAccount, …) whose
+	// re-authentication the user cancelled at the provider: nothing was
+	// confirmed, so the browser must not go to Redirect, the returnTo that
+	// expects a confirmation, but back to say so.
+	ReauthCancelled string
 	// TokensNotKept, TokensNotDropped and SignedOutHereOnly are failures
 	// that did not stop the step, for the caller to log (they name sizes
 	// and codes, never tokens): the new session's provider tokens could not

@@ -79,7 +79,9 @@ func (s *Service) finishCloudReauth(ctx context.Context, sso *CloudSignIn, flow 
 	back := &CloudOutcome{Redirect: priceline.SafeReturnTo(flow.ReturnTo)}
 	id, err := sso.client().Complete(ctx, flow, cb.Query)
 	if priceline.ErrorCode(err) == "b2c_cancelled" {
-		return back, nil // still signed in, nothing confirmed
+		// Still signed in, nothing confirmed and nothing written.
+		back.ReauthCancelled = flow.Action
+		return back, nil
 	}
 	if err != nil {
 		return nil, err

@@ -181,7 +181,9 @@ func TestASVS_V7_5_1_CloudReauthOtherUserRefused(t *testing.T) {
 	wantCode(t, c.svc.DeleteAccount(ctx, c.sso, otherRes.User, otherRes.Session, "", client), priceline.KindForbidden, "reauthentication_required")
 }
 
-// A cancel at the provider confirms nothing and returns where the user was.
+// A cancel at the provider confirms nothing: the outcome names the
+// cancelled action (so the web layer can say so instead of going to the
+// returnTo, which expects a confirmation), and no grant is left.
 func TestCloudReauthCancelled(t *testing.T) {
 	c, res := newReauthEnv(t)
 	ctx := context.Background()
@@ -191,7 +193,7 @@ func TestCloudReauthCancelled(t *testing.T) {
 	}
 	out, err := c.svc.FinishCloudSignIn(ctx, c.sso, CloudCallback{FlowID: started.FlowID,
 		Query: url.Values{"state": {state(t, started.Redirect)}, "error": {"cancel"}}, SessionCookie: res.Cookie, Client: cloudClient})
-	if err != nil || out.Redirect != "/account" {
+	if err != nil || out.Redirect != "/account" || out.ReauthCancelled != ReauthDeleteAccount || out.Session != nil || out.FlowID != "" {
 		t.Fatalf("cancel = %+v, %v", out, err)
 	}
 	wantCode(t, c.svc.DeleteAccount(ctx, c.sso, res.User, res.Session, "", client), priceline.KindForbidden, "reauthentication_required")

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"hospitalpriceline/functions/priceline"
 )
 
 // DeviceCookieLifetime is how long a device cookie is trusted after the
-// sign-in that issued it; every password sign-in issues a fresh one.
+// sign-in that issued it; every sign-in to a local account (password,
+// password and second factor, passkey) issues a fresh one.
 const DeviceCookieLifetime = 180 * 24 * time.Hour
 
 // reserveLogin counts a login attempt before the password is checked.
@@ -63,16 +66,32 @@ func (s *Service) trustedDevice(cookie, account string) string {
 	return nonce
 }
 
+// startLocalSession starts a session of method for u, a local account
+// whose owner has just proved themselves, and gives the browser a fresh
+// device cookie for the account. Every interactive sign-in to a local
+// account ends here (a password alone, a password and a second factor, a
+// passkey alone), so each leaves the browser recognised the same way: a
+// passkey proves the owner at least as well as a password does. A cloud
+// sign-in gets none: the account has no password here to guess or lock.
+func (s *Service) startLocalSession(ctx context.Context, u *priceline.User, method string, c Client) (*Result, error) {
+	res, err := s.StartSession(ctx, u, method, c)
+	if err != nil {
+		return nil, err
+	}
+	res.Device = s.issueDevice(accountKey(u.Email), u.ID)
+	return res, nil
+}
+
 // issueDevice returns a fresh device cookie for account after a successful
-// password sign-in by userID, or "" if none can be signed (the sign-in
-// still succeeds; the browser just is not known next time).
+// sign-in by userID, or "" if none can be signed (the sign-in still
+// succeeds; the browser just is not known next time).
 func (s *Service) issueDevice(account, userID string) string {
 	if account == "" || s.Tokens == nil {
 		return ""
 	}
 	cookie, _, err := s.Tokens.SignDevice(account, s.now().Add(DeviceCookieLifetime))
 	if err != nil {
-		s.log().Warn("login: sign device cookie", "user_id", userID, "error", err)
+		s.log().Warn("sign-in: sign device cookie", "user_id", userID, "error", err)
 		return ""
 	}
 	return cookie

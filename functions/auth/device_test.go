@@ -22,6 +22,21 @@ func (e *testEnv) lockOut(t *testing.T, email string) {
 	}
 }
 
+// wantDeviceFor fails unless r, the result of a sign-in (what), carries a
+// device cookie that svc trusts for email and for no other account.
+func wantDeviceFor(t *testing.T, svc *Service, r *Result, email, what string) {
+	t.Helper()
+	if r.Device == "" {
+		t.Fatalf("no device cookie after %s", what)
+	}
+	if svc.trustedDevice(r.Device, accountKey(email)) == "" {
+		t.Errorf("the device cookie after %s is not trusted for the account", what)
+	}
+	if svc.trustedDevice(r.Device, accountKey("someone.else@example.org")) != "" {
+		t.Errorf("the device cookie after %s is trusted for another account", what)
+	}
+}
+
 // TestASVS_V6_1_1_DeviceCookieLetsOwnerInDuringTargetedLockout is the
 // targeted-lockout defence (OWASP device cookies): an attacker who keeps the
 // account locked locks out everyone without a device cookie, the right

@@ -115,11 +115,14 @@
 // # Device cookies (OWASP "Slow down online guessing attacks with device cookies")
 //
 // The account lock lets an attacker who fails about 100 times a day keep an
-// owner out. So every password sign-in gives the browser a device cookie
-// (token.Codec.SignDevice: a random nonce and an expiry, HMAC-signed over
-// them and the account with a key derived from the session-signing keys;
-// valid DeviceCookieLifetime). A login that brings a valid device cookie for
-// the very account it is for is counted on that device's own counter
+// owner out. So every sign-in to a local account (a password alone, a
+// password and a second factor, or a passkey alone: startLocalSession)
+// gives the browser a device cookie (token.Codec.SignDevice: a random
+// nonce and an expiry, HMAC-signed over them and the account with a key
+// derived from the session-signing keys; valid DeviceCookieLifetime); a
+// cloud sign-in gives none, the account having no password here. A login
+// that brings a valid device cookie for the very account it is for is
+// counted on that device's own counter
 // (ThrottlePolicy.Device: 5 free failures, the same doubling waits, and at
 // 10 failures the cookie is no longer trusted until 24 quiet hours have
 // passed) and not on the account's or the address's: the owner on a known

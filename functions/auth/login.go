@@ -71,7 +71,6 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		s.event(ctx, EventSignIn, OutcomeSuccess, "password_second_factor_required", c, u.ID)
 		return res, nil
 	}
-	res.Device = s.issueDevice(account, u.ID)
 	s.event(ctx, EventSignIn, OutcomeSuccess, "password", c, u.ID)
 	return res, nil
 }

@@ -285,13 +285,5 @@ func TestFinishMFAIssuesDeviceCookie(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Device == "" {
-		t.Fatal("no device cookie after a second-factor sign-in")
-	}
-	if e.svc.trustedDevice(r.Device, accountKey("ada@example.org")) == "" {
-		t.Error("the device cookie is not trusted for the account")
-	}
-	if e.svc.trustedDevice(r.Device, accountKey("grace@example.org")) != "" {
-		t.Error("the device cookie is trusted for another account")
-	}
+	wantDeviceFor(t, e.svc, r, "ada@example.org", "a second-factor sign-in")
 }

@@ -47,12 +47,13 @@ func (p MFAProof) offered() int {
 	return n
 }
 
-// passwordProved finishes a login whose password was right: a session, or,
+// passwordProved finishes a login whose password was right: a session
+// (with a device cookie, startLocalSession), or,
 // when the account has a second factor, a pending sign-in. An account whose
 // factors cannot be read is not signed in (fail closed).
 func (s *Service) passwordProved(ctx context.Context, u *priceline.User, c Client) (*Result, error) {
 	if s.MFA == nil {
-		return s.StartSession(ctx, u, priceline.MethodPassword, c)
+		return s.startLocalSession(ctx, u, priceline.MethodPassword, c)
 	}
 	m, err := s.mfa()
 	if err != nil {
@@ -63,7 +64,7 @@ func (s *Service) passwordProved(ctx context.Context, u *priceline.User, c Clien
 		return nil, fmt.Errorf("login: %w", err)
 	}
 	if !st.Enabled() {
-		return s.StartSession(ctx, u, priceline.MethodPassword, c)
+		return s.startLocalSession(ctx, u, priceline.MethodPassword, c)
 	}
 	var methods []string
 	if st.TOTP {
@@ -203,11 +204,10 @@ func (s *Service) FinishMFA(ctx context.Context, pendingID string, proof MFAProo
 		s.event(ctx, EventRecoveryCodeUsed, OutcomeSuccess, "", c, u.ID)
 		s.notify(ctx, u, NoticeRecoveryCodeUsed)
 	}
-	res, err := s.StartSession(ctx, u, method, c)
+	res, err := s.startLocalSession(ctx, u, method, c)
 	if err != nil {
 		return nil, err
 	}
-	res.Device = s.issueDevice(accountKey(u.Email), u.ID)
 	s.event(ctx, EventSignIn, OutcomeSuccess, method, c, u.ID)
 	return res, nil
 }

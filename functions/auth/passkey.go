@@ -306,7 +306,8 @@ func (s *Service) BeginPasskeySignIn(ctx context.Context) (*Ceremony, error) {
 }
 
 // FinishPasskeySignIn checks the browser's assertion (response) for
-// ceremony id and starts a session of method passkey. The challenge, the
+// ceremony id and starts a session of method passkey, with the device
+// cookie a password sign-in gets (startLocalSession). The challenge, the
 // origin, the RP ID, the signature, user verification and the credential's
 // owner are all checked; a signature counter that did not advance (a
 // cloned authenticator) is logged and refused.
@@ -393,7 +394,7 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, id string, response [
 		return refuse(reason)
 	}
 	counted.succeeded(ctx)
-	res, err := s.StartSession(ctx, owner.u, priceline.MethodPasskey, c)
+	res, err := s.startLocalSession(ctx, owner.u, priceline.MethodPasskey, c)
 	if err != nil {
 		return nil, err
 	}

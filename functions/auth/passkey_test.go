@@ -263,3 +263,24 @@ func TestNIST_800_63B_PasskeyWorksWhileCodesThrottled(t *testing.T) {
 		t.Fatalf("passkey sign-in while codes are throttled: %v", err)
 	}
 }
+
+// ASVS 5.0 V6.1.1 (targeted lockout, OWASP device cookies) for passkeys: a
+// passkey sign-in proves the owner at least as well as a password, so it
+// leaves the browser the same device cookie, bound to this account only,
+// and that browser's password then gets past a lock an attacker keeps.
+func TestASVS_V6_1_1_PasskeySignInIssuesDeviceCookie(t *testing.T) {
+	e := newPasskeyEnv(t)
+	u := e.register(t, "ada@example.org")
+	k := newSoftKey(t)
+	e.addPasskey(t, u, k)
+	r, err := e.passkeySignIn(t, k)
+	if err != nil {
+		t.Fatalf("FinishPasskeySignIn: %v", err)
+	}
+	wantDeviceFor(t, e.svc, r, "ada@example.org", "a passkey sign-in")
+	e.lockOut(t, "ada@example.org")
+	res, err := e.svc.Login(context.Background(), "ada@example.org", goodPassword, Client{IP: "203.0.113.7", Device: r.Device})
+	if err != nil || res.Pending == nil {
+		t.Fatalf("password with the passkey sign-in's device cookie during the lockout: %+v, %v; want the second step", res, err)
+	}
+}

@@ -77,8 +77,8 @@ type Result struct {
 	User    *priceline.User
 	Session *priceline.Session
 	Cookie  string
-	// Device is a device cookie to give the browser (password sign-in
-	// only; "" for none), valid for DeviceCookieLifetime.
+	// Device is a device cookie to give the browser (every sign-in to a
+	// local account; "" for none), valid for DeviceCookieLifetime.
 	Device string
 	// Pending is set instead of a session when a second factor is needed.
 	Pending *PendingSignIn

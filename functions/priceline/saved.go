@@ -30,6 +30,12 @@ type SavedEstimate struct {
 	// Benefits are the plan details the estimate was made with, so the
 	// saved page can show what the person would pay; zero when none.
 	Benefits PlanBenefits
+	// NoDescriptionMatches is a service estimate saved from a comparison
+	// with descriptionMatches=false: hospitals matched only by their own
+	// description are left out when it is opened again. The zero value,
+	// which every estimate saved before the field existed reads as, is the
+	// comparison's default (matches included). Never set without ServiceID.
+	NoDescriptionMatches bool
 }
 
 // Validate checks the user-supplied fields with the same limits as the
@@ -55,6 +61,8 @@ func (e *SavedEstimate) Validate() error {
 	})):
 		return bad("service must be an id from /api/services.")
 	case e.ServiceID != "":
+	case e.NoDescriptionMatches:
+		return bad("descriptionMatches applies to an estimate of a service.")
 	case strings.TrimSpace(e.Code) == "":
 		return bad("code is required (or a service).")
 	case e.CodeType == "" || len(e.CodeType) > 20 || strings.ContainsFunc(e.CodeType, func(r rune) bool {

@@ -22,6 +22,10 @@ type SaveInput struct {
 	// Benefits are the plan details the estimate used, checked as
 	// ParsePlanBenefits checks them; all empty for none.
 	Benefits BenefitsInput
+	// DescriptionMatches is the comparison's descriptionMatches switch as
+	// sent ("", "true" or "false", ParseDescriptionMatches); "false" is
+	// kept with a service estimate and refused with a code.
+	DescriptionMatches string
 }
 
 // SavedEstimates lists the user's saved estimates, oldest first.
@@ -49,11 +53,16 @@ func (s *Service) SaveEstimate(ctx context.Context, userID string, in SaveInput)
 	if err != nil {
 		return nil, err
 	}
+	withDesc, err := ParseDescriptionMatches(in.DescriptionMatches)
+	if err != nil {
+		return nil, err
+	}
 	e := &priceline.SavedEstimate{
 		ID: priceline.NewToken(16), UserID: userID, Code: strings.TrimSpace(in.Code), CodeType: strings.TrimSpace(in.CodeType),
 		ServiceID:  strings.TrimSpace(in.ServiceID),
 		HospitalID: in.HospitalID, Payer: strings.TrimSpace(in.Payer), Plan: strings.TrimSpace(in.Plan),
 		Label: strings.TrimSpace(in.Label), CreatedAt: s.now().UTC().Truncate(time.Millisecond), Benefits: benefits,
+		NoDescriptionMatches: !withDesc,
 	}
 	if err := e.Validate(); err != nil {
 		return nil, err

@@ -95,6 +95,28 @@ func TestSaveEstimateOfAService(t *testing.T) {
 	}
 }
 
+// Issue 16's switch descriptionMatches=false (leave out the hospitals
+// matched only by their own description) is kept with a service estimate,
+// so the saved comparison reopens as it was; absent or true keeps the
+// comparison's default, matches included.
+func TestSaveEstimateKeepsDescriptionMatchesOff(t *testing.T) {
+	svc, _, _ := savedService()
+	ctx := context.Background()
+	for in, off := range map[string]bool{"false": true, "true": false, "": false} {
+		e, err := svc.SaveEstimate(ctx, userA, SaveInput{ServiceID: "lipid-panel", DescriptionMatches: in})
+		if err != nil {
+			t.Fatalf("descriptionMatches=%q: %v", in, err)
+		}
+		if e.NoDescriptionMatches != off {
+			t.Errorf("descriptionMatches=%q saved NoDescriptionMatches %t, want %t", in, e.NoDescriptionMatches, off)
+		}
+	}
+	_, err := svc.SaveEstimate(ctx, userA, SaveInput{ServiceID: "lipid-panel", DescriptionMatches: "no"})
+	wantCode(t, "descriptionMatches=no", err, priceline.KindInvalid, "invalid_description_matches")
+	_, err = svc.SaveEstimate(ctx, userA, SaveInput{Code: "80061", CodeType: "CPT", DescriptionMatches: "false"})
+	wantCode(t, "a code with descriptionMatches=false", err, priceline.KindInvalid, "invalid_estimate")
+}
+
 func TestSaveEstimateLimit(t *testing.T) {
 	svc, _, _ := savedService()
 	ctx := context.Background()

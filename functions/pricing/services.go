@@ -44,6 +44,19 @@ type ServiceQuery struct {
 	Benefits           estimate.Benefits
 }
 
+// ParseDescriptionMatches reads the descriptionMatches switch of a
+// comparison by service: "" or "true" includes the hospitals matched by
+// description only (the default), "false" leaves them out.
+func ParseDescriptionMatches(v string) (bool, error) {
+	switch v {
+	case "", "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, invalid("invalid_description_matches", "descriptionMatches must be true or false.")
+}
+
 // ServiceMatch says how a hospital's rows were put under the service, in
 // the hospital's own words.
 type ServiceMatch struct {

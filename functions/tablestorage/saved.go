@@ -41,6 +41,9 @@ type savedEntity struct {
 	CreatedAt    string
 	Benefits     string // JSON of priceline.PlanBenefits; "" when none
 	ETag         string `json:"odata.etag"`
+	// NoDescriptionMatches is written only when true, so an entity saved
+	// before it existed reads as false, the comparison's default.
+	NoDescriptionMatches bool
 }
 
 // planRowKey is the row of the user's plan details in their partition:
@@ -85,6 +88,9 @@ func (s *SavedStore) SaveEstimate(ctx context.Context, e *priceline.SavedEstimat
 			if e.ServiceID != "" {
 				ent["ServiceID"] = e.ServiceID
 			}
+			if e.NoDescriptionMatches {
+				ent["NoDescriptionMatches"] = true
+			}
 			ent.setTime("CreatedAt", e.CreatedAt)
 			if !e.Benefits.IsZero() {
 				b, _ := json.Marshal(e.Benefits)
@@ -121,7 +127,7 @@ func (s *SavedStore) SavedEstimates(ctx context.Context, userID string) ([]price
 	for _, e := range es {
 		created, _ := parseTime(e.CreatedAt)
 		se := priceline.SavedEstimate{ID: e.ID, UserID: userID, Code: e.Code, CodeType: e.CodeType, ServiceID: e.ServiceID,
-			HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan, Label: e.Label, CreatedAt: created}
+			HospitalID: e.HospitalID, Payer: e.Payer, Plan: e.Plan, Label: e.Label, CreatedAt: created, NoDescriptionMatches: e.NoDescriptionMatches}
 		if e.Benefits != "" {
 			_ = json.Unmarshal([]byte(e.Benefits), &se.Benefits)
 		}

@@ -163,7 +163,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, res *auth.Result
 }
 
 // startSession sets the cookie of a new session on the response, and the
-// device cookie a password sign-in issued.
+// device cookie a sign-in to a local account issued.
 func (s *Server) startSession(w http.ResponseWriter, res *auth.Result) {
 	w.Header().Set("Cache-Control", "no-store")
 	setSessionCookie(w, res.Cookie, res.Session.ExpiresAt, s.now())

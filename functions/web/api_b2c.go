@@ -114,7 +114,7 @@ func (s *Server) handleB2CCallback(sso *auth.CloudSignIn) handlerFunc {
 // b2cRedirect answers a B2C step that succeeded: it binds a flow just
 // started to the browser, and redirects, 302 to the provider and 303 back
 // into the site after a step here (a cancelled sign-in to the sign-in page,
-// with its notice). Failures that did not stop the step are logged, by code
+// a cancelled confirmation to the account page, each with its notice). Failures that did not stop the step are logged, by code
 // only.
 func (s *Server) b2cRedirect(w http.ResponseWriter, r *http.Request, out *auth.CloudOutcome) error {
 	if out.TokensNotKept != nil && out.Session != nil {
@@ -135,6 +135,9 @@ func (s *Server) b2cRedirect(w http.ResponseWriter, r *http.Request, out *auth.C
 		http.Redirect(w, r, out.Redirect, http.StatusFound)
 	case out.SignInCancelled:
 		http.Redirect(w, r, "/login?b2c=cancelled&returnTo="+url.QueryEscape(out.Redirect), http.StatusSeeOther)
+	case out.ReauthCancelled != "":
+		// Not the returnTo: it shows the form that finishes the action.
+		http.Redirect(w, r, "/account?cancelled="+url.QueryEscape(out.ReauthCancelled), http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, out.Redirect, http.StatusSeeOther)
 	}

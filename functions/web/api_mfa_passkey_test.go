@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"hospitalpriceline/functions/auth"
 	"hospitalpriceline/functions/auth/passkeytest"
 	"hospitalpriceline/functions/priceline"
 )
@@ -32,6 +34,16 @@ func (e *testEnv) addPasskeyAPI(t *testing.T, a *account, k *passkeytest.SoftKey
 		t.Fatalf("add passkey: %d %s", r.Status, r.Body)
 	}
 	return k.CredentialID()
+}
+
+// passkeyAccount turns on passkeys, signs up email and gives it a passkey.
+func (e *testEnv) passkeyAccount(t *testing.T, email string) (*account, *passkeytest.SoftKey) {
+	t.Helper()
+	e.withMFA(t, testOrigin)
+	a := e.signedIn(email)
+	k := softKey(t)
+	e.addPasskeyAPI(t, a, k)
+	return a, k
 }
 
 // pendingCookie signs in with the password and returns the pending cookie.
@@ -106,9 +118,7 @@ func TestASVS_V6_3_3_PasskeyAsSecondStepOverHTTP(t *testing.T) {
 	if r.Status != http.StatusOK || r.cookie() == nil || r.JSON["csrfToken"] == nil || r.JSON["returnTo"] != "/saved" {
 		t.Fatalf("own passkey: %d %s", r.Status, r.Body)
 	}
-	if d := r.named(DeviceCookie); d == nil || d.Value == "" {
-		t.Error("no device cookie after a second-factor sign-in")
-	}
+	wantDeviceCookie(t, r, "a second-factor sign-in")
 	me := e.do(req{Method: "GET", Path: "/api/me", Cookie: r.cookie().Value})
 	if sess, _ := me.JSON["session"].(map[string]any); sess["method"] != priceline.MethodPasswordPasskey {
 		t.Errorf("session method = %v", me.JSON["session"])
@@ -127,17 +137,11 @@ func TestASVS_V6_3_3_PasskeyAsSecondStepOverHTTP(t *testing.T) {
 // Refused passkey sign-ins are throttled: 429 with Retry-After.
 func TestNIST_800_63B_PasskeySignInThrottledOverHTTP(t *testing.T) {
 	e := newEnv(t)
-	e.withMFA(t, testOrigin)
-	a := e.signedIn("thr@example.com")
-	k := softKey(t)
-	e.addPasskeyAPI(t, a, k)
+	_, k := e.passkeyAccount(t, "thr@example.com")
 	k.Origin = "https://evil.example"
 	var r *response
 	for range 10 {
-		o := e.do(req{Method: "POST", Path: "/api/login/passkey/options", JSON: map[string]string{}})
-		cc := o.named(CeremonyCookie)
-		r = e.do(req{Method: "POST", Path: "/api/login/passkey", JSON: map[string]any{"credential": json.RawMessage(k.Assert(t, o.JSON))},
-			Header: map[string]string{"Cookie": CeremonyCookie + "=" + cc.Value}})
+		r = e.passkeySignIn(t, k)
 		if r.Status == http.StatusTooManyRequests {
 			break
 		}
@@ -189,5 +193,58 @@ func TestASVS_V7_5_1_PasskeyOptionsNeedThePasswordOverHTTP(t *testing.T) {
 	}
 	if pk := e.do(req{Method: "GET", Path: "/api/me/passkeys", Cookie: a.Cookie}); !strings.Contains(string(pk.Body), `"passkeys":[]`) {
 		t.Errorf("passkeys after refusals: %s", pk.Body)
+	}
+}
+
+// passkeySignIn signs in with k alone over the API (options, then the
+// assertion), as the sign-in page's script does.
+func (e *testEnv) passkeySignIn(t *testing.T, k *passkeytest.SoftKey) *response {
+	t.Helper()
+	o := e.do(req{Method: "POST", Path: "/api/login/passkey/options", JSON: map[string]string{}})
+	cc := o.named(CeremonyCookie)
+	if o.Status != http.StatusOK || cc == nil {
+		t.Fatalf("passkey sign-in options: %d %s", o.Status, o.Body)
+	}
+	return e.do(req{Method: "POST", Path: "/api/login/passkey", JSON: map[string]any{"credential": json.RawMessage(k.Assert(t, o.JSON)), "returnTo": "/saved"},
+		Header: map[string]string{"Cookie": CeremonyCookie + "=" + cc.Value}})
+}
+
+// wantDeviceCookie fails unless r set the __Host-device cookie with the
+// attributes a password sign-in gives it, and returns it.
+func wantDeviceCookie(t *testing.T, r *response, what string) *http.Cookie {
+	t.Helper()
+	dc := r.named(DeviceCookie)
+	if dc == nil || dc.Value == "" {
+		t.Fatalf("no device cookie after %s: %d %s", what, r.Status, r.Body)
+	}
+	if !dc.HttpOnly || !dc.Secure || dc.SameSite != http.SameSiteStrictMode || dc.Path != "/" || dc.Domain != "" ||
+		dc.MaxAge != int(auth.DeviceCookieLifetime/time.Second) {
+		t.Errorf("device cookie after %s = %+v; want HttpOnly, Secure, SameSite=Strict, Path=/, no Domain, Max-Age %v", what, dc, auth.DeviceCookieLifetime)
+	}
+	return dc
+}
+
+// ASVS 5.0 V6.1.1 (targeted lockout, OWASP device cookies) over HTTP: a
+// sign-in with a passkey alone (POST /api/login/passkey, which the sign-in
+// page's button calls) sets the device cookie a password sign-in sets, and
+// with it the owner's password gets past a lock an attacker keeps on the
+// account, to the second step.
+func TestASVS_V6_1_1_PasskeySignInSetsDeviceCookieOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	a, k := e.passkeyAccount(t, "keyonly@example.com")
+
+	r := e.passkeySignIn(t, k)
+	if r.Status != http.StatusOK || r.cookie() == nil || r.JSON["returnTo"] != "/saved" {
+		t.Fatalf("passkey sign-in: %d %s", r.Status, r.Body)
+	}
+	dc := wantDeviceCookie(t, r, "a passkey sign-in")
+
+	e.lockAccount(t, a.Email)
+	if r := e.loginWith(a.Email, goodPassword, ""); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("the right password without a device cookie during the lockout: %d %s", r.Status, r.Body)
+	}
+	r = e.loginWith(a.Email, goodPassword, dc.Value)
+	if r.Status != http.StatusOK || r.JSON["mfaRequired"] != true {
+		t.Fatalf("the right password with the passkey sign-in's device cookie during the lockout: %d %s", r.Status, r.Body)
 	}
 }

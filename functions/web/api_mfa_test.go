@@ -192,6 +192,7 @@ func TestLoginFormsWithSecondFactor(t *testing.T) {
 	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/saved" || r.cookie() == nil {
 		t.Fatalf("code form: %d Location=%q %s", r.Status, r.Header.Get("Location"), r.Body)
 	}
+	wantDeviceCookie(t, r, "the second-step form")
 }
 
 // Changes to the factors need the CSRF token and the current password.

@@ -91,13 +91,9 @@ func (p *PriceAPI) handleServiceCompare(w http.ResponseWriter, r *http.Request, 
 	if q["code"] != "" || q["codeType"] != "" {
 		return invalid("invalid_query", "Give either service or code and codeType, not both.")
 	}
-	withDesc := true
-	switch q["descriptionMatches"] {
-	case "", "true":
-	case "false":
-		withDesc = false
-	default:
-		return invalid("invalid_description_matches", "descriptionMatches must be true or false.")
+	withDesc, err := pricing.ParseDescriptionMatches(q["descriptionMatches"])
+	if err != nil {
+		return err
 	}
 	b, byDistance, err := compareOptions(q)
 	if err != nil {

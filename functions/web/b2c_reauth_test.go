@@ -86,3 +86,47 @@ func TestB2CReauthNeedsACloudSession(t *testing.T) {
 		t.Fatalf("local account: %d %s", r.Status, r.Body)
 	}
 }
+
+// ASVS 5.0 V7.5.1: a cloud account that cancels the confirmation at the
+// provider comes back to the account page told that nothing was confirmed
+// or changed, not to the returnTo that shows the finishing form
+// (?confirmed=): the flow cookie is cleared, no session starts, no grant
+// is left (the page's form is still refused) and the account stays.
+func TestASVS_V7_5_1_B2CReauthCancelledChangesNothing(t *testing.T) {
+	b := newB2CEnv(t, b2ctest.Options{})
+	sc := b.signedInB2C()
+	_, _, csrf := b.whoami(sc)
+	for action, finish := range map[string]string{"delete": `id="delete-account"`, "signout-others": `id="sign-out-others"`} {
+		s := b.begin("/api/auth/b2c/reauth?action="+action+"&returnTo="+url.QueryEscape("/account?confirmed="+action), sc)
+		b.idp.FailNextAuthorize("access_denied", "AADB2C90091: The user has cancelled entering self-asserted information.")
+		cb := b.get(b.atProvider(s), []*http.Cookie{sc, s.Flow})
+		if cb.Status != http.StatusSeeOther || cb.Header.Get("Location") != "/account?cancelled="+action {
+			t.Fatalf("%s cancelled: %d %q %s", action, cb.Status, cb.Header.Get("Location"), cb.Body)
+		}
+		if fc := cb.setCookie(B2CFlowCookie); fc == nil || fc.MaxAge >= 0 {
+			t.Errorf("%s cancelled: the flow cookie was not cleared", action)
+		}
+		if c := cb.cookie(); c != nil {
+			t.Errorf("%s cancelled: a session cookie was set", action)
+		}
+		page := b.get(cb.Header.Get("Location"), []*http.Cookie{sc}, "Accept", "text/html")
+		body := string(page.Body)
+		if page.Status != http.StatusOK || !strings.Contains(body, `role="status"`) || !strings.Contains(body, "cancelled") ||
+			!strings.Contains(body, "nothing was changed") || strings.Contains(body, finish) || strings.Contains(body, "You confirmed it is you") {
+			t.Errorf("/account after %s was cancelled: %d %s", action, page.Status, body)
+		}
+	}
+	r := b.do(req{Method: "POST", Path: "/account/delete", Cookie: sc.Value, Form: url.Values{"csrf_token": {csrf}}})
+	if r.Status != http.StatusForbidden {
+		t.Errorf("delete after a cancelled confirmation: %d %s", r.Status, r.Body)
+	}
+	if me := b.meWith(sc); me.Status != http.StatusOK {
+		t.Fatalf("the account or session is gone after a cancelled confirmation: %d", me.Status)
+	}
+	// Only a cloud account's own actions are named; anything else is no notice.
+	for _, q := range []string{"cancelled=everything", "cancelled=%3Cscript%3E"} {
+		if body := string(b.get("/account?"+q, []*http.Cookie{sc}, "Accept", "text/html").Body); strings.Contains(body, "cancelled") {
+			t.Errorf("/account?%s shows a notice: %s", q, body)
+		}
+	}
+}

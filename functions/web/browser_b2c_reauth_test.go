@@ -88,3 +88,33 @@ func TestBrowserB2CSignOutOthersAfterCloudConfirmation(t *testing.T) {
 		t.Fatal("the other browser is still signed in")
 	}
 }
+
+// ASVS 5.0 V7.5.1 in the browser: cancelling the confirmation on the
+// provider's page brings the cloud account back to its account page, told
+// that nothing changed, with the confirm link and not the finishing button.
+func TestBrowserB2CReauthCancelledChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	idp := b2ctest.New(t, b2ctest.Options{Interactive: true})
+	ctx, base := e.b2cBrowser(t, idp)
+	const email, name = "fay.cloud@example.com", "Fay Cloud"
+	steps := append(b2cSignInActions(base, email, name),
+		chromedp.Click(chromedp.CSS("#confirm-delete")),
+		chromedp.WaitVisible(chromedp.CSS("#cancel")),
+		chromedp.Click(chromedp.CSS("#cancel")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-delete")),
+		shot("b2c-account-confirm-cancelled"))
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+	if loc := location(ctx, t); loc != base+"/account?cancelled=delete" {
+		t.Fatalf("after cancelling at %s", loc)
+	}
+	waitText(ctx, t, "nothing was changed")
+	finishing, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("delete-account") !== null`))
+	if err != nil || finishing {
+		t.Fatalf("the finishing delete button is shown after a cancel (%v)", err)
+	}
+	if fetchStatus(ctx, t, "/api/me") != 200 {
+		t.Fatal("signed out after cancelling a confirmation")
+	}
+}

@@ -251,6 +251,9 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, u *pr
 	if p.Confirmed != "" && p.Notice == "" {
 		p.Notice = "You confirmed it is you with the cloud sign-in. Finish below within 5 minutes."
 	}
+	if p.Notice == "" {
+		p.Notice = reauthCancelledNotice(r, u) // pages_accounts.go
+	}
 	if p.MFA, err = s.accountMFAView(r.Context(), u); err != nil { // pages_mfa.go
 		return err
 	}

@@ -155,6 +155,23 @@ func confirmedAction(r *http.Request, u *priceline.User) string {
 	return ""
 }
 
+// reauthCancelledNotice is the account page's notice for a cloud account
+// that cancelled confirming an action at the provider
+// (/account?cancelled=ACTION, where the callback sends it), "" for none.
+// Like confirmedAction it only chooses what the page says.
+func reauthCancelledNotice(r *http.Request, u *priceline.User) string {
+	if u.Provider != priceline.ProviderB2C {
+		return ""
+	}
+	switch r.URL.Query().Get("cancelled") {
+	case auth.ReauthDeleteAccount:
+		return "You cancelled the cloud sign-in, so nothing was confirmed and nothing was changed: your account was not deleted."
+	case auth.ReauthSignOutOthers:
+		return "You cancelled the cloud sign-in, so nothing was confirmed and nothing was changed: no other device was signed out."
+	}
+	return ""
+}
+
 // reauthStep shows a refused sensitive change of the account page as a
 // readable page: a cloud account that has not confirmed at the provider
 // (or whose confirmation was used or is over 5 minutes old) is told how

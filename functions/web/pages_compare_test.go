@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/usmap"
@@ -186,4 +188,45 @@ func TestComparePageSavesAServiceEstimate(t *testing.T) {
 	}
 	assertHTMLPage(t, e.page("/saved", pat), http.StatusOK, "Cholesterol test (lipid panel)",
 		`href="/compare?coinsurancePercent=20&amp;payer=Blue&#43;Cross&#43;Blue&#43;Shield&#43;of&#43;Alabama&amp;service=lipid-panel"`)
+}
+
+// A comparison by service with descriptionMatches=false (issue 16) is saved
+// with the switch: the saved page says so and links back to the same
+// comparison, and the API lists descriptionMatches false. An estimate saved
+// before the switch was kept reads as the comparison's default, true.
+func TestSavedServiceEstimateKeepsDescriptionMatchesOff(t *testing.T) {
+	e := newServicePagesEnv(t)
+	pat := e.signedIn("save-nodesc@example.com")
+	body := assertHTMLPage(t, e.page(lipid+"&descriptionMatches=false", pat), http.StatusOK, `id="save-estimate"`)
+	if form := body[strings.Index(body, `action="/saved"`):]; !strings.Contains(form[:strings.Index(form, "</form>")], `<input type="hidden" name="descriptionMatches" value="false">`) {
+		t.Error("the save form does not carry descriptionMatches=false")
+	}
+	old := &priceline.SavedEstimate{ID: priceline.NewToken(16), UserID: pat.UserID, ServiceID: "lipid-panel", Label: "old", CreatedAt: e.clock.Now().UTC().Truncate(time.Millisecond)}
+	if err := e.tables.Saved().SaveEstimate(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Second)
+	r := e.do(req{Method: "POST", Path: "/saved", Cookie: pat.Cookie, CSRF: pat.CSRF, Form: url.Values{
+		"csrf_token": {pat.CSRF}, "service": {"lipid-panel"}, "descriptionMatches": {"false"}, "label": {"new"}}})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/saved?done=saved" {
+		t.Fatalf("POST /saved: %d %s", r.Status, r.Body)
+	}
+	assertHTMLPage(t, e.page("/saved", pat), http.StatusOK,
+		`href="/compare?descriptionMatches=false&amp;service=lipid-panel"`, `href="/compare?service=lipid-panel"`,
+		"only hospitals that bill it under one of its codes")
+	list := e.do(req{Method: "GET", Path: "/api/me/saved", Cookie: pat.Cookie})
+	saved, _ := list.JSON["saved"].([]any)
+	if list.Status != http.StatusOK || len(saved) != 2 {
+		t.Fatalf("GET /api/me/saved: %d %s", list.Status, list.Body)
+	}
+	for i, want := range []bool{true, false} {
+		if got := saved[i].(map[string]any)["descriptionMatches"]; got != want {
+			t.Errorf("saved[%d] (%v) descriptionMatches = %v, want %v", i, saved[i].(map[string]any)["label"], got, want)
+		}
+	}
+	r = e.do(req{Method: "POST", Path: "/saved", Cookie: pat.Cookie, CSRF: pat.CSRF, Form: url.Values{
+		"csrf_token": {pat.CSRF}, "service": {"lipid-panel"}, "descriptionMatches": {"maybe"}}})
+	if r.Status != http.StatusBadRequest {
+		t.Errorf("descriptionMatches=maybe: %d %s", r.Status, r.Body)
+	}
 }

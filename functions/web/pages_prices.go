@@ -282,6 +282,9 @@ func toSavedView(e *priceline.SavedEstimate) savedView {
 		what = e.ServiceID // a service the catalogue no longer has
 	}
 	detail := what
+	if e.NoDescriptionMatches {
+		detail += " · only hospitals that bill it under one of its codes"
+	}
 	if e.Payer != "" {
 		detail += " · " + payerPlan(e.Payer, e.Plan)
 	} else {
@@ -304,13 +307,13 @@ func toSavedView(e *priceline.SavedEstimate) savedView {
 // (a label too long, the limit reached) the comparison is shown again with
 // the error and the label kept.
 func (s *Server) handleSaveEstimate(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	in, err := readSaveInput(r, true, []string{"payer", "plan", "label", "csrf_token"})
+	in, err := readSaveInput(r, true, []string{"payer", "plan", "label", "descriptionMatches", "csrf_token"})
 	if err != nil {
 		return err
 	}
 	_, err = s.prices().SaveEstimate(r.Context(), u.ID, pricing.SaveInput{
 		Code: in["code"], CodeType: in["codeType"], ServiceID: in["service"], Payer: in["payer"], Plan: in["plan"], Label: in["label"],
-		Benefits: benefitsInput(in),
+		Benefits: benefitsInput(in), DescriptionMatches: in["descriptionMatches"],
 	})
 	if err == nil {
 		http.Redirect(w, r, "/saved?done=saved", http.StatusSeeOther)
@@ -319,7 +322,8 @@ func (s *Server) handleSaveEstimate(w http.ResponseWriter, r *http.Request, u *p
 	if !formCanShow(statusOf(err)) {
 		return err
 	}
-	f := compareForm{Service: in["service"], Code: in["code"], CodeType: in["codeType"], Payer: in["payer"], Plan: in["plan"], Benefits: benefitsInput(in)}
+	f := compareForm{Service: in["service"], Code: in["code"], CodeType: in["codeType"], Payer: in["payer"], Plan: in["plan"], Benefits: benefitsInput(in),
+		NoDescriptions: in["descriptionMatches"] == "false"}
 	v, _, cerr := s.comparison(r.Context(), &f)
 	if cerr != nil {
 		return err // the form's own error says more than the comparison's
@@ -373,7 +377,7 @@ func benefitsText(b priceline.PlanBenefits) string {
 // was saved with, so that the page shows what the person would pay.
 func savedCompareURL(e *priceline.SavedEstimate) string {
 	b := e.Benefits
-	f := compareForm{Service: e.ServiceID, Code: e.Code, CodeType: e.CodeType, Payer: e.Payer, Plan: e.Plan,
+	f := compareForm{Service: e.ServiceID, NoDescriptions: e.NoDescriptionMatches, Code: e.Code, CodeType: e.CodeType, Payer: e.Payer, Plan: e.Plan,
 		Benefits: pricing.BenefitsInput{DeductibleRemaining: b.DeductibleRemaining, CoinsurancePercent: b.CoinsurancePercent,
 			Copay: b.Copay, OOPMaxRemaining: b.OOPMaxRemaining}}
 	return f.url("")

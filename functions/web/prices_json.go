@@ -299,6 +299,10 @@ type savedJSON struct {
 	CreatedAt  time.Time `json:"createdAt"`
 	// Benefits are the plan details the estimate used; absent when none.
 	Benefits *planJSON `json:"benefits,omitempty"`
+	// DescriptionMatches is the service comparison's switch the estimate
+	// reopens with (true for one saved before the switch was kept, the
+	// comparison's default); absent for an estimate of a code.
+	DescriptionMatches *bool `json:"descriptionMatches,omitempty"`
 }
 
 func toSavedJSON(e *priceline.SavedEstimate) savedJSON {
@@ -307,6 +311,10 @@ func toSavedJSON(e *priceline.SavedEstimate) savedJSON {
 	if !e.Benefits.IsZero() {
 		p := toPlanJSON(e.Benefits)
 		j.Benefits = &p
+	}
+	if e.ServiceID != "" {
+		withDesc := !e.NoDescriptionMatches
+		j.DescriptionMatches = &withDesc
 	}
 	return j
 }

@@ -23,6 +23,24 @@ func (e *testEnv) loginWith(email, pw, device string) *response {
 	return e.do(q)
 }
 
+// lockAccount has an attacker fail on email until the account locks at
+// its LockAt (10 here), waiting as told between guesses.
+func (e *testEnv) lockAccount(t *testing.T, email string) {
+	t.Helper()
+	e.web.Auth.Config.Throttle.Account = auth.Limit{LockAt: 10}
+	for i := 0; i < 10; i++ {
+		r := e.loginWith(email, "guess-"+strconv.Itoa(i), "")
+		if r.Status == http.StatusTooManyRequests {
+			s, _ := strconv.Atoi(r.Header.Get("Retry-After"))
+			e.clock.Advance(time.Duration(s) * time.Second)
+			r = e.loginWith(email, "guess-"+strconv.Itoa(i), "")
+		}
+		if r.Status != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+}
+
 // TestASVS_V6_1_1_DeviceCookieOwnerSignsInDuringLockout is the targeted
 // lockout of issue 13 over HTTP (OWASP "Slow down online guessing attacks
 // with device cookies"): a password sign-in gives the browser a device
@@ -50,18 +68,7 @@ func TestASVS_V6_1_1_DeviceCookieOwnerSignsInDuringLockout(t *testing.T) {
 	}
 	others := e.loginWith("other@example.com", goodPassword, "").setCookie(DeviceCookie)
 
-	// The attacker fails until the account locks, waiting as told.
-	for i := 0; i < 10; i++ {
-		r := e.loginWith("owner@example.com", "guess-"+strconv.Itoa(i), "")
-		if r.Status == http.StatusTooManyRequests {
-			s, _ := strconv.Atoi(r.Header.Get("Retry-After"))
-			e.clock.Advance(time.Duration(s) * time.Second)
-			r = e.loginWith("owner@example.com", "guess-"+strconv.Itoa(i), "")
-		}
-		if r.Status != http.StatusUnauthorized {
-			t.Fatalf("guess %d: %d %s", i+1, r.Status, r.Body)
-		}
-	}
+	e.lockAccount(t, "owner@example.com")
 	for name, cookie := range map[string]string{
 		"no cookie":              "",
 		"forged cookie":          dc.Value[:len(dc.Value)-4] + "AAAA",

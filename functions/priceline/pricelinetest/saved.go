@@ -77,6 +77,34 @@ func TestSavedStore(t *testing.T, newStore func(t *testing.T) priceline.SavedSto
 		}
 	})
 
+	t.Run("ServiceEstimateKeepsDescriptionMatchesOff", func(t *testing.T) {
+		s := newStore(t)
+		user := priceline.NewUserID()
+		on, off := newEstimate(user, ms(0)), newEstimate(user, ms(time.Second))
+		for _, e := range []*priceline.SavedEstimate{on, off} {
+			e.Code, e.CodeType, e.ServiceID = "", "", "lipid-panel"
+			if e == off {
+				e.NoDescriptionMatches = true
+			}
+			if err := s.SaveEstimate(ctx, e); err != nil {
+				t.Fatalf("SaveEstimate: %v", err)
+			}
+		}
+		got, err := s.SavedEstimates(ctx, user)
+		if err != nil {
+			t.Fatalf("SavedEstimates: %v", err)
+		}
+		if diff := cmp.Diff([]priceline.SavedEstimate{*on, *off}, got); diff != "" {
+			t.Errorf("descriptionMatches=false not kept (-want, +got):\n%s", diff)
+		}
+		// A comparison by code has no description matches to leave out.
+		x := newEstimate(user, ms(2*time.Second))
+		x.NoDescriptionMatches = true
+		if err := s.SaveEstimate(ctx, x); priceline.ErrorKind(err) != priceline.KindInvalid {
+			t.Errorf("SaveEstimate(code, no description matches) = %v; want invalid", err)
+		}
+	})
+
 	t.Run("PlanBenefitsKeptPerUserAndForgotten", func(t *testing.T) {
 		s := newStore(t)
 		user, other := priceline.NewUserID(), priceline.NewUserID()
