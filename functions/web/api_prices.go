@@ -146,13 +146,13 @@ func (p *PriceAPI) handleListSaved(w http.ResponseWriter, r *http.Request, u *pr
 // handleCreateSaved saves an estimate (POST /api/me/saved, behind
 // withSession, which requires the CSRF token).
 func (p *PriceAPI) handleCreateSaved(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	in, err := readSaveInput(r, false, []string{"hospital", "payer", "plan", "label"})
+	in, err := readSaveInput(r, false, []string{"hospital", "payer", "plan", "label", "descriptionMatches"})
 	if err != nil {
 		return err
 	}
 	e, err := p.service().SaveEstimate(r.Context(), u.ID, pricing.SaveInput{
 		Code: in["code"], CodeType: in["codeType"], ServiceID: in["service"], HospitalID: in["hospital"], Payer: in["payer"], Plan: in["plan"], Label: in["label"],
-		Benefits: benefitsInput(in),
+		Benefits: benefitsInput(in), DescriptionMatches: in["descriptionMatches"],
 	})
 	if err != nil {
 		return err

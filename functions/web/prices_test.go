@@ -706,11 +706,17 @@ func TestSaved_PerUserCreateListDelete(t *testing.T) {
 	if got, _ := r.JSON["saved"].(map[string]any); r.Status != http.StatusCreated || got["service"] != "lipid-panel" || got["code"] != "" {
 		t.Fatalf("create by service: %d %s", r.Status, r.Body)
 	}
+	// ... with the comparison's switch, which it reopens with.
+	r = servePrice(t, h, "POST", "/api/me/saved", `{"service":"lipid-panel","descriptionMatches":"false"}`, pat, pat.CSRF)
+	if got, _ := r.JSON["saved"].(map[string]any); r.Status != http.StatusCreated || got["descriptionMatches"] != false {
+		t.Fatalf("create by service without description matches: %d %s", r.Status, r.Body)
+	}
 	for _, bad := range []string{
 		`{"service":"lipid-panel","code":"80061","codeType":"CPT"}`, `{"service":"no-such"}`, `{}`,
 		`{"code":"99213"}`, `{"code":"","codeType":"CPT"}`, `{"code":"1","codeType":"C'PT"}`,
 		`{"code":"1","codeType":"CPT","hospital":"x"}`, `{"code":"1","codeType":"CPT","plan":"PPO"}`,
 		`{"code":"1","codeType":"CPT","label":"a\u0000b"}`, `{"code":"1","codeType":"CPT","extra":"1"}`,
+		`{"service":"lipid-panel","descriptionMatches":"maybe"}`, `{"code":"1","codeType":"CPT","descriptionMatches":"false"}`,
 	} {
 		if r := servePrice(t, h, "POST", "/api/me/saved", bad, pat, pat.CSRF); r.Status != 400 {
 			t.Errorf("%s: %d %s", bad, r.Status, r.Body)
