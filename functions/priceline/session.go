@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"time"
 )
 
@@ -30,6 +31,25 @@ type Session struct {
 	IdleExpiresAt time.Time // LastSeenAt + idle timeout
 	ExpiresAt     time.Time // CreatedAt + absolute lifetime; never extended
 	Version       string    // opaque store version (ETag) for conditional updates
+}
+
+// MaxUserAgent is how many characters of a user agent a session store keeps:
+// it bounds what a client can make us store and show back in the session
+// list.
+const MaxUserAgent = 256
+
+// TruncateUserAgent is ua as a session store keeps it: valid UTF-8 (each
+// invalid byte sequence becomes U+FFFD) of at most MaxUserAgent characters.
+func TruncateUserAgent(ua string) string {
+	ua = strings.ToValidUTF8(ua, "\uFFFD")
+	n := 0
+	for i := range ua {
+		if n == MaxUserAgent {
+			return ua[:i]
+		}
+		n++
+	}
+	return ua
 }
 
 // Live reports whether s may still be used at now.

@@ -36,6 +36,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -71,6 +72,10 @@ type Options struct {
 	// ClientOptions are passed to aztables; when their Retry field is zero
 	// the fail-fast retry settings of this package are applied.
 	ClientOptions *aztables.ClientOptions
+	// Logger receives notices about stored data that needs an operator's
+	// attention (hospitals still in the charge layout before buckets); nil
+	// means slog.Default(). It never receives user data.
+	Logger *slog.Logger
 }
 
 // Client is a connection to one storage account's table service.
@@ -83,6 +88,7 @@ type Client struct {
 	prefix      string
 	now         func() time.Time
 	orphanAfter time.Duration
+	logger      *slog.Logger // Options.Logger or slog.Default()
 }
 
 // failFastRetry keeps a storage outage from holding requests for the SDK's
@@ -153,6 +159,10 @@ func newClient(svc *aztables.ServiceClient, opt Options) (*Client, error) {
 		svc:         svc,
 		now:         time.Now,
 		orphanAfter: defaultOrphanAfter,
+		logger:      opt.Logger,
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
 	}
 	c.prefix = opt.TablePrefix
 	c.tableNames = []string{c.table(usersTable), c.table(sessionsTable), c.table(attemptsTable)}

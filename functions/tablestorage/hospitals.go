@@ -3,7 +3,7 @@ package tablestorage
 import (
 	"context"
 	"encoding/json"
-	"slices"
+	"log/slog"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -114,6 +114,7 @@ func (s *PriceStore) cachedHospitals(ctx context.Context, maxAge time.Duration) 
 	if err != nil {
 		return nil, time.Time{}, err
 	}
+	s.noteOldLayout(ctx, list)
 	s.hospMu.Lock()
 	// A commit since the read started may not be in list: do not keep it.
 	if s.hospEpoch == epoch && at.After(s.hospAt) {
@@ -139,8 +140,32 @@ func (s *PriceStore) Hospitals(ctx context.Context) ([]priceline.Hospital, error
 
 // anyOldLayout reports whether a committed hospital's charges are still
 // in procedure partitions, where reads must look too.
-func anyOldLayout(hs []hospitalEntity) bool {
-	return slices.ContainsFunc(hs, func(h hospitalEntity) bool { return h.Layout != layoutBuckets })
+func anyOldLayout(hs []hospitalEntity) bool { return oldLayouts(hs) > 0 }
+
+// oldLayouts counts the committed hospitals whose charges are still in
+// procedure partitions.
+func oldLayouts(hs []hospitalEntity) int {
+	n := 0
+	for i := range hs {
+		if hs[i].Layout != layoutBuckets {
+			n++
+		}
+	}
+	return n
+}
+
+// noteOldLayout logs, once per store, that committed hospitals are still in
+// the layout before buckets: while one is, every charge read makes two
+// queries, which nothing else shows, and only importing those hospitals
+// again ends it. It names how many, nothing about them.
+func (s *PriceStore) noteOldLayout(ctx context.Context, hs []hospitalEntity) {
+	n := oldLayouts(hs)
+	if n == 0 || s.oldLayoutNoted.Swap(true) {
+		return
+	}
+	s.log.LogAttrs(ctx, slog.LevelWarn,
+		"hospitals committed before charge buckets make every charge read two queries; importing them again clears it",
+		slog.Int("hospitals", n))
 }
 
 // generations maps each committed hospital to its current generation.

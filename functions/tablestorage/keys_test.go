@@ -149,16 +149,3 @@ func TestODataDateTimeFormatsUTCWith100nsPrecision(t *testing.T) {
 		t.Errorf("expiredFilter = %s\nwant %s", got, want)
 	}
 }
-
-func TestTruncateUserAgent(t *testing.T) {
-	if got := truncateUserAgent("short"); got != "short" {
-		t.Errorf("short agent changed to %q", got)
-	}
-	long := strings.Repeat("é", 300)
-	if got := truncateUserAgent(long); utf8.RuneCountInString(got) != 256 || !strings.HasPrefix(long, got) {
-		t.Errorf("long agent truncated to %d characters", utf8.RuneCountInString(got))
-	}
-	if got := truncateUserAgent("ok\xffbad"); !utf8.ValidString(got) {
-		t.Errorf("invalid UTF-8 kept: %q", got)
-	}
-}

@@ -120,6 +120,22 @@ func (s *PasskeyStore) PasskeyByID(ctx context.Context, credentialID string) (*p
 	return p, err
 }
 
+// owned reads the credential when it is userID's; another user's, like a
+// missing one, is not found.
+func (s *PasskeyStore) owned(ctx context.Context, userID, credentialID string) (*priceline.Passkey, error) {
+	if !validUserID(userID) {
+		return nil, priceline.PasskeyNotFound()
+	}
+	p, err := s.PasskeyByID(ctx, credentialID)
+	if err != nil {
+		return nil, err
+	}
+	if p.UserID != userID {
+		return nil, priceline.PasskeyNotFound()
+	}
+	return p, nil
+}
+
 // UserPasskeys reads the user's list, then each credential.
 func (s *PasskeyStore) UserPasskeys(ctx context.Context, userID string) ([]*priceline.Passkey, error) {
 	if !validUserID(userID) {
@@ -157,10 +173,17 @@ func (s *PasskeyStore) UserPasskeys(ctx context.Context, userID string) ([]*pric
 	return out, nil
 }
 
-// UpdatePasskeyUse merges the use fields if the ETag still matches.
+// UpdatePasskeyUse merges the use fields if the ETag still matches and the
+// credential is p.UserID's. Another user's credential is not found, as in
+// DeletePasskey: the ETag alone would let a caller that read someone else's
+// passkey write to it. The owner read first cannot go stale unseen: a
+// credential that changed hands has a new ETag, so the merge then fails.
 func (s *PasskeyStore) UpdatePasskeyUse(ctx context.Context, p *priceline.Passkey) error {
-	if p == nil || p.ID == "" || len(p.ID) > 2048 {
+	if p == nil {
 		return priceline.PasskeyNotFound()
+	}
+	if _, err := s.owned(ctx, p.UserID, p.ID); err != nil {
+		return err
 	}
 	pk, rk := credentialKeys(p.ID)
 	e := entity{"PartitionKey": pk, "RowKey": rk, "SignCount": int64(p.SignCount), "BackupState": p.BackupState}
@@ -171,15 +194,9 @@ func (s *PasskeyStore) UpdatePasskeyUse(ctx context.Context, p *priceline.Passke
 // DeletePasskey deletes the credential entity if it is the user's, then the
 // list entry.
 func (s *PasskeyStore) DeletePasskey(ctx context.Context, userID, credentialID string) error {
-	if !validUserID(userID) {
-		return priceline.PasskeyNotFound()
-	}
-	p, err := s.PasskeyByID(ctx, credentialID)
+	p, err := s.owned(ctx, userID, credentialID)
 	if err != nil {
 		return err
-	}
-	if p.UserID != userID {
-		return priceline.PasskeyNotFound()
 	}
 	pk, rk := credentialKeys(credentialID)
 	if err := deleteIf(ctx, s.t, passkeyErrors, pk, rk, azcore.ETag(p.Version), "delete passkey"); err != nil {

@@ -1,7 +1,9 @@
 package tablestorage
 
 import (
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -79,6 +81,9 @@ type PriceStore struct {
 	hospList  []hospitalEntity // committed hospitals; shared, never modified
 	hospAt    time.Time        // when hospList was read; zero when none
 	hospEpoch uint64           // bumped by CommitImport so an older read is not cached
+
+	log            *slog.Logger
+	oldLayoutNoted atomic.Bool // the notice of noteOldLayout was logged
 }
 
 var _ priceline.PriceStore = (*PriceStore)(nil)
@@ -102,5 +107,6 @@ func (c *Client) Prices() *PriceStore {
 		charges:   c.svc.NewClient(n[1]),
 		catalog:   c.svc.NewClient(n[2]),
 		hospCodes: c.svc.NewClient(n[3]),
+		log:       c.logger,
 	}
 }

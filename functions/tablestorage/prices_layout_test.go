@@ -1,8 +1,10 @@
 package tablestorage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -118,6 +120,59 @@ func TestPrices_OldLayoutIsReadUntilTheNextCommitClearsIt(t *testing.T) {
 	got := chargesFor(t, s, "99213", "CPT")
 	if len(got) != 2 || got[0].Payer == "Acme" || got[1].Payer == "Acme" {
 		t.Fatalf("99213 after the re-import: %+v", got)
+	}
+}
+
+// While committed hospitals are in the layout before buckets every charge
+// read costs two queries; the store says so once, with how many hospitals
+// and what clears it, however often it reads the hospital list.
+func TestPrices_OldLayoutIsLoggedOnce(t *testing.T) {
+	s := newPriceStore(t)
+	var logs bytes.Buffer
+	s.log = slog.New(slog.NewJSONHandler(&logs, nil))
+	ctx := context.Background()
+	fresh := testHospital("Bucket Only General", "2026-01-01")
+	importGen(t, s, fresh, "20260101-aaaa", testCharge(fresh, "99213", "CPT", "Acme", 100))
+	chargesFor(t, s, "99213", "CPT")
+	if logs.Len() != 0 {
+		t.Fatalf("logged with every hospital in buckets: %s", logs.String())
+	}
+
+	var olds []priceline.Hospital
+	for _, name := range []string{"Old Layout East", "Old Layout West"} {
+		h := testHospital(name, "2026-01-01")
+		if err := s.BeginImport(ctx, h, "20260101-bbbb"); err != nil {
+			t.Fatal(err)
+		}
+		putOldLayout(t, s, h, "20260101-bbbb", testCharge(h, "99213", "CPT", "Bolt", 200))
+		commitOldLayout(t, s, h, "20260101-bbbb")
+		olds = append(olds, h)
+	}
+	for range 3 {
+		s.forgetHospitals() // each read lists the hospitals again
+		if got := chargesFor(t, s, "99213", "CPT"); len(got) != 3 {
+			t.Fatalf("99213: %d rows, want 3", len(got))
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("want one log line, got %d:\n%s", len(lines), logs.String())
+	}
+	var rec struct {
+		Level     string `json:"level"`
+		Msg       string `json:"msg"`
+		Hospitals int    `json:"hospitals"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Level != "WARN" || rec.Hospitals != len(olds) || !strings.Contains(rec.Msg, "importing them again") {
+		t.Errorf("log line %+v: want WARN naming %d hospitals and the re-import", rec, len(olds))
+	}
+	for _, h := range olds {
+		if strings.Contains(lines[0], h.ID) || strings.Contains(lines[0], h.Name) {
+			t.Errorf("the log line names a hospital: %s", lines[0])
+		}
 	}
 }
 

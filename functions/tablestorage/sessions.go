@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -18,9 +16,6 @@ import (
 // RowKey = session key (hex SHA-256 of the secret ID), so a session is one
 // point read and a user's sessions are one partition.
 type SessionStore struct{ store }
-
-// maxUserAgent bounds what a client can make us store and show back.
-const maxUserAgent = 256
 
 // batchSize is Table Storage's limit of operations per entity-group
 // transaction.
@@ -49,29 +44,13 @@ var sessionErrors = entityErrors{
 	exists:   conflict(priceline.SessionExists),
 }
 
-// truncateUserAgent keeps at most maxUserAgent characters of valid UTF-8.
-func truncateUserAgent(ua string) string {
-	ua = strings.ToValidUTF8(ua, "\uFFFD")
-	if utf8.RuneCountInString(ua) <= maxUserAgent {
-		return ua
-	}
-	n := 0
-	for i := range ua {
-		if n == maxUserAgent {
-			return ua[:i]
-		}
-		n++
-	}
-	return ua
-}
-
 // CreateSession inserts s; an existing record with the same key is a
 // conflict, never overwritten.
 func (s *SessionStore) CreateSession(ctx context.Context, sess *priceline.Session) error {
 	if err := priceline.ValidSession(sess); err != nil {
 		return err
 	}
-	sess.UserAgent = truncateUserAgent(sess.UserAgent)
+	sess.UserAgent = priceline.TruncateUserAgent(sess.UserAgent)
 	e := entity{
 		"PartitionKey": sess.UserID, "RowKey": sess.Key,
 		"Method": sess.Method, "CSRFToken": sess.CSRFToken, "UserAgent": sess.UserAgent,

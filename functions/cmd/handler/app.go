@@ -103,6 +103,7 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 		cred = c
 	}
 
+	deps.tables.Logger = logger
 	tables, err := newTables(cfg, cred, deps.tables)
 	if err != nil {
 		return nil, err

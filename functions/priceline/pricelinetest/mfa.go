@@ -252,6 +252,22 @@ func TestPasskeyStore(t *testing.T, newStore func(t *testing.T) priceline.Passke
 		}
 	})
 
+	// The use of a sign-in is written only to the signer's own credential:
+	// another user's is not found and keeps its counter.
+	t.Run("UseOfAnotherUsersPasskeyRefused", func(t *testing.T) {
+		s := newStore(t)
+		p := NewPasskey(priceline.NewUserID(), ms(0))
+		if err := s.AddPasskey(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		forged := *p
+		forged.UserID, forged.SignCount = priceline.NewUserID(), 99
+		wantKind(t, s.UpdatePasskeyUse(ctx, &forged), priceline.KindNotFound, "passkey_not_found")
+		if got, _ := s.PasskeyByID(ctx, p.ID); got == nil || got.SignCount != p.SignCount {
+			t.Errorf("after a use by another user: %+v, want sign count %d", got, p.SignCount)
+		}
+	})
+
 	t.Run("DeleteUserPasskeysRemovesThatUsersOnly", func(t *testing.T) {
 		s := newStore(t)
 		user, other := priceline.NewUserID(), priceline.NewUserID()
