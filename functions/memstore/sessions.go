@@ -2,9 +2,7 @@ package memstore
 
 import (
 	"context"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"hospitalpriceline/functions/priceline"
 )
@@ -25,18 +23,6 @@ var _ priceline.SessionStore = (*Sessions)(nil)
 // NewSessions returns an empty session store.
 func NewSessions() *Sessions { return &Sessions{} }
 
-// maxUserAgent is how many characters of a user agent the real store keeps.
-const maxUserAgent = 256
-
-// truncateUserAgent keeps at most maxUserAgent characters of valid UTF-8.
-func truncateUserAgent(ua string) string {
-	ua = strings.ToValidUTF8(ua, "\uFFFD")
-	if utf8.RuneCountInString(ua) <= maxUserAgent {
-		return ua
-	}
-	return string([]rune(ua)[:maxUserAgent])
-}
-
 // CreateSession stores s (its user agent truncated) and sets s.Version.
 func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error {
 	return m.write("CreateSession", priceline.ValidSession(s), func() error {
@@ -44,7 +30,7 @@ func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error 
 		if _, ok := p[s.Key]; ok {
 			return priceline.SessionExists()
 		}
-		s.UserAgent = truncateUserAgent(s.UserAgent)
+		s.UserAgent = priceline.TruncateUserAgent(s.UserAgent)
 		s.Version = m.nextVersion()
 		rec := *s
 		rec.CreatedAt, rec.LastSeenAt = stored(s.CreatedAt), stored(s.LastSeenAt)
