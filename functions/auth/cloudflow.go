@@ -156,7 +156,7 @@ func (s *Service) FinishCloudSignIn(ctx context.Context, sso *CloudSignIn, cb Cl
 	}
 	flow, err := sso.Flows.TakeFlow(ctx, cb.FlowID)
 	switch {
-	case priceline.ErrorCode(err) == priceline.ErrorCode(priceline.AuthFlowExpired()) || (err == nil && flow.Expired(s.now())):
+	case priceline.ErrorCode(err) == priceline.ErrorCode(priceline.AuthFlowExpired.Err()) || (err == nil && flow.Expired(s.now())):
 		return nil, errFlowExpired()
 	case priceline.IsNotFound(err):
 		return nil, errFlowMissing()

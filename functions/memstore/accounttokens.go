@@ -24,7 +24,7 @@ func (m *AccountTokens) TakeAccountToken(_ context.Context, userID, purpose, has
 		k := [2]string{userID, purpose}
 		t, ok := m.tokens[k]
 		if !ok || subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 {
-			return nil, priceline.TokenNotFound()
+			return nil, priceline.TokenNotFound.Err()
 		}
 		delete(m.tokens, k)
 		return &t, nil

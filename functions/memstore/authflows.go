@@ -12,14 +12,14 @@ func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) error {
 	return m.write("PutFlow", priceline.ValidAuthFlow(f), func() error {
 		rec := *f
 		rec.CreatedAt, rec.ExpiresAt = stored(f.CreatedAt), stored(f.ExpiresAt)
-		return m.flows.add(f.ID, rec, priceline.AuthFlowExists)
+		return m.flows.add(f.ID, rec, priceline.AuthFlowExists.Err)
 	})
 }
 
 // TakeFlow reads and deletes the flow under the lock, so it completes once.
 func (m *AuthFlows) TakeFlow(_ context.Context, id string) (*priceline.AuthFlow, error) {
 	return answer(&m.base, "TakeFlow", func() (*priceline.AuthFlow, error) {
-		return takeLive(m.flows, id, clock(m.Now), (*priceline.AuthFlow).Expired, priceline.AuthFlowNotFound, priceline.AuthFlowExpired)
+		return takeLive(m.flows, id, clock(m.Now), (*priceline.AuthFlow).Expired, priceline.AuthFlowNotFound.Err, priceline.AuthFlowExpired.Err)
 	})
 }
 

@@ -14,14 +14,14 @@ func (m *Challenges) PutChallenge(_ context.Context, c *priceline.Challenge) err
 		rec := *c
 		rec.Data = slices.Clone(c.Data)
 		rec.CreatedAt, rec.ExpiresAt = stored(c.CreatedAt), stored(c.ExpiresAt)
-		return m.byID.add(c.ID, rec, priceline.ChallengeExists)
+		return m.byID.add(c.ID, rec, priceline.ChallengeExists.Err)
 	})
 }
 
 // TakeChallenge reads and deletes the challenge under the lock.
 func (m *Challenges) TakeChallenge(_ context.Context, id string) (*priceline.Challenge, error) {
 	return answer(&m.base, "TakeChallenge", func() (*priceline.Challenge, error) {
-		return takeLive(m.byID, id, clock(m.Now), (*priceline.Challenge).Expired, priceline.ChallengeNotFound, priceline.ChallengeExpired)
+		return takeLive(m.byID, id, clock(m.Now), (*priceline.Challenge).Expired, priceline.ChallengeNotFound.Err, priceline.ChallengeExpired.Err)
 	})
 }
 

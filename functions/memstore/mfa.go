@@ -27,18 +27,18 @@ func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
 // TOTP reads the user's enrolment.
 func (m *MFA) TOTP(_ context.Context, userID string) (*priceline.TOTPEnrolment, error) {
 	return answer(&m.base, "TOTP", func() (*priceline.TOTPEnrolment, error) {
-		return m.totp.find(userID, priceline.TOTPNotFound, cloneTOTP)
+		return m.totp.find(userID, priceline.TOTPNotFound.Err, cloneTOTP)
 	})
 }
 
 // UpdateTOTP writes Confirmed and LastStep if the version still matches.
 func (m *MFA) UpdateTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
 	return m.run("UpdateTOTP", func() error {
-		rec, err := m.totp.get(e.UserID, priceline.TOTPNotFound)
+		rec, err := m.totp.get(e.UserID, priceline.TOTPNotFound.Err)
 		if err != nil {
 			return err
 		}
-		if err := m.swap(&rec.Version, &e.Version, priceline.TOTPChanged); err != nil {
+		if err := m.swap(&rec.Version, &e.Version, priceline.TOTPChanged.Err); err != nil {
 			return err
 		}
 		rec.Confirmed, rec.LastStep = e.Confirmed, e.LastStep
@@ -68,7 +68,7 @@ func (m *MFA) ReplaceRecoveryCodes(_ context.Context, userID string, hashes []st
 func (m *MFA) UseRecoveryCode(_ context.Context, userID, hash string) error {
 	return m.run("UseRecoveryCode", func() error {
 		if !m.codes[userID][hash] {
-			return priceline.RecoveryCodeNotFound()
+			return priceline.RecoveryCodeNotFound.Err()
 		}
 		delete(m.codes[userID], hash)
 		return nil

@@ -13,7 +13,7 @@ import (
 func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
 	return m.write("PutOutbox", priceline.ValidOutboxEntry(e), func() error {
 		if _, ok := m.entries[e.ID]; ok {
-			return priceline.OutboxExists()
+			return priceline.OutboxExists.Err()
 		}
 		e.Version = m.nextVersion()
 		m.entries.put(e.ID, *e)
@@ -42,11 +42,11 @@ func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) ([]*pric
 // update writes e over the stored entry under the version check.
 func (m *Outbox) update(op string, e *priceline.OutboxEntry) error {
 	return m.run(op, func() error {
-		cur, err := m.entries.get(e.ID, priceline.OutboxNotFound)
+		cur, err := m.entries.get(e.ID, priceline.OutboxNotFound.Err)
 		if err != nil {
 			return err
 		}
-		if err := m.swap(&cur.Version, &e.Version, priceline.OutboxChanged); err != nil {
+		if err := m.swap(&cur.Version, &e.Version, priceline.OutboxChanged.Err); err != nil {
 			return err
 		}
 		m.entries[e.ID] = *e

@@ -19,7 +19,7 @@ func clonePasskey(p priceline.Passkey) *priceline.Passkey {
 func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) error {
 	return m.write("AddPasskey", priceline.ValidPasskey(p), func() error {
 		if _, ok := m.byID[p.ID]; ok {
-			return priceline.PasskeyExists()
+			return priceline.PasskeyExists.Err()
 		}
 		rec := *clonePasskey(*p)
 		rec.CreatedAt, rec.LastUsedAt = stored(p.CreatedAt), stored(p.LastUsedAt)
@@ -35,7 +35,7 @@ func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) error {
 // PasskeyByID finds a passkey by credential ID.
 func (m *Passkeys) PasskeyByID(_ context.Context, id string) (*priceline.Passkey, error) {
 	return answer(&m.base, "PasskeyByID", func() (*priceline.Passkey, error) {
-		return m.byID.find(id, priceline.PasskeyNotFound, clonePasskey)
+		return m.byID.find(id, priceline.PasskeyNotFound.Err, clonePasskey)
 	})
 }
 
@@ -63,7 +63,7 @@ func (m *Passkeys) UserPasskeys(_ context.Context, userID string) ([]*priceline.
 func (m *Passkeys) owned(userID, id string) (priceline.Passkey, error) {
 	p, ok := m.byID[id]
 	if !ok || p.UserID != userID {
-		return p, priceline.PasskeyNotFound()
+		return p, priceline.PasskeyNotFound.Err()
 	}
 	return p, nil
 }
@@ -75,7 +75,7 @@ func (m *Passkeys) UpdatePasskeyUse(_ context.Context, p *priceline.Passkey) err
 		if err != nil {
 			return err
 		}
-		if err := m.swap(&rec.Version, &p.Version, priceline.PasskeyChanged); err != nil {
+		if err := m.swap(&rec.Version, &p.Version, priceline.PasskeyChanged.Err); err != nil {
 			return err
 		}
 		rec.SignCount, rec.BackupState, rec.LastUsedAt = p.SignCount, p.BackupState, stored(p.LastUsedAt)

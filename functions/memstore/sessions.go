@@ -26,7 +26,7 @@ func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error 
 	return m.write("CreateSession", priceline.ValidSession(s), func() error {
 		p := m.rows[s.UserID]
 		if _, ok := p[s.Key]; ok {
-			return priceline.SessionExists()
+			return priceline.SessionExists.Err()
 		}
 		s.UserAgent = truncateUserAgent(s.UserAgent)
 		s.Version = m.nextVersion()
@@ -42,7 +42,7 @@ func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error 
 // Session is a point read.
 func (m *Sessions) Session(_ context.Context, userID, key string) (*priceline.Session, error) {
 	return answer(&m.base, "Session", func() (*priceline.Session, error) {
-		return m.rows[userID].find(key, priceline.SessionNotFound, ref)
+		return m.rows[userID].find(key, priceline.SessionNotFound.Err, ref)
 	})
 }
 
@@ -56,18 +56,18 @@ func (m *Sessions) TouchSession(_ context.Context, s *priceline.Session) (err er
 		m.BeforeTouch(s)
 	}
 	if s == nil || !validUserID(s.UserID) || !validSessionKey(s.Key) {
-		return priceline.SessionNotFound()
+		return priceline.SessionNotFound.Err()
 	}
 	if s.Version == "" {
-		return priceline.SessionChanged()
+		return priceline.SessionChanged.Err()
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur, err := m.rows[s.UserID].get(s.Key, priceline.SessionNotFound)
+	cur, err := m.rows[s.UserID].get(s.Key, priceline.SessionNotFound.Err)
 	if err != nil {
 		return err
 	}
-	if err := m.swap(&cur.Version, &s.Version, priceline.SessionChanged); err != nil {
+	if err := m.swap(&cur.Version, &s.Version, priceline.SessionChanged.Err); err != nil {
 		return err
 	}
 	cur.LastSeenAt, cur.IdleExpiresAt = stored(s.LastSeenAt), stored(s.IdleExpiresAt)

@@ -21,7 +21,7 @@ func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) (
 	return answer(&m.base, "TokenCache", func() ([]byte, error) {
 		e, ok := m.entries[tokenKey{userID, sessionKey}]
 		if !ok || !clock(m.Now).Before(e.expiresAt) {
-			return nil, priceline.TokenCacheNotFound()
+			return nil, priceline.TokenCacheNotFound.Err()
 		}
 		return bytes.Clone(e.blob), nil
 	})

@@ -44,9 +44,9 @@ type passkeyRecord struct {
 }
 
 var passkeyErrors = entityErrors{
-	what: "passkey", notFound: priceline.PasskeyNotFound,
-	exists:  func(error) error { return priceline.PasskeyExists() },
-	changed: conflict(priceline.PasskeyChanged),
+	what: "passkey", notFound: priceline.PasskeyNotFound.Err,
+	exists:  func(error) error { return priceline.PasskeyExists.Err() },
+	changed: conflict(priceline.PasskeyChanged.Err),
 }
 
 func credentialKeys(id string) (pk, rk string) {
@@ -110,12 +110,12 @@ func (s *PasskeyStore) read(ctx context.Context, pk, rk string) (*priceline.Pass
 // PasskeyByID is a point read of the credential entity.
 func (s *PasskeyStore) PasskeyByID(ctx context.Context, credentialID string) (*priceline.Passkey, error) {
 	if credentialID == "" || len(credentialID) > 2048 {
-		return nil, priceline.PasskeyNotFound()
+		return nil, priceline.PasskeyNotFound.Err()
 	}
 	pk, rk := credentialKeys(credentialID)
 	p, err := s.read(ctx, pk, rk)
 	if err == nil && p.ID != credentialID {
-		return nil, priceline.PasskeyNotFound()
+		return nil, priceline.PasskeyNotFound.Err()
 	}
 	return p, err
 }
@@ -160,7 +160,7 @@ func (s *PasskeyStore) UserPasskeys(ctx context.Context, userID string) ([]*pric
 // UpdatePasskeyUse merges the use fields if the ETag still matches.
 func (s *PasskeyStore) UpdatePasskeyUse(ctx context.Context, p *priceline.Passkey) error {
 	if p == nil || p.ID == "" || len(p.ID) > 2048 {
-		return priceline.PasskeyNotFound()
+		return priceline.PasskeyNotFound.Err()
 	}
 	pk, rk := credentialKeys(p.ID)
 	e := entity{"PartitionKey": pk, "RowKey": rk, "SignCount": int64(p.SignCount), "BackupState": p.BackupState}
@@ -172,14 +172,14 @@ func (s *PasskeyStore) UpdatePasskeyUse(ctx context.Context, p *priceline.Passke
 // list entry.
 func (s *PasskeyStore) DeletePasskey(ctx context.Context, userID, credentialID string) error {
 	if !validUserID(userID) {
-		return priceline.PasskeyNotFound()
+		return priceline.PasskeyNotFound.Err()
 	}
 	p, err := s.PasskeyByID(ctx, credentialID)
 	if err != nil {
 		return err
 	}
 	if p.UserID != userID {
-		return priceline.PasskeyNotFound()
+		return priceline.PasskeyNotFound.Err()
 	}
 	pk, rk := credentialKeys(credentialID)
 	if err := deleteIf(ctx, s.t, passkeyErrors, pk, rk, azcore.ETag(p.Version), "delete passkey"); err != nil {
