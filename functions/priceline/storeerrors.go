@@ -97,7 +97,7 @@ var (
 	// request's.
 	PasskeyChanged = Refusal{KindConflict, "passkey_changed", "The passkey was used by another request. Please try again."}
 
-	// The mail outbox.
+	// The mail outbox, and the mailers that refuse a message before sending.
 
 	// OutboxNotFound is a queued message that is gone (sent or deleted).
 	OutboxNotFound = Refusal{KindNotFound, "outbox_not_found", "The message is no longer queued."}
@@ -110,6 +110,9 @@ var (
 	// stored entry holds (MaxMailTextBytes); senders refuse it before
 	// queueing with the same words.
 	MailTooLarge = Refusal{KindInvalid, "mail_too_large", "The message is too long."}
+	// MailInvalid is a message without a recipient or a Message-ID, which
+	// no mailer sends.
+	MailInvalid = Refusal{KindInvalid, "mail_invalid", "A message needs a recipient and a Message-ID."}
 
 	// Saved estimates.
 
