@@ -156,10 +156,10 @@ func OperationID(messageID string) string {
 // Send queues m at ACS and follows the operation for a bounded time.
 func (m *Mailer) Send(ctx context.Context, msg priceline.Message) error {
 	if msg.MessageID == "" || msg.To == "" {
-		return priceline.Errorf(priceline.KindInvalid, "mail_invalid", "A message needs a recipient and a Message-ID.")
+		return priceline.MailInvalid.Err()
 	}
 	if len(msg.Text) > priceline.MaxMailTextBytes {
-		return priceline.Errorf(priceline.KindInvalid, "mail_too_large", "The message text is too long.")
+		return priceline.MailTooLarge.Err()
 	}
 	created := msg.Created
 	if created.IsZero() {

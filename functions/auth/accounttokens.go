@@ -8,13 +8,13 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// errInvalidToken is the one answer to a link that does not work, whatever
+// InvalidToken is the one answer to a link that does not work, whatever
 // the reason (forged, used, expired, replaced, for an account that is
 // gone), so a link reveals nothing about an account.
-func errInvalidToken() error {
-	return priceline.Errorf(priceline.KindInvalid, "invalid_token",
-		"This link does not work: it may have been used already, replaced by a newer one, or expired. Ask for a new one.")
-}
+var InvalidToken = priceline.Refusal{Kind: priceline.KindInvalid, Code: "invalid_token",
+	Message: "This link does not work: it may have been used already, replaced by a newer one, or expired. Ask for a new one."}
+
+func errInvalidToken() error { return InvalidToken.Err() }
 
 // errTokensOff is the answer of the link flows when no token store is set.
 func errTokensOff() error {

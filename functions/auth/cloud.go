@@ -87,7 +87,7 @@ func (s *Service) createCloudUser(ctx context.Context, id *priceline.ExternalIde
 		s.log().Info("registered", "user_id", u.ID, "provider", u.Provider)
 		return u, nil
 	}
-	if priceline.ErrorCode(err) == "subject_taken" {
+	if priceline.SubjectTaken.In(err) {
 		existing, rerr := s.Users.UserBySubject(ctx, id.Provider, id.Subject)
 		if rerr == nil {
 			return existing, nil

@@ -161,7 +161,7 @@ func (s *Service) FinishCloudSignIn(ctx context.Context, sso *CloudSignIn, cb Cl
 	}
 	flow, err := sso.Flows.TakeFlow(ctx, cb.FlowID)
 	switch {
-	case priceline.ErrorCode(err) == priceline.ErrorCode(priceline.AuthFlowExpired()) || (err == nil && flow.Expired(s.now())):
+	case priceline.AuthFlowExpired.In(err) || (err == nil && flow.Expired(s.now())):
 		return nil, errFlowExpired()
 	case priceline.IsNotFound(err):
 		return nil, errFlowMissing()
@@ -176,14 +176,14 @@ func (s *Service) FinishCloudSignIn(ctx context.Context, sso *CloudSignIn, cb Cl
 	}
 	id, tokens, err := sso.client().CompleteWithTokens(ctx, flow, cb.Query)
 	if err != nil {
-		switch priceline.ErrorCode(err) {
-		case "b2c_forgot_password":
+		switch {
+		case priceline.ForgotPassword.In(err):
 			if sso.ResetPolicy != "" {
 				// B2C's sign-in page links "Forgot your password?" back to
 				// us with AADB2C90118; the reset is a user flow of its own.
 				return s.beginCloud(ctx, sso, CloudResetPassword, flow.ReturnTo)
 			}
-		case "b2c_cancelled":
+		case priceline.SignInCancelled.In(err):
 			return &CloudOutcome{Redirect: priceline.SafeReturnTo(flow.ReturnTo), SignInCancelled: true}, nil
 		}
 		return nil, err
@@ -203,7 +203,7 @@ func (s *Service) FinishCloudSignIn(ctx context.Context, sso *CloudSignIn, cb Cl
 func (s *Service) finishCloudProfileEdit(ctx context.Context, sso *CloudSignIn, flow *priceline.AuthFlow, cb CloudCallback) (*CloudOutcome, error) {
 	back := &CloudOutcome{Redirect: priceline.SafeReturnTo(flow.ReturnTo)}
 	id, err := sso.client().Complete(ctx, flow, cb.Query)
-	if priceline.ErrorCode(err) == "b2c_cancelled" {
+	if priceline.SignInCancelled.In(err) {
 		return back, nil // still signed in: back where they were
 	}
 	if err != nil {

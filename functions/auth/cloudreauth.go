@@ -78,7 +78,7 @@ func (s *Service) BeginCloudReauth(ctx context.Context, sso *CloudSignIn, u *pri
 func (s *Service) finishCloudReauth(ctx context.Context, sso *CloudSignIn, flow *priceline.AuthFlow, cb CloudCallback) (*CloudOutcome, error) {
 	back := &CloudOutcome{Redirect: priceline.SafeReturnTo(flow.ReturnTo)}
 	id, err := sso.client().Complete(ctx, flow, cb.Query)
-	if priceline.ErrorCode(err) == "b2c_cancelled" {
+	if priceline.SignInCancelled.In(err) {
 		// Still signed in, nothing confirmed and nothing written.
 		back.ReauthCancelled = flow.Action
 		return back, nil
@@ -155,6 +155,6 @@ func (s *Service) takeReauthGrant(ctx context.Context, u *priceline.User, sess *
 
 // errReauthRequired asks a cloud account to sign in again at the provider.
 func errReauthRequired() error {
-	return priceline.Errorf(priceline.KindForbidden, "reauthentication_required",
-		"For your safety, confirm it is you with the cloud sign-in, then do this within 5 minutes.")
+	return priceline.ReauthRequired.Saying(
+		"For your safety, confirm it is you with the cloud sign-in, then do this within 5 minutes.").Err()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"hospitalpriceline/functions/password"
 	"hospitalpriceline/functions/priceline"
 )
 
@@ -176,16 +177,16 @@ type verdict struct {
 	err             error
 }
 
-// verify checks password against encoded, the hash of user userID.
-func (s *Service) verify(ctx context.Context, password, userID, encoded string) verdict {
-	ok, needsRehash, err := s.hasher().Verify(ctx, password, encoded)
+// verify checks the password given against encoded, the hash of user userID.
+func (s *Service) verify(ctx context.Context, given, userID, encoded string) verdict {
+	ok, needsRehash, err := s.hasher().Verify(ctx, given, encoded)
 	if err != nil {
 		// An unusable password (too long, not UTF-8) cannot be anyone's
 		// password, so it is a wrong password, not a different answer.
 		if priceline.ErrorKind(err) == priceline.KindInvalid {
 			return verdict{}
 		}
-		if priceline.ErrorCode(err) == "bad_hash" {
+		if password.BadHash.In(err) {
 			s.log().Error("login: stored password hash is unusable", "user_id", userID)
 		}
 		return verdict{err: fmt.Errorf("login: verify password: %w", err)}

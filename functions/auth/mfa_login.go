@@ -96,10 +96,12 @@ func (s *Service) putPending(ctx context.Context, m *MFAConfig, userID string, n
 	return &PendingSignIn{ID: ch.ID, ExpiresAt: expires}, nil
 }
 
-func errPendingGone(cause error) error {
-	return priceline.Wrap(cause, priceline.KindUnauthorized, "mfa_sign_in_expired",
-		"This sign-in has expired or was already used. Please sign in again.")
-}
+// MFASignInExpired is the answer to a second step whose pending sign-in or
+// ceremony is gone: missing, used, expired or of another kind.
+var MFASignInExpired = priceline.Refusal{Kind: priceline.KindUnauthorized, Code: "mfa_sign_in_expired",
+	Message: "This sign-in has expired or was already used. Please sign in again."}
+
+func errPendingGone(cause error) error { return MFASignInExpired.Wrap(cause) }
 
 // takePending takes the pending sign-in pendingID and reads its user.
 func (s *Service) takePending(ctx context.Context, m *MFAConfig, pendingID string) (*priceline.Challenge, *priceline.User, error) {

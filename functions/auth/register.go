@@ -84,7 +84,7 @@ func (s *Service) register(ctx context.Context, email, password, name string, c 
 	}
 	if err := s.Users.CreateUser(ctx, u); err != nil {
 		s.dropToken(ctx, u.ID, verify)
-		if priceline.ErrorCode(err) != "email_taken" {
+		if !priceline.EmailTaken.In(err) {
 			return nil, fmt.Errorf("register: %w", err)
 		}
 		s.tellOwnerOfTakenAddress(ctx, email)

@@ -43,7 +43,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string, c Client) (*Ver
 		return nil, errInvalidToken()
 	}
 	if err := s.Users.MarkEmailVerified(ctx, u.ID, t.Email); err != nil {
-		if priceline.ErrorCode(err) == "email_changed" || priceline.IsNotFound(err) {
+		if priceline.EmailChanged.In(err) || priceline.IsNotFound(err) {
 			return nil, errInvalidToken()
 		}
 		return nil, fmt.Errorf("verify email: %w", err)
@@ -141,11 +141,11 @@ func (s *Service) completeEmailChange(ctx context.Context, token string, c Clien
 	}
 	if err := s.Users.ChangeEmail(ctx, u.ID, old, t.Email); err != nil {
 		s.unqueue(ctx, notice)
-		switch priceline.ErrorCode(err) {
-		case "email_taken":
-			return nil, priceline.Errorf(priceline.KindConflict, "email_taken",
-				"Another account uses this address now, so your account keeps its old address.")
-		case "email_changed":
+		switch {
+		case priceline.EmailTaken.In(err):
+			return nil, priceline.EmailTaken.Saying(
+				"Another account uses this address now, so your account keeps its old address.").Err()
+		case priceline.EmailChanged.In(err):
 			return nil, errInvalidToken()
 		}
 		return nil, fmt.Errorf("change email: %w", err)

@@ -48,9 +48,9 @@ func providerError(code, desc string) *priceline.Error {
 	cause := fmt.Errorf("provider returned error %q: %s", sanitize(code, 64), sanitize(desc, 300))
 	switch {
 	case strings.Contains(desc, b2cForgotPassword):
-		return priceline.Wrap(cause, priceline.KindUnauthorized, "b2c_forgot_password", "Reset your password to continue.")
+		return priceline.ForgotPassword.Wrap(cause)
 	case strings.Contains(desc, b2cCancelled) || (code == "access_denied" && strings.Contains(strings.ToLower(desc), "cancel")):
-		return priceline.Wrap(cause, priceline.KindUnauthorized, "b2c_cancelled", "Sign-in was cancelled.")
+		return priceline.SignInCancelled.Wrap(cause)
 	case code == "temporarily_unavailable" || code == "server_error":
 		return unavailable(cause)
 	default:

@@ -184,8 +184,7 @@ func checkAuthTime(authTime time.Time, maxAge time.Duration, now time.Time) erro
 // reauthRequired is the answer to a re-authentication the provider did not
 // do freshly enough.
 func reauthRequired(err error) error {
-	return priceline.Wrap(err, priceline.KindForbidden, "reauthentication_required",
-		"The cloud sign-in did not ask for your password again. Please try again and sign in.")
+	return priceline.ReauthRequired.Wrap(err)
 }
 
 // cleanName trims a display name, drops control and format characters

@@ -50,7 +50,7 @@ func (m *Mailer) Dir() string { return m.dir }
 // overwrites its own file, so a retry leaves one message, as with ACS.
 func (m *Mailer) Send(_ context.Context, msg priceline.Message) error {
 	if msg.MessageID == "" || msg.To == "" || strings.ContainsAny(msg.To, "\r\n") || strings.ContainsAny(msg.MessageID, "\r\n<>") {
-		return priceline.Errorf(priceline.KindInvalid, "mail_invalid", "A message needs one recipient and a Message-ID.")
+		return priceline.MailInvalid.Err()
 	}
 	created := msg.Created
 	if created.IsZero() {

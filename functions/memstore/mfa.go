@@ -44,15 +44,15 @@ func (m *MFA) PutTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
 // TOTP reads the user's enrolment.
 func (m *MFA) TOTP(_ context.Context, userID string) (*priceline.TOTPEnrolment, error) {
 	return answer(&m.base, "TOTP", func() (*priceline.TOTPEnrolment, error) {
-		return m.totp.find(userID, priceline.TOTPNotFound, cloneTOTP)
+		return m.totp.find(userID, priceline.TOTPNotFound.Err, cloneTOTP)
 	})
 }
 
 // UpdateTOTP writes Confirmed and LastStep if the version still matches.
 func (m *MFA) UpdateTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
 	return m.run("UpdateTOTP", func() error {
-		rec, err := m.totp.get(e.UserID, priceline.TOTPNotFound)
-		return m.ifMatch(err, &rec.Version, &e.Version, priceline.TOTPChanged, func() {
+		rec, err := m.totp.get(e.UserID, priceline.TOTPNotFound.Err)
+		return m.ifMatch(err, &rec.Version, &e.Version, priceline.TOTPChanged.Err, func() {
 			rec.Confirmed, rec.LastStep = e.Confirmed, e.LastStep
 			m.totp[e.UserID] = rec
 		})
@@ -80,7 +80,7 @@ func (m *MFA) ReplaceRecoveryCodes(_ context.Context, userID string, hashes []st
 func (m *MFA) UseRecoveryCode(_ context.Context, userID, hash string) error {
 	return m.run("UseRecoveryCode", func() error {
 		if !m.codes[userID][hash] {
-			return priceline.RecoveryCodeNotFound()
+			return priceline.RecoveryCodeNotFound.Err()
 		}
 		delete(m.codes[userID], hash)
 		return nil
@@ -121,7 +121,7 @@ func clonePasskey(p priceline.Passkey) *priceline.Passkey {
 func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) error {
 	return m.write("AddPasskey", priceline.ValidPasskey(p), func() error {
 		if _, ok := m.byID[p.ID]; ok {
-			return priceline.PasskeyExists()
+			return priceline.PasskeyExists.Err()
 		}
 		p.Version = m.nextVersion()
 		rec := *clonePasskey(*p)
@@ -137,7 +137,7 @@ func (m *Passkeys) AddPasskey(_ context.Context, p *priceline.Passkey) error {
 // PasskeyByID finds a passkey by credential ID.
 func (m *Passkeys) PasskeyByID(_ context.Context, id string) (*priceline.Passkey, error) {
 	return answer(&m.base, "PasskeyByID", func() (*priceline.Passkey, error) {
-		return m.byID.find(id, priceline.PasskeyNotFound, clonePasskey)
+		return m.byID.find(id, priceline.PasskeyNotFound.Err, clonePasskey)
 	})
 }
 
@@ -165,7 +165,7 @@ func (m *Passkeys) UserPasskeys(_ context.Context, userID string) ([]*priceline.
 func (m *Passkeys) owned(userID, id string) (priceline.Passkey, error) {
 	p, ok := m.byID[id]
 	if !ok || p.UserID != userID {
-		return p, priceline.PasskeyNotFound()
+		return p, priceline.PasskeyNotFound.Err()
 	}
 	return p, nil
 }
@@ -174,7 +174,7 @@ func (m *Passkeys) owned(userID, id string) (priceline.Passkey, error) {
 func (m *Passkeys) UpdatePasskeyUse(_ context.Context, p *priceline.Passkey) error {
 	return m.run("UpdatePasskeyUse", func() error {
 		rec, err := m.owned(p.UserID, p.ID)
-		return m.ifMatch(err, &rec.Version, &p.Version, priceline.PasskeyChanged, func() {
+		return m.ifMatch(err, &rec.Version, &p.Version, priceline.PasskeyChanged.Err, func() {
 			rec.SignCount, rec.BackupState, rec.LastUsedAt = p.SignCount, p.BackupState, stored(p.LastUsedAt)
 			m.byID[p.ID] = rec
 		})

@@ -25,7 +25,7 @@ func NewOutbox() *Outbox { return &Outbox{} }
 func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
 	return m.write("PutOutbox", priceline.ValidOutboxEntry(e), func() error {
 		if _, ok := m.entries[e.ID]; ok {
-			return priceline.OutboxExists()
+			return priceline.OutboxExists.Err()
 		}
 		e.Version = m.nextVersion()
 		m.entries.put(e.ID, *e)
@@ -61,13 +61,13 @@ func validOutboxID(id string) bool { return priceline.IsLowerHex(id, 64) }
 func (m *Outbox) update(op string, e *priceline.OutboxEntry) error {
 	return m.run(op, func() error {
 		if e == nil || !validOutboxID(e.ID) {
-			return priceline.OutboxNotFound()
+			return priceline.OutboxNotFound.Err()
 		}
 		if e.Version == "" || e.NextAttemptAt.IsZero() {
-			return priceline.OutboxChanged()
+			return priceline.OutboxChanged.Err()
 		}
-		cur, err := m.entries.get(e.ID, priceline.OutboxNotFound)
-		return m.ifMatch(err, &cur.Version, &e.Version, priceline.OutboxChanged, func() { m.entries[e.ID] = *e })
+		cur, err := m.entries.get(e.ID, priceline.OutboxNotFound.Err)
+		return m.ifMatch(err, &cur.Version, &e.Version, priceline.OutboxChanged.Err, func() { m.entries[e.ID] = *e })
 	})
 }
 

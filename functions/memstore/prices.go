@@ -301,7 +301,7 @@ func NewSaved() *Saved { return &Saved{} }
 func (m *Saved) SaveEstimate(_ context.Context, e *priceline.SavedEstimate) error {
 	return m.write("SaveEstimate", priceline.ValidSavedEstimate(e), func() error {
 		if len(m.byUser[e.UserID]) >= priceline.MaxSavedEstimates {
-			return priceline.SavedLimit()
+			return priceline.SavedLimit.Err()
 		}
 		rec := *e
 		rec.CreatedAt = stored(e.CreatedAt)
@@ -330,7 +330,7 @@ func (m *Saved) DeleteSavedEstimate(_ context.Context, userID, id string) error 
 		es := m.byUser[userID]
 		i := slices.IndexFunc(es, func(e priceline.SavedEstimate) bool { return e.ID == id })
 		if i < 0 {
-			return priceline.SavedNotFound()
+			return priceline.SavedNotFound.Err()
 		}
 		m.byUser[userID] = slices.Delete(es, i, i+1)
 		return nil

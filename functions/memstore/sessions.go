@@ -28,7 +28,7 @@ func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error 
 	return m.write("CreateSession", priceline.ValidSession(s), func() error {
 		p := m.rows[s.UserID]
 		if _, ok := p[s.Key]; ok {
-			return priceline.SessionExists()
+			return priceline.SessionExists.Err()
 		}
 		s.UserAgent = priceline.TruncateUserAgent(s.UserAgent)
 		s.Version = m.nextVersion()
@@ -44,7 +44,7 @@ func (m *Sessions) CreateSession(_ context.Context, s *priceline.Session) error 
 // Session is a point read.
 func (m *Sessions) Session(_ context.Context, userID, key string) (*priceline.Session, error) {
 	return answer(&m.base, "Session", func() (*priceline.Session, error) {
-		return m.rows[userID].find(key, priceline.SessionNotFound, ref)
+		return m.rows[userID].find(key, priceline.SessionNotFound.Err, ref)
 	})
 }
 
@@ -58,15 +58,15 @@ func (m *Sessions) TouchSession(_ context.Context, s *priceline.Session) (err er
 		m.BeforeTouch(s)
 	}
 	if s == nil || !validUserID(s.UserID) || !validSessionKey(s.Key) {
-		return priceline.SessionNotFound()
+		return priceline.SessionNotFound.Err()
 	}
 	if s.Version == "" {
-		return priceline.SessionChanged()
+		return priceline.SessionChanged.Err()
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur, err := m.rows[s.UserID].get(s.Key, priceline.SessionNotFound)
-	return m.ifMatch(err, &cur.Version, &s.Version, priceline.SessionChanged, func() {
+	cur, err := m.rows[s.UserID].get(s.Key, priceline.SessionNotFound.Err)
+	return m.ifMatch(err, &cur.Version, &s.Version, priceline.SessionChanged.Err, func() {
 		cur.LastSeenAt, cur.IdleExpiresAt = stored(s.LastSeenAt), stored(s.IdleExpiresAt)
 		m.rows[s.UserID][s.Key] = cur
 	})

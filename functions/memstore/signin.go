@@ -37,12 +37,12 @@ func keptFlow(f *priceline.AuthFlow) (string, priceline.AuthFlow) {
 
 // PutFlow stores f; an existing ID is a conflict.
 func (m *AuthFlows) PutFlow(_ context.Context, f *priceline.AuthFlow) error {
-	return m.put("PutFlow", priceline.ValidAuthFlow(f), f, keptFlow, priceline.AuthFlowExists)
+	return m.put("PutFlow", priceline.ValidAuthFlow(f), f, keptFlow, priceline.AuthFlowExists.Err)
 }
 
 // TakeFlow reads and deletes the flow under the lock, so it completes once.
 func (m *AuthFlows) TakeFlow(_ context.Context, id string) (*priceline.AuthFlow, error) {
-	return m.take("TakeFlow", id, m.Now, priceline.AuthFlowNotFound, priceline.AuthFlowExpired)
+	return m.take("TakeFlow", id, m.Now, priceline.AuthFlowNotFound.Err, priceline.AuthFlowExpired.Err)
 }
 
 // DeleteExpiredFlows removes flows expired at now, like the real store's
@@ -76,12 +76,12 @@ func keptChallenge(c *priceline.Challenge) (string, priceline.Challenge) {
 
 // PutChallenge stores c; an existing ID is a conflict.
 func (m *Challenges) PutChallenge(_ context.Context, c *priceline.Challenge) error {
-	return m.put("PutChallenge", priceline.ValidChallenge(c), c, keptChallenge, priceline.ChallengeExists)
+	return m.put("PutChallenge", priceline.ValidChallenge(c), c, keptChallenge, priceline.ChallengeExists.Err)
 }
 
 // TakeChallenge reads and deletes the challenge under the lock.
 func (m *Challenges) TakeChallenge(_ context.Context, id string) (*priceline.Challenge, error) {
-	return m.take("TakeChallenge", id, m.Now, priceline.ChallengeNotFound, priceline.ChallengeExpired)
+	return m.take("TakeChallenge", id, m.Now, priceline.ChallengeNotFound.Err, priceline.ChallengeExpired.Err)
 }
 
 // DeleteExpiredChallenges removes challenges expired at now.
@@ -128,7 +128,7 @@ func (m *TokenCaches) TokenCache(_ context.Context, userID, sessionKey string) (
 	return answer(&m.base, "TokenCache", func() ([]byte, error) {
 		e, ok := m.entries[tokenKey{userID, sessionKey}]
 		if !ok || !clock(m.Now).Before(e.expiresAt) {
-			return nil, priceline.TokenCacheNotFound()
+			return nil, priceline.TokenCacheNotFound.Err()
 		}
 		return bytes.Clone(e.blob), nil
 	})

@@ -40,13 +40,13 @@ func (m *Users) CreateUser(_ context.Context, u *priceline.User) error {
 	return m.write("CreateUser", priceline.ValidUser(u), func() error {
 		if u.Provider == priceline.ProviderLocal {
 			if _, ok := m.byEmail[u.Email]; ok {
-				return priceline.EmailTaken()
+				return priceline.EmailTaken.Err()
 			}
 		} else if _, ok := m.bySubject[subjectKey{u.Provider, u.Subject}]; ok {
-			return priceline.SubjectTaken()
+			return priceline.SubjectTaken.Err()
 		}
 		if _, ok := m.byID[u.ID]; ok {
-			return priceline.UserExists()
+			return priceline.UserExists.Err()
 		}
 		now := stored(clock(m.Now))
 		if u.CreatedAt.IsZero() {
@@ -70,7 +70,7 @@ func (m *Users) CreateUser(_ context.Context, u *priceline.User) error {
 func (m *Users) get(id string) (*priceline.User, error) {
 	u, ok := m.byID[id]
 	if !ok || !validUserID(id) {
-		return nil, priceline.UserNotFound()
+		return nil, priceline.UserNotFound.Err()
 	}
 	return &u, nil
 }
@@ -101,14 +101,14 @@ func (m *Users) UserByID(_ context.Context, id string) (*priceline.User, error) 
 // left naming one that changed, as in the real store.
 func (m *Users) indexed(id string, ok bool, matches func(*priceline.User) bool) (*priceline.User, error) {
 	if !ok {
-		return nil, priceline.UserNotFound()
+		return nil, priceline.UserNotFound.Err()
 	}
 	u, err := m.get(id)
 	if err != nil {
 		return nil, err
 	}
 	if !matches(u) {
-		return nil, priceline.UserNotFound()
+		return nil, priceline.UserNotFound.Err()
 	}
 	return u, nil
 }
@@ -128,7 +128,7 @@ func (m *Users) PasswordHint(_ context.Context, email string) (string, string, e
 	idx, err := answer(&m.base, "PasswordHint", func() (emailIndex, error) {
 		idx, ok := m.byEmail[email]
 		if !ok || email == "" {
-			return idx, priceline.UserNotFound()
+			return idx, priceline.UserNotFound.Err()
 		}
 		return idx, nil
 	})
@@ -175,7 +175,7 @@ func (m *Users) UpdatePasswordHash(_ context.Context, userID, oldHash, newHash s
 	return m.write("UpdatePasswordHash", priceline.CheckText("password hash", newHash), func() error {
 		return m.update(userID, func(u *priceline.User) error {
 			if u.PasswordHash != oldHash {
-				return priceline.PasswordChanged()
+				return priceline.PasswordChanged.Err()
 			}
 			u.PasswordHash = newHash
 			m.syncHint(u)
@@ -189,7 +189,7 @@ func (m *Users) UpdateProfile(_ context.Context, userID, name, email string) err
 	return m.write("UpdateProfile", priceline.ValidProfile(name, email), func() error {
 		return m.update(userID, func(u *priceline.User) error {
 			if u.Provider == priceline.ProviderLocal && email != u.Email {
-				return priceline.EmailChangeNotSupported()
+				return priceline.EmailChangeNotSupported.Err()
 			}
 			u.Name, u.Email = name, email
 			return nil
@@ -220,7 +220,7 @@ func (m *Users) SetPasswordHint(email, hash string) {
 // local user with email: the condition of every change keyed by an address.
 func localWithEmail(u *priceline.User, email string) error {
 	if u.Provider != priceline.ProviderLocal || u.Email != email {
-		return priceline.EmailChanged()
+		return priceline.EmailChanged.Err()
 	}
 	return nil
 }
@@ -246,7 +246,7 @@ func (m *Users) ChangeEmail(_ context.Context, userID, oldEmail, newEmail string
 				return err
 			}
 			if idx, ok := m.byEmail[newEmail]; ok && idx.userID != userID {
-				return priceline.EmailTaken()
+				return priceline.EmailTaken.Err()
 			}
 			m.byEmail.put(newEmail, emailIndex{userID: userID, hash: u.PasswordHash})
 			if idx, ok := m.byEmail[oldEmail]; ok && idx.userID == userID && oldEmail != newEmail {
@@ -304,7 +304,7 @@ func (m *AccountTokens) TakeAccountToken(_ context.Context, userID, purpose, has
 		k := [2]string{userID, purpose}
 		t, ok := m.tokens[k]
 		if !ok || subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 {
-			return nil, priceline.TokenNotFound()
+			return nil, priceline.TokenNotFound.Err()
 		}
 		delete(m.tokens, k)
 		return &t, nil

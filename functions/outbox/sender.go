@@ -88,10 +88,10 @@ func (s *Sender) log() *slog.Logger { return cmp.Or(s.Logger, slog.Default()) }
 // it without waiting for the timer.
 func (s *Sender) Queue(ctx context.Context, msg priceline.Message, expiresAt time.Time) (*priceline.OutboxEntry, error) {
 	if msg.MessageID == "" || msg.To == "" {
-		return nil, priceline.Errorf(priceline.KindInvalid, "mail_invalid", "A message needs a recipient and a Message-ID.")
+		return nil, priceline.MailInvalid.Err()
 	}
 	if len(msg.Text) > priceline.MaxMailTextBytes {
-		return nil, priceline.Errorf(priceline.KindInvalid, "mail_too_large", "The message text is too long.")
+		return nil, priceline.MailTooLarge.Err()
 	}
 	now := s.now()
 	if msg.Created.IsZero() {

@@ -16,6 +16,11 @@ import (
 // milliseconds, so a slot is likely free again within a second.
 const busyRetryAfter = 1 * time.Second
 
+// BadHash is Verify's answer to a stored hash it cannot parse: a fault of
+// ours, not a wrong password, so the login flow logs it as one.
+var BadHash = priceline.Refusal{Kind: priceline.KindInternal, Code: "bad_hash",
+	Message: "Something went wrong on our side. Please try again later."}
+
 // Hasher hashes and verifies with a cap on concurrent hashes.
 //
 // Each argon2id hash holds Params.Memory KiB for its whole run, so without a
@@ -87,7 +92,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // Verify reports whether password matches encoded. needsRehash is true when
 // the password matched and encoded was made with weaker parameters than
 // h.Params(), so the caller can store a fresh hash while it has the password.
-// A malformed encoded string is an error of KindInternal with code "bad_hash".
+// A malformed encoded string is BadHash.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error) {
 	pw, err := prepare(password, maxPasswordBytes)
 	if err != nil {
@@ -95,8 +100,7 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, need
 	}
 	p, salt, want, err := decodePHC(encoded)
 	if err != nil {
-		return false, false, priceline.Wrap(fmt.Errorf("parse stored password hash: %w", err),
-			priceline.KindInternal, "bad_hash", "Something went wrong on our side. Please try again later.")
+		return false, false, BadHash.Wrap(fmt.Errorf("parse stored password hash: %w", err))
 	}
 	release, err := h.acquire(ctx)
 	if err != nil {

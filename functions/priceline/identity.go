@@ -62,17 +62,6 @@ func (f *AuthFlow) Expired(now time.Time) bool {
 	return !now.Before(f.ExpiresAt)
 }
 
-// AuthFlowNotFound is the error for a sign-in flow that is missing or used.
-func AuthFlowNotFound() error {
-	return Errorf(KindNotFound, "auth_flow_not_found",
-		"This sign-in attempt was not started here or has already been used. Please start again.")
-}
-
-// AuthFlowExpired is the error for a sign-in flow taken after its expiry.
-func AuthFlowExpired() error {
-	return Errorf(KindNotFound, "auth_flow_expired", "This sign-in attempt took too long. Please start again.")
-}
-
 // AuthFlowStore keeps AuthFlows between the redirect to the provider and the
 // callback, where any instance may receive the callback.
 type AuthFlowStore interface {
@@ -89,6 +78,21 @@ type AuthFlowStore interface {
 	DeleteExpiredFlows(ctx context.Context, now time.Time) (int, error)
 }
 
+// The refusals of an IdentityProvider that the sign-in flow acts on (see
+// IdentityProvider): the adapter answers with them, keeping the provider's
+// words as the cause, and package auth checks them with In.
+var (
+	// ForgotPassword is a user who asked the provider's sign-in page to
+	// reset the password.
+	ForgotPassword = Refusal{KindUnauthorized, "b2c_forgot_password", "Reset your password to continue."}
+	// SignInCancelled is a user who cancelled at the provider.
+	SignInCancelled = Refusal{KindUnauthorized, "b2c_cancelled", "Sign-in was cancelled."}
+	// ReauthRequired is a re-authentication the provider did not do freshly
+	// enough; flows that ask for one themselves word it with Saying.
+	ReauthRequired = Refusal{KindForbidden, "reauthentication_required",
+		"The cloud sign-in did not ask for your password again. Please try again and sign in."}
+)
+
 // IdentityProvider is a cloud identity provider (Azure AD B2C or Entra
 // External ID) that signs users in with the OpenID Connect authorization
 // code flow; package b2c implements it, and auth.Service runs the flow
@@ -97,9 +101,9 @@ type AuthFlowStore interface {
 // flow.
 //
 // Besides the usual kinds, Complete and CompleteWithTokens report what the
-// user did at the provider as codes the flow acts on:
-// KindUnauthorized/"b2c_forgot_password" (the user asked to reset the
-// password from the sign-in page) and KindUnauthorized/"b2c_cancelled".
+// user did at the provider as refusals the flow acts on: ForgotPassword
+// ("b2c_forgot_password": the user asked to reset the password from the
+// sign-in page) and SignInCancelled ("b2c_cancelled").
 type IdentityProvider interface {
 	// Begin starts a sign-in with policy. It returns the provider URL to
 	// send the browser to, and the AuthFlow the caller must store and bind
@@ -107,7 +111,7 @@ type IdentityProvider interface {
 	// maxAge above zero starts a re-authentication: the provider is asked
 	// to sign the user in again (max_age and prompt=login), and Complete
 	// refuses an ID token whose auth_time is older than maxAge (allowing
-	// for clock skew) with KindForbidden/"reauthentication_required".
+	// for clock skew) with ReauthRequired ("reauthentication_required").
 	Begin(ctx context.Context, policy, returnTo string, maxAge time.Duration) (authURL string, flow *AuthFlow, err error)
 	// Complete finishes the sign-in flow started, given the query of the
 	// provider's redirect back (state and code, or an error): it checks the

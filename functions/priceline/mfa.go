@@ -166,37 +166,6 @@ func ValidChallenge(c *Challenge) error {
 	return CheckText("return path", c.ReturnTo)
 }
 
-// ChallengeNotFound is the error for a challenge that is missing or used.
-func ChallengeNotFound() error {
-	return Errorf(KindNotFound, "challenge_not_found",
-		"This sign-in step was not started here, has already been used or has expired. Please start again.")
-}
-
-// ChallengeExpired is the error for a challenge taken after its expiry.
-func ChallengeExpired() error {
-	return Errorf(KindNotFound, "challenge_expired", "This sign-in step took too long. Please start again.")
-}
-
-// PasskeyExists is the error for a credential ID registered already.
-func PasskeyExists() error {
-	return Errorf(KindConflict, "passkey_exists", "This passkey is registered already.")
-}
-
-// PasskeyNotFound is the error for a passkey the user does not have.
-func PasskeyNotFound() error {
-	return Errorf(KindNotFound, "passkey_not_found", "There is no such passkey on your account.")
-}
-
-// RecoveryCodeNotFound is the error for a recovery code unknown or used.
-func RecoveryCodeNotFound() error {
-	return Errorf(KindNotFound, "recovery_code_not_found", "That recovery code is not valid or was already used.")
-}
-
-// TOTPNotFound is the error for a user without an authenticator app.
-func TOTPNotFound() error {
-	return Errorf(KindNotFound, "totp_not_found", "No authenticator app is set up for this account.")
-}
-
 // maxCredentialIDChars is the longest credential ID kept: WebAuthn allows
 // 1023 bytes, 1364 characters of unpadded base64url.
 const maxCredentialIDChars = 1364

@@ -125,7 +125,7 @@ func ValidOutboxEntry(e *OutboxEntry) error {
 		return Errorf(KindInvalid, "invalid_outbox_entry", "The queued message has no recipient or times.")
 	}
 	if len(e.Message.Text) > MaxMailTextBytes || len(e.Message.Subject) > 1000 {
-		return Errorf(KindInvalid, "mail_too_large", "The message is too long.")
+		return MailTooLarge.Err()
 	}
 	return nil
 }

@@ -1,13 +1,17 @@
 package priceline
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
-// The refusals every implementation of a store returns, written once so the
-// in-memory stores and the Table Storage ones cannot drift apart in code or
-// wording; the contract tests (pricelinetest) hold both to the codes. Each
-// call makes a new *Error, so no caller can change another's. The refusals
-// of challenges, passkeys, TOTP enrolments, recovery codes and sign-in flows
-// sit beside their types (mfa.go, identity.go).
+// The refusals every implementation of a store returns, written once as one
+// table so the in-memory stores and the Table Storage ones cannot drift
+// apart in code or wording, and so a flow checks a code through the same
+// value (UserExists.In(err)) that the store answered with
+// (UserExists.Err()); the contract tests (pricelinetest) hold both stores to
+// the codes. Err makes a new *Error each call, so no caller can change
+// another's.
 
 // WithCause returns err with cause kept as the cause of its *Error, for an
 // adapter that answers with one of the refusals here and keeps what its
@@ -23,117 +27,101 @@ func WithCause(err, cause error) error {
 	return &c
 }
 
-// UserNotFound is the error for a user, or an index entry, that is not there.
-func UserNotFound() error { return Errorf(KindNotFound, "user_not_found", "No such user.") }
+// The refusals of the stores, by record. Kinds, codes and messages are part
+// of the store contracts (the API shows them), so change none lightly.
+var (
+	// Users and their email and identity index.
 
-// UserExists is the error for a new user whose ID is taken.
-func UserExists() error {
-	return Errorf(KindConflict, "user_exists", "A user with that ID already exists.")
-}
+	// UserNotFound is a user, or an index entry, that is not there.
+	UserNotFound = Refusal{KindNotFound, "user_not_found", "No such user."}
+	// UserExists is a new user whose ID is taken.
+	UserExists = Refusal{KindConflict, "user_exists", "A user with that ID already exists."}
+	// EmailTaken is a local account's address that another account has.
+	EmailTaken = Refusal{KindConflict, "email_taken", "An account with that email address already exists."}
+	// SubjectTaken is a cloud identity that another account has.
+	SubjectTaken = Refusal{KindConflict, "subject_taken", "An account for that identity already exists."}
+	// EmailChanged is a change keyed by an address the account no longer has.
+	EmailChanged = Refusal{KindConflict, "email_changed", "The account's email address changed meanwhile."}
+	// PasswordChanged is a password change that lost to another.
+	PasswordChanged = Refusal{KindConflict, "password_changed", "The password was changed meanwhile."}
+	// EmailChangeNotSupported is a profile edit that would move a local
+	// account to another address, which only ChangeEmail may do.
+	EmailChangeNotSupported = Refusal{KindInvalid, "email_change_not_supported",
+		"The email address of an account with a password here is how you sign in, and cannot be changed this way."}
 
-// EmailTaken is the error for a local account's address that another
-// account has.
-func EmailTaken() error {
-	return Errorf(KindConflict, "email_taken", "An account with that email address already exists.")
-}
+	// Sessions, account tokens and provider token caches.
 
-// SubjectTaken is the error for a cloud identity that another account has.
-func SubjectTaken() error {
-	return Errorf(KindConflict, "subject_taken", "An account for that identity already exists.")
-}
+	// SessionNotFound is a session that is not there.
+	SessionNotFound = Refusal{KindNotFound, "session_not_found", "The session has ended. Please sign in again."}
+	// SessionExists is a new session whose key is taken.
+	SessionExists = Refusal{KindConflict, "session_exists", "The session already exists."}
+	// SessionChanged is a session write that lost to another request's.
+	SessionChanged = Refusal{KindConflict, "session_changed", "The session was changed by another request."}
+	// TokenNotFound is an account token that is missing, used or not the
+	// one presented.
+	TokenNotFound = Refusal{KindNotFound, "token_not_found", "No such token."}
+	// TokenCacheNotFound is a session without live provider tokens.
+	TokenCacheNotFound = Refusal{KindNotFound, "token_cache_not_found", "No provider tokens are kept for this session."}
 
-// EmailChanged is the error for a change keyed by an address the account
-// no longer has.
-func EmailChanged() error {
-	return Errorf(KindConflict, "email_changed", "The account's email address changed meanwhile.")
-}
+	// Sign-in flows and challenges (pending sign-ins, WebAuthn ceremonies).
 
-// PasswordChanged is the error for a password change that lost to another.
-func PasswordChanged() error {
-	return Errorf(KindConflict, "password_changed", "The password was changed meanwhile.")
-}
+	// AuthFlowNotFound is a sign-in flow that is missing or used.
+	AuthFlowNotFound = Refusal{KindNotFound, "auth_flow_not_found",
+		"This sign-in attempt was not started here or has already been used. Please start again."}
+	// AuthFlowExpired is a sign-in flow taken after its expiry.
+	AuthFlowExpired = Refusal{KindNotFound, "auth_flow_expired", "This sign-in attempt took too long. Please start again."}
+	// AuthFlowExists is a new sign-in flow whose ID is taken.
+	AuthFlowExists = Refusal{KindConflict, "auth_flow_exists", "This sign-in attempt already exists."}
+	// ChallengeNotFound is a challenge that is missing or used.
+	ChallengeNotFound = Refusal{KindNotFound, "challenge_not_found",
+		"This sign-in step was not started here, has already been used or has expired. Please start again."}
+	// ChallengeExpired is a challenge taken after its expiry.
+	ChallengeExpired = Refusal{KindNotFound, "challenge_expired", "This sign-in step took too long. Please start again."}
+	// ChallengeExists is a new challenge whose ID is taken.
+	ChallengeExists = Refusal{KindConflict, "challenge_exists", "This challenge exists already."}
 
-// EmailChangeNotSupported is the error for a profile edit that would move
-// a local account to another address, which only ChangeEmail may do.
-func EmailChangeNotSupported() error {
-	return Errorf(KindInvalid, "email_change_not_supported",
-		"The email address of an account with a password here is how you sign in, and cannot be changed this way.")
-}
+	// Second factors: authenticator apps, recovery codes, passkeys.
 
-// SessionNotFound is the error for a session that is not there.
-func SessionNotFound() error {
-	return Errorf(KindNotFound, "session_not_found", "The session has ended. Please sign in again.")
-}
+	// TOTPNotFound is a user without an authenticator app.
+	TOTPNotFound = Refusal{KindNotFound, "totp_not_found", "No authenticator app is set up for this account."}
+	// TOTPChanged is an enrolment write that lost to another request's.
+	TOTPChanged = Refusal{KindConflict, "totp_changed", "The authenticator app was changed by another request."}
+	// RecoveryCodeNotFound is a recovery code unknown or used.
+	RecoveryCodeNotFound = Refusal{KindNotFound, "recovery_code_not_found",
+		"That recovery code is not valid or was already used."}
+	// PasskeyNotFound is a passkey the user does not have.
+	PasskeyNotFound = Refusal{KindNotFound, "passkey_not_found", "There is no such passkey on your account."}
+	// PasskeyExists is a credential ID registered already.
+	PasskeyExists = Refusal{KindConflict, "passkey_exists", "This passkey is registered already."}
+	// PasskeyChanged is a passkey write or delete that lost to another
+	// request's.
+	PasskeyChanged = Refusal{KindConflict, "passkey_changed", "The passkey was used by another request. Please try again."}
 
-// SessionExists is the error for a new session whose key is taken.
-func SessionExists() error {
-	return Errorf(KindConflict, "session_exists", "The session already exists.")
-}
+	// The mail outbox, and the mailers that refuse a message before sending.
 
-// SessionChanged is the error for a session write that lost to another
-// request's.
-func SessionChanged() error {
-	return Errorf(KindConflict, "session_changed", "The session was changed by another request.")
-}
+	// OutboxNotFound is a queued message that is gone (sent or deleted).
+	OutboxNotFound = Refusal{KindNotFound, "outbox_not_found", "The message is no longer queued."}
+	// OutboxExists is a queued message whose ID is taken.
+	OutboxExists = Refusal{KindConflict, "outbox_exists", "The message is already queued."}
+	// OutboxChanged is a queued message's write that lost to another
+	// sender's.
+	OutboxChanged = Refusal{KindConflict, "outbox_changed", "The queued message was changed by another sender."}
+	// MailTooLarge is a message whose text or subject is over what one
+	// stored entry holds (MaxMailTextBytes); senders refuse it before
+	// queueing with the same words.
+	MailTooLarge = Refusal{KindInvalid, "mail_too_large", "The message is too long."}
+	// MailInvalid is a message without a recipient or a Message-ID, which
+	// no mailer sends.
+	MailInvalid = Refusal{KindInvalid, "mail_invalid", "A message needs a recipient and a Message-ID."}
 
-// TokenNotFound is the error for an account token that is missing, used or
-// not the one presented.
-func TokenNotFound() error { return Errorf(KindNotFound, "token_not_found", "No such token.") }
+	// Saved estimates.
 
-// TokenCacheNotFound is the error for a session without live provider tokens.
-func TokenCacheNotFound() error {
-	return Errorf(KindNotFound, "token_cache_not_found", "No provider tokens are kept for this session.")
-}
-
-// AuthFlowExists is the error for a new sign-in flow whose ID is taken.
-func AuthFlowExists() error {
-	return Errorf(KindConflict, "auth_flow_exists", "This sign-in attempt already exists.")
-}
-
-// ChallengeExists is the error for a new challenge whose ID is taken.
-func ChallengeExists() error {
-	return Errorf(KindConflict, "challenge_exists", "This challenge exists already.")
-}
-
-// TOTPChanged is the error for an enrolment write that lost to another
-// request's.
-func TOTPChanged() error {
-	return Errorf(KindConflict, "totp_changed", "The authenticator app was changed by another request.")
-}
-
-// PasskeyChanged is the error for a passkey write or delete that lost to
-// another request's.
-func PasskeyChanged() error {
-	return Errorf(KindConflict, "passkey_changed", "The passkey was used by another request. Please try again.")
-}
-
-// OutboxExists is the error for a queued message whose ID is taken.
-func OutboxExists() error {
-	return Errorf(KindConflict, "outbox_exists", "The message is already queued.")
-}
-
-// OutboxNotFound is the error for a queued message that is gone (sent or
-// deleted).
-func OutboxNotFound() error {
-	return Errorf(KindNotFound, "outbox_not_found", "The message is no longer queued.")
-}
-
-// OutboxChanged is the error for a queued message's write that lost to
-// another sender's.
-func OutboxChanged() error {
-	return Errorf(KindConflict, "outbox_changed", "The queued message was changed by another sender.")
-}
-
-// SavedLimit is the error for a saved estimate over MaxSavedEstimates.
-func SavedLimit() error {
-	return Errorf(KindConflict, "saved_limit",
-		"You can keep at most %d saved estimates. Delete one to save another.", MaxSavedEstimates)
-}
-
-// SavedNotFound is the error for a saved estimate the user does not have.
-func SavedNotFound() error {
-	return Errorf(KindNotFound, "saved_not_found", "That saved estimate was not found.")
-}
+	// SavedNotFound is a saved estimate the user does not have.
+	SavedNotFound = Refusal{KindNotFound, "saved_not_found", "That saved estimate was not found."}
+	// SavedLimit is a saved estimate over MaxSavedEstimates.
+	SavedLimit = Refusal{KindConflict, "saved_limit",
+		fmt.Sprintf("You can keep at most %d saved estimates. Delete one to save another.", MaxSavedEstimates)}
+)
 
 // NewerFileHeld is the error for an import of hospital name whose file,
 // last updated on file, is older than the one the store holds (held).

@@ -23,7 +23,7 @@ func (s *UserStore) MarkEmailVerified(ctx context.Context, userID, email string)
 		return err
 	}
 	if u.Provider != priceline.ProviderLocal || u.Email != email {
-		return priceline.EmailChanged()
+		return priceline.EmailChanged.Err()
 	}
 	err = s.mergeUser(ctx, userID, etag, entity{"EmailVerified": true}, "mark email verified")
 	if priceline.IsConflict(err) {
@@ -47,21 +47,21 @@ func (s *UserStore) ChangeEmail(ctx context.Context, userID, oldEmail, newEmail 
 		return err
 	}
 	if u.Provider != priceline.ProviderLocal || u.Email != oldEmail {
-		return priceline.EmailChanged()
+		return priceline.EmailChanged.Err()
 	}
 	if newEmail == oldEmail {
 		return s.mergeUser(ctx, userID, etag, entity{"EmailVerified": true}, "change email")
 	}
 	idx := entity{"PartitionKey": emailIndexKey(newEmail), "RowKey": indexRowKey, "UserID": userID, "Email": newEmail, "PasswordHash": u.PasswordHash}
 	idx.setTime("CreatedAt", s.c.now())
-	idxETag, err := s.claimIndex(ctx, idx, priceline.EmailTaken())
+	idxETag, err := s.claimIndex(ctx, idx, priceline.EmailTaken.Err())
 	if err != nil {
 		return err
 	}
 	if err := s.mergeUser(ctx, userID, etag, entity{"Email": newEmail, "EmailVerified": true}, "change email"); err != nil {
 		s.releaseIndex(ctx, idx, idxETag)
 		if priceline.IsConflict(err) {
-			return priceline.EmailChanged()
+			return priceline.EmailChanged.Err()
 		}
 		return err
 	}
@@ -130,7 +130,7 @@ type tokenRecord struct {
 }
 
 // tokenErrors: a token another request took first is simply gone.
-var tokenErrors = entityErrors{what: "account token", notFound: priceline.TokenNotFound, changed: func(error) error { return priceline.TokenNotFound() }}
+var tokenErrors = entityErrors{what: "account token", notFound: priceline.TokenNotFound.Err, changed: func(error) error { return priceline.TokenNotFound.Err() }}
 
 // PutAccountToken upserts the user's row for the purpose.
 func (s *AccountTokenStore) PutAccountToken(ctx context.Context, t *priceline.AccountToken) error {
@@ -148,14 +148,14 @@ func (s *AccountTokenStore) PutAccountToken(ctx context.Context, t *priceline.Ac
 // delete succeeds and the others get 412, which is "not found".
 func (s *AccountTokenStore) TakeAccountToken(ctx context.Context, userID, purpose, hash string) (*priceline.AccountToken, error) {
 	if !validUserID(userID) || priceline.TokenPurpose(purpose) == "" || !validSessionKey(hash) {
-		return nil, priceline.TokenNotFound()
+		return nil, priceline.TokenNotFound.Err()
 	}
 	rec, etag, err := readEntity[tokenRecord](ctx, s.t, tokenErrors, userID, tokenRowPrefix+purpose)
 	if err != nil {
 		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(rec.Hash), []byte(hash)) != 1 {
-		return nil, priceline.TokenNotFound()
+		return nil, priceline.TokenNotFound.Err()
 	}
 	if err := deleteIf(ctx, s.t, tokenErrors, userID, tokenRowPrefix+purpose, etag, "take account token"); err != nil {
 		return nil, err

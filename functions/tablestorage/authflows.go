@@ -45,8 +45,8 @@ func validFlowID(id string) bool { return priceline.IsLowerHex(id, 64) }
 func authFlowKeys(id string) (pk, rk string) { return authFlowPartitionPrefix + id[:2], id }
 
 var authFlowErrors = entityErrors{
-	what: "auth flow", notFound: priceline.AuthFlowNotFound,
-	exists: conflict(priceline.AuthFlowExists),
+	what: "auth flow", notFound: priceline.AuthFlowNotFound.Err,
+	exists: conflict(priceline.AuthFlowExists.Err),
 }
 
 // PutFlow stores f with AddEntity, so an existing flow with the same ID is a
@@ -74,7 +74,7 @@ func (s *AuthFlowStore) PutFlow(ctx context.Context, f *priceline.AuthFlow) erro
 // deleted too and reported as KindNotFound "auth_flow_expired".
 func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.AuthFlow, error) {
 	if !validFlowID(id) {
-		return nil, priceline.AuthFlowNotFound()
+		return nil, priceline.AuthFlowNotFound.Err()
 	}
 	pk, rk := authFlowKeys(id)
 	return takeLive(ctx, s.store, authFlowErrors, pk, rk, func(rec authFlowRecord) *priceline.AuthFlow {
@@ -84,7 +84,7 @@ func (s *AuthFlowStore) TakeFlow(ctx context.Context, id string) (*priceline.Aut
 			MaxAge: time.Duration(rec.MaxAge) * time.Second, Action: rec.Action, UserID: rec.UserID,
 			CreatedAt: rec.CreatedAt.Time, ExpiresAt: rec.ExpiresAt.Time,
 		}
-	}, (*priceline.AuthFlow).Expired, priceline.AuthFlowExpired)
+	}, (*priceline.AuthFlow).Expired, priceline.AuthFlowExpired.Err)
 }
 
 // DeleteExpiredFlows removes flows whose ExpiresAt is at or before now and

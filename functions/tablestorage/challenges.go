@@ -29,8 +29,8 @@ type challengeRecord struct {
 }
 
 var challengeErrors = entityErrors{
-	what: "challenge", notFound: priceline.ChallengeNotFound,
-	exists: conflict(priceline.ChallengeExists),
+	what: "challenge", notFound: priceline.ChallengeNotFound.Err,
+	exists: conflict(priceline.ChallengeExists.Err),
 }
 
 func challengeKeys(id string) (pk, rk string) { return "ch" + id[:2], id }
@@ -54,7 +54,7 @@ func (s *ChallengeStore) PutChallenge(ctx context.Context, c *priceline.Challeng
 // is still the version read; of racing takers only one gets it.
 func (s *ChallengeStore) TakeChallenge(ctx context.Context, id string) (*priceline.Challenge, error) {
 	if !priceline.IsLowerHex(id, 64) {
-		return nil, priceline.ChallengeNotFound()
+		return nil, priceline.ChallengeNotFound.Err()
 	}
 	pk, rk := challengeKeys(id)
 	return takeLive(ctx, s.store, challengeErrors, pk, rk, func(rec challengeRecord) *priceline.Challenge {
@@ -62,7 +62,7 @@ func (s *ChallengeStore) TakeChallenge(ctx context.Context, id string) (*priceli
 			ID: id, Kind: rec.Kind, UserID: rec.UserID, Data: rec.Data, ReturnTo: rec.ReturnTo,
 			CreatedAt: rec.CreatedAt.Time, ExpiresAt: rec.ExpiresAt.Time,
 		}
-	}, (*priceline.Challenge).Expired, priceline.ChallengeExpired)
+	}, (*priceline.Challenge).Expired, priceline.ChallengeExpired.Err)
 }
 
 // DeleteExpiredChallenges removes challenges whose ExpiresAt is at or before now.

@@ -36,8 +36,8 @@ type totpRecord struct {
 }
 
 var totpErrors = entityErrors{
-	what: "totp", notFound: priceline.TOTPNotFound,
-	changed: conflict(priceline.TOTPChanged),
+	what: "totp", notFound: priceline.TOTPNotFound.Err,
+	changed: conflict(priceline.TOTPChanged.Err),
 }
 
 // PutTOTP upserts the user's enrolment (replacing any other).
@@ -58,7 +58,7 @@ func (s *MFAStore) PutTOTP(ctx context.Context, e *priceline.TOTPEnrolment) erro
 // TOTP is a point read.
 func (s *MFAStore) TOTP(ctx context.Context, userID string) (*priceline.TOTPEnrolment, error) {
 	if !validUserID(userID) {
-		return nil, priceline.TOTPNotFound()
+		return nil, priceline.TOTPNotFound.Err()
 	}
 	rec, etag, err := readEntity[totpRecord](ctx, s.t, totpErrors, userID, totpRowKey)
 	if err != nil {
@@ -74,10 +74,10 @@ func (s *MFAStore) TOTP(ctx context.Context, userID string) (*priceline.TOTPEnro
 // UpdateTOTP merges Confirmed and LastStep if the ETag still matches.
 func (s *MFAStore) UpdateTOTP(ctx context.Context, e *priceline.TOTPEnrolment) error {
 	if e == nil || !validUserID(e.UserID) {
-		return priceline.TOTPNotFound()
+		return priceline.TOTPNotFound.Err()
 	}
 	if e.Version == "" {
-		return priceline.TOTPChanged()
+		return priceline.TOTPChanged.Err()
 	}
 	return mergeIf(ctx, s.t, totpErrors, entity{
 		"PartitionKey": e.UserID, "RowKey": totpRowKey, "Confirmed": e.Confirmed,
@@ -157,11 +157,11 @@ func (s *MFAStore) ReplaceRecoveryCodes(ctx context.Context, userID string, hash
 // finds it succeeds.
 func (s *MFAStore) UseRecoveryCode(ctx context.Context, userID, hash string) error {
 	if !validUserID(userID) || !priceline.IsLowerHex(hash, 64) {
-		return priceline.RecoveryCodeNotFound()
+		return priceline.RecoveryCodeNotFound.Err()
 	}
 	_, err := s.t.DeleteEntity(ctx, userID, recoveryCodePrefix+hash, nil)
 	if isStatus(err, 404) {
-		return priceline.RecoveryCodeNotFound()
+		return priceline.RecoveryCodeNotFound.Err()
 	}
 	if err != nil {
 		return translate(err, "use recovery code")

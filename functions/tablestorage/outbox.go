@@ -45,9 +45,9 @@ type outboxRecord struct {
 // changed.
 var outboxErrors = entityErrors{
 	what:     "outbox entry",
-	notFound: priceline.OutboxNotFound,
-	changed:  conflict(priceline.OutboxChanged),
-	exists:   conflict(priceline.OutboxExists),
+	notFound: priceline.OutboxNotFound.Err,
+	changed:  conflict(priceline.OutboxChanged.Err),
+	exists:   conflict(priceline.OutboxExists.Err),
 }
 
 func validOutboxID(id string) bool { return priceline.IsLowerHex(id, 64) }
@@ -119,10 +119,10 @@ func (s *OutboxStore) MarkOutboxFailed(ctx context.Context, e *priceline.OutboxE
 
 func (s *OutboxStore) update(ctx context.Context, e *priceline.OutboxEntry, op string) error {
 	if e == nil || !validOutboxID(e.ID) {
-		return priceline.OutboxNotFound()
+		return priceline.OutboxNotFound.Err()
 	}
 	if e.Version == "" || e.NextAttemptAt.IsZero() {
-		return priceline.OutboxChanged()
+		return priceline.OutboxChanged.Err()
 	}
 	ent := entity{"PartitionKey": outboxPartition, "RowKey": e.ID, "Attempts": e.Attempts, "LastError": e.LastError}
 	ent.setTime("NextAttemptAt", e.NextAttemptAt)

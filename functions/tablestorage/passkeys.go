@@ -44,9 +44,9 @@ type passkeyRecord struct {
 }
 
 var passkeyErrors = entityErrors{
-	what: "passkey", notFound: priceline.PasskeyNotFound,
-	exists:  func(error) error { return priceline.PasskeyExists() },
-	changed: conflict(priceline.PasskeyChanged),
+	what: "passkey", notFound: priceline.PasskeyNotFound.Err,
+	exists:  func(error) error { return priceline.PasskeyExists.Err() },
+	changed: conflict(priceline.PasskeyChanged.Err),
 }
 
 func credentialKeys(id string) (pk, rk string) {
@@ -110,12 +110,12 @@ func (s *PasskeyStore) read(ctx context.Context, pk, rk string) (*priceline.Pass
 // PasskeyByID is a point read of the credential entity.
 func (s *PasskeyStore) PasskeyByID(ctx context.Context, credentialID string) (*priceline.Passkey, error) {
 	if credentialID == "" || len(credentialID) > 2048 {
-		return nil, priceline.PasskeyNotFound()
+		return nil, priceline.PasskeyNotFound.Err()
 	}
 	pk, rk := credentialKeys(credentialID)
 	p, err := s.read(ctx, pk, rk)
 	if err == nil && p.ID != credentialID {
-		return nil, priceline.PasskeyNotFound()
+		return nil, priceline.PasskeyNotFound.Err()
 	}
 	return p, err
 }
@@ -124,14 +124,14 @@ func (s *PasskeyStore) PasskeyByID(ctx context.Context, credentialID string) (*p
 // missing one, is not found.
 func (s *PasskeyStore) owned(ctx context.Context, userID, credentialID string) (*priceline.Passkey, error) {
 	if !validUserID(userID) {
-		return nil, priceline.PasskeyNotFound()
+		return nil, priceline.PasskeyNotFound.Err()
 	}
 	p, err := s.PasskeyByID(ctx, credentialID)
 	if err != nil {
 		return nil, err
 	}
 	if p.UserID != userID {
-		return nil, priceline.PasskeyNotFound()
+		return nil, priceline.PasskeyNotFound.Err()
 	}
 	return p, nil
 }
@@ -180,7 +180,7 @@ func (s *PasskeyStore) UserPasskeys(ctx context.Context, userID string) ([]*pric
 // credential that changed hands has a new ETag, so the merge then fails.
 func (s *PasskeyStore) UpdatePasskeyUse(ctx context.Context, p *priceline.Passkey) error {
 	if p == nil {
-		return priceline.PasskeyNotFound()
+		return priceline.PasskeyNotFound.Err()
 	}
 	if _, err := s.owned(ctx, p.UserID, p.ID); err != nil {
 		return err

@@ -111,7 +111,7 @@ func (s *SavedStore) SaveEstimate(ctx context.Context, e *priceline.SavedEstimat
 			taken[slotKey(i)] = true
 		}
 	}
-	return priceline.SavedLimit()
+	return priceline.SavedLimit.Err()
 }
 
 // SavedEstimates lists the user's estimates, oldest first.
@@ -145,7 +145,7 @@ func (s *SavedStore) SavedEstimates(ctx context.Context, userID string) ([]price
 // DeleteSavedEstimate finds the estimate by ID in the user's partition (at
 // most MaxSavedEstimates entities) and deletes its slot.
 func (s *SavedStore) DeleteSavedEstimate(ctx context.Context, userID, id string) error {
-	notFound := priceline.SavedNotFound()
+	notFound := priceline.SavedNotFound.Err()
 	if !validUserID(userID) || !priceline.IsLowerHex(id, 32) {
 		return notFound
 	}

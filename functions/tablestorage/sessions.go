@@ -35,13 +35,13 @@ type sessionRecord struct {
 }
 
 // sessionChanged answers a conditional write that lost to another request.
-var sessionChanged = conflict(priceline.SessionChanged)
+var sessionChanged = conflict(priceline.SessionChanged.Err)
 
 var sessionErrors = entityErrors{
 	what:     "session",
-	notFound: priceline.SessionNotFound,
+	notFound: priceline.SessionNotFound.Err,
 	changed:  sessionChanged,
-	exists:   conflict(priceline.SessionExists),
+	exists:   conflict(priceline.SessionExists.Err),
 }
 
 // CreateSession inserts s; an existing record with the same key is a
@@ -65,7 +65,7 @@ func (s *SessionStore) CreateSession(ctx context.Context, sess *priceline.Sessio
 // Session is a point read by (userID, key).
 func (s *SessionStore) Session(ctx context.Context, userID, key string) (*priceline.Session, error) {
 	if !validUserID(userID) || !validSessionKey(key) {
-		return nil, priceline.SessionNotFound()
+		return nil, priceline.SessionNotFound.Err()
 	}
 	rec, etag, err := readEntity[sessionRecord](ctx, s.t, sessionErrors, userID, key)
 	if err != nil {
@@ -88,10 +88,10 @@ func (rec *sessionRecord) session(etag azcore.ETag) *priceline.Session {
 // s.Version, so two instances refreshing one session cannot both win.
 func (s *SessionStore) TouchSession(ctx context.Context, sess *priceline.Session) error {
 	if sess == nil || !validUserID(sess.UserID) || !validSessionKey(sess.Key) {
-		return priceline.SessionNotFound()
+		return priceline.SessionNotFound.Err()
 	}
 	if sess.Version == "" {
-		return priceline.SessionChanged()
+		return priceline.SessionChanged.Err()
 	}
 	e := entity{"PartitionKey": sess.UserID, "RowKey": sess.Key}
 	e.setTime("LastSeenAt", sess.LastSeenAt)

@@ -31,7 +31,7 @@ type tokenCacheRecord struct {
 
 var tokenCacheErrors = entityErrors{
 	what:     "token cache",
-	notFound: priceline.TokenCacheNotFound,
+	notFound: priceline.TokenCacheNotFound.Err,
 }
 
 // PutTokenCache stores blob for the session, replacing an earlier entry.
@@ -52,14 +52,14 @@ func (s *TokenCacheStore) PutTokenCache(ctx context.Context, userID, sessionKey 
 // TokenCache is a point read by (userID, session key).
 func (s *TokenCacheStore) TokenCache(ctx context.Context, userID, sessionKey string) ([]byte, error) {
 	if !validUserID(userID) || !validSessionKey(sessionKey) {
-		return nil, priceline.TokenCacheNotFound()
+		return nil, priceline.TokenCacheNotFound.Err()
 	}
 	rec, _, err := readEntity[tokenCacheRecord](ctx, s.t, tokenCacheErrors, userID, sessionKey)
 	if err != nil {
 		return nil, err
 	}
 	if !s.c.now().Before(rec.ExpiresAt.Time) {
-		return nil, priceline.TokenCacheNotFound()
+		return nil, priceline.TokenCacheNotFound.Err()
 	}
 	return rec.Cache, nil
 }

@@ -42,8 +42,8 @@ type indexRecord struct {
 // record stays the generic conflict: its callers each turn it into their
 // own answer (see MarkEmailVerified, ChangeEmail).
 var (
-	userErrors  = entityErrors{what: "user", notFound: priceline.UserNotFound}
-	indexErrors = entityErrors{what: "index", notFound: priceline.UserNotFound}
+	userErrors  = entityErrors{what: "user", notFound: priceline.UserNotFound.Err}
+	indexErrors = entityErrors{what: "index", notFound: priceline.UserNotFound.Err}
 )
 
 // CreateUser writes the lookup index first and the user record second.
@@ -63,13 +63,13 @@ func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
 	}
 	now := s.c.now().UTC()
 	idx := entity{"RowKey": indexRowKey, "UserID": u.ID}
-	taken := priceline.EmailTaken()
+	taken := priceline.EmailTaken.Err()
 	if u.Provider == priceline.ProviderLocal {
 		idx["PartitionKey"] = emailIndexKey(u.Email)
 		idx["Email"] = u.Email
 		idx["PasswordHash"] = u.PasswordHash
 	} else {
-		taken = priceline.SubjectTaken()
+		taken = priceline.SubjectTaken.Err()
 		idx["PartitionKey"] = subjectIndexKey(u.Provider, u.Subject)
 		idx["Provider"] = u.Provider
 		idx["Subject"] = u.Subject
@@ -103,7 +103,7 @@ func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
 		// is safe: a user without an index is unreachable, never duplicated.
 		s.releaseIndex(ctx, idx, idxETag)
 		if isStatus(err, 409) {
-			return conflict(priceline.UserExists)(err)
+			return conflict(priceline.UserExists.Err)(err)
 		}
 		return translate(err, "add user")
 	}
@@ -201,7 +201,7 @@ func (s *UserStore) UserByID(ctx context.Context, id string) (*priceline.User, e
 
 func (s *UserStore) readUser(ctx context.Context, id string) (*priceline.User, azcore.ETag, error) {
 	if !validUserID(id) {
-		return nil, "", priceline.UserNotFound()
+		return nil, "", priceline.UserNotFound.Err()
 	}
 	rec, etag, err := readEntity[userRecord](ctx, s.t, userErrors, id, userRowKey)
 	if err != nil {
@@ -218,7 +218,7 @@ func (s *UserStore) readUser(ctx context.Context, id string) (*priceline.User, a
 // user is missing (a half-written registration) counts as not found.
 func (s *UserStore) UserByEmail(ctx context.Context, email string) (*priceline.User, error) {
 	if email == "" {
-		return nil, priceline.UserNotFound()
+		return nil, priceline.UserNotFound.Err()
 	}
 	idx, _, err := s.readIndex(ctx, emailIndexKey(email))
 	if priceline.IsNotFound(err) {
@@ -227,20 +227,20 @@ func (s *UserStore) UserByEmail(ctx context.Context, email string) (*priceline.U
 		// does not tell whether the email has an account. (Login uses
 		// PasswordHint, and auth evens out its reads itself.)
 		_, _ = s.UserByID(ctx, absentUserID)
-		return nil, priceline.UserNotFound()
+		return nil, priceline.UserNotFound.Err()
 	}
 	if err != nil {
 		return nil, err
 	}
 	if idx.Email != email {
-		return nil, priceline.UserNotFound()
+		return nil, priceline.UserNotFound.Err()
 	}
 	u, err := s.UserByID(ctx, idx.UserID)
 	if err != nil {
 		return nil, err
 	}
 	if u.Provider != priceline.ProviderLocal || u.Email != email {
-		return nil, priceline.UserNotFound()
+		return nil, priceline.UserNotFound.Err()
 	}
 	return u, nil
 }
@@ -251,7 +251,7 @@ func (s *UserStore) UserByEmail(ctx context.Context, email string) (*priceline.U
 // finds it.
 func (s *UserStore) PasswordHint(ctx context.Context, email string) (string, string, error) {
 	if email == "" {
-		return "", "", priceline.UserNotFound()
+		return "", "", priceline.UserNotFound.Err()
 	}
 	pk := emailIndexKey(email)
 	idx, etag, err := s.readIndex(ctx, pk)
@@ -259,7 +259,7 @@ func (s *UserStore) PasswordHint(ctx context.Context, email string) (string, str
 		return "", "", err
 	}
 	if idx.Email != email {
-		return "", "", priceline.UserNotFound()
+		return "", "", priceline.UserNotFound.Err()
 	}
 	if idx.PasswordHash == "" {
 		if u, err := s.UserByID(ctx, idx.UserID); err == nil && u.Provider == priceline.ProviderLocal && u.Email == email && u.PasswordHash != "" {
@@ -292,21 +292,21 @@ const absentUserID = "00000000000000000000000000000000"
 // UserBySubject reads the subject index, then the user it names.
 func (s *UserStore) UserBySubject(ctx context.Context, provider, subject string) (*priceline.User, error) {
 	if provider == "" || subject == "" {
-		return nil, priceline.UserNotFound()
+		return nil, priceline.UserNotFound.Err()
 	}
 	idx, _, err := s.readIndex(ctx, subjectIndexKey(provider, subject))
 	if err != nil {
 		return nil, err
 	}
 	if idx.Provider != provider || idx.Subject != subject {
-		return nil, priceline.UserNotFound()
+		return nil, priceline.UserNotFound.Err()
 	}
 	u, err := s.UserByID(ctx, idx.UserID)
 	if err != nil {
 		return nil, err
 	}
 	if u.Provider != provider || u.Subject != subject {
-		return nil, priceline.UserNotFound()
+		return nil, priceline.UserNotFound.Err()
 	}
 	return u, nil
 }
@@ -323,7 +323,7 @@ func (s *UserStore) UpdatePasswordHash(ctx context.Context, userID, oldHash, has
 		return err
 	}
 	if cur.PasswordHash != oldHash {
-		return priceline.PasswordChanged()
+		return priceline.PasswordChanged.Err()
 	}
 	if err := s.mergeUser(ctx, userID, etag, entity{"PasswordHash": hash}, "update password hash"); err != nil {
 		return err
@@ -384,7 +384,7 @@ func (s *UserStore) UpdateProfile(ctx context.Context, userID, name, email strin
 		return err
 	}
 	if u.Provider == priceline.ProviderLocal && email != u.Email {
-		return priceline.EmailChangeNotSupported()
+		return priceline.EmailChangeNotSupported.Err()
 	}
 	return s.mergeUser(ctx, userID, etag, entity{"Name": name, "Email": email}, "update profile")
 }

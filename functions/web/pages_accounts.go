@@ -57,7 +57,7 @@ func (s *Server) handleResetForm(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
-	if priceline.ErrorCode(err) == "invalid_token" {
+	if auth.InvalidToken.In(err) {
 		p.Token = "" // nothing to retry with: offer a new link instead
 	}
 	return asForm(err, "reset.html", p)
@@ -83,7 +83,7 @@ func (s *Server) handleVerifyForm(w http.ResponseWriter, r *http.Request) error 
 			return nil
 		}
 	}
-	if priceline.ErrorCode(err) == "invalid_token" && p.User != nil && p.User.EmailVerified {
+	if auth.InvalidToken.In(err) && p.User != nil && p.User.EmailVerified {
 		p.Verified = &verifiedView{Already: true}
 		s.render(w, http.StatusOK, "verify.html", p)
 		return nil
@@ -177,7 +177,7 @@ func reauthCancelledNotice(r *http.Request, u *priceline.User) string {
 // (or whose confirmation was used or is over 5 minutes old) is told how
 // to; anything else, to try again.
 func reauthStep(err error, u *priceline.User) error {
-	if priceline.ErrorCode(err) == "reauthentication_required" && u.Provider == priceline.ProviderB2C {
+	if priceline.ReauthRequired.In(err) && u.Provider == priceline.ProviderB2C {
 		return asPage(withNextStep(err, "Go back to your account page and choose “Confirm with your cloud sign-in”: "+
 			"you sign in again there and come back to finish."))
 	}

@@ -115,7 +115,7 @@ func (s *Server) handleLoginMFAForm(w http.ResponseWriter, r *http.Request) erro
 			return nil
 		}
 	}
-	if priceline.ErrorCode(err) == "mfa_sign_in_expired" {
+	if auth.MFASignInExpired.In(err) {
 		err = withNextStep(err, "Go back to the sign-in page.")
 	}
 	return asForm(err, "login_mfa.html", p)

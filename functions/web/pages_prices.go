@@ -330,7 +330,7 @@ func (s *Server) handleSaveEstimate(w http.ResponseWriter, r *http.Request, u *p
 	}
 	p := &pageData{Title: v.Heading, User: u, CSRF: sess.CSRFToken, B2CEnabled: s.B2CEnabled, Compare: v,
 		Form: map[string]string{"label": keepTyped(in["label"], 100)}}
-	if priceline.ErrorCode(err) == "saved_limit" {
+	if priceline.SavedLimit.In(err) {
 		err = withNextStep(err, "Delete one on the Saved page first.")
 	}
 	return asForm(err, "compare.html", p)
