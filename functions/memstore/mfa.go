@@ -173,6 +173,9 @@ func (m *Passkeys) owned(userID, id string) (priceline.Passkey, error) {
 // UpdatePasskeyUse writes the use fields if the version still matches.
 func (m *Passkeys) UpdatePasskeyUse(_ context.Context, p *priceline.Passkey) error {
 	return m.run("UpdatePasskeyUse", func() error {
+		if p == nil {
+			return priceline.PasskeyNotFound.Err() // as the real store answers
+		}
 		rec, err := m.owned(p.UserID, p.ID)
 		return m.ifMatch(err, &rec.Version, &p.Version, priceline.PasskeyChanged.Err, func() {
 			rec.SignCount, rec.BackupState, rec.LastUsedAt = p.SignCount, p.BackupState, stored(p.LastUsedAt)

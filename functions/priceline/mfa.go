@@ -87,7 +87,7 @@ type PasskeyStore interface {
 	UserPasskeys(ctx context.Context, userID string) ([]*Passkey, error)
 	// UpdatePasskeyUse writes SignCount, BackupState and LastUsedAt only if
 	// the stored version still equals p.Version (KindConflict otherwise;
-	// KindNotFound if deleted) and updates p.Version.
+	// KindNotFound if deleted, nil, or not p.UserID's) and updates p.Version.
 	UpdatePasskeyUse(ctx context.Context, p *Passkey) error
 	// DeletePasskey removes the user's passkey; KindNotFound when the user
 	// has no passkey with this ID (another user's counts as none).

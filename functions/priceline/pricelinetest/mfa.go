@@ -263,6 +263,7 @@ func TestPasskeyStore(t *testing.T, newStore func(t *testing.T) priceline.Passke
 		forged := *p
 		forged.UserID, forged.SignCount = priceline.NewUserID(), 99
 		wantKind(t, s.UpdatePasskeyUse(ctx, &forged), priceline.KindNotFound, "passkey_not_found")
+		wantKind(t, s.UpdatePasskeyUse(ctx, nil), priceline.KindNotFound, "passkey_not_found")
 		if got, _ := s.PasskeyByID(ctx, p.ID); got == nil || got.SignCount != p.SignCount {
 			t.Errorf("after a use by another user: %+v, want sign count %d", got, p.SignCount)
 		}
