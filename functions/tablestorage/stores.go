@@ -1,7 +1,5 @@
 package tablestorage
 
-import "hospitalpriceline/functions/priceline"
-
 // store is what every store of this package is made of: the client (its
 // clock, its settings, the other stores) and the one table the store keeps
 // its entities in. Each store type embeds it and adds only methods.
@@ -22,23 +20,11 @@ const (
 	missingIsOutage  = true
 )
 
-// Each store and the domain interface it implements, checked at compile
-// time: the list a reader looks for "which type keeps what".
-var (
-	_ priceline.UserStore         = (*UserStore)(nil)
-	_ priceline.AccountTokenStore = (*AccountTokenStore)(nil)
-	_ priceline.CloudEmailStore   = (*CloudEmailStore)(nil)
-	_ priceline.SessionStore      = (*SessionStore)(nil)
-	_ priceline.AttemptStore      = (*AttemptStore)(nil)
-	_ priceline.AuthFlowStore     = (*AuthFlowStore)(nil)
-	_ priceline.TokenCacheStore   = (*TokenCacheStore)(nil)
-	_ priceline.ChallengeStore    = (*ChallengeStore)(nil)
-	_ priceline.OutboxStore       = (*OutboxStore)(nil)
-	_ priceline.PasskeyStore      = (*PasskeyStore)(nil)
-	_ priceline.TOTPStore         = (*MFAStore)(nil)
-	_ priceline.RecoveryCodeStore = (*MFAStore)(nil)
-	_ priceline.SavedStore        = (*SavedStore)(nil)
-)
+// Which domain interface each store implements is checked where it is
+// used: the contract tests (contract_test.go, outbox_test.go) run every
+// store, as its priceline interface, through that interface's contract, and
+// cmd/handler wires each into a field of its interface type, so a store
+// that drifts does not build.
 
 // The users, sessions and attempts tables are opened once with the client
 // (Ping and the tests read them too); the other tables are opened by their
