@@ -93,7 +93,7 @@ func (s *Service) BeginCloudProfileEdit(ctx context.Context, sso *CloudSignIn, u
 		return nil, err
 	}
 	if u == nil {
-		return nil, errUnauthenticated(errors.New("profile edit without a signed-in user"))
+		return nil, Unauthenticated.Wrap(errors.New("profile edit without a signed-in user"))
 	}
 	if u.Provider != priceline.ProviderB2C {
 		return nil, priceline.Errorf(priceline.KindForbidden, "b2c_not_cloud_account",
@@ -224,7 +224,7 @@ func (s *Service) finishCloudProfileEdit(ctx context.Context, sso *CloudSignIn, 
 // another tab).
 func (s *Service) applyCloudProfileEdit(ctx context.Context, sessionCookie string, id *priceline.ExternalIdentity) error {
 	var u *priceline.User
-	err := errUnauthenticated(errors.New("no session cookie"))
+	var err error = Unauthenticated.Wrap(errors.New("no session cookie"))
 	if sessionCookie != "" {
 		u, _, err = s.Authenticate(ctx, sessionCookie)
 	}

@@ -42,7 +42,7 @@ func (s *Service) BeginCloudReauth(ctx context.Context, sso *CloudSignIn, u *pri
 		return nil, err
 	}
 	if u == nil || sess == nil {
-		return nil, errUnauthenticated(errors.New("re-authentication without a signed-in user"))
+		return nil, Unauthenticated.Wrap(errors.New("re-authentication without a signed-in user"))
 	}
 	if !validReauthAction(action) {
 		return nil, priceline.Errorf(priceline.KindInvalid, "invalid_reauth_action", "There is nothing to confirm for that.")
@@ -88,7 +88,7 @@ func (s *Service) finishCloudReauth(ctx context.Context, sso *CloudSignIn, flow 
 	}
 	var u *priceline.User
 	var sess *priceline.Session
-	err = errUnauthenticated(errors.New("no session cookie"))
+	err = Unauthenticated.Wrap(errors.New("no session cookie"))
 	if cb.SessionCookie != "" {
 		u, sess, err = s.Authenticate(ctx, cb.SessionCookie)
 	}

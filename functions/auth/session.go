@@ -19,14 +19,8 @@ const maxUserAgentBytes = 512
 
 // Unauthenticated is the answer to every request whose cookie, if any,
 // does not lead to a live session, whatever the reason, which is kept only
-// as the cause (nil when there is none to keep).
-func Unauthenticated(cause error) error {
-	return priceline.Wrap(cause, priceline.KindUnauthorized, "unauthenticated", "Please sign in.")
-}
-
-// errUnauthenticated is Unauthenticated under the name this package's
-// callers use.
-func errUnauthenticated(cause error) error { return Unauthenticated(cause) }
+// as the cause (Unauthenticated.Wrap).
+var Unauthenticated = priceline.Refusal{Kind: priceline.KindUnauthorized, Code: "unauthenticated", Message: "Please sign in."}
 
 // StartSession creates a new session for u and signs its cookie. Login, B2C
 // sign-in and password change all end here, so every authentication gets a
@@ -76,7 +70,7 @@ func (s *Service) Authenticate(ctx context.Context, cookie string) (*priceline.U
 	claims, err := s.Tokens.Verify(cookie)
 	if err != nil {
 		if priceline.ErrorKind(err) == priceline.KindUnauthorized {
-			return nil, nil, errUnauthenticated(err)
+			return nil, nil, Unauthenticated.Wrap(err)
 		}
 		return nil, nil, err
 	}
@@ -99,7 +93,7 @@ func (s *Service) Authenticate(ctx context.Context, cookie string) (*priceline.U
 	u, err := s.userByID(ctx, sess.UserID)
 	if err != nil {
 		if priceline.IsNotFound(err) {
-			return nil, nil, errUnauthenticated(errors.New("session user no longer exists"))
+			return nil, nil, Unauthenticated.Wrap(errors.New("session user no longer exists"))
 		}
 		return nil, nil, fmt.Errorf("authenticate: load user: %w", err)
 	}
@@ -123,7 +117,7 @@ func (s *Service) authenticateCached(ctx context.Context, cache *sessionCache, u
 		if err := s.Sessions.DeleteSession(ctx, sess.UserID, sess.Key); err != nil {
 			s.log().Warn("delete expired session", "session", keyPrefix(sess.Key), "error", err)
 		}
-		return nil, nil, errUnauthenticated(errors.New("session expired"))
+		return nil, nil, Unauthenticated.Wrap(errors.New("session expired"))
 	}
 	epoch := cache.begin()
 	next, err := s.touch(ctx, sess)
@@ -145,20 +139,20 @@ func (s *Service) liveSession(ctx context.Context, userID, key string) (*priceli
 	sess, err := s.Sessions.Session(ctx, userID, key)
 	if err != nil {
 		if priceline.IsNotFound(err) {
-			return nil, errUnauthenticated(errors.New("no such session"))
+			return nil, Unauthenticated.Wrap(errors.New("no such session"))
 		}
 		return nil, fmt.Errorf("authenticate: read session: %w", err)
 	}
 	if sess.UserID != userID || sess.Key != key {
 		// A store that ignored part of the key must not hand one user
 		// another's session.
-		return nil, errUnauthenticated(errors.New("session record does not match its key"))
+		return nil, Unauthenticated.Wrap(errors.New("session record does not match its key"))
 	}
 	if !sess.Live(s.now()) {
 		if err := s.Sessions.DeleteSession(ctx, userID, key); err != nil {
 			s.log().Warn("delete expired session", "session", keyPrefix(key), "error", err)
 		}
-		return nil, errUnauthenticated(errors.New("session expired"))
+		return nil, Unauthenticated.Wrap(errors.New("session expired"))
 	}
 	return sess, nil
 }
@@ -186,7 +180,7 @@ func (s *Service) touch(ctx context.Context, sess *priceline.Session) (*pricelin
 	case priceline.IsConflict(err):
 		return s.liveSession(ctx, sess.UserID, sess.Key)
 	case priceline.IsNotFound(err):
-		return nil, errUnauthenticated(errors.New("session deleted while in use"))
+		return nil, Unauthenticated.Wrap(errors.New("session deleted while in use"))
 	default:
 		return nil, fmt.Errorf("authenticate: touch session: %w", err)
 	}

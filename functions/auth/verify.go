@@ -175,7 +175,7 @@ func errEmailManagedByProvider() error {
 // this session and action (BeginCloudReauth), which this uses up.
 func (s *Service) reauthenticate(ctx context.Context, u *priceline.User, sess *priceline.Session, currentPassword, action string, c Client) (*priceline.User, error) {
 	if u == nil || sess == nil {
-		return nil, errUnauthenticated(errors.New("no session"))
+		return nil, Unauthenticated.Wrap(errors.New("no session"))
 	}
 	fresh, err := s.storedUser(ctx, u, forReauth.op)
 	if err != nil {
@@ -200,7 +200,7 @@ func (s *Service) storedUser(ctx context.Context, u *priceline.User, op string) 
 	fresh, err := s.Users.UserByID(ctx, u.ID)
 	if err != nil {
 		if priceline.IsNotFound(err) {
-			return nil, errUnauthenticated(errors.New("session user no longer exists"))
+			return nil, Unauthenticated.Wrap(errors.New("session user no longer exists"))
 		}
 		return nil, fmt.Errorf("%s: load user: %w", op, err)
 	}

@@ -90,7 +90,7 @@ func (s *Service) compare(ctx context.Context, q CompareQuery, detail bool) (*Co
 	}
 	payer, plan := strings.TrimSpace(q.Payer), strings.TrimSpace(q.Plan)
 	if plan != "" && payer == "" {
-		return nil, nil, invalid("missing_payer", "plan needs a payer.")
+		return nil, nil, MissingPayer.Err()
 	}
 	if q.Sort != "" && !slices.Contains(CompareOrders, q.Sort) {
 		return nil, nil, invalid("invalid_sort", "The table can be sorted only by hospital, gross, cash, negotiated, min or max.")

@@ -124,6 +124,10 @@ func namesOf(hs []priceline.Hospital) map[string]string {
 	return names
 }
 
+// MissingPayer is the refusal of a comparison with a plan but no payer: a
+// plan name alone does not say whose plan it is.
+var MissingPayer = priceline.Refusal{Kind: priceline.KindInvalid, Code: "missing_payer", Message: "plan needs a payer."}
+
 // invalid builds a KindInvalid error.
 func invalid(code, format string, args ...any) error {
 	return priceline.Errorf(priceline.KindInvalid, code, format, args...)

@@ -100,7 +100,7 @@ func (s *Service) CompareService(ctx context.Context, q ServiceQuery) (*ServiceC
 	}
 	payer, plan := strings.TrimSpace(q.Payer), strings.TrimSpace(q.Plan)
 	if plan != "" && payer == "" {
-		return nil, invalid("missing_payer", "plan needs a payer.")
+		return nil, MissingPayer.Err()
 	}
 	if q.Sort != "" && !slices.Contains(CompareOrders, q.Sort) {
 		return nil, invalid("invalid_sort", "The table can be sorted only by hospital, gross, cash, negotiated, min or max.")

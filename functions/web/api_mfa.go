@@ -44,8 +44,7 @@ func (s *Server) finishMFA(w http.ResponseWriter, r *http.Request, proof auth.MF
 	w.Header().Set("Cache-Control", "no-store")
 	c, err := r.Cookie(PendingCookie)
 	if err != nil || c.Value == "" {
-		return nil, priceline.Errorf(priceline.KindUnauthorized, "mfa_sign_in_expired",
-			"This sign-in has expired or was already used. Please sign in again.")
+		return nil, auth.MFASignInExpired.Err()
 	}
 	res, err := s.Auth.FinishMFA(r.Context(), c.Value, proof, s.client(r))
 	switch {
@@ -122,8 +121,7 @@ func (s *Server) handleLoginMFAPasskeyOptions(w http.ResponseWriter, r *http.Req
 	w.Header().Set("Cache-Control", "no-store")
 	c, err := r.Cookie(PendingCookie)
 	if err != nil || c.Value == "" {
-		return priceline.Errorf(priceline.KindUnauthorized, "mfa_sign_in_expired",
-			"This sign-in has expired or was already used. Please sign in again.")
+		return auth.MFASignInExpired.Err()
 	}
 	cer, err := s.Auth.BeginMFAPasskey(r.Context(), c.Value)
 	if cer != nil {

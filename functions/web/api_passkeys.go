@@ -24,8 +24,7 @@ func (s *Server) takeCeremonyCookie(w http.ResponseWriter, r *http.Request) (str
 	setStepCookie(w, CeremonyCookie, "", time.Time{}, s.now())
 	c, err := r.Cookie(CeremonyCookie)
 	if err != nil || c.Value == "" {
-		return "", priceline.Errorf(priceline.KindUnauthorized, "mfa_sign_in_expired",
-			"This passkey step has expired or was already used. Please start again.")
+		return "", auth.MFASignInExpired.Saying("This passkey step has expired or was already used. Please start again.").Err()
 	}
 	return c.Value, nil
 }

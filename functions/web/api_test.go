@@ -511,7 +511,7 @@ func TestASVS_V7_2_4_LoginEndsThePreviousSession(t *testing.T) {
 func TestNoOrBadCookieAnswersAuthsUnauthenticated(t *testing.T) {
 	e := newEnv(t)
 	var want *priceline.Error
-	if !errors.As(auth.Unauthenticated(nil), &want) {
+	if !errors.As(auth.Unauthenticated.Err(), &want) {
 		t.Fatal("auth.Unauthenticated is not a *priceline.Error")
 	}
 	for name, cookie := range map[string]string{"no cookie": "", "forged cookie": "not-a-jwt"} {

@@ -209,10 +209,10 @@ func (s *Server) comparison(ctx context.Context, f *compareForm) (v *compareView
 		}
 	}
 	d, err := s.compareData(ctx, f, sort, b, &x)
-	if priceline.ErrorCode(err) == "missing_payer" {
+	if pricing.MissingPayer.In(err) {
 		// A form sent with a plan but no insurer: show the prices anyway,
 		// and say why the plan was not used.
-		note(invalid("missing_payer", "Choose the insurer of that plan too: a plan name alone does not say whose plan it is."))
+		note(pricing.MissingPayer.Saying("Choose the insurer of that plan too: a plan name alone does not say whose plan it is.").Err())
 		f.Plan = ""
 		d, err = s.compareData(ctx, f, sort, b, &x)
 	}

@@ -338,7 +338,7 @@ func (s *Server) requireCSRF(r *http.Request, u *priceline.User, sess *priceline
 func (s *Server) authenticate(r *http.Request) (*priceline.User, *priceline.Session, error) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
-		return nil, nil, auth.Unauthenticated(nil)
+		return nil, nil, auth.Unauthenticated.Err()
 	}
 	// Until the keys and the tables are ready the cookie can be neither
 	// verified nor looked up: 503, never 401, so that it is not cleared.
@@ -351,7 +351,7 @@ func (s *Server) authenticate(r *http.Request) (*priceline.User, *priceline.Sess
 			// Forged, expired, revoked or of a deleted account: the cause
 			// says which, but the log keeps only that it was refused.
 			s.securityEvent(r, auth.EventBadCookie, "not_live", "")
-			return nil, nil, auth.Unauthenticated(nil)
+			return nil, nil, auth.Unauthenticated.Err()
 		}
 		return nil, nil, err
 	}
