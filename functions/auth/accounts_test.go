@@ -363,12 +363,8 @@ func TestASVS_V6_3_8_ForgotPasswordAnswersAlikeForUnknownAddresses(t *testing.T)
 	e := newAcctEnv(t)
 	ctx := context.Background()
 	e.register(t, "ada@example.org")
-	time1 := time.Now()
-	errKnown := e.svc.ForgotPassword(ctx, "ada@example.org", from)
-	known := time.Since(time1)
-	time2 := time.Now()
-	errUnknown := e.svc.ForgotPassword(ctx, "nobody@example.org", from)
-	unknown := time.Since(time2)
+	known, errKnown := forgotTook(e, "ada@example.org")
+	unknown, errUnknown := forgotTook(e, "nobody@example.org")
 	if errKnown != nil || errUnknown != nil {
 		t.Fatalf("errors %v, %v", errKnown, errUnknown)
 	}
@@ -380,6 +376,24 @@ func TestASVS_V6_3_8_ForgotPasswordAnswersAlikeForUnknownAddresses(t *testing.T)
 		t.Fatal("mail to an address without an account")
 	}
 	wantCode(t, e.svc.ForgotPassword(ctx, "not an address", from), priceline.KindInvalid, "invalid_email")
+}
+
+// forgotTook is the shortest of three ForgotPassword calls for addr, and
+// the first error. On a loaded machine one call's wall time can stretch by
+// hundreds of milliseconds while the padding never shrinks it, so the
+// shortest is the time the code itself decides.
+func forgotTook(e *acctEnv, addr string) (time.Duration, error) {
+	var least time.Duration
+	for i := range 3 {
+		start := time.Now()
+		if err := e.svc.ForgotPassword(context.Background(), addr, from); err != nil {
+			return 0, err
+		}
+		if took := time.Since(start); i == 0 || took < least {
+			least = took
+		}
+	}
+	return least, nil
 }
 
 // Throttled per address (even without an account) and per account: at most

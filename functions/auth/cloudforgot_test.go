@@ -194,17 +194,16 @@ func TestForgotPasswordIgnoresAStaleCloudEntry(t *testing.T) {
 // a verified cloud address, an unverified one and an unknown address.
 func TestASVS_V6_3_8_ForgotPasswordAnswersAlikeForCloudAddresses(t *testing.T) {
 	e := newAcctEnv(t)
-	ctx := context.Background()
 	e.register(t, "local@example.org")
 	e.signInCloud(t, cloudID("sub-1", "verified@example.org", true))
 	e.signInCloud(t, cloudID("sub-2", "unverified@example.org", false))
 	var took []time.Duration
 	for _, addr := range []string{"local@example.org", "verified@example.org", "unverified@example.org", "nobody@example.org"} {
-		start := time.Now()
-		if err := e.svc.ForgotPassword(ctx, addr, from); err != nil {
+		d, err := forgotTook(e, addr)
+		if err != nil {
 			t.Fatalf("ForgotPassword(%s): %v", addr, err)
 		}
-		took = append(took, time.Since(start))
+		took = append(took, d)
 	}
 	for i, d := range took {
 		if d < forgotMinDuration || d-took[0] > 100*time.Millisecond || took[0]-d > 100*time.Millisecond {
