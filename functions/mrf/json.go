@@ -42,6 +42,7 @@ func (r *Reader) openJSON(br *bufio.Reader) error {
 	// CMS's validator (JSON.parse keeps the last duplicate).
 	dec := jsontext.NewDecoder(lim, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	st := &jsonState{dec: dec, rd: r, lim: lim, seen: map[string]bool{}}
+	st.batches.fill = st.readBatch
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return st.syntax(err)
@@ -219,9 +220,6 @@ func (st *jsonState) hospital() priceline.Hospital {
 // (decoded and checked in batches: jsonbatch.go).
 func (st *jsonState) next() ([]priceline.Charge, []Problem, error) {
 	for st.inItems {
-		if st.batches.fill == nil {
-			st.batches.fill = st.readBatch
-		}
 		chs, ps, done, err := st.nextItem()
 		if err != nil {
 			return nil, nil, err
