@@ -46,8 +46,8 @@ type outboxRecord struct {
 var outboxErrors = entityErrors{
 	what:     "outbox entry",
 	notFound: priceline.OutboxNotFound.Err,
-	changed:  conflict(priceline.OutboxChanged.Err),
-	exists:   conflict(priceline.OutboxExists.Err),
+	changed:  conflict(priceline.OutboxChanged),
+	exists:   conflict(priceline.OutboxExists),
 }
 
 // PutOutbox adds e; an existing entry with the same ID is a conflict.
