@@ -48,9 +48,13 @@ func (m *MFA) TOTP(_ context.Context, userID string) (*priceline.TOTPEnrolment, 
 	})
 }
 
-// UpdateTOTP writes Confirmed and LastStep if the version still matches.
+// UpdateTOTP writes Confirmed and LastStep if the version still matches;
+// nil is not found, as in Table Storage.
 func (m *MFA) UpdateTOTP(_ context.Context, e *priceline.TOTPEnrolment) error {
 	return m.run("UpdateTOTP", func() error {
+		if e == nil {
+			return priceline.TOTPNotFound.Err()
+		}
 		rec, err := m.totp.get(e.UserID, priceline.TOTPNotFound.Err)
 		return m.ifMatch(err, &rec.Version, &e.Version, priceline.TOTPChanged.Err, func() {
 			rec.Confirmed, rec.LastStep = e.Confirmed, e.LastStep

@@ -28,7 +28,9 @@ func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
 			return priceline.OutboxExists.Err()
 		}
 		e.Version = m.nextVersion()
-		m.entries.put(e.ID, *e)
+		rec := *e
+		rec.Message.Created, rec.NextAttemptAt, rec.ExpiresAt = stored(e.Message.Created), stored(e.NextAttemptAt), stored(e.ExpiresAt)
+		m.entries.put(e.ID, rec)
 		return nil
 	})
 }
@@ -51,23 +53,17 @@ func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) ([]*pric
 	})
 }
 
-// validOutboxID reports whether id is of the form priceline.OutboxID
-// makes, as the real store checks a key before it sends one.
-func validOutboxID(id string) bool { return priceline.IsLowerHex(id, 64) }
-
-// update writes e over the stored entry under the version check. Like the
-// real store it refuses what it could never have stored: no entry or a
-// malformed ID is not found, no version or no next attempt a conflict.
+// update merges the attempt count, the last error and the next attempt's
+// time into the stored entry under the version check, as the real store's
+// merge does: the message and the expiry stay as they were queued. Like the
+// real store it refuses, first, what priceline.ValidOutboxUpdate refuses.
 func (m *Outbox) update(op string, e *priceline.OutboxEntry) error {
-	return m.run(op, func() error {
-		if e == nil || !validOutboxID(e.ID) {
-			return priceline.OutboxNotFound.Err()
-		}
-		if e.Version == "" || e.NextAttemptAt.IsZero() {
-			return priceline.OutboxChanged.Err()
-		}
+	return m.write(op, priceline.ValidOutboxUpdate(e), func() error {
 		cur, err := m.entries.get(e.ID, priceline.OutboxNotFound.Err)
-		return m.ifMatch(err, &cur.Version, &e.Version, priceline.OutboxChanged.Err, func() { m.entries[e.ID] = *e })
+		return m.ifMatch(err, &cur.Version, &e.Version, priceline.OutboxChanged.Err, func() {
+			cur.Attempts, cur.LastError, cur.NextAttemptAt = e.Attempts, e.LastError, stored(e.NextAttemptAt)
+			m.entries[e.ID] = cur
+		})
 	})
 }
 

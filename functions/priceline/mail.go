@@ -93,7 +93,8 @@ type OutboxStore interface {
 	// this one never reports back) only if the stored version still equals
 	// e.Version, and updates e.Version. KindConflict when another sender
 	// claimed it first, KindNotFound when it is gone; either way, do not
-	// send.
+	// send. What ValidOutboxUpdate refuses is refused first. The message
+	// and ExpiresAt stay as queued, whatever e holds.
 	ClaimOutbox(ctx context.Context, e *OutboxEntry) error
 	// MarkOutboxFailed records a failed attempt: e.LastError and the
 	// e.NextAttemptAt of the next one, under the same version check as

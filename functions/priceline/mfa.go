@@ -37,8 +37,8 @@ type TOTPStore interface {
 	TOTP(ctx context.Context, userID string) (*TOTPEnrolment, error)
 	// UpdateTOTP writes e.Confirmed and e.LastStep only if the stored
 	// version still equals e.Version (KindConflict otherwise, so that of two
-	// requests using one code only one succeeds; KindNotFound if deleted) and
-	// updates e.Version.
+	// requests using one code only one succeeds; KindNotFound if deleted or
+	// nil) and updates e.Version.
 	UpdateTOTP(ctx context.Context, e *TOTPEnrolment) error
 	// DeleteTOTP removes the enrolment; a missing one is not an error.
 	DeleteTOTP(ctx context.Context, userID string) error

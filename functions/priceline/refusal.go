@@ -17,7 +17,7 @@ func (r Refusal) Err() error { return r.Wrap(nil) }
 // Wrap returns the refusal as a new *Error that keeps cause (which may be
 // nil) for the log; the cause is never shown.
 func (r Refusal) Wrap(cause error) *Error {
-	return &Error{Kind: r.Kind, Code: r.Code, Message: r.Message, Err: cause}
+	return Wrap(cause, r.Kind, r.Code, r.Message)
 }
 
 // Saying returns the same refusal (kind and code) worded for another

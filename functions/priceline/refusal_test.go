@@ -12,7 +12,11 @@ import (
 	"testing"
 )
 
+// Each Err is a new *Error: a caller that changes the error it got changes
+// neither another caller's nor the ones Err makes later. (The refusals are
+// exported variables, so this says nothing of a caller that assigns one.)
 func TestRefusal_ErrIsNewEachCall(t *testing.T) {
+	const want = "user_exists (conflict): A user with that ID already exists."
 	a, b := UserExists.Err(), UserExists.Err()
 	if a == b {
 		t.Fatal("two calls of Err returned the same *Error")
@@ -22,8 +26,11 @@ func TestRefusal_ErrIsNewEachCall(t *testing.T) {
 		t.Fatalf("Err returned %T, want *Error", a)
 	}
 	ea.Message, ea.Code = "changed", "changed"
-	if b.Error() != "user_exists (conflict): A user with that ID already exists." || UserExists.Code != "user_exists" {
-		t.Fatalf("changing one caller's error changed another's: %v, %+v", b, UserExists)
+	if b.Error() != want {
+		t.Fatalf("changing one caller's error changed another's: %v", b)
+	}
+	if later := UserExists.Err(); later.Error() != want {
+		t.Fatalf("changing an error changed what Err makes next: %v", later)
 	}
 }
 

@@ -118,7 +118,7 @@ func ValidTokenCache(userID, sessionKey string, blob []byte, expiresAt, now time
 // key another message owns), a recipient, the times a sender lists it by,
 // and text that fits in one Table Storage entity.
 func ValidOutboxEntry(e *OutboxEntry) error {
-	if e == nil || !IsLowerHex(e.ID, 64) || e.ID != OutboxID(e.Message.MessageID) {
+	if e == nil || !ValidOutboxID(e.ID) || e.ID != OutboxID(e.Message.MessageID) {
 		return Errorf(KindInvalid, "invalid_outbox_entry", "The queued message has no valid ID.")
 	}
 	if e.Message.To == "" || e.NextAttemptAt.IsZero() || e.Message.Created.IsZero() {
@@ -126,6 +126,26 @@ func ValidOutboxEntry(e *OutboxEntry) error {
 	}
 	if len(e.Message.Text) > MaxMailTextBytes || len(e.Message.Subject) > 1000 {
 		return MailTooLarge.Err()
+	}
+	return nil
+}
+
+// ValidOutboxID reports whether id has the form OutboxID makes, which a
+// store checks before it uses an ID as a key.
+func ValidOutboxID(id string) bool { return IsLowerHex(id, 64) }
+
+// ValidOutboxUpdate is what a store checks before it claims e or records
+// its failure: an entry with no valid ID was never stored, so it is
+// OutboxNotFound; one with no Version could only be written without the
+// version check, and one with no NextAttemptAt would be due at once and
+// for ever, so both are OutboxChanged, which a sender reads as "do not
+// send".
+func ValidOutboxUpdate(e *OutboxEntry) error {
+	if e == nil || !ValidOutboxID(e.ID) {
+		return OutboxNotFound.Err()
+	}
+	if e.Version == "" || e.NextAttemptAt.IsZero() {
+		return OutboxChanged.Err()
 	}
 	return nil
 }

@@ -1,31 +1,16 @@
 package priceline
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // The refusals every implementation of a store returns, written once as one
 // table so the in-memory stores and the Table Storage ones cannot drift
 // apart in code or wording, and so a flow checks a code through the same
 // value (UserExists.In(err)) that the store answered with
 // (UserExists.Err()); the contract tests (pricelinetest) hold both stores to
-// the codes. Err makes a new *Error each call, so no caller can change
-// another's.
-
-// WithCause returns err with cause kept as the cause of its *Error, for an
-// adapter that answers with one of the refusals here and keeps what its
-// backend said for the log; err is returned as is when cause is nil or err
-// is no *Error.
-func WithCause(err, cause error) error {
-	var e *Error
-	if cause == nil || !errors.As(err, &e) {
-		return err
-	}
-	c := *e
-	c.Err = cause
-	return &c
-}
+// the codes. The values are exported variables, so nothing but review keeps
+// a caller from assigning one; what Err guarantees is that each call makes a
+// new *Error, so a caller that changes its error changes no other caller's
+// error and not the value here.
 
 // The refusals of the stores, by record. Kinds, codes and messages are part
 // of the store contracts (the API shows them), so change none lightly.

@@ -46,7 +46,7 @@ func authFlowKeys(id string) (pk, rk string) { return authFlowPartitionPrefix + 
 
 var authFlowErrors = entityErrors{
 	what: "auth flow", notFound: priceline.AuthFlowNotFound.Err,
-	exists: conflict(priceline.AuthFlowExists.Err),
+	exists: conflict(priceline.AuthFlowExists),
 }
 
 // PutFlow stores f with AddEntity, so an existing flow with the same ID is a

@@ -30,7 +30,7 @@ type challengeRecord struct {
 
 var challengeErrors = entityErrors{
 	what: "challenge", notFound: priceline.ChallengeNotFound.Err,
-	exists: conflict(priceline.ChallengeExists.Err),
+	exists: conflict(priceline.ChallengeExists),
 }
 
 func challengeKeys(id string) (pk, rk string) { return "ch" + id[:2], id }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -138,28 +139,28 @@ func (s *PriceStore) Hospitals(ctx context.Context) ([]priceline.Hospital, error
 	return out, nil
 }
 
-// anyOldLayout reports whether a committed hospital's charges are still
-// in procedure partitions, where reads must look too.
-func anyOldLayout(hs []hospitalEntity) bool { return oldLayouts(hs) > 0 }
+// oldLayout reports whether h's charges are still in procedure partitions,
+// where reads must look too.
+func oldLayout(h hospitalEntity) bool { return h.Layout != layoutBuckets }
 
-// oldLayouts counts the committed hospitals whose charges are still in
-// procedure partitions.
-func oldLayouts(hs []hospitalEntity) int {
-	n := 0
-	for i := range hs {
-		if hs[i].Layout != layoutBuckets {
-			n++
-		}
-	}
-	return n
-}
+// anyOldLayout reports whether a committed hospital is in the old layout.
+// Every charge read asks, so it stops at the first.
+func anyOldLayout(hs []hospitalEntity) bool { return slices.ContainsFunc(hs, oldLayout) }
 
 // noteOldLayout logs, once per store, that committed hospitals are still in
 // the layout before buckets: while one is, every charge read makes two
 // queries, which nothing else shows, and only importing those hospitals
 // again ends it. It names how many, nothing about them.
 func (s *PriceStore) noteOldLayout(ctx context.Context, hs []hospitalEntity) {
-	n := oldLayouts(hs)
+	if s.oldLayoutNoted.Load() { // every listing calls this; count only until noted
+		return
+	}
+	n := 0
+	for _, h := range hs {
+		if oldLayout(h) {
+			n++
+		}
+	}
 	if n == 0 || s.oldLayoutNoted.Swap(true) {
 		return
 	}

@@ -37,7 +37,7 @@ type totpRecord struct {
 
 var totpErrors = entityErrors{
 	what: "totp", notFound: priceline.TOTPNotFound.Err,
-	changed: conflict(priceline.TOTPChanged.Err),
+	changed: conflict(priceline.TOTPChanged),
 }
 
 // PutTOTP upserts the user's enrolment (replacing any other).

@@ -46,11 +46,9 @@ type outboxRecord struct {
 var outboxErrors = entityErrors{
 	what:     "outbox entry",
 	notFound: priceline.OutboxNotFound.Err,
-	changed:  conflict(priceline.OutboxChanged.Err),
-	exists:   conflict(priceline.OutboxExists.Err),
+	changed:  conflict(priceline.OutboxChanged),
+	exists:   conflict(priceline.OutboxExists),
 }
-
-func validOutboxID(id string) bool { return priceline.IsLowerHex(id, 64) }
 
 // PutOutbox adds e; an existing entry with the same ID is a conflict.
 func (s *OutboxStore) PutOutbox(ctx context.Context, e *priceline.OutboxEntry) error {
@@ -118,11 +116,8 @@ func (s *OutboxStore) MarkOutboxFailed(ctx context.Context, e *priceline.OutboxE
 }
 
 func (s *OutboxStore) update(ctx context.Context, e *priceline.OutboxEntry, op string) error {
-	if e == nil || !validOutboxID(e.ID) {
-		return priceline.OutboxNotFound.Err()
-	}
-	if e.Version == "" || e.NextAttemptAt.IsZero() {
-		return priceline.OutboxChanged.Err()
+	if err := priceline.ValidOutboxUpdate(e); err != nil {
+		return err
 	}
 	ent := entity{"PartitionKey": outboxPartition, "RowKey": e.ID, "Attempts": e.Attempts, "LastError": e.LastError}
 	ent.setTime("NextAttemptAt", e.NextAttemptAt)
@@ -137,7 +132,7 @@ func (s *OutboxStore) MarkOutboxSent(ctx context.Context, id string) error {
 
 // DeleteOutbox removes an entry; a missing one is fine.
 func (s *OutboxStore) DeleteOutbox(ctx context.Context, id string) error {
-	if !validOutboxID(id) {
+	if !priceline.ValidOutboxID(id) {
 		return nil
 	}
 	return deleteEntity(ctx, s.t, outboxPartition, id, "delete outbox entry")

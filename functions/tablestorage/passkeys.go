@@ -45,8 +45,8 @@ type passkeyRecord struct {
 
 var passkeyErrors = entityErrors{
 	what: "passkey", notFound: priceline.PasskeyNotFound.Err,
-	exists:  func(error) error { return priceline.PasskeyExists.Err() },
-	changed: conflict(priceline.PasskeyChanged.Err),
+	exists:  conflict(priceline.PasskeyExists),
+	changed: conflict(priceline.PasskeyChanged),
 }
 
 func credentialKeys(id string) (pk, rk string) {

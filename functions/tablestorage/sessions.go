@@ -35,13 +35,13 @@ type sessionRecord struct {
 }
 
 // sessionChanged answers a conditional write that lost to another request.
-var sessionChanged = conflict(priceline.SessionChanged.Err)
+var sessionChanged = conflict(priceline.SessionChanged)
 
 var sessionErrors = entityErrors{
 	what:     "session",
 	notFound: priceline.SessionNotFound.Err,
 	changed:  sessionChanged,
-	exists:   conflict(priceline.SessionExists.Err),
+	exists:   conflict(priceline.SessionExists),
 }
 
 // CreateSession inserts s; an existing record with the same key is a

@@ -71,10 +71,11 @@ type entityErrors struct {
 	changed func(error) error
 }
 
-// conflict is an entityErrors.exists or .changed that answers with the
-// domain's refusal, keeping the storage error (keys redacted) as its cause.
-func conflict(refusal func() error) func(error) error {
-	return func(err error) error { return priceline.WithCause(refusal(), redactKeys(err)) }
+// conflict is an entityErrors.exists or .changed: it answers the storage
+// conflict with the domain's refusal r, keeping the storage error (keys
+// redacted) as its cause for the log.
+func conflict(r priceline.Refusal) func(error) error {
+	return func(err error) error { return r.Wrap(redactKeys(err)) }
 }
 
 // readEntity is a point read of (pk, rk) decoded into a T, with the ETag it

@@ -103,7 +103,7 @@ func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
 		// is safe: a user without an index is unreachable, never duplicated.
 		s.releaseIndex(ctx, idx, idxETag)
 		if isStatus(err, 409) {
-			return conflict(priceline.UserExists.Err)(err)
+			return conflict(priceline.UserExists)(err)
 		}
 		return translate(err, "add user")
 	}

@@ -84,6 +84,7 @@ func TestTOTPStore(t *testing.T, newStore func(t *testing.T) priceline.TOTPStore
 		wantKind(t, s.PutTOTP(ctx, &priceline.TOTPEnrolment{UserID: priceline.NewUserID()}), priceline.KindInvalid, "")
 		_, err := s.TOTP(ctx, "x' or true or ''='")
 		wantKind(t, err, priceline.KindNotFound, "")
+		wantKind(t, s.UpdateTOTP(ctx, nil), priceline.KindNotFound, "totp_not_found")
 	})
 }
 

@@ -118,6 +118,70 @@ func TestOutboxStore(t *testing.T, newStore func(t *testing.T) priceline.OutboxS
 		}
 	})
 
+	// A claim or a failure merges only Attempts, LastError and
+	// NextAttemptAt: a sender that changed its copy of the message (or its
+	// expiry) does not change what the next sender sends.
+	t.Run("ClaimAndFailureKeepTheMessage", func(t *testing.T) {
+		s := newStore(t)
+		e := NewOutboxEntry(ms(0))
+		if err := s.PutOutbox(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		due, _ := s.DueOutbox(ctx, ms(0), 10)
+		a := *due[0]
+		a.Message.To, a.Message.Subject, a.Message.Text = "eve@example.org", "Other", "Other text\n"
+		a.ExpiresAt = ms(time.Hour)
+		a.Attempts, a.NextAttemptAt = 1, ms(2*time.Minute)
+		if err := s.ClaimOutbox(ctx, &a); err != nil {
+			t.Fatalf("ClaimOutbox: %v", err)
+		}
+		a.Message.Text, a.LastError, a.NextAttemptAt = "Third text\n", "mail_unavailable", ms(5*time.Minute)
+		if err := s.MarkOutboxFailed(ctx, &a); err != nil {
+			t.Fatalf("MarkOutboxFailed: %v", err)
+		}
+		due, err := s.DueOutbox(ctx, ms(5*time.Minute), 10)
+		if err != nil || len(due) != 1 {
+			t.Fatalf("DueOutbox = %v, %v; want the entry", due, err)
+		}
+		got := due[0]
+		if got.Message.To != e.Message.To || got.Message.Subject != e.Message.Subject || got.Message.Text != e.Message.Text ||
+			!got.ExpiresAt.Equal(e.ExpiresAt) {
+			t.Errorf("the stored message changed: to %q, subject %q, text of %d bytes, expiry %v; want %q, %q, %d bytes, %v",
+				got.Message.To, got.Message.Subject, len(got.Message.Text), got.ExpiresAt, e.Message.To, e.Message.Subject, len(e.Message.Text), e.ExpiresAt)
+		}
+		if got.Attempts != 1 || got.LastError != "mail_unavailable" || !got.NextAttemptAt.Equal(ms(5*time.Minute)) || got.Version != a.Version {
+			t.Errorf("after claim and failure: %+v", got)
+		}
+	})
+
+	// What a store refuses before it writes: no version (the write could
+	// not be conditional) or no next attempt (the entry would be due for
+	// ever) is outbox_changed, which a sender reads as "do not send", and
+	// the entry stays as it was.
+	t.Run("NoVersionOrNextAttemptIsChanged", func(t *testing.T) {
+		s := newStore(t)
+		e := NewOutboxEntry(ms(0))
+		if err := s.PutOutbox(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		for name, change := range map[string]func(e *priceline.OutboxEntry){
+			"NoVersion":     func(e *priceline.OutboxEntry) { e.Version = "" },
+			"NoNextAttempt": func(e *priceline.OutboxEntry) { e.NextAttemptAt = time.Time{} },
+		} {
+			t.Run(name, func(t *testing.T) {
+				c := *e
+				c.Attempts = 1
+				change(&c)
+				wantKind(t, s.ClaimOutbox(ctx, &c), priceline.KindConflict, "outbox_changed")
+				wantKind(t, s.MarkOutboxFailed(ctx, &c), priceline.KindConflict, "outbox_changed")
+			})
+		}
+		due, err := s.DueOutbox(ctx, ms(0), 10)
+		if err != nil || len(due) != 1 || due[0].Attempts != 0 || due[0].Version != e.Version {
+			t.Errorf("a refused write changed the entry: %+v, %v", due, err)
+		}
+	})
+
 	t.Run("MalformedIDIsNotFound", func(t *testing.T) {
 		s := newStore(t)
 		bad := NewOutboxEntry(ms(0))
