@@ -130,7 +130,7 @@ type tokenRecord struct {
 }
 
 // tokenErrors: a token another request took first is simply gone.
-var tokenErrors = entityErrors{what: "account token", notFound: priceline.TokenNotFound.Err, changed: conflict(priceline.TokenNotFound)}
+var tokenErrors = entityErrors{what: "account token", notFound: priceline.TokenNotFound, changed: priceline.TokenNotFound}
 
 // PutAccountToken upserts the user's row for the purpose.
 func (s *AccountTokenStore) PutAccountToken(ctx context.Context, t *priceline.AccountToken) error {

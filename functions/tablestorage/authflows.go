@@ -44,10 +44,7 @@ func validFlowID(id string) bool { return priceline.IsLowerHex(id, 64) }
 
 func authFlowKeys(id string) (pk, rk string) { return authFlowPartitionPrefix + id[:2], id }
 
-var authFlowErrors = entityErrors{
-	what: "auth flow", notFound: priceline.AuthFlowNotFound.Err,
-	exists: conflict(priceline.AuthFlowExists),
-}
+var authFlowErrors = entityErrors{what: "auth flow", notFound: priceline.AuthFlowNotFound, exists: priceline.AuthFlowExists}
 
 // PutFlow stores f with AddEntity, so an existing flow with the same ID is a
 // conflict and never overwritten.

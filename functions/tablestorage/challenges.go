@@ -28,10 +28,7 @@ type challengeRecord struct {
 	ExpiresAt edmTime
 }
 
-var challengeErrors = entityErrors{
-	what: "challenge", notFound: priceline.ChallengeNotFound.Err,
-	exists: conflict(priceline.ChallengeExists),
-}
+var challengeErrors = entityErrors{what: "challenge", notFound: priceline.ChallengeNotFound, exists: priceline.ChallengeExists}
 
 func challengeKeys(id string) (pk, rk string) { return "ch" + id[:2], id }
 

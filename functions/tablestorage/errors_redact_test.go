@@ -259,10 +259,10 @@ func TestASVS_V16_2_5_ConflictErrorsHoldNoKeys(t *testing.T) {
 	entityURL := "https://acct.table.core.windows.net/sessions(PartitionKey='" + redactUserID + "',RowKey='" + redactSessionKey + "')"
 	sdk := sdkResponseError(t, "PUT", entityURL, http.StatusConflict, "EntityAlreadyExists", "")
 	for name, err := range map[string]error{
-		"session_changed":  sessionChanged(sdk),
-		"session_exists":   priceline.Wrap(redactKeys(sdk), priceline.KindConflict, "session_exists", "x"),
-		"redacted twice":   redactKeys(redactKeys(sdk)),
-		"user_exists path": priceline.Wrap(redactKeys(sdk), priceline.KindConflict, "user_exists", "x"),
+		"session_changed": conflict(priceline.SessionChanged, sdk),
+		"session_exists":  conflict(priceline.SessionExists, sdk),
+		"redacted twice":  redactKeys(redactKeys(sdk)),
+		"user_exists":     conflict(priceline.UserExists, sdk),
 	} {
 		if err == nil {
 			continue

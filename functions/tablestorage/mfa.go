@@ -35,10 +35,7 @@ type totpRecord struct {
 	CreatedAt edmTime
 }
 
-var totpErrors = entityErrors{
-	what: "totp", notFound: priceline.TOTPNotFound.Err,
-	changed: conflict(priceline.TOTPChanged),
-}
+var totpErrors = entityErrors{what: "totp", notFound: priceline.TOTPNotFound, changed: priceline.TOTPChanged}
 
 // PutTOTP upserts the user's enrolment (replacing any other).
 func (s *MFAStore) PutTOTP(ctx context.Context, e *priceline.TOTPEnrolment) error {

@@ -45,9 +45,9 @@ type outboxRecord struct {
 // changed.
 var outboxErrors = entityErrors{
 	what:     "outbox entry",
-	notFound: priceline.OutboxNotFound.Err,
-	changed:  conflict(priceline.OutboxChanged),
-	exists:   conflict(priceline.OutboxExists),
+	notFound: priceline.OutboxNotFound,
+	changed:  priceline.OutboxChanged,
+	exists:   priceline.OutboxExists,
 }
 
 // PutOutbox adds e; an existing entry with the same ID is a conflict.

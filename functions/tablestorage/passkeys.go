@@ -44,9 +44,9 @@ type passkeyRecord struct {
 }
 
 var passkeyErrors = entityErrors{
-	what: "passkey", notFound: priceline.PasskeyNotFound.Err,
-	exists:  conflict(priceline.PasskeyExists),
-	changed: conflict(priceline.PasskeyChanged),
+	what: "passkey", notFound: priceline.PasskeyNotFound,
+	exists:  priceline.PasskeyExists,
+	changed: priceline.PasskeyChanged,
 }
 
 func credentialKeys(id string) (pk, rk string) {

@@ -34,14 +34,11 @@ type sessionRecord struct {
 	ExpiresAt     edmTime
 }
 
-// sessionChanged answers a conditional write that lost to another request.
-var sessionChanged = conflict(priceline.SessionChanged)
-
 var sessionErrors = entityErrors{
 	what:     "session",
-	notFound: priceline.SessionNotFound.Err,
-	changed:  sessionChanged,
-	exists:   conflict(priceline.SessionExists),
+	notFound: priceline.SessionNotFound,
+	changed:  priceline.SessionChanged,
+	exists:   priceline.SessionExists,
 }
 
 // CreateSession inserts s; an existing record with the same key is a

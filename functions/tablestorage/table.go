@@ -61,22 +61,23 @@ func (t table) missing(err error) error {
 type entityErrors struct {
 	// what names the entity in wrapped errors: "read session", "decode session".
 	what string
-	// notFound answers for an entity that is not there; nil means absence
-	// is no error and readEntity returns the zero record with no ETag.
-	notFound func() error
+	// notFound answers for an entity that is not there; none (the zero
+	// Refusal) means absence is no error and readEntity returns the zero
+	// record with no ETag.
+	notFound priceline.Refusal
 	// exists answers an add whose keys are taken.
-	exists func(error) error
+	exists priceline.Refusal
 	// changed answers a conditional write or delete that lost to another
-	// request's change; nil leaves it the generic conflict of translate.
-	changed func(error) error
+	// request's change; none leaves it the generic conflict of translate.
+	changed priceline.Refusal
 }
 
-// conflict is an entityErrors.exists or .changed: it answers the storage
-// conflict with the domain's refusal r, keeping the storage error (keys
-// redacted) as its cause for the log.
-func conflict(r priceline.Refusal) func(error) error {
-	return func(err error) error { return r.Wrap(redactKeys(err)) }
-}
+// none reports whether r is the zero Refusal: no answer of its own.
+func none(r priceline.Refusal) bool { return r.Code == "" }
+
+// conflict answers the storage conflict err with the domain's refusal r,
+// keeping the storage error (keys redacted) as its cause for the log.
+func conflict(r priceline.Refusal, err error) error { return r.Wrap(redactKeys(err)) }
 
 // readEntity is a point read of (pk, rk) decoded into a T, with the ETag it
 // was read at.
@@ -87,10 +88,10 @@ func readEntity[T any](ctx context.Context, t table, k entityErrors, pk, rk stri
 		return v, "", err
 	}
 	if isStatus(err, 404) {
-		if k.notFound == nil {
+		if none(k.notFound) {
 			return v, "", nil
 		}
-		return v, "", k.notFound()
+		return v, "", k.notFound.Err()
 	}
 	if err != nil {
 		return v, "", translate(err, "read "+k.what)
@@ -115,7 +116,7 @@ func addEntity(ctx context.Context, t table, k entityErrors, e entity, version *
 		return err
 	}
 	if isStatus(err, 409) {
-		return k.exists(err)
+		return conflict(k.exists, err)
 	}
 	if err != nil {
 		return translate(err, "add "+k.what)
@@ -168,9 +169,9 @@ func (t table) conditional(k entityErrors, err error, op string) error {
 	}
 	switch {
 	case isStatus(err, 404):
-		return k.notFound()
-	case isConflictStatus(err) && k.changed != nil:
-		return k.changed(err)
+		return k.notFound.Err()
+	case isConflictStatus(err) && !none(k.changed):
+		return conflict(k.changed, err)
 	case err != nil:
 		return translate(err, op)
 	}
@@ -214,7 +215,7 @@ func takeEntity[T any](ctx context.Context, t table, k entityErrors, pk, rk stri
 		return v, err
 	}
 	taken := k
-	taken.changed = func(error) error { return k.notFound() } // another request took it first
+	taken.changed = k.notFound // another request took it first
 	if err := deleteIf(ctx, t, taken, pk, rk, etag, "delete "+k.what); err != nil {
 		return v, err
 	}

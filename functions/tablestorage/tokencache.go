@@ -29,10 +29,7 @@ type tokenCacheRecord struct {
 	ExpiresAt edmTime
 }
 
-var tokenCacheErrors = entityErrors{
-	what:     "token cache",
-	notFound: priceline.TokenCacheNotFound.Err,
-}
+var tokenCacheErrors = entityErrors{what: "token cache", notFound: priceline.TokenCacheNotFound}
 
 // PutTokenCache stores blob for the session, replacing an earlier entry.
 func (s *TokenCacheStore) PutTokenCache(ctx context.Context, userID, sessionKey string, blob []byte, expiresAt time.Time) error {

@@ -42,8 +42,8 @@ type indexRecord struct {
 // record stays the generic conflict: its callers each turn it into their
 // own answer (see MarkEmailVerified, ChangeEmail).
 var (
-	userErrors  = entityErrors{what: "user", notFound: priceline.UserNotFound.Err}
-	indexErrors = entityErrors{what: "index", notFound: priceline.UserNotFound.Err}
+	userErrors  = entityErrors{what: "user", notFound: priceline.UserNotFound}
+	indexErrors = entityErrors{what: "index", notFound: priceline.UserNotFound}
 )
 
 // CreateUser writes the lookup index first and the user record second.
@@ -103,7 +103,7 @@ func (s *UserStore) CreateUser(ctx context.Context, u *priceline.User) error {
 		// is safe: a user without an index is unreachable, never duplicated.
 		s.releaseIndex(ctx, idx, idxETag)
 		if isStatus(err, 409) {
-			return conflict(priceline.UserExists)(err)
+			return conflict(priceline.UserExists, err)
 		}
 		return translate(err, "add user")
 	}
