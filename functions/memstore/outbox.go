@@ -38,6 +38,9 @@ func (m *Outbox) PutOutbox(_ context.Context, e *priceline.OutboxEntry) error {
 // DueOutbox lists up to limit entries due at now, oldest first.
 func (m *Outbox) DueOutbox(_ context.Context, now time.Time, limit int) ([]*priceline.OutboxEntry, error) {
 	return answer(&m.base, "DueOutbox", func() ([]*priceline.OutboxEntry, error) {
+		if limit <= 0 {
+			return nil, nil // as the real store answers
+		}
 		var out []*priceline.OutboxEntry
 		for _, e := range m.entries {
 			if !e.NextAttemptAt.After(now) {

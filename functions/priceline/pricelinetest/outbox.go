@@ -89,6 +89,11 @@ func TestOutboxStore(t *testing.T, newStore func(t *testing.T) priceline.OutboxS
 		if due, err := s.DueOutbox(ctx, now.Add(2*time.Minute), 1); err != nil || len(due) != 1 {
 			t.Errorf("limit 1 gave %d entries, %v", len(due), err)
 		}
+		for _, limit := range []int{0, -1} {
+			if due, err := s.DueOutbox(ctx, now, limit); err != nil || len(due) != 0 {
+				t.Errorf("limit %d gave %d entries, %v; want none", limit, len(due), err)
+			}
+		}
 	})
 
 	t.Run("ClaimIsExclusive", func(t *testing.T) {
