@@ -45,8 +45,8 @@ func answerQuery(w http.ResponseWriter, r *http.Request, limits map[string]int, 
 // sit with, they take no query parameter and refuse any (docs/api.md,
 // Prices); the answer is 200 with what do returns, private (withSession has
 // already said no-store). The account's own reads (GET /api/me, its
-// sessions, MFA and passkeys) are older and ignore a query, as the API
-// documents no rule for them.
+// sessions, MFA and passkeys) ignore a query instead, as docs/api.md says:
+// refusing one now could break a client that sends a cache-buster.
 func answerOwn(w http.ResponseWriter, r *http.Request, do func() (any, error)) error {
 	if _, err := queryParams(r, nil); err != nil {
 		return err
