@@ -24,7 +24,8 @@ type SaveInput struct {
 	Benefits BenefitsInput
 	// DescriptionMatches is the comparison's descriptionMatches switch as
 	// sent ("", "true" or "false", ParseDescriptionMatches); "false" is
-	// kept with a service estimate and refused with a code.
+	// kept with a service estimate. With a code any value is refused, as
+	// the comparison by code refuses the switch.
 	DescriptionMatches string
 }
 
@@ -52,6 +53,9 @@ func (s *Service) SaveEstimate(ctx context.Context, userID string, in SaveInput)
 	benefits, err := ParsePlanBenefits(in.Benefits)
 	if err != nil {
 		return nil, err
+	}
+	if in.DescriptionMatches != "" && strings.TrimSpace(in.ServiceID) == "" {
+		return nil, invalid("invalid_estimate", "descriptionMatches applies to an estimate of a service.")
 	}
 	withDesc, err := ParseDescriptionMatches(in.DescriptionMatches)
 	if err != nil {

@@ -113,8 +113,13 @@ func TestSaveEstimateKeepsDescriptionMatchesOff(t *testing.T) {
 	}
 	_, err := svc.SaveEstimate(ctx, userA, SaveInput{ServiceID: "lipid-panel", DescriptionMatches: "no"})
 	wantCode(t, "descriptionMatches=no", err, priceline.KindInvalid, "invalid_description_matches")
-	_, err = svc.SaveEstimate(ctx, userA, SaveInput{Code: "80061", CodeType: "CPT", DescriptionMatches: "false"})
-	wantCode(t, "a code with descriptionMatches=false", err, priceline.KindInvalid, "invalid_estimate")
+	// With a code the switch is refused whatever its value, as GET
+	// /api/prices/compare by code refuses it: "true" would save a switch
+	// the comparison it reopens does not take.
+	for _, v := range []string{"false", "true", "maybe"} {
+		_, err = svc.SaveEstimate(ctx, userA, SaveInput{Code: "80061", CodeType: "CPT", DescriptionMatches: v})
+		wantCode(t, "a code with descriptionMatches="+v, err, priceline.KindInvalid, "invalid_estimate")
+	}
 }
 
 func TestSaveEstimateLimit(t *testing.T) {

@@ -28,22 +28,6 @@ func answerInput(w http.ResponseWriter, r *http.Request, status int, fields, opt
 // long), run do with it, and answer 200 with what do returns, cacheable
 // (writePublicJSON: only a success is).
 func answerQuery(w http.ResponseWriter, r *http.Request, limits map[string]int, do func(q map[string]string) (any, error)) error {
-	return answerQueryWith(w, r, limits, writePublicJSON, do)
-}
-
-// answerOwn is the shape of a GET behind withSession that reads the
-// signed-in user's own record: no query parameter is taken (any is
-// refused, as everywhere), and the answer is 200 with what do returns,
-// private (withSession has already said no-store).
-func answerOwn(w http.ResponseWriter, r *http.Request, do func() (any, error)) error {
-	return answerQueryWith(w, r, nil, func(w http.ResponseWriter, v any) { writeJSON(w, http.StatusOK, v) },
-		func(map[string]string) (any, error) { return do() })
-}
-
-// answerQueryWith reads the query within limits, runs do with it and
-// answers with write; an error of either step is returned for respond, so
-// nothing is written then.
-func answerQueryWith(w http.ResponseWriter, r *http.Request, limits map[string]int, write func(http.ResponseWriter, any), do func(q map[string]string) (any, error)) error {
 	q, err := queryParams(r, limits)
 	if err != nil {
 		return err
@@ -52,7 +36,26 @@ func answerQueryWith(w http.ResponseWriter, r *http.Request, limits map[string]i
 	if err != nil {
 		return err
 	}
-	write(w, out)
+	writePublicJSON(w, out)
+	return nil
+}
+
+// answerOwn is the shape of the saved-estimate and plan reads behind
+// withSession (GET /api/me/saved, /api/me/plan): like the price routes they
+// sit with, they take no query parameter and refuse any (docs/api.md,
+// Prices); the answer is 200 with what do returns, private (withSession has
+// already said no-store). The account's own reads (GET /api/me, its
+// sessions, MFA and passkeys) ignore a query instead, as docs/api.md says:
+// refusing one now could break a client that sends a cache-buster.
+func answerOwn(w http.ResponseWriter, r *http.Request, do func() (any, error)) error {
+	if _, err := queryParams(r, nil); err != nil {
+		return err
+	}
+	out, err := do()
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

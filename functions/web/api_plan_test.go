@@ -77,8 +77,10 @@ func sameJSON(got any, want map[string]any) bool {
 	return true
 }
 
-// The signed-in reads that take no parameters (answerOwn) refuse any, and
-// answer privately: no-store even for the refusal.
+// The signed-in reads of the price routes that take no parameters
+// (answerOwn) refuse any, as the price routes do, and answer privately:
+// no-store even for the refusal. The account's own reads ignore a query,
+// as docs/api.md says.
 func TestOwnRecordReadsRefuseQueryParameters(t *testing.T) {
 	e, h := savedEnv(t)
 	pat := e.signedIn("plan-query@example.com")
@@ -88,6 +90,14 @@ func TestOwnRecordReadsRefuseQueryParameters(t *testing.T) {
 		}
 		if r := servePrice(t, h, "GET", path, "", pat, ""); r.Status != http.StatusOK || r.Header.Get("Cache-Control") != "no-store" {
 			t.Errorf("GET %s = %d %s (%s); want 200, no-store", path, r.Status, r.Body, r.Header.Get("Cache-Control"))
+		}
+	}
+	// (The MFA reads answer 404 mfa_not_enabled in this env, with or
+	// without a query.)
+	for _, path := range []string{"/api/me", "/api/me/sessions", "/api/me/mfa", "/api/me/passkeys"} {
+		plain := e.do(req{Method: "GET", Path: path, Cookie: pat.Cookie})
+		if r := e.do(req{Method: "GET", Path: path + "?x=1", Cookie: pat.Cookie}); r.Status != plain.Status || r.errorCode() != plain.errorCode() {
+			t.Errorf("GET %s?x=1 = %d %s; want %d %s as without the query", path, r.Status, r.Body, plain.Status, plain.errorCode())
 		}
 	}
 }

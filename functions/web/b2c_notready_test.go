@@ -23,7 +23,7 @@ func notReady(sso *auth.CloudSignIn) *auth.CloudSignIn {
 func TestB2CNotReadyAnswers503ThenSignsIn(t *testing.T) {
 	b := newB2CEnv(t, b2ctest.Options{})
 	pending := notReady(b.sso)
-	b.serve(b2cTestHandler(b.web, pending))
+	b.serveB2C(pending)
 	if pending.Ready() {
 		t.Fatal("Ready without a client")
 	}
@@ -72,7 +72,7 @@ func TestASVS_V7_4_1_B2CLogoutWhileNotReadyEndsSessionHere(t *testing.T) {
 	c := b.signedInB2C()
 	csrf := b.meWith(c).JSON["csrfToken"].(string)
 
-	b.serve(b2cTestHandler(b.web, notReady(b.sso)))
+	b.serveB2C(notReady(b.sso))
 	r := b.get("/api/auth/b2c/logout?csrf_token="+url.QueryEscape(csrf), []*http.Cookie{c})
 	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/" {
 		t.Fatalf("logout while not ready: %d %q %s", r.Status, r.Header.Get("Location"), r.Body)

@@ -48,7 +48,7 @@ func newB2CTokenEnv(t *testing.T, withScope bool) (*b2cEnv, *syncbuf.Buffer) {
 	b.web.B2C = b.sso
 	logs := &syncbuf.Buffer{}
 	b.web.Logger = slog.New(slog.NewJSONHandler(logs, nil))
-	b.serve(b2cTestHandler(b.web, b.sso))
+	b.serveB2C(b.sso)
 	return b, logs
 }
 

@@ -16,41 +16,23 @@ import (
 	"hospitalpriceline/functions/priceline"
 )
 
-// b2cRouteTable is the B2C part of the route table, exactly as the lines
-// for Server.routes() read with sso in place of s.B2C.
-func b2cRouteTable(s *Server, sso *auth.CloudSignIn) []route {
-	return []route{
-		{"B2CLogin", "GET", "/api/auth/b2c/login", NeedTables, s.handleB2CLogin(sso)},
-		{"B2CCallback", "GET", "/api/auth/b2c/callback", needSignIn, s.handleB2CCallback(sso)},
-		{"B2CLogout", "GET", "/api/auth/b2c/logout", needSession, s.handleB2CLogout(sso)},
-		{"B2CResetPassword", "GET", "/api/auth/b2c/reset-password", NeedTables, s.handleB2CResetPassword(sso)},
-		{"B2CEditProfile", "GET", "/api/auth/b2c/edit-profile", needSession, s.handleB2CEditProfile(sso)},
-		{"B2CReauth", "GET", "/api/auth/b2c/reauth", needSession, s.handleB2CReauth(sso)},
-	}
+// serveB2C serves the env's real handler (Server.Handler: the route table,
+// readiness and every middleware) with cloud sign-in set to sso; nil is
+// cloud sign-in not configured.
+func (e *testEnv) serveB2C(sso *auth.CloudSignIn) {
+	e.web.B2C = sso
+	e.serve(e.web.Handler())
 }
 
-// b2cTestHandler is Handler() with the B2C routes bound to sso. The B2C
-// routes are registered first and any route-table entry with the same
-// pattern is skipped, so it works before and after the B2C lines are in
-// Server.routes().
-func b2cTestHandler(s *Server, sso *auth.CloudSignIn) http.Handler {
-	mux := http.NewServeMux()
-	seen := map[string]bool{}
-	for _, rt := range append(b2cRouteTable(s, sso), s.routes()...) {
-		pattern := rt.Method + " " + rt.Path
-		if seen[pattern] {
-			continue
+// b2cRoutes are the route table's cloud sign-in rows.
+func b2cRoutes(s *Server) []route {
+	var rs []route
+	for _, rt := range s.routes() {
+		if strings.HasPrefix(rt.Path, b2cPrefix) {
+			rs = append(rs, rt)
 		}
-		seen[pattern] = true
-		h := rt.Handle
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			if err := h(w, r); err != nil {
-				s.respond(w, r, err)
-			}
-		})
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.respond(w, r, notFound("This page")) })
-	return securityHeaders(s.limitBody(mux))
+	return rs
 }
 
 // b2cEnv is the real stack plus the real MSAL-based b2c client talking to
@@ -67,7 +49,7 @@ func newB2CEnv(t *testing.T, opts b2ctest.Options) *b2cEnv {
 	idp := b2ctest.New(t, opts)
 	sso := newB2CSignIn(t, e, idp)
 	e.web.B2CEnabled = true
-	e.serve(b2cTestHandler(e.web, sso))
+	e.serveB2C(sso)
 	return &b2cEnv{testEnv: e, idp: idp, sso: sso}
 }
 
@@ -517,9 +499,9 @@ func TestB2CTokenEndpointDownShowsErrorPage(t *testing.T) {
 // sign-in page shows no B2C button.
 func TestB2CNotConfigured(t *testing.T) {
 	e := newEnv(t)
-	e.serve(b2cTestHandler(e.web, nil))
+	e.serveB2C(nil)
 	a := e.signedIn("nob2c@example.com")
-	for _, rt := range b2cRouteTable(e.web, nil) {
+	for _, rt := range b2cRoutes(e.web) {
 		r := e.do(req{Method: rt.Method, Path: rt.Path + "?csrf_token=" + a.CSRF, Cookie: a.Cookie, CSRF: a.CSRF})
 		if r.Status != http.StatusNotFound || r.errorCode() != "b2c_not_configured" {
 			t.Errorf("%s %s: %d %s", rt.Method, rt.Path, r.Status, r.Body)
@@ -657,7 +639,7 @@ func TestB2CLoginWithStorageDownShowsErrorPage(t *testing.T) {
 	flows.Fail = memstore.FailOn(&priceline.Error{Kind: priceline.KindUnavailable, Code: "storage_unavailable",
 		Message: "The service is temporarily unavailable. Please try again shortly.", RetryAfter: time.Second})
 	b.sso.Flows = flows
-	b.serve(b2cTestHandler(b.web, b.sso))
+	b.serveB2C(b.sso)
 	r := b.get("/api/auth/b2c/login", nil, "Accept", "text/html")
 	if r.Status != http.StatusServiceUnavailable || r.setCookie(B2CFlowCookie) != nil || !strings.Contains(string(r.Body), "temporarily unavailable") {
 		t.Fatalf("login with storage down: %d %s", r.Status, r.Body)

@@ -18,7 +18,10 @@ func (e *testEnv) b2cBrowser(t *testing.T, idp *b2ctest.Server) (context.Context
 	t.Helper()
 	exe := chromiumPath(t)
 	e.web.B2CEnabled = true
-	base := e.serveLoopback(t, func() http.Handler { return b2cTestHandler(e.web, newB2CSignIn(t, e, idp)) })
+	base := e.serveLoopback(t, func() http.Handler {
+		e.web.B2C = newB2CSignIn(t, e, idp) // after serveLoopback set the public URL it registers
+		return e.web.Handler()
+	})
 	// The tenant's real host name, resolved to the double; and trust for its
 	// one certificate rather than ignoring all TLS errors.
 	ctx := startChromium(t, exe,

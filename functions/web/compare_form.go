@@ -37,12 +37,21 @@ type compareForm struct {
 	PlanFromAccount bool
 }
 
-// compareFormOf reads the page's parsed query.
-func compareFormOf(q map[string]string) compareForm {
+// compareFormOf reads the page's parsed query (or the save form's fields).
+// The descriptionMatches switch is read as the API reads it
+// (pricing.ParseDescriptionMatches); a bad value is a mistake of the form,
+// returned with the form at the comparison's default (matches included),
+// so the page shows the comparison and says what was wrong beside it.
+func compareFormOf(q map[string]string) (compareForm, error) {
+	withDesc, err := pricing.ParseDescriptionMatches(q["descriptionMatches"])
+	if err != nil {
+		withDesc = true
+		err = withNextStep(err, "The comparison below includes the hospitals matched by description; use the switch to leave them out.")
+	}
 	return compareForm{
 		Service: q["service"], Code: q["code"], CodeType: q["codeType"], Payer: q["payer"], Plan: q["plan"], Sort: q["sort"],
-		NoDescriptions: q["descriptionMatches"] == "false", Zip: q["zip"], Radius: q["radiusMiles"], Benefits: benefitsInput(q),
-	}
+		NoDescriptions: !withDesc, Zip: q["zip"], Radius: q["radiusMiles"], Benefits: benefitsInput(q),
+	}, err
 }
 
 // benefitsGiven reports whether any plan detail was typed.

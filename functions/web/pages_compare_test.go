@@ -68,6 +68,20 @@ func TestComparePageByServiceShowsHowEachHospitalMatched(t *testing.T) {
 	}
 }
 
+// The page reads the descriptionMatches switch as the API does
+// (pricing.ParseDescriptionMatches): a value other than true or false is
+// not taken as "on" silently but shown beside the form, 400, with the
+// comparison at its default (description matches included).
+func TestComparePageShowsABadDescriptionSwitchBesideTheForm(t *testing.T) {
+	e := newServicePagesEnv(t)
+	body := assertHTMLPage(t, e.page(lipid+"&descriptionMatches=maybe", nil), http.StatusBadRequest,
+		`role="alert"`, "descriptionMatches must be true or false", "includes the hospitals matched by description", `id="compare-table"`)
+	if got := hospitalOrder(body); len(got) != 3 {
+		t.Errorf("with a bad switch the hospitals are %v; want all three, matches included", got)
+	}
+	assertHTMLPage(t, e.page(lipid+"&descriptionMatches=true", nil), http.StatusOK)
+}
+
 func TestComparePageByCodeFlagsPlaceholders(t *testing.T) {
 	e := newServicePagesEnv(t)
 	body := assertHTMLPage(t, e.page("/compare?code=80061&codeType=CPT&sort=-gross", nil), http.StatusOK,
@@ -226,7 +240,5 @@ func TestSavedServiceEstimateKeepsDescriptionMatchesOff(t *testing.T) {
 	}
 	r = e.do(req{Method: "POST", Path: "/saved", Cookie: pat.Cookie, CSRF: pat.CSRF, Form: url.Values{
 		"csrf_token": {pat.CSRF}, "service": {"lipid-panel"}, "descriptionMatches": {"maybe"}}})
-	if r.Status != http.StatusBadRequest {
-		t.Errorf("descriptionMatches=maybe: %d %s", r.Status, r.Body)
-	}
+	assertHTMLPage(t, r, http.StatusBadRequest, "descriptionMatches must be true or false", `id="compare-table"`)
 }

@@ -165,11 +165,14 @@ func (s *Server) handleComparePage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	f := compareFormOf(q)
+	f, switchErr := compareFormOf(q)
 	f.withAccountPlan(r.Context(), s.prices(), p.User)
 	v, formErr, err := s.comparison(r.Context(), &f)
 	if err != nil {
 		return err
+	}
+	if switchErr != nil {
+		formErr = switchErr // the first of the form's fields read
 	}
 	p.Title = v.Heading
 	p.Compare = v
@@ -322,8 +325,8 @@ func (s *Server) handleSaveEstimate(w http.ResponseWriter, r *http.Request, u *p
 	if !formCanShow(statusOf(err)) {
 		return err
 	}
-	f := compareForm{Service: in["service"], Code: in["code"], CodeType: in["codeType"], Payer: in["payer"], Plan: in["plan"], Benefits: benefitsInput(in),
-		NoDescriptions: in["descriptionMatches"] == "false"}
+	// A bad switch is already err, which SaveEstimate returned.
+	f, _ := compareFormOf(in)
 	v, _, cerr := s.comparison(r.Context(), &f)
 	if cerr != nil {
 		return err // the form's own error says more than the comparison's

@@ -205,6 +205,7 @@ func TestASVS_V2_2_1_HostilePageParametersGetReadable400(t *testing.T) {
 		mri + "&payer=a%00b",
 		mri + "&evil=1",
 		mri + "&code=70551",
+		mri + "&descriptionMatches=maybe",
 		"/compare?code=" + strings.Repeat("9", 65) + "&codeType=CPT",
 		mri + "&payer=%ff%fe",
 		mri + "&x=%zz",

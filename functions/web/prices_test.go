@@ -717,6 +717,7 @@ func TestSaved_PerUserCreateListDelete(t *testing.T) {
 		`{"code":"1","codeType":"CPT","hospital":"x"}`, `{"code":"1","codeType":"CPT","plan":"PPO"}`,
 		`{"code":"1","codeType":"CPT","label":"a\u0000b"}`, `{"code":"1","codeType":"CPT","extra":"1"}`,
 		`{"service":"lipid-panel","descriptionMatches":"maybe"}`, `{"code":"1","codeType":"CPT","descriptionMatches":"false"}`,
+		`{"code":"1","codeType":"CPT","descriptionMatches":"true"}`, `{"service":"lipid-panel","descriptionMatches":false}`,
 	} {
 		if r := servePrice(t, h, "POST", "/api/me/saved", bad, pat, pat.CSRF); r.Status != 400 {
 			t.Errorf("%s: %d %s", bad, r.Status, r.Body)

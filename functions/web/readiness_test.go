@@ -26,36 +26,50 @@ func TestEachRouteWaitsForWhatItsRowNeeds(t *testing.T) {
 		if strings.HasPrefix(rt.Path, b2cPrefix) {
 			continue // TestB2CRoutesWaitForWhatTheirRowNeeds
 		}
-		r := e.do(req{Method: rt.Method, Path: path.Replace(rt.Path)})
-		switch {
-		case rt.Need&NeedSigningKeys != 0:
-			want503(t, rt.Method+" "+rt.Path, r, "signing_keys_unavailable")
-		case rt.Need&NeedTables != 0:
-			want503(t, rt.Method+" "+rt.Path, r, "tables_unavailable")
-		default:
-			if c := r.errorCode(); c == "signing_keys_unavailable" || c == "tables_unavailable" {
-				t.Errorf("%s %s needs nothing, but answered %d %s", rt.Method, rt.Path, r.Status, c)
-			}
-		}
+		wantWaitsFor(t, rt, e.do(req{Method: rt.Method, Path: path.Replace(rt.Path)}))
 	}
 }
 
-// Cloud sign-in's routes check readiness after cloud sign-in's own check,
-// with what their row of the route table needs: starting a sign-in writes
-// a flow record, so it waits for the tables, and goes to the provider once
-// they are ready.
+// Cloud sign-in's routes check readiness after cloud sign-in's own check
+// (so they are tried here with cloud sign-in configured and ready), with
+// what their row of the route table needs: with nothing loaded each row
+// answers the 503 of its Need, and starting a sign-in, which writes a flow
+// record, goes to the provider once everything is ready.
 func TestB2CRoutesWaitForWhatTheirRowNeeds(t *testing.T) {
 	b := newB2CEnv(t, b2ctest.Options{})
-	var tables atomic.Bool
-	b.web.B2C = b.sso
-	b.web.Ready = &Readiness{Tables: tables.Load}
-	b.serve(b.web.Handler())
-	for _, path := range []string{"/api/auth/b2c/login?returnTo=%2Faccount", "/api/auth/b2c/reset-password"} {
-		want503(t, "GET "+path, b.get(path, nil), "tables_unavailable")
+	var tables, keys atomic.Bool
+	b.web.Ready = &Readiness{Tables: tables.Load, SigningKeys: keys.Load}
+	b.serveB2C(b.sso)
+	rows := b2cRoutes(b.web)
+	if len(rows) == 0 {
+		t.Fatal("no cloud sign-in rows in the route table")
+	}
+	for _, rt := range rows {
+		wantWaitsFor(t, rt, b.do(req{Method: rt.Method, Path: rt.Path}))
 	}
 	tables.Store(true)
+	keys.Store(true)
 	if r := b.get("/api/auth/b2c/login?returnTo=%2Faccount", nil); r.Status != http.StatusFound {
-		t.Errorf("sign-in once the tables are ready: %d %s, want 302 to the provider", r.Status, r.Body)
+		t.Errorf("sign-in once everything is ready: %d %s, want 302 to the provider", r.Status, r.Body)
+	}
+}
+
+// wantWaitsFor checks r, rt's answer while nothing is loaded: the 503 of
+// the first dependency its row needs (the signing keys before the tables,
+// Readiness.missing), or no readiness refusal at all for a row that needs
+// nothing.
+func wantWaitsFor(t *testing.T, rt route, r *response) {
+	t.Helper()
+	what := rt.Method + " " + rt.Path
+	switch {
+	case rt.Need&NeedSigningKeys != 0:
+		want503(t, what, r, "signing_keys_unavailable")
+	case rt.Need&NeedTables != 0:
+		want503(t, what, r, "tables_unavailable")
+	default:
+		if c := r.errorCode(); c == "signing_keys_unavailable" || c == "tables_unavailable" {
+			t.Errorf("%s needs nothing, but answered %d %s", what, r.Status, c)
+		}
 	}
 }
 
