@@ -134,20 +134,20 @@ func (s *Service) recordPasskeyUse(ctx context.Context, m *MFAConfig, u *priceli
 	return "", nil
 }
 
-// passkeyOwner returns the user a credential ID (raw) is registered to, or
-// "" when it is nobody's.
-func passkeyOwner(ctx context.Context, m *MFAConfig, raw []byte) (string, error) {
+// passkeyNamed returns the passkey a credential ID (raw) names, or nil when
+// it is nobody's.
+func passkeyNamed(ctx context.Context, m *MFAConfig, raw []byte) (*priceline.Passkey, error) {
 	if len(raw) == 0 {
-		return "", nil
+		return nil, nil
 	}
 	p, err := m.Passkeys.PasskeyByID(ctx, base64.RawURLEncoding.EncodeToString(raw))
 	switch {
 	case err == nil:
-		return p.UserID, nil
+		return p, nil
 	case priceline.IsNotFound(err):
-		return "", nil
+		return nil, nil
 	default:
-		return "", fmt.Errorf("passkey sign-in: %w", err)
+		return nil, fmt.Errorf("passkey sign-in: %w", err)
 	}
 }
 

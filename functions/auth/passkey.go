@@ -326,15 +326,17 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, id string, response [
 		return nil, err
 	}
 	parsed, parseErr := protocol.ParseCredentialRequestResponseBytes(response)
-	ownerID := ""
+	// The credential is read once, here: the throttle needs its owner before
+	// the check, and the check below uses the same record.
+	var named *priceline.Passkey
 	if parseErr == nil {
-		if ownerID, err = passkeyOwner(ctx, m, parsed.RawID); err != nil {
+		if named, err = passkeyNamed(ctx, m, parsed.RawID); err != nil {
 			return nil, err
 		}
 	}
-	ownerKey := ""
-	if ownerID != "" {
-		ownerKey = passkeyCounterKey(ownerID)
+	ownerID, ownerKey := "", ""
+	if named != nil {
+		ownerID, ownerKey = named.UserID, passkeyCounterKey(named.UserID)
 	}
 	counted, err := s.reserve(ctx, s.guessCounters("passkey", ownerKey, c), s.now())
 	if err != nil {
@@ -353,10 +355,9 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, id string, response [
 	var used *priceline.Passkey
 	var lookupErr error
 	handler := func(rawID, userHandle []byte) (webauthn.User, error) {
-		p, err := m.Passkeys.PasskeyByID(ctx, base64.RawURLEncoding.EncodeToString(rawID))
-		if err != nil {
-			lookupErr = err
-			return nil, err
+		p := named
+		if p == nil || !bytes.Equal(rawID, parsed.RawID) {
+			return nil, errors.New("the credential is nobody's")
 		}
 		if !bytes.Equal(userHandle, []byte(p.UserID)) {
 			return nil, errors.New("user handle does not name the credential's owner")
@@ -366,6 +367,8 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, id string, response [
 			lookupErr = err
 			return nil, err
 		}
+		// The owner's list, not just p: a credential the list does not hold
+		// (an AddPasskey whose undo failed) must not sign in.
 		keys, err := m.Passkeys.UserPasskeys(ctx, u.ID)
 		if err != nil {
 			lookupErr = err

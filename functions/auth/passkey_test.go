@@ -87,6 +87,24 @@ func TestASVS_V6_3_3_PasskeySignInWithoutPassword(t *testing.T) {
 	}
 }
 
+// A passkey-only sign-in reads the credential once in auth (for the
+// throttle's owner and the check alike); the store's own owner read in
+// UpdatePasskeyUse is its business and stays.
+func TestPasskeySignInReadsTheCredentialOnce(t *testing.T) {
+	e := newPasskeyEnv(t)
+	u := e.register(t, "ada@example.org")
+	k := newSoftKey(t)
+	e.addPasskey(t, u, k)
+	store := e.svc.MFA.Passkeys.(*memstore.Passkeys)
+	reads, lists, updates := store.Calls("PasskeyByID"), store.Calls("UserPasskeys"), store.Calls("UpdatePasskeyUse")
+	if _, err := e.passkeySignIn(t, k); err != nil {
+		t.Fatalf("FinishPasskeySignIn: %v", err)
+	}
+	if got := [3]int{store.Calls("PasskeyByID") - reads, store.Calls("UserPasskeys") - lists, store.Calls("UpdatePasskeyUse") - updates}; got != [3]int{1, 1, 1} {
+		t.Errorf("store calls PasskeyByID, UserPasskeys, UpdatePasskeyUse = %v; want [1 1 1]", got)
+	}
+}
+
 func TestPasskeyAssertionForAnotherOriginOrRPIDRefused(t *testing.T) {
 	for _, tc := range []struct{ name, origin, rpID string }{
 		{"origin", "https://evil.test", "priceline.test"},

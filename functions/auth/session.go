@@ -7,15 +7,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"hospitalpriceline/functions/priceline"
 	"hospitalpriceline/functions/token"
 )
-
-// maxUserAgentBytes keeps a hostile User-Agent from bloating session records;
-// the session list only needs enough to recognise a browser.
-const maxUserAgentBytes = 512
 
 // Unauthenticated is the answer to every request whose cookie, if any,
 // does not lead to a live session, whatever the reason, which is kept only
@@ -40,7 +35,7 @@ func (s *Service) StartSession(ctx context.Context, u *priceline.User, method st
 		UserID:        u.ID,
 		Method:        method,
 		CSRFToken:     priceline.NewToken(32),
-		UserAgent:     truncateUTF8(c.UserAgent, maxUserAgentBytes),
+		UserAgent:     c.UserAgent, // CreateSession cuts it (priceline.TruncateUserAgent): one limit for every store
 		CreatedAt:     now,
 		LastSeenAt:    now,
 		IdleExpiresAt: now.Add(cfg.IdleTimeout),
@@ -295,16 +290,4 @@ func isSessionKey(key string) bool {
 		return false
 	}
 	return strings.Trim(key, "0123456789abcdef") == ""
-}
-
-// truncateUTF8 cuts s to at most n bytes without splitting a character.
-func truncateUTF8(s string, n int) string {
-	s = strings.ToValidUTF8(s, "")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"hospitalpriceline/functions/memstore"
 	"hospitalpriceline/functions/priceline"
@@ -71,8 +72,8 @@ func TestStartSessionRecord(t *testing.T) {
 	if s.Method != priceline.MethodB2C || s.Version == "" {
 		t.Errorf("method %q version %q", s.Method, s.Version)
 	}
-	if len(s.UserAgent) > maxUserAgentBytes || !strings.HasPrefix(s.UserAgent, "éé") || strings.ContainsRune(s.UserAgent, '\uFFFD') {
-		t.Errorf("user agent not cut cleanly to %d bytes: %d bytes", maxUserAgentBytes, len(s.UserAgent))
+	if n := utf8.RuneCountInString(s.UserAgent); n != priceline.MaxUserAgent || !strings.HasPrefix(s.UserAgent, "éé") || strings.ContainsRune(s.UserAgent, '\uFFFD') {
+		t.Errorf("user agent not cut cleanly to %d characters: %d characters", priceline.MaxUserAgent, n)
 	}
 	if _, err := e.svc.StartSession(context.Background(), u, "magic", client); err == nil {
 		t.Errorf("unknown method accepted")

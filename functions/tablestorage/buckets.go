@@ -216,12 +216,12 @@ func (s *PriceStore) deleteKeys(ctx context.Context, tc *aztables.Client, pk str
 			}
 		}
 		for i, rk := range rks[:n] {
-			_, err := tc.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETagAny)})
-			switch {
-			case err == nil:
+			found, err := deleteAny(ctx, tc, pk, rk)
+			if err != nil {
+				return deleted, err
+			}
+			if found {
 				deleted += weights[i]
-			case !isStatus(err, 404):
-				return deleted, translate(err, "delete entity")
 			}
 		}
 		rks, weights = rks[n:], weights[n:]

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"net/http"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -71,11 +72,8 @@ func (s *PriceStore) submit(ctx context.Context, tc *aztables.Client, actions []
 		if actions[0].ActionType == aztables.TransactionTypeDelete {
 			var k struct{ PartitionKey, RowKey string }
 			_ = json.Unmarshal(actions[0].Entity, &k)
-			_, err := tc.DeleteEntity(ctx, k.PartitionKey, k.RowKey, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETagAny)})
-			if err != nil && !isStatus(err, 404) {
-				return translate(err, "delete entity")
-			}
-			return nil
+			_, err := deleteAny(ctx, tc, k.PartitionKey, k.RowKey)
+			return err
 		}
 		_, err := tc.UpsertEntity(ctx, actions[0].Entity, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
 		return translate(err, "upsert entity")
@@ -85,6 +83,20 @@ func (s *PriceStore) submit(ctx context.Context, tc *aztables.Client, actions []
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// deleteAny deletes the price entity (pk, rk) of tc whatever its version,
+// the one-entity delete of submit and of deleteKeys' fallback; one already
+// gone is no error, and deleted says whether it was there.
+func deleteAny(ctx context.Context, tc *aztables.Client, pk, rk string) (deleted bool, err error) {
+	_, err = tc.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETagAny)})
+	switch {
+	case err == nil:
+		return true, nil
+	case isStatus(err, http.StatusNotFound):
+		return false, nil
+	}
+	return false, translate(err, "delete entity")
+}
 
 // record notes, before the first row of (hospital, gen) lands in
 // partition pk (a service's index partition, or a procedure's in the

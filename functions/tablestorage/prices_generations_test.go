@@ -2,6 +2,7 @@ package tablestorage
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -177,5 +178,41 @@ func TestPrices_RacingCommitCannotPutAnOlderFileLive(t *testing.T) {
 		if len(got) != 1 || got[0].Payer != "B" {
 			t.Fatalf("existing=%v: live rows %+v, want B's one row", existing, got)
 		}
+	}
+}
+
+// The one-entity delete that submit and deleteKeys' fallback share
+// (deleteAny): a batch with an entity already gone falls back to deleting
+// one by one and counts only the weights of those that were there, and a
+// single delete of an entity already gone is no error.
+func TestDeleteKeysFallbackCountsOnlyEntitiesThere(t *testing.T) {
+	s := newPriceStore(t)
+	ctx := context.Background()
+	put := func(rk string) {
+		t.Helper()
+		body, _ := json.Marshal(entity{"PartitionKey": "del-test", "RowKey": rk})
+		if _, err := s.charges.UpsertEntity(ctx, body, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, rk := range []string{"a", "b", "c"} {
+		put(rk)
+	}
+	n, err := s.deleteKeys(ctx, s.charges, "del-test", []string{"a", "b", "gone", "c"}, []int{1, 2, 4, 8})
+	if err != nil || n != 11 {
+		t.Fatalf("deleteKeys = %d, %v; want 11 (a, b and c; not the missing one)", n, err)
+	}
+	del := func(rk string) []aztables.TransactionAction {
+		body, _ := json.Marshal(entity{"PartitionKey": "del-test", "RowKey": rk})
+		return []aztables.TransactionAction{{ActionType: aztables.TransactionTypeDelete, Entity: body}}
+	}
+	put("d")
+	for _, rk := range []string{"d", "d"} { // there, then gone
+		if err := s.submit(ctx, s.charges, del(rk)); err != nil {
+			t.Fatalf("submit of one delete of %q: %v", rk, err)
+		}
+	}
+	if _, err := s.charges.GetEntity(ctx, "del-test", "d", nil); !isStatus(err, http.StatusNotFound) {
+		t.Errorf("after the delete, reading d = %v; want 404", err)
 	}
 }

@@ -40,13 +40,12 @@ func answerQuery(w http.ResponseWriter, r *http.Request, limits map[string]int, 
 	return nil
 }
 
-// answerOwn is the shape of the saved-estimate and plan reads behind
-// withSession (GET /api/me/saved, /api/me/plan): like the price routes they
-// sit with, they take no query parameter and refuse any (docs/api.md,
-// Prices); the answer is 200 with what do returns, private (withSession has
-// already said no-store). The account's own reads (GET /api/me, its
-// sessions, MFA and passkeys) ignore a query instead, as docs/api.md says:
-// refusing one now could break a client that sends a cache-buster.
+// answerOwn is the shape of every signed-in read behind withSession (GET
+// /api/me, its sessions, MFA, passkeys, saved estimates and plan): none takes
+// a query parameter, so any is refused as the price routes refuse an unknown
+// one (docs/api.md), every bad input getting a clear error rather than being
+// ignored; the answer is 200 with what do returns, private (withSession has
+// already said no-store).
 func answerOwn(w http.ResponseWriter, r *http.Request, do func() (any, error)) error {
 	if _, err := queryParams(r, nil); err != nil {
 		return err

@@ -199,12 +199,13 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, _ *priceli
 
 // handleMe describes the signed-in user and this session.
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	writeJSON(w, http.StatusOK, map[string]any{
-		"user":      toUserJSON(u),
-		"session":   toSessionJSON(sess, sess.Key),
-		"csrfToken": sess.CSRFToken,
+	return answerOwn(w, r, func() (any, error) {
+		return map[string]any{
+			"user":      toUserJSON(u),
+			"session":   toSessionJSON(sess, sess.Key),
+			"csrfToken": sess.CSRFToken,
+		}, nil
 	})
-	return nil
 }
 
 // handleChangePassword changes the password, revokes every other session
@@ -229,16 +230,17 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request, u 
 
 // handleListSessions lists the user's live sessions.
 func (s *Server) handleListSessions(w http.ResponseWriter, r *http.Request, u *priceline.User, sess *priceline.Session) error {
-	list, err := s.Auth.ListSessions(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	out := make([]sessionJSON, 0, len(list))
-	for _, x := range list {
-		out = append(out, toSessionJSON(x, sess.Key))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
-	return nil
+	return answerOwn(w, r, func() (any, error) {
+		list, err := s.Auth.ListSessions(r.Context(), u.ID)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]sessionJSON, 0, len(list))
+		for _, x := range list {
+			out = append(out, toSessionJSON(x, sess.Key))
+		}
+		return map[string]any{"sessions": out}, nil
+	})
 }
 
 // handleRevokeSession signs out one of the user's sessions.

@@ -146,15 +146,16 @@ type mfaStatusJSON struct {
 }
 
 func (s *Server) handleMFAStatus(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	st, err := s.Auth.MFAStatusOf(r.Context(), u)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, mfaStatusJSON{
-		TOTP: st.TOTP, TOTPPending: st.TOTPPending, Passkeys: st.Passkeys,
-		RecoveryCodesLeft: st.RecoveryCodesLeft, Enabled: st.Enabled(),
+	return answerOwn(w, r, func() (any, error) {
+		st, err := s.Auth.MFAStatusOf(r.Context(), u)
+		if err != nil {
+			return nil, err
+		}
+		return mfaStatusJSON{
+			TOTP: st.TOTP, TOTPPending: st.TOTPPending, Passkeys: st.Passkeys,
+			RecoveryCodesLeft: st.RecoveryCodesLeft, Enabled: st.Enabled(),
+		}, nil
 	})
-	return nil
 }
 
 func (s *Server) handleTOTPBegin(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {

@@ -133,16 +133,17 @@ func (s *Server) handleAddPasskey(w http.ResponseWriter, r *http.Request, u *pri
 }
 
 func (s *Server) handleListPasskeys(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {
-	list, err := s.Auth.ListPasskeys(r.Context(), u)
-	if err != nil {
-		return err
-	}
-	out := make([]passkeyJSON, 0, len(list))
-	for _, p := range list {
-		out = append(out, toPasskeyJSON(p))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"passkeys": out})
-	return nil
+	return answerOwn(w, r, func() (any, error) {
+		list, err := s.Auth.ListPasskeys(r.Context(), u)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]passkeyJSON, 0, len(list))
+		for _, p := range list {
+			out = append(out, toPasskeyJSON(p))
+		}
+		return map[string]any{"passkeys": out}, nil
+	})
 }
 
 func (s *Server) handleDeletePasskey(w http.ResponseWriter, r *http.Request, u *priceline.User, _ *priceline.Session) error {

@@ -157,7 +157,7 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 		Breached:      newBreachCheck(cfg, logger),
 		Saved:         tables.Saved(),
 		CloudEmails:   tables.CloudEmails(),
-		Events:        &auth.EventLog{Logger: logger, KeySource: eventKey(keys)},
+		Events:        &auth.EventLog{Logger: logger, KeySource: derivedKey(keys, eventKeyLabel)},
 	}
 	mfa, mfaHealth, err := startMFA(bg, cfg, vault, tables, logger) // mfa.go
 	if err != nil {
@@ -191,16 +191,12 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 			Store: tables.Prices(),
 			// Saving more than a few estimates needs a verified address.
 			Saved:     &auth.VerifiedSaves{SavedStore: tables.Saved(), Users: tables.Users()},
-			CursorKey: func() []byte { return cursorKey(keys) },
+			CursorKey: derivedKey(keys, cursorKeyLabel),
 		}},
 	}
 	ok = true
 	return &app{Handler: srv.Handler(), Server: srv, stop: func() { stop(); svc.WaitMail() }}, nil
 }
-
-// cursorKey is the key that signs price-list cursors (derivedKey). A
-// rotation invalidates cursors in flight: the client starts from page one.
-func cursorKey(keys *token.Keyring) []byte { return derivedKey(keys, "priceline cursor v1") }
 
 func newTables(cfg *config, cred azcore.TokenCredential, opt tablestorage.Options) (*tablestorage.Client, error) {
 	if cfg.TablesConnString != "" {

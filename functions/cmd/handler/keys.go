@@ -82,16 +82,28 @@ func loadKeys(bg context.Context, spec keySpec, logger *slog.Logger) (*token.Key
 	return keys, health, nil
 }
 
-// derivedKey is a key for one purpose, named by label, derived from the
-// newest session-signing key, so every instance agrees without another
-// secret; nil until a signing key has loaded. A rotation changes it from
-// then on.
-func derivedKey(keys *token.Keyring, label string) []byte {
-	k, ok := keys.Signing()
-	if !ok {
-		return nil
+// The labels of derivedKey, one per purpose.
+const (
+	// cursorKeyLabel: the key that signs price-list cursors. A rotation
+	// invalidates cursors in flight: the client starts from page one.
+	cursorKeyLabel = "priceline cursor v1"
+	// eventKeyLabel: the key of the security log's account keys. A rotation
+	// changes the account keys from then on.
+	eventKeyLabel = "priceline security log account key v1"
+)
+
+// derivedKey is the source of a key for one purpose, named by label,
+// derived from the newest session-signing key, so every instance agrees
+// without another secret. Each call of the source derives it anew: nil until
+// a signing key has loaded, and a rotation changes it from then on.
+func derivedKey(keys *token.Keyring, label string) func() []byte {
+	return func() []byte {
+		k, ok := keys.Signing()
+		if !ok {
+			return nil
+		}
+		m := hmac.New(sha256.New, k.Secret)
+		m.Write([]byte(label))
+		return m.Sum(nil)
 	}
-	m := hmac.New(sha256.New, k.Secret)
-	m.Write([]byte(label))
-	return m.Sum(nil)
 }

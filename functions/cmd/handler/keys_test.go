@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"slices"
 	"testing"
+	"time"
+
+	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/token"
 )
 
 // Each key the handler loads takes its own settings from the config: a
@@ -25,5 +29,30 @@ func TestKeySpecsTakeEachKeyItsOwnSettings(t *testing.T) {
 	}
 	if k.signing.check == k.mfa.check {
 		t.Errorf("both keys report as health check %q", k.mfa.check)
+	}
+}
+
+// A derived key is nil until a signing key loads, differs per purpose, and
+// follows a rotation on the next call of its source.
+func TestDerivedKeyPerPurposeFollowsRotation(t *testing.T) {
+	keys := token.NewKeyring()
+	cursor, event := derivedKey(keys, cursorKeyLabel), derivedKey(keys, eventKeyLabel)
+	if cursor() != nil || event() != nil {
+		t.Fatal("a key derived before any signing key loaded")
+	}
+	set := func(version, secret string) {
+		t.Helper()
+		if err := keys.Set([]priceline.SigningKey{{Version: version, Secret: bytes.Repeat([]byte(secret), 32), Enabled: true, Created: time.Now().Add(-time.Hour)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("k1", "a")
+	first := cursor()
+	if len(first) != 32 || bytes.Equal(first, event()) {
+		t.Fatalf("cursor key %x, event key %x: want two different 32-byte keys", first, event())
+	}
+	set("k2", "b")
+	if bytes.Equal(cursor(), first) {
+		t.Error("the cursor key did not change with the signing key")
 	}
 }

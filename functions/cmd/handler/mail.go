@@ -13,7 +13,6 @@ import (
 	"hospitalpriceline/functions/hibp"
 	"hospitalpriceline/functions/outbox"
 	"hospitalpriceline/functions/priceline"
-	"hospitalpriceline/functions/token"
 )
 
 // newMailer builds where mail goes from the settings: ACS with the app's
@@ -63,10 +62,4 @@ func newBreachCheck(cfg *config, logger *slog.Logger) priceline.BreachedPassword
 		return nil
 	}
 	return hibp.New(hibp.Options{Logger: logger})
-}
-
-// eventKey is the key of the security log's account keys (derivedKey), as
-// cursorKey is for cursors. A rotation changes the account keys from then on.
-func eventKey(keys *token.Keyring) func() []byte {
-	return func() []byte { return derivedKey(keys, "priceline security log account key v1") }
 }
