@@ -98,11 +98,11 @@ type outcome struct {
 //     is ever a 500;
 //   - the same handler process serves again once storage is back, with no
 //     restart;
-//   - every registration and saved estimate acknowledged with 201 before
-//     the emulator's last completed snapshot began (it keeps no more) is
-//     there, and no user record exists without its email index (the
-//     index is written first, so an interrupted registration can only
-//     leave an orphan index, which lookups ignore);
+//   - every registration and saved estimate acknowledged with 201 early
+//     enough to be in the emulator's last completed snapshot (it keeps no
+//     more; see saveWatch) is there, and no user record exists without its
+//     email index (the index is written first, so an interrupted
+//     registration can only leave an orphan index, which lookups ignore);
 //   - the session made before the outage still works after it.
 func TestStorageOutageFailsFastAndRecoversWithoutRestart(t *testing.T) {
 	t.Parallel()
