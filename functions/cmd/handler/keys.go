@@ -63,23 +63,7 @@ func loadKeys(bg context.Context, spec keySpec, logger *slog.Logger) (*token.Key
 		refresher = &token.Refresher{Keys: keys, Source: spec.vault, Name: spec.secret, Interval: keyRefreshInterval, AttemptTimeout: vaultReadTimeout, Logger: logger}
 		go refresher.Run(bg)
 	}
-	// Degraded also while the last refresh failed: the instance still serves
-	// with its cached keys, but a rotation would not reach it.
-	health := web.HealthCheck{Name: spec.check, Check: func(context.Context) error {
-		if !keys.Loaded() {
-			if refresher != nil && !refresher.Attempted() {
-				return web.ErrStarting
-			}
-			return fmt.Errorf("no %s loaded", spec.what)
-		}
-		if refresher != nil {
-			if st := refresher.Status(); st.LastError != "" {
-				return fmt.Errorf("last %s refresh failed (serving with cached keys): %s", spec.what, st.LastError)
-			}
-		}
-		return nil
-	}}
-	return keys, health, nil
+	return keys, web.KeyHealth(spec.check, spec.what, keys, refresher), nil
 }
 
 // The labels of derivedKey, one per purpose.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,6 +28,24 @@ const publicURL = handlerproc.PublicURL
 func startInstance(t testing.TB, name, conn string, env ...string) *handlerproc.Proc {
 	t.Helper()
 	return handlerproc.Start(t, handlerproc.Options{Name: name, Conn: conn, Env: env})
+}
+
+// untilTestDeadline returns a context that ends a little before the test
+// binary's -timeout would, so that a wait with no meaningful bound of its
+// own fails as this test, naming what it waited for, instead of as a panic
+// of the whole binary. Without a deadline it ends with the test.
+func untilTestDeadline(t *testing.T) context.Context {
+	t.Helper()
+	deadline, ok := t.Deadline()
+	if !ok {
+		return t.Context()
+	}
+	// Keep a tenth of what is left, at most a minute, for reporting and
+	// cleanup (stopping processes, printing their logs).
+	margin := min(time.Until(deadline)/10, time.Minute)
+	ctx, cancel := context.WithDeadline(t.Context(), deadline.Add(-margin))
+	t.Cleanup(cancel)
+	return ctx
 }
 
 // session is what a signed-in API client holds: the cookie value and the

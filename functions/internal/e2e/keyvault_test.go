@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,23 +41,6 @@ type vaultApp struct {
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-// signingKeyHealth is the health check the handler should register for its
-// signing keys: degraded when no key is loaded, and also while the last
-// refresh failed, so that operators see a vault outage before the cached
-// keys matter (see docs/reliability.md).
-func signingKeyHealth(r *token.Refresher) func(context.Context) error {
-	return func(context.Context) error {
-		st := r.Status()
-		if !st.Loaded {
-			return errors.New("no signing key loaded")
-		}
-		if st.LastError != "" {
-			return fmt.Errorf("last signing-key refresh failed (serving with cached keys): %s", st.LastError)
-		}
-		return nil
-	}
-}
 
 func newVaultApp(t *testing.T) *vaultApp {
 	t.Helper()
@@ -100,7 +82,8 @@ func newVaultApp(t *testing.T) *vaultApp {
 		Auth:   svc,
 		Health: []web.HealthCheck{
 			{Name: "tables", Check: tables.Ping},
-			{Name: "signingKeys", Check: signingKeyHealth(ref)},
+			// The check cmd/handler registers for its signing keys.
+			web.KeyHealth("signingKeys", "signing key", keys, ref),
 		},
 		Logger: quietLogger(),
 	}

@@ -1,0 +1,32 @@
+package web
+
+import (
+	"context"
+	"fmt"
+
+	"hospitalpriceline/functions/token"
+)
+
+// KeyHealth is the health check named name for a keyring that refresher
+// fills from the vault (refresher is nil for a development key set once):
+// "starting" until the first refresh has been tried, unavailable while no
+// key is loaded, and also while the last refresh failed, because the
+// instance then serves with cached keys that a rotation would not reach
+// (docs/reliability.md). what names the key in the reasons, such as
+// "signing key".
+func KeyHealth(name, what string, keys *token.Keyring, refresher *token.Refresher) HealthCheck {
+	return HealthCheck{Name: name, Check: func(context.Context) error {
+		if !keys.Loaded() {
+			if refresher != nil && !refresher.Attempted() {
+				return ErrStarting
+			}
+			return fmt.Errorf("no %s loaded", what)
+		}
+		if refresher != nil {
+			if st := refresher.Status(); st.LastError != "" {
+				return fmt.Errorf("last %s refresh failed (serving with cached keys): %s", what, st.LastError)
+			}
+		}
+		return nil
+	}}
+}
