@@ -355,7 +355,9 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, id string, response [
 	var used *priceline.Passkey
 	var lookupErr error
 	handler := func(rawID, userHandle []byte) (webauthn.User, error) {
-		p := named
+		p := named // read once, for the throttle, by parsed.RawID
+		// go-webauthn passes parsed.RawID as rawID; comparing keeps named
+		// tied to the credential being checked should that ever change.
 		if p == nil || !bytes.Equal(rawID, parsed.RawID) {
 			return nil, errors.New("the credential is nobody's")
 		}

@@ -216,13 +216,11 @@ func (s *PriceStore) deleteKeys(ctx context.Context, tc *aztables.Client, pk str
 			}
 		}
 		for i, rk := range rks[:n] {
-			found, err := deleteAny(ctx, tc, pk, rk)
+			found, err := deleteEach(ctx, tc, []entityKey{{PartitionKey: pk, RowKey: rk}}, false, "delete entity")
 			if err != nil {
 				return deleted, err
 			}
-			if found {
-				deleted += weights[i]
-			}
+			deleted += found * weights[i]
 		}
 		rks, weights = rks[n:], weights[n:]
 	}

@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"net/http"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"hospitalpriceline/functions/priceline"
@@ -70,9 +68,9 @@ func (s *PriceStore) submit(ctx context.Context, tc *aztables.Client, actions []
 		return nil
 	case 1:
 		if actions[0].ActionType == aztables.TransactionTypeDelete {
-			var k struct{ PartitionKey, RowKey string }
+			var k entityKey
 			_ = json.Unmarshal(actions[0].Entity, &k)
-			_, err := deleteAny(ctx, tc, k.PartitionKey, k.RowKey)
+			_, err := deleteEach(ctx, tc, []entityKey{k}, false, "delete entity")
 			return err
 		}
 		_, err := tc.UpsertEntity(ctx, actions[0].Entity, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
@@ -83,20 +81,6 @@ func (s *PriceStore) submit(ctx context.Context, tc *aztables.Client, actions []
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// deleteAny deletes the price entity (pk, rk) of tc whatever its version,
-// the one-entity delete of submit and of deleteKeys' fallback; one already
-// gone is no error, and deleted says whether it was there.
-func deleteAny(ctx context.Context, tc *aztables.Client, pk, rk string) (deleted bool, err error) {
-	_, err = tc.DeleteEntity(ctx, pk, rk, &aztables.DeleteEntityOptions{IfMatch: ptr(azcore.ETagAny)})
-	switch {
-	case err == nil:
-		return true, nil
-	case isStatus(err, http.StatusNotFound):
-		return false, nil
-	}
-	return false, translate(err, "delete entity")
-}
 
 // record notes, before the first row of (hospital, gen) lands in
 // partition pk (a service's index partition, or a procedure's in the

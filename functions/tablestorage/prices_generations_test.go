@@ -182,7 +182,7 @@ func TestPrices_RacingCommitCannotPutAnOlderFileLive(t *testing.T) {
 }
 
 // The one-entity delete that submit and deleteKeys' fallback share
-// (deleteAny): a batch with an entity already gone falls back to deleting
+// (deleteEach): a batch with an entity already gone falls back to deleting
 // one by one and counts only the weights of those that were there, and a
 // single delete of an entity already gone is no error.
 func TestDeleteKeysFallbackCountsOnlyEntitiesThere(t *testing.T) {

@@ -25,11 +25,12 @@ import (
 //
 // Two refusals also leave a password unchecked, and both are the service
 // failing closed rather than the throttle: 503 server_busy (the hashers
-// were full) and 503 storage_unavailable (the counter could not be read
-// within the store's fail-fast budget, as when a loaded machine starves the
-// emulator of CPU: an attempt that cannot be counted is not made). They
-// stand in for a 429 in the count, so the burst must still have driven the
-// counter past the limit for the test to pass.
+// were full) and 503 storage_unavailable (the counter or the account lookup
+// did not answer within the store's fail-fast budget, as when a loaded
+// machine starves the emulator of CPU: an attempt that cannot be counted is
+// not made). They stand in for a 429 in the count, so the burst must still
+// have driven the counter past the limit, and most of it must have reached
+// the counter, for the test to pass.
 func TestASVS_V6_3_1_BurstFromOneAddressAcrossInstances(t *testing.T) {
 	t.Parallel()
 	const (
@@ -106,7 +107,8 @@ func TestASVS_V6_3_1_BurstFromOneAddressAcrossInstances(t *testing.T) {
 			// The hashers were full; the attempt was taken back unchecked.
 			counts["busy"]++
 		case a.status == http.StatusServiceUnavailable && a.code == "storage_unavailable":
-			// The counter did not answer in time; the attempt was not made.
+			// The counter or the account lookup did not answer in time;
+			// the attempt was not made.
 			counts["uncounted"]++
 		default:
 			t.Errorf("unexpected answer %d %s", a.status, a.code)
@@ -126,5 +128,11 @@ func TestASVS_V6_3_1_BurstFromOneAddressAcrossInstances(t *testing.T) {
 	// above would hold without proving anything.
 	if counts["throttled"] == 0 {
 		t.Errorf("no attempt was throttled: the burst never drove the address's counter past its limit (answers %v)", counts)
+	}
+	// A counter kept per instance would let each instance check its own
+	// limit's worth: that shows only if enough of the burst reached the
+	// counters, so a run starved into refusing most of it proves nothing.
+	if reached := counts["checked"] + counts["throttled"]; reached < instances*(limit+instances) {
+		t.Errorf("only %d of %d attempts reached the counter (answers %v); too few to tell one shared counter from one per instance", reached, burst, counts)
 	}
 }
