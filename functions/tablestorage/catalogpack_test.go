@@ -11,22 +11,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"hospitalpriceline/functions/priceline"
+	"hospitalpriceline/functions/priceline/pricelinetest"
 )
-
-// searchCodes is Procedures(q, limit) as sorted "type code" strings.
-func searchCodes(t *testing.T, s *PriceStore, q string, limit int) []string {
-	t.Helper()
-	ps, err := s.Procedures(context.Background(), q, limit)
-	if err != nil {
-		t.Fatalf("Procedures(%q): %v", q, err)
-	}
-	var out []string
-	for _, p := range ps {
-		out = append(out, p.CodeType+" "+p.Code)
-	}
-	slices.Sort(out)
-	return out
-}
 
 // wordEntities lists the row keys of partition pk of the catalog.
 func wordEntities(t *testing.T, s *PriceStore, pk string) []string {
@@ -97,7 +83,7 @@ func TestPrices_PackedAndOneEntryPerProcedureWordsAreFoundTogether(t *testing.T)
 		"views knee":        {"CPT 73560"},
 		"knee nothing":      nil,
 	} {
-		if got := searchCodes(t, s, q, 10); !slices.Equal(got, want) {
+		if got := pricelinetest.ProcedureCodes(t, s, q, 10); !slices.Equal(got, want) {
 			t.Errorf("Procedures(%q) = %v, want %v", q, got, want)
 		}
 	}
@@ -108,7 +94,7 @@ func TestPrices_PackedAndOneEntryPerProcedureWordsAreFoundTogether(t *testing.T)
 		t.Fatal(err)
 	}
 	for q, want := range map[string][]string{"knee surgery": {"CPT 29881"}, "surgery views": nil, "arthroscopic": {"CPT 29881"}} {
-		if got := searchCodes(t, s, q, 10); !slices.Equal(got, want) {
+		if got := pricelinetest.ProcedureCodes(t, s, q, 10); !slices.Equal(got, want) {
 			t.Errorf("Procedures(%q) = %v, want %v", q, got, want)
 		}
 	}
@@ -139,13 +125,13 @@ func TestPrices_PackedWordSpansChunks(t *testing.T) {
 	if least := 300 * 530 / packedChunkBytes; chunks < least || chunks > 2*least {
 		t.Fatalf("300 procedures of one word were packed in %d entities, want %d–%d", chunks, least, 2*least)
 	}
-	if got := searchCodes(t, s, "boundary", 1000); len(got) != 300 {
+	if got := pricelinetest.ProcedureCodes(t, s, "boundary", 1000); len(got) != 300 {
 		t.Fatalf("boundary found %d procedures, want 300", len(got))
 	}
-	if got := searchCodes(t, s, "boundary", 7); len(got) != 7 {
+	if got := pricelinetest.ProcedureCodes(t, s, "boundary", 7); len(got) != 7 {
 		t.Fatalf("boundary with limit 7 found %d procedures", len(got))
 	}
-	if got := searchCodes(t, s, "boundary 299", 10); !slices.Equal(got, []string{"CPT 40299"}) {
+	if got := pricelinetest.ProcedureCodes(t, s, "boundary 299", 10); !slices.Equal(got, []string{"CPT 40299"}) {
 		t.Fatalf("boundary 299 = %v", got)
 	}
 	// The same procedures again from another import: same chunks, same
@@ -153,7 +139,7 @@ func TestPrices_PackedWordSpansChunks(t *testing.T) {
 	if err := s.PutProcedures(ctx, []priceline.Procedure{{Code: "40000", CodeType: "CPT", Description: "Boundary again"}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := searchCodes(t, s, "boundary", 1000); len(got) != 300 {
+	if got := pricelinetest.ProcedureCodes(t, s, "boundary", 1000); len(got) != 300 {
 		t.Fatalf("after a second description, boundary found %d procedures, want 300", len(got))
 	}
 }
@@ -179,7 +165,7 @@ func TestPrices_PackedReadBoundCountsProcedures(t *testing.T) {
 		t.Fatalf("a scan passed %d procedures, want the bound %d", read, maxWordMatches)
 	}
 	doer.n.Store(0)
-	if got := searchCodes(t, s, "bound", 5); len(got) != 5 {
+	if got := pricelinetest.ProcedureCodes(t, s, "bound", 5); len(got) != 5 {
 		t.Fatalf("bound found %d, want 5", len(got))
 	}
 	if n := doer.n.Load(); n > 2 {
@@ -219,7 +205,7 @@ func TestPrices_PackedDescriptionsKeepEveryCharacter(t *testing.T) {
 		}
 	}
 	for q, want := range map[string]string{"strange 日本語": "60002", "strange json": "60000", "strange façade": "60002", "strange separators": "60001"} {
-		if got := searchCodes(t, s, q, 10); !slices.Equal(got, []string{"HCPCS " + want}) {
+		if got := pricelinetest.ProcedureCodes(t, s, q, 10); !slices.Equal(got, []string{"HCPCS " + want}) {
 			t.Errorf("Procedures(%q) = %v, want HCPCS %s", q, got, want)
 		}
 	}

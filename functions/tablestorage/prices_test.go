@@ -231,18 +231,6 @@ func TestPrices_ProceduresByCodePrefixAndWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	codes := func(q string) []string {
-		ps, err := s.Procedures(ctx, q, 10)
-		if err != nil {
-			t.Fatalf("Procedures(%q): %v", q, err)
-		}
-		var out []string
-		for _, p := range ps {
-			out = append(out, p.CodeType+" "+p.Code)
-		}
-		slices.Sort(out)
-		return out
-	}
 	for q, want := range map[string][]string{
 		"9921":                 {"CPT 99213", "CPT 99214"},
 		"99214":                {"CPT 99214"},
@@ -256,7 +244,7 @@ func TestPrices_ProceduresByCodePrefixAndWords(t *testing.T) {
 		"\u202e\u0000":         nil,
 		strings.Repeat("a", 5): nil,
 	} {
-		if got := codes(q); !slices.Equal(got, want) {
+		if got := pricelinetest.ProcedureCodes(t, s, q, 10); !slices.Equal(got, want) {
 			t.Errorf("Procedures(%q) = %v, want %v", q, got, want)
 		}
 	}

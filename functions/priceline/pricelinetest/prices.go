@@ -303,19 +303,6 @@ func TestPriceStore(t *testing.T, newStore func(t *testing.T) priceline.PriceSto
 		if err != nil {
 			t.Fatalf("PutProcedures: %v", err)
 		}
-		codes := func(q string, limit int) []string {
-			t.Helper()
-			ps, err := s.Procedures(ctx, q, limit)
-			if err != nil {
-				t.Fatalf("Procedures(%q): %v", q, err)
-			}
-			var out []string
-			for _, p := range ps {
-				out = append(out, p.CodeType+" "+p.Code)
-			}
-			slices.Sort(out)
-			return out
-		}
 		for _, tc := range []struct {
 			q     string
 			limit int
@@ -339,7 +326,7 @@ func TestPriceStore(t *testing.T, newStore func(t *testing.T) priceline.PriceSto
 			{"' or 1 eq 1 or ''='", 10, nil},
 			{"a/b\\c#d?e", 10, nil},
 		} {
-			got := codes(tc.q, tc.limit)
+			got := ProcedureCodes(t, s, tc.q, tc.limit)
 			if tc.q == "9921" && tc.limit == 1 {
 				if len(got) != 1 {
 					t.Errorf("Procedures(%q, 1) = %v; want one", tc.q, got)
@@ -373,4 +360,20 @@ func TestPriceStore(t *testing.T, newStore func(t *testing.T) priceline.PriceSto
 // tests that fill a store by procedure.
 func PutCharges(ctx context.Context, s priceline.PriceStore, hospitalID, gen string, code priceline.Code, charges []priceline.Charge) error {
 	return s.PutChargeGroups(ctx, hospitalID, gen, []priceline.ChargeGroup{{Code: code, Charges: charges}})
+}
+
+// ProcedureCodes is s.Procedures(q, limit) as sorted "type code" strings,
+// for comparing a search's answer with a list.
+func ProcedureCodes(t testing.TB, s priceline.PriceStore, q string, limit int) []string {
+	t.Helper()
+	ps, err := s.Procedures(context.Background(), q, limit)
+	if err != nil {
+		t.Fatalf("Procedures(%q): %v", q, err)
+	}
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.CodeType+" "+p.Code)
+	}
+	slices.Sort(out)
+	return out
 }
