@@ -120,6 +120,10 @@ func TestSaveEstimateKeepsDescriptionMatchesOff(t *testing.T) {
 		_, err = svc.SaveEstimate(ctx, userA, SaveInput{Code: "80061", CodeType: "CPT", DescriptionMatches: v})
 		wantCode(t, "a code with descriptionMatches="+v, err, priceline.KindInvalid, "invalid_estimate")
 	}
+	// The three accepted saves are all there is: no refused one was written.
+	if es, err := svc.SavedEstimates(ctx, userA); err != nil || len(es) != 3 {
+		t.Errorf("after the refused saves: %d estimates, %v; want the 3 accepted", len(es), err)
+	}
 }
 
 func TestSaveEstimateLimit(t *testing.T) {

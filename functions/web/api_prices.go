@@ -116,7 +116,7 @@ func (p *PriceAPI) handleCompare(w http.ResponseWriter, r *http.Request) error {
 		return p.handleServiceCompare(w, r, q)
 	}
 	if _, ok := q["descriptionMatches"]; ok {
-		return invalid("invalid_query", "descriptionMatches applies to a service comparison (service=ID).")
+		return errSwitchWithCode()
 	}
 	b, byDistance, err := compareOptions(q)
 	if err != nil {

@@ -38,13 +38,17 @@ type compareForm struct {
 }
 
 // compareFormOf reads the page's parsed query (or the save form's fields).
-// The descriptionMatches switch is read as the API reads it
-// (pricing.ParseDescriptionMatches); a bad value is a mistake of the form,
-// returned with the form at the comparison's default (matches included),
-// so the page shows the comparison and says what was wrong beside it.
+// The descriptionMatches switch is read as the API reads it: refused on a
+// comparison by code, which has no switch (errSwitchWithCode), and parsed
+// with pricing.ParseDescriptionMatches on one by service. A bad value is a
+// mistake of the form, returned with the form at the comparison's default
+// (matches included), so the page shows the comparison and says what was
+// wrong beside it.
 func compareFormOf(q map[string]string) (compareForm, error) {
-	withDesc, err := pricing.ParseDescriptionMatches(q["descriptionMatches"])
-	if err != nil {
+	withDesc, err := true, error(nil)
+	if _, given := q["descriptionMatches"]; given && q["service"] == "" {
+		err = errSwitchWithCode()
+	} else if withDesc, err = pricing.ParseDescriptionMatches(q["descriptionMatches"]); err != nil {
 		withDesc = true
 		err = withNextStep(err, "The comparison below includes the hospitals matched by description; use the switch to leave them out.")
 	}
@@ -52,6 +56,12 @@ func compareFormOf(q map[string]string) (compareForm, error) {
 		Service: q["service"], Code: q["code"], CodeType: q["codeType"], Payer: q["payer"], Plan: q["plan"], Sort: q["sort"],
 		NoDescriptions: !withDesc, Zip: q["zip"], Radius: q["radiusMiles"], Benefits: benefitsInput(q),
 	}, err
+}
+
+// errSwitchWithCode refuses descriptionMatches on a comparison by code:
+// the switch belongs to a comparison by service.
+func errSwitchWithCode() error {
+	return invalid("invalid_query", "descriptionMatches applies to a service comparison (service=ID).")
 }
 
 // benefitsGiven reports whether any plan detail was typed.

@@ -80,6 +80,15 @@ func TestComparePageShowsABadDescriptionSwitchBesideTheForm(t *testing.T) {
 		t.Errorf("with a bad switch the hospitals are %v; want all three, matches included", got)
 	}
 	assertHTMLPage(t, e.page(lipid+"&descriptionMatches=true", nil), http.StatusOK)
+	// A comparison by code has no switch: any value is refused, as the API
+	// refuses it, and the page does not point at a switch it lacks.
+	for _, v := range []string{"false", "true"} {
+		body := assertHTMLPage(t, e.page("/compare?code=80061&codeType=CPT&descriptionMatches="+v, nil), http.StatusBadRequest,
+			`role="alert"`, "descriptionMatches applies to a service comparison")
+		if strings.Contains(body, "use the switch") {
+			t.Errorf("descriptionMatches=%s by code points at a switch the page does not show", v)
+		}
+	}
 }
 
 func TestComparePageByCodeFlagsPlaceholders(t *testing.T) {
@@ -241,4 +250,7 @@ func TestSavedServiceEstimateKeepsDescriptionMatchesOff(t *testing.T) {
 	r = e.do(req{Method: "POST", Path: "/saved", Cookie: pat.Cookie, CSRF: pat.CSRF, Form: url.Values{
 		"csrf_token": {pat.CSRF}, "service": {"lipid-panel"}, "descriptionMatches": {"maybe"}}})
 	assertHTMLPage(t, r, http.StatusBadRequest, "descriptionMatches must be true or false", `id="compare-table"`)
+	if list := e.do(req{Method: "GET", Path: "/api/me/saved", Cookie: pat.Cookie}); len(list.JSON["saved"].([]any)) != 2 {
+		t.Errorf("a refused save wrote something: %s", list.Body)
+	}
 }
