@@ -156,5 +156,5 @@ func (s *Service) takeReauthGrant(ctx context.Context, u *priceline.User, sess *
 // errReauthRequired asks a cloud account to sign in again at the provider.
 func errReauthRequired() error {
 	return priceline.ReauthRequired.Saying(
-		"For your safety, confirm it is you with the cloud sign-in, then do this within 5 minutes.").Err()
+		"For your safety, confirm it is you with the cloud sign-in, then do this within " + priceline.LifetimeText(priceline.ReauthMaxAge) + ".").Err()
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"hospitalpriceline/functions/b2c/b2ctest"
+	"hospitalpriceline/functions/priceline"
 )
 
 // ASVS 5.0 V7.5.1 on the account page: a cloud account is offered the
@@ -49,7 +50,7 @@ func TestASVS_V7_5_1_B2CAccountPageNeedsCloudConfirmation(t *testing.T) {
 		r := b.do(req{Method: "POST", Path: path, Cookie: sc.Value, Form: url.Values{"csrf_token": {csrf}}})
 		got := string(r.Body)
 		if r.Status != http.StatusForbidden || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") ||
-			!strings.Contains(got, "Confirm with your cloud sign-in") || !strings.Contains(got, "within 5 minutes") {
+			!strings.Contains(got, "Confirm with your cloud sign-in") || !strings.Contains(got, "within "+priceline.LifetimeText(priceline.ReauthMaxAge)) {
 			t.Errorf("%s without a grant: %d %s %s", path, r.Status, r.Header.Get("Content-Type"), got)
 		}
 	}

@@ -31,10 +31,19 @@ var pages = func() map[string]*template.Template {
 		if base == "layout.html" {
 			continue
 		}
-		m[base] = template.Must(template.New(base).ParseFS(templateFS, "templates/layout.html", n))
+		m[base] = template.Must(template.New(base).Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html", n))
 	}
 	return m
 }()
+
+// pageFuncs are the functions the templates may call: wordings taken from
+// the domain's constants, so a page cannot state another time than the
+// code keeps.
+var pageFuncs = template.FuncMap{
+	// reauthWindow is how long a cloud account has to finish a sensitive
+	// action after confirming it is them ("5 minutes").
+	"reauthWindow": func() string { return priceline.LifetimeText(priceline.ReauthMaxAge) },
+}
 
 // pageData is what every page template gets.
 type pageData struct {
@@ -249,7 +258,7 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request, u *pr
 	}
 	p.Confirmed = confirmedAction(r, u) // pages_accounts.go
 	if p.Confirmed != "" && p.Notice == "" {
-		p.Notice = "You confirmed it is you with the cloud sign-in. Finish below within 5 minutes."
+		p.Notice = "You confirmed it is you with the cloud sign-in. Finish below within " + priceline.LifetimeText(priceline.ReauthMaxAge) + "."
 	}
 	if p.Notice == "" {
 		p.Notice = reauthCancelledNotice(r, u) // pages_accounts.go
