@@ -155,11 +155,8 @@ func OperationID(messageID string) string {
 
 // Send queues m at ACS and follows the operation for a bounded time.
 func (m *Mailer) Send(ctx context.Context, msg priceline.Message) error {
-	if msg.MessageID == "" || msg.To == "" {
-		return priceline.MailInvalid.Err()
-	}
-	if len(msg.Text) > priceline.MaxMailTextBytes {
-		return priceline.MailTooLarge.Err()
+	if err := priceline.ValidMessage(msg); err != nil {
+		return err
 	}
 	created := msg.Created
 	if created.IsZero() {

@@ -49,7 +49,11 @@ func (m *Mailer) Dir() string { return m.dir }
 // Send writes msg as DIR/<time>-<kind>-<id>.eml. The same Message-ID
 // overwrites its own file, so a retry leaves one message, as with ACS.
 func (m *Mailer) Send(_ context.Context, msg priceline.Message) error {
-	if msg.MessageID == "" || msg.To == "" || strings.ContainsAny(msg.To, "\r\n") || strings.ContainsAny(msg.MessageID, "\r\n<>") {
+	if err := priceline.ValidMessage(msg); err != nil {
+		return err
+	}
+	// A file header cannot carry a line break, nor the ID its brackets.
+	if strings.ContainsAny(msg.To, "\r\n") || strings.ContainsAny(msg.MessageID, "\r\n<>") {
 		return priceline.MailInvalid.Err()
 	}
 	created := msg.Created

@@ -87,11 +87,8 @@ func (s *Sender) log() *slog.Logger { return cmp.Or(s.Logger, slog.Default()) }
 // message is about; then, optionally, Deliver the returned entry to send
 // it without waiting for the timer.
 func (s *Sender) Queue(ctx context.Context, msg priceline.Message, expiresAt time.Time) (*priceline.OutboxEntry, error) {
-	if msg.MessageID == "" || msg.To == "" {
-		return nil, priceline.MailInvalid.Err()
-	}
-	if len(msg.Text) > priceline.MaxMailTextBytes {
-		return nil, priceline.MailTooLarge.Err()
+	if err := priceline.ValidMessage(msg); err != nil {
+		return nil, err
 	}
 	now := s.now()
 	if msg.Created.IsZero() {

@@ -124,11 +124,24 @@ func ValidOutboxEntry(e *OutboxEntry) error {
 	if e.Message.To == "" || e.NextAttemptAt.IsZero() || e.Message.Created.IsZero() {
 		return Errorf(KindInvalid, "invalid_outbox_entry", "The queued message has no recipient or times.")
 	}
-	if len(e.Message.Text) > MaxMailTextBytes || len(e.Message.Subject) > 1000 {
+	return ValidMessage(e.Message)
+}
+
+// ValidMessage is what every mailer and the outbox check before they take
+// a message: MailInvalid without a Message-ID or a recipient, MailTooLarge
+// when its text or subject is over what one stored entry holds.
+func ValidMessage(m Message) error {
+	if m.MessageID == "" || m.To == "" {
+		return MailInvalid.Err()
+	}
+	if len(m.Text) > MaxMailTextBytes || len(m.Subject) > maxMailSubjectBytes {
 		return MailTooLarge.Err()
 	}
 	return nil
 }
+
+// maxMailSubjectBytes bounds a subject: the flows write a few words.
+const maxMailSubjectBytes = 1000
 
 // ValidOutboxID reports whether id has the form OutboxID makes, which a
 // store checks before it uses an ID as a key.

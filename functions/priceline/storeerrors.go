@@ -92,8 +92,8 @@ var (
 	// sender's.
 	OutboxChanged = Refusal{KindConflict, "outbox_changed", "The queued message was changed by another sender."}
 	// MailTooLarge is a message whose text or subject is over what one
-	// stored entry holds (MaxMailTextBytes); senders refuse it before
-	// queueing with the same words.
+	// stored entry holds (MaxMailTextBytes); mailers and the outbox refuse
+	// it before they take it (ValidMessage).
 	MailTooLarge = Refusal{KindInvalid, "mail_too_large", "The message is too long."}
 	// MailInvalid is a message without a recipient or a Message-ID, which
 	// no mailer sends.
