@@ -37,13 +37,6 @@ func (v cmsVersion) String() string {
 	return fmt.Sprintf("%d.%d.0", v/100, v/10%10)
 }
 
-func (v cmsVersion) family() family {
-	if v >= v300 {
-		return familyV3
-	}
-	return familyV2
-}
-
 // is22 is CMS's "^2.2.0": rules of v2.2 that v3.0.0 dropped (estimated amount).
 func (v cmsVersion) is22() bool { return v >= v220 && v < v300 }
 

@@ -154,19 +154,6 @@ func (s *Server) Stop() {
 	}
 }
 
-// ForTest starts an in-memory Azurite for the current test binary and stops
-// it when the test ends. When Azurite is not installed the test is skipped
-// with a loud message, unless CI=true, where it fails.
-func ForTest(t testing.TB) *Server {
-	t.Helper()
-	s, err := Start(context.Background(), Options{})
-	if err != nil {
-		Unavailable(t, err)
-	}
-	t.Cleanup(s.Stop)
-	return s
-}
-
 // Unavailable fails the test when CI=true and skips it loudly otherwise.
 func Unavailable(t testing.TB, err error) {
 	t.Helper()
