@@ -66,7 +66,7 @@ func (c *checkedRows) take(i int) rowResult {
 // that reads the next one to the caller, who takes the current one row by
 // row; a used batch is kept as the spare to read into next.
 type readAhead[B any] struct {
-	fill  func(*B)     // reads the next batch into b and sends it on ahead
+	fill  func(*B)     // reads the next batch into b (start sends it on ahead)
 	ahead chan *B      // the batch being read ahead; receives exactly once per fill
 	cur   *B           // the batch being handed out
 	rows  *checkedRows // cur's checked rows
@@ -98,7 +98,11 @@ func (q *readAhead[B]) start() {
 	if b == nil {
 		b = new(B)
 	}
-	go q.fill(b)
+	ahead := q.ahead
+	go func() {
+		q.fill(b)
+		ahead <- b
+	}()
 }
 
 // receive waits for the batch being read ahead, starting the first read if
@@ -122,7 +126,8 @@ type csvBatch struct {
 }
 
 // readBatch fills b with the next records. It alone uses the record reader
-// and the limiter until it sends b, which hands them back to the caller.
+// and the limiter until it returns and start sends b, which hands them
+// back to the caller.
 func (st *csvState) readBatch(b *csvBatch) {
 	b.fields, b.rows, b.err = b.fields[:0], b.rows[:0], nil
 	text, size := b.text[:0], 0
@@ -147,7 +152,6 @@ func (st *csvState) readBatch(b *csvBatch) {
 		text, b.ends = text[:base], b.ends[:first] // the strings hold the text now
 	}
 	b.text = text
-	st.batches.ahead <- b
 }
 
 // blankRecord reports whether every field of a record (ending at ends in

@@ -21,7 +21,7 @@ type jsonBatch struct {
 }
 
 // readBatch decodes the next items into b. It alone uses the decoder and
-// the limiter until it sends b.
+// the limiter until it returns and start sends b.
 func (st *jsonState) readBatch(b *jsonBatch) {
 	b.text, b.ends, b.end, b.err = b.text[:0], b.ends[:0], false, nil
 	dec := st.dec
@@ -39,7 +39,6 @@ func (st *jsonState) readBatch(b *jsonBatch) {
 		b.text = append(b.text, raw...)
 		b.ends = append(b.ends, len(b.text))
 	}
-	st.batches.ahead <- b
 }
 
 // nextItem returns the next item's charges, or done once the array has
