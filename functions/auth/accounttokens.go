@@ -14,8 +14,6 @@ import (
 var InvalidToken = priceline.Refusal{Kind: priceline.KindInvalid, Code: "invalid_token",
 	Message: "This link does not work: it may have been used already, replaced by a newer one, or expired. Ask for a new one."}
 
-func errInvalidToken() error { return InvalidToken.Err() }
-
 // errTokensOff is the answer of the link flows when no token store is set.
 func errTokensOff() error {
 	return priceline.Unavailable(nil, "accounts_unavailable",
@@ -89,14 +87,14 @@ func (s *Service) link(path, token string) string {
 
 // redeemToken takes the token of purpose a link carries: it works once,
 // before it expires, and only while the account exists. Every failure is
-// errInvalidToken (logged as a security event with its reason).
+// InvalidToken (logged as a security event with its reason).
 func (s *Service) redeemToken(ctx context.Context, token, purpose string, c Client) (*priceline.AccountToken, *priceline.User, error) {
 	if s.AccountTokens == nil {
 		return nil, nil, errTokensOff()
 	}
 	refuse := func(reason, userID string) error {
 		s.event(ctx, EventTokenRefused, OutcomeFailure, reason, c, userID)
-		return errInvalidToken()
+		return InvalidToken.Err()
 	}
 	userID, hash, ok := priceline.ParseAccountToken(token, purpose)
 	if !ok {

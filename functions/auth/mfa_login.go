@@ -101,29 +101,27 @@ func (s *Service) putPending(ctx context.Context, m *MFAConfig, userID string, n
 var MFASignInExpired = priceline.Refusal{Kind: priceline.KindUnauthorized, Code: "mfa_sign_in_expired",
 	Message: "This sign-in has expired or was already used. Please sign in again."}
 
-func errPendingGone(cause error) error { return MFASignInExpired.Wrap(cause) }
-
 // takePending takes the pending sign-in pendingID and reads its user.
 func (s *Service) takePending(ctx context.Context, m *MFAConfig, pendingID string) (*priceline.Challenge, *priceline.User, error) {
 	ch, err := m.Challenges.TakeChallenge(ctx, pendingID)
 	if err != nil {
 		if priceline.IsNotFound(err) {
-			return nil, nil, errPendingGone(err)
+			return nil, nil, MFASignInExpired.Wrap(err)
 		}
 		return nil, nil, fmt.Errorf("finish sign-in: %w", err)
 	}
 	if ch.Kind != priceline.ChallengeMFASignIn || ch.UserID == "" {
-		return nil, nil, errPendingGone(errors.New("challenge is not a pending sign-in"))
+		return nil, nil, MFASignInExpired.Wrap(errors.New("challenge is not a pending sign-in"))
 	}
 	// The store refuses expired challenges by its own clock; the service
 	// checks by its clock too, so neither alone decides.
 	if ch.Expired(s.now()) {
-		return nil, nil, errPendingGone(errors.New("pending sign-in expired"))
+		return nil, nil, MFASignInExpired.Wrap(errors.New("pending sign-in expired"))
 	}
 	u, err := s.Users.UserByID(ctx, ch.UserID)
 	if err != nil {
 		if priceline.IsNotFound(err) {
-			return nil, nil, errPendingGone(err)
+			return nil, nil, MFASignInExpired.Wrap(err)
 		}
 		return nil, nil, fmt.Errorf("finish sign-in: %w", err)
 	}

@@ -143,15 +143,15 @@ func (s *Service) takeCeremony(ctx context.Context, m *MFAConfig, id, kind, user
 	ch, err := m.Challenges.TakeChallenge(ctx, id)
 	if err != nil {
 		if priceline.IsNotFound(err) {
-			return nil, errPendingGone(err)
+			return nil, MFASignInExpired.Wrap(err)
 		}
 		return nil, fmt.Errorf("passkey ceremony: %w", err)
 	}
 	if ch.Kind != kind || ch.UserID != userID {
-		return nil, errPendingGone(errors.New("ceremony of another kind or user"))
+		return nil, MFASignInExpired.Wrap(errors.New("ceremony of another kind or user"))
 	}
 	if ch.Expired(s.now()) {
-		return nil, errPendingGone(errors.New("ceremony expired"))
+		return nil, MFASignInExpired.Wrap(errors.New("ceremony expired"))
 	}
 	var sd webauthn.SessionData
 	if err := json.Unmarshal(ch.Data, &sd); err != nil {

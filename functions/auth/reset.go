@@ -116,7 +116,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string, 
 	}
 	if u.Provider != priceline.ProviderLocal || u.PasswordHash == "" || u.Email != t.Email {
 		s.event(ctx, EventTokenRefused, OutcomeFailure, "address_changed", c, u.ID)
-		return errInvalidToken()
+		return InvalidToken.Err()
 	}
 	local, _, _ := strings.Cut(u.Email, "@")
 	if err := s.Policy.Check(newPassword, local, u.Name); err != nil {

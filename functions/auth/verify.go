@@ -32,7 +32,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string, c Client) (*Ver
 	case priceline.TokenVerifyEmail:
 	default:
 		s.event(ctx, EventTokenRefused, OutcomeFailure, "malformed", c, "")
-		return nil, errInvalidToken()
+		return nil, InvalidToken.Err()
 	}
 	t, u, err := s.redeemToken(ctx, token, priceline.TokenVerifyEmail, c)
 	if err != nil {
@@ -40,11 +40,11 @@ func (s *Service) VerifyEmail(ctx context.Context, token string, c Client) (*Ver
 	}
 	if u.Provider != priceline.ProviderLocal || u.Email != t.Email {
 		s.event(ctx, EventTokenRefused, OutcomeFailure, "address_changed", c, u.ID)
-		return nil, errInvalidToken()
+		return nil, InvalidToken.Err()
 	}
 	if err := s.Users.MarkEmailVerified(ctx, u.ID, t.Email); err != nil {
 		if priceline.EmailChanged.In(err) || priceline.IsNotFound(err) {
-			return nil, errInvalidToken()
+			return nil, InvalidToken.Err()
 		}
 		return nil, fmt.Errorf("verify email: %w", err)
 	}
@@ -131,7 +131,7 @@ func (s *Service) completeEmailChange(ctx context.Context, token string, c Clien
 		return nil, err
 	}
 	if u.Provider != priceline.ProviderLocal {
-		return nil, errInvalidToken()
+		return nil, InvalidToken.Err()
 	}
 	old := u.Email
 	subject, text := s.emailChangedText(t.Email)
@@ -146,7 +146,7 @@ func (s *Service) completeEmailChange(ctx context.Context, token string, c Clien
 			return nil, priceline.EmailTaken.Saying(
 				"Another account uses this address now, so your account keeps its old address.").Err()
 		case priceline.EmailChanged.In(err):
-			return nil, errInvalidToken()
+			return nil, InvalidToken.Err()
 		}
 		return nil, fmt.Errorf("change email: %w", err)
 	}
