@@ -268,7 +268,7 @@ func (s *Service) reauthenticateLocal(ctx context.Context, u *priceline.User, cu
 	if u == nil || u.ID == "" {
 		return nil, errors.New("re-authenticate: no user")
 	}
-	fresh, err := s.storedUser(ctx, u, "re-authenticate")
+	fresh, err := s.storedUser(ctx, u, forReauth.op)
 	if err != nil {
 		return nil, err
 	}
