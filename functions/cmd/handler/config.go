@@ -11,7 +11,8 @@ import (
 
 // config is every setting the handler reads, parsed and validated once at
 // startup. Each setting is an app setting in Azure and an environment
-// variable locally; docs/configuration.md and the README list them.
+// variable locally; the README's Configuration table and
+// local.settings.sample.json list them.
 type config struct {
 	Port              int
 	PublicURL         string
