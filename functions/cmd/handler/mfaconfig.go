@@ -5,10 +5,6 @@ import (
 	"fmt"
 )
 
-// defaultMFASecretName is the Key Vault secret whose versions seal
-// authenticator-app secrets when PRICELINE_MFA_SECRET_NAME names none.
-const defaultMFASecretName = "mfa-encryption-key"
-
 // loadMFAConfig reads the key that seals authenticator-app secrets: the
 // versions of a Key Vault secret (PRICELINE_MFA_SECRET_NAME, read with the
 // vault of the signing keys), or locally PRICELINE_DEV_MFA_KEY, which is
