@@ -126,7 +126,7 @@ func buildAppWith(cfg *config, logger *slog.Logger, deps appDeps) (*app, error) 
 		}
 		vault = src
 	}
-	keys, keysHealth, err := loadKeys(bg, keySpecs(cfg, vault).signing, logger)
+	keys, keysHealth, err := loadKeys(bg, signingKeySpec(cfg, vault), logger)
 	if err != nil {
 		return nil, err
 	}

@@ -49,9 +49,6 @@ var reservedScopes = []string{"openid", "offline_access", "profile", "email"}
 // client secret itself may only be set directly outside Azure; in Azure it
 // must come from Key Vault by name.
 func loadB2CConfig(getenv func(string) string, publicURL string) (*b2cSettings, error) {
-	bad := func(name, format string, args ...any) error {
-		return &settingError{Name: name, Problem: fmt.Sprintf(format, args...)}
-	}
 	set := false
 	for _, n := range b2cSettingNames {
 		if strings.TrimSpace(getenv(n)) != "" {
@@ -76,35 +73,35 @@ func loadB2CConfig(getenv func(string) string, publicURL string) (*b2cSettings, 
 	const partial = "is required when any PRICELINE_B2C_ setting is set (leave them all empty to turn cloud sign-in off)"
 	switch {
 	case s.Authority == "":
-		return nil, bad("PRICELINE_B2C_AUTHORITY", "%s; for example https://TENANT.b2clogin.com/TENANT.onmicrosoft.com/B2C_1_signupsignin", partial)
+		return nil, badSetting("PRICELINE_B2C_AUTHORITY", "%s; for example https://TENANT.b2clogin.com/TENANT.onmicrosoft.com/B2C_1_signupsignin", partial)
 	case s.ClientID == "":
-		return nil, bad("PRICELINE_B2C_CLIENT_ID", "%s: the application (client) ID of the app registration", partial)
+		return nil, badSetting("PRICELINE_B2C_CLIENT_ID", "%s: the application (client) ID of the app registration", partial)
 	case s.ClientSecret == "" && s.ClientSecretName == "":
-		return nil, bad("PRICELINE_B2C_CLIENT_SECRET_NAME", "%s: the Key Vault secret holding the client secret (or PRICELINE_B2C_CLIENT_SECRET locally)", partial)
+		return nil, badSetting("PRICELINE_B2C_CLIENT_SECRET_NAME", "%s: the Key Vault secret holding the client secret (or PRICELINE_B2C_CLIENT_SECRET locally)", partial)
 	case s.ClientSecret != "" && s.ClientSecretName != "":
-		return nil, bad("PRICELINE_B2C_CLIENT_SECRET", "set either it or PRICELINE_B2C_CLIENT_SECRET_NAME, not both")
+		return nil, badSetting("PRICELINE_B2C_CLIENT_SECRET", "set either it or PRICELINE_B2C_CLIENT_SECRET_NAME, not both")
 	case s.ClientSecret != "" && keyvault.RunningInAzure():
-		return nil, bad("PRICELINE_B2C_CLIENT_SECRET", "is for local use only and is refused in Azure; store the secret in Key Vault and set PRICELINE_B2C_CLIENT_SECRET_NAME")
+		return nil, badSetting("PRICELINE_B2C_CLIENT_SECRET", "is for local use only and is refused in Azure; store the secret in Key Vault and set PRICELINE_B2C_CLIENT_SECRET_NAME")
 	case s.ClientSecretName != "" && !validSecretName(s.ClientSecretName):
-		return nil, bad("PRICELINE_B2C_CLIENT_SECRET_NAME", "%q is not a Key Vault secret name (1-127 letters, digits and dashes)", s.ClientSecretName)
+		return nil, badSetting("PRICELINE_B2C_CLIENT_SECRET_NAME", "%q is not a Key Vault secret name (1-127 letters, digits and dashes)", s.ClientSecretName)
 	case s.ClientSecretName != "" && strings.TrimSpace(getenv("PRICELINE_KEYVAULT_URL")) == "":
-		return nil, bad("PRICELINE_B2C_CLIENT_SECRET_NAME", "needs PRICELINE_KEYVAULT_URL, the vault to read it from")
+		return nil, badSetting("PRICELINE_B2C_CLIENT_SECRET_NAME", "needs PRICELINE_KEYVAULT_URL, the vault to read it from")
 	}
 	for _, sc := range s.APIScopes {
 		for _, r := range reservedScopes {
 			if strings.EqualFold(sc, r) {
-				return nil, bad("PRICELINE_B2C_API_SCOPES", "%q is requested anyway; list only downstream API scopes, such as https://TENANT.onmicrosoft.com/API/SCOPE", sc)
+				return nil, badSetting("PRICELINE_B2C_API_SCOPES", "%q is requested anyway; list only downstream API scopes, such as https://TENANT.onmicrosoft.com/API/SCOPE", sc)
 			}
 		}
 		if strings.EqualFold(sc, s.ClientID) {
-			return nil, bad("PRICELINE_B2C_API_SCOPES", "the client ID is requested anyway; list only downstream API scopes")
+			return nil, badSetting("PRICELINE_B2C_API_SCOPES", "the client ID is requested anyway; list only downstream API scopes")
 		}
 	}
 	// The adapter's own checks (authority shape, policy names, https
 	// redirect) run here, at startup, with a stand-in secret: New does no
 	// network I/O, and its errors name the field they are about.
 	if _, err := b2c.New(s.clientConfig("stand-in-secret-for-validation")); err != nil {
-		return nil, bad(s.settingFor(err), "%v", err)
+		return nil, badSetting(s.settingFor(err), "%v", err)
 	}
 	return s, nil
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,41 @@ func TestTrustedProxyHopsSetting(t *testing.T) {
 		var se *settingError
 		if !errors.As(err, &se) || se.Name != "PRICELINE_TRUSTED_PROXY_HOPS" {
 			t.Errorf("PRICELINE_TRUSTED_PROXY_HOPS=%q: %v, want an error naming the setting", bad, err)
+		}
+	}
+}
+
+// settingNames is exactly what loadConfig reads: every name it asks getenv
+// for is listed (so the Bicep and sample-settings checks see it), and every
+// listed name is read (so none is documented but ignored). The settings are
+// read from a minimal local start and from one with every optional group
+// set, each of which must start, so no branch is cut short by an error.
+func TestSettingNamesAreTheSettingsLoadConfigReads(t *testing.T) {
+	full := validEnv()
+	maps.Copy(full, b2cEnv())
+	maps.Copy(full, map[string]string{
+		"FUNCTIONS_CUSTOMHANDLER_PORT": "7072", "FUNCTIONS_WORKER_RUNTIME": "custom",
+		"PRICELINE_SIGNING_SECRET_NAME": "key", "PRICELINE_IDLE_TIMEOUT": "10m", "PRICELINE_SESSION_LIFETIME": "1h",
+		"PRICELINE_SESSION_CACHE_TTL": "1s", "PRICELINE_TRUST_FORWARDED_FOR": "false", "PRICELINE_TRUSTED_PROXY_HOPS": "2",
+		"AZURE_CLIENT_ID": "00000000-0000-4000-8000-000000000002", "PRICELINE_B2C_API_SCOPES": "https://t.onmicrosoft.com/api/read",
+		"PRICELINE_DEV_MAIL_DIR": t.TempDir(), "PRICELINE_BREACHED_PASSWORDS": "hibp",
+		"PRICELINE_DEV_MFA_KEY": "bG9jYWwtbWZhLWtleS1kZXZlbG9wbWVudC1vbmx5LW5vdC1zZWNyZXQ=",
+	})
+	notInAzure(t) // the local B2C client secret is refused in Azure
+	read := map[string]bool{}
+	for _, m := range []map[string]string{validEnv(), full} {
+		if _, err := loadConfig(func(k string) string { read[k] = true; return m[k] }, false); err != nil {
+			t.Fatalf("settings do not start: %v", err)
+		}
+	}
+	for _, name := range settingNames {
+		if !read[name] {
+			t.Errorf("settingNames lists %s, which loadConfig never reads", name)
+		}
+	}
+	for name := range read {
+		if !slices.Contains(settingNames, name) {
+			t.Errorf("loadConfig reads %s, which settingNames does not list", name)
 		}
 	}
 }

@@ -65,17 +65,10 @@ func ingestFiles(ctx context.Context, args []string, getenv func(string) string,
 		fs.Usage()
 		return 2
 	}
-	cfg := &config{
-		TablesConnString:  getenv("PRICELINE_TABLES_CONNECTION_STRING"),
-		TablesEndpoint:    strings.TrimRight(getenv("PRICELINE_TABLES_ENDPOINT"), "/"),
-		ManagedIdentityID: getenv("AZURE_CLIENT_ID"),
-	}
-	switch {
-	case cfg.TablesConnString == "" && cfg.TablesEndpoint == "":
-		fmt.Fprintln(stderr, "setting PRICELINE_TABLES_ENDPOINT: set it (or PRICELINE_TABLES_CONNECTION_STRING for Azurite)")
-		return 2
-	case cfg.TablesConnString != "" && cfg.TablesEndpoint != "":
-		fmt.Fprintln(stderr, "setting PRICELINE_TABLES_CONNECTION_STRING: set either it or PRICELINE_TABLES_ENDPOINT, not both")
+	// The table settings are serve's, read and checked by the same code.
+	cfg := &config{ManagedIdentityID: getenv("AZURE_CLIENT_ID")}
+	if err := loadTablesConfig(cfg, getenv); err != nil {
+		fmt.Fprintln(stderr, err)
 		return 2
 	}
 	var cred azcore.TokenCredential

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,5 +62,37 @@ func TestIngestCommandUsageAndSettings(t *testing.T) {
 	errOut.Reset()
 	if code := ingestFiles(context.Background(), []string{"x.csv"}, none, &out, &errOut, false); code != 2 || !strings.Contains(errOut.String(), "PRICELINE_TABLES_ENDPOINT") {
 		t.Errorf("no settings: %d %s", code, &errOut)
+	}
+}
+
+// "handler ingest" refuses every table setting that serve refuses, with
+// serve's words, before it builds a credential or touches any file.
+func TestIngestRefusesTableSettingsServeRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		tables  map[string]string
+		setting string
+	}{
+		{"neither", map[string]string{}, "PRICELINE_TABLES_ENDPOINT"},
+		{"both", map[string]string{"PRICELINE_TABLES_CONNECTION_STRING": "UseDevelopmentStorage=true", "PRICELINE_TABLES_ENDPOINT": "https://a.table.core.windows.net"}, "PRICELINE_TABLES_CONNECTION_STRING"},
+		{"http endpoint", map[string]string{"PRICELINE_TABLES_ENDPOINT": "http://a.table.core.windows.net"}, "PRICELINE_TABLES_ENDPOINT"},
+		{"endpoint without host", map[string]string{"PRICELINE_TABLES_ENDPOINT": "https://"}, "PRICELINE_TABLES_ENDPOINT"},
+		{"not a connection string", map[string]string{"PRICELINE_TABLES_CONNECTION_STRING": "nonsense"}, "PRICELINE_TABLES_CONNECTION_STRING"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			serveEnv := validEnv()
+			delete(serveEnv, "PRICELINE_TABLES_CONNECTION_STRING")
+			maps.Copy(serveEnv, tc.tables)
+			_, err := loadConfig(env(serveEnv), false)
+			var se *settingError
+			if !errors.As(err, &se) || se.Name != tc.setting {
+				t.Fatalf("serve: %v, want a refusal naming %s", err, tc.setting)
+			}
+			var out, errOut bytes.Buffer
+			code := ingestFiles(context.Background(), []string{"does-not-exist.csv"}, env(tc.tables), &out, &errOut, false)
+			if code != 2 || errOut.String() != err.Error()+"\n" {
+				t.Fatalf("ingest: exit %d, stderr %q; want 2 and serve's refusal %q", code, &errOut, err)
+			}
+		})
 	}
 }

@@ -25,21 +25,18 @@ type keySpec struct {
 	secret     string           // the vault secret that holds them
 }
 
-// handlerKeys are the versioned keys the handler loads with loadKeys: the
-// session-signing keys, and the MFA key that seals authenticator-app
-// secrets (its secret name is "" when two-step sign-in is off).
-type handlerKeys struct{ signing, mfa keySpec }
+// signingKeySpec says where the session-signing keys come from in cfg;
+// vault is nil when the signing key is a development key.
+func signingKeySpec(cfg *config, vault *keyvault.Source) keySpec {
+	return keySpec{check: "signingKeys", what: "signing key", vault: vault, secret: cfg.SigningSecretName,
+		dev: cfg.DevSigningKey, devSetting: "PRICELINE_DEV_SIGNING_KEY"}
+}
 
-// keySpecs declares side by side where each key comes from in cfg, so that
-// the two stay alike; vault is nil when the signing key is a development
-// key.
-func keySpecs(cfg *config, vault *keyvault.Source) handlerKeys {
-	return handlerKeys{
-		signing: keySpec{check: "signingKeys", what: "signing key", vault: vault, secret: cfg.SigningSecretName,
-			dev: cfg.DevSigningKey, devSetting: "PRICELINE_DEV_SIGNING_KEY"},
-		mfa: keySpec{check: "mfaKey", what: "MFA key", vault: vault, secret: cfg.MFASecretName,
-			dev: cfg.DevMFAKey, devSetting: "PRICELINE_DEV_MFA_KEY"},
-	}
+// mfaKeySpec says where the MFA key that seals authenticator-app secrets
+// comes from in cfg (its secret name is "" when two-step sign-in is off).
+func mfaKeySpec(cfg *config, vault *keyvault.Source) keySpec {
+	return keySpec{check: "mfaKey", what: "MFA key", vault: vault, secret: cfg.MFASecretName,
+		dev: cfg.DevMFAKey, devSetting: "PRICELINE_DEV_MFA_KEY"}
 }
 
 // loadKeys returns a keyring filled from spec, with its health check. A

@@ -5,6 +5,7 @@
 //	handler                     serve (what the Functions host runs)
 //	handler validate FILE…      check CMS price files strictly
 //	handler ingest FILE…        import CMS price files into Table Storage
+//	handler generate FILE       write a valid, deterministic CMS price file (benchmarks, load tests)
 //	handler stage-app DIR       write the function app (host.json, binary, function.json files)
 package main
 

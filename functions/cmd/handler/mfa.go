@@ -20,11 +20,11 @@ func startMFA(bg context.Context, cfg *config, vault *keyvault.Source, tables *t
 	if cfg.MFASecretName == "" && cfg.DevMFAKey == nil {
 		return nil, nil, nil
 	}
-	if cfg.DevMFAKey == nil && vault == nil {
-		return nil, nil, fmt.Errorf("setting PRICELINE_MFA_SECRET_NAME: needs PRICELINE_KEYVAULT_URL")
-	}
-	// Two-step sign-in answers 503 until the key has loaded.
-	keys, keyHealth, err := loadKeys(bg, keySpecs(cfg, vault).mfa, logger)
+	// Without a development key vault is set: loadConfig takes
+	// PRICELINE_MFA_SECRET_NAME only with PRICELINE_KEYVAULT_URL, which in
+	// turn excludes PRICELINE_DEV_SIGNING_KEY, so buildAppWith opened the
+	// vault. Two-step sign-in answers 503 until the key has loaded.
+	keys, keyHealth, err := loadKeys(bg, mfaKeySpec(cfg, vault), logger)
 	if err != nil {
 		return nil, nil, err
 	}
