@@ -108,3 +108,29 @@ func TestPrices_WordsMayComeFromDifferentHospitalsDescriptions(t *testing.T) {
 		}
 	}
 }
+
+// A typo as the longest word is in no description: the search stops after
+// that one empty range and does not read the common word's (large) range
+// to intersect with nothing.
+func TestPrices_TypoLongestWordReadsNoOtherRange(t *testing.T) {
+	s, doer := countedPriceStore(t)
+	ctx := context.Background()
+	var ps []priceline.Procedure
+	for i := range 300 {
+		ps = append(ps, priceline.Procedure{Code: fmt.Sprintf("2%04d", i), CodeType: "CPT", Description: fmt.Sprintf("injection of agent %d", i)})
+	}
+	if err := s.PutProcedures(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	doer.n.Store(0)
+	got, err := s.Procedures(ctx, "injectoinzz agent", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Errorf("Procedures = %v, want none", got)
+	}
+	if n := doer.n.Load(); n != 1 {
+		t.Errorf("a search whose longest word matches nothing made %d requests, want 1 (that word's range)", n)
+	}
+}
