@@ -169,20 +169,30 @@ func (b *bucketBatch) fits(size, listing int) bool {
 // deleteRecordedPages deletes the pages a bucket record lists (RowKey
 // gen.bucket.hash) and returns how many charges they held; pages already
 // gone (deleted by a concurrent commit, or never written because the
-// import died between its record and its batch) count as none.
+// import died between its record and its batch) count as none. A listing
+// that is not triples, or a count that is not a number, is a corrupt
+// record: an error that keeps the record, rather than a record deleted
+// with the pages it names left behind for good.
 func (s *PriceStore) deleteRecordedPages(ctx context.Context, hospitalID, gen, bucket, listing string) (int, error) {
 	f := strings.Fields(listing)
+	if len(f)%3 != 0 {
+		return 0, corruptRecord(gen, fmt.Errorf("%d fields, not triples of procedure, page hash and count", len(f)))
+	}
 	var keys []string
 	var counts []int
-	for i := 0; i+2 < len(f); i += 3 {
+	for i := 0; i < len(f); i += 3 {
 		n, err := strconv.Atoi(f[i+2])
 		if err != nil {
-			return 0, priceline.Wrap(fmt.Errorf("bucket record of %s: %w", gen, err), priceline.KindInternal, "corrupt_record", "A stored import record cannot be read.")
+			return 0, corruptRecord(gen, err)
 		}
 		keys = append(keys, f[i]+"."+hospitalID+"."+gen+"."+f[i+1])
 		counts = append(counts, n)
 	}
 	return s.deleteKeys(ctx, s.charges, bucket, keys, counts)
+}
+
+func corruptRecord(gen string, err error) error {
+	return priceline.Wrap(fmt.Errorf("bucket record of %s: %w", gen, err), priceline.KindInternal, "corrupt_record", "A stored import record cannot be read.")
 }
 
 // deleteKeys deletes the entities rks of partition pk of tc, 100 per
