@@ -182,10 +182,9 @@ func TestPrices_RacingCommitCannotPutAnOlderFileLive(t *testing.T) {
 	}
 }
 
-// The one-entity delete that submit and deleteKeys' fallback share
-// (deleteEach): a batch with an entity already gone falls back to deleting
-// one by one and counts only the weights of those that were there, and a
-// single delete of an entity already gone is no error.
+// deleteKeys' fallback: a batch with an entity already gone falls back to
+// deleting one by one and counts only the weights of those that were
+// there, and a single delete of an entity already gone is no error.
 func TestDeleteKeysFallbackCountsOnlyEntitiesThere(t *testing.T) {
 	s := newPriceStore(t)
 	ctx := context.Background()
@@ -203,14 +202,10 @@ func TestDeleteKeysFallbackCountsOnlyEntitiesThere(t *testing.T) {
 	if err != nil || n != 11 {
 		t.Fatalf("deleteKeys = %d, %v; want 11 (a, b and c; not the missing one)", n, err)
 	}
-	del := func(rk string) []aztables.TransactionAction {
-		body, _ := json.Marshal(entity{"PartitionKey": "del-test", "RowKey": rk})
-		return []aztables.TransactionAction{{ActionType: aztables.TransactionTypeDelete, Entity: body}}
-	}
 	put("d")
-	for _, rk := range []string{"d", "d"} { // there, then gone
-		if err := s.submit(ctx, s.charges, del(rk)); err != nil {
-			t.Fatalf("submit of one delete of %q: %v", rk, err)
+	for _, want := range []int{3, 0} { // there, then gone
+		if n, err := s.deleteKeys(ctx, s.charges, "del-test", []string{"d"}, []int{3}); err != nil || n != want {
+			t.Fatalf("deleteKeys of d alone = %d, %v; want %d", n, err, want)
 		}
 	}
 	if _, err := s.charges.GetEntity(ctx, "del-test", "d", nil); !isStatus(err, http.StatusNotFound) {
