@@ -269,13 +269,18 @@ func invalidImport(format string, args ...any) error {
 }
 
 // ValidChargeGroups is what a price store checks before it writes any of
-// groups: ValidImport, at most MaxChargeBatch charges a group and at most
-// MaxChargeTextBytes of text a charge.
+// groups: ValidImport, a code and code type a group, at most
+// MaxChargeBatch charges a group and at most MaxChargeTextBytes of text a
+// charge. A group without a code (blank once normalised, as the importer
+// never sends) would be filed under a key no read of a procedure reaches.
 func ValidChargeGroups(hospitalID, gen string, groups []ChargeGroup) error {
 	if err := ValidImport(hospitalID, gen); err != nil {
 		return err
 	}
 	for _, g := range groups {
+		if n := NormalizeCode(g.Code); n.Code == "" || n.Type == "" {
+			return invalidImport("Every group of charges needs a code and a code type.")
+		}
 		if len(g.Charges) > MaxChargeBatch {
 			return invalidImport("At most %d charges can be written at once.", MaxChargeBatch)
 		}

@@ -59,9 +59,9 @@ func bucketFilter(pk string) string {
 
 // bucketPage is one page on its way to a bucket.
 type bucketPage struct {
-	pk, rowKey, hash string
-	n                int
-	body             []byte
+	bucket, pk, rowKey, hash string
+	n                        int
+	body                     []byte
 }
 
 // bucketBatch is up to MaxChargeBatch pages of one bucket, under
@@ -100,17 +100,16 @@ func (s *PriceStore) PutChargeGroups(ctx context.Context, hospitalID, gen string
 	if err := priceline.ValidChargeGroups(hospitalID, gen, groups); err != nil {
 		return err
 	}
-	byBucket := map[string][]*bucketBatch{}
-	var batches []*bucketBatch
+	var pages []bucketPage
 	seen := map[string]bool{} // a transaction may not hold one entity twice
 	for _, g := range groups {
-		pages, err := buildPages(g.Charges)
+		built, err := buildPages(g.Charges)
 		if err != nil {
 			return err
 		}
 		pk := procedureKey(g.Code)
 		bucket := chargeBucket(pk)
-		for _, pb := range pages {
+		for _, pb := range built {
 			hash := hex.EncodeToString(pb.sum.Sum(nil)[:16])
 			rk := pk + "." + hospitalID + "." + gen + "." + hash
 			if seen[rk] {
@@ -121,34 +120,18 @@ func (s *PriceStore) PutChargeGroups(ctx context.Context, hospitalID, gen string
 			if err != nil {
 				return translate(err, "encode charges")
 			}
-			p := bucketPage{pk: pk, rowKey: rk, hash: hash, n: len(pb.charges), body: body}
-			listing := len(pk) + len(hash) + 6
-			bs := byBucket[bucket]
-			if len(bs) == 0 || !bs[len(bs)-1].fits(len(body), listing) {
-				bs = append(bs, &bucketBatch{bucket: bucket})
-				byBucket[bucket] = bs
-				batches = append(batches, bs[len(bs)-1])
-			}
-			b := bs[len(bs)-1]
-			b.pages = append(b.pages, p)
-			b.bytes += len(body)
-			b.listing += listing
+			pages = append(pages, bucketPage{bucket: bucket, pk: pk, rowKey: rk, hash: hash, n: len(pb.charges), body: body})
 		}
 	}
-	var records []aztables.TransactionAction
-	for _, b := range batches {
-		body, err := b.record(hospitalID, gen)
-		if err != nil {
-			return translate(err, "encode bucket record")
-		}
-		records = append(records, aztables.TransactionAction{ActionType: aztables.TransactionTypeInsertReplace, Entity: body})
+	batches := planBatches(pages)
+	txs, err := recordTransactions(hospitalID, gen, batches)
+	if err != nil {
+		return err
 	}
-	for len(records) > 0 {
-		n := min(len(records), priceline.MaxChargeBatch)
-		if err := s.submit(ctx, s.hospCodes, records[:n]); err != nil {
+	for _, tx := range txs {
+		if err := s.submit(ctx, s.hospCodes, tx); err != nil {
 			return err
 		}
-		records = records[n:]
 	}
 	return inParallel(ctx, bucketWriters, len(batches), func(ctx context.Context, i int) error {
 		actions := make([]aztables.TransactionAction, len(batches[i].pages))
@@ -157,6 +140,44 @@ func (s *PriceStore) PutChargeGroups(ctx context.Context, hospitalID, gen string
 		}
 		return s.submit(ctx, s.charges, actions)
 	})
+}
+
+// planBatches files pages, in order, into batches: a page joins the
+// newest batch of its bucket while that fits it (see fits), or starts
+// one. The batches come in the order they were started.
+func planBatches(pages []bucketPage) []*bucketBatch {
+	newest := map[string]*bucketBatch{}
+	var batches []*bucketBatch
+	for _, p := range pages {
+		listing := len(p.pk) + len(p.hash) + 6
+		b := newest[p.bucket]
+		if b == nil || !b.fits(len(p.body), listing) {
+			b = &bucketBatch{bucket: p.bucket}
+			newest[p.bucket] = b
+			batches = append(batches, b)
+		}
+		b.pages = append(b.pages, p)
+		b.bytes += len(p.body)
+		b.listing += listing
+	}
+	return batches
+}
+
+// recordTransactions encodes the record of each batch, in transactions of
+// at most MaxChargeBatch: the records of one hospital share its partition.
+func recordTransactions(hospitalID, gen string, batches []*bucketBatch) ([][]aztables.TransactionAction, error) {
+	var txs [][]aztables.TransactionAction
+	for i, b := range batches {
+		body, err := b.record(hospitalID, gen)
+		if err != nil {
+			return nil, translate(err, "encode bucket record")
+		}
+		if i%priceline.MaxChargeBatch == 0 {
+			txs = append(txs, nil)
+		}
+		txs[len(txs)-1] = append(txs[len(txs)-1], aztables.TransactionAction{ActionType: aztables.TransactionTypeInsertReplace, Entity: body})
+	}
+	return txs, nil
 }
 
 // fits reports whether a page of size bytes, listed in listing bytes,
@@ -169,20 +190,30 @@ func (b *bucketBatch) fits(size, listing int) bool {
 // deleteRecordedPages deletes the pages a bucket record lists (RowKey
 // gen.bucket.hash) and returns how many charges they held; pages already
 // gone (deleted by a concurrent commit, or never written because the
-// import died between its record and its batch) count as none.
+// import died between its record and its batch) count as none. A listing
+// that is not triples, or a count that is not a number, is a corrupt
+// record: an error that keeps the record, rather than a record deleted
+// with the pages it names left behind for good.
 func (s *PriceStore) deleteRecordedPages(ctx context.Context, hospitalID, gen, bucket, listing string) (int, error) {
 	f := strings.Fields(listing)
+	if len(f)%3 != 0 {
+		return 0, corruptRecord(gen, fmt.Errorf("%d fields, not triples of procedure, page hash and count", len(f)))
+	}
 	var keys []string
 	var counts []int
-	for i := 0; i+2 < len(f); i += 3 {
+	for i := 0; i < len(f); i += 3 {
 		n, err := strconv.Atoi(f[i+2])
 		if err != nil {
-			return 0, priceline.Wrap(fmt.Errorf("bucket record of %s: %w", gen, err), priceline.KindInternal, "corrupt_record", "A stored import record cannot be read.")
+			return 0, corruptRecord(gen, err)
 		}
 		keys = append(keys, f[i]+"."+hospitalID+"."+gen+"."+f[i+1])
 		counts = append(counts, n)
 	}
 	return s.deleteKeys(ctx, s.charges, bucket, keys, counts)
+}
+
+func corruptRecord(gen string, err error) error {
+	return priceline.Wrap(fmt.Errorf("bucket record of %s: %w", gen, err), priceline.KindInternal, "corrupt_record", "A stored import record cannot be read.")
 }
 
 // deleteKeys deletes the entities rks of partition pk of tc, 100 per

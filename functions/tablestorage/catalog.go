@@ -240,8 +240,11 @@ func (s *PriceStore) codeMatches(ctx context.Context, code string, limit int) ([
 // of words. First the index range of the longest word, keeping entries
 // whose description (each distinct description of a procedure is listed
 // on its own) has every word, until limit procedures are found. Only when
-// that finds none are the other words' ranges read (row keys and packed
-// lists, up to 1,000 entries each) and intersected by procedure,
+// that finds none, though the longest word's range is not empty, are the
+// other words' ranges read (row keys and packed lists, up to 1,000
+// entries each, in catalogScan's pages: a first page of 1,000 packed
+// entities would be up to 8 MB, most of it past the 1,000th procedure)
+// and intersected by procedure,
 // for a query that mixes the words of two hospitals' descriptions: that
 // costs a range per word, so it is the last resort, not the rule.
 func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int) ([]catalogEntity, error) {
@@ -257,14 +260,17 @@ func (s *PriceStore) wordMatches(ctx context.Context, words []string, limit int)
 		out = append(out, e)
 		return len(out) >= limit
 	})
-	if err != nil || len(out) > 0 || len(words) == 1 || len(words) > maxIntersectWords {
+	// all empty: the longest word is in no description (a typo), so no
+	// procedure can have every word and the other words' ranges, common
+	// words' being large, are not worth reading.
+	if err != nil || len(out) > 0 || len(all) == 0 || len(words) == 1 || len(words) > maxIntersectWords {
 		return out, err
 	}
 	others := slices.DeleteFunc(slices.Clone(words), func(w string) bool { return w == longest })
 	sets := make([]map[string]bool, len(others))
 	err = allOf(len(others), func(i int) error {
 		sets[i] = map[string]bool{}
-		return s.catalogScan(ctx, wordPrefix+keyEncode(firstRunes(others[i], 2)), keyEncode(others[i]), maxWordMatches, "RowKey,"+packedProp, func(e catalogEntity) bool {
+		return s.catalogScan(ctx, wordPrefix+keyEncode(firstRunes(others[i], 2)), keyEncode(others[i]), limit, "RowKey,"+packedProp, func(e catalogEntity) bool {
 			sets[i][procOf(e)] = true
 			return false
 		})

@@ -60,19 +60,14 @@ func buildPages(charges []priceline.Charge) ([]*pageBuilder, error) {
 	return pages, nil
 }
 
-// submit writes actions of one partition: a single entity as a plain
-// upsert (cheaper than a one-entity batch), more as a transaction.
+// submit writes upsert actions of one partition: a single entity as a
+// plain upsert (cheaper than a one-entity batch), more as a transaction.
+// Deletes go through deleteKeys, which counts what it deleted.
 func (s *PriceStore) submit(ctx context.Context, tc *aztables.Client, actions []aztables.TransactionAction) error {
 	switch len(actions) {
 	case 0:
 		return nil
 	case 1:
-		if actions[0].ActionType == aztables.TransactionTypeDelete {
-			var k entityKey
-			_ = json.Unmarshal(actions[0].Entity, &k)
-			_, err := deleteEach(ctx, tc, []entityKey{k}, false, "delete entity")
-			return err
-		}
 		_, err := tc.UpsertEntity(ctx, actions[0].Entity, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
 		return translate(err, "upsert entity")
 	}

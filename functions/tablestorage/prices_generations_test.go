@@ -3,6 +3,7 @@ package tablestorage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -181,10 +182,9 @@ func TestPrices_RacingCommitCannotPutAnOlderFileLive(t *testing.T) {
 	}
 }
 
-// The one-entity delete that submit and deleteKeys' fallback share
-// (deleteEach): a batch with an entity already gone falls back to deleting
-// one by one and counts only the weights of those that were there, and a
-// single delete of an entity already gone is no error.
+// deleteKeys' fallback: a batch with an entity already gone falls back to
+// deleting one by one and counts only the weights of those that were
+// there, and a single delete of an entity already gone is no error.
 func TestDeleteKeysFallbackCountsOnlyEntitiesThere(t *testing.T) {
 	s := newPriceStore(t)
 	ctx := context.Background()
@@ -202,17 +202,52 @@ func TestDeleteKeysFallbackCountsOnlyEntitiesThere(t *testing.T) {
 	if err != nil || n != 11 {
 		t.Fatalf("deleteKeys = %d, %v; want 11 (a, b and c; not the missing one)", n, err)
 	}
-	del := func(rk string) []aztables.TransactionAction {
-		body, _ := json.Marshal(entity{"PartitionKey": "del-test", "RowKey": rk})
-		return []aztables.TransactionAction{{ActionType: aztables.TransactionTypeDelete, Entity: body}}
-	}
 	put("d")
-	for _, rk := range []string{"d", "d"} { // there, then gone
-		if err := s.submit(ctx, s.charges, del(rk)); err != nil {
-			t.Fatalf("submit of one delete of %q: %v", rk, err)
+	for _, want := range []int{3, 0} { // there, then gone
+		if n, err := s.deleteKeys(ctx, s.charges, "del-test", []string{"d"}, []int{3}); err != nil || n != want {
+			t.Fatalf("deleteKeys of d alone = %d, %v; want %d", n, err, want)
 		}
 	}
 	if _, err := s.charges.GetEntity(ctx, "del-test", "d", nil); !isStatus(err, http.StatusNotFound) {
 		t.Errorf("after the delete, reading d = %v; want 404", err)
+	}
+}
+
+// A bucket record whose listing is not triples of procedure, page hash and
+// count, or whose count is not a number, fails the commit's clean-up as
+// corrupt_record and stays, rather than being deleted with its pages left
+// behind where no later commit finds them.
+func TestPrices_CorruptBucketRecordIsRefused(t *testing.T) {
+	for name, listing := range map[string]string{
+		"not triples": "CPT.99213 0123456789abcdef",
+		"bad count":   "CPT.99213 0123456789abcdef many",
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newPriceStore(t)
+			ctx := context.Background()
+			h := testHospital("Corrupt Record", "2026-01-01")
+			importGen(t, s, h, "20260101-aaaa", testCharge(h, "99213", "CPT", "A", 100))
+			rk := "20260101-aaaa." + bucketPrefix + "0a.00112233"
+			body, _ := json.Marshal(entity{"PartitionKey": h.ID, "RowKey": rk, pagesProp: listing})
+			if _, err := s.hospCodes.UpsertEntity(ctx, body, nil); err != nil {
+				t.Fatal(err)
+			}
+			h2 := testHospital("Corrupt Record", "2026-02-01")
+			if err := s.BeginImport(ctx, h2, "20260201-bbbb"); err != nil {
+				t.Fatal(err)
+			}
+			putOne(t, s, h2, "20260201-bbbb", "99213", "B")
+			_, err := s.CommitImport(ctx, h2, "20260201-bbbb")
+			var outer *priceline.Error
+			if !errors.As(err, &outer) || outer.Code != "cleanup_incomplete" || priceline.ErrorCode(outer.Err) != "corrupt_record" {
+				t.Fatalf("CommitImport = %v; want cleanup_incomplete caused by corrupt_record", err)
+			}
+			if _, err := s.hospCodes.GetEntity(ctx, h.ID, rk, nil); err != nil {
+				t.Errorf("the corrupt record is gone (%v); it must stay until it can be read", err)
+			}
+			if got := chargesFor(t, s, "99213", "CPT"); len(got) != 1 || got[0].Payer != "B" {
+				t.Errorf("live rows %+v, want the new file's one row", got)
+			}
+		})
 	}
 }

@@ -3,7 +3,10 @@ package tablestorage
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +21,13 @@ import (
 func countedPriceStore(t *testing.T) (*PriceStore, *countingTransport) {
 	t.Helper()
 	doer := &countingTransport{}
+	return priceStoreVia(t, doer), doer
+}
+
+// priceStoreVia is a price store on Azurite that sends its requests
+// through doer.
+func priceStoreVia(t *testing.T, doer policy.Transporter) *PriceStore {
+	t.Helper()
 	prefix := fmt.Sprintf("q%d%d", time.Now().UnixNano()%1_000_000, prefixSeq.Add(1))
 	c, err := NewFromConnectionString(azurite.Shared(t).ConnectionString(),
 		Options{TablePrefix: prefix, ClientOptions: &aztables.ClientOptions{ClientOptions: policy.ClientOptions{Transport: doer}}})
@@ -27,7 +37,7 @@ func countedPriceStore(t *testing.T) (*PriceStore, *countingTransport) {
 	if err := c.EnsureTables(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return c.Prices(), doer
+	return c.Prices()
 }
 
 // A search whose entries the store filters after reading (revenue codes
@@ -106,5 +116,74 @@ func TestPrices_WordsMayComeFromDifferentHospitalsDescriptions(t *testing.T) {
 		if !slices.Equal(codes, want) {
 			t.Errorf("Procedures(%q) = %v, want %v", q, codes, want)
 		}
+	}
+}
+
+// A typo as the longest word is in no description: the search stops after
+// that one empty range and does not read the common word's (large) range
+// to intersect with nothing.
+func TestPrices_TypoLongestWordReadsNoOtherRange(t *testing.T) {
+	s, doer := countedPriceStore(t)
+	ctx := context.Background()
+	var ps []priceline.Procedure
+	for i := range 300 {
+		ps = append(ps, priceline.Procedure{Code: fmt.Sprintf("2%04d", i), CodeType: "CPT", Description: fmt.Sprintf("injection of agent %d", i)})
+	}
+	if err := s.PutProcedures(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	doer.n.Store(0)
+	got, err := s.Procedures(ctx, "injectoinzz agent", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Errorf("Procedures = %v, want none", got)
+	}
+	if n := doer.n.Load(); n != 1 {
+		t.Errorf("a search whose longest word matches nothing made %d requests, want 1 (that word's range)", n)
+	}
+}
+
+// topTransport records the $top of every query a client sends.
+type topTransport struct {
+	mu   sync.Mutex
+	tops []int
+}
+
+func (c *topTransport) Do(r *http.Request) (*http.Response, error) {
+	if v := r.URL.Query().Get("$top"); v != "" {
+		n, _ := strconv.Atoi(v)
+		c.mu.Lock()
+		c.tops = append(c.tops, n)
+		c.mu.Unlock()
+	}
+	return http.DefaultClient.Do(r)
+}
+
+// The last-resort intersection reads the other words' ranges in the pages
+// the first range is read in (a first page of limit, then 100), not in one
+// page of 1,000 entities: packed entities are up to 8,000 bytes each.
+func TestPrices_IntersectionReadsSmallPages(t *testing.T) {
+	doer := &topTransport{}
+	s := priceStoreVia(t, doer)
+	ctx := context.Background()
+	for _, d := range []string{"MRI brain without contrast", "Magnetic resonance imaging of brain"} {
+		if err := s.PutProcedures(ctx, []priceline.Procedure{{Code: "70551", CodeType: "CPT", Description: d}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doer.mu.Lock()
+	doer.tops = nil
+	doer.mu.Unlock()
+	got, err := s.Procedures(ctx, "magnetic mri", 5)
+	if err != nil || len(got) != 1 || got[0].Code != "70551" {
+		t.Fatalf("Procedures(magnetic mri) = %v, %v; want 70551", got, err)
+	}
+	doer.mu.Lock()
+	defer doer.mu.Unlock()
+	// "magnetic"'s range, then "mri"'s: both first pages ask for limit.
+	if !slices.Equal(doer.tops, []int{5, 5}) {
+		t.Errorf("the search asked for pages of %v entities, want [5 5]", doer.tops)
 	}
 }

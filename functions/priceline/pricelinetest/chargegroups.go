@@ -134,6 +134,25 @@ func testChargeGroups(t *testing.T, newStore func(t *testing.T) priceline.PriceS
 		wantGroups(t, s, h, nil, append(refused, crashed...), 3)
 	})
 
+	t.Run("GroupWithoutCodeRefused", func(t *testing.T) {
+		s := newStore(t)
+		h := hospital("Codeless", "2026-01-01")
+		valid := smallProcedures(50000, 5, 1, "Valid")
+		if err := s.BeginImport(ctx, h, "g1"); err != nil {
+			t.Fatal(err)
+		}
+		// A blank code or type would file the charges under a key that
+		// no read of a procedure reaches; the call is refused whole.
+		for _, code := range []priceline.Code{{}, {Code: " ", Type: "CPT"}, {Code: "99213", Type: "\t"}, {Code: "", Type: "HCPCS"}} {
+			bad := priceline.ChargeGroup{Code: code, Charges: []priceline.Charge{charge(code, "Blank", 1)}}
+			wantKind(t, s.PutChargeGroups(ctx, h.ID, "g1", append(valid, bad)), priceline.KindInvalid, "invalid_import")
+		}
+		if _, err := s.CommitImport(ctx, h, "g1"); err != nil {
+			t.Fatal(err)
+		}
+		wantGroups(t, s, h, nil, valid, 1)
+	})
+
 	t.Run("OlderGroupImportCannotCommitOverANewerOne", func(t *testing.T) {
 		s := newStore(t)
 		older, newer := hospital("Racing", "2026-01-01"), hospital("Racing", "2026-02-01")
