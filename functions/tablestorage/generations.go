@@ -61,15 +61,13 @@ func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep, prev str
 		return err
 	})
 	var done []string
-	var ones []int
 	for i, r := range stale {
 		if cleared[i] {
 			done = append(done, r.rowKey)
-			ones = append(ones, 1)
 			s.recorded.Delete(hospitalID + "." + r.rowKey)
 		}
 	}
-	if _, rerr := s.deleteKeys(ctx, s.hospCodes, hospitalID, done, ones); err == nil {
+	if _, rerr := deleteKeys(ctx, s.hospCodes, hospitalID, done, unitWeights(len(done)), "hospital partition record"); err == nil {
 		err = rerr
 	}
 	return int(deleted.Load()), err
@@ -111,5 +109,5 @@ func (s *PriceStore) deletePrefix(ctx context.Context, pk, prefix string) (int, 
 	if err != nil {
 		return 0, err
 	}
-	return s.deleteKeys(ctx, s.charges, pk, keys, counts)
+	return deleteKeys(ctx, s.charges, pk, keys, counts, "stale charge")
 }

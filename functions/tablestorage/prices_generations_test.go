@@ -198,13 +198,13 @@ func TestDeleteKeysFallbackCountsOnlyEntitiesThere(t *testing.T) {
 	for _, rk := range []string{"a", "b", "c"} {
 		put(rk)
 	}
-	n, err := s.deleteKeys(ctx, s.charges, "del-test", []string{"a", "b", "gone", "c"}, []int{1, 2, 4, 8})
+	n, err := deleteKeys(ctx, s.charges, "del-test", []string{"a", "b", "gone", "c"}, []int{1, 2, 4, 8}, "test entity")
 	if err != nil || n != 11 {
 		t.Fatalf("deleteKeys = %d, %v; want 11 (a, b and c; not the missing one)", n, err)
 	}
 	put("d")
 	for _, want := range []int{3, 0} { // there, then gone
-		if n, err := s.deleteKeys(ctx, s.charges, "del-test", []string{"d"}, []int{3}); err != nil || n != want {
+		if n, err := deleteKeys(ctx, s.charges, "del-test", []string{"d"}, []int{3}, "test entity"); err != nil || n != want {
 			t.Fatalf("deleteKeys of d alone = %d, %v; want %d", n, err, want)
 		}
 	}
