@@ -21,7 +21,11 @@ import (
 // and only once their rows are gone, so that a clean-up that fails half-way
 // is finished by the next commit.
 func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep, prev string) (int, error) {
-	filter := "PartitionKey eq " + odataString(hospitalID)
+	// The generation kept is the one just written, the hospital's largest
+	// set of records by far: the row-key range leaves it out of the listing
+	// rather than reading it only to pass it over.
+	filter := "PartitionKey eq " + odataString(hospitalID) + " and (RowKey lt " + odataString(keep+".") +
+		" or RowKey ge " + odataString(keep+"."+keyRangeEnd) + ")"
 	sel := "PartitionKey,RowKey,Timestamp," + pagesProp
 	abandoned := time.Now().Add(-s.abandonAfter())
 	type staleRecord struct{ rowKey, pages string }
