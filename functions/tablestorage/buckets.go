@@ -6,11 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"hospitalpriceline/functions/priceline"
@@ -209,51 +207,9 @@ func (s *PriceStore) deleteRecordedPages(ctx context.Context, hospitalID, gen, b
 		keys = append(keys, f[i]+"."+hospitalID+"."+gen+"."+f[i+1])
 		counts = append(counts, n)
 	}
-	return s.deleteKeys(ctx, s.charges, bucket, keys, counts)
+	return deleteKeys(ctx, s.charges, bucket, keys, counts, "charge page")
 }
 
 func corruptRecord(gen string, err error) error {
 	return priceline.Wrap(fmt.Errorf("bucket record of %s: %w", gen, err), priceline.KindInternal, "corrupt_record", "A stored import record cannot be read.")
-}
-
-// deleteKeys deletes the entities rks of partition pk of tc, 100 per
-// transaction, and returns the sum of weights of those it deleted
-// (weights[i] for rks[i]). A transaction fails whole when one of its
-// entities is gone, so that one is retried entity by entity, where a
-// missing one counts as nothing.
-func (s *PriceStore) deleteKeys(ctx context.Context, tc *aztables.Client, pk string, rks []string, weights []int) (int, error) {
-	deleted := 0
-	for len(rks) > 0 {
-		n := min(len(rks), priceline.MaxChargeBatch)
-		actions := make([]aztables.TransactionAction, n)
-		for i, rk := range rks[:n] {
-			body, _ := json.Marshal(entity{"PartitionKey": pk, "RowKey": rk})
-			actions[i] = aztables.TransactionAction{ActionType: aztables.TransactionTypeDelete, Entity: body, IfMatch: ptr(azcore.ETagAny)}
-		}
-		if n > 1 {
-			_, err := tc.SubmitTransaction(ctx, actions, nil)
-			if err == nil {
-				for _, w := range weights[:n] {
-					deleted += w
-				}
-				rks, weights = rks[n:], weights[n:]
-				continue
-			}
-			// A transaction reports a failed entity inside its 202
-			// response, which the SDK's error does not decode: one by one,
-			// the entities say whether they were missing or failed.
-			if !isStatus(err, http.StatusAccepted) && !isStatus(err, http.StatusNotFound) {
-				return deleted, translate(err, "batch delete")
-			}
-		}
-		for i, rk := range rks[:n] {
-			found, err := deleteEach(ctx, tc, []entityKey{{PartitionKey: pk, RowKey: rk}}, false, "delete entity")
-			if err != nil {
-				return deleted, err
-			}
-			deleted += found * weights[i]
-		}
-		rks, weights = rks[n:], weights[n:]
-	}
-	return deleted, nil
 }

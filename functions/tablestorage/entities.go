@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -102,4 +103,68 @@ func deleteEach(ctx context.Context, table *aztables.Client, keys []entityKey, i
 		}
 	}
 	return deleted, nil
+}
+
+// batchSize is Table Storage's limit of operations per entity-group
+// transaction.
+const batchSize = 100
+
+// deleteKeys deletes the entities rks of partition pk of table, batchSize
+// per transaction, and returns the sum of the weights of those it deleted
+// (weights[i] for rks[i]); one already gone counts as nothing. what names
+// the entities in errors ("expired session").
+//
+// A transaction fails whole when one of its entities is gone (a sign-out
+// racing the session sweep, a commit racing another commit's clean-up).
+// The service reports that inside its 202 answer, which the SDK's error
+// does not decode (or, from some services, as the batch's 404), so on
+// those two the batch is deleted entity by entity, where each says whether
+// it was there. Any other failure concerns the request as a whole (an
+// outage, a refused or malformed request, an answer that cannot be read)
+// and is returned: one by one would not cure it, and after a batch that did
+// commit it would find every entity gone and count nothing.
+func deleteKeys(ctx context.Context, table *aztables.Client, pk string, rks []string, weights []int, what string) (int, error) {
+	deleted := 0
+	for len(rks) > 0 {
+		n := min(len(rks), batchSize)
+		if n > 1 {
+			actions := make([]aztables.TransactionAction, n)
+			for i, rk := range rks[:n] {
+				body, err := json.Marshal(entity{"PartitionKey": pk, "RowKey": rk})
+				if err != nil {
+					return deleted, translate(err, "encode "+what+" key")
+				}
+				actions[i] = aztables.TransactionAction{ActionType: aztables.TransactionTypeDelete, Entity: body, IfMatch: ptr(azcore.ETagAny)}
+			}
+			_, err := table.SubmitTransaction(ctx, actions, nil)
+			if err == nil {
+				for _, w := range weights[:n] {
+					deleted += w
+				}
+				rks, weights = rks[n:], weights[n:]
+				continue
+			}
+			if !isStatus(err, http.StatusAccepted) && !isStatus(err, http.StatusNotFound) {
+				return deleted, translate(err, "delete "+what+"s")
+			}
+		}
+		for i, rk := range rks[:n] {
+			found, err := deleteEach(ctx, table, []entityKey{{PartitionKey: pk, RowKey: rk}}, false, "delete "+what)
+			if err != nil {
+				return deleted, err
+			}
+			deleted += found * weights[i]
+		}
+		rks, weights = rks[n:], weights[n:]
+	}
+	return deleted, nil
+}
+
+// unitWeights is n weights of 1, for deleteKeys to count entities.
+func unitWeights(n int) []int {
+	w := make([]int, n)
+	for i := range w {
+		w[i] = 1
+	}
+	return w
 }

@@ -21,7 +21,11 @@ import (
 // and only once their rows are gone, so that a clean-up that fails half-way
 // is finished by the next commit.
 func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep, prev string) (int, error) {
-	filter := "PartitionKey eq " + odataString(hospitalID)
+	// The generation kept is the one just written, the hospital's largest
+	// set of records by far: the row-key range leaves it out of the listing
+	// rather than reading it only to pass it over.
+	filter := "PartitionKey eq " + odataString(hospitalID) + " and (RowKey lt " + odataString(keep+".") +
+		" or RowKey ge " + odataString(keep+"."+keyRangeEnd) + ")"
 	sel := "PartitionKey,RowKey,Timestamp," + pagesProp
 	abandoned := time.Now().Add(-s.abandonAfter())
 	type staleRecord struct{ rowKey, pages string }
@@ -61,15 +65,13 @@ func (s *PriceStore) deleteStale(ctx context.Context, hospitalID, keep, prev str
 		return err
 	})
 	var done []string
-	var ones []int
 	for i, r := range stale {
 		if cleared[i] {
 			done = append(done, r.rowKey)
-			ones = append(ones, 1)
 			s.recorded.Delete(hospitalID + "." + r.rowKey)
 		}
 	}
-	if _, rerr := s.deleteKeys(ctx, s.hospCodes, hospitalID, done, ones); err == nil {
+	if _, rerr := deleteKeys(ctx, s.hospCodes, hospitalID, done, unitWeights(len(done)), "hospital partition record"); err == nil {
 		err = rerr
 	}
 	return int(deleted.Load()), err
@@ -111,5 +113,5 @@ func (s *PriceStore) deletePrefix(ctx context.Context, pk, prefix string) (int, 
 	if err != nil {
 		return 0, err
 	}
-	return s.deleteKeys(ctx, s.charges, pk, keys, counts)
+	return deleteKeys(ctx, s.charges, pk, keys, counts, "stale charge")
 }

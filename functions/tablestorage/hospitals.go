@@ -48,7 +48,9 @@ func (s *PriceStore) hospitalEntity(ctx context.Context, id string) (*hospitalEn
 }
 
 // hospitalEntityTag is hospitalEntity with the entity's ETag ("" and nil
-// when there is no such hospital).
+// when there is no such hospital). It is not readEntity: a missing price
+// table is translate's not_found error here, as in every price-table
+// call, and readEntity knows only absence and outage (see table.outage).
 func (s *PriceStore) hospitalEntityTag(ctx context.Context, id string) (*hospitalEntity, azcore.ETag, error) {
 	resp, err := s.hospitals.GetEntity(ctx, hospitalPartition, id, nil)
 	if err != nil {

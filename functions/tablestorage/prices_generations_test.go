@@ -1,11 +1,14 @@
 package tablestorage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -84,6 +87,88 @@ func TestPrices_OverlappingImportsKeepTheRunningImportsRows(t *testing.T) {
 		if n := storedPages(t, s, third, code); n != 0 {
 			t.Errorf("%s: %d pages of replaced imports left", code, n)
 		}
+	}
+}
+
+// listingSpy keeps the answers to listings of one table (GET requests
+// with a filter), so a test can see which entities a store read.
+type listingSpy struct {
+	table  string
+	mu     sync.Mutex
+	bodies [][]byte
+}
+
+func (l *listingSpy) Do(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil || r.Method != http.MethodGet || !strings.Contains(r.URL.Path, "/"+l.table+"(") || !r.URL.Query().Has("$filter") {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	l.mu.Lock()
+	l.bodies = append(l.bodies, body)
+	l.mu.Unlock()
+	return resp, nil
+}
+
+// listed reports whether any listing answered with an entity whose row key
+// starts with prefix.
+func (l *listingSpy) listed(prefix string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, b := range l.bodies {
+		if bytes.Contains(b, []byte(`"RowKey":"`+prefix)) {
+			return true
+		}
+	}
+	return false
+}
+
+// A commit's clean-up lists the hospital's records without those of the
+// generation it keeps, the one just written and the largest set: none of
+// them is read, while the replaced generation's records and an abandoned
+// import's, whose generation sorts after the kept one, are read and their
+// rows deleted.
+func TestPrices_CleanupDoesNotReadTheKeptGenerationsRecords(t *testing.T) {
+	base := newTestClient(t)
+	spy := &listingSpy{table: base.table(hospCodesTable)}
+	c, err := NewFromConnectionString(azurite.Shared(t).ConnectionString(), Options{TablePrefix: base.prefix,
+		ClientOptions: &aztables.ClientOptions{ClientOptions: policy.ClientOptions{Transport: spy}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Prices()
+	ctx := context.Background()
+	old, cur := testHospital("Kept General", "2026-01-01"), testHospital("Kept General", "2026-02-01")
+	importGen(t, s, old, "20260101-aaaa", testCharge(old, "99213", "CPT", "Old", 100))
+	if err := s.BeginImport(ctx, cur, "20260901-dead"); err != nil {
+		t.Fatal(err)
+	}
+	putOne(t, s, cur, "20260901-dead", "99215", "Crashed")
+	s.AbandonAfter = time.Millisecond
+	time.Sleep(5 * time.Millisecond)
+	var charges []priceline.Charge
+	for _, code := range []string{"99213", "99214", "99215", "99281", "99282"} {
+		charges = append(charges, testCharge(cur, code, "CPT", "Kept", 100))
+	}
+	if n := importGen(t, s, cur, "20260201-bbbb", charges...); n != 2 {
+		t.Fatalf("the commit deleted %d rows, want 2 (the replaced file's and the abandoned import's)", n)
+	}
+	if !spy.listed("20260101-aaaa.") || !spy.listed("20260901-dead.") {
+		t.Fatal("the clean-up's listing did not read the replaced and abandoned generations' records")
+	}
+	if spy.listed("20260201-bbbb.") {
+		t.Error("the clean-up read records of the generation it keeps")
+	}
+	if got := chargesFor(t, s, "99213", "CPT"); len(got) != 1 || got[0].Payer != "Kept" {
+		t.Fatalf("99213 after the commit: %+v, want the kept file's one row", got)
+	}
+	if n := storedPages(t, s, cur, "99215"); n != 1 {
+		t.Errorf("99215: %d pages stored, want the kept file's 1 (the abandoned import's gone)", n)
 	}
 }
 
@@ -198,13 +283,13 @@ func TestDeleteKeysFallbackCountsOnlyEntitiesThere(t *testing.T) {
 	for _, rk := range []string{"a", "b", "c"} {
 		put(rk)
 	}
-	n, err := s.deleteKeys(ctx, s.charges, "del-test", []string{"a", "b", "gone", "c"}, []int{1, 2, 4, 8})
+	n, err := deleteKeys(ctx, s.charges, "del-test", []string{"a", "b", "gone", "c"}, []int{1, 2, 4, 8}, "test entity")
 	if err != nil || n != 11 {
 		t.Fatalf("deleteKeys = %d, %v; want 11 (a, b and c; not the missing one)", n, err)
 	}
 	put("d")
 	for _, want := range []int{3, 0} { // there, then gone
-		if n, err := s.deleteKeys(ctx, s.charges, "del-test", []string{"d"}, []int{3}); err != nil || n != want {
+		if n, err := deleteKeys(ctx, s.charges, "del-test", []string{"d"}, []int{3}, "test entity"); err != nil || n != want {
 			t.Fatalf("deleteKeys of d alone = %d, %v; want %d", n, err, want)
 		}
 	}

@@ -2,7 +2,6 @@ package tablestorage
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -16,10 +15,6 @@ import (
 // RowKey = session key (hex SHA-256 of the secret ID), so a session is one
 // point read and a user's sessions are one partition.
 type SessionStore struct{ store }
-
-// batchSize is Table Storage's limit of operations per entity-group
-// transaction.
-const batchSize = 100
 
 type sessionRecord struct {
 	PartitionKey  string
@@ -151,40 +146,11 @@ func (s *SessionStore) DeleteExpiredSessions(ctx context.Context, now time.Time)
 	}
 	deleted := 0
 	for _, pk := range order {
-		rks := byPartition[pk]
-		for len(rks) > 0 {
-			n := min(len(rks), batchSize)
-			d, err := s.deleteBatch(ctx, pk, rks[:n])
-			deleted += d
-			if err != nil {
-				return deleted, err
-			}
-			rks = rks[n:]
+		d, err := deleteKeys(ctx, s.t.Client, pk, byPartition[pk], unitWeights(len(byPartition[pk])), "expired session")
+		deleted += d
+		if err != nil {
+			return deleted, err
 		}
 	}
 	return deleted, nil
-}
-
-// deleteBatch deletes one partition's keys in a single transaction. A
-// transaction fails whole if any entity is already gone (a sign-out racing
-// the sweep), so then each key is deleted on its own and 404s are skipped.
-func (s *SessionStore) deleteBatch(ctx context.Context, pk string, rks []string) (int, error) {
-	actions := make([]aztables.TransactionAction, 0, len(rks))
-	for _, rk := range rks {
-		body, err := json.Marshal(entity{"PartitionKey": pk, "RowKey": rk})
-		if err != nil {
-			return 0, translate(err, "encode session key")
-		}
-		actions = append(actions, aztables.TransactionAction{ActionType: aztables.TransactionTypeDelete, Entity: body})
-	}
-	if _, err := s.t.SubmitTransaction(ctx, actions, nil); err == nil {
-		return len(rks), nil
-	} else if te := translate(err, "delete expired sessions"); priceline.ErrorKind(te) == priceline.KindUnavailable {
-		return 0, te
-	}
-	keys := make([]entityKey, len(rks))
-	for i, rk := range rks {
-		keys[i] = entityKey{PartitionKey: pk, RowKey: rk}
-	}
-	return deleteEach(ctx, s.t.Client, keys, false, "delete expired session")
 }
