@@ -32,7 +32,7 @@ func TestKeyHealthFollowsTheRefresher(t *testing.T) {
 	src := &keySource{err: errors.New("vault down")}
 	keys := token.NewKeyring()
 	ref := &token.Refresher{Keys: keys, Source: src, Name: "session-signing-key"}
-	check := KeyHealth("signingKeys", "signing key", keys, ref)
+	check := KeyHealth("signingKeys", "signing key", ref)
 	if check.Name != "signingKeys" {
 		t.Errorf("name = %q", check.Name)
 	}
@@ -60,7 +60,7 @@ func TestKeyHealthFollowsTheRefresher(t *testing.T) {
 	if err := dev.Set([]priceline.SigningKey{{Version: "dev", Secret: []byte(strings.Repeat("d", 32)), Enabled: true, Created: time.Now()}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := KeyHealth("signingKeys", "signing key", dev, nil).Check(ctx); err != nil {
+	if err := DevKeyHealth("signingKeys", "signing key", dev).Check(ctx); err != nil {
 		t.Errorf("a development key = %v, want nil", err)
 	}
 }

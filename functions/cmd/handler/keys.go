@@ -49,18 +49,17 @@ func mfaKeySpec(cfg *config, vault *keyvault.Source) keySpec {
 // browser drops a cookie another instance signed.
 func loadKeys(bg context.Context, spec keySpec, logger *slog.Logger) (*token.Keyring, web.HealthCheck, error) {
 	keys := token.NewKeyring()
-	var refresher *token.Refresher // nil with a development key
 	if spec.dev != nil {
 		if err := keys.Set([]priceline.SigningKey{{Version: "dev", Secret: spec.dev, Enabled: true, Created: time.Now()}}); err != nil {
 			return nil, web.HealthCheck{}, fmt.Errorf("setting %s: %w", spec.devSetting, err)
 		}
 		logger.Warn("using " + spec.devSetting + ": for local development only")
-	} else {
-		keys.SetActivationDelay(keyActivationDelay, nil)
-		refresher = &token.Refresher{Keys: keys, Source: spec.vault, Name: spec.secret, Interval: keyRefreshInterval, AttemptTimeout: vaultReadTimeout, Logger: logger}
-		go refresher.Run(bg)
+		return keys, web.DevKeyHealth(spec.check, spec.what, keys), nil
 	}
-	return keys, web.KeyHealth(spec.check, spec.what, keys, refresher), nil
+	keys.SetActivationDelay(keyActivationDelay, nil)
+	refresher := &token.Refresher{Keys: keys, Source: spec.vault, Name: spec.secret, Interval: keyRefreshInterval, AttemptTimeout: vaultReadTimeout, Logger: logger}
+	go refresher.Run(bg)
+	return keys, web.KeyHealth(spec.check, spec.what, refresher), nil
 }
 
 // The labels of derivedKey, one per purpose.

@@ -83,7 +83,7 @@ func newVaultApp(t *testing.T) *vaultApp {
 		Health: []web.HealthCheck{
 			{Name: "tables", Check: tables.Ping},
 			// The check cmd/handler registers for its signing keys.
-			web.KeyHealth("signingKeys", "signing key", keys, ref),
+			web.KeyHealth("signingKeys", "signing key", ref),
 		},
 		Logger: quietLogger(),
 	}
